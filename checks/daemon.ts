@@ -1,0 +1,132 @@
+import { defineCheck } from '../src/engine/define-check.js';
+import type { CheckContext } from '../src/engine/types.js';
+import type { EndpointProblem } from '../src/facts/docker/endpoint.js';
+import { daemonCodes } from './daemon/codes.js';
+import { describeSource, diagnoseUnreachable } from './daemon/unreachable.js';
+
+/** Engine warnings that mean something is broken rather than merely unsupported on this kernel. */
+const SERIOUS_ENGINE_WARNING = /forwarding is disabled|networking will not work|without encryption|insecure|deprecated|will be removed|no longer supported|not supported by this version/i;
+
+export default defineCheck({
+  meta: {
+    id: 'daemon',
+    title: 'Docker daemon is reachable',
+    category: 'daemon',
+    description: `Answers "Cannot connect to the Docker daemon": which endpoint the docker CLI would use and why (--context > -H > DOCKER_HOST > DOCKER_CONTEXT > currentContext in ~/.docker/config.json > the default socket), whether it exists, whether this user may open it, and whether the daemon answers within a few seconds.
+
+It tells apart a missing socket (daemon stopped, not installed, or running rootless/Desktop/Podman elsewhere), a socket this user may not open (not in the docker group, or added but not logged in again), a stale socket or closed TCP port, a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a DOCKER_HOST that silently overrides the selected context.
+
+When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's environment block, and the engine's own warnings from \`docker info\` become findings. Every other check that needs the daemon is skipped with one reason when this one fails.`,
+    requires: [],
+    codes: daemonCodes,
+  },
+  async run(ctx) {
+    const connection = await ctx.facts.dockerConnection();
+    for (const problem of connection.endpoint.problems) reportEndpointProblem(ctx, problem, connection.endpoint.host);
+
+    if (!connection.reachable) {
+      const finding = await diagnoseUnreachable(ctx, connection);
+      if (finding) ctx.report(finding);
+      return;
+    }
+
+    for (const raw of connection.info?.Warnings ?? []) {
+      const text = raw.replace(/^WARNING:\s*/, '').trim();
+      if (!text) continue;
+      ctx.report({
+        cause: 'engine-warning',
+        severity: SERIOUS_ENGINE_WARNING.test(text) ? 'warning' : 'info',
+        title: `The daemon at ${connection.endpoint.host} warns: ${text}`,
+        subject: { kind: 'daemon', name: connection.endpoint.host ?? 'daemon' },
+        fixes: engineWarningFixes(text),
+        evidence: { warning: raw, source: describeSource(connection) },
+      });
+    }
+  },
+});
+
+function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host: string | null): void {
+  switch (problem.kind) {
+    case 'config-invalid':
+      ctx.report({
+        cause: 'config-invalid',
+        title: `${problem.file}${problem.line ? `:${problem.line}` : ''} is not valid JSON (${problem.message}); the docker CLI ignores the whole file`,
+        subject: { kind: 'file', name: problem.file },
+        location: { file: problem.file, ...(problem.line ? { line: problem.line } : {}), ...(problem.column ? { column: problem.column } : {}) },
+        fixes: [{ title: 'Fix the JSON syntax at that line (a trailing comma or a missing quote is typical)', command: `python3 -m json.tool ${problem.file}` }],
+      });
+      return;
+    case 'context-not-found':
+      ctx.report({
+        cause: 'context-not-found',
+        title:
+          problem.from === 'config'
+            ? `The current context "${problem.context}" (set in ${problem.configFile}) does not exist`
+            : problem.from === 'DOCKER_CONTEXT'
+              ? `DOCKER_CONTEXT=${problem.context} names a context that does not exist`
+              : `--context ${problem.context} names a context that does not exist`,
+        subject: { kind: 'daemon', name: problem.context },
+        fixes: [
+          problem.from === 'DOCKER_CONTEXT'
+            ? { title: 'Stop selecting it', command: 'unset DOCKER_CONTEXT' }
+            : { title: 'Switch back to the default context', command: 'docker context use default' },
+          { title: 'See the contexts that exist', command: 'docker context ls' },
+        ],
+        evidence: { context: problem.context, metaPath: problem.metaPath },
+      });
+      return;
+    case 'context-invalid':
+      ctx.report({
+        cause: 'context-invalid',
+        title: `The context "${problem.context}" cannot be used: ${problem.metaPath} ${problem.message}`,
+        subject: { kind: 'file', name: problem.metaPath },
+        location: { file: problem.metaPath },
+        fixes: [
+          { title: 'Recreate the context', command: `docker context rm ${problem.context} && docker context create ${problem.context} --docker host=<endpoint>` },
+          { title: 'Or switch back to the default context', command: 'docker context use default' },
+        ],
+      });
+      return;
+    case 'invalid-host':
+      ctx.report({
+        cause: 'invalid-host',
+        title: `The endpoint "${problem.host}" (from ${problem.from}) is not a valid Docker host: ${problem.message}`,
+        subject: { kind: 'daemon', name: problem.host },
+        fixes: problem.from === 'DOCKER_HOST'
+          ? [{ title: 'Fix DOCKER_HOST, or unset it to use the default socket', command: 'export DOCKER_HOST=unix:///var/run/docker.sock' }]
+          : [{ title: 'Use a full address such as unix:///var/run/docker.sock or tcp://host:2376' }],
+      });
+      return;
+    case 'context-overridden':
+      ctx.report({
+        cause: 'context-overridden',
+        title: `DOCKER_HOST=${problem.host} overrides the selected context "${problem.context}" (${problem.contextFrom === 'config' ? 'currentContext in the docker config' : 'DOCKER_CONTEXT'})`,
+        subject: { kind: 'daemon', name: host ?? problem.host },
+        fixes: [
+          { title: `Unset DOCKER_HOST to use the context "${problem.context}" (and remove it from your shell profile)`, command: 'unset DOCKER_HOST' },
+          { title: 'Or, if DOCKER_HOST is what you want, stop selecting the context', command: problem.contextFrom === 'config' ? 'docker context use default' : 'unset DOCKER_CONTEXT' },
+        ],
+        evidence: { context: problem.context, dockerHost: problem.host },
+      });
+      return;
+  }
+}
+
+function engineWarningFixes(text: string) {
+  if (/forwarding is disabled/i.test(text)) {
+    return [
+      { title: 'Turn IPv4 forwarding back on', command: 'sudo sysctl -w net.ipv4.ip_forward=1' },
+      { title: 'Keep it on across reboots', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee /etc/sysctl.d/99-docker.conf" },
+    ];
+  }
+  if (/without encryption/i.test(text)) {
+    return [{ title: 'Protect the TCP socket with TLS or listen on the Unix socket only', command: 'https://docs.docker.com/engine/security/protect-access/' }];
+  }
+  if (/swap limit/i.test(text)) {
+    return [{ title: 'Enable swap accounting (kernel parameter), only if you need --memory-swap limits', command: 'sudo grubby --update-kernel=ALL --args="swapaccount=1"' }];
+  }
+  if (/bridge-nf-call/i.test(text)) {
+    return [{ title: 'Load br_netfilter so iptables sees bridged traffic', command: 'sudo modprobe br_netfilter && sudo sysctl -w net.bridge.bridge-nf-call-iptables=1' }];
+  }
+  return [{ title: 'See the engine\'s full warning list', command: 'docker info' }];
+}

@@ -1,0 +1,211 @@
+import type { CheckContext, Fix, FindingInput } from '../../src/engine/types.js';
+import type { DockerConnection } from '../../src/facts/types.js';
+import type { DaemonCause } from './codes.js';
+
+type Report = Omit<FindingInput, 'cause'> & { cause: DaemonCause };
+
+const formatMode = (mode: number) => mode.toString(8).padStart(4, '0');
+
+/** One finding that names why the endpoint did not answer, with fixes for this machine's situation. */
+export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerConnection): Promise<Report | undefined> {
+  const { endpoint, failure } = connection;
+  if (!failure || !endpoint.host) return undefined; // An unresolved endpoint was already reported as its config problem.
+  const host = endpoint.host;
+  const subject = { kind: 'daemon' as const, name: host };
+  const socketPath = host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+  const via = describeSource(connection);
+  const evidence = { endpoint: host, source: endpoint.source, context: endpoint.context, error: failure.message, ...(failure.code ? { code: failure.code } : {}), elapsedMs: connection.elapsedMs };
+  const platform = ctx.facts.platform();
+
+  switch (failure.kind) {
+    case 'socket-missing': {
+      const alternatives = await alternativeSockets(ctx, socketPath);
+      // When the endpoint was chosen by an env var or context and a daemon exists elsewhere, undoing that choice is the fix.
+      const fixes =
+        endpoint.source !== 'default' && endpoint.source !== 'flag'
+          ? [...endpointResetFixes(connection), ...alternatives, ...(alternatives.length > 0 ? [] : await startDaemonFixes(ctx, platform))]
+          : [...alternatives, ...(await startDaemonFixes(ctx, platform, false, alternatives.length > 0)), ...endpointResetFixes(connection)];
+      return {
+        cause: 'socket-missing',
+        title: `No Docker daemon is listening at ${socketPath ?? host}: the socket does not exist (${via})`,
+        subject,
+        fixes,
+        evidence,
+      };
+    }
+    case 'not-a-socket':
+      return {
+        cause: 'not-a-socket',
+        title: `${socketPath} is not a socket, so no daemon can answer there (${via})`,
+        subject,
+        fixes: [
+          { title: 'Remove what is in the socket\'s place, then restart the daemon so it recreates the socket', command: `sudo rm -rf ${socketPath} && sudo systemctl restart docker` },
+          ...endpointResetFixes(connection),
+        ],
+        evidence,
+      };
+    case 'permission-denied':
+      return socketPath ? permissionDenied(ctx, socketPath, subject, evidence) : undefined;
+    case 'refused':
+      return {
+        cause: 'connection-refused',
+        title: socketPath ? `The socket ${socketPath} exists but no daemon accepts connections on it (${via})` : `Nothing accepts connections at ${host} (${via})`,
+        subject,
+        fixes: socketPath
+          ? [...(await startDaemonFixes(ctx, platform, true)), ...(await alternativeSockets(ctx, socketPath)), ...endpointResetFixes(connection)]
+          : [
+              { title: 'Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json) and that the port is right' },
+              ...endpointResetFixes(connection),
+            ],
+        evidence,
+      };
+    case 'no-answer':
+      return {
+        cause: 'no-answer',
+        title: `The daemon at ${host} accepted the connection but did not answer within ${connection.timeoutMs / 1000} s`,
+        subject,
+        fixes: [
+          ...(platform === 'linux' ? [{ title: 'Look at the daemon\'s log for what it is stuck on', command: 'sudo journalctl -u docker --no-pager -n 100' }] : []),
+          { title: 'Restart the daemon', command: platform === 'linux' ? 'sudo systemctl restart docker' : 'Restart Docker Desktop' },
+          ...(socketPath ? [{ title: 'See which process holds the socket (a proxy or forwarder without a daemon behind it)', command: `sudo ss -xlp | grep ${socketPath}` }] : []),
+        ],
+        evidence,
+      };
+    case 'connect-timeout':
+      return {
+        cause: 'connect-timeout',
+        title: `Nothing answered the connection to ${host} within ${connection.timeoutMs / 1000} s (${via})`,
+        subject,
+        fixes: [{ title: 'Check that the daemon host is up and that a firewall allows this port' }, ...endpointResetFixes(connection)],
+        evidence,
+      };
+    case 'host-not-found':
+    case 'unreachable':
+      return { cause: 'host-unreachable', title: `Cannot reach ${host}: ${failure.message} (${via})`, subject, fixes: endpointResetFixes(connection), evidence };
+    case 'tls':
+      return {
+        cause: 'tls-failed',
+        title: `TLS with the daemon at ${host} failed (${via})`,
+        subject,
+        fixes: [
+          { title: 'Point the client at the certificates the daemon trusts', command: 'export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker/certs' },
+          ...endpointResetFixes(connection),
+        ],
+        evidence,
+      };
+    default:
+      return {
+        cause: 'unexpected-answer',
+        title: `The endpoint ${host} did not answer as a Docker daemon: ${failure.message}`,
+        subject,
+        fixes: [
+          ...(failure.statusCode === 400 && host.startsWith('tcp://') ? [{ title: 'The port expects TLS: enable it on the client', command: 'export DOCKER_TLS_VERIFY=1' }] : []),
+          ...endpointResetFixes(connection),
+        ],
+        evidence,
+      };
+  }
+}
+
+async function permissionDenied(ctx: CheckContext, socketPath: string, subject: Report['subject'], evidence: Record<string, unknown>): Promise<Report> {
+  const [stat, identity, groups] = await Promise.all([ctx.facts.stat(socketPath).catch(() => null), ctx.facts.identity(), ctx.facts.groupDb().catch(() => [])]);
+  const group = stat ? groups.find((g) => g.gid === stat.gid) : undefined;
+  const groupName = group?.name ?? (stat ? `gid ${stat.gid}` : 'docker');
+  const user = identity.username || `uid ${identity.uid}`;
+  const who = identity.username ? identity.username : '$USER';
+  const socketEvidence = { ...evidence, uid: identity.uid, groups: identity.groups, ...(stat ? { socketOwner: stat.uid, socketGroup: groupName, socketMode: formatMode(stat.mode) } : {}) };
+  const listed = group?.members.includes(identity.username) ?? false;
+  const sessionHasGroup = stat ? identity.groups.includes(stat.gid) || identity.gid === stat.gid : false;
+
+  if (listed && !sessionHasGroup) {
+    return {
+      cause: 'group-not-active',
+      title: `${user} is in the ${groupName} group in /etc/group, but this session does not have it yet, so ${socketPath} refuses access`,
+      subject,
+      fixes: [
+        { title: 'Start a shell that has the group now', command: `newgrp ${groupName}` },
+        { title: 'Or log out and log back in (on a desktop, a full logout; over SSH, reconnect)' },
+      ],
+      evidence: socketEvidence,
+    };
+  }
+  const noDockerGroup = stat !== null && stat.gid === 0;
+  return {
+    cause: 'permission-denied',
+    title: noDockerGroup
+      ? `${user} cannot open ${socketPath}: it belongs to root:root (mode ${formatMode(stat.mode)}), with no docker group to grant access`
+      : `${user} cannot open ${socketPath}: it belongs to group ${groupName}${stat ? ` (mode ${formatMode(stat.mode)})` : ''} and ${user} is not in it`,
+    subject,
+    fixes: noDockerGroup
+      ? [
+          { title: 'Create the docker group, add yourself, and restart the daemon so the socket gets the group', command: `sudo groupadd -f docker && sudo usermod -aG docker ${who} && sudo systemctl restart docker` },
+          { title: 'Then start a shell with the new group (or log out and in)', command: 'newgrp docker' },
+        ]
+      : [
+          { title: `Add ${user} to the ${groupName} group (this grants root-equivalent access)`, command: `sudo usermod -aG ${groupName} ${who}` },
+          { title: 'Then start a shell with the new group (or log out and in)', command: `newgrp ${groupName}` },
+          { title: 'Or run a rootless daemon for this user instead', command: 'dockerd-rootless-setuptool.sh install' },
+        ],
+    evidence: socketEvidence,
+  };
+}
+
+async function alternativeSockets(ctx: CheckContext, current: string | undefined): Promise<Fix[]> {
+  const candidates = await ctx.facts.socketCandidates().catch(() => []);
+  return candidates
+    .filter((c) => c.path !== current && !(current && samePath(c.path, current)))
+    .map((c) => ({ title: `A ${c.kind} socket exists at ${c.path}: point the client at it`, command: `export DOCKER_HOST=unix://${c.path}` }));
+}
+
+function samePath(a: string, b: string): boolean {
+  const norm = (p: string) => p.replace(/^\/var\/run\//, '/run/');
+  return norm(a) === norm(b);
+}
+
+async function startDaemonFixes(ctx: CheckContext, platform: NodeJS.Platform, restart = false, installed = false): Promise<Fix[]> {
+  if (platform === 'darwin') return [{ title: 'Start Docker Desktop', command: 'open -a Docker' }];
+  if (platform === 'win32') return [{ title: 'Start Docker Desktop and wait until it says "Engine running"' }];
+  const services = await ctx.facts.dockerServices().catch(() => []);
+  const system = services.find((s) => s.scope === 'system');
+  const user = services.find((s) => s.scope === 'user');
+  const fixes: Fix[] = [];
+  if (system?.state === 'failed') fixes.push({ title: 'docker.service has failed: read why', command: 'sudo journalctl -u docker --no-pager -n 50' });
+  if (user && user.state !== 'active') fixes.push({ title: `The rootless docker service is ${user.state}: start it`, command: 'systemctl --user start docker' });
+  fixes.push(
+    system || services.length === 0
+      ? { title: `${restart ? 'Restart' : 'Start'} the daemon${system ? ` (docker.service is ${system.state})` : ''}`, command: restart ? 'sudo systemctl restart docker' : 'sudo systemctl enable --now docker' }
+      : { title: 'Start the daemon', command: 'sudo systemctl enable --now docker' },
+  );
+  if (!restart && !installed) fixes.push({ title: 'Not installed yet? Install Docker Engine: https://docs.docker.com/engine/install/' });
+  return fixes;
+}
+
+function endpointResetFixes(connection: DockerConnection): Fix[] {
+  const { endpoint } = connection;
+  switch (endpoint.source) {
+    case 'DOCKER_HOST':
+      return [{ title: `DOCKER_HOST=${endpoint.host} chose this endpoint; unset it to use the current context or the default socket`, command: 'unset DOCKER_HOST' }];
+    case 'DOCKER_CONTEXT':
+      return [{ title: `DOCKER_CONTEXT=${endpoint.context} chose this endpoint; unset it or pick a working context`, command: 'unset DOCKER_CONTEXT && docker context ls' }];
+    case 'context':
+      return [{ title: `The current context "${endpoint.context}" chose this endpoint; switch back to the default context`, command: 'docker context use default' }];
+    default:
+      return [];
+  }
+}
+
+export function describeSource(connection: DockerConnection): string {
+  const { endpoint } = connection;
+  switch (endpoint.source) {
+    case 'flag':
+      return endpoint.context !== 'default' ? `from --context ${endpoint.context}` : 'from -H';
+    case 'DOCKER_HOST':
+      return 'from DOCKER_HOST';
+    case 'DOCKER_CONTEXT':
+      return `from DOCKER_CONTEXT=${endpoint.context}`;
+    case 'context':
+      return `from the current context "${endpoint.context}"`;
+    default:
+      return 'the default socket';
+  }
+}

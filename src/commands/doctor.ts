@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { Args, Command, Flags } from '@oclif/core';
+import { diagnose } from '../engine/diagnose.js';
+import { loadRegistry } from '../engine/registry.js';
+import { exitCodeFor, type FailOn } from '../engine/report.js';
+import { selectChecks, UnknownCheckError } from '../engine/select.js';
+import { realClients } from '../facts/clients.js';
+import { colorEnabled, palette } from '../render/colors.js';
+import { renderHuman } from '../render/human.js';
+import { renderJson } from '../render/json.js';
+
+export default class Doctor extends Command {
+  static override hidden = true;
+  static override strict = false;
+  static override summary = 'Diagnose why Docker is broken and print the fix.';
+  static override description = `Runs every check (or only the named ones) against the Docker daemon, this host and the project in the current directory, and prints each problem with why it happens and the commands that fix it.
+
+Other commands:
+  docker-doctor list               the check catalogue
+  docker-doctor explain <id|code>  the long explanation of a check or finding code
+
+Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage error, 3 a check crashed.`;
+  static override usage = ['[CHECK...] [--json] [-C <dir>] [-H <host> | --context <name>] [--fail-on error|warning|info|never] [-v]'];
+  static override examples = ['<%= config.bin %>', '<%= config.bin %> port-conflicts dns', '<%= config.bin %> --json --fail-on warning', '<%= config.bin %> -H ssh://me@build-box daemon'];
+
+  static override args = {
+    checks: Args.string({ description: 'check ids to run (default: all)', required: false }),
+  };
+
+  static override flags = {
+    json: Flags.boolean({ description: 'print one JSON report on stdout and nothing else' }),
+    project: Flags.directory({ char: 'C', description: 'project directory to inspect [default: current directory]', exists: true }),
+    host: Flags.string({ char: 'H', description: 'daemon socket to connect to, as for the docker CLI (unix://, tcp://, ssh://)' }),
+    context: Flags.string({ description: 'docker context to use (overrides DOCKER_HOST and the current context)' }),
+    'fail-on': Flags.option({ options: ['error', 'warning', 'info', 'never'] as const, default: 'error', description: 'lowest severity that makes the exit code 1' })(),
+    verbose: Flags.boolean({ char: 'v', description: 'show evidence, notes and timings' }),
+    timeout: Flags.integer({ description: 'seconds each check may take', default: 10, min: 1 }),
+    probe: Flags.boolean({ description: 'allow active probes that start short-lived, labelled containers from local images' }),
+    'no-color': Flags.boolean({ description: 'disable colours (also NO_COLOR)' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Doctor);
+    const ids = (argv as string[]).filter((a) => a.length > 0);
+    if (flags.host && flags.context) {
+      this.error('conflicting options: either specify --host or --context, not both', { exit: 2 });
+    }
+    const registry = await loadRegistry(this.config);
+    for (const problem of registry.problems) this.logToStderr(`warning: ${problem}`);
+    let checks;
+    try {
+      checks = selectChecks(registry.checks, ids);
+    } catch (error) {
+      if (error instanceof UnknownCheckError) this.error(error.message, { exit: 2 });
+      throw error;
+    }
+
+    const controller = new AbortController();
+    const onSigint = () => controller.abort(new Error('interrupted'));
+    process.once('SIGINT', onSigint);
+
+    const useProgress = !flags.json && process.stdout.isTTY === true && process.stderr.isTTY === true;
+    const progress = useProgress ? (await import('../render/progress.js')).startProgress(checks, process.stderr) : undefined;
+
+    const report = await diagnose(
+      checks,
+      realClients(),
+      {
+        version: this.config.version,
+        hostFlag: flags.host,
+        contextFlag: flags.context,
+        projectDir: path.resolve(flags.project ?? process.cwd()),
+        timeoutMs: flags.timeout * 1000,
+        probe: flags.probe,
+        verbose: flags.verbose,
+        signal: controller.signal,
+      },
+      progress?.events,
+    );
+    await progress?.finished;
+    process.removeListener('SIGINT', onSigint);
+
+    if (flags.json) {
+      process.stdout.write(renderJson(report));
+    } else {
+      const colors = palette(colorEnabled({ noColorFlag: flags['no-color'], env: process.env, isTTY: process.stdout.isTTY === true }));
+      process.stdout.write(renderHuman(report, { verbose: flags.verbose, colors }));
+    }
+    process.exitCode = exitCodeFor(report, flags['fail-on'] as FailOn);
+  }
+}

@@ -1,0 +1,120 @@
+import type { Facts } from '../facts/types.js';
+import { FactUnavailable, SkipSignal } from './define-check.js';
+import { redactFinding } from './redact.js';
+import type { Check, CheckContext, CheckResult, CheckStatus, Finding, FindingInput, RunOptions } from './types.js';
+
+export interface RunnerEvents {
+  onStart?(check: Check): void;
+  onFinish?(check: Check, result: CheckResult): void;
+}
+
+export interface RunnerOptions extends RunOptions {
+  concurrency?: number;
+  /** Aborts every running check (Ctrl-C). */
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export class CheckTimeout extends Error {}
+
+/** Runs checks concurrently, each isolated: a throw or a hang becomes that check's `crashed` result, never the run's. */
+export async function runChecks(checks: readonly Check[], facts: Facts, options: RunnerOptions, events: RunnerEvents = {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const index = next++;
+      const check = checks[index]!;
+      events.onStart?.(check);
+      const result = await runOne(check, facts, options);
+      results[index] = result;
+      events.onFinish?.(check, result);
+    }
+  };
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 8, checks.length));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+export function statusFromFindings(findings: readonly Finding[]): CheckStatus {
+  if (findings.some((f) => f.severity === 'error')) return 'failed';
+  if (findings.some((f) => f.severity === 'warning')) return 'warned';
+  return 'passed';
+}
+
+async function runOne(check: Check, facts: Facts, options: RunnerOptions): Promise<CheckResult> {
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const { meta } = check;
+  const base = { id: meta.id, title: meta.title, category: meta.category };
+  const findings: Finding[] = [];
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let open = true;
+  let timer: NodeJS.Timeout | undefined;
+  const done = (status: CheckStatus, extra: Partial<CheckResult> = {}): CheckResult => {
+    open = false;
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    return { ...base, status, durationMs: Math.round(now() - started), ...extra, findings: status === 'skipped' ? [] : findings };
+  };
+
+  if (meta.platforms && !meta.platforms.includes(facts.platform())) {
+    return done('skipped', { skipReason: `applies to ${meta.platforms.join(', ')} only` });
+  }
+
+  const ctx: CheckContext = {
+    facts,
+    options: { probe: options.probe, verbose: options.verbose, timeoutMs: options.timeoutMs },
+    signal: controller.signal,
+    report(input: FindingInput) {
+      if (!open) return; // A check that timed out keeps running in the background; its late findings are dropped.
+      findings.push(buildFinding(check, input));
+    },
+    skip(reason: string): never {
+      throw new SkipSignal(reason);
+    },
+  };
+
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(new CheckTimeout());
+      reject(new CheckTimeout(`timed out after ${options.timeoutMs / 1000} s`));
+    }, options.timeoutMs);
+  });
+
+  try {
+    await Promise.race([
+      (async () => {
+        for (const name of meta.requires) await facts.need(name);
+        await check.run(ctx);
+      })(),
+      timeout,
+    ]);
+    return done(statusFromFindings(findings));
+  } catch (error) {
+    if (error instanceof SkipSignal || error instanceof FactUnavailable) return done('skipped', { skipReason: error.reason });
+    const message = error instanceof Error ? error.message : String(error);
+    return done('crashed', { error: { message: message || 'the check threw without a message' } });
+  }
+}
+
+export class UndeclaredCodeError extends Error {}
+
+function buildFinding(check: Check, input: FindingInput): Finding {
+  const codeMeta = check.meta.codes[input.cause];
+  if (!codeMeta) throw new UndeclaredCodeError(`check ${check.meta.id} reported undeclared cause "${input.cause}"`);
+  const finding: Finding = {
+    code: `${check.meta.id}/${input.cause}`,
+    severity: input.severity ?? codeMeta.severity,
+    title: input.title,
+    subject: input.subject,
+    ...(input.location ? { location: input.location } : {}),
+    explanation: input.explanation ?? codeMeta.explanation,
+    fixes: input.fixes,
+    ...(input.evidence ? { evidence: input.evidence } : {}),
+    ...(codeMeta.docsUrl ? { docsUrl: codeMeta.docsUrl } : {}),
+  };
+  return redactFinding(finding);
+}

@@ -1,0 +1,103 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { createHttpEngineClient, type EngineClient } from './docker/engine-client.js';
+import { createSshEngineClient } from './docker/ssh-client.js';
+import type { TlsMaterial } from './docker/endpoint.js';
+import type { FileStat } from './types.js';
+
+/** Everything the fact providers touch in the outside world; tests hand in fakes. */
+export interface FactClients {
+  fs: FsClient;
+  proc: ProcessClient;
+  exec: ExecClient;
+  engine(host: string, tls?: TlsMaterial): EngineClient;
+}
+
+export interface FsClient {
+  /** The file's text, or undefined when it does not exist. */
+  readText(path: string): Promise<string | undefined>;
+  /** stat (following links), or null when the path does not exist. */
+  stat(path: string): Promise<FileStat | null>;
+  readdir(path: string): Promise<string[]>;
+}
+
+export interface ProcessClient {
+  platform: NodeJS.Platform;
+  env: Record<string, string | undefined>;
+  homedir: string;
+  uid: number;
+  gid: number;
+  groups: number[];
+  username: string;
+}
+
+export interface ExecResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  failed: boolean;
+}
+
+export interface ExecClient {
+  run(file: string, args: string[], options: { timeoutMs: number }): Promise<ExecResult>;
+}
+
+export function realClients(): FactClients {
+  return {
+    fs: nodeFs,
+    proc: currentProcess(),
+    exec: {
+      async run(file, args, { timeoutMs }) {
+        const { execa } = await import('execa');
+        const result = await execa(file, args, { timeout: timeoutMs, reject: false, stdin: 'ignore' });
+        return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr), failed: result.failed };
+      },
+    },
+    engine: (host, tls) => (host.startsWith('ssh://') ? createSshEngineClient(host) : createHttpEngineClient(host, tls)),
+  };
+}
+
+export const nodeFs: FsClient = {
+  async readText(path) {
+    try {
+      return await fs.readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  },
+  async stat(path) {
+    try {
+      return toFileStat(path, await fs.stat(path));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return null;
+      throw error;
+    }
+  },
+  readdir: (path) => fs.readdir(path),
+};
+
+export function toFileStat(path: string, s: import('node:fs').Stats): FileStat {
+  const type = s.isFile() ? 'file' : s.isDirectory() ? 'directory' : s.isSocket() ? 'socket' : s.isSymbolicLink() ? 'symlink' : 'other';
+  return { path, type, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
+}
+
+function currentProcess(): ProcessClient {
+  const posix = typeof process.getuid === 'function';
+  let username = process.env.USER ?? '';
+  try {
+    username = os.userInfo().username;
+  } catch {
+    // No passwd entry for this uid (common in containers); keep $USER.
+  }
+  return {
+    platform: process.platform,
+    env: process.env,
+    homedir: os.homedir(),
+    uid: posix ? process.getuid!() : -1,
+    gid: posix ? process.getgid!() : -1,
+    groups: posix && process.getgroups ? process.getgroups() : [],
+    username,
+  };
+}

@@ -1,0 +1,186 @@
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { TlsMaterial } from './endpoint.js';
+
+/**
+ * A small Engine API client over node:http. dockerode costs ~120 ms of module loading (most of it ssh2),
+ * which alone would break the start-up and full-run budgets, and it cannot tell "nothing accepted the
+ * connection" from "the daemon accepted it and never answered" — the distinction the daemon check is for.
+ * dockerode is still used for ssh:// endpoints (see ssh-client.ts).
+ */
+
+export type EngineErrorKind =
+  | 'socket-missing'
+  | 'permission-denied'
+  | 'refused'
+  | 'connect-timeout'
+  | 'no-answer'
+  | 'host-not-found'
+  | 'unreachable'
+  | 'tls'
+  | 'reset'
+  | 'http'
+  | 'aborted'
+  | 'other';
+
+export class EngineError extends Error {
+  constructor(
+    readonly kind: EngineErrorKind,
+    message: string,
+    readonly details: { code?: string; statusCode?: number; connected?: boolean; body?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface RequestOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface EngineClient {
+  /** GET returning parsed JSON; throws EngineError. */
+  getJson<T>(path: string, options: RequestOptions): Promise<T>;
+  /** GET returning the raw body. */
+  getBuffer(path: string, options: RequestOptions): Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }>;
+}
+
+export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineClient {
+  const target = connectionTarget(host, tls);
+  const agent = new (target.secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 16 });
+
+  const getBuffer = (path: string, options: RequestOptions) =>
+    new Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+      let connected = false;
+      let settled = false;
+      const finish = (error: EngineError | null, value?: { body: Buffer; headers: http.IncomingHttpHeaders }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(value!);
+      };
+      const req = (target.secure ? https : http).request({
+        ...target.options,
+        agent,
+        path,
+        method: 'GET',
+        headers: { Host: 'docker', Accept: 'application/json' },
+      });
+      const timer = setTimeout(() => {
+        const seconds = formatSeconds(options.timeoutMs);
+        finish(
+          connected
+            ? new EngineError('no-answer', `the daemon accepted the connection but did not answer ${path} within ${seconds}`, { connected })
+            : new EngineError('connect-timeout', `nothing accepted the connection to ${host} within ${seconds}`, { connected }),
+        );
+        req.destroy();
+      }, options.timeoutMs);
+      const onAbort = () => {
+        finish(new EngineError('aborted', `request ${path} was cancelled`, { connected }));
+        req.destroy();
+      };
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('socket', (socket) => {
+        // A reused keep-alive socket is already connected and emits no 'connect'.
+        if (!socket.connecting) connected = true;
+        socket.once('connect', () => (connected = true));
+        socket.once('secureConnect', () => (connected = true));
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, host, connected)));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, host, true)));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return finish(null, { body, headers: res.headers });
+          finish(new EngineError('http', `${path} answered HTTP ${status}: ${errorMessage(body)}`, { statusCode: status, connected: true, body: body.toString('utf8').slice(0, 500) }));
+        });
+      });
+      req.end();
+    });
+
+  return {
+    getBuffer,
+    async getJson<T>(path: string, options: RequestOptions): Promise<T> {
+      const { body } = await getBuffer(path, options);
+      try {
+        return JSON.parse(body.toString('utf8')) as T;
+      } catch {
+        throw new EngineError('other', `${path} did not answer with JSON; is ${host} a Docker daemon?`, { connected: true });
+      }
+    },
+  };
+}
+
+function connectionTarget(host: string, tls?: TlsMaterial): { secure: boolean; options: https.RequestOptions } {
+  if (host.startsWith('unix://')) return { secure: false, options: { socketPath: host.slice('unix://'.length) } };
+  if (host.startsWith('npipe://')) return { secure: false, options: { socketPath: host.slice('npipe://'.length).replace(/\//g, '\\') } };
+  if (host.startsWith('tcp://')) {
+    const url = new URL(host);
+    const port = Number(url.port || 2375);
+    const secure = tls !== undefined;
+    const options: https.RequestOptions = { host: url.hostname, port };
+    if (tls) {
+      options.rejectUnauthorized = tls.verify;
+      if (tls.ca) options.ca = readFileSync(tls.ca);
+      if (tls.cert) options.cert = readFileSync(tls.cert);
+      if (tls.key) options.key = readFileSync(tls.key);
+    }
+    return { secure, options };
+  }
+  throw new EngineError('other', `unsupported endpoint ${host}`);
+}
+
+function classifySocketError(error: NodeJS.ErrnoException, host: string, connected: boolean): EngineError {
+  const code = error.code ?? '';
+  const details = { code, connected };
+  const where = host.startsWith('unix://') ? host.slice('unix://'.length) : host;
+  switch (code) {
+    case 'ENOENT':
+      return new EngineError('socket-missing', `no socket at ${where}`, details);
+    case 'EACCES':
+    case 'EPERM':
+      return new EngineError('permission-denied', `permission denied connecting to ${where}`, details);
+    case 'ECONNREFUSED':
+    case 'ENOTSOCK':
+      return new EngineError('refused', `connection refused by ${where}`, details);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new EngineError('host-not-found', `the host name in ${host} does not resolve`, details);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new EngineError('unreachable', `${host} is unreachable from this machine`, details);
+    case 'ETIMEDOUT':
+      return new EngineError('connect-timeout', `connecting to ${host} timed out`, details);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new EngineError('reset', `${where} closed the connection without answering`, details);
+    default:
+      if (/^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|UNABLE_TO_|SELF_SIGNED|EPROTO)/.test(code)) {
+        return new EngineError('tls', `TLS handshake with ${host} failed: ${error.message}`, details);
+      }
+      return new EngineError('other', `${where}: ${error.message}`, details);
+  }
+}
+
+function errorMessage(body: Buffer): string {
+  const text = body.toString('utf8').trim();
+  try {
+    const parsed = JSON.parse(text) as { message?: string };
+    if (parsed?.message) return parsed.message;
+  } catch {
+    // Not JSON: a proxy or a non-Docker server answered; show its text.
+  }
+  return text.slice(0, 200) || '(empty body)';
+}
+
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

@@ -1,0 +1,42 @@
+import { EngineError, formatSeconds, type EngineClient, type RequestOptions } from './engine-client.js';
+
+interface Modem {
+  dial(options: Record<string, unknown>, callback: (error: (Error & { statusCode?: number; code?: string }) | null, data: unknown) => void): void;
+}
+
+/** ssh:// endpoints go through dockerode, which runs `docker system dial-stdio` on the remote host like the docker CLI. */
+export function createSshEngineClient(host: string): EngineClient {
+  let modem: Promise<Modem> | undefined;
+  const load = () =>
+    (modem ??= import('dockerode').then(({ default: Docker }) => {
+      const url = new URL(host);
+      const docker = new Docker({ protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, username: url.username || undefined });
+      return (docker as unknown as { modem: Modem }).modem;
+    }));
+
+  const dial = async (path: string, options: RequestOptions, raw: boolean): Promise<unknown> => {
+    const m = await load();
+    const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])]);
+    return new Promise((resolve, reject) => {
+      m.dial({ path, method: 'GET', options: {}, statusCodes: { 200: true }, isStream: raw, abortSignal: signal }, (error, data) => {
+        if (!error) return resolve(data);
+        if (signal.aborted) return reject(new EngineError('no-answer', `${host} did not answer ${path} within ${formatSeconds(options.timeoutMs)}`));
+        if (error.statusCode) return reject(new EngineError('http', error.message, { statusCode: error.statusCode, connected: true }));
+        reject(new EngineError('other', `${host}: ${error.message}`, { code: error.code }));
+      });
+    });
+  };
+
+  return {
+    async getJson<T>(path: string, options: RequestOptions): Promise<T> {
+      const data = await dial(path, options, false);
+      return (Buffer.isBuffer(data) ? JSON.parse(data.toString('utf8')) : data) as T;
+    },
+    async getBuffer(path: string, options: RequestOptions) {
+      const stream = (await dial(path, options, true)) as NodeJS.ReadableStream;
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+      return { body: Buffer.concat(chunks), headers: {} };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import path from 'node:path';
+import { FactUnavailable } from '../engine/define-check.js';
+import type { FactClients } from './clients.js';
+import { connect } from './docker/connection.js';
+import { resolveEndpoint } from './docker/endpoint.js';
+import { parseGroupFile, parsePasswdFile } from './host/etc-files.js';
+import { discoverProjectFiles } from './project/discover.js';
+import type { DockerConnection, FactName, Facts, ServiceState } from './types.js';
+
+export interface FactSettings {
+  hostFlag?: string;
+  contextFlag?: string;
+  projectDir: string;
+  /** Per-check timeout; daemon calls get a share of it so a hung daemon cannot eat a check's whole budget. */
+  timeoutMs: number;
+}
+
+export function pingTimeoutFor(timeoutMs: number): number {
+  return Math.max(500, Math.min(5000, Math.floor(timeoutMs / 2)));
+}
+
+/** Lazy, memoised fact providers: each fact is fetched at most once per run, however many checks ask. */
+export function createFacts(clients: FactClients, settings: FactSettings): Facts {
+  const cache = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, produce: () => Promise<T>): Promise<T> => {
+    let value = cache.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = produce();
+      // Rejections are observed by whoever awaits; this keeps an unawaited failure from crashing the process.
+      value.catch(() => undefined);
+      cache.set(key, value);
+    }
+    return value;
+  };
+
+  const unreachableReason = (c: DockerConnection) =>
+    `the Docker daemon is not reachable${c.endpoint.host ? ` at ${c.endpoint.host}` : ''} (see the daemon check)`;
+
+  const facts: Facts = {
+    platform: () => clients.proc.platform,
+
+    dockerEndpoint: () =>
+      once('docker.endpoint', () =>
+        resolveEndpoint({
+          hostFlag: settings.hostFlag,
+          contextFlag: settings.contextFlag,
+          env: clients.proc.env,
+          platform: clients.proc.platform,
+          homedir: clients.proc.homedir,
+          readText: (file) => clients.fs.readText(file),
+          exists: async (file) => (await clients.fs.stat(file).catch(() => null)) !== null,
+        }),
+      ),
+
+    dockerConnection: () =>
+      once('docker.connection', async () => {
+        const endpoint = await facts.dockerEndpoint();
+        const { connection } = await connect(endpoint, clients, {
+          pingTimeoutMs: pingTimeoutFor(settings.timeoutMs),
+          requestTimeoutMs: settings.timeoutMs,
+        });
+        return connection;
+      }),
+
+    dockerInfo: () =>
+      once('docker.info', async () => {
+        const connection = await facts.dockerConnection();
+        if (!connection.reachable || !connection.info) throw new FactUnavailable(unreachableReason(connection));
+        return connection.info;
+      }),
+
+    stat: (file) => once(`host.stat:${file}`, () => clients.fs.stat(file)),
+
+    identity: () =>
+      once('host.identity', async () => ({
+        uid: clients.proc.uid,
+        gid: clients.proc.gid,
+        groups: clients.proc.groups,
+        username: clients.proc.username,
+      })),
+
+    groupDb: () => once('host.groups', async () => parseGroupFile((await clients.fs.readText('/etc/group')) ?? '')),
+    passwdDb: () => once('host.passwd', async () => parsePasswdFile((await clients.fs.readText('/etc/passwd')) ?? '')),
+
+    dockerServices: () =>
+      once('host.docker-services', async () => {
+        if (clients.proc.platform !== 'linux') return [];
+        const states: ServiceState[] = [];
+        for (const scope of ['system', 'user'] as const) {
+          const args = scope === 'user' ? ['--user', 'is-active', 'docker'] : ['is-active', 'docker'];
+          const result = await clients.exec.run('systemctl', args, { timeoutMs: 2000 }).catch(() => undefined);
+          const state = result?.stdout.trim();
+          // No systemd (containers, WSL without it) or no such unit: nothing to say.
+          if (!result || !state || /not been booted|Failed to connect|No such file/i.test(result.stderr)) continue;
+          if (state === 'inactive' && /could not be found/i.test(result.stderr)) continue;
+          states.push({ manager: 'systemd', unit: 'docker', scope, state });
+        }
+        return states;
+      }),
+
+    socketCandidates: () =>
+      once('host.socket-candidates', async () => {
+        const { env, homedir, uid } = clients.proc;
+        const runtimeDir = env.XDG_RUNTIME_DIR || (uid >= 0 ? `/run/user/${uid}` : undefined);
+        const candidates = [
+          { path: '/var/run/docker.sock', kind: 'rootful Docker' },
+          ...(runtimeDir ? [{ path: path.join(runtimeDir, 'docker.sock'), kind: 'rootless Docker' }] : []),
+          { path: path.join(homedir, '.docker', 'desktop', 'docker.sock'), kind: 'Docker Desktop (Linux)' },
+          { path: path.join(homedir, '.docker', 'run', 'docker.sock'), kind: 'Docker Desktop (macOS)' },
+          ...(runtimeDir ? [{ path: path.join(runtimeDir, 'podman', 'podman.sock'), kind: 'Podman (rootless)' }] : []),
+          { path: '/run/podman/podman.sock', kind: 'Podman (rootful)' },
+        ];
+        const present = await Promise.all(candidates.map(async (c) => ((await facts.stat(c.path).catch(() => null))?.type === 'socket' ? c : null)));
+        return present.filter((c): c is { path: string; kind: string } => c !== null);
+      }),
+
+    projectFiles: () => once('project.files', () => discoverProjectFiles(clients.fs, settings.projectDir)),
+
+    need: (name: FactName) => {
+      switch (name) {
+        case 'docker':
+          return facts.dockerInfo();
+        case 'linux':
+          return clients.proc.platform === 'linux' ? Promise.resolve(true) : Promise.reject(new FactUnavailable('this check applies to Linux hosts only'));
+        case 'local-engine':
+          return facts.dockerConnection().then((c) => {
+            if (!c.reachable) throw new FactUnavailable(unreachableReason(c));
+            if (!c.local) throw new FactUnavailable(`the engine at ${c.endpoint.host} is not on this machine, so its host files cannot be read`);
+            return true;
+          });
+      }
+    },
+
+    peek: <T>(key: string) => cache.get(key) as Promise<T> | undefined,
+  };
+  return facts;
+}

@@ -1,0 +1,123 @@
+import type { ResolvedEndpoint } from './docker/endpoint.js';
+import type { EngineErrorKind } from './docker/engine-client.js';
+
+/** Facts a check can declare in meta.requires; the runner skips the check with the reason when one cannot be had. */
+export type FactName = 'docker' | 'local-engine' | 'linux';
+
+export interface EngineVersion {
+  Version: string;
+  ApiVersion: string;
+  MinAPIVersion?: string;
+  Os?: string;
+  Arch?: string;
+  KernelVersion?: string;
+  Components?: { Name: string; Version: string }[];
+}
+
+export interface EngineInfo {
+  ID?: string;
+  Name?: string;
+  ServerVersion?: string;
+  OperatingSystem?: string;
+  OSType?: string;
+  Architecture?: string;
+  KernelVersion?: string;
+  DockerRootDir?: string;
+  SecurityOptions?: string[];
+  Warnings?: string[] | null;
+  IPv4Forwarding?: boolean;
+  LoggingDriver?: string;
+  CgroupVersion?: string;
+  Containers?: number;
+  ContainersRunning?: number;
+  ContainersStopped?: number;
+  Images?: number;
+  HttpProxy?: string;
+  HttpsProxy?: string;
+  NoProxy?: string;
+}
+
+export type EngineKind = 'docker' | 'docker-desktop' | 'rootless' | 'podman';
+
+export type ConnectionFailureKind = EngineErrorKind | 'endpoint-unresolved' | 'not-a-socket';
+
+export interface DockerConnection {
+  endpoint: ResolvedEndpoint;
+  reachable: boolean;
+  failure?: { kind: ConnectionFailureKind; message: string; code?: string; statusCode?: number };
+  /** Time the ping took (or took to fail). */
+  elapsedMs: number;
+  timeoutMs: number;
+  version?: EngineVersion;
+  info?: EngineInfo;
+  kind?: EngineKind;
+  /** True when the engine runs on this machine (a unix socket or loopback tcp, not Docker Desktop's VM), so host files and /proc describe it. */
+  local: boolean;
+}
+
+export interface FileStat {
+  path: string;
+  type: 'file' | 'directory' | 'socket' | 'symlink' | 'other';
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+export interface UserIdentity {
+  uid: number;
+  gid: number;
+  /** Supplementary groups of this process (what the kernel checks), not what /etc/group says. */
+  groups: number[];
+  username: string;
+}
+
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export interface ServiceState {
+  manager: 'systemd';
+  unit: string;
+  scope: 'system' | 'user';
+  state: string;
+}
+
+export interface ProjectFiles {
+  dir: string;
+  dockerfiles: string[];
+  composeFiles: string[];
+}
+
+export interface Facts {
+  dockerEndpoint(): Promise<ResolvedEndpoint>;
+  /** Never rejects: an unreachable daemon is data. */
+  dockerConnection(): Promise<DockerConnection>;
+  /** Rejects with FactUnavailable when the daemon is unreachable. */
+  dockerInfo(): Promise<EngineInfo>;
+  stat(path: string): Promise<FileStat | null>;
+  identity(): Promise<UserIdentity>;
+  groupDb(): Promise<GroupEntry[]>;
+  passwdDb(): Promise<PasswdEntry[]>;
+  /** The Docker service as systemd sees it; empty where there is no systemd. */
+  dockerServices(): Promise<ServiceState[]>;
+  /** Other places a Docker-compatible socket may live on this machine (rootless, Desktop, Podman). */
+  socketCandidates(): Promise<{ path: string; kind: string }[]>;
+  projectFiles(): Promise<ProjectFiles>;
+  platform(): NodeJS.Platform;
+  /** Resolves the named fact or rejects with FactUnavailable. */
+  need(name: FactName): Promise<unknown>;
+  /** The value of a fact only if some check already asked for it. */
+  peek<T>(key: string): Promise<T> | undefined;
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { defineCheck, FactUnavailable } from '../../src/engine/define-check.js';
+import { runChecks } from '../../src/engine/runner.js';
+import type { Check, CheckContext } from '../../src/engine/types.js';
+import { fakeClients, fakeFacts } from '../helpers/fakes.js';
+
+const code = { severity: 'error' as const, summary: 's', explanation: 'why it happens' };
+
+function check(id: string, run: (ctx: CheckContext) => unknown, extra: Partial<Check['meta']> = {}): Check {
+  return defineCheck({
+    meta: { id, title: `${id} is fine`, category: 'test', description: 'd', requires: [], codes: { broken: code, odd: { ...code, severity: 'warning' } }, ...extra },
+    run: async (ctx) => void (await run(ctx)),
+  });
+}
+
+const subject = { kind: 'host' as const, name: 'h' };
+const options = { probe: false, verbose: false, timeoutMs: 200 };
+
+describe('runner', () => {
+  it('derives each status from findings and keeps catalogue order', async () => {
+    const checks = [
+      check('slow-pass', () => new Promise((r) => setTimeout(r, 30))),
+      check('fails', (ctx) => ctx.report({ cause: 'broken', title: 'it broke', subject, fixes: [] })),
+      check('warns', (ctx) => ctx.report({ cause: 'odd', title: 'odd', subject, fixes: [] })),
+      check('notes', (ctx) => ctx.report({ cause: 'odd', severity: 'info', title: 'fyi', subject, fixes: [] })),
+    ];
+    const results = await runChecks(checks, fakeFacts(), options);
+    expect(results.map((r) => [r.id, r.status])).toEqual([
+      ['slow-pass', 'passed'],
+      ['fails', 'failed'],
+      ['warns', 'warned'],
+      ['notes', 'passed'],
+    ]);
+    expect(results[1]!.findings[0]).toMatchObject({ code: 'fails/broken', severity: 'error', explanation: 'why it happens' });
+  });
+
+  it('isolates a throwing check and a hanging check; the others still run', async () => {
+    const results = await runChecks(
+      [check('throws', () => { throw new Error('kaboom'); }), check('hangs', () => new Promise(() => undefined)), check('fine', () => undefined)],
+      fakeFacts(),
+      options,
+    );
+    expect(results.map((r) => r.status)).toEqual(['crashed', 'crashed', 'passed']);
+    expect(results[0]!.error).toEqual({ message: 'kaboom' });
+    expect(results[1]!.error!.message).toBe('timed out after 0.2 s');
+  });
+
+  it('aborts the signal of a check that timed out and drops its late findings', async () => {
+    let aborted = false;
+    const late = check('late', async (ctx) => {
+      await new Promise((r) => setTimeout(r, 300));
+      aborted = ctx.signal.aborted;
+      ctx.report({ cause: 'broken', title: 'too late', subject, fixes: [] });
+    });
+    const [result] = await runChecks([late], fakeFacts(), options);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(aborted).toBe(true);
+    expect(result!.findings).toEqual([]);
+  });
+
+  it('skips a check whose required fact is unavailable, with the fact\'s reason', async () => {
+    const facts = fakeFacts(fakeClients({ files: {} }));
+    let ran = false;
+    const [result] = await runChecks([check('needs-docker', () => (ran = true), { requires: ['docker'] })], facts, options);
+    expect(ran).toBe(false);
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'the Docker daemon is not reachable at unix:///var/run/docker.sock (see the daemon check)', findings: [] });
+  });
+
+  it('skips when the check calls ctx.skip or a fact throws FactUnavailable', async () => {
+    const results = await runChecks(
+      [check('skips', (ctx) => ctx.skip('no Dockerfile in /project')), check('fact', () => { throw new FactUnavailable('no compose file'); })],
+      fakeFacts(),
+      options,
+    );
+    expect(results.map((r) => [r.status, r.skipReason])).toEqual([
+      ['skipped', 'no Dockerfile in /project'],
+      ['skipped', 'no compose file'],
+    ]);
+  });
+
+  it('skips checks for other platforms', async () => {
+    const [result] = await runChecks([check('mac-only', () => undefined, { platforms: ['darwin'] })], fakeFacts(), options);
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'applies to darwin only' });
+  });
+
+  it('crashes a check that reports an undeclared cause', async () => {
+    const [result] = await runChecks([check('sloppy', (ctx) => ctx.report({ cause: 'nope', title: 't', subject, fixes: [] }))], fakeFacts(), options);
+    expect(result).toMatchObject({ status: 'crashed', error: { message: 'check sloppy reported undeclared cause "nope"' } });
+  });
+
+  it('redacts secrets in every finding field', async () => {
+    const [result] = await runChecks(
+      [
+        check('leaky', (ctx) =>
+          ctx.report({
+            cause: 'broken',
+            title: 'DB_PASSWORD=hunter2 leaked',
+            subject,
+            fixes: [{ title: 'fix', command: 'psql postgres://app:s3cret@db/app' }],
+            evidence: { env: ['API_TOKEN=abc123', 'PORT=80'], password: 'x' },
+          }),
+        ),
+      ],
+      fakeFacts(),
+      options,
+    );
+    const text = JSON.stringify(result);
+    expect(text).not.toMatch(/hunter2|s3cret|abc123/);
+    expect(result!.findings[0]!.evidence).toEqual({ env: ['API_TOKEN=[redacted]', 'PORT=80'], password: '[redacted]' });
+  });
+
+  it('fetches a shared fact once however many checks ask for it', async () => {
+    const clients = fakeClients();
+    const facts = fakeFacts(clients);
+    await runChecks([1, 2, 3, 4].map((n) => check(`c${n}`, (ctx) => ctx.facts.dockerInfo(), { requires: ['docker'] })), facts, options);
+    expect(clients.engineHosts).toEqual(['unix:///var/run/docker.sock']);
+  });
+
+  it('emits start and finish events for every check', async () => {
+    const events: string[] = [];
+    await runChecks([check('a', () => undefined), check('b', () => undefined)], fakeFacts(), { ...options, concurrency: 1 }, {
+      onStart: (c) => events.push(`start ${c.meta.id}`),
+      onFinish: (c, r) => events.push(`finish ${c.meta.id} ${r.status}`),
+    });
+    expect(events).toEqual(['start a', 'finish a passed', 'start b', 'finish b passed']);
+  });
+});
+
+describe('defineCheck', () => {
+  it.each([
+    [{ id: 'Bad_Id' }, /kebab-case/],
+    [{ codes: {} }, /at least one finding code/],
+    [{ title: '' }, /title is required/],
+    [{ codes: { BadCause: code } }, /kebab-case/],
+  ])('rejects malformed meta %o', (override, message) => {
+    expect(() => check('ok', () => undefined, override as Partial<Check['meta']>)).toThrow(message);
+  });
+});
