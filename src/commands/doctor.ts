@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
 import { diagnose } from '../engine/diagnose.js';
@@ -29,7 +30,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
 
   static override flags = {
     json: Flags.boolean({ description: 'print one JSON report on stdout and nothing else' }),
-    project: Flags.directory({ char: 'C', description: 'project directory to inspect [default: current directory]', exists: true }),
+    project: Flags.string({ char: 'C', description: 'project directory to inspect [default: current directory]' }),
     host: Flags.string({ char: 'H', description: 'daemon socket to connect to, as for the docker CLI (unix://, tcp://, ssh://)' }),
     context: Flags.string({ description: 'docker context to use (overrides DOCKER_HOST and the current context)' }),
     'fail-on': Flags.option({ options: ['error', 'warning', 'info', 'never'] as const, default: 'error', description: 'lowest severity that makes the exit code 1' })(),
@@ -44,6 +45,10 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     const ids = (argv as string[]).filter((a) => a.length > 0);
     if (flags.host && flags.context) {
       this.error('conflicting options: either specify --host or --context, not both', { exit: 2 });
+    }
+    const projectDir = path.resolve(flags.project ?? process.cwd());
+    if (!statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) {
+      this.error(`-C/--project: ${projectDir} is not a directory`, { exit: 2 });
     }
     const registry = await loadRegistry(this.config);
     for (const problem of registry.problems) this.logToStderr(`warning: ${problem}`);
@@ -69,7 +74,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
         version: this.config.version,
         hostFlag: flags.host,
         contextFlag: flags.context,
-        projectDir: path.resolve(flags.project ?? process.cwd()),
+        projectDir,
         timeoutMs: flags.timeout * 1000,
         probe: flags.probe,
         verbose: flags.verbose,
