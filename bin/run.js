@@ -1,15 +1,12 @@
 #!/usr/bin/env node
-// Routes `docker-doctor [checks…]` to the hidden `doctor` command, so the bare command diagnoses while `list`,
-// `explain`, `help` and plugin commands keep their names.
-import { Config, run, handle, flush } from '@oclif/core';
-
+// `--version` is answered before loading oclif (as npm and git do): it needs only package.json, and loading the
+// framework would triple its cost. The output is the same user agent oclif prints.
 const argv = process.argv.slice(2);
-const config = await Config.load(import.meta.url);
-const first = argv[0];
-const passthrough = first === '--version' || first === 'help' || (first !== undefined && !first.startsWith('-') && (config.findCommand(first) || config.findTopic(first)));
-try {
-  await run(passthrough ? argv : ['doctor', ...argv], config);
-  await flush();
-} catch (error) {
-  await handle(error);
+if (argv.length === 1 && argv[0] === '--version') {
+  const { readFileSync } = await import('node:fs');
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`docker-doctor/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+} else {
+  const { main } = await import('../dist/cli.js');
+  await main(new URL('..', import.meta.url).pathname, argv);
 }
