@@ -1,0 +1,109 @@
+// `npm run bench`: docker-doctor's speed as ratios against floors measured in the same run (DESIGN.md section 7).
+// Ratios, not absolute times, so the figures hold on a noisy machine. Not part of `npm test`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { docker, dockerMayFail, engineAvailable, ensureTestImage } from '../test/helpers/engine.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'run.js');
+const BENCH_LABEL = 'docker-doctor.bench=1';
+const CONTAINERS = Number(process.env.BENCH_CONTAINERS ?? 200);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+
+interface Measure {
+  name: string;
+  command: string[];
+  shell?: boolean;
+}
+
+function timeOnce(m: Measure): number {
+  const started = process.hrtime.bigint();
+  const result = m.shell ? spawnSync('sh', ['-c', m.command.join(' ')], { stdio: 'ignore' }) : spawnSync(m.command[0]!, m.command.slice(1), { stdio: 'ignore' });
+  if (result.error) throw result.error;
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** Interleaves the two commands so machine noise hits both alike; reports medians. */
+function compare(subject: Measure, floor: Measure, runs = RUNS): { subject: number; floor: number; ratio: number } {
+  timeOnce(subject);
+  timeOnce(floor);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(timeOnce(subject));
+    b.push(timeOnce(floor));
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const s = median(a);
+  const f = median(b);
+  return { subject: s, floor: f, ratio: s / f };
+}
+
+/** Peak RSS of one run, from GNU time when the machine has it. */
+function peakMemoryMiB(command: string[]): number | undefined {
+  if (!existsSync('/usr/bin/time')) return undefined;
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', ...command], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const kib = Number(result.stderr.trim().split('\n').at(-1));
+  return Number.isFinite(kib) ? kib / 1024 : undefined;
+}
+
+function line(label: string, r: { subject: number; floor: number; ratio: number }, budget: number, floorName: string): boolean {
+  const ok = r.ratio <= budget;
+  console.log(`${ok ? 'ok  ' : 'OVER'} ${label.padEnd(34)} ${r.subject.toFixed(1).padStart(8)} ms  vs ${floorName.padEnd(40)} ${r.floor.toFixed(1).padStart(8)} ms  = ${r.ratio.toFixed(2)}x (budget ${budget.toFixed(1)}x)`);
+  return ok;
+}
+
+async function seedContainers(image: string, count: number): Promise<void> {
+  const existing = (await docker('ps', '-aq', '--filter', `label=${BENCH_LABEL}`)).split('\n').filter(Boolean).length;
+  const jobs: Promise<unknown>[] = [];
+  for (let i = existing; i < count; i++) {
+    // A mix of states, as on a developer's machine: mostly stopped and created, some running.
+    const kind = i % 10;
+    const args = ['--label', BENCH_LABEL, '--network', 'none', '--name', `dd-bench-${i}`];
+    if (kind === 0) jobs.push(docker('run', '-d', ...args, image, 'sleep', '3600'));
+    else if (kind < 5) jobs.push(docker('run', ...args, image, 'true'));
+    else jobs.push(docker('create', ...args, image, 'sleep', '1'));
+    if (jobs.length >= 8) await Promise.all(jobs.splice(0));
+  }
+  await Promise.all(jobs);
+}
+
+async function removeSeeded(): Promise<void> {
+  const ids = (await docker('ps', '-aq', '--filter', `label=${BENCH_LABEL}`)).split('\n').filter(Boolean);
+  for (let i = 0; i < ids.length; i += 50) await dockerMayFail('rm', '-f', ...ids.slice(i, i + 50));
+}
+
+async function main(): Promise<void> {
+  let allOk = true;
+  console.log(`docker-doctor benchmark (${RUNS} runs each, medians)\n`);
+  allOk = line('start-up: docker-doctor --version', compare({ name: 'dd', command: [process.execPath, BIN, '--version'] }, { name: 'node', command: [process.execPath, '-e', '0'] }), 2.0, 'node -e 0') && allOk;
+  const framework = compare({ name: 'dd', command: [process.execPath, BIN, 'list'] }, { name: 'node', command: [process.execPath, '-e', '0'] });
+  console.log(`     (for reference: docker-doctor list, which loads oclif: ${framework.subject.toFixed(1)} ms = ${framework.ratio.toFixed(2)}x node -e 0)`);
+
+  if (!engineAvailable()) {
+    console.log('\nno Docker engine answers: the full-run figures are not measured');
+  } else {
+    const image = await ensureTestImage();
+    console.log(`\nseeding ${CONTAINERS} labelled containers…`);
+    try {
+      await seedContainers(image, CONTAINERS);
+      const total = (await docker('ps', '-aq')).split('\n').filter(Boolean).length;
+      const project = path.join(ROOT, 'bench');
+      const full = [process.execPath, BIN, '--json', '-C', project];
+      allOk =
+        line(`full run, ${total} containers`, compare({ name: 'dd', command: full }, { name: 'floor', command: ['docker ps -aq | xargs docker inspect >/dev/null'], shell: true }), 2.0, 'docker ps -aq | xargs docker inspect') && allOk;
+      const rss = peakMemoryMiB(full);
+      if (rss !== undefined) {
+        const ok = rss <= 120;
+        allOk = ok && allOk;
+        console.log(`${ok ? 'ok  ' : 'OVER'} ${'peak memory of the full run'.padEnd(34)} ${rss.toFixed(1).padStart(8)} MiB (budget 120 MiB)`);
+      }
+    } finally {
+      if (!process.env.BENCH_KEEP) await removeSeeded();
+    }
+  }
+  console.log(allOk ? '\nall figures within budget' : '\nsome figures are over budget');
+}
+
+await main();
