@@ -11,6 +11,9 @@ export interface FactClients {
   proc: ProcessClient;
   exec: ExecClient;
   engine(host: string, tls?: TlsMaterial): EngineClient;
+  now(): number;
+  /** Host listeners where /proc is not available (macOS, Windows). */
+  systemListeners(): Promise<import('./host/listeners.js').Listener[]>;
 }
 
 export interface FsClient {
@@ -19,6 +22,8 @@ export interface FsClient {
   /** stat (following links), or null when the path does not exist. */
   stat(path: string): Promise<FileStat | null>;
   readdir(path: string): Promise<string[]>;
+  /** The target of a symbolic link, or undefined when the path is gone or not a link. */
+  readlink(path: string): Promise<string | undefined>;
 }
 
 export interface ProcessClient {
@@ -54,6 +59,21 @@ export function realClients(): FactClients {
       },
     },
     engine: (host, tls) => (host.startsWith('ssh://') ? createSshEngineClient(host) : createHttpEngineClient(host, tls)),
+    now: () => Date.now(),
+    async systemListeners() {
+      const si = await import('systeminformation');
+      const connections = await si.networkConnections();
+      return connections
+        .filter((c) => c.state === 'LISTEN' || (c.protocol.startsWith('udp') && c.peerAddress === '*'))
+        .map((c) => ({
+          protocol: c.protocol.startsWith('udp') ? ('udp' as const) : ('tcp' as const),
+          address: c.localAddress === '*' ? '0.0.0.0' : c.localAddress,
+          port: Number(c.localPort),
+          inode: 0,
+          ...(c.pid ? { pid: c.pid } : {}),
+          ...(c.process ? { process: c.process } : {}),
+        }));
+    },
   };
 }
 
@@ -76,6 +96,13 @@ export const nodeFs: FsClient = {
     }
   },
   readdir: (path) => fs.readdir(path),
+  async readlink(path) {
+    try {
+      return await fs.readlink(path);
+    } catch {
+      return undefined;
+    }
+  },
 };
 
 export function toFileStat(path: string, s: import('node:fs').Stats): FileStat {

@@ -5,7 +5,16 @@ import { connect } from './docker/connection.js';
 import { resolveEndpoint } from './docker/endpoint.js';
 import { parseGroupFile, parsePasswdFile } from './host/etc-files.js';
 import { discoverProjectFiles } from './project/discover.js';
-import type { DockerConnection, FactName, Facts, ServiceState } from './types.js';
+import { loadCompose } from './project/compose.js';
+import { parseDockerfile } from './project/dockerfile.js';
+import { demuxLogs, firstFileInTar } from './docker/streams.js';
+import { EngineError, type EngineClient } from './docker/engine-client.js';
+import type { ContainerInspect, ContainerSummary, ImageInspect } from './docker/types.js';
+import { readProcListeners } from './host/listeners.js';
+import type { DockerConnection, FactName, Facts, ServiceState, SubIdRange } from './types.js';
+
+/** How many log lines a check sees: enough for a stack trace's head, bounded for speed and for what we print. */
+export const LOG_TAIL_LINES = 60;
 
 export interface FactSettings {
   hostFlag?: string;
@@ -33,6 +42,13 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     return value;
   };
 
+  let engineClient: EngineClient | undefined;
+  const engine = async (): Promise<EngineClient> => {
+    const connection = await facts.dockerConnection();
+    if (!connection.reachable || !engineClient) throw new FactUnavailable(unreachableReason(connection));
+    return engineClient;
+  };
+  const request = { timeoutMs: settings.timeoutMs };
   const unreachableReason = (c: DockerConnection) =>
     `the Docker daemon is not reachable${c.endpoint.host ? ` at ${c.endpoint.host}` : ''} (see the daemon check)`;
 
@@ -55,10 +71,11 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     dockerConnection: () =>
       once('docker.connection', async () => {
         const endpoint = await facts.dockerEndpoint();
-        const { connection } = await connect(endpoint, clients, {
+        const { connection, client } = await connect(endpoint, clients, {
           pingTimeoutMs: pingTimeoutFor(settings.timeoutMs),
           requestTimeoutMs: settings.timeoutMs,
         });
+        engineClient = client;
         return connection;
       }),
 
@@ -115,6 +132,76 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
       }),
 
     projectFiles: () => once('project.files', () => discoverProjectFiles(clients.fs, settings.projectDir)),
+
+    containers: () => once('docker.containers', async () => (await engine()).getJson<ContainerSummary[]>('/containers/json?all=1', request)),
+
+    inspectContainer: (id) => once(`docker.inspect:${id}`, async () => (await engine()).getJson<ContainerInspect>(`/containers/${encodeURIComponent(id)}/json`, request)),
+
+    containerLogs: (id) =>
+      once(`docker.logs:${id}`, async () => {
+        const [client, inspect] = await Promise.all([engine(), facts.inspectContainer(id)]);
+        const { body } = await client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${LOG_TAIL_LINES}`, request);
+        return demuxLogs(body, inspect.Config.Tty === true);
+      }),
+
+    imageInspect: (ref) =>
+      once(`docker.image:${ref}`, async () => {
+        try {
+          return await (await engine()).getJson<ImageInspect>(`/images/${encodeURIComponent(ref)}/json`, request);
+        } catch (error) {
+          if (error instanceof EngineError && error.details.statusCode === 404) return null;
+          throw error;
+        }
+      }),
+
+    containerFile: (id, file) =>
+      once(`docker.file:${id}:${file}`, async () => {
+        try {
+          const { body } = await (await engine()).getBuffer(`/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(file)}`, request);
+          return firstFileInTar(body);
+        } catch (error) {
+          if (error instanceof EngineError && error.details.statusCode === 404) return undefined;
+          throw error;
+        }
+      }),
+
+    listeners: () => once('host.listeners', () => (clients.proc.platform === 'linux' ? readProcListeners(clients.fs) : clients.systemListeners())),
+
+    unprivilegedPortStart: () =>
+      once('host.unprivileged-port-start', async () => {
+        const text = await clients.fs.readText('/proc/sys/net/ipv4/ip_unprivileged_port_start').catch(() => undefined);
+        return text && /^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined;
+      }),
+
+    subordinateIds: () =>
+      once('host.subids', async () => {
+        const parse = (text: string | undefined): SubIdRange[] =>
+          (text ?? '')
+            .split('\n')
+            .map((line) => line.trim().split(':'))
+            .filter((f) => f.length === 3 && /^\d+$/.test(f[1]!) && /^\d+$/.test(f[2]!))
+            .map(([user, start, count]) => ({ user: user!, start: Number(start), count: Number(count) }));
+        const [uid, gid] = await Promise.all(['/etc/subuid', '/etc/subgid'].map((f) => clients.fs.readText(f).catch(() => undefined)));
+        return { uid: parse(uid), gid: parse(gid) };
+      }),
+
+    selinuxEnforcing: () => once('host.selinux', async () => ((await clients.fs.readText('/sys/fs/selinux/enforce').catch(() => undefined)) ?? '').trim() === '1'),
+
+    compose: () => once('project.compose', () => loadCompose(clients.fs, settings.projectDir, clients.proc.env)),
+
+    dockerfiles: () =>
+      once('project.dockerfiles', async () => {
+        const { dockerfiles } = await facts.projectFiles();
+        const parsed = await Promise.all(
+          dockerfiles.map(async (name) => {
+            const text = await clients.fs.readText(path.join(settings.projectDir, name)).catch(() => undefined);
+            return text === undefined ? undefined : parseDockerfile(name, text);
+          }),
+        );
+        return parsed.filter((d) => d !== undefined);
+      }),
+
+    now: () => clients.now(),
 
     need: (name: FactName) => {
       switch (name) {

@@ -1,5 +1,9 @@
 import type { ResolvedEndpoint } from './docker/endpoint.js';
 import type { EngineErrorKind } from './docker/engine-client.js';
+import type { ContainerInspect, ContainerSummary, ImageInspect } from './docker/types.js';
+import type { Listener } from './host/listeners.js';
+import type { ComposeProject } from './project/compose.js';
+import type { ParsedDockerfile } from './project/dockerfile.js';
 
 /** Facts a check can declare in meta.requires; the runner skips the check with the reason when one cannot be had. */
 export type FactName = 'docker' | 'local-engine' | 'linux';
@@ -87,6 +91,12 @@ export interface PasswdEntry {
   home: string;
 }
 
+export interface SubIdRange {
+  user: string;
+  start: number;
+  count: number;
+}
+
 export interface ServiceState {
   manager: 'systemd';
   unit: string;
@@ -115,6 +125,25 @@ export interface Facts {
   /** Other places a Docker-compatible socket may live on this machine (rootless, Desktop, Podman). */
   socketCandidates(): Promise<{ path: string; kind: string }[]>;
   projectFiles(): Promise<ProjectFiles>;
+  /** Every container (GET /containers/json?all=1), listed once. Rejects with FactUnavailable when the daemon is unreachable. */
+  containers(): Promise<ContainerSummary[]>;
+  inspectContainer(id: string): Promise<ContainerInspect>;
+  /** The last lines of a container's stdout and stderr, demultiplexed (not yet redacted). */
+  containerLogs(id: string): Promise<string>;
+  imageInspect(ref: string): Promise<ImageInspect | null>;
+  /** One file from a container's filesystem (works on stopped containers), or undefined. */
+  containerFile(id: string, path: string): Promise<Buffer | undefined>;
+  /** Listening TCP and bound UDP sockets on this host, with their processes where visible. */
+  listeners(): Promise<Listener[]>;
+  /** net.ipv4.ip_unprivileged_port_start, when readable. */
+  unprivilegedPortStart(): Promise<number | undefined>;
+  subordinateIds(): Promise<{ uid: SubIdRange[]; gid: SubIdRange[] }>;
+  selinuxEnforcing(): Promise<boolean>;
+  /** The project's compose model, or null when it has no compose file. */
+  compose(): Promise<ComposeProject | null>;
+  dockerfiles(): Promise<ParsedDockerfile[]>;
+  /** Wall-clock time, injectable so age rules are testable. */
+  now(): number;
   platform(): NodeJS.Platform;
   /** Resolves the named fact or rejects with FactUnavailable. */
   need(name: FactName): Promise<unknown>;

@@ -5,6 +5,7 @@ import type { FileStat } from '../../src/facts/types.js';
 
 export interface FakeFile {
   text?: string;
+  link?: string;
   stat?: Partial<FileStat>;
 }
 
@@ -32,6 +33,9 @@ export function fakeFs(files: Record<string, FakeFile | string>): FsClient {
       for (const p of entries.keys()) if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0]!);
       if (names.size === 0) throw Object.assign(new Error(`ENOENT: ${dir}`), { code: 'ENOENT' });
       return [...names];
+    },
+    async readlink(file) {
+      return entries.get(file)?.link;
     },
   };
 }
@@ -75,6 +79,7 @@ export interface FakeClientOptions {
   groups?: number[];
   username?: string;
   exec?: FactClients['exec'];
+  now?: number;
 }
 
 export const SOCKET: Partial<FileStat> = { type: 'socket', mode: 0o660, uid: 0, gid: 999 };
@@ -95,6 +100,8 @@ export function fakeClients(options: FakeClientOptions = {}): FactClients & { en
       username: options.username ?? 'dev',
     },
     exec: options.exec ?? { run: async () => ({ exitCode: 1, stdout: '', stderr: 'System has not been booted with systemd', failed: true }) },
+    now: () => options.now ?? Date.parse('2026-11-22T12:00:00Z'),
+    systemListeners: async () => [],
     engine(host) {
       engineHosts.push(host);
       const engine = options.engine ?? HEALTHY_ENGINE;

@@ -1,0 +1,98 @@
+import { defineCheck } from '../src/engine/define-check.js';
+import type { ContainerSummary } from '../src/facts/docker/types.js';
+import { exitedCodes } from './exited-containers/codes.js';
+import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR } from './exited-containers/diagnose.js';
+import { commandLine, containerSubject, neverStarted, parseTime, runtimeMs } from './shared/containers.js';
+import { logTail } from './shared/logs.js';
+import { commandSource } from './shared/project-source.js';
+
+/** Exits older than this are history, not the problem the user is debugging now. */
+export const RECENT_MS = 24 * 3600_000;
+/** A successful exit after running longer than this is a job that finished, not a container that "exits immediately". */
+export const SHORT_RUN_MS = 10_000;
+
+/** Cheap pre-filter on the list so only containers that may have a story get inspected. */
+function worthInspecting(c: ContainerSummary): boolean {
+  switch (c.State) {
+    case 'restarting':
+    case 'dead':
+    case 'created':
+      return true;
+    case 'running':
+      // A crash loop shows up as a young running container between restarts.
+      return /^Up (Less than a second|\d+ seconds?)/.test(c.Status);
+    case 'exited': {
+      const code = /^Exited \((\d+)\)/.exec(c.Status)?.[1];
+      if (code === '143' || code === '130') return false;
+      return !/(days?|weeks?|months?|years?) ago$/.test(c.Status);
+    }
+    default:
+      return false;
+  }
+}
+
+export default defineCheck({
+  meta: {
+    id: 'exited-containers',
+    title: 'Containers stay up',
+    category: 'containers',
+    description: `Answers "my container starts and exits immediately" and "it restarts in a loop". For every container that exited soon after starting, never started, or is restarting, it reads the state (exit code, OOMKilled, start error, start and finish times, restart count and policy), explains the exit code in words, reads the last log lines and matches known failure shapes in them (exec format error, permission denied, address already in use, name resolution, missing modules…), and points at the compose or Dockerfile line that sets the command when the container comes from this project.
+
+Containers that finished normally after running a while, containers stopped by the user (exit 143 or 130), containers created but never started, and exits older than a day are left alone. Start failures caused by ports or mounts are reported by the port-conflicts and bind-mounts checks instead.`,
+    requires: ['docker'],
+    codes: exitedCodes,
+  },
+  async run(ctx) {
+    const { facts } = ctx;
+    const now = facts.now();
+    const candidates = (await facts.containers()).filter(worthInspecting);
+    const inspected = await Promise.all(candidates.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+
+    for (const inspect of inspected) {
+      if (!inspect) continue; // Removed between list and inspect.
+      const state = inspect.State;
+      // Running containers only got here when young, so any restart count means a loop that is still going.
+      const restarting = state.Restarting || inspect.RestartCount > 0;
+      if (state.Running && !restarting) continue;
+      if (state.Status === 'created') {
+        if (!state.Error || PORT_START_ERROR.test(state.Error) || MOUNT_START_ERROR.test(state.Error)) continue;
+      } else if (!restarting) {
+        const finished = parseTime(state.FinishedAt);
+        if (finished === undefined || now - finished > RECENT_MS || neverStarted(inspect)) continue;
+        if (state.ExitCode === 0 && (runtimeMs(inspect) ?? 0) >= SHORT_RUN_MS) continue;
+      }
+
+      const failing = restarting || state.ExitCode !== 0 || state.Status === 'created';
+      const logs = failing && state.Status !== 'created' ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
+      const diagnosis = diagnoseExit(inspect, logs, restarting);
+      if (!diagnosis) continue;
+      const location = await commandSource(facts, inspect.Config.Labels);
+      const ran = runtimeMs(inspect);
+      ctx.report({
+        cause: diagnosis.cause,
+        ...(diagnosis.severity ? { severity: diagnosis.severity } : {}),
+        // A failure after a long healthy run is worth knowing, but it is not "exits immediately".
+        ...(diagnosis.cause === 'app-error' && ran !== undefined && ran > 60_000 && !restarting ? { severity: 'warning' as const } : {}),
+        title: diagnosis.title,
+        subject: containerSubject(inspect),
+        ...(location ? { location } : {}),
+        fixes: diagnosis.fixes,
+        evidence: {
+          image: inspect.Config.Image ?? inspect.Image,
+          command: commandLine(inspect),
+          status: state.Status,
+          exitCode: state.ExitCode,
+          oomKilled: state.OOMKilled,
+          ...(state.Error ? { error: state.Error } : {}),
+          startedAt: state.StartedAt,
+          finishedAt: state.FinishedAt,
+          ...(ran !== undefined ? { runtimeMs: ran } : {}),
+          restartCount: inspect.RestartCount,
+          restartPolicy: inspect.HostConfig.RestartPolicy?.Name || 'no',
+          ...(diagnosis.match ? { logLine: diagnosis.match.line } : {}),
+          ...(logs ? { logTail: logTail(logs) } : {}),
+        },
+      });
+    }
+  },
+});

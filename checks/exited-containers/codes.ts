@@ -1,0 +1,97 @@
+import type { FindingCodeMeta } from '../../src/engine/types.js';
+
+const RUN_DOCS = 'https://docs.docker.com/reference/cli/docker/container/run/#exit-status';
+
+export const exitedCodes = {
+  'command-not-found': {
+    severity: 'error',
+    summary: 'the command does not exist in the image (exit 127)',
+    explanation:
+      'The container\'s command or entrypoint names a program that is not in the image or not on its PATH, so the runtime could not start it (exit code 127, or a start error such as `exec: "x": executable file not found in $PATH`). Typical causes: a slim or distroless base image without the tool, a typo in CMD/ENTRYPOINT, or a path that only exists on your machine.',
+    docsUrl: RUN_DOCS,
+  },
+  'not-executable': {
+    severity: 'error',
+    summary: 'the command exists but cannot be executed (exit 126)',
+    explanation:
+      'The program exists but the kernel refused to run it (exit code 126): the file lacks the executable bit (common for scripts copied from Windows or created without chmod), it is a directory, or it sits on a noexec mount.',
+    docsUrl: RUN_DOCS,
+  },
+  'exec-format-error': {
+    severity: 'error',
+    summary: 'the binary is for another CPU architecture',
+    explanation:
+      'The runtime\'s final execve failed with "exec format error": the image (or one binary in it) was built for another architecture, such as an amd64 image on an arm64 host, and no emulator is registered. runc exits 255 in this case.',
+    docsUrl: 'https://docs.docker.com/build/building/multi-platform/',
+  },
+  'bad-interpreter': {
+    severity: 'error',
+    summary: 'the script\'s interpreter or loader is missing (often a CRLF #! line)',
+    explanation:
+      '"exec …: no such file or directory" for a file that exists means the kernel could not find what the file needs to run: the interpreter named on its #! line (a Windows checkout turns "#!/bin/sh" into "#!/bin/sh\\r"), or the glibc loader of a binary copied into a musl (alpine) image.',
+    docsUrl: RUN_DOCS,
+  },
+  'oom-killed': {
+    severity: 'error',
+    summary: 'killed by the out-of-memory killer',
+    explanation:
+      'The kernel\'s OOM killer ended the main process (exit 137 with OOMKilled=true) because the container reached its memory limit, or the host ran out of memory. The application needs more memory than it is given, or leaks.',
+    docsUrl: 'https://docs.docker.com/engine/containers/resource_constraints/#memory',
+  },
+  'crashed-by-signal': {
+    severity: 'error',
+    summary: 'the process died from a signal (segfault, abort)',
+    explanation: 'An exit code of 128+n means the process was ended by signal n: 139 is SIGSEGV (a segmentation fault, often a native module built for another libc), 134 is SIGABRT (an abort, such as Node\'s heap-out-of-memory).',
+    docsUrl: RUN_DOCS,
+  },
+  'app-error': {
+    severity: 'error',
+    summary: 'the application exited with an error',
+    explanation:
+      'The main process started and then exited with a non-zero code of its own: the application failed (missing configuration or environment variables, a dependency it could not reach, a bad argument). Its last log lines usually say why.',
+    docsUrl: RUN_DOCS,
+  },
+  'restart-loop': {
+    severity: 'error',
+    summary: 'the container keeps restarting',
+    explanation:
+      'A restart policy restarts the container every time its process exits, and it keeps exiting, so it never stays up. The daemon backs off from 100 ms doubling up to 1 min between attempts. The last exit tells why it fails.',
+    docsUrl: 'https://docs.docker.com/engine/containers/start-containers-automatically/',
+  },
+  'start-failed': {
+    severity: 'error',
+    summary: 'the container could not be started',
+    explanation: 'The daemon could not start the container and left it in the Created state with the error in State.Error.',
+    docsUrl: RUN_DOCS,
+  },
+  'shell-without-tty': {
+    severity: 'warning',
+    summary: 'a shell with no terminal exits at once',
+    explanation:
+      'The container runs a bare shell (sh or bash) without -t and -i, so the shell reads end-of-file on stdin and exits 0 immediately. This is why `docker run -d ubuntu` "stops right away".',
+    docsUrl: 'https://docs.docker.com/reference/cli/docker/container/run/#interactive',
+  },
+  'not-long-running': {
+    severity: 'warning',
+    summary: 'a restart policy keeps re-running a command that finishes',
+    explanation:
+      'The command finishes successfully within seconds, but the restart policy (always/unless-stopped) expects a long-running process, so the daemon restarts it over and over. Either run a process that stays in the foreground, or drop the restart policy for one-shot jobs.',
+    docsUrl: 'https://docs.docker.com/engine/containers/start-containers-automatically/',
+  },
+  finished: {
+    severity: 'info',
+    summary: 'the command finished successfully right after starting',
+    explanation:
+      'The main process exited 0 within seconds: its command completed (for example `echo`, a migration or a build step). That is normal for one-shot jobs; if you expected a server, its command is not a long-running foreground process (a daemon that forks into the background exits the same way).',
+    docsUrl: RUN_DOCS,
+  },
+  killed: {
+    severity: 'info',
+    summary: 'killed with SIGKILL',
+    explanation:
+      'Exit 137 without OOMKilled means SIGKILL from outside: `docker kill`, or `docker stop` after the process ignored SIGTERM for the grace period (10 s). A shell-form CMD (`/bin/sh -c …`) is a common reason: the shell is PID 1 and does not forward SIGTERM to the application.',
+    docsUrl: 'https://docs.docker.com/reference/dockerfile/#shell-and-exec-form',
+  },
+} satisfies Record<string, FindingCodeMeta>;
+
+export type ExitedCause = keyof typeof exitedCodes;

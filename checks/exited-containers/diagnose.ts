@@ -1,0 +1,252 @@
+import type { Fix, FindingInput, Severity } from '../../src/engine/types.js';
+import type { ContainerInspect } from '../../src/facts/docker/types.js';
+import { commandLine, containerName, formatBytes, formatDuration } from '../shared/containers.js';
+import { matchLogSignature, type LogMatch } from '../shared/logs.js';
+import type { ExitedCause } from './codes.js';
+
+export interface Diagnosis {
+  cause: ExitedCause;
+  severity?: Severity;
+  title: string;
+  fixes: Fix[];
+  match?: LogMatch;
+}
+
+/** Start errors that other checks own: one cause, one finding. */
+export const PORT_START_ERROR = /port is already allocated|address already in use|cannot expose privileged port|failed to bind host port/i;
+export const MOUNT_START_ERROR = /mount|bind source path|not a directory|Are you trying to mount/i;
+
+const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', '/usr/bin/bash', 'ash', '/bin/ash', 'zsh', '/bin/zsh']);
+
+/** What an exit code means, in words, per the docker run reference. */
+export function exitCodeMeaning(code: number, oomKilled: boolean): string {
+  switch (code) {
+    case 0:
+      return 'the main process finished';
+    case 1:
+      return 'the application failed';
+    case 2:
+      return 'a shell or CLI usage error';
+    case 125:
+      return 'the docker CLI could not run the container';
+    case 126:
+      return 'the command could not be executed';
+    case 127:
+      return 'the command was not found';
+    case 128:
+      return 'the daemon could not start it';
+    case 130:
+      return 'interrupted (SIGINT, Ctrl-C)';
+    case 134:
+      return 'aborted (SIGABRT)';
+    case 137:
+      return oomKilled ? 'killed for running out of memory' : 'killed (SIGKILL)';
+    case 139:
+      return 'a segmentation fault (SIGSEGV)';
+    case 143:
+      return 'stopped (SIGTERM)';
+    case 255:
+      return 'the runtime could not exec the command';
+    default:
+      return code > 128 && code < 160 ? `killed by signal ${code - 128}` : 'the application failed';
+  }
+}
+
+const logsFix = (name: string): Fix => ({ title: 'Read its last log lines', command: `docker logs --tail 100 ${name}` });
+const shellFix = (inspect: ContainerInspect): Fix => ({ title: 'Look inside the image with a shell instead of its command', command: `docker run --rm -it --entrypoint sh ${inspect.Config.Image ?? inspect.Image}` });
+
+/** Diagnoses one container from its state and (for failures) its log tail. Undefined means nothing worth saying. */
+export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting: boolean): Diagnosis | undefined {
+  const name = containerName(inspect);
+  const code = inspect.State.ExitCode;
+  const command = commandLine(inspect);
+  const ran = runtimeText(inspect);
+
+  if (restarting) {
+    const last = restartCause(inspect, logs);
+    return {
+      cause: 'restart-loop',
+      title: `Container ${name} is restarting in a loop (${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}); it last exited with code ${code}: ${last}`,
+      match: matchLogSignature(logs),
+      fixes: [logsFix(name), { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` }, shellFix(inspect)],
+    };
+  }
+
+  if (inspect.State.Status === 'created' && inspect.State.Error) return startFailure(inspect);
+
+  const match = matchLogSignature(logs);
+  switch (code) {
+    case 0:
+      return finishedQuickly(inspect, ran);
+    case 126:
+      return {
+        cause: 'not-executable',
+        title: `Container ${name} exited with code 126${ran}: \`${command}\` could not be executed`,
+        match,
+        fixes: [chmodFix(inspect), logsFix(name)],
+      };
+    case 127:
+      return {
+        cause: 'command-not-found',
+        title: `Container ${name} exited with code 127${ran}: ${match?.signature.id === 'not-found' ? `"${match.line.trim()}"` : `\`${command}\` was not found`}`,
+        match,
+        fixes: [{ title: 'Check whether the command exists in the image', command: existsCommand(inspect) }, logsFix(name)],
+      };
+    case 137:
+      if (inspect.State.OOMKilled) {
+        const limit = inspect.HostConfig.Memory ? `its ${formatBytes(inspect.HostConfig.Memory)} memory limit` : 'the memory available';
+        return {
+          cause: 'oom-killed',
+          title: `Container ${name} was killed for exceeding ${limit} (exit 137, OOMKilled)${ran}`,
+          match,
+          fixes: [
+            { title: 'Give it more memory', command: `docker update --memory 1g --memory-swap 1g ${name}` },
+            { title: 'In compose, raise deploy.resources.limits.memory; for Node, also cap the heap below the limit', command: 'NODE_OPTIONS=--max-old-space-size=768' },
+          ],
+        };
+      }
+      return {
+        cause: 'killed',
+        title: `Container ${name} was killed with SIGKILL (exit 137)${ran}`,
+        fixes: inspect.Path === '/bin/sh' && inspect.Args?.[0] === '-c'
+          ? [{ title: 'Its command runs through /bin/sh -c, which does not forward SIGTERM: use the exec form', command: `CMD ["${inspect.Args[1]?.split(' ')[0] ?? 'app'}", "…"]` }]
+          : [{ title: 'If `docker stop` had to kill it, make the process handle SIGTERM, or run with an init', command: `docker run --init …` }],
+      };
+    case 130:
+    case 143:
+      return undefined; // Stopped by the user.
+    case 255:
+      if (match?.signature.id === 'exec-format') {
+        return {
+          cause: 'exec-format-error',
+          title: `Container ${name} cannot run on this machine: "${match.line.trim()}" (exit 255)`,
+          match,
+          fixes: [
+            { title: 'Build or pull the image for this platform', command: 'docker buildx build --platform linux/amd64,linux/arm64 …' },
+            { title: 'Or register emulators to run foreign images', command: 'docker run --privileged --rm tonistiigi/binfmt --install all' },
+          ],
+        };
+      }
+      if (match?.signature.id === 'exec-missing') {
+        return {
+          cause: 'bad-interpreter',
+          title: `Container ${name} could not exec its command: "${match.line.trim()}" (exit 255)`,
+          match,
+          fixes: [
+            { title: 'Strip Windows line endings from the script, in the Dockerfile or the checkout', command: `sed -i 's/\\r$//' ${inspect.Path}` },
+            { title: 'Keep scripts LF in git', command: "echo '*.sh text eol=lf' >> .gitattributes" },
+          ],
+        };
+      }
+      return appError(inspect, code, ran, match);
+    case 134:
+    case 139:
+      return {
+        cause: 'crashed-by-signal',
+        title: `Container ${name} crashed with ${exitCodeMeaning(code, false)} (exit ${code})${ran}`,
+        match,
+        fixes: [logsFix(name), shellFix(inspect)],
+      };
+    default:
+      return appError(inspect, code, ran, match);
+  }
+}
+
+function existsCommand(inspect: ContainerInspect): string {
+  const image = inspect.Config.Image ?? inspect.Image;
+  const probe = inspect.Path.includes('/') ? `ls -l ${inspect.Path}` : `command -v ${inspect.Path} || echo "${inspect.Path} is not on PATH: $PATH"`;
+  return `docker run --rm --entrypoint sh ${image} -c '${probe}'`;
+}
+
+function chmodFix(inspect: ContainerInspect): Fix {
+  return { title: 'Make it executable in the Dockerfile (or copy it with COPY --chmod=0755)', command: `RUN chmod +x ${inspect.Path}` };
+}
+
+function appError(inspect: ContainerInspect, code: number, ran: string, match: LogMatch | undefined): Diagnosis {
+  const name = containerName(inspect);
+  const why = match ? `${match.signature.meaning}: "${match.line.trim()}"` : exitCodeMeaning(code, false);
+  return {
+    cause: 'app-error',
+    title: `Container ${name} exited with code ${code}${ran}: ${why}`,
+    match,
+    fixes: [logsFix(name), shellFix(inspect)],
+  };
+}
+
+function finishedQuickly(inspect: ContainerInspect, ran: string): Diagnosis {
+  const name = containerName(inspect);
+  const cmd = [...(inspect.Config.Entrypoint ?? []), ...(inspect.Config.Cmd ?? [])];
+  const bareShell = cmd.length === 1 && SHELLS.has(cmd[0]!) && !inspect.Config.Tty && !inspect.Config.OpenStdin;
+  const policy = inspect.HostConfig.RestartPolicy?.Name ?? '';
+  if (bareShell) {
+    return {
+      cause: 'shell-without-tty',
+      title: `Container ${name} runs a bare \`${cmd[0]}\` with no terminal, so it exited 0${ran}`,
+      fixes: [
+        { title: 'Keep an interactive shell alive', command: `docker run -dit ${inspect.Config.Image ?? inspect.Image} ${cmd[0]}` },
+        { title: 'Or give the container a long-running command', command: `docker run -d ${inspect.Config.Image ?? inspect.Image} <server command>` },
+      ],
+    };
+  }
+  if (policy === 'always' || policy === 'unless-stopped') {
+    return {
+      cause: 'not-long-running',
+      title: `Container ${name} has restart policy "${policy}" but its command \`${commandLine(inspect)}\` finishes${ran}`,
+      fixes: [{ title: 'Drop the restart policy for a one-shot job', command: `docker update --restart=no ${name}` }],
+    };
+  }
+  return {
+    cause: 'finished',
+    title: `Container ${name} exited 0${ran}: its command \`${commandLine(inspect)}\` finished, so nothing kept it running`,
+    fixes: [{ title: 'If it should stay up, run a foreground process as its command (not one that daemonizes)', command: `docker run -d ${inspect.Config.Image ?? inspect.Image} <long-running command>` }],
+  };
+}
+
+function startFailure(inspect: ContainerInspect): Diagnosis {
+  const name = containerName(inspect);
+  const error = inspect.State.Error;
+  if (/executable file not found|no such file or directory/i.test(error)) {
+    return {
+      cause: 'command-not-found',
+      title: `Container ${name} never started: ${shortError(error)}`,
+      fixes: [
+        { title: 'Check whether the command exists in the image', command: existsCommand(inspect) },
+        { title: 'Remove the container that was left behind', command: `docker rm ${name}` },
+      ],
+    };
+  }
+  if (/permission denied/i.test(error)) {
+    return {
+      cause: 'not-executable',
+      title: `Container ${name} never started: ${shortError(error)}`,
+      fixes: [
+        chmodFix(inspect),
+        { title: 'Remove the container that was left behind', command: `docker rm ${name}` },
+      ],
+    };
+  }
+  return {
+    cause: 'start-failed',
+    title: `Container ${name} never started: ${shortError(error)}`,
+    fixes: [{ title: 'Fix the error, then remove the container that was left behind and run it again', command: `docker rm ${name}` }],
+  };
+}
+
+/** Drops the OCI runtime boilerplate from a start error, keeping the part that names the problem. */
+export function shortError(error: string): string {
+  const exec = /(exec: "[^"]+": [^:]+(?:: [^:]+)?)(?:: unknown)?$/.exec(error) ?? /(unable to start container process: .*?)(?:: unknown)?$/.exec(error);
+  return (exec?.[1] ?? error).trim();
+}
+
+function restartCause(inspect: ContainerInspect, logs: string): string {
+  const match = matchLogSignature(logs);
+  if (match) return `${match.signature.meaning} ("${match.line.trim()}")`;
+  return exitCodeMeaning(inspect.State.ExitCode, inspect.State.OOMKilled);
+}
+
+function runtimeText(inspect: ContainerInspect): string {
+  const started = Date.parse(inspect.State.StartedAt);
+  const finished = Date.parse(inspect.State.FinishedAt);
+  if (Number.isNaN(started) || Number.isNaN(finished) || inspect.State.StartedAt.startsWith('0001') || finished < started) return '';
+  return ` ${formatDuration(finished - started)} after starting`;
+}

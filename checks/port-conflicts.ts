@@ -1,0 +1,220 @@
+import { defineCheck } from '../src/engine/define-check.js';
+import type { CheckContext, Fix } from '../src/engine/types.js';
+import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
+import type { Listener } from '../src/facts/host/listeners.js';
+import type { ComposePort, ComposeProject, ComposeService } from '../src/facts/project/compose.js';
+import { PORT_START_ERROR, shortError } from './exited-containers/diagnose.js';
+import { portCodes } from './port-conflicts/codes.js';
+import { describeHolder, findHolder, nextFreePort, portInError, type HostPort } from './port-conflicts/holders.js';
+import { composeLabels, containerName, containerSubject } from './shared/containers.js';
+import { addressesOverlap } from '../src/facts/host/listeners.js';
+
+export default defineCheck({
+  meta: {
+    id: 'port-conflicts',
+    title: 'Published ports are free',
+    category: 'network',
+    description: `Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose file (short and long port syntax, ranges, host IPs, protocols, \${VAR:-default} from .env) and reports published ports that are already held, two services publishing the same host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
+
+A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same service's running container.`,
+    requires: ['docker'],
+    codes: portCodes,
+  },
+  async run(ctx) {
+    const { facts } = ctx;
+    const [containers, connection, compose] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    // Published ports live on this machine for a local engine and for Docker Desktop; a remote engine's host is elsewhere.
+    const hostIsHere = connection.local || connection.kind === 'docker-desktop';
+    const listeners = hostIsHere ? await facts.listeners().catch(() => undefined) : undefined;
+    const rootless = connection.kind === 'rootless';
+    const unprivilegedStart = rootless ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
+
+    const failed = containers.filter((c) => c.State === 'created' || c.State === 'exited');
+    const inspected = await Promise.all(failed.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+    for (const inspect of inspected) {
+      if (inspect && PORT_START_ERROR.test(inspect.State.Error ?? '')) await diagnoseFailedStart(ctx, inspect, containers, listeners);
+    }
+    if (compose) checkCompose(ctx, compose, containers, listeners, unprivilegedStart);
+  },
+});
+
+async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect, containers: ContainerSummary[], listeners: Listener[] | undefined): Promise<void> {
+  const name = containerName(inspect);
+  const error = inspect.State.Error;
+  const subject = containerSubject(inspect);
+  const named = portInError(error);
+  const wanted: HostPort[] = named ? [named] : wantedPorts(inspect);
+  const removeFix: Fix = { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` };
+  const evidence = { error, wanted: wanted.map((w) => `${w.ip || '0.0.0.0'}:${w.port}/${w.protocol}`), status: inspect.State.Status, exitCode: inspect.State.ExitCode };
+
+  if (/cannot expose privileged port/i.test(error)) {
+    const port = named?.port ?? 0;
+    ctx.report({ cause: 'rootless-privileged-port', title: `Rootless Docker cannot publish privileged port ${port}, so container ${name} cannot start`, subject, fixes: rootlessFixes(port, [removeFix]), evidence });
+    return;
+  }
+  for (const port of wanted) {
+    const holder = findHolder(port, containers, listeners, inspect.Id);
+    const free = nextFreePort(port.port, port.protocol, containers, listeners);
+    const remap: Fix = { title: `Or publish another host port`, command: `docker run -p ${port.ip ? `${port.ip}:` : ''}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim() };
+    if (!holder) {
+      if (listeners) {
+        ctx.report({
+          cause: 'leftover-created',
+          title: `Container ${name} never started because port ${port.port}/${port.protocol} was taken; nothing holds it now`,
+          subject,
+          fixes: [{ title: 'Start it now', command: `docker start ${name}` }, removeFix],
+          evidence,
+        });
+      } else {
+        ctx.report({ cause: 'bind-failed', title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(error)}`, subject, fixes: [remap, removeFix], evidence });
+      }
+      continue;
+    }
+    const holderText = describeHolder(holder);
+    if (holder.kind === 'container') {
+      ctx.report({
+        cause: 'held-by-container',
+        title: `Port ${port.port}/${port.protocol} is already published by ${holderText}, so container ${name} cannot start`,
+        subject,
+        fixes: [
+          holder.composeProject
+            ? { title: `Stop the compose project that holds it`, command: `docker compose -p ${holder.composeProject} down` }
+            : { title: `Stop the container that holds it`, command: `docker stop ${holder.name}` },
+          remap,
+          removeFix,
+        ],
+        evidence: { ...evidence, holder },
+      });
+    } else {
+      ctx.report({
+        cause: holder.kind === 'engine' ? 'held-by-other-engine' : 'held-by-process',
+        title: `Port ${port.port}/${port.protocol} is held by ${holderText}, so container ${name} cannot start`,
+        subject,
+        fixes: [...processFixes(port, holder.pid), remap, removeFix],
+        evidence: { ...evidence, holder },
+      });
+    }
+  }
+}
+
+function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: ContainerSummary[], listeners: Listener[] | undefined, unprivilegedStart: number | undefined): void {
+  for (const problem of compose.problems) {
+    ctx.report({
+      cause: 'compose-invalid',
+      title: `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`,
+      subject: { kind: 'file', name: problem.file },
+      location: { file: problem.file, line: problem.line, column: problem.column },
+      fixes: [{ title: 'See how compose reads the file', command: 'docker compose config' }],
+    });
+  }
+  const seen: { service: ComposeService; port: ComposePort; number: number }[] = [];
+  const taken = new Set<number>(compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? range(p.published.from, p.published.to) : []))));
+  for (const service of compose.services) {
+    if (service.networkMode === 'host') continue;
+    for (const port of service.ports) {
+      if (!port.published) continue;
+      const location = { file: port.at.file, line: port.at.line, column: port.at.column };
+      const subject = { kind: 'service' as const, name: service.name };
+      if (port.published.from === port.published.to && (service.replicas ?? 1) > 1) {
+        ctx.report({
+          cause: 'compose-fixed-port-replicas',
+          title: `Service ${service.name} has ${service.replicas} replicas but publishes the fixed host port ${port.published.from} (${port.at.file}:${port.at.line})`,
+          subject,
+          location,
+          fixes: [{ title: 'Publish only the container port and let Docker pick host ports, or a range', command: `ports: ["${port.target}"]` }],
+        });
+      }
+      for (const number of range(port.published.from, port.published.to)) {
+        const wanted: HostPort = { ip: port.hostIp, port: number, protocol: port.protocol };
+        const duplicate = seen.find((s) => s.service !== service && s.number === number && s.port.protocol === port.protocol && addressesOverlap(s.port.hostIp, port.hostIp));
+        seen.push({ service, port, number });
+        if (duplicate) {
+          ctx.report({
+            cause: 'compose-duplicate-port',
+            title: `Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol} (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})`,
+            subject,
+            location,
+            fixes: [{ title: `Give ${service.name} another host port at ${port.at.file}:${port.at.line}`, command: `- "${port.hostIp ? `${port.hostIp}:` : ''}${nextFreePort(number, port.protocol, containers, listeners, taken)}:${port.target}"` }],
+          });
+          continue;
+        }
+        if (unprivilegedStart !== undefined && number < unprivilegedStart) {
+          ctx.report({
+            cause: 'rootless-privileged-port',
+            title: `Service ${service.name} publishes port ${number}, below ${unprivilegedStart}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})`,
+            subject,
+            location,
+            fixes: rootlessFixes(number, []),
+          });
+          continue;
+        }
+        const holder = findHolder(wanted, containers, listeners);
+        if (!holder) continue;
+        // The service's own container (already up) holding its port is the healthy state.
+        if (holder.kind === 'container' && holder.composeProject === compose.name) {
+          if (holder.composeService === service.name) continue;
+        }
+        // docker-proxy for one of this project's own running containers is the same case seen from the host.
+        if (holder.kind === 'engine' && holder.process === 'docker-proxy' && ownContainerPublishes(containers, compose.name, wanted)) continue;
+        const free = nextFreePort(number, port.protocol, containers, listeners, taken);
+        ctx.report({
+          cause: 'compose-port-taken',
+          title: `Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by ${describeHolder(holder)}`,
+          subject,
+          location,
+          fixes: [
+            ...(holder.kind === 'container'
+              ? [holder.composeProject ? { title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` } : { title: 'Stop the container that holds it', command: `docker stop ${holder.name}` }]
+              : processFixes(wanted, holder.pid)),
+            { title: `Or change the published port at ${port.at.file}:${port.at.line}`, command: `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"` },
+          ],
+          evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
+        });
+      }
+    }
+  }
+}
+
+function ownContainerPublishes(containers: ContainerSummary[], project: string, wanted: HostPort): boolean {
+  return containers.some((c) => composeLabels(c.Labels)?.project === project && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol));
+}
+
+function wantedPorts(inspect: ContainerInspect): HostPort[] {
+  const out: HostPort[] = [];
+  for (const [key, bindings] of Object.entries(inspect.HostConfig.PortBindings ?? {})) {
+    const protocol = key.split('/')[1] ?? 'tcp';
+    for (const b of bindings ?? []) {
+      if (b.HostPort) out.push({ ip: b.HostIp ?? '', port: Number(b.HostPort), protocol });
+    }
+  }
+  return out;
+}
+
+function containerPortFor(inspect: ContainerInspect, wanted: HostPort): string | undefined {
+  for (const [key, bindings] of Object.entries(inspect.HostConfig.PortBindings ?? {})) {
+    if ((bindings ?? []).some((b) => Number(b.HostPort) === wanted.port)) return key.split('/')[0];
+  }
+  return undefined;
+}
+
+function processFixes(port: HostPort, pid: number | undefined): Fix[] {
+  return [
+    { title: 'See what listens on the port', command: `sudo ss -${port.protocol === 'udp' ? 'u' : 't'}lnp 'sport = :${port.port}'` },
+    ...(pid ? [{ title: `Stop that process if you do not need it`, command: `kill ${pid}` }] : []),
+  ];
+}
+
+function rootlessFixes(port: number, extra: Fix[]): Fix[] {
+  return [
+    { title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`, command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}` },
+    { title: 'Or let rootlesskit bind privileged ports', command: 'sudo setcap cap_net_bind_service=ep $(which rootlesskit) && systemctl --user restart docker' },
+    { title: 'Or publish a port of 1024 or above', command: `-p 8${String(port).padStart(3, '0')}:${port}` },
+    ...extra,
+  ];
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let p = from; p <= to && out.length < 1000; p++) out.push(p);
+  return out;
+}

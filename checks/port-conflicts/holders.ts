@@ -1,0 +1,79 @@
+import type { ContainerSummary } from '../../src/facts/docker/types.js';
+import { addressesOverlap, type Listener } from '../../src/facts/host/listeners.js';
+import { composeLabels, containerName } from '../shared/containers.js';
+
+export interface HostPort {
+  ip: string;
+  port: number;
+  protocol: string;
+}
+
+export type Holder =
+  | { kind: 'container'; name: string; id: string; composeProject?: string; composeService?: string }
+  | { kind: 'process'; process?: string; pid?: number; address: string }
+  | { kind: 'engine'; process: string; pid?: number; address: string };
+
+/** Processes that belong to a container engine: their listeners are other engines' published ports. */
+const ENGINE_PROCESSES = /^(docker-proxy|rootlesskit|rootlessport|slirp4netns|conmon|podman|gvproxy|vpnkit.*|com\.docker\..*|dockerd|containerd)$/;
+
+export function publishedBy(containers: readonly ContainerSummary[], wanted: HostPort, exceptId?: string): ContainerSummary | undefined {
+  return containers.find(
+    (c) => c.Id !== exceptId && c.State === 'running' && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol && addressesOverlap(p.IP ?? '', wanted.ip)),
+  );
+}
+
+/** Who holds a host port: a container of this daemon first (its docker-proxy is only the daemon's agent), else a host listener. */
+export function findHolder(wanted: HostPort, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, exceptId?: string): Holder | undefined {
+  const container = publishedBy(containers, wanted, exceptId);
+  if (container) {
+    const compose = composeLabels(container.Labels);
+    return { kind: 'container', name: containerName(container), id: container.Id.slice(0, 12), ...(compose ? { composeProject: compose.project, composeService: compose.service } : {}) };
+  }
+  const listener = listeners?.find((l) => l.port === wanted.port && l.protocol === wanted.protocol && addressesOverlap(l.address, wanted.ip));
+  if (!listener) return undefined;
+  if (listener.process && ENGINE_PROCESSES.test(listener.process)) return { kind: 'engine', process: listener.process, pid: listener.pid, address: listener.address };
+  return { kind: 'process', process: listener.process, pid: listener.pid, address: listener.address };
+}
+
+export function describeHolder(holder: Holder): string {
+  switch (holder.kind) {
+    case 'container':
+      return `container ${holder.name}${holder.composeProject ? ` (compose project ${holder.composeProject}, service ${holder.composeService})` : ''}`;
+    case 'engine':
+      return `${holder.process}${holder.pid ? ` (pid ${holder.pid})` : ''}, part of another container engine`;
+    case 'process':
+      return holder.process ? `${holder.process}${holder.pid ? ` (pid ${holder.pid})` : ''}` : 'a process this user cannot see (run as root to name it)';
+  }
+}
+
+/** The host port a failed start names in its error, when it names one. */
+export function portInError(error: string): HostPort | undefined {
+  const patterns = [
+    /Bind for (\[?[0-9a-f.:]*\]?):(\d+) failed/i,
+    /listen (tcp|udp)[46]? (\[?[0-9a-f.:]*\]?):(\d+): bind/i,
+    /failed to bind host port for (\[?[0-9a-f.:]*\]?):(\d+):[^/]*\/(tcp|udp|sctp)/i,
+    /cannot expose privileged port (\d+)/i,
+  ];
+  let m = patterns[0]!.exec(error);
+  if (m) return { ip: stripBrackets(m[1]!), port: Number(m[2]), protocol: 'tcp' };
+  m = patterns[1]!.exec(error);
+  if (m) return { ip: stripBrackets(m[2]!), port: Number(m[3]), protocol: m[1]!.toLowerCase() };
+  m = patterns[2]!.exec(error);
+  if (m) return { ip: stripBrackets(m[1]!), port: Number(m[2]), protocol: m[3]!.toLowerCase() };
+  m = patterns[3]!.exec(error);
+  if (m) return { ip: '', port: Number(m[1]), protocol: 'tcp' };
+  return undefined;
+}
+
+function stripBrackets(ip: string): string {
+  return ip.replace(/^\[|\]$/g, '');
+}
+
+/** The next port above `port` that nothing here holds, for a remap the user can paste. */
+export function nextFreePort(port: number, protocol: string, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, taken: ReadonlySet<number> = new Set()): number {
+  for (let candidate = port + 1; candidate < Math.min(65535, port + 200); candidate++) {
+    if (taken.has(candidate)) continue;
+    if (!findHolder({ ip: '', port: candidate, protocol }, containers, listeners)) return candidate;
+  }
+  return port + 1;
+}

@@ -1,0 +1,54 @@
+import type { ContainerInspect, ContainerSummary } from '../../src/facts/docker/types.js';
+import { COMPOSE_PROJECT, COMPOSE_SERVICE, containerName } from '../../src/facts/docker/types.js';
+import type { Subject } from '../../src/engine/types.js';
+
+export { containerName };
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function parseTime(value: string | undefined): number | undefined {
+  if (!value || value.startsWith('0001-01-01')) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function neverStarted(inspect: ContainerInspect): boolean {
+  return !inspect.State.StartedAt || inspect.State.StartedAt.startsWith(ZERO_TIME.slice(0, 10));
+}
+
+/** How long the last run lasted, when both ends are known. */
+export function runtimeMs(inspect: ContainerInspect): number | undefined {
+  const started = parseTime(inspect.State.StartedAt);
+  const finished = parseTime(inspect.State.FinishedAt);
+  return started !== undefined && finished !== undefined && finished >= started ? finished - started : undefined;
+}
+
+export function containerSubject(c: ContainerInspect | ContainerSummary): Subject {
+  return { kind: 'container', name: containerName(c), id: c.Id.slice(0, 12) };
+}
+
+export function composeLabels(labels: Record<string, string> | null | undefined): { project: string; service: string } | undefined {
+  const project = labels?.[COMPOSE_PROJECT];
+  const service = labels?.[COMPOSE_SERVICE];
+  return project && service ? { project, service } : undefined;
+}
+
+/** The argv that actually ran, as the user would type it. */
+export function commandLine(inspect: ContainerInspect): string {
+  return [inspect.Path, ...(inspect.Args ?? [])].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 86_400_000) return `${Math.round(ms / 3_600_000)} h`;
+  return `${Math.round(ms / 86_400_000)} days`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MiB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${bytes} B`;
+}

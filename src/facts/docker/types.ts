@@ -1,0 +1,115 @@
+/** The subset of Engine API shapes the checks read. Fields are optional where older engines omit them. */
+
+export interface PortSummary {
+  IP?: string;
+  PrivatePort: number;
+  PublicPort?: number;
+  Type: 'tcp' | 'udp' | 'sctp';
+}
+
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'cluster' | 'image';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Mode?: string;
+  RW: boolean;
+  Propagation?: string;
+}
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  Command: string;
+  Created: number;
+  State: 'created' | 'restarting' | 'running' | 'removing' | 'paused' | 'exited' | 'dead';
+  Status: string;
+  Ports: PortSummary[];
+  Labels: Record<string, string> | null;
+  Mounts?: MountPoint[];
+  HostConfig?: { NetworkMode?: string };
+}
+
+export interface PortBinding {
+  HostIp?: string;
+  HostPort?: string;
+}
+
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  Image: string;
+  RestartCount: number;
+  State: {
+    Status: ContainerSummary['State'];
+    Running: boolean;
+    Restarting: boolean;
+    OOMKilled: boolean;
+    Dead?: boolean;
+    Pid: number;
+    ExitCode: number;
+    Error: string;
+    StartedAt: string;
+    FinishedAt: string;
+    Health?: { Status: string; FailingStreak: number; Log?: { ExitCode: number; Output: string }[] };
+  };
+  HostConfig: {
+    Binds?: string[] | null;
+    NetworkMode?: string;
+    PortBindings?: Record<string, PortBinding[] | null> | null;
+    RestartPolicy?: { Name: string; MaximumRetryCount?: number };
+    Memory?: number;
+    ReadonlyRootfs?: boolean;
+    UsernsMode?: string;
+    Dns?: string[] | null;
+    DnsOptions?: string[] | null;
+    DnsSearch?: string[] | null;
+    LogConfig?: { Type: string; Config?: Record<string, string> };
+  };
+  Config: {
+    Hostname?: string;
+    User?: string;
+    Env?: string[] | null;
+    Cmd?: string[] | null;
+    Entrypoint?: string[] | null;
+    Image?: string;
+    Tty?: boolean;
+    OpenStdin?: boolean;
+    WorkingDir?: string;
+    Labels?: Record<string, string> | null;
+    ExposedPorts?: Record<string, object> | null;
+    StopTimeout?: number;
+  };
+  Mounts: MountPoint[];
+  NetworkSettings?: {
+    Ports?: Record<string, PortBinding[] | null> | null;
+    Networks?: Record<string, { NetworkID?: string; IPAddress?: string; Aliases?: string[] | null; DNSNames?: string[] | null }> | null;
+  };
+  ResolvConfPath?: string;
+  LogPath?: string;
+}
+
+export interface ImageInspect {
+  Id: string;
+  RepoTags?: string[] | null;
+  Architecture?: string;
+  Variant?: string;
+  Os?: string;
+  Config?: { User?: string; Cmd?: string[] | null; Entrypoint?: string[] | null; WorkingDir?: string } | null;
+}
+
+export const COMPOSE_PROJECT = 'com.docker.compose.project';
+export const COMPOSE_SERVICE = 'com.docker.compose.service';
+export const COMPOSE_WORKING_DIR = 'com.docker.compose.project.working_dir';
+export const COMPOSE_CONFIG_FILES = 'com.docker.compose.project.config_files';
+
+/** The name users type: without the leading slash the API keeps. */
+export function containerName(c: { Names?: string[]; Name?: string; Id: string }): string {
+  const raw = c.Name ?? c.Names?.[0] ?? c.Id.slice(0, 12);
+  return raw.replace(/^\//, '');
+}

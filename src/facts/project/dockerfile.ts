@@ -1,0 +1,63 @@
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+
+export interface DockerfileInstruction {
+  keyword: string;
+  /** Arguments as written (continuations joined), without flags such as --chown. */
+  args: string;
+  /** Exec-form (JSON array) arguments for CMD/ENTRYPOINT/RUN/SHELL; undefined in shell form. */
+  exec?: string[];
+  flags: { name: string; value: string | null }[];
+  /** 1-based line of the instruction's keyword. */
+  line: number;
+  /** Index of the build stage (FROM) it belongs to. */
+  stage: number;
+}
+
+export interface ParsedDockerfile {
+  /** Path relative to the project directory. */
+  file: string;
+  instructions: DockerfileInstruction[];
+  stages: { name?: string; image: string; line: number }[];
+}
+
+/** Parses with dockerfile-ast (continuations, heredocs, parser directives) and keeps line numbers. */
+export function parseDockerfile(file: string, text: string): ParsedDockerfile {
+  const dockerfile = DockerfileParser.parse(text);
+  const stages: ParsedDockerfile['stages'] = [];
+  const instructions: DockerfileInstruction[] = [];
+  for (const instruction of dockerfile.getInstructions()) {
+    const keyword = instruction.getKeyword().toUpperCase();
+    if (keyword === 'FROM') {
+      const args = instruction.getArguments().map((a) => a.getValue());
+      const asIndex = args.findIndex((a) => a.toLowerCase() === 'as');
+      stages.push({ image: args[0] ?? '', ...(asIndex > 0 && args[asIndex + 1] ? { name: args[asIndex + 1] } : {}), line: instruction.getRange().start.line + 1 });
+    }
+    instructions.push({
+      keyword,
+      args: instruction.getArgumentsContent() ?? '',
+      exec: execForm(instruction),
+      flags: flagsOf(instruction),
+      line: instruction.getRange().start.line + 1,
+      stage: Math.max(0, stages.length - 1),
+    });
+  }
+  return { file, instructions, stages };
+}
+
+function execForm(instruction: Instruction): string[] | undefined {
+  const withJson = instruction as Instruction & { getJSONStrings?: () => { getJSONValue(): string }[] | null; getOpeningBracket?: () => unknown };
+  if (typeof withJson.getJSONStrings !== 'function' || !withJson.getOpeningBracket?.()) return undefined;
+  const strings = withJson.getJSONStrings();
+  return strings ? strings.map((s) => s.getJSONValue()) : undefined;
+}
+
+function flagsOf(instruction: Instruction): DockerfileInstruction['flags'] {
+  const withFlags = instruction as Instruction & { getFlags?: () => { getName(): string; getValue(): string | null }[] };
+  return typeof withFlags.getFlags === 'function' ? withFlags.getFlags().map((f) => ({ name: f.getName(), value: f.getValue() })) : [];
+}
+
+/** The instruction that sets the final stage's command, if the Dockerfile sets one. */
+export function finalCommand(dockerfile: ParsedDockerfile, keyword: 'CMD' | 'ENTRYPOINT'): DockerfileInstruction | undefined {
+  const last = dockerfile.stages.length - 1;
+  return dockerfile.instructions.filter((i) => i.keyword === keyword && i.stage === last).at(-1);
+}

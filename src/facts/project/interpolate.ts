@@ -1,0 +1,99 @@
+/** Parses a .env file the way docker compose reads one: KEY=VALUE, optional `export`, quotes, # comments. */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    let value = match[2]!;
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.lastIndexOf(quote) > 0) {
+      value = value.slice(1, value.lastIndexOf(quote));
+      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
+    } else {
+      value = value.replace(/\s+#.*$/, '').trim();
+    }
+    out[match[1]!] = value;
+  }
+  return out;
+}
+
+export class InterpolationError extends Error {}
+
+/**
+ * Compose variable interpolation: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err},
+ * ${VAR:+alt}, ${VAR+alt}, and $$ for a literal dollar. Defaults may themselves hold variables.
+ */
+export function interpolate(value: string, vars: Record<string, string | undefined>): string {
+  let out = '';
+  let i = 0;
+  while (i < value.length) {
+    const ch = value[i]!;
+    if (ch !== '$') {
+      out += ch;
+      i++;
+      continue;
+    }
+    const next = value[i + 1];
+    if (next === '$') {
+      out += '$';
+      i += 2;
+      continue;
+    }
+    if (next === '{') {
+      const end = matchingBrace(value, i + 1);
+      if (end === -1) throw new InterpolationError(`invalid interpolation format for "${value}": no closing brace`);
+      out += expand(value.slice(i + 2, end), vars);
+      i = end + 1;
+      continue;
+    }
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(value.slice(i + 1))?.[0];
+    if (name) {
+      out += vars[name] ?? '';
+      i += 1 + name.length;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return out;
+}
+
+function matchingBrace(value: string, open: number): number {
+  let depth = 0;
+  for (let j = open; j < value.length; j++) {
+    if (value[j] === '{') depth++;
+    else if (value[j] === '}' && --depth === 0) return j;
+  }
+  return -1;
+}
+
+function expand(expression: string, vars: Record<string, string | undefined>): string {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(expression);
+  if (!match) throw new InterpolationError(`invalid interpolation format: \${${expression}}`);
+  const [, name, op, arg = ''] = match;
+  const value = vars[name!];
+  const unset = value === undefined;
+  const empty = unset || value === '';
+  switch (op) {
+    case undefined:
+      return value ?? '';
+    case ':-':
+      return empty ? interpolate(arg, vars) : value!;
+    case '-':
+      return unset ? interpolate(arg, vars) : value!;
+    case ':?':
+      if (empty) throw new InterpolationError(`required variable ${name} is missing a value${arg ? `: ${arg}` : ''}`);
+      return value!;
+    case '?':
+      if (unset) throw new InterpolationError(`required variable ${name} is missing a value${arg ? `: ${arg}` : ''}`);
+      return value!;
+    case ':+':
+      return empty ? '' : interpolate(arg, vars);
+    case '+':
+      return unset ? '' : interpolate(arg, vars);
+    default:
+      return value ?? '';
+  }
+}
