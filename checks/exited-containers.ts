@@ -2,12 +2,10 @@ import { defineCheck } from '../src/engine/define-check.js';
 import type { ContainerSummary } from '../src/facts/docker/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
 import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR } from './exited-containers/diagnose.js';
-import { commandLine, containerSubject, neverStarted, parseTime, runtimeMs } from './shared/containers.js';
+import { bindMountForLine, commandLine, containerSubject, neverStarted, parseTime, RECENT_MS, runtimeMs } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
 
-/** Exits older than this are history, not the problem the user is debugging now. */
-export const RECENT_MS = 24 * 3600_000;
 /** A successful exit after running longer than this is a job that finished, not a container that "exits immediately". */
 export const SHORT_RUN_MS = 10_000;
 
@@ -66,6 +64,8 @@ Containers that finished normally after running a while, containers stopped by t
       const logs = failing && state.Status !== 'created' ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
       const diagnosis = diagnoseExit(inspect, logs, restarting);
       if (!diagnosis) continue;
+      // A permission or read-only error on a bind-mounted path is the bind-mounts check's finding.
+      if (diagnosis.match && ['permission-denied', 'read-only'].includes(diagnosis.match.signature.id) && bindMountForLine(inspect.Mounts ?? [], diagnosis.match.line)) continue;
       const location = await commandSource(facts, inspect.Config.Labels);
       const ran = runtimeMs(inspect);
       ctx.report({

@@ -1,8 +1,11 @@
-import type { ContainerInspect, ContainerSummary } from '../../src/facts/docker/types.js';
+import type { ContainerInspect, ContainerSummary, MountPoint } from '../../src/facts/docker/types.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE, containerName } from '../../src/facts/docker/types.js';
 import type { Subject } from '../../src/engine/types.js';
 
 export { containerName };
+
+/** Exits older than this are history, not the problem the user is debugging now. */
+export const RECENT_MS = 24 * 3600_000;
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -51,4 +54,18 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MiB`;
   if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
   return `${bytes} B`;
+}
+
+/** The bind mount a log line's path falls under (longest destination wins), for lines like "touch: /data/x: Permission denied". */
+export function bindMountForLine(mounts: readonly MountPoint[], line: string): MountPoint | undefined {
+  const paths = line.match(/\/[A-Za-z0-9._@+\-/]*/g) ?? [];
+  let best: MountPoint | undefined;
+  for (const p of paths) {
+    for (const m of mounts) {
+      if (m.Type !== 'bind') continue;
+      const dest = m.Destination.replace(/\/+$/, '');
+      if ((p === dest || p.startsWith(`${dest}/`)) && (!best || dest.length > best.Destination.length)) best = m;
+    }
+  }
+  return best;
 }

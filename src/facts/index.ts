@@ -87,6 +87,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
       }),
 
     stat: (file) => once(`host.stat:${file}`, () => clients.fs.stat(file)),
+    listDir: (dir) => once(`host.readdir:${dir}`, () => clients.fs.readdir(dir).catch(() => null)),
 
     identity: () =>
       once('host.identity', async () => ({

@@ -117,6 +117,8 @@ export interface Facts {
   /** Rejects with FactUnavailable when the daemon is unreachable. */
   dockerInfo(): Promise<EngineInfo>;
   stat(path: string): Promise<FileStat | null>;
+  /** Entry names of a directory, or null when it cannot be listed. */
+  listDir(path: string): Promise<string[] | null>;
   identity(): Promise<UserIdentity>;
   groupDb(): Promise<GroupEntry[]>;
   passwdDb(): Promise<PasswdEntry[]>;

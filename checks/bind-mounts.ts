@@ -1,0 +1,276 @@
+import path from 'node:path';
+import { defineCheck } from '../src/engine/define-check.js';
+import type { CheckContext, Fix, FindingInput } from '../src/engine/types.js';
+import type { ContainerInspect, MountPoint } from '../src/facts/docker/types.js';
+import type { ComposeProject } from '../src/facts/project/compose.js';
+import type { FileStat } from '../src/facts/types.js';
+import { bindCodes } from './bind-mounts/codes.js';
+import { canAccess, formatMode, idMapping, resolveContainerUser, type ContainerUser, type IdMapping } from './bind-mounts/users.js';
+import { MOUNT_START_ERROR, shortError } from './exited-containers/diagnose.js';
+import { bindMountForLine, containerName, containerSubject, parseTime, RECENT_MS } from './shared/containers.js';
+import { logLines } from './shared/logs.js';
+import { composeServiceOf } from './shared/project-source.js';
+
+const ACCESS_DENIED = /permission denied|EACCES|operation not permitted|EPERM/i;
+const READ_ONLY = /read-only file system|EROFS/i;
+const FILE_LIKE = /\.[A-Za-z0-9]{1,6}$/;
+
+type Cause = keyof typeof bindCodes;
+
+export default defineCheck({
+  meta: {
+    id: 'bind-mounts',
+    title: 'Bind mounts are usable by their containers',
+    category: 'storage',
+    description: `Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755 because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to start. In the project's compose file it reports bind sources that do not exist yet (Docker would create them root-owned, or fail).
+
+Running containers are only judged on what can be seen without their logs: a mount they cannot read, or an auto-created root-owned directory under a non-root user. Host ownership is read only for an engine on this machine.`,
+    requires: ['docker'],
+    codes: bindCodes,
+  },
+  async run(ctx) {
+    const { facts } = ctx;
+    const [containers, connection, compose] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    // Bind sources are paths on the engine's host: only a local engine's can be read here (Desktop shares files but fakes ownership).
+    const hostReadable = connection.local && connection.kind !== 'docker-desktop';
+    const mapping = await idMapping(facts, connection);
+    const selinux = (connection.info?.SecurityOptions ?? []).some((o) => o.includes('name=selinux')) && (await facts.selinuxEnforcing());
+    const now = facts.now();
+
+    const candidates = containers.filter((c) => c.State === 'created' || (c.Mounts ?? []).some((m) => m.Type === 'bind'));
+    const inspected = await Promise.all(candidates.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+    for (const inspect of inspected) {
+      if (!inspect) continue;
+      const state = inspect.State;
+      if (state.Status === 'created') {
+        if (state.Error && MOUNT_START_ERROR.test(state.Error)) reportMountFailure(ctx, inspect);
+        continue;
+      }
+      const binds = (inspect.Mounts ?? []).filter((m) => m.Type === 'bind');
+      if (binds.length === 0) continue;
+      const finished = parseTime(state.FinishedAt);
+      if (!state.Running && (finished === undefined || now - finished > RECENT_MS)) continue;
+      const failing = state.Restarting || (!state.Running && state.ExitCode !== 0 && state.ExitCode !== 130 && state.ExitCode !== 143);
+      const logs = failing ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
+      const user = hostReadable ? await resolveContainerUser(facts, inspect) : undefined;
+      const location = (await composeServiceOf(facts, inspect.Config.Labels))?.service.user?.at;
+      for (const mount of binds) {
+        const finding = await diagnoseMount({ inspect, mount, logs, user, mapping, selinux, hostReadable, ctx });
+        if (finding) ctx.report({ ...finding, ...(location && (finding.cause === 'not-writable' || finding.cause === 'not-readable') ? { location: { file: location.file, line: location.line, column: location.column } } : {}) });
+      }
+    }
+
+    if (compose && hostReadable) await checkCompose(ctx, compose);
+  },
+});
+
+interface MountContext {
+  ctx: CheckContext;
+  inspect: ContainerInspect;
+  mount: MountPoint;
+  logs: string;
+  user: ContainerUser | undefined;
+  mapping: IdMapping;
+  selinux: boolean;
+  hostReadable: boolean;
+}
+
+async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: Cause }) | undefined> {
+  const { inspect, mount, logs, user, mapping } = m;
+  const name = containerName(inspect);
+  const subject = containerSubject(inspect);
+  const lines = logLines(logs).filter((l) => bindMountForLine(inspect.Mounts ?? [], l) === mount);
+  const denied = lines.filter((l) => ACCESS_DENIED.test(l)).at(-1);
+  const readOnly = lines.filter((l) => READ_ONLY.test(l)).at(-1);
+  const stat = m.hostReadable ? await m.ctx.facts.stat(mount.Source).catch(() => null) : null;
+  const evidence: Record<string, unknown> = {
+    source: mount.Source,
+    destination: mount.Destination,
+    mode: mount.Mode ?? '',
+    rw: mount.RW,
+    ...(user ? { containerUser: user.spec || 'root', uid: user.uid, gid: user.gid } : {}),
+    ...(stat ? { owner: stat.uid, group: stat.gid, permissions: formatMode(stat.mode), type: stat.type } : {}),
+    ...(denied ? { logLine: denied } : readOnly ? { logLine: readOnly } : {}),
+  };
+
+  if (readOnly && !mount.RW) {
+    return {
+      cause: 'read-only',
+      title: `Container ${name} writes to ${mount.Destination}, but the bind mount of ${mount.Source} is read-only: "${readOnly}"`,
+      subject,
+      fixes: [
+        { title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)', command: `-v ${mount.Source}:${mount.Destination}` },
+        { title: 'Or give the application a scratch directory for its writes', command: `--tmpfs ${mount.Destination}/tmp` },
+      ],
+      evidence,
+    };
+  }
+
+  const hostUid = user ? mapping.map(user.uid, 'uid') : undefined;
+  const hostGids = user ? [user.gid, ...user.groups].map((g) => mapping.map(g, 'gid')).filter((g): g is number => g !== undefined) : [];
+  const who = user ? `${user.label}${hostUid !== undefined && hostUid !== user.uid ? `, uid ${hostUid} on the host` : ''}` : 'its user';
+  const owner = stat ? `owned by ${stat.uid}:${stat.gid}, mode ${formatMode(stat.mode)}` : '';
+  const mayWrite = stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'write') : undefined;
+  const mayRead = stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'read') : undefined;
+  const noLabel = !/(^|,)[zZ](,|$)/.test(mount.Mode ?? '');
+
+  if (denied) {
+    if (m.selinux && noLabel && mayRead !== false && mayWrite !== false) {
+      return {
+        cause: 'selinux-label',
+        severity: 'error',
+        title: `SELinux denies container ${name} access to ${mount.Source} (mounted at ${mount.Destination} without :z or :Z): "${denied}"`,
+        subject,
+        fixes: selinuxFixes(mount),
+        evidence,
+      };
+    }
+    if (mapping.kind !== 'none' && user && hostUid !== user.uid && mayWrite === false) {
+      return {
+        cause: 'id-shifted',
+        title: `Container ${name} runs as ${user.label}, which is uid ${hostUid ?? '?'} on the host (${mapping.describe}), and cannot write ${mount.Source} (${owner})`,
+        subject,
+        fixes: [
+          { title: 'Change ownership from inside a container, so the mapping applies', command: `docker run --rm -v "${mount.Source}:/fix" ${inspect.Config.Image ?? inspect.Image} chown -R ${user.uid}:${user.gid} /fix` },
+          { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${name}-data` },
+        ],
+        evidence: { ...evidence, hostUid },
+      };
+    }
+    const cause: Cause = mayRead === false ? 'not-readable' : 'not-writable';
+    const explained = mayWrite === false || mayRead === false;
+    return {
+      cause,
+      title: `Container ${name} runs as ${who} and cannot ${cause === 'not-readable' ? 'read' : 'write'} ${mount.Source}${stat ? ` (${owner})` : ''}, mounted at ${mount.Destination}: "${denied}"`,
+      subject,
+      ...(explained
+        ? {}
+        : {
+            explanation: `The application got "Permission denied" under this bind mount${stat ? ', although the owner and mode allow it for this user' : ''}. ${stat ? 'Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside the directory with stricter permissions.' : 'Its ownership could not be read from here (the engine is not on this machine).'}`,
+          }),
+      fixes: ownershipFixes(mount, user, stat, name),
+      evidence,
+    };
+  }
+
+  if (!stat || !user || hostUid === undefined) return undefined;
+  if (m.selinux && noLabel) {
+    return { cause: 'selinux-label', title: `Container ${name} bind-mounts ${mount.Source} without :z or :Z while SELinux is enforcing; it may be denied access`, subject, fixes: selinuxFixes(mount), evidence };
+  }
+  if (user.uid !== 0 && mount.RW && stat.type === 'directory' && stat.uid === 0 && stat.gid === 0 && mayWrite === false && (await looksAutoCreated(m, stat))) {
+    return {
+      cause: 'auto-created-root',
+      title: `${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name} (${who}) cannot write to ${mount.Destination}`,
+      subject,
+      fixes: ownershipFixes(mount, user, stat, name),
+      evidence,
+    };
+  }
+  if (mayRead === false) {
+    return {
+      cause: 'not-readable',
+      severity: 'warning',
+      title: `Container ${name} runs as ${who} and cannot read ${mount.Source} (${owner}), mounted at ${mount.Destination}`,
+      subject,
+      fixes: ownershipFixes(mount, user, stat, name),
+      evidence,
+    };
+  }
+  return undefined;
+}
+
+async function looksAutoCreated(m: MountContext, stat: FileStat): Promise<boolean> {
+  if ((stat.mode & 0o777) !== 0o755) return false;
+  const entries = await m.ctx.facts.listDir(m.mount.Source);
+  if (entries === null || entries.length > 0) return false;
+  const created = parseTime(m.inspect.Created);
+  return created === undefined || stat.ctimeMs >= created - 5000;
+}
+
+function ownershipFixes(mount: MountPoint, user: ContainerUser | undefined, stat: FileStat | null, name: string): Fix[] {
+  const ids = user ? `${user.uid}:${user.gid}` : '<uid>:<gid>';
+  return [
+    { title: `Give the container's user the directory`, command: `sudo chown -R ${ids} ${mount.Source}` },
+    { title: 'Or run the container as your own user', command: `docker run --user "$(id -u):$(id -g)" -v ${mount.Source}:${mount.Destination} …` },
+    { title: 'In compose, set the service\'s user to match the owner', command: stat ? `user: "${stat.uid}:${stat.gid}"` : 'user: "1000:1000"' },
+    { title: 'Recreate the container after changing it', command: `docker rm -f ${name}` },
+  ];
+}
+
+function selinuxFixes(mount: MountPoint): Fix[] {
+  return [
+    { title: 'Relabel the source for containers (:z shared, :Z private to this container); never for /home or /usr themselves', command: `-v ${mount.Source}:${mount.Destination}:z` },
+    { title: 'Confirm the denial in the audit log', command: 'sudo ausearch -m avc -ts recent' },
+  ];
+}
+
+function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void {
+  const name = containerName(inspect);
+  const error = inspect.State.Error;
+  const ontoFile = /not a directory|Are you trying to mount/i.test(error);
+  const missing = /bind source path does not exist/i.exec(error);
+  const source = /bind source path does not exist: (\S+)/.exec(error)?.[1];
+  ctx.report({
+    cause: 'mount-failed',
+    title: ontoFile
+      ? `Container ${name} never started: a directory was mounted onto a file, or a file onto a directory (${shortError(error).slice(0, 200)})`
+      : `Container ${name} never started: ${missing ? `the bind source ${source ?? ''} does not exist` : shortError(error)}`,
+    subject: containerSubject(inspect),
+    fixes: [
+      ...(ontoFile
+        ? [{ title: 'If the source should be a file, remove the directory Docker created in its place and create the file', command: 'rmdir <source> && touch <source>' }]
+        : [{ title: 'Create the source before starting', command: `mkdir -p ${source ?? '<source>'}` }]),
+      { title: 'Remove the container that was left behind, then run it again', command: `docker rm ${name}` },
+    ],
+    evidence: { error },
+  });
+}
+
+async function checkCompose(ctx: CheckContext, compose: ComposeProject): Promise<void> {
+  for (const problem of compose.problems) {
+    ctx.report({
+      cause: 'compose-invalid',
+      title: `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`,
+      subject: { kind: 'file', name: problem.file },
+      location: { file: problem.file, line: problem.line, column: problem.column },
+      fixes: [{ title: 'See how compose reads the file', command: 'docker compose config' }],
+    });
+  }
+  for (const service of compose.services) {
+    for (const volume of service.volumes) {
+      if (volume.type !== 'bind' || !volume.source) continue;
+      const stat = await ctx.facts.stat(volume.source).catch(() => null);
+      if (stat) continue;
+      const written = volume.sourceAsWritten ?? volume.source;
+      const relative = path.relative(compose.dir, volume.source) || '.';
+      const meantFile = FILE_LIKE.test(path.basename(volume.target)) || FILE_LIKE.test(path.basename(volume.source));
+      const location = { file: volume.at.file, line: volume.at.line, column: volume.at.column };
+      const common = { subject: { kind: 'service' as const, name: service.name }, location, evidence: { source: volume.source, target: volume.target, createHostPath: volume.createHostPath } };
+      if (!volume.createHostPath) {
+        ctx.report({
+          cause: 'compose-source-missing',
+          severity: 'error',
+          title: `Service ${service.name} bind-mounts ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` will fail (${volume.at.file}:${volume.at.line})`,
+          ...common,
+          fixes: [{ title: 'Create it first', command: meantFile ? `touch ${relative}` : `mkdir -p ${relative}` }],
+        });
+      } else if (meantFile) {
+        ctx.report({
+          cause: 'compose-source-missing',
+          severity: 'error',
+          title: `Service ${service.name} mounts ${written} onto ${volume.target}, but ${written} does not exist: Docker will create a directory there and the mount of a directory onto a file will fail (${volume.at.file}:${volume.at.line})`,
+          ...common,
+          fixes: [{ title: 'Create the file before `docker compose up`', command: `touch ${relative}` }],
+        });
+      } else {
+        const user = service.user?.value;
+        ctx.report({
+          cause: 'compose-source-missing',
+          title: `Service ${service.name} bind-mounts ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755${user && !/^(0|root)(:|$)/.test(user) ? `, which user ${user} cannot write` : ''} (${volume.at.file}:${volume.at.line})`,
+          ...common,
+          fixes: [{ title: 'Create it yourself first, owned by you', command: `mkdir -p ${relative}` }],
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import type { FindingCodeMeta } from '../../src/engine/types.js';
+
+const BIND_DOCS = 'https://docs.docker.com/engine/storage/bind-mounts/';
+
+export const bindCodes = {
+  'not-writable': {
+    severity: 'error',
+    summary: 'the container user cannot write the bind-mounted path',
+    explanation:
+      'A bind mount shows the host directory as it is: same owner, group and mode. The container\'s process runs as a uid that is not the owner, not in the group, and has no write bit through "other", so writes fail with EACCES ("Permission denied"). Typical: a non-root image user (node 1000, postgres 999, nginx 101) and a directory owned by root or by your own user.',
+    docsUrl: BIND_DOCS,
+  },
+  'not-readable': {
+    severity: 'error',
+    summary: 'the container user cannot read the bind-mounted path',
+    explanation: 'The container\'s uid has no read (or, for a directory, no search) permission on the host path, so the application cannot load what is mounted there.',
+    docsUrl: BIND_DOCS,
+  },
+  'auto-created-root': {
+    severity: 'warning',
+    summary: 'Docker created the missing source as root, and a non-root user cannot write it',
+    explanation:
+      'With -v or compose short syntax, a bind source that does not exist is created by the daemon as an empty root:root 0755 directory. A container running as a non-root user then cannot write into it, and if the source was meant to be a file, the mount fails with "Are you trying to mount a directory onto a file (or vice-versa)?".',
+    docsUrl: BIND_DOCS,
+  },
+  'id-shifted': {
+    severity: 'error',
+    summary: 'user-namespace remapping shifts the container\'s uid on the host',
+    explanation:
+      'With rootless Docker or userns-remap, container uids are mapped to other host uids (rootless: container root is your uid and uid N≥1 is subuid_start+N-1; userns-remap: N is subuid_start+N). Host files owned by your uid look owned by "nobody" inside, and files the container writes show up with ids like 100999 on the host.',
+    docsUrl: 'https://docs.docker.com/engine/security/userns-remap/',
+  },
+  'read-only': {
+    severity: 'error',
+    summary: 'the application writes to a read-only mount',
+    explanation: 'The mount is read-only (":ro", read_only: true in long syntax, or --read-only for the root filesystem) and the application writes to it, getting EROFS ("Read-only file system").',
+    docsUrl: BIND_DOCS,
+  },
+  'selinux-label': {
+    severity: 'warning',
+    summary: 'SELinux is enforcing and the mount has no :z/:Z label',
+    explanation:
+      'With SELinux enforcing, a container may only touch files labelled for containers. A bind mount without :z (shared) or :Z (private) keeps the host label, so even container root gets "Permission denied"; the denial shows in the host\'s audit log as avc: denied … container_t. Never relabel system paths such as /home or /usr.',
+    docsUrl: 'https://docs.docker.com/engine/storage/bind-mounts/#configure-the-selinux-label',
+  },
+  'mount-failed': {
+    severity: 'error',
+    summary: 'the bind mount itself failed, so the container never started',
+    explanation:
+      'The daemon or runtime refused the mount: the source does not exist (--mount and long syntax do not create it), or a directory was mounted onto a file or the other way round ("not a directory … Are you trying to mount a directory onto a file (or vice-versa)?").',
+    docsUrl: BIND_DOCS,
+  },
+  'compose-source-missing': {
+    severity: 'warning',
+    summary: 'a compose bind source does not exist yet',
+    explanation:
+      'The compose file bind-mounts a host path that does not exist. With short syntax, `docker compose up` makes the daemon create it as an empty root:root 0755 directory (wrong owner for non-root images, and a directory where you may have meant a file); with long syntax and no create_host_path, up fails with "bind source path does not exist".',
+    docsUrl: 'https://docs.docker.com/reference/compose-file/services/#volumes',
+  },
+  'compose-invalid': {
+    severity: 'error',
+    summary: 'the compose file cannot be read',
+    explanation: 'The compose file is not valid YAML, or a value in it cannot be interpolated, so its bind mounts could not be checked (and `docker compose` will refuse it too).',
+    docsUrl: 'https://docs.docker.com/reference/compose-file/',
+  },
+} satisfies Record<string, FindingCodeMeta>;
