@@ -52,7 +52,9 @@ Running containers are only judged on what can be seen without their logs: a mou
       if (!state.Running && (finished === undefined || now - finished > RECENT_MS)) continue;
       const failing = state.Restarting || (!state.Running && state.ExitCode !== 0 && state.ExitCode !== 130 && state.ExitCode !== 143);
       const logs = failing ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
-      const user = hostReadable ? await resolveContainerUser(facts, inspect) : undefined;
+      // Reading the image's /etc/passwd goes through the archive API (it mounts the container's filesystem): only when a mount needs it.
+      let userPromise: Promise<ContainerUser | undefined> | undefined;
+      const user = () => (userPromise ??= hostReadable ? resolveContainerUser(facts, inspect) : Promise.resolve(undefined));
       const location = (await composeServiceOf(facts, inspect.Config.Labels))?.service.user?.at;
       for (const mount of binds) {
         const finding = await diagnoseMount({ inspect, mount, logs, user, mapping, selinux, hostReadable, ctx });
@@ -69,20 +71,23 @@ interface MountContext {
   inspect: ContainerInspect;
   mount: MountPoint;
   logs: string;
-  user: ContainerUser | undefined;
+  user: () => Promise<ContainerUser | undefined>;
   mapping: IdMapping;
   selinux: boolean;
   hostReadable: boolean;
 }
 
 async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: Cause }) | undefined> {
-  const { inspect, mount, logs, user, mapping } = m;
+  const { inspect, mount, logs, mapping } = m;
   const name = containerName(inspect);
   const subject = containerSubject(inspect);
   const lines = logLines(logs).filter((l) => bindMountForLine(inspect.Mounts ?? [], l) === mount);
   const denied = lines.filter((l) => ACCESS_DENIED.test(l)).at(-1);
   const readOnly = lines.filter((l) => READ_ONLY.test(l)).at(-1);
   const stat = m.hostReadable ? await m.ctx.facts.stat(mount.Source).catch(() => null) : null;
+  // Without log evidence, only a mount that "other" cannot fully use can be a problem; skip the user lookup otherwise.
+  const openToAll = stat !== null && (stat.mode & (stat.type === 'directory' ? 0o007 : 0o006)) === (stat.type === 'directory' ? 0o007 : 0o006);
+  const user = denied || (stat && !openToAll) ? await m.user() : undefined;
   const evidence: Record<string, unknown> = {
     source: mount.Source,
     destination: mount.Destination,
@@ -154,9 +159,6 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
   }
 
   if (!stat || !user || hostUid === undefined) return undefined;
-  if (m.selinux && noLabel) {
-    return { cause: 'selinux-label', title: `Container ${name} bind-mounts ${mount.Source} without :z or :Z while SELinux is enforcing; it may be denied access`, subject, fixes: selinuxFixes(mount), evidence };
-  }
   if (user.uid !== 0 && mount.RW && stat.type === 'directory' && stat.uid === 0 && stat.gid === 0 && mayWrite === false && (await looksAutoCreated(m, stat))) {
     return {
       cause: 'auto-created-root',

@@ -55,7 +55,7 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
   for (const port of wanted) {
     const holder = findHolder(port, containers, listeners, inspect.Id);
     const free = nextFreePort(port.port, port.protocol, containers, listeners);
-    const remap: Fix = { title: `Or publish another host port`, command: `docker run -p ${port.ip ? `${port.ip}:` : ''}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim() };
+    const remap: Fix = { title: `Or publish another host port`, command: `docker run -p ${port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : ''}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim() };
     if (!holder) {
       if (listeners) {
         ctx.report({

@@ -37,7 +37,7 @@ export const bindCodes = {
     docsUrl: BIND_DOCS,
   },
   'selinux-label': {
-    severity: 'warning',
+    severity: 'error',
     summary: 'SELinux is enforcing and the mount has no :z/:Z label',
     explanation:
       'With SELinux enforcing, a container may only touch files labelled for containers. A bind mount without :z (shared) or :Z (private) keeps the host label, so even container root gets "Permission denied"; the denial shows in the host\'s audit log as avc: denied … container_t. Never relabel system paths such as /home or /usr.',

@@ -1,4 +1,4 @@
-import type { Fix, FindingInput, Severity } from '../../src/engine/types.js';
+import type { Fix, Severity } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { commandLine, containerName, formatBytes, formatDuration } from '../shared/containers.js';
 import { matchLogSignature, type LogMatch } from '../shared/logs.js';
@@ -234,8 +234,9 @@ function startFailure(inspect: ContainerInspect): Diagnosis {
 
 /** Drops the OCI runtime boilerplate from a start error, keeping the part that names the problem. */
 export function shortError(error: string): string {
-  const exec = /(exec: "[^"]+": [^:]+(?:: [^:]+)?)(?:: unknown)?$/.exec(error) ?? /(unable to start container process: .*?)(?:: unknown)?$/.exec(error);
-  return (exec?.[1] ?? error).trim();
+  const trimmed = error.trim().replace(/: unknown$/, '');
+  const exec = /(exec: "[^"]+": .*)$/.exec(trimmed) ?? /unable to start container process: (.*)$/.exec(trimmed);
+  return (exec?.[1] ?? trimmed).trim();
 }
 
 function restartCause(inspect: ContainerInspect, logs: string): string {
@@ -248,5 +249,5 @@ function runtimeText(inspect: ContainerInspect): string {
   const started = Date.parse(inspect.State.StartedAt);
   const finished = Date.parse(inspect.State.FinishedAt);
   if (Number.isNaN(started) || Number.isNaN(finished) || inspect.State.StartedAt.startsWith('0001') || finished < started) return '';
-  return ` ${formatDuration(finished - started)} after starting`;
+  return ` after ${formatDuration(finished - started)}`;
 }

@@ -31,7 +31,7 @@ export function fakeFs(files: Record<string, FakeFile | string>): FsClient {
       const prefix = dir.endsWith('/') ? dir : `${dir}/`;
       const names = new Set<string>();
       for (const p of entries.keys()) if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0]!);
-      if (names.size === 0) throw Object.assign(new Error(`ENOENT: ${dir}`), { code: 'ENOENT' });
+      if (names.size === 0 && entries.get(dir)?.stat?.type !== 'directory') throw Object.assign(new Error(`ENOENT: ${dir}`), { code: 'ENOENT' });
       return [...names];
     },
     async readlink(file) {
@@ -46,7 +46,7 @@ export type EngineRoutes = Record<string, unknown | (() => unknown)>;
 export function fakeEngine(routes: EngineRoutes, calls: string[] = []): EngineClient {
   const answer = async (p: string) => {
     calls.push(p);
-    const key = Object.keys(routes).find((k) => k === p || k === p.split('?')[0]);
+    const key = Object.keys(routes).find((k) => k === p) ?? Object.keys(routes).find((k) => k === p.split('?')[0]);
     if (key === undefined) throw new EngineError('http', `${p} answered HTTP 404: not found`, { statusCode: 404 });
     const value = typeof routes[key] === 'function' ? (routes[key] as () => unknown)() : routes[key];
     if (value instanceof Error) throw value;

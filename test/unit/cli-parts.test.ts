@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import daemon from '../../checks/daemon.js';
+import { builtinChecks } from '../../checks/index.js';
 import { defineCheck } from '../../src/engine/define-check.js';
 import { explain, ExplainNotFound } from '../../src/engine/explain.js';
 import { loadRegistry, type HookRunner } from '../../src/engine/registry.js';
@@ -144,13 +145,13 @@ describe('plugin registry', () => {
 
   it('adds plugin checks after the built-ins', async () => {
     const registry = await loadRegistry(hooks([[{ meta: meta('acme-proxy'), run: () => undefined }]]));
-    expect(registry.checks.map((c) => c.meta.id)).toEqual(['daemon', 'acme-proxy']);
+    expect(registry.checks.map((c) => c.meta.id)).toEqual([...builtinChecks.map((c) => c.meta.id), 'acme-proxy']);
     expect(registry.problems).toEqual([]);
   });
 
   it('rejects malformed and duplicate plugin checks with a reason', async () => {
     const registry = await loadRegistry(hooks([[{ meta: meta('daemon'), run: () => undefined }, { meta: { id: 'x' } }]], [{ plugin: { name: 'broken' }, error: new Error('cannot load') }]));
-    expect(registry.checks.map((c) => c.meta.id)).toEqual(['daemon']);
+    expect(registry.checks.map((c) => c.meta.id)).toEqual(builtinChecks.map((c) => c.meta.id));
     expect(registry.problems).toEqual([
       'plugin broken: cannot load',
       'plugin acme-checks: check id "daemon" is already taken; ignored',

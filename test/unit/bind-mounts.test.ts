@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import bindMounts from '../../checks/bind-mounts.js';
+import { canAccess } from '../../checks/bind-mounts/users.js';
+import type { FileStat } from '../../src/facts/types.js';
+import { engineWith, minutesBefore, type FakeContainer } from '../helpers/containers.js';
+import { fakeClients, fakeFacts, HEALTHY_ENGINE, runCheck, SOCKET, type FakeFile } from '../helpers/fakes.js';
+
+const dir = (uid: number, gid: number, mode: number, extra: Partial<FileStat> = {}): FakeFile => ({ stat: { type: 'directory', uid, gid, mode, ctimeMs: Date.parse(minutesBefore(5)), ...extra } });
+const bind = (source: string, destination: string, rw = true, mode = '') => ({ Type: 'bind' as const, Source: source, Destination: destination, RW: rw, Mode: mode });
+const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n';
+
+async function diagnose(containers: FakeContainer[], files: Record<string, FakeFile | string> = {}, info: object = {}) {
+  const engine = engineWith(containers, { '/info': { ...(HEALTHY_ENGINE['/info'] as object), ...info } });
+  const clients = fakeClients({ engine, files: { '/var/run/docker.sock': { stat: SOCKET }, ...files } });
+  return runCheck(bindMounts, fakeFacts(clients));
+}
+
+describe('bind-mounts', () => {
+  it('ties a Permission denied log line to the mount and names owner, mode and user', async () => {
+    const result = await diagnose(
+      [{ id: 'c1', name: 'writer', user: 'node', exitCode: 1, logs: "Error: EACCES: permission denied, open '/app/data/db.json'\n", mounts: [bind('/srv/data', '/app/data')], files: { '/etc/passwd': PASSWD, '/etc/group': 'node:x:1000:\n' } }],
+      { '/srv/data': dir(0, 0, 0o755), '/srv/data/old': 'x' },
+    );
+    expect(result.findings).toHaveLength(1);
+    expect(result.findings[0]).toMatchObject({ code: 'bind-mounts/not-writable', severity: 'error', subject: { kind: 'container', name: 'writer' } });
+    expect(result.findings[0]!.title).toBe('Container writer runs as node (uid 1000) and cannot write /srv/data (owned by 0:0, mode 0755), mounted at /app/data: "Error: EACCES: permission denied, open \'/app/data/db.json\'"');
+    expect(result.findings[0]!.fixes[0]!.command).toBe('sudo chown -R 1000:1000 /srv/data');
+  });
+
+  it('explains a denial the file mode does not account for', async () => {
+    const result = await diagnose([{ id: 'c2', name: 'w', user: '1000:1000', exitCode: 1, logs: 'touch: /data/x: Permission denied\n', mounts: [bind('/srv/open', '/data')] }], { '/srv/open': dir(1000, 1000, 0o755), '/srv/open/a': 'x' });
+    expect(result.findings[0]!.code).toBe('bind-mounts/not-writable');
+    expect(result.findings[0]!.explanation).toMatch(/Something other than the file mode blocks it/);
+  });
+
+  it('reports a write to a read-only mount', async () => {
+    const result = await diagnose([{ id: 'c3', name: 'ro', exitCode: 1, logs: 'touch: /cfg/x: Read-only file system\n', mounts: [bind('/srv/cfg', '/cfg', false, 'ro')] }], { '/srv/cfg': dir(0, 0, 0o755) });
+    expect(result.findings.map((f) => f.code)).toEqual(['bind-mounts/read-only']);
+  });
+
+  it('reports a directory Docker auto-created as root for a non-root user, even while it runs', async () => {
+    const result = await diagnose([{ id: 'c4', name: 'app', state: 'running', user: '1000', mounts: [bind('/srv/new', '/data')] }], { '/srv/new': dir(0, 0, 0o755) });
+    expect(result.findings.map((f) => [f.code, f.severity])).toEqual([['bind-mounts/auto-created-root', 'warning']]);
+  });
+
+  it('explains rootless id shifting', async () => {
+    const result = await diagnose(
+      [{ id: 'c5', name: 'pg', user: '999:999', exitCode: 1, logs: 'mkdir: cannot create directory \'/var/lib/postgresql/data/pgdata\': Permission denied\n', mounts: [bind('/home/dev/pg', '/var/lib/postgresql/data')] }],
+      { '/home/dev/pg': dir(1000, 1000, 0o755), '/home/dev/pg/x': 'x', '/home/dev/.local/share/docker': dir(1000, 1000, 0o710), '/etc/subuid': 'dev:100000:65536\n', '/etc/subgid': 'dev:100000:65536\n', '/etc/passwd': 'dev:x:1000:1000::/home/dev:/bin/bash\n' },
+      { SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'], DockerRootDir: '/home/dev/.local/share/docker' },
+    );
+    expect(result.findings[0]!.code).toBe('bind-mounts/id-shifted');
+    expect(result.findings[0]!.title).toContain('uid 100998 on the host');
+  });
+
+  it('reports SELinux when enforcing, the mount has no label and the mode allows access', async () => {
+    const result = await diagnose(
+      [{ id: 'c6', name: 'web', exitCode: 1, logs: "nginx: [emerg] open() \"/etc/nginx/conf.d/site.conf\" failed (13: Permission denied)\n", mounts: [bind('/home/dev/site', '/etc/nginx/conf.d')] }],
+      { '/home/dev/site': dir(1000, 1000, 0o755), '/home/dev/site/site.conf': 'x', '/sys/fs/selinux/enforce': '1\n' },
+      { SecurityOptions: ['name=seccomp,profile=default', 'name=selinux'] },
+    );
+    expect(result.findings[0]!.code).toBe('bind-mounts/selinux-label');
+    expect(result.findings[0]!.fixes[0]!.command).toBe('-v /home/dev/site:/etc/nginx/conf.d:z');
+  });
+
+  it('reports a container that never started because of its mount', async () => {
+    const error = 'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/srv/nginx.conf" to rootfs at "/etc/nginx/nginx.conf": mount /srv/nginx.conf:/etc/nginx/nginx.conf (via /proc/self/fd/6), flags: 0x5000: not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
+    const result = await diagnose([{ id: 'c7', name: 'proxy', state: 'created', exitCode: 127, error }]);
+    expect(result.findings.map((f) => f.code)).toEqual(['bind-mounts/mount-failed']);
+  });
+
+  describe('compose bind sources', () => {
+    const compose = (yaml: string) => ({ '/project/compose.yaml': yaml });
+
+    it('reports missing sources by what compose will do with them', async () => {
+      const yaml = 'services:\n  app:\n    user: "1000"\n    volumes:\n      - ./data:/data\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n      - type: bind\n        source: ./cache\n        target: /cache\n      - named:/named\n';
+      const result = await diagnose([], compose(yaml));
+      expect(result.findings.map((f) => [f.code, f.severity, f.location?.line])).toEqual([
+        ['bind-mounts/compose-source-missing', 'warning', 5],
+        ['bind-mounts/compose-source-missing', 'error', 6],
+        ['bind-mounts/compose-source-missing', 'error', 7],
+      ]);
+      expect(result.findings[0]!.title).toBe('Service app bind-mounts ./data, which does not exist: `docker compose up` will create it as root:root 0755, which user 1000 cannot write (compose.yaml:5)');
+    });
+
+    it('is quiet when the sources exist', async () => {
+      const result = await diagnose([], { ...compose('services:\n  app:\n    volumes:\n      - ./data:/data\n'), '/project/data': dir(1000, 1000, 0o755) });
+      expect(result.findings).toEqual([]);
+    });
+  });
+
+  it.each<[string, FakeContainer, Record<string, FakeFile | string>]>([
+    ['a running container writing its own directory', { id: 'h1', name: 'ok', state: 'running', user: '1000', mounts: [bind('/srv/mine', '/data')] }, { '/srv/mine': dir(1000, 1000, 0o755) }],
+    ['a root container on a root-owned directory', { id: 'h2', name: 'ok', state: 'running', mounts: [bind('/srv/rootdir', '/data')] }, { '/srv/rootdir': dir(0, 0, 0o755) }],
+    ['a non-root container on a root-owned directory with content (a config dir it reads)', { id: 'h3', name: 'ok', state: 'running', user: '101', mounts: [bind('/srv/conf', '/etc/app')] }, { '/srv/conf': dir(0, 0, 0o755), '/srv/conf/app.ini': 'x' }],
+    ['a failing container whose logs say nothing about its mounts', { id: 'h4', name: 'ok', exitCode: 1, logs: 'Error: missing API_URL\n', mounts: [bind('/srv/x', '/x')] }, { '/srv/x': dir(0, 0, 0o700) }],
+  ])('stays quiet about %s', async (_name, container, files) => {
+    const result = await diagnose([container], files);
+    expect(result.findings).toEqual([]);
+  });
+});
+
+describe('canAccess', () => {
+  const s = (uid: number, gid: number, mode: number, type: FileStat['type'] = 'directory'): FileStat => ({ path: '/x', type, uid, gid, mode, size: 0, mtimeMs: 0, ctimeMs: 0 });
+  it.each([
+    [s(0, 0, 0o755), 1000, [1000], 'write', false],
+    [s(0, 0, 0o755), 1000, [1000], 'read', true],
+    [s(0, 1000, 0o775), 1000, [1000], 'write', true],
+    [s(0, 0, 0o777), 1000, [1000], 'write', true],
+    [s(1000, 1000, 0o700), 0, [0], 'write', true],
+    [s(1000, 1000, 0o700), 1001, [1001], 'read', false],
+    [s(1000, 1000, 0o644, 'file'), 1001, [1001], 'read', true],
+  ] as const)('%o as %i %o %s → %s', (stat, uid, gids, access, ok) => {
+    expect(canAccess(stat, uid, [...gids], access)).toBe(ok);
+  });
+});
