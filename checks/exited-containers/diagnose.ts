@@ -1,6 +1,6 @@
 import type { Fix, Severity } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
-import { commandLine, containerName, formatBytes, formatDuration } from '../shared/containers.js';
+import { commandLine, containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
 import { matchLogSignature, type LogMatch } from '../shared/logs.js';
 import type { ExitedCause } from './codes.js';
 
@@ -246,8 +246,6 @@ function restartCause(inspect: ContainerInspect, logs: string): string {
 }
 
 function runtimeText(inspect: ContainerInspect): string {
-  const started = Date.parse(inspect.State.StartedAt);
-  const finished = Date.parse(inspect.State.FinishedAt);
-  if (Number.isNaN(started) || Number.isNaN(finished) || inspect.State.StartedAt.startsWith('0001') || finished < started) return '';
-  return ` after ${formatDuration(finished - started)}`;
+  const ran = runtimeMs(inspect);
+  return ran === undefined ? '' : ` after ${formatDuration(ran)}`;
 }

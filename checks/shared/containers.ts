@@ -23,7 +23,8 @@ export function neverStarted(inspect: ContainerInspect): boolean {
 export function runtimeMs(inspect: ContainerInspect): number | undefined {
   const started = parseTime(inspect.State.StartedAt);
   const finished = parseTime(inspect.State.FinishedAt);
-  return started !== undefined && finished !== undefined && finished >= started ? finished - started : undefined;
+  // Very short runs can report FinishedAt a hair before StartedAt.
+  return started !== undefined && finished !== undefined ? Math.max(0, finished - started) : undefined;
 }
 
 export function containerSubject(c: ContainerInspect | ContainerSummary): Subject {

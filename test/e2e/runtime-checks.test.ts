@@ -1,0 +1,164 @@
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/engine/report.js';
+import type { Finding } from '../../src/engine/types.js';
+import { runCli } from '../helpers/cli.js';
+import { docker, dockerMayFail, engineAvailable, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
+import { tempDir } from '../helpers/sockets.js';
+
+const scope = `rt-${process.pid}-${Date.now().toString(36)}`;
+const p = (name: string) => `dd-${scope}-${name}`;
+const label = ['--label', `${TEST_LABEL}=${scope}`];
+// The test's own resolver address: nothing a test container looks up may reach the machine's real resolver.
+const dns = ['--dns', '127.0.0.1'];
+
+let report: Report;
+let hostServer: net.Server;
+let projectDir: string;
+const ports: Record<string, number> = {};
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function findingsFor(subject: string, checkId?: string): Finding[] {
+  return report.checks.filter((c) => !checkId || c.id === checkId).flatMap((c) => c.findings.filter((f) => f.subject.name === subject));
+}
+
+async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mounts on a real engine', () => {
+  beforeAll(async () => {
+    const image = await ensureTestImage();
+    ports.hostHeld = await freePort();
+    ports.containerHeld = await freePort();
+    ports.healthy = await freePort();
+
+    hostServer = net.createServer();
+    await new Promise<void>((resolve) => hostServer.listen(ports.hostHeld, '127.0.0.1', resolve));
+
+    const rootOwned = tempDir('dd-bind-root-');
+    chmodSync(rootOwned, 0o755);
+    const userOwned = tempDir('dd-bind-user-');
+    chownSync(userOwned, 1000, 1000);
+    projectDir = tempDir('dd-runtime-project-');
+    writeFileSync(
+      path.join(projectDir, 'compose.yaml'),
+      `services:\n  web:\n    image: ${image}\n    ports:\n      - "127.0.0.1:\${WEB_PORT:-1}:80"\n    volumes:\n      - ./not-created-yet:/data\n`,
+    );
+    writeFileSync(path.join(projectDir, '.env'), `WEB_PORT=${ports.hostHeld}\n`);
+    mkdirSync(path.join(projectDir, 'src'));
+
+    const none = ['--network', 'none'];
+    await Promise.all([
+      dockerMayFail('run', '--name', p('echo'), ...label, ...none, image, 'echo', 'hello'),
+      dockerMayFail('run', '--name', p('nobin'), ...label, ...none, image, 'nosuchcmd'),
+      dockerMayFail('run', '--name', p('sh127'), ...label, ...none, image, 'sh', '-c', 'nosuchcmd'),
+      dockerMayFail('run', '--name', p('noexec'), ...label, ...none, image, '/etc/passwd'),
+      dockerMayFail('run', '--name', p('oom'), ...label, ...none, '-m', '8m', '--memory-swap', '8m', image, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'),
+      docker('run', '-d', '--name', p('loop'), ...label, ...none, '--restart', 'always', image, 'sh', '-c', 'echo "fatal: config file /etc/app.conf missing"; exit 3'),
+      dockerMayFail('run', '-d', '--name', p('hostport'), ...label, ...dns, '-p', `127.0.0.1:${ports.hostHeld}:80`, image, 'sleep', '300'),
+      dockerMayFail('run', '--name', p('denied'), ...label, ...none, '--user', '1000', '-v', `${rootOwned}:/data`, image, 'sh', '-c', 'echo hi > /data/out'),
+      docker('run', '-d', '--name', p('healthy'), ...label, ...dns, '--user', '1000', '-p', `127.0.0.1:${ports.healthy}:80`, '-v', `${userOwned}:/data`, image, 'sh', '-c', 'while true; do date > /data/t; sleep 1; done'),
+      docker('run', '-d', '--name', p('holder'), ...label, ...dns, '-p', `127.0.0.1:${ports.containerHeld}:80`, image, 'sleep', '300'),
+    ]);
+    // Only once the holder publishes its port can the second container fail on it.
+    await dockerMayFail('run', '-d', '--name', p('blocked'), ...label, ...dns, '-p', `127.0.0.1:${ports.containerHeld}:80`, image, 'sleep', '300');
+    await waitFor(async () => Number(await docker('inspect', '-f', '{{.RestartCount}}', p('loop'))) >= 2, 'the restart loop');
+
+    const run = await runCli(['exited-containers', 'port-conflicts', 'bind-mounts', '--json', '-C', projectDir]);
+    expect(run.exitCode).toBe(1);
+    report = run.report!;
+  });
+
+  afterAll(async () => {
+    await removeLabelled(scope);
+    await new Promise<void>((resolve) => (hostServer ? hostServer.close(() => resolve()) : resolve()));
+  });
+
+  describe('exited-containers', () => {
+    it('a container whose command is echo: finished, as a note', () => {
+      expect(findingsFor(p('echo'))).toEqual([expect.objectContaining({ code: 'exited-containers/finished', severity: 'info' })]);
+      expect(findingsFor(p("echo"))[0]!.title, findingsFor(p("echo"))[0]!.title).toMatch(new RegExp(`^Container ${p('echo')} exited 0 after [\\d.]+ s: its command \`echo hello\` finished`));
+    });
+
+    it('a missing binary, at start and from a shell (127)', () => {
+      expect(findingsFor(p('nobin'))).toEqual([expect.objectContaining({ code: 'exited-containers/command-not-found', severity: 'error' })]);
+      expect(findingsFor(p('nobin'))[0]!.title).toContain('exec: "nosuchcmd": executable file not found in $PATH');
+      const [shell] = findingsFor(p('sh127'));
+      expect(shell).toMatchObject({ code: 'exited-containers/command-not-found' });
+      expect(shell!.title).toContain('nosuchcmd: not found');
+    });
+
+    it('a file that is not executable (126)', () => {
+      expect(findingsFor(p('noexec'))).toEqual([expect.objectContaining({ code: 'exited-containers/not-executable', severity: 'error' })]);
+    });
+
+    it('an OOM kill under a small memory limit', () => {
+      const [finding] = findingsFor(p('oom'));
+      expect(finding).toMatchObject({ code: 'exited-containers/oom-killed', evidence: expect.objectContaining({ exitCode: 137, oomKilled: true }) });
+      expect(finding!.title).toContain('its 8 MiB memory limit');
+    });
+
+    it('a restart loop, with the log line that explains it', () => {
+      const [finding] = findingsFor(p('loop'));
+      expect(finding).toMatchObject({ code: 'exited-containers/restart-loop', severity: 'error' });
+      expect(finding!.title).toMatch(new RegExp(`^Container ${p('loop')} is restarting in a loop \\(\\d+ restarts?\\); it last exited with code 3`));
+      expect(finding!.evidence!.logTail).toContain('fatal: config file /etc/app.conf missing');
+    });
+  });
+
+  describe('port-conflicts', () => {
+    it('a port held by a host process the test started', () => {
+      const [finding] = findingsFor(p('hostport'), 'port-conflicts');
+      expect(finding).toMatchObject({ code: 'port-conflicts/held-by-process' });
+      expect(finding!.title).toBe(`Port ${ports.hostHeld}/tcp is held by ${(finding!.evidence!.holder as { process: string }).process} (pid ${process.pid}), so container ${p('hostport')} cannot start`);
+      expect(finding!.fixes.map((f) => f.command)).toContain(`docker rm ${p('hostport')}`);
+      // The failed start is one cause: exited-containers leaves it to port-conflicts.
+      expect(findingsFor(p('hostport'), 'exited-containers')).toEqual([]);
+    });
+
+    it('a port held by another container', () => {
+      const [finding] = findingsFor(p('blocked'), 'port-conflicts');
+      expect(finding).toMatchObject({ code: 'port-conflicts/held-by-container', evidence: expect.objectContaining({ holder: expect.objectContaining({ name: p('holder') }) }) });
+    });
+
+    it('a compose file whose published port is held, interpolated from .env, at its line', () => {
+      const [finding] = findingsFor('web', 'port-conflicts');
+      expect(finding).toMatchObject({ code: 'port-conflicts/compose-port-taken', location: { file: 'compose.yaml', line: 5, column: 9 } });
+      expect(finding!.title).toContain(`publishes host port ${ports.hostHeld}/tcp`);
+    });
+  });
+
+  describe('bind-mounts', () => {
+    it('a root-owned 0755 bind source written by uid 1000', () => {
+      const [finding] = findingsFor(p('denied'));
+      expect(finding).toMatchObject({ code: 'bind-mounts/not-writable', severity: 'error', evidence: expect.objectContaining({ uid: 1000, owner: 0, permissions: '0755' }) });
+      expect(finding!.title).toContain('mounted at /data');
+      expect(finding!.fixes[0]!.command).toMatch(/^sudo chown -R 1000:\d+ /);
+      expect(findingsFor(p('denied'), 'exited-containers')).toEqual([]);
+    });
+
+    it('a compose bind source that does not exist', () => {
+      const [finding] = findingsFor('web', 'bind-mounts');
+      expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'warning', location: { file: 'compose.yaml', line: 7 } });
+    });
+  });
+
+  it('a healthy long-running container with a published port and a writable bind mount gets no finding', () => {
+    expect(findingsFor(p('healthy'))).toEqual([]);
+    expect(findingsFor(p('holder'))).toEqual([]);
+  });
+});
