@@ -23,17 +23,19 @@ A running container that owns its own port is not a conflict, and neither is a c
   async run(ctx) {
     const { facts } = ctx;
     const [containers, connection, compose] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    // A failed port bind leaves the container in Created; that state is the only place State.Error can name a port.
+    const created = containers.filter((c) => c.State === 'created');
+    const inspected = await Promise.all(created.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+    const failed = inspected.filter((i): i is ContainerInspect => i !== undefined && PORT_START_ERROR.test(i.State.Error ?? ''));
+    const composePorts = compose?.services.some((s) => s.ports.some((p) => p.published)) ?? false;
+    if (failed.length === 0 && !compose) return;
+
     // Published ports live on this machine for a local engine and for Docker Desktop; a remote engine's host is elsewhere.
     const hostIsHere = connection.local || connection.kind === 'docker-desktop';
-    const listeners = hostIsHere ? await facts.listeners().catch(() => undefined) : undefined;
-    const rootless = connection.kind === 'rootless';
-    const unprivilegedStart = rootless ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
+    const listeners = hostIsHere && (failed.length > 0 || composePorts) ? await facts.listeners().catch(() => undefined) : undefined;
+    const unprivilegedStart = connection.kind === 'rootless' ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
 
-    const failed = containers.filter((c) => c.State === 'created' || c.State === 'exited');
-    const inspected = await Promise.all(failed.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
-    for (const inspect of inspected) {
-      if (inspect && PORT_START_ERROR.test(inspect.State.Error ?? '')) await diagnoseFailedStart(ctx, inspect, containers, listeners);
-    }
+    for (const inspect of failed) await diagnoseFailedStart(ctx, inspect, containers, listeners);
     if (compose) checkCompose(ctx, compose, containers, listeners, unprivilegedStart);
   },
 });

@@ -42,11 +42,22 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     return value;
   };
 
-  let engineClient: EngineClient | undefined;
+  let pinged: (client: EngineClient) => void = () => undefined;
+  const pingedClient = new Promise<EngineClient>((resolve) => (pinged = resolve));
   const engine = async (): Promise<EngineClient> => {
     const connection = await facts.dockerConnection();
-    if (!connection.reachable || !engineClient) throw new FactUnavailable(unreachableReason(connection));
-    return engineClient;
+    if (!connection.reachable) throw new FactUnavailable(unreachableReason(connection));
+    return pingedClient;
+  };
+  /** Starts a request as soon as the daemon has answered the ping, but settles only once the connection is confirmed. */
+  const early = async <T>(send: (client: EngineClient) => Promise<T>): Promise<T> => {
+    const connection = facts.dockerConnection();
+    // Never sent when the ping fails: pingedClient then never resolves.
+    const response = pingedClient.then(send);
+    response.catch(() => undefined);
+    const settled = await connection;
+    if (!settled.reachable) throw new FactUnavailable(unreachableReason(settled));
+    return response;
   };
   const request = { timeoutMs: settings.timeoutMs };
   const unreachableReason = (c: DockerConnection) =>
@@ -71,11 +82,12 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     dockerConnection: () =>
       once('docker.connection', async () => {
         const endpoint = await facts.dockerEndpoint();
-        const { connection, client } = await connect(endpoint, clients, {
-          pingTimeoutMs: pingTimeoutFor(settings.timeoutMs),
-          requestTimeoutMs: settings.timeoutMs,
-        });
-        engineClient = client;
+        const { connection } = await connect(
+          endpoint,
+          clients,
+          { pingTimeoutMs: pingTimeoutFor(settings.timeoutMs), requestTimeoutMs: settings.timeoutMs },
+          (client) => pinged(client),
+        );
         return connection;
       }),
 
@@ -134,7 +146,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     projectFiles: () => once('project.files', () => discoverProjectFiles(clients.fs, settings.projectDir)),
 
-    containers: () => once('docker.containers', async () => (await engine()).getJson<ContainerSummary[]>('/containers/json?all=1', request)),
+    containers: () => once('docker.containers', () => early((client) => client.getJson<ContainerSummary[]>('/containers/json?all=1', request))),
 
     inspectContainer: (id) => once(`docker.inspect:${id}`, async () => (await engine()).getJson<ContainerInspect>(`/containers/${encodeURIComponent(id)}/json`, request)),
 

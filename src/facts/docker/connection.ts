@@ -10,11 +10,15 @@ export interface ConnectOptions {
   now?: () => number;
 }
 
-/** Pings the resolved endpoint and, when it answers, reads /version and /info once for every check. */
+/**
+ * Pings the resolved endpoint and, when it answers, reads /version and /info once for every check.
+ * `onPinged` hands out the client as soon as the ping succeeds, so listing containers overlaps /info.
+ */
 export async function connect(
   endpoint: ResolvedEndpoint,
   clients: FactClients,
   options: ConnectOptions,
+  onPinged?: (client: EngineClient) => void,
 ): Promise<{ connection: DockerConnection; client?: EngineClient }> {
   const now = options.now ?? (() => performance.now());
   const started = now();
@@ -49,6 +53,7 @@ export async function connect(
     return fail('other', (error as Error).message);
   }
   const elapsedMs = Math.round(now() - started);
+  onPinged?.(client);
   try {
     const [version, info] = await Promise.all([
       client.getJson<EngineVersion>('/version', { timeoutMs: options.requestTimeoutMs }),

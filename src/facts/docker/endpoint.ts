@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parseJsonWithLocation } from '../../util/json.js';
 
@@ -106,7 +105,8 @@ async function readDockerConfig(inputs: EndpointInputs, file: string, problems: 
 }
 
 export function contextMetaPath(configDir: string, name: string): string {
-  const digest = createHash('sha256').update(name).digest('hex');
+  // crypto is loaded only when a context is actually used.
+  const digest = process.getBuiltinModule('node:crypto').createHash('sha256').update(name).digest('hex');
   return path.join(configDir, 'contexts', 'meta', digest, 'meta.json');
 }
 

@@ -1,6 +1,9 @@
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import { readFileSync } from 'node:fs';
+
+/** https (and with it tls and crypto) is loaded only for TLS endpoints: most users talk to a unix socket. */
+const loadHttps = (): typeof https => process.getBuiltinModule('node:https');
 import type { TlsMaterial } from './endpoint.js';
 
 /**
@@ -48,7 +51,8 @@ export interface EngineClient {
 
 export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineClient {
   const target = connectionTarget(host, tls);
-  const agent = new (target.secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 16 });
+  const transport: typeof http | typeof https = target.secure ? loadHttps() : http;
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: 16 });
 
   const getBuffer = (path: string, options: RequestOptions) =>
     new Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
@@ -62,7 +66,7 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
         if (error) reject(error);
         else resolve(value!);
       };
-      const req = (target.secure ? https : http).request({
+      const req = transport.request({
         ...target.options,
         agent,
         path,
@@ -85,10 +89,12 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('socket', (socket) => {
-        // A reused keep-alive socket is already connected and emits no 'connect'.
-        if (!socket.connecting) connected = true;
-        socket.once('connect', () => (connected = true));
-        socket.once('secureConnect', () => (connected = true));
+        // A reused keep-alive socket is already connected and emits no 'connect' (listening for it would leak listeners).
+        if (!socket.connecting) {
+          connected = true;
+          return;
+        }
+        socket.once(target.secure ? 'secureConnect' : 'connect', () => (connected = true));
       });
       req.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, host, connected)));
       req.on('response', (res) => {
