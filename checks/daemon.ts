@@ -32,7 +32,8 @@ When the daemon answers, its version, API version and kind (Docker Engine, rootl
 
     for (const raw of connection.info?.Warnings ?? []) {
       const text = raw.replace(/^WARNING:\s*/, '').trim();
-      if (!text) continue;
+      // The dns check reports disabled forwarding with its consequences; one cause, one finding.
+      if (!text || /IPv4 forwarding is disabled/i.test(text)) continue;
       ctx.report({
         cause: 'engine-warning',
         severity: SERIOUS_ENGINE_WARNING.test(text) ? 'warning' : 'info',

@@ -66,6 +66,8 @@ Containers that finished normally after running a while, containers stopped by t
       if (!diagnosis) continue;
       // A permission or read-only error on a bind-mounted path is the bind-mounts check's finding.
       if (diagnosis.match && ['permission-denied', 'read-only'].includes(diagnosis.match.signature.id) && bindMountForLine(inspect.Mounts ?? [], diagnosis.match.line)) continue;
+      // A failed name lookup is the dns check's finding, unless the container is looping (that is the symptom here).
+      if (diagnosis.cause === 'app-error' && diagnosis.match?.signature.id === 'name-resolution') continue;
       const location = await commandSource(facts, inspect.Config.Labels);
       const ran = runtimeMs(inspect);
       ctx.report({

@@ -12,7 +12,7 @@ export const LOG_SIGNATURES: LogSignature[] = [
   { id: 'permission-denied', pattern: /permission denied|EACCES|operation not permitted|EPERM/i, meaning: 'the process was denied access to a file or directory' },
   { id: 'read-only', pattern: /read-only file system|EROFS/i, meaning: 'the process wrote to a read-only mount or file system' },
   { id: 'address-in-use', pattern: /address already in use|EADDRINUSE/i, meaning: 'the port the application binds inside the container is already taken' },
-  { id: 'name-resolution', pattern: /temporary failure in name resolution|could not resolve host|getaddrinfo (EAI_AGAIN|ENOTFOUND)|no such host|bad address|name or service not known|server can't find/i, meaning: 'a host name did not resolve inside the container' },
+  { id: 'name-resolution', pattern: /temporary failure in name resolution|could not resolve host|getaddrinfo (EAI_AGAIN|ENOTFOUND)|no such host|bad address|name or service not known|server can't find|no servers could be reached|could not translate host name/i, meaning: 'a host name did not resolve inside the container' },
   { id: 'connection-refused', pattern: /ECONNREFUSED|connection refused/i, meaning: 'a service it connects to was not accepting connections (not started yet, wrong host, or localhost inside a container)' },
   { id: 'missing-module', pattern: /cannot find module|ModuleNotFoundError|No module named|ImportError|ClassNotFoundException|no such file or directory/i, meaning: 'a file or module the application loads is missing from the image' },
   { id: 'out-of-memory', pattern: /heap out of memory|OutOfMemoryError|MemoryError|cannot allocate memory/i, meaning: 'the application ran out of memory' },

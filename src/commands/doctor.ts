@@ -37,6 +37,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     verbose: Flags.boolean({ char: 'v', description: 'show evidence, notes and timings' }),
     timeout: Flags.integer({ description: 'seconds each check may take', default: 10, min: 1 }),
     probe: Flags.boolean({ description: 'allow active probes that start short-lived, labelled containers from local images' }),
+    'probe-name': Flags.string({ description: 'host name the dns probe resolves [default: registry-1.docker.io]', dependsOn: ['probe'] }),
+    'probe-dns': Flags.string({ description: 'DNS server for the probe containers (repeatable; default: what Docker gives containers)', multiple: true, dependsOn: ['probe'] }),
     'no-color': Flags.boolean({ description: 'disable colours (also NO_COLOR)' }),
   };
 
@@ -77,6 +79,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
         projectDir,
         timeoutMs: flags.timeout * 1000,
         probe: flags.probe,
+        probeName: flags['probe-name'],
+        probeDns: flags['probe-dns'],
         verbose: flags.verbose,
         signal: controller.signal,
       },

@@ -73,6 +73,9 @@ export interface CheckMeta {
 
 export interface RunOptions {
   probe: boolean;
+  /** What --probe resolves (--probe-name) and through which resolvers (--probe-dns; default: what Docker gives containers). */
+  probeName?: string;
+  probeDns?: string[];
   verbose: boolean;
   timeoutMs: number;
 }

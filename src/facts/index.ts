@@ -9,7 +9,8 @@ import { loadCompose } from './project/compose.js';
 import { parseDockerfile } from './project/dockerfile.js';
 import { demuxLogs, firstFileInTar } from './docker/streams.js';
 import { EngineError, type EngineClient } from './docker/engine-client.js';
-import type { ContainerInspect, ContainerSummary, ImageInspect } from './docker/types.js';
+import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
+import { runProbe } from './docker/probe.js';
 import { readProcListeners } from './host/listeners.js';
 import type { DockerConnection, FactName, Facts, ServiceState, SubIdRange } from './types.js';
 
@@ -213,6 +214,17 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         );
         return parsed.filter((d) => d !== undefined);
       }),
+
+    hostFile: (file) => once(`host.file:${file}`, () => clients.fs.readText(file).catch(() => undefined)),
+
+    daemonConfigFile: (rootless) =>
+      rootless ? path.join(clients.proc.env.XDG_CONFIG_HOME || path.join(clients.proc.homedir, '.config'), 'docker', 'daemon.json') : '/etc/docker/daemon.json',
+
+    networks: () => once('docker.networks', async () => (await engine()).getJson<NetworkSummary[]>('/networks', request)),
+
+    images: () => once('docker.images', async () => (await engine()).getJson<ImageSummary[]>('/images/json', request)),
+
+    probe: async (spec, signal) => runProbe(await engine(), { ...spec, signal }),
 
     now: () => clients.now(),
 

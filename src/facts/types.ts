@@ -1,6 +1,7 @@
 import type { ResolvedEndpoint } from './docker/endpoint.js';
 import type { EngineErrorKind } from './docker/engine-client.js';
-import type { ContainerInspect, ContainerSummary, ImageInspect } from './docker/types.js';
+import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
+import type { ProbeResult, ProbeSpec } from './docker/probe.js';
 import type { Listener } from './host/listeners.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
@@ -144,6 +145,14 @@ export interface Facts {
   /** The project's compose model, or null when it has no compose file. */
   compose(): Promise<ComposeProject | null>;
   dockerfiles(): Promise<ParsedDockerfile[]>;
+  /** A text file on this host (undefined when missing or unreadable). */
+  hostFile(path: string): Promise<string | undefined>;
+  networks(): Promise<NetworkSummary[]>;
+  /** Where this engine reads daemon.json: /etc/docker for rootful, $XDG_CONFIG_HOME/docker for rootless. */
+  daemonConfigFile(rootless: boolean): string;
+  images(): Promise<ImageSummary[]>;
+  /** Starts a labelled, short-lived probe container (only for --probe) and removes it. */
+  probe(spec: Omit<ProbeSpec, 'signal'>, signal?: AbortSignal): Promise<ProbeResult>;
   /** Wall-clock time, injectable so age rules are testable. */
   now(): number;
   platform(): NodeJS.Platform;

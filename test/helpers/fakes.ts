@@ -53,6 +53,10 @@ export function fakeEngine(routes: EngineRoutes, calls: string[] = []): EngineCl
     return value;
   };
   return {
+    async send(p: string, options: { method: string }) {
+      const value = await answer(`${options.method} ${p}`);
+      return { status: 200, body: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value ?? '')) };
+    },
     async getJson<T>(p: string) {
       return (await answer(p)) as T;
     },

@@ -81,6 +81,15 @@ describe('the Engine API client classifies connection failures', () => {
     expect((await errorOf(pending)).kind).toBe('aborted');
   });
 
+  it('an already aborted signal rejects without sending (and without crashing the process)', async () => {
+    const socket = path.join(tempDir(), 'silent3.sock');
+    const server = await silentSocket(socket);
+    closers.push(server.close);
+    const controller = new AbortController();
+    controller.abort();
+    expect((await errorOf(createHttpEngineClient(`unix://${socket}`).getBuffer('/_ping', { timeoutMs: 5000, signal: controller.signal }))).kind).toBe('aborted');
+  });
+
   it('a closed loopback TCP port is refused', async () => {
     const net = await import('node:net');
     const server = net.createServer();

@@ -34,10 +34,10 @@ describe('exited-containers', () => {
   });
 
   it('names the log line that explains an app error, with a redacted tail in the evidence', async () => {
-    const result = await diagnose([{ id: 'c1', name: 'api', exitCode: 1, logs: 'DB_PASSWORD=hunter2\ngetaddrinfo ENOTFOUND db\n' }]);
+    const result = await diagnose([{ id: 'c1', name: 'api', exitCode: 1, logs: "DB_PASSWORD=hunter2\nError: connect ECONNREFUSED 127.0.0.1:5432\n" }]);
     const [finding] = result.findings;
-    expect(finding!.title).toBe('Container api exited with code 1 after 1 s: a host name did not resolve inside the container: "getaddrinfo ENOTFOUND db"');
-    expect(finding!.evidence!.logTail).toEqual(['DB_PASSWORD=[redacted]', 'getaddrinfo ENOTFOUND db']);
+    expect(finding!.title).toBe('Container api exited with code 1 after 1 s: a service it connects to was not accepting connections (not started yet, wrong host, or localhost inside a container): "Error: connect ECONNREFUSED 127.0.0.1:5432"');
+    expect(finding!.evidence!.logTail).toEqual(['DB_PASSWORD=[redacted]', 'Error: connect ECONNREFUSED 127.0.0.1:5432']);
   });
 
   it.each<[string, FakeContainer]>([
@@ -51,6 +51,7 @@ describe('exited-containers', () => {
     ['a port start failure (port-conflicts reports it)', { id: 'n8', name: 'p', state: 'created', exitCode: 128, error: 'driver failed programming external connectivity on endpoint p (x): Bind for 0.0.0.0:8080 failed: port is already allocated' }],
     ['a mount start failure (bind-mounts reports it)', { id: 'n9', name: 'm', state: 'created', exitCode: 127, error: 'error mounting "/x" to rootfs at "/etc/x.conf": not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)?' }],
     ['a permission error on a bind mount (bind-mounts reports it)', { id: 'p1', name: 'w', exitCode: 1, logs: 'touch: /data/x: Permission denied\n', mounts: [{ Type: 'bind', Source: '/srv/data', Destination: '/data', RW: true }] }],
+    ['a failed name lookup (the dns check reports it)', { id: 'p3', name: 'q', exitCode: 1, logs: 'getaddrinfo ENOTFOUND db\n' }],
     ['a running container that restarted long ago and is up again', { id: 'p2', name: 'r', state: 'running', status: 'Up 3 hours', restartCount: 2 }],
   ])('stays quiet about %s', async (_name, container) => {
     const result = await diagnose([container]);

@@ -42,7 +42,14 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface SendOptions extends RequestOptions {
+  method: 'POST' | 'DELETE';
+  body?: unknown;
+}
+
 export interface EngineClient {
+  /** POST/DELETE (used only by opt-in probes); resolves with the status and body, throws EngineError on transport failures and non-2xx. */
+  send(path: string, options: SendOptions): Promise<{ status: number; body: Buffer }>;
   /** GET returning parsed JSON; throws EngineError. */
   getJson<T>(path: string, options: RequestOptions): Promise<T>;
   /** GET returning the raw body. */
@@ -54,11 +61,13 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
   const transport: typeof http | typeof https = target.secure ? loadHttps() : http;
   const agent = new transport.Agent({ keepAlive: true, maxSockets: 16 });
 
-  const getBuffer = (path: string, options: RequestOptions) =>
-    new Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+  const request = (path: string, options: RequestOptions & { method?: string; body?: unknown }) =>
+    new Promise<{ body: Buffer; headers: http.IncomingHttpHeaders; status: number }>((resolve, reject) => {
+      // Checked before a request exists: destroying one before its 'error' listener is attached crashes the process.
+      if (options.signal?.aborted) return reject(new EngineError('aborted', `request ${path} was cancelled`));
       let connected = false;
       let settled = false;
-      const finish = (error: EngineError | null, value?: { body: Buffer; headers: http.IncomingHttpHeaders }) => {
+      const finish = (error: EngineError | null, value?: { body: Buffer; headers: http.IncomingHttpHeaders; status: number }) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -70,8 +79,8 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
         ...target.options,
         agent,
         path,
-        method: 'GET',
-        headers: { Host: 'docker', Accept: 'application/json' },
+        method: options.method ?? 'GET',
+        headers: { Host: 'docker', Accept: 'application/json', ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
       });
       const timer = setTimeout(() => {
         const seconds = formatSeconds(options.timeoutMs);
@@ -86,7 +95,6 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
         finish(new EngineError('aborted', `request ${path} was cancelled`, { connected }));
         req.destroy();
       };
-      if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('socket', (socket) => {
         // A reused keep-alive socket is already connected and emits no 'connect' (listening for it would leak listeners).
@@ -104,15 +112,20 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
         res.on('end', () => {
           const body = Buffer.concat(chunks);
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return finish(null, { body, headers: res.headers });
+          if (status >= 200 && status < 300) return finish(null, { body, headers: res.headers, status });
           finish(new EngineError('http', `${path} answered HTTP ${status}: ${errorMessage(body)}`, { statusCode: status, connected: true, body: body.toString('utf8').slice(0, 500) }));
         });
       });
-      req.end();
+      req.end(options.body !== undefined ? JSON.stringify(options.body) : undefined);
     });
+  const getBuffer = (path: string, options: RequestOptions) => request(path, options);
 
   return {
     getBuffer,
+    async send(path, options) {
+      const { status, body } = await request(path, options);
+      return { status, body };
+    },
     async getJson<T>(path: string, options: RequestOptions): Promise<T> {
       const { body } = await getBuffer(path, options);
       try {

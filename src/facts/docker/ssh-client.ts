@@ -14,11 +14,11 @@ export function createSshEngineClient(host: string): EngineClient {
       return (docker as unknown as { modem: Modem }).modem;
     }));
 
-  const dial = async (path: string, options: RequestOptions, raw: boolean): Promise<unknown> => {
+  const dial = async (path: string, options: RequestOptions, raw: boolean, method = 'GET', body?: unknown): Promise<unknown> => {
     const m = await load();
     const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])]);
     return new Promise((resolve, reject) => {
-      m.dial({ path, method: 'GET', options: {}, statusCodes: { 200: true }, isStream: raw, abortSignal: signal }, (error, data) => {
+      m.dial({ path, method, options: body ?? {}, statusCodes: { 200: true, 201: true, 204: true, 304: true }, isStream: raw, abortSignal: signal }, (error, data) => {
         if (!error) return resolve(data);
         if (signal.aborted) return reject(new EngineError('no-answer', `${host} did not answer ${path} within ${formatSeconds(options.timeoutMs)}`));
         if (error.statusCode) return reject(new EngineError('http', error.message, { statusCode: error.statusCode, connected: true }));
@@ -28,6 +28,10 @@ export function createSshEngineClient(host: string): EngineClient {
   };
 
   return {
+    async send(path, options) {
+      const data = await dial(path, options, false, options.method, options.body);
+      return { status: 200, body: Buffer.isBuffer(data) ? data : Buffer.from(JSON.stringify(data ?? '')) };
+    },
     async getJson<T>(path: string, options: RequestOptions): Promise<T> {
       const data = await dial(path, options, false);
       return (Buffer.isBuffer(data) ? JSON.parse(data.toString('utf8')) : data) as T;

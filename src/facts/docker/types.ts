@@ -30,6 +30,7 @@ export interface ContainerSummary {
   Labels: Record<string, string> | null;
   Mounts?: MountPoint[];
   HostConfig?: { NetworkMode?: string };
+  NetworkSettings?: { Networks?: Record<string, { NetworkID?: string; IPAddress?: string }> | null };
 }
 
 export interface PortBinding {
@@ -101,6 +102,22 @@ export interface ImageInspect {
   Variant?: string;
   Os?: string;
   Config?: { User?: string; Cmd?: string[] | null; Entrypoint?: string[] | null; WorkingDir?: string } | null;
+}
+
+export interface NetworkSummary {
+  Name: string;
+  Id: string;
+  Driver: string;
+  Internal?: boolean;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+  IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] | null };
+}
+
+export interface ImageSummary {
+  Id: string;
+  RepoTags?: string[] | null;
+  Size?: number;
 }
 
 export const COMPOSE_PROJECT = 'com.docker.compose.project';

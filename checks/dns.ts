@@ -1,0 +1,34 @@
+import { defineCheck } from '../src/engine/define-check.js';
+import type { FindingInput } from '../src/engine/types.js';
+import { dnsCodes } from './dns/codes.js';
+import { diagnoseComposeLocalhost } from './dns/compose.js';
+import { diagnoseContainers } from './dns/containers.js';
+import { diagnoseHost } from './dns/host.js';
+import { runProbes } from './dns/probe.js';
+
+export default defineCheck({
+  meta: {
+    id: 'dns',
+    title: 'Names resolve inside containers',
+    category: 'network',
+    description: `Answers "Could not resolve host" and "Temporary failure in name resolution" inside containers, passively: the host's /etc/resolv.conf (loopback-only resolvers such as systemd-resolved's 127.0.0.53 make Docker fall back to 8.8.8.8 for the default bridge), daemon.json (malformed JSON at file:line, loopback or malformed dns entries, bip and address pools, an MTU larger than the uplink's), IPv4 forwarding, containers' own DNS servers (a loopback resolver inside a container answers nothing), and resolution failures in failing containers' logs tied to the name that failed: another container on the default bridge (which has no DNS between containers), a container on another network, an internal network, or an unreachable upstream. In the compose file it reports services that reach another service as localhost.
+
+With --probe (and only then) it starts short-lived, labelled containers from an image already present (never pulls) on the default bridge and on each network of the compose project, resolves --probe-name (default registry-1.docker.io) and the other services' names, reports each result with its timing, and removes the containers even on Ctrl-C or timeout. --probe-dns sets the resolver the probes use.`,
+    requires: ['docker'],
+    codes: dnsCodes,
+  },
+  async run(ctx) {
+    const { facts } = ctx;
+    const connection = await facts.dockerConnection();
+    const passive: string[] = [];
+    const report = (finding: FindingInput) => {
+      passive.push(finding.cause);
+      ctx.report(finding);
+    };
+    const daemon = await diagnoseHost(ctx, connection, report);
+    await diagnoseContainers(ctx, connection, daemon, report);
+    const compose = await facts.compose().catch(() => null);
+    if (compose) diagnoseComposeLocalhost(ctx, compose, report);
+    if (ctx.options.probe) await runProbes(ctx, compose, [...new Set(passive)], (f) => ctx.report(f));
+  },
+});

@@ -1,0 +1,139 @@
+import type { CheckContext, FindingInput } from '../../src/engine/types.js';
+import type { DockerConnection } from '../../src/facts/types.js';
+import { parseJsonWithLocation } from '../../src/util/json.js';
+import type { dnsCodes } from './codes.js';
+import { isCidr, isIp, isLoopback, parseResolvConf } from './resolv.js';
+
+type Report = FindingInput & { cause: keyof typeof dnsCodes };
+
+export interface DaemonDns {
+  file: string;
+  dns: string[];
+  mtu?: number;
+}
+
+/** Findings about the engine host's resolvers, daemon.json and forwarding. Returns daemon.json's DNS for the container part. */
+export async function diagnoseHost(ctx: CheckContext, connection: DockerConnection, report: (r: Report) => void): Promise<DaemonDns | undefined> {
+  const { facts } = ctx;
+  if (connection.info?.IPv4Forwarding === false) {
+    report({
+      cause: 'ip-forward-disabled',
+      title: `IPv4 forwarding is disabled on the engine host, so no container on a bridge network can reach anything outside it`,
+      subject: { kind: 'host', name: connection.info.Name ?? 'engine host' },
+      fixes: [
+        { title: 'Turn it back on', command: 'sudo sysctl -w net.ipv4.ip_forward=1' },
+        { title: 'Keep it on across reboots and sysctl reloads', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee /etc/sysctl.d/99-docker.conf" },
+      ],
+      evidence: { IPv4Forwarding: false },
+    });
+  }
+  if (!connection.local || connection.kind === 'docker-desktop') return undefined;
+
+  const daemon = await readDaemonJson(ctx, connection, report);
+  const resolv = await facts.hostFile('/etc/resolv.conf');
+  if (resolv !== undefined && !(daemon && daemon.dns.length > 0)) {
+    const host = parseResolvConf(resolv);
+    const onlyLoopback = host.nameservers.length > 0 && host.nameservers.every(isLoopback);
+    // With systemd-resolved, Docker reads the real upstreams from here instead.
+    const resolvedUpstreams = host.nameservers.every((n) => n === '127.0.0.53')
+      ? parseResolvConf((await facts.hostFile('/run/systemd/resolve/resolv.conf')) ?? '').nameservers.filter((n) => !isLoopback(n))
+      : [];
+    if (onlyLoopback && resolvedUpstreams.length === 0) {
+      report({
+        cause: 'host-loopback-resolver',
+        title: `/etc/resolv.conf lists only loopback nameservers (${host.nameservers.join(', ')}), so containers on the default bridge get Google's 8.8.8.8 and 8.8.4.4 instead`,
+        subject: { kind: 'file', name: '/etc/resolv.conf' },
+        location: { file: '/etc/resolv.conf' },
+        fixes: [
+          { title: 'Give containers your network\'s real DNS servers in /etc/docker/daemon.json, then restart Docker', command: `echo '{"dns": ["<your DNS server IP>"]}' | sudo tee /etc/docker/daemon.json && sudo systemctl restart docker` },
+          { title: 'Find the real upstream servers your host uses', command: 'resolvectl status | grep "DNS Servers"' },
+          { title: 'Or use a user-defined network (compose does), whose embedded resolver forwards through the host', command: 'docker network create app-net && docker run --network app-net …' },
+        ],
+        evidence: { nameservers: host.nameservers },
+      });
+    }
+  }
+
+  if (daemon?.mtu) {
+    const uplink = await uplinkMtu(ctx);
+    if (uplink && daemon.mtu > uplink.mtu) {
+      report({
+        cause: 'mtu-mismatch',
+        title: `daemon.json sets "mtu": ${daemon.mtu}, larger than ${uplink.iface}'s MTU of ${uplink.mtu}, so large packets from containers are dropped`,
+        subject: { kind: 'file', name: daemon.file },
+        location: { file: daemon.file },
+        fixes: [{ title: `Set the container MTU at or below ${uplink.mtu} and restart Docker`, command: `"mtu": ${uplink.mtu}` }],
+        evidence: { daemonMtu: daemon.mtu, uplink },
+      });
+    }
+  }
+  return daemon;
+}
+
+async function readDaemonJson(ctx: CheckContext, connection: DockerConnection, report: (r: Report) => void): Promise<DaemonDns | undefined> {
+  const file = ctx.facts.daemonConfigFile(connection.kind === 'rootless');
+  const text = await ctx.facts.hostFile(file);
+  if (text === undefined || text.trim() === '') return undefined;
+  const parsed = parseJsonWithLocation(text);
+  const subject = { kind: 'file' as const, name: file };
+  if (!parsed.ok) {
+    report({
+      cause: 'daemon-json-invalid',
+      title: `${file}${parsed.line ? `:${parsed.line}` : ''} is not valid JSON (${parsed.message})`,
+      subject,
+      location: { file, ...(parsed.line ? { line: parsed.line } : {}), ...(parsed.column ? { column: parsed.column } : {}) },
+      fixes: [
+        { title: 'Check the file', command: `sudo python3 -m json.tool ${file}` },
+        { title: 'Validate the whole configuration the way dockerd will', command: `sudo dockerd --validate --config-file ${file}` },
+      ],
+    });
+    return undefined;
+  }
+  const config = (parsed.value ?? {}) as Record<string, unknown>;
+  const lineOf = (key: string) => {
+    const index = text.split('\n').findIndex((l) => l.includes(`"${key}"`));
+    return index === -1 ? {} : { line: index + 1 };
+  };
+  const dns = Array.isArray(config.dns) ? config.dns.filter((d): d is string => typeof d === 'string') : [];
+  const badDns = dns.filter((d) => !isIp(d));
+  const loopback = dns.filter((d) => isIp(d) && isLoopback(d));
+  if (loopback.length > 0) {
+    report({
+      cause: 'daemon-dns-loopback',
+      title: `${file} gives every container the DNS server ${loopback.join(', ')}, which inside a container is the container itself`,
+      subject,
+      location: { file, ...lineOf('dns') },
+      fixes: [{ title: 'Use a DNS server reachable from containers (your network\'s resolver, not 127.x), then restart Docker', command: 'sudo systemctl restart docker' }],
+      evidence: { dns },
+    });
+  }
+  const badCidrs = [
+    ...(typeof config.bip === 'string' && !isCidr(config.bip) ? [`bip "${config.bip}"`] : []),
+    ...(Array.isArray(config['default-address-pools'])
+      ? (config['default-address-pools'] as { base?: unknown }[]).filter((p) => typeof p?.base !== 'string' || !isCidr(p.base)).map((p) => `default-address-pools base "${String(p?.base)}"`)
+      : []),
+  ];
+  if (badDns.length > 0 || badCidrs.length > 0) {
+    report({
+      cause: 'daemon-network-invalid',
+      title: `${file} has malformed network settings: ${[...badDns.map((d) => `dns "${d}" is not an IP address`), ...badCidrs.map((c) => `${c} is not a CIDR`)].join('; ')}`,
+      subject,
+      location: { file, ...lineOf(badDns.length ? 'dns' : badCidrs[0]!.startsWith('bip') ? 'bip' : 'default-address-pools') },
+      fixes: [{ title: 'Fix the values, then validate the configuration', command: `sudo dockerd --validate --config-file ${file}` }],
+    });
+  }
+  return { file, dns, ...(typeof config.mtu === 'number' ? { mtu: config.mtu } : {}) };
+}
+
+/** The MTU of the interface that carries the default route (/proc/net/route, /sys/class/net). */
+async function uplinkMtu(ctx: CheckContext): Promise<{ iface: string; mtu: number } | undefined> {
+  const routes = (await ctx.facts.hostFile('/proc/net/route')) ?? '';
+  const iface = routes
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[1] === '00000000')?.[0];
+  if (!iface) return undefined;
+  const mtu = Number(((await ctx.facts.hostFile(`/sys/class/net/${iface}/mtu`)) ?? '').trim());
+  return Number.isFinite(mtu) && mtu > 0 ? { iface, mtu } : undefined;
+}

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import os from 'node:os';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/engine/report.js';
+import { BIN, cleanEnv, runCli } from '../helpers/cli.js';
+import { startDnsServer } from '../helpers/dns-server.js';
+import { docker, dockerMayFail, engineAvailable, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
+import { tempDir } from '../helpers/sockets.js';
+import { expectValidReport } from '../helpers/schema.js';
+
+const scope = `dns-${process.pid}-${Date.now().toString(36)}`;
+const p = (name: string) => `dd-${scope}-${name}`;
+const label = ['--label', `${TEST_LABEL}=${scope}`];
+// Every test container resolves through a loopback address the test controls: no lookup reaches the machine's resolver.
+const loopbackDns = ['--dns', '127.0.0.1'];
+
+/** The default bridge's gateway address on this host (docker0), where the test's DNS server listens. */
+function bridgeGateway(): string | undefined {
+  const fromNode = os.networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address;
+  if (fromNode) return fromNode;
+  // Node leaves out an interface without carrier (no container running yet); ask iproute2.
+  try {
+    return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'docker0'], { encoding: 'utf8' }))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+async function probeContainers(): Promise<string[]> {
+  return (await docker('ps', '-aq', '--filter', 'label=docker-doctor.probe')).split('\n').filter(Boolean);
+}
+
+describe.runIf(engineAvailable())('dns on a real engine', () => {
+  let report: Report;
+
+  beforeAll(async () => {
+    const image = await ensureTestImage();
+    await docker('run', '-d', '--name', p('server'), ...label, ...loopbackDns, image, 'sleep', '300');
+    await Promise.all([
+      dockerMayFail('run', '--name', p('loopback'), ...label, ...loopbackDns, image, 'nslookup', 'example.test'),
+      dockerMayFail('run', '--name', p('client'), ...label, ...loopbackDns, image, 'nslookup', p('server')),
+    ]);
+    const run = await runCli(['dns', '--json']);
+    report = run.report!;
+  });
+
+  afterAll(async () => {
+    await removeLabelled(scope);
+  });
+
+  const findingsFor = (subject: string) => report.checks.flatMap((c) => c.findings.filter((f) => f.subject.name === subject));
+
+  it('a container run with --dns 127.0.0.1 that fails a lookup gets the loopback-resolver cause', () => {
+    const [finding] = findingsFor(p('loopback'));
+    expect(finding).toMatchObject({ code: 'dns/container-loopback-dns', severity: 'error', evidence: expect.objectContaining({ name: 'example.test', dns: ['127.0.0.1'] }) });
+  });
+
+  it('a container that fails to reach another on the default bridge by name gets the default-bridge cause', () => {
+    const [finding] = findingsFor(p('client'));
+    expect(finding).toMatchObject({ code: 'dns/default-bridge-no-names', evidence: expect.objectContaining({ name: p('server'), target: p('server') }) });
+    expect(finding!.title).toBe(`Container ${p('client')} cannot resolve "${p('server')}" (container ${p('server')}): both are on the default bridge, which has no DNS between containers`);
+  });
+
+  describe.runIf(process.getuid?.() === 0 && bridgeGateway() !== undefined)('--probe', () => {
+    let server: Awaited<ReturnType<typeof startDnsServer>> | undefined;
+    const gateway = bridgeGateway()!;
+
+    beforeAll(async () => {
+      server = await startDnsServer(gateway, { 'example.test': '10.11.12.13' });
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('resolves through a DNS server the test runs on the bridge gateway, and removes its container', async () => {
+      const run = await runCli(['dns', '--json', '--probe', '--probe-name', 'example.test', '--probe-dns', gateway]);
+      const probes = run.report!.checks[0]!.findings.filter((f) => f.code.startsWith('dns/probe'));
+      expect(probes).toEqual([expect.objectContaining({ code: 'dns/probe-ok', subject: { kind: 'network', name: 'bridge' } })]);
+      expect(probes[0]!.evidence).toMatchObject({ exitCode: 0, network: 'bridge', dns: [gateway] });
+      expect(server!.queries).toContain('example.test');
+      expect(await probeContainers()).toEqual([]);
+    });
+
+    it('fails against a loopback resolver, and removes its container', async () => {
+      const run = await runCli(['dns', '--json', '--probe', '--probe-name', 'example.test', '--probe-dns', '127.0.0.1']);
+      const probes = run.report!.checks[0]!.findings.filter((f) => f.code.startsWith('dns/probe'));
+      expect(probes).toEqual([expect.objectContaining({ code: 'dns/probe-failed', severity: 'error' })]);
+      expect(run.exitCode).toBe(1);
+      expect(await probeContainers()).toEqual([]);
+    });
+
+    it('removes the probe container when interrupted with Ctrl-C', async () => {
+      // A resolver that receives queries and never answers keeps the probe waiting.
+      await server?.close();
+      server = undefined;
+      const silent = dgram.createSocket('udp4');
+      await new Promise<void>((resolve) => silent.bind(53, gateway, () => resolve()));
+      try {
+        const child = execa(process.execPath, [BIN, 'dns', '--json', '--probe', '--probe-name', 'example.test', '--probe-dns', `${gateway}`, '--timeout', '60'], {
+          env: { ...cleanEnv(), NO_COLOR: '1' },
+          extendEnv: false,
+          cwd: tempDir(),
+          reject: false,
+          stdin: 'ignore',
+        });
+        // The probe container exists while it waits; interrupt then.
+        let seen: string[] = [];
+        for (let i = 0; i < 100 && seen.length === 0; i++) {
+          seen = await probeContainers();
+          if (seen.length === 0) await new Promise((r) => setTimeout(r, 100));
+        }
+        child.kill('SIGINT');
+        const result = await child;
+        expect(seen.length, `exit ${result.exitCode} signal ${result.signal} stderr ${String(result.stderr).slice(0, 300)}`).toBeGreaterThan(0);
+        expect(result.signal, String(result.stderr).slice(0, 300)).toBeUndefined();
+        expect(await probeContainers()).toEqual([]);
+        const interrupted = JSON.parse(String(result.stdout)) as Report;
+        expectValidReport(interrupted);
+      } finally {
+        silent.close();
+      }
+    });
+  });
+});

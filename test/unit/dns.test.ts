@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import dns from '../../checks/dns.js';
+import { failedLookup, nameFromCommand } from '../../checks/dns/lookups.js';
+import { parseResolvConf } from '../../checks/dns/resolv.js';
+import { engineWith, inspect, type FakeContainer } from '../helpers/containers.js';
+import { fakeClients, fakeFacts, HEALTHY_ENGINE, runCheck, SOCKET, type EngineRoutes, type FakeFile } from '../helpers/fakes.js';
+import { runChecks } from '../../src/engine/runner.js';
+
+interface Setup {
+  containers?: (FakeContainer & { networks?: string[]; dns?: string[]; networkMode?: string })[];
+  files?: Record<string, FakeFile | string>;
+  info?: object;
+  routes?: EngineRoutes;
+}
+
+function routesFor(setup: Setup): EngineRoutes {
+  const containers = setup.containers ?? [];
+  const routes = engineWith(containers, { '/info': { ...(HEALTHY_ENGINE['/info'] as object), IPv4Forwarding: true, ...setup.info }, '/networks': [{ Name: 'bridge', Id: 'b', Driver: 'bridge' }, { Name: 'secret', Id: 's', Driver: 'bridge', Internal: true }], ...setup.routes });
+  // Network membership and DNS settings are not in the generic fixtures.
+  routes['/containers/json'] = (routes['/containers/json'] as object[]).map((summary, i) => ({ ...summary, NetworkSettings: { Networks: Object.fromEntries((containers[i]!.networks ?? ['bridge']).map((n) => [n, {}])) } }));
+  for (const c of containers) {
+    const base = inspect(c);
+    routes[`/containers/${c.id}/json`] = {
+      ...base,
+      HostConfig: { ...base.HostConfig, NetworkMode: c.networkMode ?? c.networks?.[0] ?? 'bridge', Dns: c.dns ?? [] },
+      NetworkSettings: { Networks: Object.fromEntries((c.networks ?? ['bridge']).map((n) => [n, {}])) },
+      ResolvConfPath: `/var/lib/docker/containers/${c.id}/resolv.conf`,
+    };
+  }
+  return routes;
+}
+
+async function diagnose(setup: Setup, options: { probe?: boolean; probeName?: string; probeDns?: string[] } = {}) {
+  const clients = fakeClients({ engine: routesFor(setup), files: { '/var/run/docker.sock': { stat: SOCKET }, ...setup.files } });
+  const [result] = await runChecks([dns], fakeFacts(clients), { probe: options.probe ?? false, probeName: options.probeName, probeDns: options.probeDns, verbose: false, timeoutMs: 5000 });
+  return result!;
+}
+
+const codes = (r: { findings: { code: string; severity: string }[] }) => r.findings.map((f) => [f.code, f.severity]);
+
+describe('dns: the host and daemon.json', () => {
+  it.each<[string, Record<string, string>, string[][]]>([
+    ['only a loopback dnsmasq resolver', { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' }, [['dns/host-loopback-resolver', 'warning']]],
+    ['systemd-resolved with no upstreams', { '/etc/resolv.conf': 'nameserver 127.0.0.53\noptions edns0\n', '/run/systemd/resolve/resolv.conf': '# no servers\n' }, [['dns/host-loopback-resolver', 'warning']]],
+    ['systemd-resolved with real upstreams (Docker uses them)', { '/etc/resolv.conf': 'nameserver 127.0.0.53\n', '/run/systemd/resolve/resolv.conf': 'nameserver 10.0.0.2\n' }, []],
+    ['a normal resolver', { '/etc/resolv.conf': 'nameserver 192.168.1.1\nsearch lan\n' }, []],
+    ['loopback resolvers but daemon.json sets dns', { '/etc/resolv.conf': 'nameserver 127.0.1.1\n', '/etc/docker/daemon.json': '{"dns": ["10.0.0.2"]}' }, []],
+    ['a malformed daemon.json', { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' }, [['dns/daemon-json-invalid', 'error']]],
+    ['a loopback dns in daemon.json', { '/etc/docker/daemon.json': '{\n  "dns": ["127.0.0.1"]\n}\n' }, [['dns/daemon-dns-loopback', 'error']]],
+    ['malformed dns and bip', { '/etc/docker/daemon.json': '{"dns": ["dns.example"], "bip": "172.26.0.1"}' }, [['dns/daemon-network-invalid', 'error']]],
+    ['an MTU above the uplink\'s', { '/etc/docker/daemon.json': '{"mtu": 1500}', '/proc/net/route': 'Iface\tDestination\tGateway\nwg0\t00000000\t0100000A\n', '/sys/class/net/wg0/mtu': '1420\n' }, [['dns/mtu-mismatch', 'warning']]],
+  ])('%s', async (_name, files, expected) => {
+    expect(codes(await diagnose({ files }))).toEqual(expected);
+  });
+
+  it('reports a malformed daemon.json at its line', async () => {
+    const result = await diagnose({ files: { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' } });
+    expect(result.findings[0]!.location).toMatchObject({ file: '/etc/docker/daemon.json', line: 3 });
+  });
+
+  it('reports IPv4 forwarding off once, and not again for each failing lookup', async () => {
+    const result = await diagnose({ info: { IPv4Forwarding: false }, containers: [{ id: 'f1', name: 'app', exitCode: 1, logs: 'getaddrinfo EAI_AGAIN api.example.com\n' }] });
+    expect(codes(result)).toEqual([['dns/ip-forward-disabled', 'error']]);
+  });
+
+  it('reads no host files for a remote engine', async () => {
+    const clients = fakeClients({ env: { DOCKER_HOST: 'tcp://10.9.9.9:2376' }, engine: routesFor({}), files: { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' } });
+    const result = await runCheck(dns, fakeFacts(clients));
+    expect(result.findings).toEqual([]);
+  });
+});
+
+describe('dns: containers', () => {
+  it('ties a failure to a container on the default bridge', async () => {
+    const result = await diagnose({
+      containers: [
+        { id: 'w1', name: 'web', state: 'running' },
+        { id: 'c1', name: 'client', exitCode: 1, path: 'wget', args: ['-q', 'http://web:8080/'], logs: "wget: bad address 'web'\n" },
+      ],
+    });
+    expect(result.findings.map((f) => [f.code, f.subject.name])).toEqual([['dns/default-bridge-no-names', 'client']]);
+    expect(result.findings[0]!.fixes[0]!.command).toBe('docker network create app-net && docker network connect app-net client && docker network connect app-net web');
+  });
+
+  it('ties a failure to a service on another network', async () => {
+    const result = await diagnose({
+      containers: [
+        { id: 'd1', name: 'shop-db-1', state: 'running', networks: ['shop_default'], labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'db' } },
+        { id: 'a1', name: 'api', exitCode: 1, networks: ['api_default'], logs: 'psql: error: could not translate host name "db" to address: Name or service not known\n' },
+      ],
+    });
+    expect(result.findings.map((f) => f.code)).toEqual(['dns/different-network']);
+    expect(result.findings[0]!.fixes[0]!.command).toBe('docker network connect shop_default api');
+  });
+
+  it('says nothing extra when the two containers share a user-defined network but still fail (reports the lookup)', async () => {
+    const result = await diagnose({
+      containers: [
+        { id: 'd1', name: 'db', state: 'running', networks: ['app'] },
+        { id: 'a1', name: 'api', exitCode: 1, networks: ['app'], logs: 'dial tcp: lookup db on 127.0.0.11:53: no such host\n' },
+      ],
+    });
+    expect(result.findings.map((f) => f.code)).toEqual(['dns/lookup-failed']);
+  });
+
+  it('blames a loopback --dns for a failed external lookup, with the resolv.conf footer as evidence', async () => {
+    const result = await diagnose({
+      containers: [{ id: 'l1', name: 'fetch', exitCode: 6, dns: ['127.0.0.1'], logs: 'curl: (6) Could not resolve host: example.com\n' }],
+      files: { '/var/lib/docker/containers/l1/resolv.conf': 'nameserver 127.0.0.1\n' },
+    });
+    expect(result.findings[0]).toMatchObject({ code: 'dns/container-loopback-dns', severity: 'error', evidence: expect.objectContaining({ name: 'example.com', resolvConf: expect.objectContaining({ nameservers: ['127.0.0.1'] }) }) });
+  });
+
+  it('warns about a loopback --dns on a running container, but not with host networking', async () => {
+    const result = await diagnose({
+      containers: [
+        { id: 'r1', name: 'svc', state: 'running', dns: ['127.0.0.1'] },
+        { id: 'r2', name: 'hostnet', state: 'running', dns: ['127.0.0.1'], networkMode: 'host', networks: ['host'] },
+      ],
+    });
+    expect(result.findings.map((f) => [f.code, f.severity, f.subject.name])).toEqual([['dns/container-loopback-dns', 'warning', 'svc']]);
+  });
+
+  it('explains an internal network', async () => {
+    const result = await diagnose({ containers: [{ id: 'i1', name: 'job', exitCode: 1, networks: ['secret'], logs: '[Errno -3] Temporary failure in name resolution\n' }] });
+    expect(result.findings.map((f) => f.code)).toEqual(['dns/internal-network']);
+  });
+
+  it('reports other failed lookups, noting Docker\'s fallback to public DNS', async () => {
+    const result = await diagnose({
+      containers: [{ id: 'g1', name: 'build', exitCode: 100, logs: "Temporary failure resolving 'deb.debian.org'\n" }],
+      files: { '/var/lib/docker/containers/g1/resolv.conf': "nameserver 8.8.8.8\nnameserver 8.8.4.4\n# Based on host file: '/etc/resolv.conf' (legacy)\n# Used default nameservers.\n" },
+    });
+    expect(result.findings[0]).toMatchObject({ code: 'dns/lookup-failed', evidence: expect.objectContaining({ name: 'deb.debian.org' }) });
+    expect(result.findings[0]!.fixes.map((f) => f.title)).toContain('Docker fell back to Google DNS for this container; set your own in daemon.json');
+  });
+
+  it('stays quiet for healthy containers and old failures', async () => {
+    const result = await diagnose({
+      containers: [
+        { id: 'h1', name: 'web', state: 'running' },
+        { id: 'h2', name: 'old', exitCode: 1, status: 'Exited (1) 3 days ago', logs: 'getaddrinfo ENOTFOUND db\n' },
+        { id: 'h3', name: 'crash', exitCode: 1, logs: 'TypeError: x is undefined\n' },
+      ],
+    });
+    expect(result.findings).toEqual([]);
+  });
+});
+
+describe('dns: compose and the probe', () => {
+  it('reports a service that reaches another service as localhost, at the variable\'s line', async () => {
+    const yaml = 'services:\n  db:\n    image: postgres\n    ports: ["5432:5432"]\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app@localhost:5432/app\n      OTHER: http://localhost:9999\n';
+    const result = await diagnose({ files: { '/project/compose.yaml': yaml } });
+    expect(result.findings.map((f) => [f.code, f.subject.name, f.location?.line])).toEqual([['dns/compose-localhost', 'api', 8]]);
+    expect(result.findings[0]!.fixes[0]!.command).toBe('DATABASE_URL=postgres://app@db:5432/app');
+  });
+
+  it('probes only with --probe, removes the probe container, and reports the timing', async () => {
+    const calls: string[] = [];
+    const routes: EngineRoutes = {
+      '/images/json': [{ Id: 'i', RepoTags: ['busybox:latest'] }],
+      'POST /containers/create': { Id: 'p1' },
+      'POST /containers/p1/start': '',
+      'POST /containers/p1/wait': { StatusCode: 0 },
+      '/containers/p1/logs': 'Name:\texample.test\nAddress: 10.0.0.9\n',
+      'DELETE /containers/p1': '',
+    };
+    const { fakeEngine } = await import('../helpers/fakes.js');
+    const clients = fakeClients({ engine: () => fakeEngine(routesFor({ routes }), calls), files: { '/var/run/docker.sock': { stat: SOCKET } } });
+    const quiet = await runChecks([dns], fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
+    expect(quiet[0]!.findings).toEqual([]);
+    expect(calls.some((c) => c.startsWith('POST'))).toBe(false);
+
+    const [result] = await runChecks([dns], fakeFacts(clients), { probe: true, probeName: 'example.test', probeDns: ['172.17.0.1'], verbose: false, timeoutMs: 5000 });
+    expect(result!.findings.map((f) => [f.code, f.subject.name])).toEqual([['dns/probe-ok', 'bridge']]);
+    expect(calls.filter((c) => c.startsWith('POST') || c.startsWith('DELETE')).map((c) => c.split('?')[0])).toEqual(['POST /containers/create', 'POST /containers/p1/start', 'POST /containers/p1/wait', 'DELETE /containers/p1']);
+  });
+
+  it('says so when no local image can probe', async () => {
+    const result = await diagnose({ routes: { '/images/json': [{ Id: 'x', RepoTags: ['myapp:dev'] }] } }, { probe: true });
+    expect(result.findings.map((f) => f.code)).toEqual(['dns/probe-skipped']);
+  });
+});
+
+describe('dns parsing', () => {
+  it('reads Docker\'s resolv.conf footer', () => {
+    const conf = parseResolvConf("nameserver 127.0.0.11\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal resolver)\n# ExtServers: [host(127.0.0.53)]\n");
+    expect(conf).toEqual({ nameservers: ['127.0.0.11'], search: [], options: ['ndots:0'], footer: { basedOn: '/etc/resolv.conf (internal resolver)', usedDefaults: false, extServers: ['host(127.0.0.53)'] } });
+  });
+
+  it.each([
+    ["wget: bad address 'web'", 'web'],
+    ['Error: getaddrinfo EAI_AGAIN registry.npmjs.org', 'registry.npmjs.org'],
+    ['curl: (6) Could not resolve host: api.example.com', 'api.example.com'],
+    ['lookup db on 127.0.0.11:53: no such host', 'db'],
+    ["** server can't find redis: NXDOMAIN", 'redis'],
+  ])('%s → %s', (line, name) => {
+    expect(failedLookup(`${line}\n`, inspect({ id: 'x', name: 'x' }))?.name).toBe(name);
+  });
+
+  it('takes the name from the command when the log line has none', () => {
+    expect(nameFromCommand(inspect({ id: 'x', name: 'x', path: 'nslookup', args: ['web'] }))).toBe('web');
+    expect(nameFromCommand(inspect({ id: 'x', name: 'x', path: 'sh', args: ['-c', 'sleep 1; curl -fsS http://api:8080/health'] }))).toBe('api');
+    expect(failedLookup(';; connection timed out; no servers could be reached\n', inspect({ id: 'x', name: 'x', path: 'nslookup', args: ['db'] }))).toEqual({ line: ';; connection timed out; no servers could be reached', name: 'db' });
+  });
+});
