@@ -1,7 +1,8 @@
 // `npm run bench`: docker-doctor's speed as ratios against floors measured in the same run (DESIGN.md section 7).
 // Ratios, not absolute times, so the figures hold on a noisy machine. Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { docker, dockerMayFail, engineAvailable, ensureTestImage } from '../test/helpers/engine.js';
 
@@ -74,12 +75,32 @@ async function removeSeeded(): Promise<void> {
   for (let i = 0; i < ids.length; i += 50) await dockerMayFail('rm', '-f', ...ids.slice(i, i + 50));
 }
 
+/** A 100,000-file tree (1,000 directories of 100 small files) with a Dockerfile at its root. */
+function makeTree(root: string, files: number): void {
+  if (existsSync(path.join(root, 'Dockerfile'))) return;
+  mkdirSync(root, { recursive: true });
+  writeFileSync(path.join(root, 'Dockerfile'), 'FROM scratch\nCOPY . /app/\n');
+  const perDir = 100;
+  for (let d = 0; d < files / perDir; d++) {
+    const dir = path.join(root, `pkg${Math.floor(d / 10)}`, `mod${d % 10}`);
+    mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < perDir; f++) writeFileSync(path.join(dir, `f${f}.js`), 'x'.repeat((f % 50) + 1));
+  }
+}
+
 async function main(): Promise<void> {
   let allOk = true;
   console.log(`docker-doctor benchmark (${RUNS} runs each, medians)\n`);
   allOk = line('start-up: docker-doctor --version', compare({ name: 'dd', command: [process.execPath, BIN, '--version'] }, { name: 'node', command: [process.execPath, '-e', '0'] }), 2.0, 'node -e 0') && allOk;
   const framework = compare({ name: 'dd', command: [process.execPath, BIN, 'list'] }, { name: 'node', command: [process.execPath, '-e', '0'] });
   console.log(`     (for reference: docker-doctor list, which loads oclif: ${framework.subject.toFixed(1)} ms = ${framework.ratio.toFixed(2)}x node -e 0)`);
+
+  const tree = path.join(os.tmpdir(), 'docker-doctor-bench-tree');
+  const treeFiles = Number(process.env.BENCH_TREE_FILES ?? 100_000);
+  console.log(`\npreparing a ${treeFiles.toLocaleString('en-US')}-file tree in ${tree}…`);
+  makeTree(tree, treeFiles);
+  allOk =
+    line(`context scan, ${treeFiles / 1000}k files`, compare({ name: 'dd', command: [process.execPath, BIN, 'build-context', '--json', '-C', tree, '--fail-on', 'never'] }, { name: 'du', command: ['du', '-sb', tree] }, Math.min(RUNS, 7)), 3.0, 'du -sb') && allOk;
 
   if (!engineAvailable()) {
     console.log('\nno Docker engine answers: the full-run figures are not measured');

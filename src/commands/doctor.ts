@@ -9,6 +9,7 @@ import { realClients } from '../facts/clients.js';
 import { colorEnabled, palette } from '../render/colors.js';
 import { renderHuman } from '../render/human.js';
 import { renderJson } from '../render/json.js';
+import { applyFixes } from '../engine/apply-fixes.js';
 
 export default class Doctor extends Command {
   static override hidden = true;
@@ -39,6 +40,9 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     probe: Flags.boolean({ description: 'allow active probes that start short-lived, labelled containers from local images' }),
     'probe-name': Flags.string({ description: 'host name the dns probe resolves [default: registry-1.docker.io]', dependsOn: ['probe'] }),
     'probe-dns': Flags.string({ description: 'DNS server for the probe containers (repeatable; default: what Docker gives containers)', multiple: true, dependsOn: ['probe'] }),
+    'context-max-mb': Flags.integer({ description: 'build-context: warn above this many MB sent to the builder', default: 100, min: 1 }),
+    'context-max-files': Flags.integer({ description: 'build-context: warn above this many files sent to the builder', default: 10_000, min: 1 }),
+    fix: Flags.boolean({ description: 'write the .dockerignore that build-context proposes (never over an existing file)' }),
     'no-color': Flags.boolean({ description: 'disable colours (also NO_COLOR)' }),
   };
 
@@ -81,6 +85,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
         probe: flags.probe,
         probeName: flags['probe-name'],
         probeDns: flags['probe-dns'],
+        contextMaxBytes: flags['context-max-mb'] * 1024 * 1024,
+        contextMaxFiles: flags['context-max-files'],
         verbose: flags.verbose,
         signal: controller.signal,
       },
@@ -89,6 +95,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     await progress?.finished;
     process.removeListener('SIGINT', onSigint);
 
+    if (flags.fix) for (const line of applyFixes(report)) this.logToStderr(line);
     if (flags.json) {
       process.stdout.write(renderJson(report));
     } else {

@@ -66,7 +66,15 @@ async function runOne(check: Check, facts: Facts, options: RunnerOptions): Promi
 
   const ctx: CheckContext = {
     facts,
-    options: { probe: options.probe, probeName: options.probeName, probeDns: options.probeDns, verbose: options.verbose, timeoutMs: options.timeoutMs },
+    options: {
+      probe: options.probe,
+      probeName: options.probeName,
+      probeDns: options.probeDns,
+      contextMaxBytes: options.contextMaxBytes,
+      contextMaxFiles: options.contextMaxFiles,
+      verbose: options.verbose,
+      timeoutMs: options.timeoutMs,
+    },
     signal: controller.signal,
     report(input: FindingInput) {
       if (!open) return; // A check that timed out keeps running in the background; its late findings are dropped.

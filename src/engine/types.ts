@@ -76,6 +76,9 @@ export interface RunOptions {
   /** What --probe resolves (--probe-name) and through which resolvers (--probe-dns; default: what Docker gives containers). */
   probeName?: string;
   probeDns?: string[];
+  /** build-context thresholds (--context-max-mb, --context-max-files). */
+  contextMaxBytes?: number;
+  contextMaxFiles?: number;
   verbose: boolean;
   timeoutMs: number;
 }

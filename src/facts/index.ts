@@ -7,6 +7,8 @@ import { parseGroupFile, parsePasswdFile } from './host/etc-files.js';
 import { discoverProjectFiles } from './project/discover.js';
 import { loadCompose } from './project/compose.js';
 import { parseDockerfile } from './project/dockerfile.js';
+import { discoverBuilds } from './project/builds.js';
+import { scanContext } from './project/context-scan.js';
 import { demuxLogs, firstFileInTar } from './docker/streams.js';
 import { EngineError, type EngineClient } from './docker/engine-client.js';
 import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
@@ -225,6 +227,17 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     images: () => once('docker.images', async () => (await engine()).getJson<ImageSummary[]>('/images/json', request)),
 
     probe: async (spec, signal) => runProbe(await engine(), { ...spec, signal }),
+
+    builds: () => once('project.builds', async () => discoverBuilds(settings.projectDir, await facts.compose().catch(() => null))),
+
+    contextScan: (build, rules, budgetMs) =>
+      once(`project.context:${build.context}:${build.ignoreFile ?? ''}`, () =>
+        scanContext(build.context, {
+          rules,
+          budgetMs,
+          alwaysSent: [path.relative(build.context, build.dockerfileAbs), ...(build.ignoreFile ? [path.relative(build.context, build.ignoreFile)] : [])],
+        }),
+      ),
 
     now: () => clients.now(),
 

@@ -5,6 +5,9 @@ import type { ProbeResult, ProbeSpec } from './docker/probe.js';
 import type { Listener } from './host/listeners.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
+import type { BuildSpec } from './project/builds.js';
+import type { ContextScan } from './project/context-scan.js';
+import type { IgnoreRules } from './project/ignore.js';
 
 /** Facts a check can declare in meta.requires; the runner skips the check with the reason when one cannot be had. */
 export type FactName = 'docker' | 'local-engine' | 'linux';
@@ -145,6 +148,10 @@ export interface Facts {
   /** The project's compose model, or null when it has no compose file. */
   compose(): Promise<ComposeProject | null>;
   dockerfiles(): Promise<ParsedDockerfile[]>;
+  /** Every build of the project with its context and ignore file. */
+  builds(): Promise<BuildSpec[]>;
+  /** What the builder would receive from a build's context, walked once with the ignore rules. */
+  contextScan(build: BuildSpec, rules: IgnoreRules | undefined, budgetMs: number): Promise<ContextScan>;
   /** A text file on this host (undefined when missing or unreadable). */
   hostFile(path: string): Promise<string | undefined>;
   networks(): Promise<NetworkSummary[]>;

@@ -70,11 +70,17 @@ function findingLines(finding: Finding, { colors: c, verbose }: HumanOptions): s
   out.push(...wrapText(`Why: ${finding.explanation}`, 96).map((l) => `      ${c.dim(l)}`));
   for (const fix of finding.fixes) {
     out.push(`      ${c.green('→')} ${fix.title}`);
-    if (fix.command) out.push(`          ${c.cyan(`$ ${fix.command}`)}`);
+    if (fix.command) {
+      const [first, ...rest] = fix.command.split('\n');
+      out.push(`          ${c.cyan(`$ ${first}`)}`, ...rest.map((line) => `            ${c.cyan(line)}`));
+    }
   }
   if (verbose && finding.evidence) {
     out.push(`      ${c.dim('evidence:')}`);
-    for (const [key, value] of Object.entries(finding.evidence)) out.push(c.dim(`        ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`));
+    for (const [key, value] of Object.entries(finding.evidence)) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      out.push(...text.split('\n').map((line, i) => c.dim(i === 0 ? `        ${key}: ${line}` : `          ${line}`)));
+    }
   }
   return out;
 }

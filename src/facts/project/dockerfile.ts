@@ -45,10 +45,15 @@ export function parseDockerfile(file: string, text: string): ParsedDockerfile {
 }
 
 function execForm(instruction: Instruction): string[] | undefined {
-  const withJson = instruction as Instruction & { getJSONStrings?: () => { getJSONValue(): string }[] | null; getOpeningBracket?: () => unknown };
-  if (typeof withJson.getJSONStrings !== 'function' || !withJson.getOpeningBracket?.()) return undefined;
-  const strings = withJson.getJSONStrings();
-  return strings ? strings.map((s) => s.getJSONValue()) : undefined;
+  // Parsed from the raw text: dockerfile-ast's JSON tokens drop the spaces inside strings ("a b.txt" becomes "ab.txt").
+  const content = (instruction.getArgumentsContent() ?? '').trim();
+  if (!content.startsWith('[')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(content);
+    return Array.isArray(parsed) && parsed.every((v) => typeof v === 'string') ? parsed : undefined;
+  } catch {
+    return undefined; // Docker runs invalid JSON as shell form.
+  }
 }
 
 function flagsOf(instruction: Instruction): DockerfileInstruction['flags'] {

@@ -1,0 +1,174 @@
+import path from 'node:path';
+import { defineCheck } from '../src/engine/define-check.js';
+import type { CheckContext } from '../src/engine/types.js';
+import type { BuildSpec } from '../src/facts/project/builds.js';
+import { largestDirectories } from '../src/facts/project/context-scan.js';
+import { parseDockerfile, type ParsedDockerfile } from '../src/facts/project/dockerfile.js';
+import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
+import { buildContextCodes } from './build-context/codes.js';
+import { cacheFindings, copySources } from './build-context/dockerfile-rules.js';
+import { heavyPaths, proposeIgnore, secretFiles } from './build-context/paths.js';
+import { formatBytes } from './shared/containers.js';
+
+export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 10_000;
+
+export default defineCheck({
+  meta: {
+    id: 'build-context',
+    title: 'Build contexts are small and cache-friendly',
+    category: 'build',
+    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep, and compose \`build:\` entries with their context and dockerfile), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked.
+
+It reports a missing ignore file when the context holds heavy or volatile paths (.git, node_modules, virtualenvs, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it; secret-looking files that would be sent; COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. It also reports the layer-cache mistakes that make builds slow: copying the whole context before a dependency install, apt-get update in its own RUN, and apt lists left in the image.`,
+    requires: [],
+    codes: buildContextCodes,
+  },
+  async run(ctx) {
+    const builds = await ctx.facts.builds();
+    if (builds.length === 0) ctx.skip('no Dockerfile or compose build in the project');
+    const project = (await ctx.facts.projectFiles()).dir;
+    for (const build of builds) await checkBuild(ctx, build, project);
+  },
+});
+
+async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string): Promise<void> {
+  const { facts, options } = ctx;
+  const rel = (p: string) => path.relative(project, p) || '.';
+  const contextName = rel(build.context);
+  const subject = { kind: 'file' as const, name: build.dockerfile };
+  const dockerfileText = await facts.hostFile(build.dockerfileAbs);
+  const dockerfile: ParsedDockerfile | undefined = dockerfileText === undefined ? undefined : parseDockerfile(build.dockerfile, dockerfileText);
+
+  let rules: IgnoreRules | undefined;
+  if (build.ignoreFile) {
+    rules = parseIgnoreFile((await facts.hostFile(build.ignoreFile)) ?? '');
+    for (const problem of rules.problems) {
+      ctx.report({
+        cause: 'ignore-invalid',
+        title: `${rel(build.ignoreFile)}:${problem.line}: ${problem.message}`,
+        subject: { kind: 'file', name: rel(build.ignoreFile) },
+        location: { file: rel(build.ignoreFile), line: problem.line },
+        fixes: [{ title: 'Fix or remove the line; the builder rejects the whole file otherwise' }],
+      });
+    }
+  }
+
+  const scan = await facts.contextScan(build, rules, Math.max(1000, Math.floor(options.timeoutMs * 0.6)));
+  const sources = (dockerfile?.instructions ?? []).flatMap((i) => copySources(i).map((source) => ({ source, line: i.line, keyword: i.keyword })));
+  const heavy = heavyPaths(scan.files);
+  const secrets = secretFiles(scan.files);
+  const summary = `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`;
+  const evidenceBase = { context: contextName, dockerfile: build.dockerfile, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };
+
+  if (!build.ignoreFile && heavy.length > 0) {
+    const proposal = proposeIgnore(scan.files, heavy, secrets, sources.map((s) => s.source));
+    const target = path.join(build.context, '.dockerignore');
+    ctx.report({
+      cause: 'no-dockerignore',
+      title: `${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build sends ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')}${heavy.length > 4 ? ` and ${heavy.length - 4} more` : ''}: ${summary} in all`,
+      subject,
+      fixes: [
+        {
+          title: `Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in ${proposal.before.files} files to ${formatBytes(proposal.after.bytes)} in ${proposal.after.files} (or run docker-doctor build-context --fix)`,
+          command: `cat > ${rel(target)} <<'EOF'\n${proposal.text}EOF`,
+        },
+      ],
+      evidence: { ...evidenceBase, heavy, proposal: proposal.text, proposalPath: target, before: proposal.before, after: proposal.after },
+    });
+  } else if (build.ignoreFile && heavy.length > 0) {
+    ctx.report({
+      cause: 'heavy-paths-sent',
+      title: `${rel(build.ignoreFile)} still lets ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')} into the build context`,
+      subject: { kind: 'file', name: rel(build.ignoreFile) },
+      location: { file: rel(build.ignoreFile) },
+      fixes: [{ title: 'Add these lines (patterns are anchored at the context root; ** reaches any depth)', command: [...new Set(heavy.map((h) => h.rule))].join('\n') }],
+      evidence: { ...evidenceBase, heavy },
+    });
+  }
+
+  if (scan.sentBytes > (options.contextMaxBytes ?? DEFAULT_MAX_BYTES) || scan.sentFiles > (options.contextMaxFiles ?? DEFAULT_MAX_FILES)) {
+    const top = largestDirectories(scan.files);
+    ctx.report({
+      cause: 'context-large',
+      title: `The build context ${contextName} is ${summary}; the largest parts are ${top.slice(0, 3).map((d) => `${d.path} (${formatBytes(d.bytes)})`).join(', ')}`,
+      subject,
+      fixes: [{ title: `Exclude what the image does not need in ${build.ignoreFile ? rel(build.ignoreFile) : '.dockerignore'}`, command: top.slice(0, 3).map((d) => d.path).join('\n') }],
+      evidence: { ...evidenceBase, largestDirectories: top },
+    });
+  }
+
+  if (secrets.length > 0) {
+    ctx.report({
+      cause: 'secrets-sent',
+      title: `The build context ${contextName} sends secret-looking files to the builder: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ` and ${secrets.length - 5} more` : ''}`,
+      subject,
+      fixes: [
+        { title: `Exclude them in ${build.ignoreFile ? rel(build.ignoreFile) : '.dockerignore'}`, command: secrets.join('\n') },
+        { title: 'Give the build what it needs as a secret instead', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' },
+      ],
+      evidence: { ...evidenceBase, files: secrets },
+    });
+  }
+
+  if (rules && dockerfile) {
+    for (const { source, line, keyword } of sources) {
+      if (source === '.' || /[*?[]/.test(source)) continue;
+      if (!isExcluded(rules, source)) continue;
+      const exists = await facts.stat(path.join(build.context, source)).catch(() => null);
+      if (!exists) continue;
+      const decisive = [...rules.patterns].reverse().find((p) => !p.exclusion && (isExcluded({ patterns: [p], problems: [] }, source)));
+      ctx.report({
+        cause: 'copy-source-ignored',
+        title: `${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found": ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it`,
+        subject,
+        location: { file: build.dockerfile, line },
+        fixes: [{ title: `Re-include it at the end of ${rel(build.ignoreFile!)}`, command: `!${source}` }],
+        evidence: { ...evidenceBase, source, pattern: decisive?.raw },
+      });
+    }
+  }
+
+  if (dockerfile) {
+    for (const finding of cacheFindings(dockerfile)) {
+      const location = { file: build.dockerfile, line: finding.line };
+      if (finding.cause === 'copy-before-install') {
+        ctx.report({
+          cause: 'copy-before-install',
+          title: `${build.dockerfile}:${finding.line} copies the whole context before ${finding.detail}, so every source change reruns the install`,
+          subject,
+          location,
+          fixes: [{ title: 'Copy the dependency manifests first, install, then copy the rest', command: 'COPY package.json package-lock.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .' }],
+        });
+      } else if (finding.cause === 'apt-update-alone') {
+        ctx.report({
+          cause: 'apt-update-alone',
+          title: `${build.dockerfile}:${finding.line} runs apt-get update in its own RUN, so later installs use a stale cached index`,
+          subject,
+          location,
+          fixes: [{ title: 'Update and install in one RUN', command: 'RUN apt-get update && apt-get install -y --no-install-recommends <packages> && rm -rf /var/lib/apt/lists/*' }],
+        });
+      } else {
+        ctx.report({
+          cause: 'apt-lists-kept',
+          title: `${build.dockerfile}:${finding.line} installs with apt-get but keeps /var/lib/apt/lists in the layer`,
+          subject,
+          location,
+          fixes: [{ title: 'Remove the lists in the same RUN', command: '&& rm -rf /var/lib/apt/lists/*' }],
+        });
+      }
+    }
+  }
+
+  if (scan.truncated || scan.unreadable.length > 0) {
+    ctx.report({
+      cause: 'scan-incomplete',
+      title: scan.truncated
+        ? `The walk of ${contextName} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
+        : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
+      subject,
+      fixes: scan.unreadable.length > 0 ? [{ title: 'Exclude them in the ignore file, or fix their permissions', command: scan.unreadable.slice(0, 5).join('\n') }] : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60' }],
+      evidence: { ...evidenceBase, unreadable: scan.unreadable, truncated: scan.truncated },
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import type { FindingCodeMeta } from '../../src/engine/types.js';
+
+const IGNORE_DOCS = 'https://docs.docker.com/build/concepts/context/#dockerignore-files';
+const CACHE_DOCS = 'https://docs.docker.com/build/cache/optimize/';
+
+export const buildContextCodes = {
+  'no-dockerignore': {
+    severity: 'warning',
+    summary: 'no .dockerignore, and the context holds heavy or volatile paths',
+    explanation:
+      'Without a .dockerignore, the whole directory is the build context: .git, node_modules, virtualenvs, build output and logs are sent to the builder on every build ("transferring context: 1.2GB"), `COPY . .` copies them into the image, and any change in them invalidates the layer cache.',
+    docsUrl: IGNORE_DOCS,
+  },
+  'heavy-paths-sent': {
+    severity: 'warning',
+    summary: 'the .dockerignore lets heavy or volatile paths through',
+    explanation:
+      'The ignore file exists but still sends heavy or volatile paths. Patterns are anchored at the context root: `node_modules` excludes only ./node_modules, `**/node_modules` every one; `*.log` only matches at the root.',
+    docsUrl: IGNORE_DOCS,
+  },
+  'context-large': {
+    severity: 'warning',
+    summary: 'the build context is very large',
+    explanation: 'The builder receives every file of the context that the ignore file does not exclude. Above roughly 100 MB or 10,000 files, sending it dominates build time; the largest directories are usually the ones to exclude.',
+    docsUrl: IGNORE_DOCS,
+  },
+  'secrets-sent': {
+    severity: 'error',
+    summary: 'secret-looking files are sent to the builder',
+    explanation:
+      'Files such as .env, private keys, certificates and cloud credentials are in the build context. Even when the Dockerfile does not COPY them by name, `COPY . .` puts them into an image layer, where anyone who can pull the image can read them. Use build secrets (`RUN --mount=type=secret`) for what the build needs.',
+    docsUrl: 'https://docs.docker.com/build/building/secrets/',
+  },
+  'copy-source-ignored': {
+    severity: 'error',
+    summary: 'a COPY/ADD source is excluded by the ignore file',
+    explanation:
+      'The ignore file excludes a path the Dockerfile copies, so the build fails with `failed to compute cache key: … "/<path>": not found` (or BuildKit\'s CopyIgnoredFile check warns).',
+    docsUrl: 'https://docs.docker.com/reference/build-checks/copy-ignored-file/',
+  },
+  'ignore-invalid': {
+    severity: 'error',
+    summary: 'a .dockerignore line is not a valid pattern',
+    explanation: 'The docker CLI and BuildKit refuse the whole ignore file when one pattern is malformed (an unterminated [ class, a dangling \\ escape, a lone !), so the build fails before it starts.',
+    docsUrl: IGNORE_DOCS,
+  },
+  'copy-before-install': {
+    severity: 'warning',
+    summary: 'the whole context is copied before the dependency install',
+    explanation:
+      'A `COPY . .` (or any copy of the whole context) comes before the step that installs dependencies, so every source edit changes that layer and reruns the install (npm ci, pip install, go mod download…). Copy only the manifests first, install, then copy the rest.',
+    docsUrl: CACHE_DOCS,
+  },
+  'apt-update-alone': {
+    severity: 'warning',
+    summary: 'apt-get update in its own RUN',
+    explanation:
+      '`RUN apt-get update` on its own is cached as a layer, so a later `apt-get install` (in another RUN) keeps using a stale package index and fails or installs old versions. Docker\'s best practices: always combine apt-get update and apt-get install in the same RUN.',
+    docsUrl: 'https://docs.docker.com/build/building/best-practices/#apt-get',
+  },
+  'apt-lists-kept': {
+    severity: 'info',
+    summary: 'apt package lists left in the image',
+    explanation: 'The RUN that installs with apt-get does not remove /var/lib/apt/lists, which adds tens of MB to the layer.',
+    docsUrl: 'https://docs.docker.com/build/building/best-practices/#apt-get',
+  },
+  'scan-incomplete': {
+    severity: 'info',
+    summary: 'part of the context could not be measured',
+    explanation: 'The walk stopped at its time budget or could not read some directories (the builder would fail on those too), so the sizes are lower bounds.',
+    docsUrl: IGNORE_DOCS,
+  },
+} satisfies Record<string, FindingCodeMeta>;

@@ -1,0 +1,46 @@
+import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
+import { cleanPath } from '../../src/facts/project/ignore.js';
+
+const INSTALL = /\b(npm (ci|install|i)\b|yarn( install)?(\s|$)|pnpm (install|i)\b|pip3? install|poetry install|pipenv install|bundle install|go mod download|composer install|mvn\b|gradle\b|\.\/gradlew\b|cargo (build|fetch)|dotnet restore)/;
+
+/** Sources of a COPY/ADD from the build context (not --from, not URLs or heredocs), cleaned and relative to the context. */
+export function copySources(instruction: DockerfileInstruction): string[] {
+  if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') return [];
+  if (instruction.flags.some((f) => f.name === 'from')) return [];
+  if (instruction.args.includes('<<')) return [];
+  const parts = instruction.exec ?? instruction.args.split(/\s+/).filter(Boolean);
+  return parts
+    .slice(0, -1)
+    .filter((s) => !/^[a-z]+:\/\//i.test(s) && !s.startsWith('git@'))
+    .map((s) => cleanPath(s.replace(/^\/+/, '')));
+}
+
+export function copiesWholeContext(instruction: DockerfileInstruction): boolean {
+  return copySources(instruction).includes('.');
+}
+
+export interface CacheFinding {
+  cause: 'copy-before-install' | 'apt-update-alone' | 'apt-lists-kept';
+  line: number;
+  detail: string;
+}
+
+/** Layer-cache rules, per build stage. */
+export function cacheFindings(dockerfile: ParsedDockerfile): CacheFinding[] {
+  const out: CacheFinding[] = [];
+  for (let stage = 0; stage < Math.max(1, dockerfile.stages.length); stage++) {
+    const steps = dockerfile.instructions.filter((i) => i.stage === stage);
+    const wholeCopy = steps.find(copiesWholeContext);
+    if (wholeCopy) {
+      const install = steps.find((i) => i.keyword === 'RUN' && i.line > wholeCopy.line && INSTALL.test(i.args));
+      if (install) out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${install.args.match(INSTALL)![0].trim()} at line ${install.line}` });
+    }
+    for (const run of steps.filter((i) => i.keyword === 'RUN')) {
+      const update = /\bapt(-get)? update\b/.test(run.args);
+      const install = /\bapt(-get)? (install|upgrade|dist-upgrade)\b/.test(run.args);
+      if (update && !install) out.push({ cause: 'apt-update-alone', line: run.line, detail: run.args.slice(0, 120) });
+      if (install && !/\/var\/lib\/apt\/lists/.test(run.args) && !run.flags.some((f) => f.name === 'mount')) out.push({ cause: 'apt-lists-kept', line: run.line, detail: run.args.slice(0, 120) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,203 @@
+/**
+ * .dockerignore semantics, ported from moby/patternmatcher (ignorefile.ReadAll, NewPatternMatcher, Pattern.compile,
+ * MatchesOrParentMatches) — what the docker CLI and BuildKit use. @balena/dockerignore ports an older fileutils.Matches:
+ * case-insensitive by default, incomplete regex escaping and parent matching of the same depth only, so it disagrees
+ * with the engine (see reference/docker-failures.md); hence this port, checked against a real build in the tests.
+ */
+
+export interface IgnorePattern {
+  /** As written, for messages. */
+  raw: string;
+  line: number;
+  exclusion: boolean;
+  cleaned: string;
+  matchType: 'exact' | 'prefix' | 'suffix' | 'regexp';
+  regexp?: RegExp;
+}
+
+export interface IgnoreProblem {
+  line: number;
+  message: string;
+}
+
+export interface IgnoreRules {
+  patterns: IgnorePattern[];
+  problems: IgnoreProblem[];
+}
+
+/** Go's path.Clean for slash-separated paths. */
+export function cleanPath(p: string): string {
+  if (p === '') return '.';
+  const rooted = p.startsWith('/');
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length > 0 && out.at(-1) !== '..') out.pop();
+      else if (!rooted) out.push('..');
+      continue;
+    }
+    out.push(part);
+  }
+  const joined = out.join('/');
+  return rooted ? `/${joined}` : joined || '.';
+}
+
+/** ignorefile.ReadAll then NewPatternMatcher: comments only at byte 0, trimmed, cleaned, one leading / dropped. */
+export function parseIgnoreFile(text: string): IgnoreRules {
+  const patterns: IgnorePattern[] = [];
+  const problems: IgnoreProblem[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((rawLine, index) => {
+    const line = index + 1;
+    if (rawLine.startsWith('#')) return;
+    let pattern = rawLine.trim();
+    if (pattern === '') return;
+    const invert = pattern.startsWith('!');
+    if (invert) pattern = pattern.slice(1).trim();
+    if (pattern.length > 0) {
+      pattern = cleanPath(pattern);
+      if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
+    }
+    if (invert && pattern === '') {
+      problems.push({ line, message: 'illegal exclusion pattern: "!"' });
+      return;
+    }
+    const cleaned = cleanPath(pattern);
+    const error = validateGlob(cleaned);
+    if (error) {
+      problems.push({ line, message: `syntax error in pattern "${rawLine.trim()}": ${error}` });
+      return;
+    }
+    patterns.push(compilePattern({ raw: rawLine.trim(), line, exclusion: invert, cleaned }));
+  });
+  return { patterns, problems };
+}
+
+const SHOULD_ESCAPE = new Set(['.', '+', '(', ')', '|', '{', '}', '$']);
+
+function compilePattern(p: Pick<IgnorePattern, 'raw' | 'line' | 'exclusion' | 'cleaned'>): IgnorePattern {
+  let matchType: IgnorePattern['matchType'] = 'exact';
+  let re = '^';
+  const chars = [...p.cleaned];
+  for (let i = 0, pos = 0; pos < chars.length; i++) {
+    const ch = chars[pos++]!;
+    if (ch === '*') {
+      if (chars[pos] === '*') {
+        pos++;
+        if (chars[pos] === '/') pos++;
+        if (pos >= chars.length) {
+          if (matchType === 'exact') matchType = 'prefix';
+          else {
+            re += '.*';
+            matchType = 'regexp';
+          }
+        } else {
+          re += '(.*/)?';
+          matchType = 'regexp';
+        }
+        if (i === 0) matchType = 'suffix';
+      } else {
+        re += '[^/]*';
+        matchType = 'regexp';
+      }
+    } else if (ch === '?') {
+      re += '[^/]';
+      matchType = 'regexp';
+    } else if (SHOULD_ESCAPE.has(ch)) {
+      re += `\\${ch}`;
+    } else if (ch === '\\') {
+      if (pos < chars.length) {
+        re += `\\${chars[pos++]}`;
+        matchType = 'regexp';
+      } else re += '\\\\';
+    } else if (ch === '[' || ch === ']') {
+      re += ch;
+      matchType = 'regexp';
+    } else {
+      re += ch;
+    }
+  }
+  const compiled: IgnorePattern = { ...p, matchType };
+  if (matchType === 'regexp') compiled.regexp = new RegExp(`${re}$`);
+  return compiled;
+}
+
+/** What Go's filepath.Match(pattern, ".") rejects: unterminated classes and dangling escapes. */
+function validateGlob(pattern: string): string | undefined {
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      if (i + 1 >= pattern.length) return 'dangling escape';
+      i++;
+    } else if (ch === '[') {
+      let j = i + 1;
+      if (pattern[j] === '^' || pattern[j] === '!') j++;
+      if (pattern[j] === ']') return 'empty character class';
+      let closed = false;
+      for (; j < pattern.length; j++) {
+        if (pattern[j] === '\\') j++;
+        else if (pattern[j] === ']') {
+          closed = true;
+          break;
+        }
+      }
+      if (!closed) return 'unterminated character class';
+      i = j;
+    }
+  }
+  return undefined;
+}
+
+function matchOne(p: IgnorePattern, path: string): boolean {
+  switch (p.matchType) {
+    case 'exact':
+      return path === p.cleaned;
+    case 'prefix':
+      return path.startsWith(p.cleaned.slice(0, -2));
+    case 'suffix': {
+      const suffix = p.cleaned.slice(2);
+      if (path.endsWith(suffix)) return true;
+      return suffix.startsWith('/') && path === suffix.slice(1);
+    }
+    case 'regexp':
+      return p.regexp!.test(path);
+  }
+}
+
+/** MatchesOrParentMatches: true when the path (slash-separated, relative to the context) is excluded. Last match wins. */
+export function isExcluded(rules: IgnoreRules, file: string): boolean {
+  let matched = false;
+  const slash = file.lastIndexOf('/');
+  const parentPath = slash === -1 ? '.' : file.slice(0, slash);
+  const parentDirs = parentPath.split('/');
+  for (const pattern of rules.patterns) {
+    if (pattern.exclusion !== matched) continue;
+    let match = matchOne(pattern, file);
+    if (!match && parentPath !== '.') {
+      for (let i = 0; i < parentDirs.length; i++) {
+        if (matchOne(pattern, parentDirs.slice(0, i + 1).join('/'))) {
+          match = true;
+          break;
+        }
+      }
+    }
+    if (match) matched = !pattern.exclusion;
+  }
+  return matched;
+}
+
+/**
+ * Whether a directory excluded by the rules can still hold a re-included path, so the walk must descend into it.
+ * Conservative: any exception whose literal prefix is compatible with the directory keeps it open.
+ */
+export function mayReinclude(rules: IgnoreRules, dir: string): boolean {
+  for (const p of rules.patterns) {
+    if (!p.exclusion) continue;
+    const literal = p.cleaned.split(/[*?[\\]/)[0]!;
+    if (literal === '' || p.matchType === 'suffix') return true;
+    const prefix = literal.endsWith('/') || !/[*?[\\]/.test(p.cleaned) ? literal : literal.slice(0, literal.lastIndexOf('/') + 1);
+    if (prefix === '' || `${dir}/`.startsWith(prefix) || prefix.startsWith(`${dir}/`)) return true;
+  }
+  return false;
+}

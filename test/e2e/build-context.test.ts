@@ -1,0 +1,111 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scanContext } from '../../src/facts/project/context-scan.js';
+import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
+import { runCli } from '../helpers/cli.js';
+import { dockerMayFail, engineAvailable, TEST_LABEL } from '../helpers/engine.js';
+import { tempDir } from '../helpers/sockets.js';
+
+const scope = `bc-${process.pid}-${Date.now().toString(36)}`;
+const tag = `docker-doctor-test/context-${scope}:1`;
+
+function writeTree(root: string, files: Record<string, string>): void {
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), content);
+  }
+}
+
+/** Tricky patterns from reference/docker-failures.md: anchoring, **, ! inside excluded dirs, depth, case, comments, a leading /. */
+const IGNORE = ['# a comment line', 'node_modules', '*.log', '**/tmp', 'docs', '!docs/keep.md', '/build', 'secret.txt', '  # not a comment: a pattern', 'c++', 'data/**/*.csv', '!data/keep/*.csv'].join('\n');
+const TREE: Record<string, string> = {
+  'node_modules/a.js': 'x',
+  'src/node_modules/b.js': 'x',
+  'src/index.js': 'x',
+  'src/tmp/t.txt': 'x',
+  'tmp/root.txt': 'x',
+  'a.log': 'x',
+  'logs/deep.log': 'x',
+  'docs/keep.md': 'x',
+  'docs/other.md': 'x',
+  'build/out.js': 'x',
+  'src/build/kept.js': 'x',
+  'secret.txt': 'x',
+  'Secret.txt': 'x',
+  '# not a comment: a pattern': 'x',
+  'c++/lib.h': 'x',
+  'data/a/b/x.csv': 'x',
+  'data/keep/y.csv': 'x',
+  'data/readme.txt': 'x',
+  '.hidden': 'x',
+};
+
+describe.runIf(engineAvailable())('build-context on a real engine', () => {
+  afterAll(async () => {
+    await dockerMayFail('rm', '-f', `dd-${scope}`);
+    await dockerMayFail('rmi', '-f', tag);
+  });
+
+  it('the files the check says are sent are exactly the files the engine receives', async () => {
+    const context = tempDir('dd-conformance-');
+    writeTree(context, { ...TREE, '.dockerignore': IGNORE, Dockerfile: 'FROM scratch\nCOPY . /ctx/\n' });
+    await execa('docker', ['build', '-q', '--label', `${TEST_LABEL}=${scope}`, '-t', tag, context], { env: { DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '' } });
+    await execa('docker', ['create', '--name', `dd-${scope}`, '--label', `${TEST_LABEL}=${scope}`, tag, '/nonexistent']);
+    const exported = path.join(tempDir(), 'fs.tar');
+    await execa('docker', ['export', '-o', exported, `dd-${scope}`]);
+    const listing = String((await execa('tar', ['-tf', exported])).stdout)
+      .split('\n')
+      .filter((entry) => entry.startsWith('ctx/') && !entry.endsWith('/'))
+      .map((entry) => entry.slice('ctx/'.length))
+      .sort();
+
+    const scan = await scanContext(context, { rules: parseIgnoreFile(readFileSync(path.join(context, '.dockerignore'), 'utf8')), alwaysSent: ['Dockerfile', '.dockerignore'], budgetMs: 10_000 });
+    expect(scan.files.map((f) => f.path).sort()).toEqual(listing);
+    // Sanity: the fixture exercises both sides of every rule.
+    expect(listing).toContain('src/node_modules/b.js');
+    expect(listing).toContain('docs/keep.md');
+    expect(listing).not.toContain('docs/other.md');
+    expect(listing).toContain('Secret.txt');
+    expect(listing).toContain('data/keep/y.csv');
+  });
+
+  it('diagnoses a generated project with 6,000 files in node_modules and no ignore file, and --fix writes the proposal', async () => {
+    const project = tempDir('dd-bc-project-');
+    const files: Record<string, string> = { 'package.json': '{}', 'src/index.js': 'console.log(1)', Dockerfile: 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "src/index.js"]\n' };
+    // Enough entries that the walk hands half of the tree to its worker thread.
+    for (let i = 0; i < 6000; i++) files[`node_modules/pkg${i % 50}/file${i}.js`] = 'module.exports = 1;\n'.repeat(10);
+    writeTree(project, files);
+
+    const run = await runCli(['build-context', '--json', '-C', project, '--fail-on', 'warning']);
+    expect(run.exitCode).toBe(1);
+    const findings = run.report!.checks[0]!.findings;
+    const [missing] = findings.filter((f) => f.code === 'build-context/no-dockerignore');
+    expect(missing!.title).toMatch(/^The project has no \.dockerignore, so the build sends node_modules \(\d+ KiB\): \d+ KiB in 6,00\d files in all$/);
+    expect(missing!.evidence).toMatchObject({ before: { files: 6003 }, after: { files: 3 } });
+    expect(findings.find((f) => f.code === 'build-context/copy-before-install')).toMatchObject({ location: { file: 'Dockerfile', line: 3 } });
+
+    const fixed = await runCli(['build-context', '--fix', '--json', '-C', project]);
+    expect(fixed.stderr).toContain(`fix: wrote ${path.join(project, '.dockerignore')}`);
+    expect(readFileSync(path.join(project, '.dockerignore'), 'utf8')).toContain('**/node_modules');
+    const again = await runCli(['build-context', '--fix', '--json', '-C', project]);
+    expect(again.report!.checks[0]!.findings.map((f) => f.code)).not.toContain('build-context/no-dockerignore');
+  });
+
+  it('a project with a good .dockerignore and a cache-friendly Dockerfile gets no warning', async () => {
+    const project = tempDir('dd-bc-good-');
+    writeTree(project, {
+      '.dockerignore': '.git\n**/node_modules\n**/*.log\n.env\n',
+      'package.json': '{}',
+      'package-lock.json': '{}',
+      'src/index.js': 'x',
+      'node_modules/x/y.js': 'x',
+      '.env': 'TOKEN=1',
+      Dockerfile: 'FROM node:20-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD ["node", "src/index.js"]\n',
+    });
+    const run = await runCli(['build-context', '--json', '-C', project, '--fail-on', 'info']);
+    expect(run.report!.checks[0]).toMatchObject({ status: 'passed', findings: [] });
+    expect(run.exitCode).toBe(0);
+  });
+});

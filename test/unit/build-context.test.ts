@@ -1,0 +1,104 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import buildContext from '../../checks/build-context.js';
+import { cacheFindings, copySources } from '../../checks/build-context/dockerfile-rules.js';
+import { nodeFs } from '../../src/facts/clients.js';
+import { createFacts } from '../../src/facts/index.js';
+import { discoverBuilds } from '../../src/facts/project/builds.js';
+import { parseDockerfile } from '../../src/facts/project/dockerfile.js';
+import { runChecks } from '../../src/engine/runner.js';
+import { fakeClients } from '../helpers/fakes.js';
+import { tempDir } from '../helpers/sockets.js';
+
+function project(files: Record<string, string>): string {
+  const root = tempDir('dd-bc-unit-');
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), content);
+  }
+  return root;
+}
+
+async function diagnose(dir: string, options: { contextMaxFiles?: number } = {}) {
+  const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
+  const [result] = await runChecks([buildContext], facts, { probe: false, verbose: false, timeoutMs: 10_000, ...options });
+  return result!;
+}
+
+const codes = (r: { findings: { code: string }[] }) => r.findings.map((f) => f.code);
+
+describe('build-context', () => {
+  it('skips a project with no build', async () => {
+    expect(await diagnose(project({ 'README.md': 'x' }))).toMatchObject({ status: 'skipped', skipReason: 'no Dockerfile or compose build in the project' });
+  });
+
+  it('reports a COPY source the ignore file excludes, naming the Dockerfile line and the ignore line', async () => {
+    const dir = project({ '.dockerignore': '*.json\n', 'package.json': '{}', Dockerfile: 'FROM node:20\nCOPY package.json ./\n' });
+    const [finding] = (await diagnose(dir)).findings;
+    expect(finding).toMatchObject({ code: 'build-context/copy-source-ignored', location: { file: 'Dockerfile', line: 2 } });
+    expect(finding!.title).toBe('Dockerfile:2: COPY package.json will fail with "not found": .dockerignore:1 (*.json) excludes it');
+  });
+
+  it('reports malformed ignore lines at their line', async () => {
+    const dir = project({ '.dockerignore': 'ok\n!\n', Dockerfile: 'FROM scratch\n' });
+    expect((await diagnose(dir)).findings[0]).toMatchObject({ code: 'build-context/ignore-invalid', location: { file: '.dockerignore', line: 2 } });
+  });
+
+  it('reports heavy paths an existing ignore file lets through (a bare node_modules misses nested ones)', async () => {
+    const dir = project({ '.dockerignore': 'node_modules\n', 'web/node_modules/x.js': 'x', Dockerfile: 'FROM scratch\n' });
+    const result = await diagnose(dir);
+    expect(codes(result)).toEqual(['build-context/heavy-paths-sent']);
+    expect(result.findings[0]!.fixes[0]!.command).toBe('**/node_modules');
+  });
+
+  it('reports secrets, and a context over the file threshold with what dominates it', async () => {
+    const files: Record<string, string> = { '.dockerignore': '.git\n', 'certs/server.key': 'k', '.env.example': 'x', Dockerfile: 'FROM scratch\n' };
+    for (let i = 0; i < 30; i++) files[`assets/img${i}.png`] = 'p';
+    const result = await diagnose(project(files), { contextMaxFiles: 20 });
+    expect(codes(result)).toEqual(['build-context/context-large', 'build-context/secrets-sent']);
+    expect(result.findings[0]!.title).toContain('assets (30 B)');
+    expect(result.findings[1]!.evidence!.files).toEqual(['certs/server.key']);
+  });
+
+  it('uses the Dockerfile-specific ignore file first, as BuildKit does', async () => {
+    const dir = project({ '.dockerignore': '', 'app.Dockerfile': 'FROM scratch\n', 'app.Dockerfile.dockerignore': 'secret.env\n', 'secret.env': 'x' });
+    const [build] = discoverBuilds(dir, null);
+    expect(build!.ignoreFile).toBe(path.join(dir, 'app.Dockerfile.dockerignore'));
+  });
+
+  it('finds compose builds with their context and Dockerfile, and nested Dockerfiles', async () => {
+    const dir = project({ 'compose.yaml': 'services:\n  api:\n    build:\n      context: ./api\n      dockerfile: Dockerfile.prod\n', 'api/Dockerfile.prod': 'FROM scratch\n', 'worker/Dockerfile': 'FROM scratch\n', 'node_modules/x/Dockerfile': 'FROM scratch\n' });
+    const { loadCompose } = await import('../../src/facts/project/compose.js');
+    const builds = discoverBuilds(dir, await loadCompose(nodeFs, dir, {}));
+    expect(builds.map((b) => [b.dockerfile, path.relative(dir, b.context) || '.', b.service])).toEqual([
+      ['api/Dockerfile.prod', 'api', 'api'],
+      ['worker/Dockerfile', 'worker', undefined],
+    ]);
+  });
+
+  it('stays quiet for a small project without an ignore file and nothing heavy in it', async () => {
+    expect(codes(await diagnose(project({ 'main.go': 'package main', Dockerfile: 'FROM golang:1.22 AS build\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app\n' })))).toEqual([]);
+  });
+});
+
+describe('Dockerfile cache rules', () => {
+  const rules = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => [f.cause, f.line]);
+
+  it.each<[string, string, (string | number)[][]]>([
+    ['COPY . . before npm ci', 'FROM node:20\nCOPY . .\nRUN npm ci\n', [['copy-before-install', 2]]],
+    ['ADD ./ before pip install, across a line continuation', 'FROM python:3\nADD ./ /app\nRUN pip install \\\n  -r requirements.txt\n', [['copy-before-install', 2]]],
+    ['manifest first is fine', 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n', []],
+    ['only within the same stage', 'FROM node:20 AS a\nCOPY . .\nFROM node:20\nRUN npm ci\n', []],
+    ['apt-get update alone, and lists kept', 'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n', [['apt-update-alone', 2], ['apt-lists-kept', 3]]],
+    ['apt done right', 'FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
+    ['COPY --from is not the context', 'FROM a AS b\nFROM node:20\nCOPY --from=b . .\nRUN npm ci\n', []],
+  ])('%s', (_name, text, expected) => {
+    expect(rules(text)).toEqual(expected);
+  });
+
+  it('reads COPY sources in both forms', () => {
+    const df = parseDockerfile('Dockerfile', 'FROM x\nCOPY ["a b.txt", "./c/", "/dst/"]\nCOPY --chown=1 ./src/../lib /x\nADD https://example.com/f /f\n');
+    expect(df.instructions.map(copySources)).toEqual([[], ['a b.txt', 'c'], ['lib'], []]);
+  });
+});

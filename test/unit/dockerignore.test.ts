@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { cleanPath, isExcluded, mayReinclude, parseIgnoreFile } from '../../src/facts/project/ignore.js';
+
+/** [ignore file, path, excluded?] — each row checked against moby/patternmatcher's behaviour (reference/docker-failures.md). */
+const TABLE: [string, string, boolean][] = [
+  ['node_modules', 'node_modules/a.js', true],
+  ['node_modules', 'src/node_modules/a.js', false],
+  ['**/node_modules', 'src/node_modules/a.js', true],
+  ['**/node_modules', 'node_modules/a.js', true],
+  ['*.log', 'a.log', true],
+  ['*.log', 'logs/a.log', false],
+  ['**/*.log', 'logs/deep/a.log', true],
+  ['*', 'anything', true],
+  ['*\n!src', 'src/index.js', false],
+  ['*\n!src', 'README.md', true],
+  ['docs\n!docs/keep.md', 'docs/keep.md', false],
+  ['docs\n!docs/keep.md', 'docs/other.md', true],
+  ['/build', 'build/out.js', true],
+  ['  # not a comment', '# not a comment', true],
+  ['# comment\nsecret', 'secret', true],
+  ['Secret', 'secret', false],
+  ['secret', 'Secret', false],
+  ['a/*/c', 'a/b/c', true],
+  ['a/*/c', 'a/b/x/c', false],
+  ['a/**/c', 'a/b/x/c', true],
+  ['a/**/c', 'a/c', true],
+  ['a?c', 'abc', true],
+  ['a?c', 'a/c', false],
+  ['c++', 'c++', true],
+  ['file(1).txt', 'file(1).txt', true],
+  ['[ab].txt', 'b.txt', true],
+  ['[ab].txt', 'c.txt', false],
+  ['\\*.txt', '*.txt', true],
+  ['\\*.txt', 'a.txt', false],
+  ['dir/', 'dir/x', true],
+  ['./dir', 'dir/x', true],
+  ['dir/../other', 'other/x', true],
+  ['**', 'any/thing', true],
+  ['foo/**', 'foo/bar/baz', true],
+  ['foo/**', 'foobar', false],
+  ['*.md\n!README.md\nREADME.md', 'README.md', true],
+  ['\uFEFFbom', 'bom', true],
+];
+
+describe('.dockerignore matching (moby/patternmatcher semantics)', () => {
+  it.each(TABLE)('%j vs %s → excluded %s', (file, path, excluded) => {
+    expect(isExcluded(parseIgnoreFile(file), path)).toBe(excluded);
+  });
+
+  it.each([
+    ['!', 1, 'illegal exclusion pattern'],
+    ['ok\n[abc', 2, 'unterminated character class'],
+    ['x\\', 1, 'dangling escape'],
+  ])('reports %j at line %i', (file, line, message) => {
+    const rules = parseIgnoreFile(file);
+    expect(rules.problems[0]).toMatchObject({ line });
+    expect(rules.problems[0]!.message).toContain(message);
+  });
+
+  it('knows when an excluded directory may hold a re-included file', () => {
+    expect(mayReinclude(parseIgnoreFile('docs\n!docs/keep.md'), 'docs')).toBe(true);
+    expect(mayReinclude(parseIgnoreFile('docs\n!src/keep.md'), 'docs')).toBe(false);
+    expect(mayReinclude(parseIgnoreFile('node_modules'), 'node_modules')).toBe(false);
+    expect(mayReinclude(parseIgnoreFile('*\n!**/*.go'), 'pkg')).toBe(true);
+  });
+
+  it.each([
+    ['a/./b/../c', 'a/c'],
+    ['/x//y/', '/x/y'],
+    ['', '.'],
+    ['../a', '../a'],
+  ])('cleans %s → %s', (input, output) => {
+    expect(cleanPath(input)).toBe(output);
+  });
+});
