@@ -82,7 +82,7 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     expect(run.exitCode).toBe(1);
     const findings = run.report!.checks[0]!.findings;
     const [missing] = findings.filter((f) => f.code === 'build-context/no-dockerignore');
-    expect(missing!.title).toMatch(/^The project has no \.dockerignore, so the build sends node_modules \(\d+ KiB\): \d+ KiB in 6,00\d files in all$/);
+    expect(missing!.title).toMatch(/^The project has no \.dockerignore, so the build sends node_modules \(\d+ (KiB|MiB)\): \d+ (KiB|MiB) in 6,00\d files in all$/);
     expect(missing!.evidence).toMatchObject({ before: { files: 6003 }, after: { files: 3 } });
     expect(findings.find((f) => f.code === 'build-context/copy-before-install')).toMatchObject({ location: { file: 'Dockerfile', line: 3 } });
 
