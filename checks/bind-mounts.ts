@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { defineCheck } from '../src/engine/define-check.js';
+import { reportComposeProblems } from './shared/compose-problems.js';
 import type { CheckContext, Fix, FindingInput } from '../src/engine/types.js';
 import type { ContainerInspect, MountPoint } from '../src/facts/docker/types.js';
 import type { ComposeProject } from '../src/facts/project/compose.js';
@@ -229,15 +230,7 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
 }
 
 async function checkCompose(ctx: CheckContext, compose: ComposeProject): Promise<void> {
-  for (const problem of compose.problems) {
-    ctx.report({
-      cause: 'compose-invalid',
-      title: `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`,
-      subject: { kind: 'file', name: problem.file },
-      location: { file: problem.file, line: problem.line, column: problem.column },
-      fixes: [{ title: 'See how compose reads the file', command: 'docker compose config' }],
-    });
-  }
+  reportComposeProblems(ctx, compose);
   for (const service of compose.services) {
     for (const volume of service.volumes) {
       if (volume.type !== 'bind' || !volume.source) continue;

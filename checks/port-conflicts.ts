@@ -1,4 +1,5 @@
 import { defineCheck } from '../src/engine/define-check.js';
+import { reportComposeProblems } from './shared/compose-problems.js';
 import type { CheckContext, Fix } from '../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Listener } from '../src/facts/host/listeners.js';
@@ -100,15 +101,7 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
 }
 
 function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: ContainerSummary[], listeners: Listener[] | undefined, unprivilegedStart: number | undefined): void {
-  for (const problem of compose.problems) {
-    ctx.report({
-      cause: 'compose-invalid',
-      title: `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`,
-      subject: { kind: 'file', name: problem.file },
-      location: { file: problem.file, line: problem.line, column: problem.column },
-      fixes: [{ title: 'See how compose reads the file', command: 'docker compose config' }],
-    });
-  }
+  reportComposeProblems(ctx, compose);
   const seen: { service: ComposeService; port: ComposePort; number: number }[] = [];
   const taken = new Set<number>(compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? range(p.published.from, p.published.to) : []))));
   for (const service of compose.services) {

@@ -9,17 +9,8 @@ export interface SentFile {
   size: number;
 }
 
-export interface ContextScan {
+export interface ContextScan extends WalkPart {
   root: string;
-  sentFiles: number;
-  sentBytes: number;
-  /** Every file that would be sent (relative, slash-separated), for matching and for measuring a proposed ignore file. */
-  files: SentFile[];
-  /** Directories the ignore rules exclude entirely: never walked. */
-  excludedDirs: string[];
-  unreadable: string[];
-  /** True when the time budget ran out: the figures are a lower bound. */
-  truncated: boolean;
   elapsedMs: number;
 }
 
@@ -35,9 +26,12 @@ export interface ScanOptions {
 export interface WalkPart {
   sentFiles: number;
   sentBytes: number;
+  /** Every file that would be sent (relative, slash-separated), for matching and for measuring a proposed ignore file. */
   files: SentFile[];
+  /** Directories the ignore rules exclude entirely: never walked. */
   excludedDirs: string[];
   unreadable: string[];
+  /** True when the time budget ran out: the figures are a lower bound. */
   truncated: boolean;
 }
 
