@@ -1,5 +1,6 @@
 import { defineCheck } from '../src/engine/define-check.js';
-import type { ContainerSummary } from '../src/facts/docker/types.js';
+import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
+import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
 import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR } from './exited-containers/diagnose.js';
 import { bindMountForLine, commandLine, containerSubject, neverStarted, parseTime, RECENT_MS, runtimeMs } from './shared/containers.js';
@@ -8,6 +9,16 @@ import { commandSource } from './shared/project-source.js';
 
 /** A successful exit after running longer than this is a job that finished, not a container that "exits immediately". */
 export const SHORT_RUN_MS = 10_000;
+
+async function missedOomKill(facts: Facts, inspect: ContainerInspect): Promise<boolean> {
+  const started = parseTime(inspect.State.StartedAt) ?? parseTime(inspect.Created) ?? 0;
+  if ((await facts.oomEvents(inspect.Id, started - 1000).catch(() => 0)) > 0) return true;
+  const connection = await facts.dockerConnection();
+  if (!connection.local) return false;
+  // "oom-kill:… oom_memcg=/docker/<id>" (cgroup v1) or "…/docker-<id>.scope" (systemd, cgroup v2).
+  const kernel = await facts.kernelLog();
+  return kernel !== undefined && kernel.split('\n').some((line) => line.includes('oom') && line.includes(inspect.Id));
+}
 
 /** Cheap pre-filter on the list so only containers that may have a story get inspected. */
 function worthInspecting(c: ContainerSummary): boolean {
@@ -62,7 +73,9 @@ Containers that finished normally after running a while, containers stopped by t
 
       const failing = restarting || state.ExitCode !== 0 || state.Status === 'created';
       const logs = failing && state.Status !== 'created' ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
-      const diagnosis = diagnoseExit(inspect, logs, restarting);
+      // The daemon sets OOMKilled from an event it can miss under load; the event log and the kernel log keep the truth.
+      const oomKilled = state.OOMKilled || (state.ExitCode === 137 && !restarting && (await missedOomKill(facts, inspect)));
+      const diagnosis = diagnoseExit(oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } }, logs, restarting);
       if (!diagnosis) continue;
       // A permission or read-only error on a bind-mounted path is the bind-mounts check's finding.
       if (diagnosis.match && ['permission-denied', 'read-only'].includes(diagnosis.match.signature.id) && bindMountForLine(inspect.Mounts ?? [], diagnosis.match.line)) continue;
@@ -84,7 +97,8 @@ Containers that finished normally after running a while, containers stopped by t
           command: commandLine(inspect),
           status: state.Status,
           exitCode: state.ExitCode,
-          oomKilled: state.OOMKilled,
+          oomKilled,
+          ...(oomKilled && !state.OOMKilled ? { oomSource: 'the daemon\'s oom event or the kernel log (State.OOMKilled was not set)' } : {}),
           ...(state.Error ? { error: state.Error } : {}),
           startedAt: state.StartedAt,
           finishedAt: state.FinishedAt,

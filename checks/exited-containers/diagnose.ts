@@ -1,7 +1,7 @@
 import type { Fix, Severity } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { commandLine, containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
-import { matchLogSignature, type LogMatch } from '../shared/logs.js';
+import { logLines, matchLogSignature, type LogMatch } from '../shared/logs.js';
 import type { ExitedCause } from './codes.js';
 
 export interface Diagnosis {
@@ -63,10 +63,12 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
   const ran = runtimeText(inspect);
 
   if (restarting) {
-    const last = restartCause(inspect, logs);
+    const restarts = `${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}`;
+    // Between restarts the container runs and State.ExitCode reads 0: only a stopped phase knows the last exit code.
+    const phase = inspect.State.Running ? 'it is up again for now' : `it last exited with code ${code}`;
     return {
       cause: 'restart-loop',
-      title: `Container ${name} is restarting in a loop (${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}); it last exited with code ${code}: ${last}`,
+      title: `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
       match: matchLogSignature(logs),
       fixes: [logsFix(name), { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` }, shellFix(inspect)],
     };
@@ -242,7 +244,9 @@ export function shortError(error: string): string {
 function restartCause(inspect: ContainerInspect, logs: string): string {
   const match = matchLogSignature(logs);
   if (match) return `${match.signature.meaning} ("${match.line.trim()}")`;
-  return exitCodeMeaning(inspect.State.ExitCode, inspect.State.OOMKilled);
+  const last = logLines(logs).at(-1);
+  const lastLine = last ? `last log line "${last.length > 200 ? `${last.slice(0, 200)}…` : last}"` : 'see its logs';
+  return inspect.State.Running ? lastLine : `${exitCodeMeaning(inspect.State.ExitCode, inspect.State.OOMKilled)}; ${lastLine}`;
 }
 
 function runtimeText(inspect: ContainerInspect): string {

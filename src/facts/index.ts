@@ -222,6 +222,21 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     daemonConfigFile: (rootless) =>
       rootless ? path.join(clients.proc.env.XDG_CONFIG_HOME || path.join(clients.proc.homedir, '.config'), 'docker', 'daemon.json') : '/etc/docker/daemon.json',
 
+    oomEvents: (id, sinceMs) =>
+      once(`docker.oom:${id}`, async () => {
+        const filters = encodeURIComponent(JSON.stringify({ event: ['oom'], container: [id] }));
+        const now = Math.floor(clients.now() / 1000);
+        const { body } = await (await engine()).getBuffer(`/events?since=${Math.floor(sinceMs / 1000)}&until=${now + 1}&filters=${filters}`, request);
+        return body.toString('utf8').split('\n').filter((l) => l.trim().startsWith('{')).length;
+      }),
+
+    kernelLog: () =>
+      once('host.kernel-log', async () => {
+        if (clients.proc.platform !== 'linux') return undefined;
+        const result = await clients.exec.run('dmesg', [], { timeoutMs: 2000 }).catch(() => undefined);
+        return result && result.exitCode === 0 ? result.stdout : undefined;
+      }),
+
     networks: () => once('docker.networks', async () => (await engine()).getJson<NetworkSummary[]>('/networks', request)),
 
     images: () => once('docker.images', async () => (await engine()).getJson<ImageSummary[]>('/images/json', request)),

@@ -155,6 +155,10 @@ export interface Facts {
   /** A text file on this host (undefined when missing or unreadable). */
   hostFile(path: string): Promise<string | undefined>;
   networks(): Promise<NetworkSummary[]>;
+  /** OOM events the daemon recorded for a container (it keeps the last 256 events of any kind, in memory). */
+  oomEvents(containerId: string, sinceMs: number): Promise<number>;
+  /** The kernel log (dmesg), when this user may read it; OOM kills the daemon missed are there. */
+  kernelLog(): Promise<string | undefined>;
   /** Where this engine reads daemon.json: /etc/docker for rootful, $XDG_CONFIG_HOME/docker for rootless. */
   daemonConfigFile(rootless: boolean): string;
   images(): Promise<ImageSummary[]>;

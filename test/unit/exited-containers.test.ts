@@ -59,6 +59,24 @@ describe('exited-containers', () => {
     expect(result.status).toBe('passed');
   });
 
+  it.each([
+    ['the daemon\'s oom event', { '/events': '{"status":"oom","id":"o1"}\n' }, ''],
+    ['the kernel log', {}, '[ 4859.46] oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=/docker/o1,task=dd,pid=31167\n'],
+  ])('recognises an OOM kill the OOMKilled flag missed, from %s', async (_name, routes, dmesg) => {
+    const clients = fakeClients({
+      engine: engineWith([{ id: 'o1', name: 'hog', exitCode: 137, memory: 8 * 1024 * 1024 }], { '/events': '', ...routes }),
+      files: { '/var/run/docker.sock': { stat: { type: 'socket' } } },
+      exec: { run: async (file) => ({ exitCode: file === 'dmesg' ? 0 : 1, stdout: file === 'dmesg' ? dmesg : '', stderr: '', failed: file !== 'dmesg' }) },
+    });
+    const result = await runCheck(exitedContainers, fakeFacts(clients));
+    expect(result.findings.map((f) => f.code)).toEqual(['exited-containers/oom-killed']);
+  });
+
+  it('does not claim an exit code for a loop caught between restarts (State.ExitCode reads 0 then)', async () => {
+    const result = await diagnose([{ id: 'l2', name: 'loop2', state: 'running', status: 'Up 1 second', restartCount: 4, restartPolicy: 'always', logs: 'fatal: no config\n' }]);
+    expect(result.findings[0]!.title).toBe('Container loop2 is restarting in a loop (4 restarts); it is up again for now: last log line "fatal: no config"');
+  });
+
   it('points at the compose line that sets the command when the container comes from this project', async () => {
     const labels = { 'com.docker.compose.project': 'project', 'com.docker.compose.service': 'worker', 'com.docker.compose.project.working_dir': '/project' };
     const result = await diagnose([{ id: 'd1', name: 'project-worker-1', exitCode: 127, cmd: ['sh', '-c', 'runworker'], labels, logs: 'sh: runworker: not found\n' }], {
