@@ -23,8 +23,9 @@ const HEAVY_DIRS: Record<string, string> = {
 };
 const HEAVY_DIR_IN_PATH = new RegExp(`(^|/)(${Object.keys(HEAVY_DIRS).map((d) => d.replace(/\./g, '\\.')).join('|')})/`);
 const HEAVY_FILE = /\.(log|sqlite3?|db|dump|sql\.gz|tar|tar\.gz|tgz|zip)$/;
-const SECRET_FILE = /(^|\/)(\.env(\.[^/]*)?|[^/]*\.pem|[^/]*\.key|id_(rsa|dsa|ecdsa|ed25519)|[^/]*\.p12|[^/]*\.pfx|\.git-credentials|\.netrc|\.npmrc|\.pypirc|credentials(\.json)?|service-account[^/]*\.json|[^/]*\.kdbx)$/;
-const NOT_SECRET = /\.env\.(example|sample|template|dist|defaults)$|(^|\/)public[^/]*\.pem$/;
+/** Tested on the base name only: it runs for every file of the context. */
+const SECRET_NAME = /^(\.env(\..*)?|.*\.(pem|key|p12|pfx|kdbx)|id_(rsa|dsa|ecdsa|ed25519)|\.git-credentials|\.netrc|\.npmrc|\.pypirc|credentials(\.json)?|service-account.*\.json)$/;
+const NOT_SECRET = /\.env\.(example|sample|template|dist|defaults)$|^public.*\.pem$/;
 
 export interface HeavyPath {
   path: string;
@@ -63,7 +64,12 @@ export function heavyPaths(files: readonly SentFile[]): HeavyPath[] {
 }
 
 export function secretFiles(files: readonly SentFile[]): string[] {
-  return files.map((f) => f.path).filter((p) => SECRET_FILE.test(p) && !NOT_SECRET.test(p)).sort();
+  const found: string[] = [];
+  for (const { path } of files) {
+    const base = path.slice(path.lastIndexOf('/') + 1);
+    if (SECRET_NAME.test(base) && !NOT_SECRET.test(base)) found.push(path);
+  }
+  return found.sort();
 }
 
 export interface Proposal {

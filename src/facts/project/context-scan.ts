@@ -120,7 +120,7 @@ export async function scanContext(root: string, options: ScanOptions): Promise<C
     ...(script
       ? {
           offload: {
-            after: 4000,
+            after: 1000,
             take: (stack: string[]) => {
               const handed = stack.splice(0, Math.floor(stack.length / 2));
               helpers.push(runWorker(script, { root, stack: handed, rules: options.rules ? rulesToText(options.rules) : undefined, always: [...always], deadline: Date.now() + (deadline - performance.now()) }));
