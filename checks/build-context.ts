@@ -3,7 +3,6 @@ import { defineCheck } from '../src/engine/define-check.js';
 import type { CheckContext } from '../src/engine/types.js';
 import type { BuildSpec } from '../src/facts/project/builds.js';
 import { largestDirectories } from '../src/facts/project/context-scan.js';
-import { parseDockerfile, type ParsedDockerfile } from '../src/facts/project/dockerfile.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
 import { buildContextCodes } from './build-context/codes.js';
 import { cacheFindings, copySources } from './build-context/dockerfile-rules.js';
@@ -37,8 +36,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   const rel = (p: string) => path.relative(project, p) || '.';
   const contextName = rel(build.context);
   const subject = { kind: 'file' as const, name: build.dockerfile };
-  const dockerfileText = await facts.hostFile(build.dockerfileAbs);
-  const dockerfile: ParsedDockerfile | undefined = dockerfileText === undefined ? undefined : parseDockerfile(build.dockerfile, dockerfileText);
+  const dockerfile = await facts.dockerfileAt(build.dockerfileAbs, build.dockerfile);
 
   let rules: IgnoreRules | undefined;
   if (build.ignoreFile) {

@@ -121,7 +121,7 @@ function engineWarningFixes(text: string) {
     ];
   }
   if (/without encryption/i.test(text)) {
-    return [{ title: 'Protect the TCP socket with TLS or listen on the Unix socket only', command: 'https://docs.docker.com/engine/security/protect-access/' }];
+    return [{ title: 'Protect the TCP socket with TLS, or listen on the Unix socket only: https://docs.docker.com/engine/security/protect-access/' }];
   }
   if (/swap limit/i.test(text)) {
     return [{ title: 'Enable swap accounting (kernel parameter), only if you need --memory-swap limits', command: 'sudo grubby --update-kernel=ALL --args="swapaccount=1"' }];

@@ -62,7 +62,9 @@ export async function diagnoseContainers(ctx: CheckContext, connection: DockerCo
     const lookup = logs ? failedLookup(logs, inspect) : undefined;
 
     if (!lookup) {
-      if (loopback.length > 0) {
+      // A DNS server that resolves through itself (Pi-hole, dnsmasq with dns: 127.0.0.1) is the one healthy case.
+      const servesDns = Object.keys(inspect.Config.ExposedPorts ?? {}).some((p) => p.startsWith('53/'));
+      if (loopback.length > 0 && !servesDns) {
         report({
           cause: 'container-loopback-dns',
           title: `Container ${name} is told to use the DNS server ${loopback.join(', ')}, which inside the container is the container itself`,

@@ -26,8 +26,8 @@ export async function commandSource(facts: Facts, labels: Record<string, string>
   const set = service.entrypoint ?? service.command;
   if (set) return { file: set.at.file, line: set.at.line, column: set.at.column };
   if (!service.build) return undefined;
-  const dockerfilePath = path.relative(project.dir, path.resolve(service.build.context, service.build.dockerfile));
-  const dockerfile = (await facts.dockerfiles().catch(() => [])).find((d) => d.file === dockerfilePath);
+  const absolute = path.resolve(service.build.context, service.build.dockerfile);
+  const dockerfile = await facts.dockerfileAt(absolute, path.relative(project.dir, absolute)).catch(() => undefined);
   if (!dockerfile) return { file: service.build.at.file, line: service.build.at.line, column: service.build.at.column };
   const instruction = finalCommand(dockerfile, 'ENTRYPOINT') ?? finalCommand(dockerfile, 'CMD');
   return instruction ? { file: dockerfile.file, line: instruction.line } : undefined;

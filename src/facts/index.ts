@@ -208,13 +208,14 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     dockerfiles: () =>
       once('project.dockerfiles', async () => {
         const { dockerfiles } = await facts.projectFiles();
-        const parsed = await Promise.all(
-          dockerfiles.map(async (name) => {
-            const text = await clients.fs.readText(path.join(settings.projectDir, name)).catch(() => undefined);
-            return text === undefined ? undefined : parseDockerfile(name, text);
-          }),
-        );
+        const parsed = await Promise.all(dockerfiles.map((name) => facts.dockerfileAt(path.join(settings.projectDir, name), name)));
         return parsed.filter((d) => d !== undefined);
+      }),
+
+    dockerfileAt: (absPath, file) =>
+      once(`project.dockerfile:${absPath}`, async () => {
+        const text = await clients.fs.readText(absPath).catch(() => undefined);
+        return text === undefined ? undefined : parseDockerfile(file, text);
       }),
 
     hostFile: (file) => once(`host.file:${file}`, () => clients.fs.readText(file).catch(() => undefined)),

@@ -148,6 +148,8 @@ export interface Facts {
   /** The project's compose model, or null when it has no compose file. */
   compose(): Promise<ComposeProject | null>;
   dockerfiles(): Promise<ParsedDockerfile[]>;
+  /** One Dockerfile, parsed once (`file` is its path relative to the project, for locations). */
+  dockerfileAt(absPath: string, file: string): Promise<ParsedDockerfile | undefined>;
   /** Every build of the project with its context and ignore file. */
   builds(): Promise<BuildSpec[]>;
   /** What the builder would receive from a build's context, walked once with the ignore rules. */

@@ -121,6 +121,12 @@ describe('dns: containers', () => {
     expect(result.findings.map((f) => [f.code, f.severity, f.subject.name])).toEqual([['dns/container-loopback-dns', 'warning', 'svc']]);
   });
 
+  it('does not warn about a DNS server container that resolves through itself', async () => {
+    const clients = fakeClients({ engine: (() => { const r = routesFor({ containers: [{ id: 'ph', name: 'pihole', state: 'running', dns: ['127.0.0.1'] }] }); const i = r['/containers/ph/json'] as { Config: object }; i.Config = { ...i.Config, ExposedPorts: { '53/udp': {}, '53/tcp': {} } }; return r; })(), files: { '/var/run/docker.sock': { stat: SOCKET } } });
+    const [result] = await runChecks([dns], fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
+    expect(result!.findings).toEqual([]);
+  });
+
   it('explains an internal network', async () => {
     const result = await diagnose({ containers: [{ id: 'i1', name: 'job', exitCode: 1, networks: ['secret'], logs: '[Errno -3] Temporary failure in name resolution\n' }] });
     expect(result.findings.map((f) => f.code)).toEqual(['dns/internal-network']);
