@@ -1,6 +1,8 @@
 import { Config, flush, handle, run } from '@oclif/core';
 
-export { COMMANDS } from './commands/index.js';
+import { COMMANDS } from './commands/index.js';
+
+export { COMMANDS };
 
 /**
  * Routes `docker-doctor [checks…]` to the hidden `doctor` command, so the bare command diagnoses while
@@ -13,9 +15,12 @@ export async function main(root: string, argv: string[] = process.argv.slice(2))
     const passthrough =
       first === '--version' || first === 'help' || (first !== undefined && !first.startsWith('-') && (config.findCommand(first) !== undefined || config.findTopic(first) !== undefined));
     const wantsHelp = argv.some((a) => a === '--help' || a === '-h');
-    // run() would load the whole configuration a second time; the diagnose path goes straight to the command.
-    if (!passthrough && !wantsHelp) await config.runCommand('doctor', argv);
-    else await run(passthrough ? argv : ['doctor', ...argv], config);
+    if (!passthrough && !wantsHelp) {
+      // run() and Command.run() each load the whole configuration again; the diagnose path reuses this one.
+      await COMMANDS.doctor.runWithConfig(argv, config);
+    } else {
+      await run(passthrough ? argv : ['doctor', ...argv], config);
+    }
     await flush();
   } catch (error) {
     await handle(error as Error);

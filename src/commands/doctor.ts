@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Command, Flags, type Config } from '@oclif/core';
 import { diagnose } from '../engine/diagnose.js';
 import { loadRegistry } from '../engine/registry.js';
 import { exitCodeFor, type FailOn } from '../engine/report.js';
@@ -45,6 +45,13 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     fix: Flags.boolean({ description: 'write the .dockerignore that build-context proposes (never over an existing file)' }),
     'no-color': Flags.boolean({ description: 'disable colours (also NO_COLOR)' }),
   };
+
+  /** Command.run() without its second Config.load(): the entry point already has the configuration. */
+  static async runWithConfig(argv: string[], config: Config): Promise<void> {
+    const command = new Doctor(argv, config);
+    command.id = 'doctor';
+    await command._run();
+  }
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Doctor);
