@@ -95,7 +95,8 @@ async function readDaemonJson(ctx: CheckContext, connection: DockerConnection, r
     return index === -1 ? {} : { line: index + 1 };
   };
   const dns = Array.isArray(config.dns) ? config.dns.filter((d): d is string => typeof d === 'string') : [];
-  const badDns = dns.filter((d) => !isIp(d));
+  // 0.0.0.0 and :: are addresses nothing can be asked at.
+  const badDns = dns.filter((d) => !isIp(d) || d === '0.0.0.0' || d === '::');
   const loopback = dns.filter((d) => isIp(d) && isLoopback(d));
   if (loopback.length > 0) {
     report({
@@ -116,7 +117,7 @@ async function readDaemonJson(ctx: CheckContext, connection: DockerConnection, r
   if (badDns.length > 0 || badCidrs.length > 0) {
     report({
       cause: 'daemon-network-invalid',
-      title: `${file} has malformed network settings: ${[...badDns.map((d) => `dns "${d}" is not an IP address`), ...badCidrs.map((c) => `${c} is not a CIDR`)].join('; ')}`,
+      title: `${file} has malformed network settings: ${[...badDns.map((d) => (isIp(d) ? `dns "${d}" is not a routable address` : `dns "${d}" is not an IP address`)), ...badCidrs.map((c) => `${c} is not a CIDR`)].join('; ')}`,
       subject,
       location: { file, ...lineOf(badDns.length ? 'dns' : badCidrs[0]!.startsWith('bip') ? 'bip' : 'default-address-pools') },
       fixes: [{ title: 'Fix the values, then validate the configuration', command: `sudo dockerd --validate --config-file ${file}` }],

@@ -48,6 +48,7 @@ describe('dns: the host and daemon.json', () => {
     ['a malformed daemon.json', { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' }, [['dns/daemon-json-invalid', 'error']]],
     ['a loopback dns in daemon.json', { '/etc/docker/daemon.json': '{\n  "dns": ["127.0.0.1"]\n}\n' }, [['dns/daemon-dns-loopback', 'error']]],
     ['malformed dns and bip', { '/etc/docker/daemon.json': '{"dns": ["dns.example"], "bip": "172.26.0.1"}' }, [['dns/daemon-network-invalid', 'error']]],
+    ['an unroutable dns entry', { '/etc/docker/daemon.json': '{"dns": ["0.0.0.0"]}' }, [['dns/daemon-network-invalid', 'error']]],
     ['an MTU above the uplink\'s', { '/etc/docker/daemon.json': '{"mtu": 1500}', '/proc/net/route': 'Iface\tDestination\tGateway\nwg0\t00000000\t0100000A\n', '/sys/class/net/wg0/mtu': '1420\n' }, [['dns/mtu-mismatch', 'warning']]],
   ])('%s', async (_name, files, expected) => {
     expect(codes(await diagnose({ files }))).toEqual(expected);

@@ -18,8 +18,8 @@ const DOCKERFILE_NAME = /^(Dockerfile|Containerfile)(\.[^.]+)?$|^.+\.(Dockerfile
 /** Directories never searched for Dockerfiles: dependency and build output trees. */
 const SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', 'dist', 'build', 'target', '.venv', 'venv', '__pycache__', '.next', '.cache', 'coverage']);
 
-/** Every build of the project: compose `build:` entries, and Dockerfiles (depth ≤ 3, the first 200 directories) built from their own directory. */
-export function discoverBuilds(projectDir: string, compose: ComposeProject | null, maxDepth = 3, maxDirs = 200): BuildSpec[] {
+/** Every build of the project: compose `build:` entries, and Dockerfiles (depth ≤ 3, the first 100 directories breadth-first) built from their own directory. */
+export function discoverBuilds(projectDir: string, compose: ComposeProject | null, maxDepth = 3, maxDirs = 100): BuildSpec[] {
   const builds: BuildSpec[] = [];
   const seen = new Set<string>();
   const add = (spec: Omit<BuildSpec, 'ignoreFile'>) => {
