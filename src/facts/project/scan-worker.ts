@@ -9,4 +9,5 @@ const part = walk(input.root, input.stack, {
   deadline: performance.now() + Math.max(0, input.deadline - Date.now()),
   ...(input.rules !== undefined ? { rules: parseIgnoreFile(input.rules) } : {}),
 });
-parentPort?.postMessage(part);
+// Two flat arrays clone across threads much faster than one object per file.
+parentPort?.postMessage({ ...part, files: [], paths: part.files.map((f) => f.path), sizes: Float64Array.from(part.files, (f) => f.size) });
