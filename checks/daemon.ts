@@ -16,7 +16,7 @@ export default defineCheck({
 
 It tells apart a missing socket (daemon stopped, not installed, or running rootless/Desktop/Podman elsewhere), a socket this user may not open (not in the docker group, or added but not logged in again), a stale socket or closed TCP port, a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a DOCKER_HOST that silently overrides the selected context.
 
-When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's environment block, and the engine's own warnings from \`docker info\` become findings. Every other check that needs the daemon is skipped with one reason when this one fails.`,
+When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding is reported once, by the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.`,
     requires: [],
     codes: daemonCodes,
   },
