@@ -8,7 +8,7 @@ import type { FileStat } from '../src/facts/types.js';
 import { bindCodes } from './bind-mounts/codes.js';
 import { canAccess, formatMode, idMapping, resolveContainerUser, type ContainerUser, type IdMapping } from './bind-mounts/users.js';
 import { MOUNT_START_ERROR, shortError } from './exited-containers/diagnose.js';
-import { bindMountForLine, containerName, containerSubject, parseTime, RECENT_MS } from './shared/containers.js';
+import { bindMountForLine, containerName, containerSubject, parseTime, RECENT_MS, USER_STOP_CODES } from './shared/containers.js';
 import { logLines } from './shared/logs.js';
 import { composeServiceOf } from './shared/project-source.js';
 
@@ -51,7 +51,7 @@ Running containers are only judged on what can be seen without their logs: a mou
       if (binds.length === 0) continue;
       const finished = parseTime(state.FinishedAt);
       if (!state.Running && (finished === undefined || now - finished > RECENT_MS)) continue;
-      const failing = state.Restarting || (!state.Running && state.ExitCode !== 0 && state.ExitCode !== 130 && state.ExitCode !== 143);
+      const failing = state.Restarting || (!state.Running && state.ExitCode !== 0 && !USER_STOP_CODES.has(state.ExitCode));
       const logs = failing ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
       // Reading the image's /etc/passwd goes through the archive API (it mounts the container's filesystem): only when a mount needs it.
       let userPromise: Promise<ContainerUser | undefined> | undefined;

@@ -3,7 +3,7 @@ import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/typ
 import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
 import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR } from './exited-containers/diagnose.js';
-import { bindMountForLine, commandLine, containerSubject, neverStarted, parseTime, RECENT_MS, runtimeMs } from './shared/containers.js';
+import { bindMountForLine, commandLine, containerSubject, exitedStatus, neverStarted, parseTime, RECENT_MS, runtimeMs, USER_STOP_CODES } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
 
@@ -31,9 +31,8 @@ function worthInspecting(c: ContainerSummary): boolean {
       // A crash loop shows up as a young running container between restarts.
       return /^Up (Less than a second|\d+ seconds?)/.test(c.Status);
     case 'exited': {
-      const code = /^Exited \((\d+)\)/.exec(c.Status)?.[1];
-      if (code === '143' || code === '130') return false;
-      return !/(days?|weeks?|months?|years?) ago$/.test(c.Status);
+      const { code, old } = exitedStatus(c.Status);
+      return !old && !(code !== undefined && USER_STOP_CODES.has(code));
     }
     default:
       return false;

@@ -1,7 +1,7 @@
 import type { CheckContext, FindingInput } from '../../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary, NetworkSummary } from '../../src/facts/docker/types.js';
 import type { DockerConnection } from '../../src/facts/types.js';
-import { composeLabels, containerName, containerSubject, parseTime, RECENT_MS } from '../shared/containers.js';
+import { composeLabels, containerName, containerSubject, exitedStatus, parseTime, RECENT_MS, USER_STOP_CODES } from '../shared/containers.js';
 import { logTail } from '../shared/logs.js';
 import type { dnsCodes } from './codes.js';
 import type { DaemonDns } from './host.js';
@@ -34,8 +34,8 @@ export async function diagnoseContainers(ctx: CheckContext, connection: DockerCo
   const recentlyFailed = (c: ContainerSummary) => {
     if (c.State === 'restarting') return true;
     if (c.State !== 'exited') return false;
-    const code = /^Exited \((\d+)\)/.exec(c.Status)?.[1];
-    return code !== '0' && code !== '130' && code !== '143' && !/(days?|weeks?|months?|years?) ago$/.test(c.Status);
+    const { code, old } = exitedStatus(c.Status);
+    return !old && code !== 0 && !(code !== undefined && USER_STOP_CODES.has(code));
   };
   const candidates = containers.filter((c) => c.State === 'running' || recentlyFailed(c));
   if (candidates.length === 0) return;

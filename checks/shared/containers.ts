@@ -7,6 +7,15 @@ export { containerName };
 /** Exits older than this are history, not the problem the user is debugging now. */
 export const RECENT_MS = 24 * 3600_000;
 
+/** Exit codes of stops the user asked for (SIGTERM from docker stop, SIGINT from Ctrl-C): not failures. */
+export const USER_STOP_CODES: ReadonlySet<number> = new Set([130, 143]);
+
+/** What the list's Status says of an exited container ("Exited (1) 2 minutes ago"), so old or stopped ones need no inspect. */
+export function exitedStatus(status: string): { code?: number; old: boolean } {
+  const code = /^Exited \((\d+)\)/.exec(status)?.[1];
+  return { ...(code !== undefined ? { code: Number(code) } : {}), old: /(days?|weeks?|months?|years?) ago$/.test(status) };
+}
+
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export function parseTime(value: string | undefined): number | undefined {
