@@ -54,7 +54,9 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
 
   const scan = await facts.contextScan(build, rules, Math.max(1000, Math.floor(options.timeoutMs * 0.6)));
   const sources = (dockerfile?.instructions ?? []).flatMap((i) => copySources(i).map((source) => ({ source, line: i.line, keyword: i.keyword })));
-  const heavy = heavyPaths(scan.files);
+  // Output the Dockerfile copies on purpose (COPY dist/ …) is needed, not heavy.
+  const copied = sources.map((s) => s.source).filter((s) => s !== '.');
+  const heavy = heavyPaths(scan.files).filter((h) => !copied.some((s) => s === h.path || s.startsWith(`${h.path}/`) || h.path.startsWith(`${s}/`)));
   const secrets = secretFiles(scan.files);
   const summary = `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`;
   const evidenceBase = { context: contextName, dockerfile: build.dockerfile, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };

@@ -52,6 +52,11 @@ describe('build-context', () => {
     expect(result.findings[0]!.fixes[0]!.command).toBe('**/node_modules');
   });
 
+  it('does not call heavy what the Dockerfile copies on purpose', async () => {
+    const dir = project({ '.dockerignore': '**/node_modules\n', 'dist/index.html': 'x', Dockerfile: 'FROM nginx\nCOPY dist/ /usr/share/nginx/html/\n' });
+    expect(codes(await diagnose(dir))).toEqual([]);
+  });
+
   it('reports secrets, and a context over the file threshold with what dominates it', async () => {
     const files: Record<string, string> = { '.dockerignore': '.git\n', 'certs/server.key': 'k', '.env.example': 'x', Dockerfile: 'FROM scratch\n' };
     for (let i = 0; i < 30; i++) files[`assets/img${i}.png`] = 'p';
