@@ -123,7 +123,6 @@ export interface ImageSummary {
 export const COMPOSE_PROJECT = 'com.docker.compose.project';
 export const COMPOSE_SERVICE = 'com.docker.compose.service';
 export const COMPOSE_WORKING_DIR = 'com.docker.compose.project.working_dir';
-export const COMPOSE_CONFIG_FILES = 'com.docker.compose.project.config_files';
 
 /** The name users type: without the leading slash the API keeps. */
 export function containerName(c: { Names?: string[]; Name?: string; Id: string }): string {
