@@ -34,7 +34,9 @@ export async function resolveContainerUser(facts: Facts, inspect: ContainerInspe
     gid = g;
   }
   const name = entry?.name;
-  const groups = name ? groupDb.filter((g) => g.members.includes(name)).map((g) => g.gid) : [];
+  // --group-add / compose group_add grant groups the image's /etc/group knows nothing of (the docker socket's gid, say).
+  const added = (inspect.HostConfig.GroupAdd ?? []).map((g) => (/^\d+$/.test(g) ? Number(g) : groupDb.find((e) => e.name === g)?.gid)).filter((g): g is number => g !== undefined);
+  const groups = [...(name ? groupDb.filter((g) => g.members.includes(name)).map((g) => g.gid) : []), ...added];
   return { spec, uid, gid, groups, label: name ? `${name} (uid ${uid})` : `uid ${uid}` };
 }
 

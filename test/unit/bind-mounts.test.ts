@@ -63,6 +63,15 @@ describe('bind-mounts', () => {
     expect(result.findings[0]!.fixes[0]!.command).toBe('-v /home/dev/site:/etc/nginx/conf.d:z');
   });
 
+  it('counts --group-add groups, so a socket shared through its group is readable', async () => {
+    const containers: FakeContainer[] = [{ id: 'g1', name: 'agent', state: 'running', user: '1000', mounts: [bind('/var/run/docker.sock', '/var/run/docker.sock')] }];
+    const routes = engineWith(containers);
+    const base = routes['/containers/g1/json'] as { HostConfig: object };
+    routes['/containers/g1/json'] = { ...base, HostConfig: { ...base.HostConfig, GroupAdd: ['999'] } };
+    const clients = fakeClients({ engine: routes, files: { '/var/run/docker.sock': { stat: { type: 'socket', uid: 0, gid: 999, mode: 0o660 } } } });
+    expect((await runCheck(bindMounts, fakeFacts(clients))).findings).toEqual([]);
+  });
+
   it('reports a container that never started because of its mount', async () => {
     const error = 'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/srv/nginx.conf" to rootfs at "/etc/nginx/nginx.conf": mount /srv/nginx.conf:/etc/nginx/nginx.conf (via /proc/self/fd/6), flags: 0x5000: not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
     const result = await diagnose([{ id: 'c7', name: 'proxy', state: 'created', exitCode: 127, error }]);

@@ -61,6 +61,7 @@ export interface ContainerInspect {
   };
   HostConfig: {
     Binds?: string[] | null;
+    GroupAdd?: string[] | null;
     NetworkMode?: string;
     PortBindings?: Record<string, PortBinding[] | null> | null;
     RestartPolicy?: { Name: string; MaximumRetryCount?: number };
