@@ -17,9 +17,9 @@ export default defineCheck({
     id: 'build-context',
     title: 'Build contexts are small and cache-friendly',
     category: 'build',
-    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, and compose \`build:\` entries with their context and dockerfile), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked.
+    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, and compose \`build:\` entries with their context and dockerfile), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
 
-It reports a missing ignore file when the context holds heavy or volatile paths (.git, node_modules, virtualenvs, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it; secret-looking files that would be sent; COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. It also reports the layer-cache mistakes that make builds slow: copying the whole context before a dependency install, apt-get update in its own RUN, and apt lists left in the image.`,
+It reports a missing ignore file when the context holds heavy or volatile paths (.git, node_modules, virtualenvs, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent; COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. It also reports the layer-cache mistakes that make builds slow: copying the whole context before a dependency install, apt-get update in its own RUN, and apt lists left in the image.`,
     requires: [],
     codes: buildContextCodes,
   },
@@ -56,13 +56,20 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   const sources = (dockerfile?.instructions ?? []).flatMap((i) => copySources(i).map((source) => ({ source, line: i.line, keyword: i.keyword })));
   // Output the Dockerfile copies on purpose (COPY dist/ …) is needed, not heavy.
   const copied = sources.map((s) => s.source).filter((s) => s !== '.');
-  const heavy = heavyPaths(scan.files).filter((h) => !copied.some((s) => s === h.path || s.startsWith(`${h.path}/`) || h.path.startsWith(`${s}/`)));
-  const secrets = secretFiles(scan.files);
+  const heavy = heavyPaths(scan.dirs).filter((h) => !copied.some((s) => s === h.path || s.startsWith(`${h.path}/`) || h.path.startsWith(`${s}/`)));
+  const secrets = secretFiles(scan.dirs);
   const summary = `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`;
+  // What the context would be without its ignore file. Measured only for the findings about size: walking what the
+  // ignore file prunes (a whole node_modules) is the cost the ignore file exists to avoid.
+  const withoutIgnoreFile = async () => {
+    if (!build.ignoreFile) return null;
+    const ignored = await facts.contextIgnored(scan, Math.max(500, Math.floor(options.timeoutMs * 0.25)));
+    return { files: scan.sentFiles + ignored.files, bytes: scan.sentBytes + ignored.bytes, complete: !ignored.truncated };
+  };
   const evidenceBase = { context: contextName, dockerfile: build.dockerfile, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };
 
   if (!build.ignoreFile && heavy.length > 0) {
-    const proposal = proposeIgnore(scan.files, heavy, secrets, sources.map((s) => s.source));
+    const proposal = proposeIgnore(scan.dirs, heavy, secrets, sources.map((s) => s.source));
     const target = path.join(build.context, '.dockerignore');
     ctx.report({
       cause: 'no-dockerignore',
@@ -77,24 +84,27 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
       evidence: { ...evidenceBase, heavy, proposal: proposal.text, proposalPath: target, before: proposal.before, after: proposal.after },
     });
   } else if (build.ignoreFile && heavy.length > 0) {
+    const without = await withoutIgnoreFile();
     ctx.report({
       cause: 'heavy-paths-sent',
       title: `${rel(build.ignoreFile)} still lets ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')} into the build context`,
       subject: { kind: 'file', name: rel(build.ignoreFile) },
       location: { file: rel(build.ignoreFile) },
       fixes: [{ title: 'Add these lines (patterns are anchored at the context root; ** reaches any depth)', command: [...new Set(heavy.map((h) => h.rule))].join('\n') }],
-      evidence: { ...evidenceBase, heavy },
+      evidence: { ...evidenceBase, heavy, withoutIgnoreFile: without },
     });
   }
 
   if (scan.sentBytes > (options.contextMaxBytes ?? DEFAULT_MAX_BYTES) || scan.sentFiles > (options.contextMaxFiles ?? DEFAULT_MAX_FILES)) {
-    const top = largestDirectories(scan.files);
+    const top = largestDirectories(scan.dirs);
+    const without = await withoutIgnoreFile();
+    const kept = without && without.files > scan.sentFiles ? `, after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files` : '';
     ctx.report({
       cause: 'context-large',
-      title: `The build context ${contextName} is ${summary}; the largest parts are ${top.slice(0, 3).map((d) => `${d.path} (${formatBytes(d.bytes)})`).join(', ')}`,
+      title: `The build context ${contextName} is ${summary}${kept}; the largest parts are ${top.slice(0, 3).map((d) => `${d.path} (${formatBytes(d.bytes)})`).join(', ')}`,
       subject,
       fixes: [{ title: `Exclude what the image does not need in ${build.ignoreFile ? rel(build.ignoreFile) : '.dockerignore'}`, command: top.slice(0, 3).map((d) => d.path).join('\n') }],
-      evidence: { ...evidenceBase, largestDirectories: top },
+      evidence: { ...evidenceBase, largestDirectories: top, withoutIgnoreFile: without },
     });
   }
 

@@ -1,5 +1,5 @@
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../../src/facts/project/ignore.js';
-import type { SentFile } from '../../src/facts/project/context-scan.js';
+import { sentPath, type SentDir } from '../../src/facts/project/context-walk.js';
 
 /** Directories that are heavy, generated or volatile, with the ignore line that excludes them anywhere. */
 const HEAVY_DIRS: Record<string, string> = {
@@ -36,38 +36,44 @@ export interface HeavyPath {
 }
 
 /** Heavy or volatile paths among the sent files, outermost only, largest first. */
-export function heavyPaths(files: readonly SentFile[]): HeavyPath[] {
+export function heavyPaths(dirs: readonly SentDir[]): HeavyPath[] {
   const found = new Map<string, HeavyPath>();
-  for (const file of files) {
-    let hit: HeavyPath | undefined;
-    // Most files sit under no heavy directory: one regex test before splitting anything.
-    const parts = HEAVY_DIR_IN_PATH.test(file.path) ? file.path.split('/') : [];
-    for (let i = 0; i < parts.length - 1; i++) {
-      const rule = HEAVY_DIRS[parts[i]!];
-      if (!rule) continue;
-      const dir = parts.slice(0, i + 1).join('/');
-      hit = found.get(dir) ?? { path: dir, rule, bytes: 0, files: 0 };
-      found.set(dir, hit);
-      break;
+  const add = (key: string, make: () => HeavyPath, bytes: number, files: number): void => {
+    let hit = found.get(key);
+    if (!hit) found.set(key, (hit = make()));
+    hit.bytes += bytes;
+    hit.files += files;
+  };
+  for (const dir of dirs) {
+    const heavyDir = outermostHeavyDir(dir.path);
+    if (heavyDir) {
+      add(heavyDir.path, () => ({ ...heavyDir, bytes: 0, files: 0 }), dir.bytes, dir.names.length);
+      continue;
     }
-    if (!hit && HEAVY_FILE.test(file.path) && (file.path.endsWith('.log') || file.size > 1024 * 1024)) {
-      const rule = file.path.endsWith('.log') ? '**/*.log' : file.path;
-      hit = found.get(rule) ?? { path: rule === '**/*.log' ? '*.log files' : file.path, rule, bytes: 0, files: 0 };
-      found.set(rule, hit);
-    }
-    if (hit) {
-      hit.bytes += file.size;
-      hit.files++;
-    }
+    dir.names.forEach((name, i) => {
+      const size = dir.sizes[i]!;
+      if (!HEAVY_FILE.test(name) || !(name.endsWith('.log') || size > 1024 * 1024)) return;
+      if (name.endsWith('.log')) add('**/*.log', () => ({ path: '*.log files', rule: '**/*.log', bytes: 0, files: 0 }), size, 1);
+      else add(sentPath(dir, i), () => ({ path: sentPath(dir, i), rule: sentPath(dir, i), bytes: 0, files: 0 }), size, 1);
+    });
   }
   return [...found.values()].sort((a, b) => b.bytes - a.bytes);
 }
 
-export function secretFiles(files: readonly SentFile[]): string[] {
+function outermostHeavyDir(dirPath: string): { path: string; rule: string } | undefined {
+  // Most directories are under no heavy directory: one regex test before splitting anything.
+  if (!HEAVY_DIR_IN_PATH.test(`${dirPath}/`)) return undefined;
+  const parts = dirPath.split('/');
+  const i = parts.findIndex((part) => Object.hasOwn(HEAVY_DIRS, part));
+  return { path: parts.slice(0, i + 1).join('/'), rule: HEAVY_DIRS[parts[i]!]! };
+}
+
+export function secretFiles(dirs: readonly SentDir[]): string[] {
   const found: string[] = [];
-  for (const { path } of files) {
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    if (SECRET_NAME.test(base) && !NOT_SECRET.test(base)) found.push(path);
+  for (const dir of dirs) {
+    dir.names.forEach((name, i) => {
+      if (SECRET_NAME.test(name) && !NOT_SECRET.test(name)) found.push(sentPath(dir, i));
+    });
   }
   return found.sort();
 }
@@ -80,7 +86,7 @@ export interface Proposal {
 }
 
 /** A .dockerignore built from what was found, minus any rule that would exclude what the Dockerfile copies. */
-export function proposeIgnore(files: readonly SentFile[], heavy: readonly HeavyPath[], secrets: readonly string[], copySources: readonly string[]): Proposal {
+export function proposeIgnore(dirs: readonly SentDir[], heavy: readonly HeavyPath[], secrets: readonly string[], copySources: readonly string[]): Proposal {
   const lines = [...new Set([...heavy.map((h) => h.rule), ...secrets])];
   const keep = lines.filter((line) => {
     const rules = parseIgnoreFile(line);
@@ -88,15 +94,16 @@ export function proposeIgnore(files: readonly SentFile[], heavy: readonly HeavyP
   });
   const text = ['# Proposed by docker-doctor from what this context holds', ...keep].join('\n') + '\n';
   const rules = parseIgnoreFile(text);
-  let afterFiles = 0;
-  let afterBytes = 0;
-  let beforeBytes = 0;
-  for (const file of files) {
-    beforeBytes += file.size;
-    if (!isExcluded(rules, file.path)) {
-      afterFiles++;
-      afterBytes += file.size;
-    }
+  const before = { files: 0, bytes: 0 };
+  const after = { files: 0, bytes: 0 };
+  for (const dir of dirs) {
+    before.files += dir.names.length;
+    before.bytes += dir.bytes;
+    dir.names.forEach((_, i) => {
+      if (isExcluded(rules, sentPath(dir, i))) return;
+      after.files++;
+      after.bytes += dir.sizes[i]!;
+    });
   }
-  return { text, rules, before: { files: files.length, bytes: beforeBytes }, after: { files: afterFiles, bytes: afterBytes } };
+  return { text, rules, before, after };
 }

@@ -8,7 +8,7 @@ import { discoverProjectFiles } from './project/discover.js';
 import { loadCompose } from './project/compose.js';
 import { parseDockerfile } from './project/dockerfile.js';
 import { discoverBuilds } from './project/builds.js';
-import { scanContext } from './project/context-scan.js';
+import { measureIgnored, scanContext, type ContextScan, type IgnoredSize } from './project/context-scan.js';
 import { demuxLogs, firstFileInTar } from './docker/streams.js';
 import { EngineError, type EngineClient } from './docker/engine-client.js';
 import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
@@ -34,6 +34,7 @@ export function pingTimeoutFor(timeoutMs: number): number {
 /** Lazy, memoised fact providers: each fact is fetched at most once per run, however many checks ask. */
 export function createFacts(clients: FactClients, settings: FactSettings): Facts {
   const cache = new Map<string, Promise<unknown>>();
+  const ignoredSizes = new WeakMap<ContextScan, Promise<IgnoredSize>>();
   const once = <T>(key: string, produce: () => Promise<T>): Promise<T> => {
     let value = cache.get(key) as Promise<T> | undefined;
     if (!value) {
@@ -254,6 +255,13 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
           alwaysSent: [path.relative(build.context, build.dockerfileAbs), ...(build.ignoreFile ? [path.relative(build.context, build.ignoreFile)] : [])],
         }),
       ),
+
+    contextIgnored: (scan, budgetMs) => {
+      // Keyed by the scan itself: one context can be scanned with two ignore files.
+      let value = ignoredSizes.get(scan);
+      if (!value) ignoredSizes.set(scan, (value = measureIgnored(scan, { budgetMs })));
+      return value;
+    },
 
     now: () => clients.now(),
 

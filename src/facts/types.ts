@@ -6,7 +6,7 @@ import type { Listener } from './host/listeners.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
 import type { BuildSpec } from './project/builds.js';
-import type { ContextScan } from './project/context-scan.js';
+import type { ContextScan, IgnoredSize } from './project/context-scan.js';
 import type { IgnoreRules } from './project/ignore.js';
 
 /** Facts a check can declare in meta.requires; the runner skips the check with the reason when one cannot be had. */
@@ -154,6 +154,8 @@ export interface Facts {
   builds(): Promise<BuildSpec[]>;
   /** What the builder would receive from a build's context, walked once with the ignore rules. */
   contextScan(build: BuildSpec, rules: IgnoreRules | undefined, budgetMs: number): Promise<ContextScan>;
+  /** What a scan's ignore file keeps out (the pruned directories walked in full); only for findings that need it. */
+  contextIgnored(scan: ContextScan, budgetMs: number): Promise<IgnoredSize>;
   /** A text file on this host (undefined when missing or unreadable). */
   hostFile(path: string): Promise<string | undefined>;
   networks(): Promise<NetworkSummary[]>;

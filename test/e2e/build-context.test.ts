@@ -1,24 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanContext } from '../../src/facts/project/context-scan.js';
+import { sentPaths } from '../../src/facts/project/context-walk.js';
 import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
 import { discoverBuilds } from '../../src/facts/project/builds.js';
-import { runCli } from '../helpers/cli.js';
+import { findingsOf, runCli } from '../helpers/cli.js';
 import { dockerMayFail, engineAvailable, TEST_LABEL } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
+import { writeTree } from '../helpers/tree.js';
 
 const scope = `bc-${process.pid}-${Date.now().toString(36)}`;
 const tag = `docker-doctor-test/context-${scope}:1`;
-
-function writeTree(root: string, files: Record<string, string>): void {
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), content);
-  }
-}
 
 /** Tricky patterns from reference/docker-failures.md: anchoring, **, ! inside excluded dirs, depth, case, comments, a leading /. */
 const IGNORE = ['# a comment line', 'node_modules', '*.log', '**/tmp', 'docs', '!docs/keep.md', '/build', 'secret.txt', '  # not a comment: a pattern', 'c++', 'data/**/*.csv', '!data/keep/*.csv'].join('\n');
@@ -76,6 +71,9 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
   it('the files the check says are sent are exactly the files the engine receives', async () => {
     const context = tempDir('dd-conformance-');
     writeTree(context, { ...TREE, '.dockerignore': IGNORE, Dockerfile: 'FROM scratch\nCOPY . /ctx/\n' });
+    // Symlink loops: the builder sends links as links, never following them.
+    symlinkSync('.', path.join(context, 'src', 'loop'));
+    symlinkSync('..', path.join(context, 'src', 'up'));
     await execa('docker', ['build', '-q', '--label', `${TEST_LABEL}=${scope}`, '-t', tag, context], { env: { DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '' } });
     await execa('docker', ['create', '--name', `dd-${scope}`, '--label', `${TEST_LABEL}=${scope}`, tag, '/nonexistent']);
     const exported = path.join(tempDir(), 'fs.tar');
@@ -87,13 +85,14 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
       .sort();
 
     const scan = await scanContext(context, { rules: parseIgnoreFile(readFileSync(path.join(context, '.dockerignore'), 'utf8')), alwaysSent: ['Dockerfile', '.dockerignore'], budgetMs: 10_000 });
-    expect(scan.files.map((f) => f.path).sort()).toEqual(listing);
+    expect(sentPaths(scan.dirs).sort()).toEqual(listing);
     // Sanity: the fixture exercises both sides of every rule.
     expect(listing).toContain('src/node_modules/b.js');
     expect(listing).toContain('docs/keep.md');
     expect(listing).not.toContain('docs/other.md');
     expect(listing).toContain('Secret.txt');
     expect(listing).toContain('data/keep/y.csv');
+    expect(listing).toContain('src/loop');
   });
 
   it.runIf(buildkitClient() !== undefined)('with BuildKit, the Dockerfile-specific ignore file wins, and the files still match what the engine receives', async () => {
@@ -114,7 +113,7 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
       .sort();
     // BuildKit applies the rules to the Dockerfile and ignore files too (this fixture excludes neither).
     const scan = await scanContext(context, { rules: parseIgnoreFile(readFileSync(build!.ignoreFile!, 'utf8')), budgetMs: 10_000 });
-    expect(scan.files.map((f) => f.path).sort()).toEqual(listing);
+    expect(sentPaths(scan.dirs).sort()).toEqual(listing);
     expect(listing).toContain('src/index.js'); // the shared .dockerignore (which excludes src) was not used
   });
 
@@ -154,5 +153,30 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     const run = await runCli(['build-context', '--json', '-C', project, '--fail-on', 'info']);
     expect(run.report!.checks[0]).toMatchObject({ status: 'passed', findings: [] });
     expect(run.exitCode).toBe(0);
+  });
+});
+
+describe('build-context without an engine', () => {
+  it('reports a directory the user cannot read, and still measures the rest', async () => {
+    const project = tempDir('dd-bc-locked-');
+    writeTree(project, { Dockerfile: 'FROM scratch\nCOPY . /app/\n', 'src/a.js': 'x', 'private/key.txt': 'x' });
+    chmodSync(project, 0o755);
+    chmodSync(path.join(project, 'private'), 0o700);
+    const run = await runCli(['build-context', '--json', '-C', project], { setpriv: ['--reuid=65534', '--regid=65534', '--clear-groups'] });
+    const [incomplete] = findingsOf(run.report, 'build-context').filter((f) => f.code === 'build-context/scan-incomplete');
+    expect(incomplete!.title).toBe('1 directory in . could not be read (private); the builder will fail on it too');
+    expect(incomplete!.evidence).toMatchObject({ unreadable: ['private'], truncated: false, sentFiles: 2 });
+  });
+
+  it('says how much an existing ignore file already keeps out when the context is still large', async () => {
+    const project = tempDir('dd-bc-large-');
+    const files: Record<string, string> = { Dockerfile: 'FROM scratch\nCOPY . /app/\n', '.dockerignore': '**/node_modules\n' };
+    for (let i = 0; i < 30; i++) files[`assets/img${i}.png`] = 'png';
+    for (let i = 0; i < 50; i++) files[`web/node_modules/pkg/f${i}.js`] = '0123456789';
+    writeTree(project, files);
+    const run = await runCli(['build-context', '--json', '-C', project, '--context-max-files', '20']);
+    const [large] = findingsOf(run.report, 'build-context').filter((f) => f.code === 'build-context/context-large');
+    expect(large!.title).toBe('The build context . is 132 B in 32 files, after .dockerignore keeps out 500 B in 50 files; the largest parts are assets (90 B)');
+    expect(large!.evidence).toMatchObject({ sentFiles: 32, withoutIgnoreFile: { files: 82, bytes: 632, complete: true } });
   });
 });

@@ -1,24 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import buildContext from '../../checks/build-context.js';
 import { cacheFindings, copySources } from '../../checks/build-context/dockerfile-rules.js';
 import { nodeFs } from '../../src/facts/clients.js';
 import { createFacts } from '../../src/facts/index.js';
+import type { Facts } from '../../src/facts/types.js';
 import { discoverBuilds } from '../../src/facts/project/builds.js';
 import { parseDockerfile } from '../../src/facts/project/dockerfile.js';
 import { runChecks } from '../../src/engine/runner.js';
 import { fakeClients } from '../helpers/fakes.js';
-import { tempDir } from '../helpers/sockets.js';
+import { tempTree } from '../helpers/tree.js';
 
-function project(files: Record<string, string>): string {
-  const root = tempDir('dd-bc-unit-');
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), content);
-  }
-  return root;
-}
+const project = (files: Record<string, string>): string => tempTree(files, 'dd-bc-unit-');
 
 async function diagnose(dir: string, options: { contextMaxFiles?: number } = {}) {
   const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
@@ -64,6 +57,17 @@ describe('build-context', () => {
     expect(codes(result)).toEqual(['build-context/context-large', 'build-context/secrets-sent']);
     expect(result.findings[0]!.title).toContain('assets (30 B)');
     expect(result.findings[1]!.evidence!.files).toEqual(['certs/server.key']);
+  });
+
+  it('reports a walk that ran out of time as incomplete, with the lower bound it measured', async () => {
+    const dir = project({ Dockerfile: 'FROM scratch\nCOPY . /app/\n', 'src/a.js': 'x' });
+    const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
+    // The walk stopping at its budget, fed in: a real one needs a tree that takes seconds to walk.
+    const slow: Facts = { ...facts, contextScan: async (...args) => ({ ...(await facts.contextScan(...args)), truncated: true, elapsedMs: 6000 }) };
+    const [result] = await runChecks([buildContext], slow, { probe: false, verbose: false, timeoutMs: 10_000 });
+    expect(codes(result!)).toEqual(['build-context/scan-incomplete']);
+    expect(result!.findings[0]!.title).toBe('The walk of . stopped after 6 s at 27 B in 2 files; the context is at least that large');
+    expect(result!.findings[0]!.fixes[0]!.command).toBe('docker-doctor build-context --timeout 60');
   });
 
   it('uses the Dockerfile-specific ignore file first, as BuildKit does', async () => {

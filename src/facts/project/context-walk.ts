@@ -1,0 +1,144 @@
+// One thread's walk of a build context, and the queue two threads share to split a large one.
+import fs from 'node:fs';
+import path from 'node:path';
+import { isExcluded, mayReinclude, type IgnoreRules } from './ignore.js';
+
+/** The files one directory sends, kept per directory: a walk of 100,000 files then allocates no object per file. */
+export interface SentDir {
+  /** Relative to the context root, slash-separated; '' for the root. */
+  path: string;
+  names: string[];
+  sizes: number[];
+  bytes: number;
+}
+
+/** The part of a walk one thread does: the directories on its stack, and everything below them. */
+export interface WalkPart {
+  sentFiles: number;
+  sentBytes: number;
+  /** Every directory with files that would be sent, for matching and for measuring a proposed ignore file. */
+  dirs: SentDir[];
+  /** Directories the ignore rules exclude entirely: never walked. */
+  excludedDirs: string[];
+  /** Files the ignore rules exclude, outside the excluded directories: never stat'ed. */
+  excludedFiles: string[];
+  unreadable: string[];
+  /** True when the time budget ran out: the figures are a lower bound. */
+  truncated: boolean;
+}
+
+export interface WalkOptions {
+  rules?: IgnoreRules;
+  always: ReadonlySet<string>;
+  deadline: number;
+  signal?: AbortSignal;
+  /** Called once, after this many entries: the directories still to walk become a queue shared with another thread. */
+  share?: { after: number; start(dirs: string[]): DirQueue };
+  /** Directories to claim once the stack is empty (a thread that joins a walk someone else started). */
+  queue?: DirQueue;
+}
+
+/**
+ * Directories two threads take turns claiming, each walking whole subtrees. A counter in shared memory hands out
+ * each directory once, so whichever thread finishes early takes more, and neither waits for the other's messages.
+ */
+export class DirQueue {
+  readonly buffer: SharedArrayBuffer;
+  private readonly cells: Int32Array;
+
+  constructor(
+    readonly dirs: readonly string[],
+    buffer?: SharedArrayBuffer,
+  ) {
+    // cells[0] is the next index; cells[1 + i] is the thread that claimed dirs[i].
+    this.buffer = buffer ?? new SharedArrayBuffer(4 * (1 + dirs.length));
+    this.cells = new Int32Array(this.buffer);
+  }
+
+  claim(thread: number): string | undefined {
+    const i = Atomics.add(this.cells, 0, 1);
+    if (i >= this.dirs.length) return undefined;
+    Atomics.store(this.cells, 1 + i, thread);
+    return this.dirs[i];
+  }
+
+  claimedBy(thread: number): string[] {
+    return this.dirs.filter((_, i) => Atomics.load(this.cells, 1 + i) === thread);
+  }
+}
+
+export const MAIN_THREAD = 1;
+export const HELPER_THREAD = 2;
+
+/**
+ * Walks directories the way the docker CLI's tar walk does: symlinks are sent as links (never followed, so loops
+ * cannot trap it), directories the rules exclude entirely are not entered unless an exception could re-include
+ * something inside, and unreadable directories are recorded rather than fatal. Synchronous calls in one loop measured
+ * ~30 % faster than the libuv thread pool for 100,000 lstat calls.
+ */
+export function walk(root: string, stack: string[], options: WalkOptions): WalkPart {
+  const { rules, always } = options;
+  const part: WalkPart = { sentFiles: 0, sentBytes: 0, dirs: [], excludedDirs: [], excludedFiles: [], unreadable: [], truncated: false };
+  const base = root.endsWith(path.sep) ? root : `${root}${path.sep}`;
+  let seen = 0;
+  let share = options.share;
+  let queue = options.queue;
+  const thread = queue ? HELPER_THREAD : MAIN_THREAD;
+  for (;;) {
+    if (stack.length === 0) {
+      const next = queue?.claim(thread);
+      if (next === undefined) break;
+      stack.push(next);
+    }
+    if ((seen & 0xff) === 0 && (performance.now() > options.deadline || options.signal?.aborted)) {
+      part.truncated = true;
+      break;
+    }
+    const rel = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(rel ? `${base}${rel}` : root, { withFileTypes: true });
+    } catch {
+      part.unreadable.push(rel || '.');
+      continue;
+    }
+    let sent: SentDir | undefined;
+    for (const entry of entries) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (rules && isExcluded(rules, child) && !mayReinclude(rules, child)) part.excludedDirs.push(child);
+        else stack.push(child);
+        continue;
+      }
+      if (rules && isExcluded(rules, child) && !always.has(child)) {
+        part.excludedFiles.push(child);
+        continue;
+      }
+      const stat = fs.lstatSync(`${base}${child}`, { throwIfNoEntry: false });
+      if (!stat) continue;
+      if (!sent) part.dirs.push((sent = { path: rel, names: [], sizes: [], bytes: 0 }));
+      sent.names.push(entry.name);
+      sent.sizes.push(stat.size);
+      sent.bytes += stat.size;
+      part.sentFiles++;
+      part.sentBytes += stat.size;
+    }
+    seen += entries.length;
+    // Enough directories that the claims balance out, or a tree so deep and narrow that this is all there is.
+    if (share && seen > share.after && (stack.length >= 16 || (stack.length >= 2 && seen > 4 * share.after))) {
+      queue = share.start(stack.splice(0));
+      share = undefined;
+    }
+  }
+  return part;
+}
+
+/** The path of a directory's i-th sent file. */
+export function sentPath(dir: SentDir, i: number): string {
+  return dir.path ? `${dir.path}/${dir.names[i]}` : dir.names[i]!;
+}
+
+/** Every sent file's path, for tests and small contexts. */
+export function sentPaths(dirs: readonly SentDir[]): string[] {
+  return dirs.flatMap((dir) => dir.names.map((_, i) => sentPath(dir, i)));
+}

@@ -1,0 +1,96 @@
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { largestDirectories, measureIgnored, scanContext } from '../../src/facts/project/context-scan.js';
+import { sentPaths } from '../../src/facts/project/context-walk.js';
+import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
+import { ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/sockets.js';
+import { tempTree } from '../helpers/tree.js';
+
+const BUILT_WORKER = path.join(ROOT, 'dist', 'scan-worker.js');
+const DYING_WORKER = path.join(ROOT, 'test', 'fixtures', 'scan-workers', 'dies-after-claiming.mjs');
+
+const tree = (files: Record<string, string>): string => tempTree(files, 'dd-scan-');
+
+/** Enough directories and files that the walk hands half to a worker: `dirs` directories of `perDir` files, plus excluded ones. */
+function bigTree(dirs: number, perDir: number): string {
+  const root = tempDir('dd-scan-big-');
+  for (let d = 0; d < dirs; d++) {
+    const dir = path.join(root, `pkg${d}`, d % 7 === 0 ? 'node_modules' : 'src');
+    mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < perDir; f++) writeFileSync(path.join(dir, f % 10 === 0 ? `f${f}.log` : `f${f}.js`), 'x'.repeat(f % 13));
+  }
+  return root;
+}
+
+const RULES = parseIgnoreFile('**/node_modules\n*.log\n**/*.log\n!pkg3/src/f10.log\n');
+
+describe('context scan', () => {
+  it('sends symlinks as links and never follows them, so loops cannot trap it', async () => {
+    const root = tree({ 'a/file.txt': 'hello' });
+    symlinkSync('.', path.join(root, 'a', 'loop'));
+    symlinkSync('..', path.join(root, 'a', 'up'));
+    symlinkSync('/etc', path.join(root, 'outside'));
+    const scan = await scanContext(root, { budgetMs: 10_000, workerScript: null });
+    expect(sentPaths(scan.dirs).sort()).toEqual(['a/file.txt', 'a/loop', 'a/up', 'outside']);
+    // A link's own size is the length of its target, as in the tar the builder receives.
+    expect(scan.sentBytes).toBe(5 + 1 + 2 + 4);
+    expect(scan.truncated).toBe(false);
+  });
+
+  it('stops at the time budget and says the figures are a lower bound', async () => {
+    const root = bigTree(20, 100);
+    const scan = await scanContext(root, { budgetMs: 0, workerScript: null });
+    expect(scan.truncated).toBe(true);
+    expect(scan.sentFiles).toBeLessThan(2000);
+  });
+
+  it('largestDirectories adds each directory to its parents, up to the depth', async () => {
+    const root = tree({ 'a/b/c/one': '1234', 'a/two': '12', 'top': '123456789' });
+    const scan = await scanContext(root, { budgetMs: 10_000, workerScript: null });
+    expect(largestDirectories(scan.dirs)).toEqual([
+      { path: 'a', bytes: 6, files: 2 },
+      { path: 'a/b', bytes: 4, files: 1 },
+    ]);
+  });
+
+  describe('shared with a worker thread', () => {
+    let big: string;
+    beforeAll(() => {
+      if (!existsSync(BUILT_WORKER)) throw new Error(`${BUILT_WORKER} is missing: run npm run build first (npm test does)`);
+      big = bigTree(300, 100);
+    });
+
+    it('two threads find exactly what one thread finds', async () => {
+      const alone = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: null });
+      const shared = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: BUILT_WORKER });
+      expect(alone.threads).toBe(1);
+      expect(shared.threads).toBe(2);
+      expect(sentPaths(shared.dirs).sort()).toEqual(sentPaths(alone.dirs).sort());
+      expect([shared.sentFiles, shared.sentBytes]).toEqual([alone.sentFiles, alone.sentBytes]);
+      expect(shared.excludedDirs.sort()).toEqual(alone.excludedDirs.sort());
+      expect(shared.excludedFiles.sort()).toEqual(alone.excludedFiles.sort());
+      // The exception re-includes one log inside a directory whose other logs are excluded.
+      expect(sentPaths(shared.dirs)).toContain('pkg3/src/f10.log');
+      expect(alone.sentFiles).toBe(300 * 100 - 43 * 100 - 257 * 10 + 1);
+    });
+
+    it('a worker that dies after claiming a directory loses nothing: this thread walks it again', async () => {
+      const alone = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: null });
+      const scan = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: DYING_WORKER });
+      expect(readFileSync(`${big}.claimed`, 'utf8')).toMatch(/^pkg\d+/);
+      expect(sentPaths(scan.dirs).sort()).toEqual(sentPaths(alone.dirs).sort());
+      expect(scan.sentBytes).toBe(alone.sentBytes);
+    });
+
+    it('measures what the ignore file keeps out only when asked, pruned directories included', async () => {
+      const scan = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: BUILT_WORKER });
+      const everything = await scanContext(big, { budgetMs: 30_000, workerScript: null });
+      const ignored = await measureIgnored(scan, { budgetMs: 30_000 });
+      expect(ignored.truncated).toBe(false);
+      expect(scan.sentFiles + ignored.files).toBe(everything.sentFiles);
+      expect(scan.sentBytes + ignored.bytes).toBe(everything.sentBytes);
+    });
+  });
+});
