@@ -1,7 +1,8 @@
 import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import { cleanPath } from '../../src/facts/project/ignore.js';
 
-const INSTALL = /\b(npm (ci|install|i)\b|yarn( install)?(\s|$)|pnpm (install|i)\b|pip3? install|poetry install|pipenv install|bundle install|go mod download|composer install|mvn\b|gradle\b|\.\/gradlew\b|cargo (build|fetch)|dotnet restore)/;
+// A bare `yarn` installs; `yarn build` does not.
+const INSTALL = /\b(npm (ci|install|i)\b|yarn install\b|yarn(?=\s*($|&&|;|\||--))|pnpm (install|i)\b|pip3? install|poetry install|pipenv install|bundle install|go mod download|composer install|mvn\b|gradle\b|\.\/gradlew\b|cargo (build|fetch)|dotnet restore)/;
 
 /** Sources of a COPY/ADD from the build context (not --from, not URLs or heredocs), cleaned and relative to the context. */
 export function copySources(instruction: DockerfileInstruction): string[] {
@@ -31,9 +32,10 @@ export function cacheFindings(dockerfile: ParsedDockerfile): CacheFinding[] {
   for (let stage = 0; stage < Math.max(1, dockerfile.stages.length); stage++) {
     const steps = dockerfile.instructions.filter((i) => i.stage === stage);
     const wholeCopy = steps.find(copiesWholeContext);
-    if (wholeCopy) {
-      const install = steps.find((i) => i.keyword === 'RUN' && i.line > wholeCopy.line && INSTALL.test(i.args));
-      if (install) out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${install.args.match(INSTALL)![0].trim()} at line ${install.line}` });
+    // The first install decides: one before the copy (manifests first, then `mvn package` after it) is the fix itself.
+    const install = steps.find((i) => i.keyword === 'RUN' && INSTALL.test(i.args));
+    if (wholeCopy && install && install.line > wholeCopy.line) {
+      out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${install.args.match(INSTALL)![0].trim()} at line ${install.line}` });
     }
     for (const run of steps.filter((i) => i.keyword === 'RUN')) {
       const update = /\bapt(-get)? update\b/.test(run.args);

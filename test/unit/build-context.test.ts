@@ -101,6 +101,11 @@ describe('Dockerfile cache rules', () => {
     ['only within the same stage', 'FROM node:20 AS a\nCOPY . .\nFROM node:20\nRUN npm ci\n', []],
     ['apt-get update alone, and lists kept', 'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n', [['apt-update-alone', 2], ['apt-lists-kept', 3]]],
     ['apt done right', 'FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
+    ['dependencies fetched before the copy: building after it is fine', 'FROM maven\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn package\n', []],
+    ['yarn build is not an install', 'FROM node:20\nCOPY . .\nRUN yarn build\n', []],
+    ['a bare yarn is', 'FROM node:20\nCOPY . .\nRUN yarn --frozen-lockfile && yarn build\n', [['copy-before-install', 2]]],
+    ['apt in a heredoc, and a backtick escape directive', '# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n', [['apt-lists-kept', 3]]],
+    ['backtick continuation', '# escape=`\nFROM debian\nRUN apt-get update && `\n    apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
     ['COPY --from is not the context', 'FROM a AS b\nFROM node:20\nCOPY --from=b . .\nRUN npm ci\n', []],
   ])('%s', (_name, text, expected) => {
     expect(rules(text)).toEqual(expected);
