@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Location } from '../../src/engine/types.js';
 import { COMPOSE_WORKING_DIR } from '../../src/facts/docker/types.js';
 import type { ComposeProject, ComposeService } from '../../src/facts/project/compose.js';
-import { finalCommand } from '../../src/facts/project/dockerfile.js';
+import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import type { Facts } from '../../src/facts/types.js';
 import { composeLabels } from './containers.js';
 
@@ -31,4 +31,10 @@ export async function commandSource(facts: Facts, labels: Record<string, string>
   if (!dockerfile) return { file: service.build.at.file, line: service.build.at.line, column: service.build.at.column };
   const instruction = finalCommand(dockerfile, 'ENTRYPOINT') ?? finalCommand(dockerfile, 'CMD');
   return instruction ? { file: dockerfile.file, line: instruction.line } : undefined;
+}
+
+/** The instruction that sets the final stage's command, if the Dockerfile sets one. */
+function finalCommand(dockerfile: ParsedDockerfile, keyword: 'CMD' | 'ENTRYPOINT'): DockerfileInstruction | undefined {
+  const last = dockerfile.stages.length - 1;
+  return dockerfile.instructions.filter((i) => i.keyword === keyword && i.stage === last).at(-1);
 }

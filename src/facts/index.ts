@@ -5,8 +5,6 @@ import { connect } from './docker/connection.js';
 import { resolveEndpoint } from './docker/endpoint.js';
 import { parseGroupFile, parsePasswdFile } from './host/etc-files.js';
 import { discoverProjectFiles } from './project/discover.js';
-import { loadCompose } from './project/compose.js';
-import { parseDockerfile } from './project/dockerfile.js';
 import { discoverBuilds } from './project/builds.js';
 import { measureIgnored, scanContext, type ContextScan, type IgnoredSize } from './project/context-scan.js';
 import { demuxLogs, firstFileInTar } from './docker/streams.js';
@@ -204,7 +202,12 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     selinuxEnforcing: () => once('host.selinux', async () => ((await clients.fs.readText('/sys/fs/selinux/enforce').catch(() => undefined)) ?? '').trim() === '1'),
 
-    compose: () => once('project.compose', () => loadCompose(clients.fs, settings.projectDir, clients.proc.env)),
+    // The YAML and Dockerfile parsers load only for projects that have such files: ~25 ms of start-up otherwise.
+    compose: () =>
+      once('project.compose', async () => {
+        if ((await facts.projectFiles()).composeFiles.length === 0) return null;
+        return (await import('./project/compose.js')).loadCompose(clients.fs, settings.projectDir, clients.proc.env);
+      }),
 
     dockerfiles: () =>
       once('project.dockerfiles', async () => {
@@ -216,7 +219,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     dockerfileAt: (absPath, file) =>
       once(`project.dockerfile:${absPath}`, async () => {
         const text = await clients.fs.readText(absPath).catch(() => undefined);
-        return text === undefined ? undefined : parseDockerfile(file, text);
+        return text === undefined ? undefined : (await import('./project/dockerfile.js')).parseDockerfile(file, text);
       }),
 
     hostFile: (file) => once(`host.file:${file}`, () => clients.fs.readText(file).catch(() => undefined)),

@@ -60,9 +60,3 @@ function flagsOf(instruction: Instruction): DockerfileInstruction['flags'] {
   const withFlags = instruction as Instruction & { getFlags?: () => { getName(): string; getValue(): string | null }[] };
   return typeof withFlags.getFlags === 'function' ? withFlags.getFlags().map((f) => ({ name: f.getName(), value: f.getValue() })) : [];
 }
-
-/** The instruction that sets the final stage's command, if the Dockerfile sets one. */
-export function finalCommand(dockerfile: ParsedDockerfile, keyword: 'CMD' | 'ENTRYPOINT'): DockerfileInstruction | undefined {
-  const last = dockerfile.stages.length - 1;
-  return dockerfile.instructions.filter((i) => i.keyword === keyword && i.stage === last).at(-1);
-}
