@@ -17,7 +17,7 @@ export default defineCheck({
     id: 'build-context',
     title: 'Build contexts are small and cache-friendly',
     category: 'build',
-    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, and compose \`build:\` entries with their context and dockerfile), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
+    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, and compose \`build:\` entries with their context and dockerfile or dockerfile_inline, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
 
 It reports a missing ignore file when the context holds heavy or volatile paths (.git, node_modules, virtualenvs, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent; COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. It also reports the layer-cache mistakes that make builds slow: copying the whole context before a dependency install, apt-get update in its own RUN, and apt lists left in the image.`,
     requires: [],
@@ -36,7 +36,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   const rel = (p: string) => path.relative(project, p) || '.';
   const contextName = rel(build.context);
   const subject = { kind: 'file' as const, name: build.dockerfile };
-  const dockerfile = await facts.dockerfileAt(build.dockerfileAbs, build.dockerfile);
+  const dockerfile = await facts.buildDockerfile(build);
 
   let rules: IgnoreRules | undefined;
   if (build.ignoreFile) {

@@ -216,6 +216,21 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         return parsed.filter((d) => d !== undefined);
       }),
 
+    buildDockerfile: (build) => {
+      const { inline } = build;
+      if (!inline) return facts.dockerfileAt(build.dockerfileAbs, build.dockerfile);
+      return once(`project.dockerfile-inline:${build.dockerfileAbs}:${build.service ?? ''}`, async () => {
+        const parsed = (await import('./project/dockerfile.js')).parseDockerfile(build.dockerfile, inline.text);
+        // Lines of the compose file, so findings point where the text is.
+        const toCompose = (line: number) => (inline.block ? inline.line + line - 1 : inline.line);
+        return {
+          ...parsed,
+          instructions: parsed.instructions.map((i) => ({ ...i, line: toCompose(i.line) })),
+          stages: parsed.stages.map((stage) => ({ ...stage, line: toCompose(stage.line) })),
+        };
+      });
+    },
+
     dockerfileAt: (absPath, file) =>
       once(`project.dockerfile:${absPath}`, async () => {
         const text = await clients.fs.readText(absPath).catch(() => undefined);
@@ -255,7 +270,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         scanContext(build.context, {
           rules,
           budgetMs,
-          alwaysSent: [path.relative(build.context, build.dockerfileAbs), ...(build.ignoreFile ? [path.relative(build.context, build.ignoreFile)] : [])],
+          alwaysSent: [...(build.inline ? [] : [path.relative(build.context, build.dockerfileAbs)]), ...(build.ignoreFile ? [path.relative(build.context, build.ignoreFile)] : [])],
         }),
       ),
 

@@ -150,6 +150,8 @@ export interface Facts {
   dockerfiles(): Promise<ParsedDockerfile[]>;
   /** One Dockerfile, parsed once (`file` is its path relative to the project, for locations). */
   dockerfileAt(absPath: string, file: string): Promise<ParsedDockerfile | undefined>;
+  /** A build's Dockerfile, parsed once: its file, or its compose dockerfile_inline with compose line numbers. */
+  buildDockerfile(build: BuildSpec): Promise<ParsedDockerfile | undefined>;
   /** Every build of the project with its context and ignore file. */
   builds(): Promise<BuildSpec[]>;
   /** What the builder would receive from a build's context, walked once with the ignore rules. */

@@ -86,6 +86,16 @@ describe('build-context', () => {
     ]);
   });
 
+  it('reads a compose dockerfile_inline, with findings at the compose lines, and skips remote contexts', async () => {
+    const compose = ['services:', '  api:', '    build:', '      context: .', '      dockerfile_inline: |', '        FROM node:20', '        COPY . .', '        RUN npm ci', '  web:', '    build:', '      dockerfile_inline: "FROM debian\\nRUN apt-get update"', '  remote:', '    build: https://github.com/docker/welcome.git', ''].join('\n');
+    const result = await diagnose(project({ 'compose.yaml': compose, 'package.json': '{}' }));
+    expect(result.findings.map((f) => [f.code, f.location?.file, f.location?.line])).toEqual([
+      ['build-context/copy-before-install', 'compose.yaml', 7],
+      ['build-context/apt-update-alone', 'compose.yaml', 11],
+    ]);
+    expect(result.findings[0]!.title).toBe('compose.yaml:7 copies the whole context before npm ci at line 8, so every source change reruns the install');
+  });
+
   it('stays quiet for a small project without an ignore file and nothing heavy in it', async () => {
     expect(codes(await diagnose(project({ 'main.go': 'package main', Dockerfile: 'FROM golang:1.22 AS build\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app\n' })))).toEqual([]);
   });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ComposeProject, SourceLocation } from './compose.js';
+import type { ComposeProject, InlineDockerfile, SourceLocation } from './compose.js';
 
 export interface BuildSpec {
-  /** The Dockerfile, relative to the project directory. */
+  /** The Dockerfile, relative to the project directory (for dockerfile_inline, the compose file that holds it). */
   dockerfile: string;
   dockerfileAbs: string;
   /** The build context directory (absolute). */
@@ -12,6 +12,7 @@ export interface BuildSpec {
   ignoreFile?: string;
   service?: string;
   at?: SourceLocation;
+  inline?: InlineDockerfile;
 }
 
 const DOCKERFILE_NAME = /^(Dockerfile|Containerfile)(\.[^.]+)?$|^.+\.(Dockerfile|Containerfile)$/;
@@ -23,18 +24,21 @@ export function discoverBuilds(projectDir: string, compose: ComposeProject | nul
   const builds: BuildSpec[] = [];
   const seen = new Set<string>();
   const add = (spec: Omit<BuildSpec, 'ignoreFile'>) => {
-    const key = `${spec.dockerfileAbs}\0${spec.context}`;
+    const key = `${spec.dockerfileAbs}\0${spec.context}\0${spec.inline ? spec.service : ''}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const specific = `${spec.dockerfileAbs}.dockerignore`;
+    // An inline Dockerfile has no file name, so no <Dockerfile>.dockerignore either.
+    const specific = spec.inline ? undefined : `${spec.dockerfileAbs}.dockerignore`;
     const shared = path.join(spec.context, '.dockerignore');
-    const ignoreFile = fs.existsSync(specific) ? specific : fs.existsSync(shared) ? shared : undefined;
+    const ignoreFile = specific && fs.existsSync(specific) ? specific : fs.existsSync(shared) ? shared : undefined;
     builds.push({ ...spec, ...(ignoreFile ? { ignoreFile } : {}) });
   };
   for (const service of compose?.services ?? []) {
-    if (!service.build) continue;
-    const dockerfileAbs = path.resolve(service.build.context, service.build.dockerfile);
-    add({ dockerfile: path.relative(projectDir, dockerfileAbs), dockerfileAbs, context: service.build.context, service: service.name, at: service.build.at });
+    const build = service.build;
+    if (!build) continue;
+    // dockerfile_inline wins over dockerfile, as in compose.
+    const dockerfileAbs = build.inline ? path.resolve(compose!.dir, build.inline.file) : path.resolve(build.context, build.dockerfile);
+    add({ dockerfile: path.relative(projectDir, dockerfileAbs), dockerfileAbs, context: build.context, service: service.name, at: build.at, ...(build.inline ? { inline: build.inline } : {}) });
   }
   // Breadth-first, bounded in depth and in directories read, so a huge tree costs the discovery little.
   const queue: [string, number][] = [[projectDir, 0]];
@@ -51,7 +55,7 @@ export function discoverBuilds(projectDir: string, compose: ComposeProject | nul
       if (entry.isDirectory()) {
         if (depth < maxDepth && !SKIP_DIRS.has(entry.name)) queue.push([full, depth + 1]);
       } else if (entry.isFile() && DOCKERFILE_NAME.test(entry.name) && !entry.name.endsWith('.dockerignore')) {
-        if (!builds.some((b) => b.dockerfileAbs === full)) add({ dockerfile: path.relative(projectDir, full), dockerfileAbs: full, context: dir });
+        if (!builds.some((b) => b.dockerfileAbs === full && !b.inline)) add({ dockerfile: path.relative(projectDir, full), dockerfileAbs: full, context: dir });
       }
     }
   }

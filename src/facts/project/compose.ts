@@ -35,11 +35,21 @@ export interface ComposeVolume {
   at: SourceLocation;
 }
 
+/** A `dockerfile_inline:` build: the Dockerfile text, and the compose line its first line sits on. */
+export interface InlineDockerfile {
+  text: string;
+  file: string;
+  /** Line of the text's first line; a one-line (quoted) value puts every instruction on this line. */
+  line: number;
+  /** True for a block scalar (`|`), where the text's line n is `line + n - 1`. */
+  block: boolean;
+}
+
 export interface ComposeService {
   name: string;
   at: SourceLocation;
   image?: string;
-  build?: { context: string; dockerfile: string; at: SourceLocation };
+  build?: { context: string; dockerfile: string; at: SourceLocation; inline?: InlineDockerfile };
   command?: { value: string; at: SourceLocation };
   entrypoint?: { value: string; at: SourceLocation };
   user?: { value: string; at: SourceLocation };
@@ -143,6 +153,8 @@ export function normaliseProjectName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9_-]/g, '');
 }
 
+const REMOTE_CONTEXT = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
+
 interface Reader {
   dir: string;
   file: string;
@@ -169,8 +181,19 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   if (build) {
     if (isMap(build)) {
       const context = r.str(build.get('context', true)) ?? '.';
-      service.build = { context: path.resolve(r.dir, context), dockerfile: r.str(build.get('dockerfile', true)) ?? 'Dockerfile', at: r.at(build) };
-    } else if (r.str(build)) {
+      const inlineNode = build.get('dockerfile_inline', true) as Node | undefined;
+      const inlineText = r.str(inlineNode);
+      const block = isScalar(inlineNode) && (inlineNode.type === 'BLOCK_LITERAL' || inlineNode.type === 'BLOCK_FOLDED');
+      // A git or URL context is fetched by the builder: there is nothing on this host to measure.
+      if (!REMOTE_CONTEXT.test(context)) {
+        service.build = {
+          context: path.resolve(r.dir, context),
+          dockerfile: r.str(build.get('dockerfile', true)) ?? 'Dockerfile',
+          at: r.at(build),
+          ...(inlineText !== undefined ? { inline: { text: inlineText, file: r.file, line: r.at(inlineNode).line + (block ? 1 : 0), block } } : {}),
+        };
+      }
+    } else if (r.str(build) && !REMOTE_CONTEXT.test(r.str(build)!)) {
       service.build = { context: path.resolve(r.dir, r.str(build)!), dockerfile: 'Dockerfile', at: r.at(build) };
     }
   }
