@@ -6,6 +6,7 @@ import { largestDirectories } from '../src/facts/project/context-scan.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
 import { buildContextCodes } from './build-context/codes.js';
 import { cacheFindings, copySources } from './build-context/dockerfile-rules.js';
+import { appendLinesCommand } from './build-context/fix-commands.js';
 import { heavyPaths, proposeIgnore, secretFiles } from './build-context/paths.js';
 import { formatBytes } from './shared/containers.js';
 
@@ -39,8 +40,12 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   const dockerfile = await facts.buildDockerfile(build);
 
   let rules: IgnoreRules | undefined;
+  const ignoreText = build.ignoreFile ? ((await facts.hostFile(build.ignoreFile)) ?? '') : '';
+  // Where exclusions go: the ignore file the builder uses, or a new .dockerignore at the context root.
+  const ignoreTarget = rel(build.ignoreFile ?? path.join(build.context, '.dockerignore'));
+  const appendToIgnore = (lines: readonly string[]) => appendLinesCommand(ignoreTarget, lines, ignoreText);
   if (build.ignoreFile) {
-    rules = parseIgnoreFile((await facts.hostFile(build.ignoreFile)) ?? '');
+    rules = parseIgnoreFile(ignoreText);
     for (const problem of rules.problems) {
       ctx.report({
         cause: 'ignore-invalid',
@@ -90,7 +95,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
       title: `${rel(build.ignoreFile)} still lets ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')} into the build context`,
       subject: { kind: 'file', name: rel(build.ignoreFile) },
       location: { file: rel(build.ignoreFile) },
-      fixes: [{ title: 'Add these lines (patterns are anchored at the context root; ** reaches any depth)', command: [...new Set(heavy.map((h) => h.rule))].join('\n') }],
+      fixes: [{ title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)', command: appendToIgnore([...new Set(heavy.map((h) => h.rule))]) }],
       evidence: { ...evidenceBase, heavy, withoutIgnoreFile: without },
     });
   }
@@ -103,7 +108,8 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
       cause: 'context-large',
       title: `The build context ${contextName} is ${summary}${kept}; the largest parts are ${top.slice(0, 3).map((d) => `${d.path} (${formatBytes(d.bytes)})`).join(', ')}`,
       subject,
-      fixes: [{ title: `Exclude what the image does not need in ${build.ignoreFile ? rel(build.ignoreFile) : '.dockerignore'}`, command: top.slice(0, 3).map((d) => d.path).join('\n') }],
+      // No command: only the user knows which of the largest parts the image needs.
+      fixes: [{ title: `Exclude in ${ignoreTarget} whatever of ${top.slice(0, 3).map((d) => d.path).join(', ')} the image does not need` }],
       evidence: { ...evidenceBase, largestDirectories: top, withoutIgnoreFile: without },
     });
   }
@@ -114,7 +120,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
       title: `The build context ${contextName} sends secret-looking files to the builder: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ` and ${secrets.length - 5} more` : ''}`,
       subject,
       fixes: [
-        { title: `Exclude them in ${build.ignoreFile ? rel(build.ignoreFile) : '.dockerignore'}`, command: secrets.join('\n') },
+        { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secrets) },
         { title: 'Give the build what it needs as a secret instead', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' },
       ],
       evidence: { ...evidenceBase, files: secrets },
@@ -133,7 +139,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         title: `${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found": ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it`,
         subject,
         location: { file: build.dockerfile, line },
-        fixes: [{ title: `Re-include it at the end of ${rel(build.ignoreFile!)}`, command: `!${source}` }],
+        fixes: [{ title: `Re-include it at the end of ${ignoreTarget}`, command: appendToIgnore([`!${source}`]) }],
         evidence: { ...evidenceBase, source, pattern: decisive?.raw },
       });
     }
@@ -177,7 +183,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         ? `The walk of ${contextName} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
         : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
       subject,
-      fixes: scan.unreadable.length > 0 ? [{ title: 'Exclude them in the ignore file, or fix their permissions', command: scan.unreadable.slice(0, 5).join('\n') }] : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60' }],
+      fixes: scan.unreadable.length > 0 ? [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(scan.unreadable.slice(0, 5)) }] : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60' }],
       evidence: { ...evidenceBase, unreadable: scan.unreadable, truncated: scan.truncated },
     });
   }

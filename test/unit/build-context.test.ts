@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import buildContext from '../../checks/build-context.js';
@@ -42,7 +44,17 @@ describe('build-context', () => {
     const dir = project({ '.dockerignore': 'node_modules\n', 'web/node_modules/x.js': 'x', Dockerfile: 'FROM scratch\n' });
     const result = await diagnose(dir);
     expect(codes(result)).toEqual(['build-context/heavy-paths-sent']);
-    expect(result.findings[0]!.fixes[0]!.command).toBe('**/node_modules');
+    expect(result.findings[0]!.fixes[0]!.command).toBe("printf '%s\\n' '**/node_modules' >> .dockerignore");
+  });
+
+  it('gives fixes that work when typed: appended lines are not glued to a last line without a newline', async () => {
+    const dir = project({ '.dockerignore': 'node_modules', 'web/node_modules/x.js': 'x', '.env': 'TOKEN=1', Dockerfile: 'FROM scratch\n' });
+    const before = await diagnose(dir);
+    expect(codes(before)).toEqual(['build-context/heavy-paths-sent', 'build-context/secrets-sent']);
+    // Each command stands alone, so each ends the unterminated last line; the blank line is harmless.
+    for (const finding of before.findings) execFileSync('sh', ['-c', finding.fixes[0]!.command!], { cwd: dir });
+    expect(readFileSync(path.join(dir, '.dockerignore'), 'utf8')).toBe("node_modules\n**/node_modules\n\n.env\n");
+    expect(codes(await diagnose(dir))).toEqual([]);
   });
 
   it('does not call heavy what the Dockerfile copies on purpose', async () => {
