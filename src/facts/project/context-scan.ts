@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DirQueue, HELPER_THREAD, walk, type SentDir, type WalkPart } from './context-walk.js';
+import { DirQueue, HELPER_THREAD, MAIN_THREAD, walk, type SentDir, type WalkPart } from './context-walk.js';
 import { parseIgnoreFile, type IgnoreRules } from './ignore.js';
 
 export interface ContextScan extends WalkPart {
@@ -71,18 +71,25 @@ export async function measureIgnored(scan: ContextScan, options: Pick<ScanOption
 /** A walk from the given directories that hands half of what remains to a worker thread once it proves large. */
 async function walkShared(root: string, stack: string[], options: Omit<ScanOptions, 'budgetMs' | 'alwaysSent'> & { deadline: number; always: ReadonlySet<string> }): Promise<{ part: WalkPart; threads: number }> {
   const script = options.workerScript === undefined ? workerFile() : options.workerScript;
-  let helper: Promise<WalkPart> | undefined;
+  let helper: ReturnType<typeof runWorker> | undefined;
+  let queue: DirQueue | undefined;
   const share = {
     after: 1000,
     start: (dirs: string[]) => {
-      const queue = new DirQueue(dirs);
+      queue = new DirQueue(dirs);
       const input: WorkerInput = { root, dirs, buffer: queue.buffer, rules: options.rules ? rulesToText(options.rules) : undefined, always: [...options.always], deadline: Date.now() + (options.deadline - performance.now()) };
       helper = runWorker(script!, queue, input);
       return queue;
     },
   };
   const own = walk(root, stack, { ...options, ...(script ? { share } : {}) });
-  return helper ? { part: merge(own, await helper), threads: 2 } : { part: own, threads: 1 };
+  if (!helper) return { part: own, threads: 1 };
+  // A walk just over the threshold can be over before the worker has started (~30 ms): then it has nothing to add.
+  if (queue!.claimedBy(MAIN_THREAD).length === queue!.dirs.length) {
+    helper.cancel();
+    return { part: own, threads: 1 };
+  }
+  return { part: merge(own, await helper.part), threads: 2 };
 }
 
 function merge(own: WalkPart, helper: WalkPart): WalkPart {
@@ -117,16 +124,17 @@ export function helperWalk(input: WorkerInput, stack: string[], queue?: DirQueue
   });
 }
 
-function runWorker(script: string, queue: DirQueue, input: WorkerInput): Promise<WalkPart> {
-  return new Promise((resolve) => {
-    const worker = new Worker(script, { workerData: input });
-    worker.once('message', (part: WalkPart) => {
-      resolve(part);
+function runWorker(script: string, queue: DirQueue, input: WorkerInput): { part: Promise<WalkPart>; cancel(): void } {
+  const worker = new Worker(script, { workerData: input });
+  const part = new Promise<WalkPart>((resolve) => {
+    worker.once('message', (message: WalkPart) => {
+      resolve(message);
       void worker.terminate();
     });
     // A worker that cannot start, or dies, must not lose what it claimed: this thread walks it again.
     worker.once('error', () => resolve(helperWalk(input, queue.claimedBy(HELPER_THREAD))));
   });
+  return { part, cancel: () => void worker.terminate() };
 }
 
 export interface DirectorySize {
