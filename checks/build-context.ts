@@ -2,7 +2,7 @@ import path from 'node:path';
 import { defineCheck } from '../src/engine/define-check.js';
 import type { CheckContext } from '../src/engine/types.js';
 import type { BuildSpec } from '../src/facts/project/builds.js';
-import { largestDirectories } from '../src/facts/project/context-scan.js';
+import { largestDirectories, largestFiles, largestParts, type DirectorySize } from '../src/facts/project/context-scan.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
 import { buildContextCodes } from './build-context/codes.js';
 import { cacheFindings, copySources } from './build-context/dockerfile-rules.js';
@@ -100,17 +100,21 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     });
   }
 
-  if (scan.sentBytes > (options.contextMaxBytes ?? DEFAULT_MAX_BYTES) || scan.sentFiles > (options.contextMaxFiles ?? DEFAULT_MAX_FILES)) {
-    const top = largestDirectories(scan.dirs);
+  const tooManyBytes = scan.sentBytes > (options.contextMaxBytes ?? DEFAULT_MAX_BYTES);
+  if (tooManyBytes || scan.sentFiles > (options.contextMaxFiles ?? DEFAULT_MAX_FILES)) {
+    // What dominates is measured in what is over the threshold: bytes, or else the number of files.
+    const by = tooManyBytes ? 'bytes' : 'files';
+    const top = largestParts(scan.dirs, by);
+    const sizeOf = (d: DirectorySize) => (by === 'bytes' ? formatBytes(d.bytes) : `${d.files.toLocaleString('en-US')} file${d.files === 1 ? '' : 's'}`);
     const without = await withoutIgnoreFile();
     const kept = without && without.files > scan.sentFiles ? `, after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files` : '';
     ctx.report({
       cause: 'context-large',
-      title: `The build context ${contextName} is ${summary}${kept}; the largest parts are ${top.slice(0, 3).map((d) => `${d.path} (${formatBytes(d.bytes)})`).join(', ')}`,
+      title: `The build context ${contextName} is ${summary}${kept}; the largest parts are ${top.map((d) => `${d.path} (${sizeOf(d)})`).join(', ')}`,
       subject,
       // No command: only the user knows which of the largest parts the image needs.
-      fixes: [{ title: `Exclude in ${ignoreTarget} whatever of ${top.slice(0, 3).map((d) => d.path).join(', ')} the image does not need` }],
-      evidence: { ...evidenceBase, largestDirectories: top, withoutIgnoreFile: without },
+      fixes: [{ title: `Exclude in ${ignoreTarget} whatever of ${top.map((d) => d.path).join(', ')} the image does not need` }],
+      evidence: { ...evidenceBase, largestDirectories: largestDirectories(scan.dirs, 2, 5, by), largestFiles: largestFiles(scan.dirs), withoutIgnoreFile: without },
     });
   }
 

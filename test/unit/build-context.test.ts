@@ -15,7 +15,7 @@ import { tempTree } from '../helpers/tree.js';
 
 const project = (files: Record<string, string>): string => tempTree(files, 'dd-bc-unit-');
 
-async function diagnose(dir: string, options: { contextMaxFiles?: number } = {}) {
+async function diagnose(dir: string, options: { contextMaxFiles?: number; contextMaxBytes?: number } = {}) {
   const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
   const [result] = await runChecks([buildContext], facts, { probe: false, verbose: false, timeoutMs: 10_000, ...options });
   return result!;
@@ -67,7 +67,7 @@ describe('build-context', () => {
     for (let i = 0; i < 30; i++) files[`assets/img${i}.png`] = 'p';
     const result = await diagnose(project(files), { contextMaxFiles: 20 });
     expect(codes(result)).toEqual(['build-context/context-large', 'build-context/secrets-sent']);
-    expect(result.findings[0]!.title).toContain('assets (30 B)');
+    expect(result.findings[0]!.title).toContain('the largest parts are assets (30 files), certs (1 file)');
     expect(result.findings[1]!.evidence!.files).toEqual(['certs/server.key']);
   });
 
@@ -80,6 +80,13 @@ describe('build-context', () => {
     expect(codes(result!)).toEqual(['build-context/scan-incomplete']);
     expect(result!.findings[0]!.title).toBe('The walk of . stopped after 6 s at 27 B in 2 files; the context is at least that large');
     expect(result!.findings[0]!.fixes[0]!.command).toBe('docker-doctor build-context --timeout 60');
+  });
+
+  it('over the size threshold, a large file at the root leads what dominates the context', async () => {
+    const result = await diagnose(project({ '.dockerignore': '.git\n', 'export.sql': 'x'.repeat(3000), 'src/a.js': 'x'.repeat(200), Dockerfile: 'FROM scratch\n' }), { contextMaxBytes: 1000 });
+    expect(codes(result)).toEqual(['build-context/context-large']);
+    expect(result.findings[0]!.title).toMatch(/the largest parts are export\.sql \(3 KiB\), src \(200 B\)$/);
+    expect((result.findings[0]!.evidence!.largestFiles as { path: string }[]).map((f) => f.path)).toEqual(['export.sql', 'src/a.js', 'Dockerfile', '.dockerignore']);
   });
 
   it('uses the Dockerfile-specific ignore file first, as BuildKit does', async () => {

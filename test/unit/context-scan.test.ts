@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { largestDirectories, measureIgnored, scanContext } from '../../src/facts/project/context-scan.js';
+import { largestDirectories, largestFiles, largestParts, measureIgnored, scanContext } from '../../src/facts/project/context-scan.js';
 import { sentPaths } from '../../src/facts/project/context-walk.js';
 import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
 import { ROOT } from '../helpers/cli.js';
@@ -53,6 +53,16 @@ describe('context scan', () => {
       { path: 'a', bytes: 6, files: 2 },
       { path: 'a/b', bytes: 4, files: 1 },
     ]);
+  });
+
+  it('largestParts puts a file larger than every directory first, and no file inside a directory it lists', async () => {
+    const root = tree({ 'dump.sql': 'x'.repeat(100), 'a/big.bin': 'x'.repeat(50), 'a/small': '1', 'b/c': '12' });
+    const scan = await scanContext(root, { budgetMs: 10_000, workerScript: null });
+    expect(largestFiles(scan.dirs, 2)).toEqual([
+      { path: 'dump.sql', bytes: 100, files: 1 },
+      { path: 'a/big.bin', bytes: 50, files: 1 },
+    ]);
+    expect(largestParts(scan.dirs).map((p) => p.path)).toEqual(['dump.sql', 'a', 'b']);
   });
 
   describe('shared with a worker thread', () => {

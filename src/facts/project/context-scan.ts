@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DirQueue, HELPER_THREAD, MAIN_THREAD, walk, type SentDir, type WalkPart } from './context-walk.js';
+import { DirQueue, HELPER_THREAD, MAIN_THREAD, sentPath, walk, type SentDir, type WalkPart } from './context-walk.js';
 import { parseIgnoreFile, type IgnoreRules } from './ignore.js';
 
 export interface ContextScan extends WalkPart {
@@ -143,8 +143,13 @@ export interface DirectorySize {
   files: number;
 }
 
+/** Largest first, by bytes or by file count. */
+function sizeOrder(by: 'bytes' | 'files') {
+  return (a: DirectorySize, b: DirectorySize) => b[by] - a[by] || b.bytes - a.bytes || a.path.localeCompare(b.path);
+}
+
 /** Sizes of the directories that hold the sent files, up to a depth, largest first. */
-export function largestDirectories(dirs: readonly SentDir[], depth = 2, count = 5): DirectorySize[] {
+export function largestDirectories(dirs: readonly SentDir[], depth = 2, count = 5, by: 'bytes' | 'files' = 'bytes'): DirectorySize[] {
   const sizes = new Map<string, DirectorySize>();
   for (const dir of dirs) {
     if (!dir.path) continue;
@@ -157,5 +162,32 @@ export function largestDirectories(dirs: readonly SentDir[], depth = 2, count = 
       entry.files += dir.names.length;
     }
   }
-  return [...sizes.values()].sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path)).slice(0, count);
+  return [...sizes.values()].sort(sizeOrder(by)).slice(0, count);
+}
+
+/** The largest sent files, largest first. */
+export function largestFiles(dirs: readonly SentDir[], count = 5): DirectorySize[] {
+  const top: DirectorySize[] = [];
+  for (const dir of dirs) {
+    dir.sizes.forEach((bytes, i) => {
+      if (top.length === count && bytes <= top[count - 1]!.bytes) return;
+      top.push({ path: sentPath(dir, i), bytes, files: 1 });
+      top.sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
+      if (top.length > count) top.pop();
+    });
+  }
+  return top;
+}
+
+/**
+ * What dominates a context: its largest directories and, by bytes, any file larger than them that none of them
+ * holds. By file count (a context with too many files), directories only.
+ */
+export function largestParts(dirs: readonly SentDir[], by: 'bytes' | 'files' = 'bytes', count = 3): DirectorySize[] {
+  const directories = largestDirectories(dirs, 2, 5, by);
+  if (by === 'files') return directories.slice(0, count);
+  const shown = directories.slice(0, count);
+  const floor = shown.at(-1)?.bytes ?? 0;
+  const files = largestFiles(dirs).filter((f) => f.bytes > floor && !shown.some((d) => f.path.startsWith(`${d.path}/`)));
+  return [...directories, ...files].sort(sizeOrder('bytes')).slice(0, count);
 }
