@@ -7,7 +7,7 @@ import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/proj
 import { buildContextCodes } from './build-context/codes.js';
 import { cacheFindings, copySources } from './build-context/dockerfile-rules.js';
 import { appendLinesCommand } from './build-context/fix-commands.js';
-import { heavyPaths, proposeIgnore, secretFiles } from './build-context/paths.js';
+import { heavyPaths, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
 import { formatBytes } from './shared/containers.js';
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
@@ -124,10 +124,10 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
       title: `The build context ${contextName} sends secret-looking files to the builder: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ` and ${secrets.length - 5} more` : ''}`,
       subject,
       fixes: [
-        { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secrets) },
+        { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(secrets)) },
         { title: 'Give the build what it needs as a secret instead', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' },
       ],
-      evidence: { ...evidenceBase, files: secrets },
+      evidence: { ...evidenceBase, files: secrets.slice(0, 100), fileCount: secrets.length },
     });
   }
 
@@ -188,7 +188,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
       subject,
       fixes: scan.unreadable.length > 0 ? [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(scan.unreadable.slice(0, 5)) }] : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60' }],
-      evidence: { ...evidenceBase, unreadable: scan.unreadable, truncated: scan.truncated },
+      evidence: { ...evidenceBase, unreadable: scan.unreadable.slice(0, 100), unreadableCount: scan.unreadable.length, truncated: scan.truncated },
     });
   }
 }

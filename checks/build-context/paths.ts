@@ -68,6 +68,21 @@ function outermostHeavyDir(dirPath: string): { path: string; rule: string } | un
   return { path: parts.slice(0, i + 1).join('/'), rule: HEAVY_DIRS[parts[i]!]! };
 }
 
+// Ignore lines for secret files: their paths, or past a screenful one pattern per kind (any .env, any *.pem), so
+// the fix stays short enough to type.
+export function secretRules(secrets: readonly string[], limit = 20): string[] {
+  if (secrets.length <= limit) return [...secrets];
+  return [
+    ...new Set(
+      secrets.map((file) => {
+        const name = file.slice(file.lastIndexOf('/') + 1);
+        const extension = /\.(pem|key|p12|pfx|kdbx)$/.exec(name);
+        return extension ? `**/*${extension[0]}` : `**/${name}`;
+      }),
+    ),
+  ];
+}
+
 export function secretFiles(dirs: readonly SentDir[]): string[] {
   const found: string[] = [];
   for (const dir of dirs) {
@@ -87,7 +102,7 @@ export interface Proposal {
 
 /** A .dockerignore built from what was found, minus any rule that would exclude what the Dockerfile copies. */
 export function proposeIgnore(dirs: readonly SentDir[], heavy: readonly HeavyPath[], secrets: readonly string[], copySources: readonly string[]): Proposal {
-  const lines = [...new Set([...heavy.map((h) => h.rule), ...secrets])];
+  const lines = [...new Set([...heavy.map((h) => h.rule), ...secretRules(secrets)])];
   const keep = lines.filter((line) => {
     const rules = parseIgnoreFile(line);
     return !copySources.some((source) => isExcluded(rules, source));

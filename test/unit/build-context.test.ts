@@ -89,6 +89,19 @@ describe('build-context', () => {
     expect((result.findings[0]!.evidence!.largestFiles as { path: string }[]).map((f) => f.path)).toEqual(['export.sql', 'src/a.js', 'Dockerfile', '.dockerignore']);
   });
 
+  it('past twenty secret files, the fix excludes them by kind, and the evidence stays bounded', async () => {
+    const files: Record<string, string> = { '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\n', 'app/.env': 'A=1' };
+    for (let i = 0; i < 150; i++) files[`certs/c${i}.pem`] = 'k';
+    const dir = project(files);
+    const result = await diagnose(dir);
+    const [secrets] = result.findings.filter((f) => f.code === 'build-context/secrets-sent');
+    expect(secrets!.fixes[0]!.command).toBe("printf '%s\\n' '**/.env' '**/*.pem' >> .dockerignore");
+    expect(secrets!.evidence).toMatchObject({ fileCount: 151 });
+    expect(secrets!.evidence!.files).toHaveLength(100);
+    execFileSync('sh', ['-c', secrets!.fixes[0]!.command!], { cwd: dir });
+    expect(codes(await diagnose(dir))).toEqual([]);
+  });
+
   it('uses the Dockerfile-specific ignore file first, as BuildKit does', async () => {
     const dir = project({ '.dockerignore': '', 'app.Dockerfile': 'FROM scratch\n', 'app.Dockerfile.dockerignore': 'secret.env\n', 'secret.env': 'x' });
     const [build] = discoverBuilds(dir, null);
