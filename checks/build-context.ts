@@ -82,7 +82,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
       subject,
       fixes: [
         {
-          title: `Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in ${proposal.before.files} files to ${formatBytes(proposal.after.bytes)} in ${proposal.after.files} (or run docker-doctor build-context --fix)`,
+          title: `Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in ${proposal.before.files.toLocaleString('en-US')} files to ${formatBytes(proposal.after.bytes)} in ${proposal.after.files.toLocaleString('en-US')} files (or run docker-doctor build-context --fix)`,
           command: `cat > ${rel(target)} <<'EOF'\n${proposal.text}EOF`,
         },
       ],
@@ -158,7 +158,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
           title: `${build.dockerfile}:${finding.line} copies the whole context before ${finding.detail}, so every source change reruns the install`,
           subject,
           location,
-          fixes: [{ title: 'Copy the dependency manifests first, install, then copy the rest', command: 'COPY package.json package-lock.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .' }],
+          fixes: [{ title: 'Copy the dependency manifests first, install, then copy the rest', command: finding.reorder! }],
         });
       } else if (finding.cause === 'apt-update-alone') {
         ctx.report({

@@ -24,6 +24,35 @@ export interface CacheFinding {
   cause: 'copy-before-install' | 'apt-update-alone' | 'apt-lists-kept';
   line: number;
   detail: string;
+  /** For copy-before-install: the Dockerfile lines that fetch dependencies from the manifests alone. */
+  reorder?: string;
+}
+
+/**
+ * Per tool: the manifests that decide the dependencies, and (for tools whose install is also the build) the
+ * command that fetches dependencies only. Tools without one are installed with the user's own command.
+ */
+const MANIFESTS: [RegExp, string, string?][] = [
+  [/\bnpm /, 'package*.json'],
+  [/\byarn\b/, 'package.json yarn.lock'],
+  [/\bpnpm /, 'package.json pnpm-lock.yaml'],
+  [/\bpoetry /, 'pyproject.toml poetry.lock', 'poetry install --no-root'],
+  [/\bpipenv /, 'Pipfile Pipfile.lock'],
+  [/\bpip3? /, 'requirements*.txt'],
+  [/\bbundle /, 'Gemfile Gemfile.lock'],
+  [/\bgo mod /, 'go.mod go.sum'],
+  [/\bcomposer /, 'composer.json composer.lock', 'composer install --no-scripts --no-autoloader'],
+  [/\bmvn\b/, 'pom.xml', 'mvn dependency:go-offline'],
+  [/gradlew?\b/, 'build.gradle* settings.gradle* gradle.properties*', 'gradle dependencies'],
+  [/\bcargo /, 'Cargo.toml Cargo.lock', 'cargo fetch'],
+  [/\bdotnet /, '*.csproj', 'dotnet restore'],
+];
+
+function reorderFix(install: DockerfileInstruction): string {
+  const tool = install.args.match(INSTALL)![0].trim();
+  const [, manifests, fetch] = MANIFESTS.find(([pattern]) => pattern.test(tool)) ?? [/ /, '<dependency manifests>'];
+  const run = fetch ? `RUN ${fetch}` : `RUN ${install.args}`;
+  return [`COPY ${manifests} ./`, run, 'COPY . .', ...(fetch ? [`RUN ${install.args}`] : [])].join('\n');
 }
 
 /** Layer-cache rules, per build stage. */
@@ -35,7 +64,7 @@ export function cacheFindings(dockerfile: ParsedDockerfile): CacheFinding[] {
     // The first install decides: one before the copy (manifests first, then `mvn package` after it) is the fix itself.
     const install = steps.find((i) => i.keyword === 'RUN' && INSTALL.test(i.args));
     if (wholeCopy && install && install.line > wholeCopy.line) {
-      out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${install.args.match(INSTALL)![0].trim()} at line ${install.line}` });
+      out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${install.args.match(INSTALL)![0].trim()} at line ${install.line}`, reorder: reorderFix(install) });
     }
     for (const run of steps.filter((i) => i.keyword === 'RUN')) {
       const update = /\bapt(-get)? update\b/.test(run.args);

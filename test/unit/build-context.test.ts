@@ -153,6 +153,14 @@ describe('Dockerfile cache rules', () => {
     expect(rules(text)).toEqual(expected);
   });
 
+  it.each([
+    ['npm', 'FROM node:20\nCOPY . .\nRUN npm ci --omit=dev\n', 'COPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .'],
+    ['pip', 'FROM python:3\nCOPY . /app\nRUN pip install -r requirements.txt\n', 'COPY requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY . .'],
+    ['maven, whose install is the build', 'FROM maven\nCOPY . .\nRUN mvn -B package\n', 'COPY pom.xml ./\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn -B package'],
+  ])('the reorder fix for %s keeps the user\'s own command', (_tool, text, reorder) => {
+    expect(cacheFindings(parseDockerfile('Dockerfile', text))[0]!.reorder).toBe(reorder);
+  });
+
   it('reads COPY sources in both forms', () => {
     const df = parseDockerfile('Dockerfile', 'FROM x\nCOPY ["a b.txt", "./c/", "/dst/"]\nCOPY --chown=1 ./src/../lib /x\nADD https://example.com/f /f\n');
     expect(df.instructions.map(copySources)).toEqual([[], ['a b.txt', 'c'], ['lib'], []]);
