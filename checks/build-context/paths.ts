@@ -53,8 +53,9 @@ export function heavyPaths(dirs: readonly SentDir[]): HeavyPath[] {
     dir.names.forEach((name, i) => {
       const size = dir.sizes[i]!;
       if (!HEAVY_FILE.test(name) || !(name.endsWith('.log') || size > 1024 * 1024)) return;
+      const file = sentPath(dir, i);
       if (name.endsWith('.log')) add('**/*.log', () => ({ path: '*.log files', rule: '**/*.log', bytes: 0, files: 0 }), size, 1);
-      else add(sentPath(dir, i), () => ({ path: sentPath(dir, i), rule: sentPath(dir, i), bytes: 0, files: 0 }), size, 1);
+      else add(file, () => ({ path: file, rule: file, bytes: 0, files: 0 }), size, 1);
     });
   }
   return [...found.values()].sort((a, b) => b.bytes - a.bytes);

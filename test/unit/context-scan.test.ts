@@ -46,6 +46,13 @@ describe('context scan', () => {
     expect(scan.sentFiles).toBeLessThan(2000);
   });
 
+  it('checks the budget at every directory, not only at the start', async () => {
+    const root = bigTree(200, 100);
+    const scan = await scanContext(root, { budgetMs: 5, workerScript: null });
+    expect(scan.truncated).toBe(true);
+    expect(scan.sentFiles).toBeLessThan(200 * 100);
+  });
+
   it('largestDirectories adds each directory to its parents, up to the depth', async () => {
     const root = tree({ 'a/b/c/one': '1234', 'a/two': '12', 'top': '123456789' });
     const scan = await scanContext(root, { budgetMs: 10_000, workerScript: null });
