@@ -1,7 +1,6 @@
-/** A shell word: as is when plainly safe, otherwise single-quoted (so `**` and `!` reach the file unexpanded). */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+import { shellWord } from '../../src/util/text.js';
+
+export { shellWord };
 
 /**
  * The command that appends lines to an ignore file. When the file's last line has no newline, an empty first line

@@ -88,6 +88,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
         hostFlag: flags.host,
         contextFlag: flags.context,
         projectDir,
+        cwd: process.cwd(),
         timeoutMs: flags.timeout * 1000,
         probe: flags.probe,
         probeName: flags['probe-name'],

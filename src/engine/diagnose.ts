@@ -2,12 +2,15 @@ import os from 'node:os';
 import { createFacts, type FactSettings } from '../facts/index.js';
 import type { FactClients } from '../facts/clients.js';
 import type { DockerConnection } from '../facts/types.js';
+import { placeFixes } from './fix-placement.js';
 import { buildEnvironment, buildReport, type Report } from './report.js';
 import { runChecks, type RunnerEvents } from './runner.js';
 import type { Check, RunOptions } from './types.js';
 
 export interface DiagnoseOptions extends RunOptions, FactSettings {
   version: string;
+  /** Where the user stands; fixes that run in the project directory are made right from here. Default: process.cwd(). */
+  cwd?: string;
   signal?: AbortSignal;
 }
 
@@ -17,6 +20,7 @@ export async function diagnose(checks: readonly Check[], clients: FactClients, o
   const started = performance.now();
   const facts = createFacts(clients, options);
   const results = await runChecks(checks, facts, options, events);
+  placeFixes(results, options.cwd ?? process.cwd(), options.projectDir);
   const endpoint = await facts.dockerEndpoint().catch(() => undefined);
   // Only report engine details a check already fetched: a run of project-only checks must not contact the daemon.
   const connection = await (facts.peek<DockerConnection>('docker.connection') ?? Promise.resolve(undefined));

@@ -22,6 +22,11 @@ export interface Location {
 export interface Fix {
   title: string;
   command?: string;
+  /**
+   * 'project' when the command must run in the project directory (relative paths, `docker compose`). When the user
+   * ran docker-doctor elsewhere (-C), the engine prefixes `cd <dir> && ` and drops this field from the report.
+   */
+  runIn?: 'project';
 }
 
 export interface Finding {

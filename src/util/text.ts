@@ -13,3 +13,8 @@ export function wrapText(text: string, width: number): string[] {
   if (current) lines.push(current);
   return lines;
 }
+
+/** A shell word: as is when plainly safe, otherwise single-quoted (so `**`, `!` and spaces reach the command unchanged). */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

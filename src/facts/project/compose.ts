@@ -55,6 +55,10 @@ export interface ComposeService {
   user?: { value: string; at: SourceLocation };
   containerName?: string;
   ports: ComposePort[];
+  /** Container ports listed under `expose:` (reachable from other services, never published). */
+  expose: string[];
+  /** The service's `profiles:`; empty means it always starts. */
+  profiles: string[];
   volumes: ComposeVolume[];
   environment: { name: string; value: string; at: SourceLocation }[];
   networkMode?: string;
@@ -134,7 +138,7 @@ export async function loadCompose(fs: FsClient, dir: string, env: Record<string,
     for (const pair of services.items) {
       const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (!name || !isMap(pair.value)) continue;
-      const service = byName.get(name) ?? { name, at: at(pair.key as Node), ports: [], volumes: [], environment: [], networks: [], readOnly: false, dns: [] };
+      const service = byName.get(name) ?? { name, at: at(pair.key as Node), ports: [], expose: [], profiles: [], volumes: [], environment: [], networks: [], readOnly: false, dns: [] };
       byName.set(name, service);
       readService(service, pair.value, { dir, str, at, problems: project.problems, file });
     }
@@ -207,6 +211,11 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   const dns = get('dns');
   if (isSeq(dns)) service.dns = dns.items.map((i) => r.str(i)).filter((n): n is string => !!n);
   else if (r.str(dns)) service.dns = [r.str(dns)!];
+
+  for (const key of ['expose', 'profiles'] as const) {
+    const list = get(key);
+    if (isSeq(list)) service[key] = list.items.map((i) => r.str(i)).filter((v): v is string => !!v);
+  }
 
   const deploy = get('deploy');
   const replicas = isMap(deploy) ? r.str(deploy.get('replicas', true)) : undefined;
