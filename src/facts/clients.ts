@@ -1,3 +1,4 @@
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { createHttpEngineClient, type EngineClient } from './docker/engine-client.js';
@@ -17,7 +18,10 @@ export interface FactClients {
 }
 
 export interface FsClient {
-  /** The file's text, or undefined when it does not exist. */
+  /**
+   * The file's text, or undefined when it does not exist. Rejects with UnreadableFileError when the path is not a
+   * regular file (a FIFO, socket or device would block or never end) or is larger than the limit.
+   */
   readText(path: string): Promise<string | undefined>;
   /** stat (following links), or null when the path does not exist. */
   stat(path: string): Promise<FileStat | null>;
@@ -77,15 +81,62 @@ export function realClients(): FactClients {
   };
 }
 
-export const nodeFs: FsClient = {
-  async readText(path) {
-    try {
-      return await fs.readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-      throw error;
+/** The most any input file may hold: far above a real compose file, Dockerfile or ignore file, far below a memory problem. */
+export const MAX_TEXT_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A path that exists but must not be read as text: not a regular file, or too large. */
+export class UnreadableFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: 'not-regular' | 'too-large',
+    detail: string,
+  ) {
+    super(`${path} ${detail}`);
+  }
+}
+
+function fileKind(s: import('node:fs').Stats): string {
+  if (s.isFIFO()) return 'a FIFO';
+  if (s.isSocket()) return 'a socket';
+  if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
+  if (s.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+/**
+ * Opens without blocking (a FIFO with no writer would otherwise hang the open), then checks type and size on the
+ * same handle, so nothing can be swapped in between; reads at most limit + 1 bytes, since /proc files report size 0.
+ */
+export async function readRegularText(path: string, limit = MAX_TEXT_FILE_BYTES): Promise<string | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  try {
+    const s = await handle.stat();
+    if (!s.isFile()) throw new UnreadableFileError(path, 'not-regular', `is ${fileKind(s)}, not a regular file`);
+    if (s.size > limit) throw new UnreadableFileError(path, 'too-large', `is ${s.size} bytes, over the ${limit}-byte limit`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(Math.min(64 * 1024, limit + 1 - total)) });
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > limit) throw new UnreadableFileError(path, 'too-large', `is over the ${limit}-byte limit`);
     }
-  },
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+export const nodeFs: FsClient = {
+  readText: (path) => readRegularText(path),
   async stat(path) {
     try {
       return toFileStat(path, await fs.stat(path));
