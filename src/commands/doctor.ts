@@ -26,7 +26,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
   static override examples = ['<%= config.bin %>', '<%= config.bin %> port-conflicts dns', '<%= config.bin %> --json --fail-on warning', '<%= config.bin %> -H ssh://me@build-box daemon'];
 
   static override args = {
-    checks: Args.string({ description: 'check ids to run (default: all)', required: false }),
+    // ignoreStdin: oclif would otherwise take piped input as the list of checks.
+    checks: Args.string({ description: 'check ids to run (default: all)', required: false, ignoreStdin: true }),
   };
 
   static override flags = {
