@@ -2,16 +2,48 @@ import type { Finding } from './types.js';
 
 export const REDACTED = '[redacted]';
 
-/** Names that hold secrets by convention: DB_PASSWORD, GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, api-key, credentials… */
-const SECRET_NAME = /(pass(word|wd|phrase)?|pwd|token|secret|(^|[_.-])key$|api[_-]?key|private[_-]?key|access[_-]?key|credential|(^|[_.-])auth([_.-]|$)|^auth$|authorization|cookie|signature)/i;
+/** Words that make a name secret: DB_PASSWORD, GITHUB_TOKEN, client_secret, apiKey, BASIC_AUTH, credentials… */
+const SECRET_WORDS = new Set(['password', 'passwd', 'pass', 'passphrase', 'pwd', 'token', 'tokens', 'secret', 'secrets', 'apikey', 'auth', 'authorization', 'credential', 'credentials', 'creds', 'cookie', 'signature', 'privatekey', 'accesskey', 'secretkey']);
+/** Words after a secret word that make the name describe the secret instead of holding it: TOKEN_TTL, SSH_AUTH_SOCK, COOKIE_DOMAIN, PASSWORD_FILE. */
+const METADATA_WORDS = new Set(['type', 'ttl', 'expiry', 'expires', 'expiration', 'lifetime', 'url', 'uri', 'endpoint', 'path', 'file', 'dir', 'name', 'length', 'size', 'header', 'domain', 'prefix', 'timeout', 'max', 'min', 'enabled', 'enable', 'disabled', 'method', 'mode', 'sock', 'socket', 'provider', 'issuer', 'audience', 'algorithm', 'format', 'version', 'count', 'policy', 'samesite', 'secure', 'httponly', 'host', 'port', 'user', 'username', 'mechanism', 'plugin', 'strategy', 'backend', 'required', 'hash', 'rotation', 'store']);
+/** `key` holds a secret unless a word before it says it is a database or lookup key: primary_key, sort_key, cache_key. */
+const LOOKUP_KEY_WORDS = new Set(['primary', 'foreign', 'sort', 'partition', 'range', 'cache', 'public', 'hash', 'unique', 'composite', 'lookup', 'row', 'object', 'idempotency', 'group', 'routing', 'shard', 'index', 'map', 'dedup', 'dedupe', 'natural', 'surrogate', 'ssh', 'gpg', 'pub']);
+/** Names of the shell's own state that look like secret words. */
+const NOT_SECRET_NAMES = new Set(['pwd', 'oldpwd']);
+
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
 
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
+  if (NOT_SECRET_NAMES.has(name.toLowerCase())) return false;
+  const words = nameWords(name);
+  return words.some((word, i) => {
+    const next = words[i + 1];
+    if (next !== undefined && METADATA_WORDS.has(next)) return false;
+    if (SECRET_WORDS.has(word)) return true;
+    if (word === 'key' || word === 'keys') return i === 0 || !LOOKUP_KEY_WORDS.has(words[i - 1]!);
+    return false;
+  });
 }
+
+/** A 40-character string of mixed case and digits (the shape of a cloud secret key); a git SHA is lowercase hex and never matches. */
+function looksLikeSecretKey(word: string): boolean {
+  return /[a-z]/.test(word) && /[A-Z]/.test(word) && /[0-9]/.test(word);
+}
+
+/** One unquoted value: words up to the end of the line, stopping before the next flag or NAME= pair. */
+const BARE_VALUE = String.raw`[^\s"',;]+(?:[ \t]+(?!-|[A-Za-z_][A-Za-z0-9_.-]*\s*[=:])[^\s"',;]+)*`;
 
 const RULES: [RegExp, (...groups: string[]) => string][] = [
   // -----BEGIN RSA PRIVATE KEY----- … -----END RSA PRIVATE KEY-----
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, () => `-----BEGIN PRIVATE KEY----- ${REDACTED}`],
+  // The body of a key whose BEGIN line fell outside a log tail.
+  [/(?:^[A-Za-z0-9+/=]{40,}\r?\n)+-----END [A-Z ]*PRIVATE KEY-----/gm, () => `${REDACTED} -----END PRIVATE KEY-----`],
   // scheme://user:password@host
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):([^\s@/]+)@/gi, (_m, userPart) => `${userPart}:${REDACTED}@`],
   // Authorization: Bearer xyz / Basic xyz
@@ -19,10 +51,16 @@ const RULES: [RegExp, (...groups: string[]) => string][] = [
   [/\b(bearer\s+|basic\s+)([A-Za-z0-9._~+/=-]{8,})/gi, (_m, prefix) => `${prefix}${REDACTED}`],
   // "password": "x" in JSON-ish text
   [/("([A-Za-z0-9_.-]+)"\s*:\s*)"([^"]*)"/g, (m, prefix, name) => (isSecretName(name) ? `${prefix}"${REDACTED}"` : m)],
-  // NAME=value, NAME: value, --name=value
-  [/\b([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"',;]+)/g, (m, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) ? `${name}${sep}${REDACTED}` : m)],
-  // Well-known token shapes that appear without a name.
-  [/\b(gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpors]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9]{20,})\b/g, () => REDACTED],
+  // --password X, --api-key=X
+  [new RegExp(String.raw`(^|\s)(--?([A-Za-z][A-Za-z0-9-]*))(=|[ \t]+)("[^"]*"|'[^']*'|[^\s"',;-][^\s"',;]*)`, 'g'), (m, lead, flag, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) ? `${lead}${flag}${sep}${REDACTED}` : m)],
+  // mysql -pSECRET (the password glued to -p; only for the MySQL clients, where -p means password)
+  [/\b(mysql|mysqladmin|mysqldump|mariadb|mariadb-dump|mariadb-admin)\b([^\n]*?\s)-p(?!\s|-)\S+/g, (_m, tool, middle) => `${tool}${middle}-p${REDACTED}`],
+  // NAME=value, NAME: value
+  [new RegExp(String.raw`\b([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|${BARE_VALUE})`, 'g'), (m, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) ? `${name}${sep}${REDACTED}` : m)],
+  // Well-known token shapes that appear without a name: GitHub, GitLab, Slack, AWS key ids, OpenAI/Stripe, Google, npm, JWTs.
+  [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b/g, () => REDACTED],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => REDACTED],
+  [/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, (m) => (looksLikeSecretKey(m) ? REDACTED : m)],
 ];
 
 export function redactText(text: string): string {

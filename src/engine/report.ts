@@ -1,5 +1,6 @@
 import type { ResolvedEndpoint } from '../facts/docker/endpoint.js';
 import type { DockerConnection, EngineKind, ProjectFiles } from '../facts/types.js';
+import { redactText } from './redact.js';
 import type { CheckResult, Severity } from './types.js';
 
 export interface Environment {
@@ -42,7 +43,8 @@ export function buildEnvironment(
 ): Environment {
   return {
     docker: {
-      endpoint: endpoint.host,
+      // ssh://me:pw@host: the endpoint is printed in the header and the JSON, so it is redacted like any finding.
+      endpoint: endpoint.host === null ? null : redactText(endpoint.host),
       source: endpoint.source,
       context: endpoint.context,
       serverVersion: connection?.version?.Version ?? null,

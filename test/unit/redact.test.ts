@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretName, redactText, redactValue, REDACTED } from '../../src/engine/redact.js';
+
+describe('secret names', () => {
+  it.each(['DB_PASSWORD', 'MYSQL_ROOT_PASSWORD', 'GITHUB_TOKEN', 'client_secret', 'apiKey', 'API_KEY', 'AWS_SECRET_ACCESS_KEY', 'BASIC_AUTH', 'auth', 'DB_PASS', 'REDIS_PWD', 'SESSION_COOKIE', 'private-key', 'KEY', 'APP_KEY', 'credentials', 'Authorization'])('%s holds a secret', (name) => {
+    expect(isSecretName(name)).toBe(true);
+  });
+  it.each(['PWD', 'OLDPWD', 'SSH_AUTH_SOCK', 'TOKENIZERS_PARALLELISM', 'COOKIE_DOMAIN', 'primary_key', 'SORT_KEY', 'TOKEN_TTL', 'DB_PASSWORD_FILE', 'PASSWORD_MIN_LENGTH', 'AUTH_URL', 'PORT', 'HOST', 'KEYBOARD', 'MONKEY', 'PASSENGER_APP_ENV', 'SECRETS_DIR'])('%s does not', (name) => {
+    expect(isSecretName(name)).toBe(false);
+  });
+});
+
+describe('redaction', () => {
+  it.each([
+    ['postgres://app:Passw0rd@db:5432/app', `postgres://app:${REDACTED}@db:5432/app`],
+    ['ssh://me:pw@build-box', `ssh://me:${REDACTED}@build-box`],
+    ['mysqld --user=mysql --password hunter2 --port 3306', `mysqld --user=mysql --password ${REDACTED} --port 3306`],
+    ['app --api-key=abc123 --verbose', `app --api-key=${REDACTED} --verbose`],
+    ['mysql -h db -uroot -pS3cret app', `mysql -h db -uroot -p${REDACTED} app`],
+    ['docker run -p 8081:80 web', 'docker run -p 8081:80 web'],
+    ['MYSQL_PASSWORD=correct horse battery staple', `MYSQL_PASSWORD=${REDACTED}`],
+    ['DB_PASSWORD=one two PORT=5432', `DB_PASSWORD=${REDACTED} PORT=5432`],
+    ['pushed with ghp_abcdefghijklmnopqrstuvwxyz0123 ok', `pushed with ${REDACTED} ok`],
+    ['xoxb-1234567890-abcdefghij', REDACTED],
+    ['key AKIAABCDEFGHIJKLMNOP', `key ${REDACTED}`],
+    ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', REDACTED],
+    ['token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', `token ${REDACTED}`],
+    ['sk-abcdefghijklmnopqrstuvwx', REDACTED],
+    ['commit 0123456789abcdef0123456789abcdef01234567', 'commit 0123456789abcdef0123456789abcdef01234567'],
+    ['TOKENIZERS_PARALLELISM=false COOKIE_DOMAIN=example.test', 'TOKENIZERS_PARALLELISM=false COOKIE_DOMAIN=example.test'],
+    ['PWD=/home/me SSH_AUTH_SOCK=/tmp/agent.1', 'PWD=/home/me SSH_AUTH_SOCK=/tmp/agent.1'],
+  ])('%s', (input, output) => {
+    expect(redactText(input)).toBe(output);
+  });
+
+  it('removes a whole private key block, and the body of one whose BEGIN line fell outside the tail', () => {
+    const body = 'MIIEowIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL\nQWERTYUIOPasdfghjklzxcvbnm1234567890QWERTYUIOPasdfghjklzxcvbnm12\n';
+    const whole = redactText(`start\n-----BEGIN OPENSSH PRIVATE KEY-----\n${body}-----END OPENSSH PRIVATE KEY-----\nend`);
+    expect(whole).not.toContain('MIIEow');
+    expect(whole).toContain('end');
+    const tail = redactText(`${body}-----END RSA PRIVATE KEY-----\nnext line`);
+    expect(tail).not.toContain('QWERTY');
+    expect(tail).toContain('next line');
+  });
+
+  it('redacts values under secret keys and whole NAME=value strings in evidence', () => {
+    expect(redactValue({ env: ['DB_PASSWORD=a b c', 'PORT=1'], apiKey: 'x', primary_key: 'id' })).toEqual({ env: [`DB_PASSWORD=${REDACTED}`, 'PORT=1'], apiKey: REDACTED, primary_key: 'id' });
+  });
+
+  it('leaves the static explanation texts alone', () => {
+    const text = 'Set DB_PASSWORD through an env_file or a secret, and keep the token out of the image.';
+    expect(redactText(text)).toBe(text);
+  });
+});
