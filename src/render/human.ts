@@ -1,7 +1,7 @@
 import type { Report } from '../engine/report.js';
 import type { CheckResult, CheckStatus, Finding, Severity } from '../engine/types.js';
 import type { Palette } from './colors.js';
-import { wrapText } from '../util/text.js';
+import { printable as p, wrapText } from '../util/text.js';
 
 export interface HumanOptions {
   verbose: boolean;
@@ -33,7 +33,7 @@ export function renderHuman(report: Report, options: HumanOptions): string {
 function headline(report: Report): string {
   const d = report.environment.docker;
   const engine = d.serverVersion ? ` · ${engineName(d.kind)} ${d.serverVersion} (API ${d.apiVersion})` : '';
-  const endpoint = d.endpoint ? ` · ${d.endpoint}${d.context !== 'default' ? ` (context ${d.context})` : ''}` : '';
+  const endpoint = d.endpoint ? ` · ${p(d.endpoint)}${d.context !== 'default' ? ` (context ${p(d.context)})` : ''}` : '';
   return `docker-doctor ${report.tool.version}${endpoint}${engine}`;
 }
 
@@ -53,33 +53,33 @@ function engineName(kind: Report['environment']['docker']['kind']): string {
 function checkLine(check: CheckResult, width: number, { colors: c, verbose }: HumanOptions): string {
   const mark = STATUS_MARK[check.status];
   const colour = { passed: c.green, warned: c.yellow, failed: c.red, skipped: c.dim, crashed: c.magenta }[check.status];
-  let line = `${colour(`[${mark}]`)} ${c.bold(check.id.padEnd(width))}  ${check.title}`;
-  if (check.status === 'skipped') line += c.dim(` — skipped: ${check.skipReason}`);
-  if (check.status === 'crashed') line += c.magenta(` — crashed: ${check.error?.message}`);
+  let line = `${colour(`[${mark}]`)} ${c.bold(p(check.id).padEnd(width))}  ${p(check.title)}`;
+  if (check.status === 'skipped') line += c.dim(` — skipped: ${p(check.skipReason ?? '')}`);
+  if (check.status === 'crashed') line += c.magenta(` — crashed: ${p(check.error?.message ?? '')}`);
   if (verbose) line += c.dim(` (${check.durationMs} ms)`);
   return line;
 }
 
 function findingLines(finding: Finding, { colors: c, verbose }: HumanOptions): string[] {
   const colour = { error: c.red, warning: c.yellow, info: c.cyan }[finding.severity];
-  const out = [`    ${colour(SEVERITY_MARK[finding.severity])} ${finding.title} ${c.dim(`[${finding.code}]`)}`];
+  const out = [`    ${colour(SEVERITY_MARK[finding.severity])} ${p(finding.title)} ${c.dim(`[${p(finding.code)}]`)}`];
   if (finding.location) {
     const { file, line, column } = finding.location;
-    out.push(`      ${c.dim('at')} ${file}${line ? `:${line}` : ''}${line && column ? `:${column}` : ''}`);
+    out.push(`      ${c.dim('at')} ${p(file)}${line ? `:${line}` : ''}${line && column ? `:${column}` : ''}`);
   }
-  out.push(...wrapText(`Why: ${finding.explanation}`, 96).map((l) => `      ${c.dim(l)}`));
+  out.push(...wrapText(`Why: ${p(finding.explanation)}`, 96).map((l) => `      ${c.dim(l)}`));
   for (const fix of finding.fixes) {
-    out.push(`      ${c.green('→')} ${fix.title}`);
+    out.push(`      ${c.green('→')} ${p(fix.title)}`);
     if (fix.command) {
       const [first, ...rest] = fix.command.split('\n');
-      out.push(`          ${c.cyan(`$ ${first}`)}`, ...rest.map((line) => `            ${c.cyan(line)}`));
+      out.push(`          ${c.cyan(`$ ${p(first!)}`)}`, ...rest.map((line) => `            ${c.cyan(p(line))}`));
     }
   }
   if (verbose && finding.evidence) {
     out.push(`      ${c.dim('evidence:')}`);
     for (const [key, value] of Object.entries(finding.evidence)) {
       const text = typeof value === 'string' ? value : JSON.stringify(value);
-      out.push(...text.split('\n').map((line, i) => c.dim(i === 0 ? `        ${key}: ${line}` : `          ${line}`)));
+      out.push(...text.split('\n').map((line, i) => c.dim(i === 0 ? `        ${p(key)}: ${p(line)}` : `          ${p(line)}`)));
     }
   }
   return out;
