@@ -16,6 +16,7 @@ import type { DockerConnection, FactName, Facts, ServiceState, SubIdRange } from
 
 /** How many log lines a check sees: enough for a stack trace's head, bounded for speed and for what we print. */
 export const LOG_TAIL_LINES = 60;
+export const LOG_TAIL_BYTES = 1024 * 1024;
 
 export interface FactSettings {
   hostFlag?: string;
@@ -155,7 +156,8 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     containerLogs: (id) =>
       once(`docker.logs:${id}`, async () => {
         const [client, inspect] = await Promise.all([engine(), facts.inspectContainer(id)]);
-        const { body } = await client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${LOG_TAIL_LINES}`, request);
+        // Bounded by bytes as well as lines: a daemon that never ends the stream, or megabyte-long lines, stop at 1 MiB.
+        const { body } = await client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${LOG_TAIL_LINES}`, { ...request, maxBytes: LOG_TAIL_BYTES, truncate: true });
         return demuxLogs(body, inspect.Config.Tty === true);
       }),
 

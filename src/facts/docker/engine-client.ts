@@ -40,7 +40,14 @@ export class EngineError extends Error {
 export interface RequestOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The most a body may hold (default MAX_BODY_BYTES): a faulty daemon's endless answer must not fill memory. */
+  maxBytes?: number;
+  /** Past maxBytes, keep what arrived and stop reading (log tails) instead of failing. */
+  truncate?: boolean;
 }
+
+/** Far above the largest real answer (a 10,000-container list is ~30 MiB), far below a memory problem. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface SendOptions extends RequestOptions {
   method: 'POST' | 'DELETE';
@@ -107,7 +114,19 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
       req.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, host, connected)));
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received <= maxBytes) return void chunks.push(chunk);
+          if (options.truncate) {
+            chunks.push(chunk.subarray(0, chunk.length - (received - maxBytes)));
+            finish(null, { body: Buffer.concat(chunks), headers: res.headers, status: res.statusCode ?? 0 });
+          } else {
+            finish(new EngineError('other', `${path} answered more than ${Math.round(maxBytes / 1024 / 1024)} MiB; the daemon is not answering as Docker does`, { connected: true }));
+          }
+          req.destroy();
+        });
         res.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, host, true)));
         res.on('end', () => {
           const body = Buffer.concat(chunks);

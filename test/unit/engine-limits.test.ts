@@ -1,0 +1,53 @@
+import http from 'node:http';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHttpEngineClient, EngineError } from '../../src/facts/docker/engine-client.js';
+import { tempDir } from '../helpers/sockets.js';
+
+/** A daemon that answers every request with a body that never ends (what a faulty proxy or log stream can do). */
+async function endlessDaemon(socket: string): Promise<http.Server> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const pump = () => {
+      while (res.write(chunk));
+      res.once('drain', pump);
+    };
+    res.on('close', () => res.removeAllListeners('drain'));
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return server;
+}
+
+describe('Engine API answers are bounded', () => {
+  const dir = tempDir('dd-limits-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('an endless body fails at the limit instead of filling memory', async () => {
+    const socket = path.join(dir, 'endless.sock');
+    const server = await endlessDaemon(socket);
+    try {
+      const client = createHttpEngineClient(`unix://${socket}`);
+      const error = await client.getJson('/containers/json', { timeoutMs: 10_000, maxBytes: 1024 * 1024 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EngineError);
+      expect((error as EngineError).message).toMatch(/\/containers\/json answered more than 1 MiB/);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('a log tail keeps what arrived up to the limit and stops reading', async () => {
+    const socket = path.join(dir, 'logs.sock');
+    const server = await endlessDaemon(socket);
+    try {
+      const { body } = await createHttpEngineClient(`unix://${socket}`).getBuffer('/containers/x/logs', { timeoutMs: 10_000, maxBytes: 200_000, truncate: true });
+      expect(body.length).toBe(200_000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
