@@ -75,8 +75,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     }
 
     const controller = new AbortController();
-    const onSigint = () => controller.abort(new Error('interrupted'));
-    process.once('SIGINT', onSigint);
+    const stopInterrupts = onInterrupt(controller);
 
     const useProgress = !flags.json && process.stdout.isTTY === true && process.stderr.isTTY === true;
     const progress = useProgress ? (await import('../render/progress.js')).startProgress(checks, process.stderr) : undefined;
@@ -102,7 +101,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
       progress?.events,
     );
     await progress?.finished;
-    process.removeListener('SIGINT', onSigint);
+    stopInterrupts();
 
     if (flags.fix) for (const line of applyFixes(report)) this.logToStderr(line);
     if (flags.json) {
@@ -113,4 +112,30 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     }
     process.exitCode = exitCodeFor(report, flags['fail-on'] as FailOn);
   }
+}
+
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** Time allowed after an interrupt for probe containers to be removed before the process gives up and exits. */
+const CLEANUP_GRACE_MS = 15_000;
+
+/**
+ * Ctrl-C, a kill or a closed terminal abort the run, so probe containers are removed before exiting; a second
+ * signal does not cut that cleanup short (it would leave containers behind), but a hung cleanup cannot keep the
+ * process alive past the grace period.
+ */
+function onInterrupt(controller: AbortController): () => void {
+  let received = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    received++;
+    if (received === 1) {
+      controller.abort(new Error(`interrupted (${signal})`));
+      setTimeout(() => process.exit(130), CLEANUP_GRACE_MS).unref();
+    } else {
+      process.stderr.write('docker-doctor: removing probe containers before exiting…\n');
+    }
+  };
+  for (const signal of INTERRUPTS) process.on(signal, handler);
+  return () => {
+    for (const signal of INTERRUPTS) process.removeListener(signal, handler);
+  };
 }
