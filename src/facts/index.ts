@@ -26,6 +26,11 @@ export interface FactSettings {
   timeoutMs: number;
 }
 
+/** The reason shared by every check that needs an endpoint the daemon failed to answer. */
+export function endpointFault(path: string, what: string): string {
+  return `the Docker daemon failed GET ${path}: ${what} (see the daemon check)`;
+}
+
 export function pingTimeoutFor(timeoutMs: number): number {
   return Math.max(500, Math.min(5000, Math.floor(timeoutMs / 2)));
 }
@@ -63,6 +68,22 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     return response;
   };
   const request = { timeoutMs: settings.timeoutMs };
+  /**
+   * A list every container check shares: when the daemon answered the ping but this endpoint fails (no answer, HTTP 500,
+   * not JSON, not a list), the fact is unavailable with one reason naming the endpoint, so the checks that need it are
+   * skipped with that reason (and the daemon check reports it once) instead of each crashing. Null entries are dropped.
+   */
+  const engineList = async <T extends object>(path: string, answer: Promise<unknown>): Promise<T[]> => {
+    let value: unknown;
+    try {
+      value = await answer;
+    } catch (error) {
+      if (error instanceof EngineError) throw new FactUnavailable(endpointFault(path, error.message));
+      throw error;
+    }
+    if (!Array.isArray(value)) throw new FactUnavailable(endpointFault(path, `it answered ${value === null ? 'null' : typeof value}, not a list`));
+    return value.filter((entry): entry is T => entry !== null && typeof entry === 'object' && !Array.isArray(entry));
+  };
   const unreachableReason = (c: DockerConnection) =>
     `the Docker daemon is not reachable${c.endpoint.host ? ` at ${c.endpoint.host}` : ''} (see the daemon check)`;
 
@@ -149,7 +170,10 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     projectFiles: () => once('project.files', () => discoverProjectFiles(clients.fs, settings.projectDir)),
 
-    containers: () => once('docker.containers', () => early((client) => client.getJson<ContainerSummary[]>('/containers/json?all=1', request))),
+    containers: () =>
+      once('docker.containers', async () =>
+        (await engineList<ContainerSummary>('/containers/json', early((client) => client.getJson<unknown>('/containers/json?all=1', request)))).filter((c) => typeof c.Id === 'string'),
+      ),
 
     inspectContainer: (id) => once(`docker.inspect:${id}`, async () => (await engine()).getJson<ContainerInspect>(`/containers/${encodeURIComponent(id)}/json`, request)),
 
@@ -259,9 +283,9 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         return result && result.exitCode === 0 ? result.stdout : undefined;
       }),
 
-    networks: () => once('docker.networks', async () => (await engine()).getJson<NetworkSummary[]>('/networks', request)),
+    networks: () => once('docker.networks', async () => engineList<NetworkSummary>('/networks', (await engine()).getJson<unknown>('/networks', request))),
 
-    images: () => once('docker.images', async () => (await engine()).getJson<ImageSummary[]>('/images/json', request)),
+    images: () => once('docker.images', async () => engineList<ImageSummary>('/images/json', (await engine()).getJson<unknown>('/images/json', request))),
 
     probe: async (spec, signal) => runProbe(await engine(), { ...spec, signal }),
 

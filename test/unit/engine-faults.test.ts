@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import exitedContainers from '../../checks/exited-containers.js';
+import portConflicts from '../../checks/port-conflicts.js';
+import { EngineError } from '../../src/facts/docker/engine-client.js';
+import { fakeClients, fakeFacts, HEALTHY_ENGINE, runCheck } from '../helpers/fakes.js';
+
+/** A daemon that answers the ping but fails the container list in the given way. */
+function facts(containers: unknown) {
+  return fakeFacts(fakeClients({ engine: { ...HEALTHY_ENGINE, '/containers/json': containers } }));
+}
+
+describe('an endpoint that fails after the ping', () => {
+  it.each([
+    ['HTTP 500', new EngineError('http', '/containers/json?all=1 answered HTTP 500: boom', { statusCode: 500 }), /failed GET \/containers\/json: .*HTTP 500: boom/],
+    ['no answer', new EngineError('no-answer', 'the daemon accepted the connection but did not answer /containers/json?all=1 within 2 s'), /failed GET \/containers\/json: .*did not answer/],
+    ['not a list', { message: 'hello' }, /failed GET \/containers\/json: it answered object, not a list/],
+    ['null', null, /it answered null, not a list/],
+  ])('skips the checks that need it with one reason (%s)', async (_name, answer, reason) => {
+    for (const check of [exitedContainers, portConflicts]) {
+      const result = await runCheck(check, facts(answer));
+      expect(result.status).toBe('skipped');
+      expect(result.skipReason).toMatch(reason);
+    }
+  });
+
+  it('drops null and malformed entries instead of crashing on them', async () => {
+    const result = await runCheck(exitedContainers, facts([null, 42, 'x', { Names: ['/no-id'] }]));
+    expect(result.status).toBe('passed');
+  });
+});
