@@ -4,7 +4,7 @@ import { Args, Command, Flags, type Config } from '@oclif/core';
 import { diagnose } from '../engine/diagnose.js';
 import { loadRegistry } from '../engine/registry.js';
 import { exitCodeFor, type FailOn } from '../engine/report.js';
-import { selectChecks, UnknownCheckError } from '../engine/select.js';
+import { nearestIds, selectChecks, UnknownCheckError } from '../engine/select.js';
 import { realClients } from '../facts/clients.js';
 import { colorEnabled, palette } from '../render/colors.js';
 import { renderHuman } from '../render/human.js';
@@ -37,7 +37,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     context: Flags.string({ description: 'docker context to use (overrides DOCKER_HOST and the current context)' }),
     'fail-on': Flags.option({ options: ['error', 'warning', 'info', 'never'] as const, default: 'error', description: 'lowest severity that makes the exit code 1' })(),
     verbose: Flags.boolean({ char: 'v', description: 'show evidence, notes and timings' }),
-    timeout: Flags.integer({ description: 'seconds each check may take', default: 10, min: 1 }),
+    timeout: Flags.string({ description: 'seconds each check may take (fractions allowed)', default: '10' }),
     probe: Flags.boolean({ description: 'allow active probes that start short-lived, labelled containers from local images' }),
     'probe-name': Flags.string({ description: 'host name the dns probe resolves [default: registry-1.docker.io]', dependsOn: ['probe'] }),
     'probe-dns': Flags.string({ description: 'DNS server for the probe containers (repeatable; default: what Docker gives containers)', multiple: true, dependsOn: ['probe'] }),
@@ -60,6 +60,10 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     if (flags.host && flags.context) {
       this.error('conflicting options: either specify --host or --context, not both', { exit: 2 });
     }
+    const timeoutSeconds = Number(flags.timeout);
+    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0.1 || timeoutSeconds > 3600) {
+      this.error(`--timeout must be a number of seconds from 0.1 to 3600, not "${flags.timeout}"`, { exit: 2 });
+    }
     const projectDir = path.resolve(flags.project ?? process.cwd());
     if (!statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) {
       this.error(`-C/--project: ${projectDir} is not a directory`, { exit: 2 });
@@ -70,7 +74,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     try {
       checks = selectChecks(registry.checks, ids);
     } catch (error) {
-      if (error instanceof UnknownCheckError) this.error(error.message, { exit: 2 });
+      if (error instanceof UnknownCheckError) this.error(withCommandSuggestion(error, this.config), { exit: 2 });
       throw error;
     }
 
@@ -89,7 +93,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
         contextFlag: flags.context,
         projectDir,
         cwd: process.cwd(),
-        timeoutMs: flags.timeout * 1000,
+        timeoutMs: Math.round(timeoutSeconds * 1000),
         probe: flags.probe,
         probeName: flags['probe-name'],
         probeDns: flags['probe-dns'],
@@ -138,4 +142,11 @@ function onInterrupt(controller: AbortController): () => void {
   return () => {
     for (const signal of INTERRUPTS) process.removeListener(signal, handler);
   };
+}
+
+/** `docker-doctor lst` is a typo of a command, not of a check: say so. */
+function withCommandSuggestion(error: UnknownCheckError, config: Config): string {
+  const commands = config.commands.filter((c) => !c.hidden).map((c) => c.id.split(':')[0]!);
+  const near = [...new Set(error.unknown.flatMap((id) => nearestIds(id, [...new Set(commands)], 1)))];
+  return near.length > 0 ? `${error.message}\nOr did you mean the command \`${config.bin} ${near[0]}\`?` : error.message;
 }
