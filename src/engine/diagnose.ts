@@ -20,7 +20,7 @@ export async function diagnose(checks: readonly Check[], clients: FactClients, o
   const started = performance.now();
   const facts = createFacts(clients, options);
   const results = await runChecks(checks, facts, options, events);
-  placeFixes(results, options.cwd ?? process.cwd(), options.projectDir);
+  await placeFixes(results, options.cwd ?? process.cwd(), options.projectDir, () => facts.composeCommand());
   const endpoint = await facts.dockerEndpoint().catch(() => undefined);
   // Only report engine details a check already fetched: a run of project-only checks must not contact the daemon.
   const connection = await (facts.peek<DockerConnection>('docker.connection') ?? Promise.resolve(undefined));

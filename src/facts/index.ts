@@ -307,6 +307,13 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
       return value;
     },
 
+    composeCommand: () =>
+      once('host.compose-command', async () => {
+        const answers = async (file: string, args: string[]) => (await clients.exec.run(file, args, { timeoutMs: 3000 }).catch(() => undefined))?.exitCode === 0;
+        if (await answers('docker', ['compose', 'version'])) return 'docker compose';
+        return (await answers('docker-compose', ['version'])) ? 'docker-compose' : 'docker compose';
+      }),
+
     now: () => clients.now(),
 
     need: (name: FactName) => {

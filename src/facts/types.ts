@@ -170,6 +170,8 @@ export interface Facts {
   images(): Promise<ImageSummary[]>;
   /** Starts a labelled, short-lived probe container (only for --probe) and removes it. */
   probe(spec: Omit<ProbeSpec, 'signal'>, signal?: AbortSignal): Promise<ProbeResult>;
+  /** The compose command this host has: `docker compose` (v2 plugin) or `docker-compose` (v1, standalone); `docker compose` when neither answers. */
+  composeCommand(): Promise<'docker compose' | 'docker-compose'>;
   /** Wall-clock time, injectable so age rules are testable. */
   now(): number;
   platform(): NodeJS.Platform;
