@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { CheckContext, Fix, Severity } from '../../src/engine/types.js';
-import type { ImageInspect } from '../../src/facts/docker/types.js';
 import type { ComposeProject, ComposeService, ComposeVolume } from '../../src/facts/project/compose.js';
 
 /** Extensions that name files (config, scripts, data, keys); an unknown suffix such as "v1.2" says nothing. */
