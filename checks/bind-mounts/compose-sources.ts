@@ -62,10 +62,16 @@ async function placeOf(ctx: CheckContext, compose: ComposeProject, source: strin
   return { shown: inProject ? relative : source, inProject, sudo };
 }
 
-function createFix(kind: IntendedKind, place: Place, parentExists: boolean): Fix {
+function createFix(kind: IntendedKind, place: Place, parentExists: boolean, writer: string | undefined): Fix {
   const root = place.sudo ? 'sudo ' : '';
   const where = place.inProject ? { runIn: 'project' as const } : {};
-  if (kind === 'directory') return { title: `Create the directory yourself first, so it is yours and not root's`, command: `${root}mkdir -p ${sh(place.shown)}`, ...where };
+  if (kind === 'directory') {
+    // A numeric user is the same uid on the host (no remapping assumed); a name would mean another user there.
+    const uid = writer && /^\d+(:\d+)?$/.test(writer) ? writer : undefined;
+    return uid
+      ? { title: `Create the directory first and give it to uid ${uid}, the service's user`, command: `${root}mkdir -p ${sh(place.shown)} && sudo chown ${uid} ${sh(place.shown)}`, ...where }
+      : { title: `Create the directory yourself first, so it is yours and not root's`, command: `${root}mkdir -p ${sh(place.shown)}`, ...where };
+  }
   if (kind === 'file') {
     const parent = path.dirname(place.shown);
     const mkdir = parentExists || parent === '.' ? '' : `${root}mkdir -p ${sh(parent)} && `;
@@ -97,7 +103,7 @@ export async function checkComposeSources(ctx: CheckContext, compose: ComposePro
         title: `${judged.title(`Service ${service.name}`, written)} (${volume.at.file}:${volume.at.line})`,
         subject: { kind: 'service', name: service.name },
         location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
-        fixes: [createFix(kind, place, parentExists)],
+        fixes: [createFix(kind, place, parentExists, judged.user)],
         evidence: { source: volume.source, target: volume.target, createHostPath: volume.createHostPath, meant: kind, ...(judged.user ? { user: judged.user } : {}) },
       });
     }

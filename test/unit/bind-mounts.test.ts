@@ -105,7 +105,7 @@ describe('bind-mounts', () => {
 
     it('warns when a non-root user must write the directory Docker would create as root', async () => {
       const result = await diagnose([], service('      - ./data:/data\n', '    user: "1000"\n'));
-      expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 6, 'mkdir -p data']]);
+      expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 6, 'mkdir -p data && sudo chown 1000 data']]);
       expect(result.findings[0]!.title).toBe('Service app bind-mounts ./data, which does not exist: `docker compose up` will create it as root:root 0755, which user 1000 cannot write (compose.yaml:6)');
     });
 
