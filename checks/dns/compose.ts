@@ -13,6 +13,9 @@ type Report = FindingInput & { cause: keyof typeof dnsCodes };
 const BROWSER_FACING =
   /(^|_)(BASE_?URL|PUBLIC|NEXTAUTH_URL|ORIGINS?|CALLBACK|REDIRECT|SITE_?URL|FRONTEND_?URL|EXTERNAL_?URL|ROOT_?URL|APP_?URL|WEB_?URL|HOMEPAGE|ALLOWED_HOSTS|CSRF|CORS)(_|$)|^(VITE|REACT_APP|NEXT_PUBLIC|GATSBY|EXPO)_|(CALLBACK|REDIRECT)/i;
 
+/** Where the service itself listens (LISTEN_ADDR, BIND_ADDRESS): localhost there is its own, and right. */
+const OWN_ADDRESS = /(^|_)(LISTEN|BIND)(_|$)/i;
+
 /** scheme://[user[:pass]@]localhost[:port], the host ending where a path, query, list or the value ends. */
 const URL_TARGET = /\b([a-z][a-z0-9+.-]*):\/\/(?:[^@/\s]*@)?(localhost|127\.0\.0\.1)(?::(\d+))?(?=[/?#,;\s]|$)/gi;
 /** A bare localhost:port (REDIS_ADDR=localhost:6379). */
@@ -50,7 +53,7 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
     const reachable = compose.services.filter((s) => s !== service && ownNamespace(s) && shareNetwork(service, s));
 
     for (const variable of service.environment) {
-      if (BROWSER_FACING.test(variable.name)) continue;
+      if (BROWSER_FACING.test(variable.name) || OWN_ADDRESS.test(variable.name)) continue;
       for (const target of targetsIn(variable.name, variable.value)) {
         if (target.port !== undefined && local.has(target.port)) continue;
         const match = findService(target, reachable, ports);

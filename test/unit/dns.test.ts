@@ -192,6 +192,7 @@ describe('dns: compose and the probe', () => {
       ['a sidecar sharing the namespace (network_mode: service:app)', '  app:\n    image: app\n    environment:\n      PROXY: http://localhost:4000\n  proxy:\n    image: envoy\n    network_mode: service:app\n    expose: ["4000"]\n  other:\n    image: x\n    expose: ["4000"]\n'],
       ['a host-networked service', '  db:\n    image: postgres\n  api:\n    image: api\n    network_mode: host\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
       ['a target that is host-networked (its name does not resolve)', '  db:\n    image: postgres\n    network_mode: host\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
+      ['the service\'s own listen address', '  php:\n    image: php:8-fpm\n    expose: ["9000"]\n  metrics:\n    image: exporter\n    environment:\n      LISTEN_ADDR: 127.0.0.1:9000\n      BIND_ADDRESS: localhost:9000\n'],
       ['a port no service listens on', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      OTHER: http://localhost:9999\n'],
       ['HOST: localhost whose words name no service', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HOST: localhost\n      SMTP_HOST: localhost\n'],
       ['two services on the same port, neither named', '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n'],
