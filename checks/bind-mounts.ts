@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { defineCheck } from '../src/engine/define-check.js';
 import { reportComposeProblems } from './shared/compose-problems.js';
 import type { CheckContext, Fix, FindingInput } from '../src/engine/types.js';
@@ -6,6 +5,7 @@ import type { ContainerInspect, MountPoint } from '../src/facts/docker/types.js'
 import type { ComposeProject } from '../src/facts/project/compose.js';
 import type { FileStat } from '../src/facts/types.js';
 import { bindCodes } from './bind-mounts/codes.js';
+import { checkComposeSources } from './bind-mounts/compose-sources.js';
 import { canAccess, formatMode, idMapping, resolveContainerUser, type ContainerUser, type IdMapping } from './bind-mounts/users.js';
 import { MOUNT_START_ERROR, shortError } from './exited-containers/diagnose.js';
 import { bindMountForLine, containerName, containerSubject, parseTime, RECENT_MS, USER_STOP_CODES } from './shared/containers.js';
@@ -14,7 +14,6 @@ import { composeServiceOf } from './shared/project-source.js';
 
 const ACCESS_DENIED = /permission denied|EACCES|operation not permitted|EPERM/i;
 const READ_ONLY = /read-only file system|EROFS/i;
-const FILE_LIKE = /\.[A-Za-z0-9]{1,6}$/;
 
 type Cause = keyof typeof bindCodes;
 
@@ -23,7 +22,7 @@ export default defineCheck({
     id: 'bind-mounts',
     title: 'Bind mounts are usable by their containers',
     category: 'storage',
-    description: `Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755 because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to start. In the project's compose file it reports bind sources that do not exist yet (Docker would create them root-owned, or fail).
+    description: `Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755 because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to start. In the project's compose file it reports bind sources that do not exist yet by what compose will do with them: long syntax fails ("bind source path does not exist"); short syntax creates an empty root-owned directory, a warning when the source is meant as a file (an extension such as .conf or .sql) or a non-root user (the service's user:, else the image's USER when the image is here) must write there, a note when what it is meant to be is unknown, and nothing for a directory (a trailing slash, conf.d, initdb.d, no extension, the image's VOLUME) that root uses.
 
 Running containers are only judged on what can be seen without their logs: a mount they cannot read, or an auto-created root-owned directory under a non-root user. Host ownership is read only for an engine on this machine.`,
     requires: ['docker'],
@@ -196,7 +195,7 @@ function ownershipFixes(mount: MountPoint, user: ContainerUser | undefined, stat
     { title: `Give the container's user the directory`, command: `sudo chown -R ${ids} ${mount.Source}` },
     { title: 'Or run the container as your own user', command: `docker run --user "$(id -u):$(id -g)" -v ${mount.Source}:${mount.Destination} …` },
     { title: 'In compose, set the service\'s user to match the owner', command: stat ? `user: "${stat.uid}:${stat.gid}"` : 'user: "1000:1000"' },
-    { title: 'Recreate the container after changing it', command: `docker rm -f ${name}` },
+    { title: 'Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named volumes and bind-mounted data stay', command: `docker rm -f ${name}` },
   ];
 }
 
@@ -223,7 +222,7 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
       ...(ontoFile
         ? [{ title: 'If the source should be a file, remove the directory Docker created in its place and create the file', command: 'rmdir <source> && touch <source>' }]
         : [{ title: 'Create the source before starting', command: `mkdir -p ${source ?? '<source>'}` }]),
-      { title: 'Remove the container that was left behind, then run it again', command: `docker rm ${name}` },
+      { title: 'Remove the container that was left behind, then run it again: it never started, so removing it loses nothing but its settings', command: `docker rm ${name}` },
     ],
     evidence: { error },
   });
@@ -231,41 +230,5 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
 
 async function checkCompose(ctx: CheckContext, compose: ComposeProject): Promise<void> {
   reportComposeProblems(ctx, compose);
-  for (const service of compose.services) {
-    for (const volume of service.volumes) {
-      if (volume.type !== 'bind' || !volume.source) continue;
-      const stat = await ctx.facts.stat(volume.source).catch(() => null);
-      if (stat) continue;
-      const written = volume.sourceAsWritten ?? volume.source;
-      const relative = path.relative(compose.dir, volume.source) || '.';
-      const meantFile = FILE_LIKE.test(path.basename(volume.target)) || FILE_LIKE.test(path.basename(volume.source));
-      const location = { file: volume.at.file, line: volume.at.line, column: volume.at.column };
-      const common = { subject: { kind: 'service' as const, name: service.name }, location, evidence: { source: volume.source, target: volume.target, createHostPath: volume.createHostPath } };
-      if (!volume.createHostPath) {
-        ctx.report({
-          cause: 'compose-source-missing',
-          severity: 'error',
-          title: `Service ${service.name} bind-mounts ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` will fail (${volume.at.file}:${volume.at.line})`,
-          ...common,
-          fixes: [{ title: 'Create it first', command: meantFile ? `touch ${relative}` : `mkdir -p ${relative}` }],
-        });
-      } else if (meantFile) {
-        ctx.report({
-          cause: 'compose-source-missing',
-          severity: 'error',
-          title: `Service ${service.name} mounts ${written} onto ${volume.target}, but ${written} does not exist: Docker will create a directory there and the mount of a directory onto a file will fail (${volume.at.file}:${volume.at.line})`,
-          ...common,
-          fixes: [{ title: 'Create the file before `docker compose up`', command: `touch ${relative}` }],
-        });
-      } else {
-        const user = service.user?.value;
-        ctx.report({
-          cause: 'compose-source-missing',
-          title: `Service ${service.name} bind-mounts ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755${user && !/^(0|root)(:|$)/.test(user) ? `, which user ${user} cannot write` : ''} (${volume.at.file}:${volume.at.line})`,
-          ...common,
-          fixes: [{ title: 'Create it yourself first, owned by you', command: `mkdir -p ${relative}` }],
-        });
-      }
-    }
-  }
+  await checkComposeSources(ctx, compose);
 }

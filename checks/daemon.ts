@@ -14,7 +14,7 @@ export default defineCheck({
     category: 'daemon',
     description: `Answers "Cannot connect to the Docker daemon": which endpoint the docker CLI would use and why (--context > -H > DOCKER_HOST > DOCKER_CONTEXT > currentContext in ~/.docker/config.json > the default socket), whether it exists, whether this user may open it, and whether the daemon answers within a few seconds.
 
-It tells apart a missing socket (daemon stopped, not installed, or running rootless/Desktop/Podman elsewhere), a socket this user may not open (not in the docker group, or added but not logged in again), a stale socket or closed TCP port, a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a DOCKER_HOST that silently overrides the selected context.
+It tells apart a missing socket (daemon stopped, not installed, or running rootless/Desktop/Podman elsewhere), a socket this user may not open (not in the docker group, or added but not logged in again), a stale socket or closed TCP port, a path that is not a socket (a directory or file named by DOCKER_HOST, -H or a context is reported as such, never removed; only an empty directory at the daemon's own socket path gets rmdir), a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a DOCKER_HOST that silently overrides the selected context.
 
 When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding is reported once, by the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.`,
     requires: [],

@@ -54,7 +54,7 @@ export const bindCodes = {
     severity: 'warning',
     summary: 'a compose bind source does not exist yet',
     explanation:
-      'The compose file bind-mounts a host path that does not exist. With short syntax, `docker compose up` makes the daemon create it as an empty root:root 0755 directory (wrong owner for non-root images, and a directory where you may have meant a file); with long syntax and no create_host_path, up fails with "bind source path does not exist".',
+      'The compose file bind-mounts a host path that does not exist. With long syntax (type: bind) and no create_host_path, `docker compose up` (and docker-compose 1.x, which rejects create_host_path) fails with "invalid mount config for type "bind": bind source path does not exist". With short syntax the daemon creates the path as an empty root:root 0755 directory: fine for a directory the container\'s root uses, unwritable for a non-root user, and wrong where a file was meant (a file at that path in the image makes the start fail with "Are you trying to mount a directory onto a file"; otherwise the application finds a directory). Whether a source is meant as a file is read from its name (an extension such as .conf, .sql, .json); a trailing slash, a .d name (conf.d, initdb.d), the image\'s VOLUME or no extension mean a directory, and the fix only ever touches a file or makes a directory accordingly.',
     docsUrl: 'https://docs.docker.com/reference/compose-file/services/#volumes',
   },
   'compose-invalid': {

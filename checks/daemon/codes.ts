@@ -16,7 +16,7 @@ export const daemonCodes = {
     severity: 'error',
     summary: 'the socket path is a file or directory',
     explanation:
-      'The endpoint path exists but is not a Unix socket. This usually happens when a bind mount such as -v /var/run/docker.sock:/var/run/docker.sock ran while the socket was missing, so Docker created a directory in its place, or when DOCKER_HOST points at the wrong file.',
+      'The endpoint path exists but is not a Unix socket. This usually happens when a bind mount such as -v /var/run/docker.sock:/var/run/docker.sock ran while the socket was missing, so Docker created a directory in its place, or when DOCKER_HOST, -H or a context points at the wrong path (a typo can name a home directory). The fix never removes what is there: when the endpoint was chosen by DOCKER_HOST, -H or a context, that choice is what to correct; only an empty directory at the daemon\'s own socket path is removed, with rmdir, which refuses anything that is not empty.',
     docsUrl: DAEMON_DOCS,
   },
   'permission-denied': {

@@ -34,16 +34,7 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
       };
     }
     case 'not-a-socket':
-      return {
-        cause: 'not-a-socket',
-        title: `${socketPath} is not a socket, so no daemon can answer there (${via})`,
-        subject,
-        fixes: [
-          { title: 'Remove what is in the socket\'s place, then restart the daemon so it recreates the socket', command: `sudo rm -rf ${socketPath} && sudo systemctl restart docker` },
-          ...endpointResetFixes(connection),
-        ],
-        evidence,
-      };
+      return socketPath ? notASocket(ctx, connection, socketPath, subject, evidence) : undefined;
     case 'permission-denied':
       return socketPath ? permissionDenied(ctx, socketPath, subject, evidence) : undefined;
     case 'refused':
@@ -105,6 +96,43 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
         evidence,
       };
   }
+}
+
+/** Sockets the daemon itself creates at its default places; only there can an empty directory be Docker's own leftover. */
+const DAEMON_SOCKETS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
+
+/**
+ * Something that is not a socket sits at the endpoint. Nothing here is ever removed with rm: the path came from
+ * DOCKER_HOST, a context or -H as often as from the daemon (a typo can name a home directory). The one removal offered
+ * is `rmdir` of an empty directory at the daemon's own socket path (what `-v /var/run/docker.sock:…` leaves when the
+ * socket was missing), and rmdir refuses anything that is not empty.
+ */
+async function notASocket(ctx: CheckContext, connection: DockerConnection, socketPath: string, subject: Report['subject'], evidence: Record<string, unknown>): Promise<Report> {
+  const { endpoint } = connection;
+  const stat = await ctx.facts.stat(socketPath).catch(() => null);
+  const kind = stat?.type === 'directory' ? 'a directory' : stat?.type === 'file' ? 'a regular file' : stat ? `a ${stat.type}` : 'not a socket';
+  const chosen = endpoint.source !== 'default';
+  const entries = stat?.type === 'directory' ? await ctx.facts.listDir(socketPath) : null;
+  const emptyDaemonDir = !chosen && DAEMON_SOCKETS.has(socketPath) && entries !== null && entries.length === 0;
+  const platform = ctx.facts.platform();
+  const restart = platform === 'linux' ? ' && sudo systemctl restart docker' : '';
+  const fixes: Fix[] = chosen
+    ? [...endpointResetFixes(connection), ...(await alternativeSockets(ctx, socketPath))]
+    : emptyDaemonDir
+      ? [{ title: `Remove the empty directory (rmdir refuses anything that is not empty), then restart the daemon so it creates its socket there`, command: `sudo rmdir ${socketPath}${restart}` }]
+      : [{ title: `Look at what is at ${socketPath}; the daemon can only create its socket once the path is free, so move it elsewhere if it is yours`, command: `sudo ls -la ${socketPath}` }];
+  const what = stat ? `${socketPath} is ${kind}, not a socket` : `${socketPath} is not a socket`;
+  return {
+    cause: 'not-a-socket',
+    title: chosen
+      ? `${what}: check ${endpoint.source === 'DOCKER_HOST' ? 'DOCKER_HOST' : endpoint.source === 'flag' ? 'the -H/--context you gave' : `the context "${endpoint.context}"`}, which points there (${describeSource(connection)})`
+      : emptyDaemonDir
+        ? `${socketPath} is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was missing leaves one (${describeSource(connection)})`
+        : `${what}, so no daemon can answer there (${describeSource(connection)})`,
+    subject,
+    fixes,
+    evidence: { ...evidence, ...(stat ? { type: stat.type } : {}), ...(entries ? { entries: entries.length } : {}) },
+  };
 }
 
 async function permissionDenied(ctx: CheckContext, socketPath: string, subject: Report['subject'], evidence: Record<string, unknown>): Promise<Report> {

@@ -79,7 +79,8 @@ export const dnsCodes = {
   'compose-localhost': {
     severity: 'error',
     summary: 'a service addresses another service as localhost',
-    explanation: 'Inside a container, localhost is that container. A service that connects to localhost:<port of another service> reaches nothing; use the other service\'s name, which compose networks resolve.',
+    explanation:
+      'Inside a container, localhost is that container. A service that connects to localhost where another service listens (a port in its ports: or expose:, its image\'s EXPOSE, the usual port of its kind such as 5432 for postgres, or a `DB_HOST: localhost` whose name names the service) reaches nothing; use the other service\'s name, which compose networks resolve. Not reported: variables a browser on the host uses (base, public, callback, redirect and origin URLs, VITE_/REACT_APP_/NEXT_PUBLIC_…), where localhost and the published port are right; ports the service or a sidecar sharing its namespace listens on itself; host-networked services; and a port several services listen on when nothing says which one is meant.',
     docsUrl: 'https://docs.docker.com/compose/how-tos/networking/',
   },
   'probe-failed': {

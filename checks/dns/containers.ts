@@ -153,7 +153,7 @@ export async function diagnoseContainers(ctx: CheckContext, connection: DockerCo
 
 function loopbackFixes(name: string) {
   return [
-    { title: 'Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host\'s DNS', command: `docker rm -f ${name} && docker run --dns <your DNS server> …` },
+    { title: 'Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host\'s DNS. docker rm -f removes the container and its writable layer; named volumes stay', command: `docker rm -f ${name} && docker run --dns <your DNS server> …` },
     { title: 'Or, if a DNS server runs on the host, give containers its address on the Docker bridge (e.g. 172.17.0.1) and make it listen there' },
   ];
 }

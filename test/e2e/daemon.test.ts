@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contextMetaPath } from '../../src/facts/docker/endpoint.js';
@@ -56,6 +57,26 @@ describe.runIf(engineAvailable())('daemon check on a real engine', () => {
     staleSocket(socket);
     const run = await runCli(['--json'], { env: cleanEnv({ DOCKER_HOST: `unix://${socket}` }) });
     expect(findingsOf(run.report, 'daemon').map((f) => f.code)).toEqual(['daemon/connection-refused']);
+  });
+
+  it.each([
+    ['a directory with files in it (a home directory named by a DOCKER_HOST typo)', 'directory'],
+    ['a regular file', 'file'],
+  ])('DOCKER_HOST naming %s is not-a-socket: check DOCKER_HOST, and nothing is removed', async (_name, kind) => {
+    const home = tempDir('dd-home-');
+    writeFileSync(path.join(home, 'thesis.tex'), 'years of work');
+    const target = kind === 'directory' ? home : path.join(home, 'thesis.tex');
+    const run = await runCli(['daemon', '--json'], { env: cleanEnv({ DOCKER_HOST: `unix://${target}` }) });
+    expect(run.exitCode).toBe(1);
+    const findings = findingsOf(run.report, 'daemon');
+    expect(findings.map((f) => f.code)).toEqual(['daemon/not-a-socket']);
+    expect(findings[0]!.title).toBe(`${target} is ${kind === 'directory' ? 'a directory' : 'a regular file'}, not a socket: check DOCKER_HOST, which points there (from DOCKER_HOST)`);
+    const commands = findings[0]!.fixes.map((f) => f.command ?? '');
+    expect(commands).toContain('unset DOCKER_HOST');
+    expect(commands.join('\n')).not.toMatch(/\brm\b|rmdir|\bmv\b/);
+    // Typing every printed command leaves the user's files where they were.
+    for (const command of commands.filter((c) => c && !c.startsWith('export'))) await execa('sh', ['-c', command], { reject: false, env: cleanEnv({ DOCKER_HOST: `unix://${target}` }) });
+    expect(readFileSync(path.join(home, 'thesis.tex'), 'utf8')).toBe('years of work');
   });
 
   it.runIf(process.getuid?.() === 0)('an unprivileged user gets permission-denied with the group fix', async () => {

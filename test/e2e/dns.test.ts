@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
@@ -122,5 +124,63 @@ describe.runIf(engineAvailable())('dns on a real engine', () => {
         silent.close();
       }
     });
+  });
+});
+
+describe.runIf(engineAvailable() && existsSync('/usr/bin/docker-compose'))('dns compose-localhost on a real compose project', () => {
+  const dir = tempDir('dd-localhost-');
+  const project = `dd${scope.replace(/[^a-z0-9]/g, '')}lh`;
+  // web serves on 8080 and only exposes it; client reaches it through CLIENT_URL; the browser-facing URL is left alone.
+  const compose = (clientUrl: string) => `version: "3.8"
+services:
+  web:
+    image: docker-doctor-test/busybox:1
+    command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
+    expose: ["8080"]
+    stop_grace_period: 1s
+    dns: [127.0.0.1]
+    labels: ["${TEST_LABEL}=${scope}"]
+  client:
+    image: docker-doctor-test/busybox:1
+    # The image's static busybox crashes in getaddrinfo (wget): resolve with nslookup through the embedded DNS, then connect with nc, retrying while web starts.
+    command: ["sh", "-c", "u=$\${API_URL#*://}; hp=$\${u%%/*}; n=$\${hp%%:*}; for i in 1 2 3 4 5; do a=127.0.0.1; if [ $$n != localhost ]; then for w in $$(nslookup $$n); do a=$$w; done; fi; echo | nc -w 3 $$a $\${hp#*:} >/dev/null && exit 0; sleep 1; done; exit 1"]
+    depends_on: [web]
+    dns: [127.0.0.1]
+    labels: ["${TEST_LABEL}=${scope}"]
+    environment:
+      API_URL: ${clientUrl}
+      NEXTAUTH_URL: http://localhost:8080
+`;
+  const up = async () => {
+    const result = await execa('docker-compose', ['-p', project, 'up', '--no-color', '--exit-code-from', 'client'], { cwd: dir, reject: false, timeout: 120_000, stdin: 'ignore', all: true });
+    return { code: result.exitCode ?? -1, output: String(result.all) };
+  };
+  const localhostFindings = async () => {
+    const run = await runCli(['dns', '--json', '-C', dir]);
+    return run.report!.checks[0]!.findings.filter((f) => f.code === 'dns/compose-localhost');
+  };
+
+  beforeAll(async () => {
+    await ensureTestImage();
+  });
+  afterAll(async () => {
+    await execa('docker-compose', ['-p', project, 'down', '--remove-orphans'], { cwd: dir, reject: false, timeout: 60_000, stdin: 'ignore' });
+    await removeLabelled(scope);
+  });
+
+  it('reports the localhost URL (not the browser-facing one); it fails for real, and the printed value works', async () => {
+    writeFileSync(path.join(dir, 'docker-compose.yml'), compose('http://localhost:8080/passwd'));
+    const findings = await localhostFindings();
+    const line = compose('').split('\n').findIndex((l) => l.includes('API_URL:')) + 1;
+    expect(findings.map((f) => [f.subject.name, f.location?.line, f.evidence?.variable])).toEqual([['client', line, 'API_URL']]);
+    const fixed = findings[0]!.fixes[0]!.command!;
+    expect(fixed).toBe('API_URL=http://web:8080/passwd');
+    const broken = await up();
+    expect(broken.code, broken.output).not.toBe(0);
+
+    writeFileSync(path.join(dir, 'docker-compose.yml'), compose(fixed.slice('API_URL='.length)));
+    expect(await localhostFindings()).toEqual([]);
+    const working = await up();
+    expect(working.code, working.output).toBe(0);
   });
 });

@@ -56,7 +56,7 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
     projectDir = tempDir('dd-runtime-project-');
     writeFileSync(
       path.join(projectDir, 'compose.yaml'),
-      `services:\n  web:\n    image: ${image}\n    ports:\n      - "127.0.0.1:\${WEB_PORT:-1}:80"\n    volumes:\n      - ./not-created-yet:/data\n`,
+      `services:\n  web:\n    image: ${image}\n    ports:\n      - "127.0.0.1:\${WEB_PORT:-1}:80"\n    volumes:\n      - ./not-created-yet.conf:/etc/app.conf\n`,
     );
     writeFileSync(path.join(projectDir, '.env'), `WEB_PORT=${ports.hostHeld}\n`);
     mkdirSync(path.join(projectDir, 'src'));
@@ -152,7 +152,7 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
       expect(findingsFor(p('denied'), 'exited-containers')).toEqual([]);
     });
 
-    it('a compose bind source that does not exist', () => {
+    it('a compose bind source that does not exist and is meant as a file', () => {
       const [finding] = findingsFor('web', 'bind-mounts');
       expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'warning', location: { file: 'compose.yaml', line: 7 } });
     });

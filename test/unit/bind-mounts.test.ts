@@ -69,7 +69,9 @@ describe('bind-mounts', () => {
     const base = routes['/containers/g1/json'] as { HostConfig: object };
     routes['/containers/g1/json'] = { ...base, HostConfig: { ...base.HostConfig, GroupAdd: ['999'] } };
     const clients = fakeClients({ engine: routes, files: { '/var/run/docker.sock': { stat: { type: 'socket', uid: 0, gid: 999, mode: 0o660 } } } });
-    expect((await runCheck(bindMounts, fakeFacts(clients))).findings).toEqual([]);
+    const result = await runCheck(bindMounts, fakeFacts(clients));
+    expect(result.findings).toEqual([]);
+    expect(result.status).toBe('passed');
   });
 
   it('reports a container that never started because of its mount', async () => {
@@ -79,22 +81,73 @@ describe('bind-mounts', () => {
   });
 
   describe('compose bind sources', () => {
-    const compose = (yaml: string) => ({ '/project/compose.yaml': yaml });
+    const compose = (yaml: string) => ({ '/project/compose.yaml': yaml, '/project/Dockerfile': 'FROM scratch\n' });
+    const service = (volumes: string, extra = '') => compose(`services:\n  app:\n    image: app:1\n${extra}    volumes:\n${volumes}`);
+    const summary = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.map((f) => [f.code, f.severity, f.location?.line, f.fixes[0]?.command]);
 
-    it('reports missing sources by what compose will do with them', async () => {
-      const yaml = 'services:\n  app:\n    user: "1000"\n    volumes:\n      - ./data:/data\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n      - type: bind\n        source: ./cache\n        target: /cache\n      - named:/named\n';
-      const result = await diagnose([], compose(yaml));
-      expect(result.findings.map((f) => [f.code, f.severity, f.location?.line])).toEqual([
-        ['bind-mounts/compose-source-missing', 'warning', 5],
-        ['bind-mounts/compose-source-missing', 'error', 6],
-        ['bind-mounts/compose-source-missing', 'error', 7],
+    it('fails long syntax without create_host_path, with the right way to create the source', async () => {
+      const yaml = '      - type: bind\n        source: ./cache\n        target: /cache\n      - type: bind\n        source: ./conf/app.ini\n        target: /etc/app.ini\n';
+      const result = await diagnose([], service(yaml));
+      expect(summary(result)).toEqual([
+        ['bind-mounts/compose-source-missing', 'error', 5, 'mkdir -p cache'],
+        ['bind-mounts/compose-source-missing', 'error', 8, 'mkdir -p conf && touch conf/app.ini'],
       ]);
-      expect(result.findings[0]!.title).toBe('Service app bind-mounts ./data, which does not exist: `docker compose up` will create it as root:root 0755, which user 1000 cannot write (compose.yaml:5)');
+      expect(result.findings[0]!.title).toBe('Service app bind-mounts ./cache, which does not exist, and long syntax does not create it: `docker compose up` fails with "bind source path does not exist" (compose.yaml:5)');
+      expect(result.findings[0]!.fixes[0]!.runIn).toBe('project');
+      expect(result.status).toBe('failed');
     });
 
-    it('is quiet when the sources exist', async () => {
-      const result = await diagnose([], { ...compose('services:\n  app:\n    volumes:\n      - ./data:/data\n'), '/project/data': dir(1000, 1000, 0o755) });
+    it('warns about a missing file-like source, naming the uncertainty, and creates the file', async () => {
+      const result = await diagnose([], service('      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n'));
+      expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 5, 'touch nginx.conf']]);
+      expect(result.findings[0]!.title).toBe('Service app mounts ./nginx.conf onto /etc/nginx/nginx.conf, but ./nginx.conf does not exist: Docker will create an empty directory in its place, so the container fails to start if the image has a file at /etc/nginx/nginx.conf ("Are you trying to mount a directory onto a file"), and otherwise finds a directory where a file is expected (compose.yaml:5)');
+    });
+
+    it('warns when a non-root user must write the directory Docker would create as root', async () => {
+      const result = await diagnose([], service('      - ./data:/data\n', '    user: "1000"\n'));
+      expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 6, 'mkdir -p data && sudo chown 1000 data']]);
+      expect(result.findings[0]!.title).toBe('Service app bind-mounts ./data, which does not exist: `docker compose up` will create it as root:root 0755, which user 1000 cannot write (compose.yaml:6)');
+    });
+
+    it('reads the user from the image when it is here', async () => {
+      const engine = { '/images/app%3A1/json': { Id: 'a', Config: { User: 'node', Volumes: null } } };
+      const clients = fakeClients({ engine: engineWith([], engine), files: { '/var/run/docker.sock': { stat: SOCKET }, ...service('      - ./uploads:/app/uploads\n') } });
+      const result = await runCheck(bindMounts, fakeFacts(clients));
+      expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 5, 'mkdir -p uploads']]);
+    });
+
+    it('notes (info) a missing directory whose user is unknown, and never offers touch for a directory', async () => {
+      const yaml = '      - ./initdb:/docker-entrypoint-initdb.d\n      - ./nginx/conf.d:/etc/nginx/conf.d\n      - /etc/dnsmasq.d/:/etc/dnsmasq.d/\n      - ./site.v2:/srv/site\n';
+      const result = await diagnose([], { ...service(yaml), '/etc/hosts': 'x' });
+      expect(summary(result)).toEqual([
+        ['bind-mounts/compose-source-missing', 'info', 5, 'mkdir -p initdb'],
+        ['bind-mounts/compose-source-missing', 'info', 6, 'mkdir -p nginx/conf.d'],
+        ['bind-mounts/compose-source-missing', 'info', 7, 'sudo mkdir -p /etc/dnsmasq.d'],
+        ['bind-mounts/compose-source-missing', 'info', 8, undefined],
+      ]);
+      expect(result.findings.flatMap((f) => f.fixes.map((x) => x.command ?? ''))).not.toContainEqual(expect.stringContaining('touch'));
+      expect(result.findings[2]!.fixes[0]!.runIn).toBeUndefined();
+      expect(result.status).toBe('passed');
+    });
+
+    it('uses sudo for an absolute source under a directory that is not the user\'s', async () => {
+      const result = await diagnose([], { ...service('      - type: bind\n        source: /srv/shared/data\n        target: /data\n'), '/srv': dir(0, 0, 0o755) });
+      expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'error', 5, 'sudo mkdir -p /srv/shared/data']]);
+    });
+
+    it.each<[string, Record<string, FakeFile | string>, string]>([
+      ['the sources exist', { '/project/data': dir(1000, 1000, 0o755) }, '      - ./data:/data\n'],
+      ['a missing directory for a root service', {}, '      - ./data:/data\n'],
+      ['a missing directory for a root image that is here', {}, '      - ./initdb/:/docker-entrypoint-initdb.d/\n'],
+      ['a missing directory mounted read-only for a non-root user', {}, '      - ./conf.d:/etc/app/conf.d:ro\n'],
+      ['named volumes and tmpfs', {}, '      - named:/named\n      - type: tmpfs\n        target: /tmp\n'],
+    ])('passes when %s', async (name, files, volumes) => {
+      const user = name.includes('non-root') ? '    user: app\n' : name.includes('root service') ? '    user: root\n' : '';
+      const engine = name.includes('image that is here') ? { '/images/app%3A1/json': { Id: 'a', Config: { User: '' } } } : {};
+      const clients = fakeClients({ engine: engineWith([], engine), files: { '/var/run/docker.sock': { stat: SOCKET }, ...service(volumes, user), ...files } });
+      const result = await runCheck(bindMounts, fakeFacts(clients));
       expect(result.findings).toEqual([]);
+      expect(result.status).toBe('passed');
     });
   });
 
@@ -106,6 +159,7 @@ describe('bind-mounts', () => {
   ])('stays quiet about %s', async (_name, container, files) => {
     const result = await diagnose([container], files);
     expect(result.findings).toEqual([]);
+    expect(result.status).toBe('passed');
   });
 });
 

@@ -50,9 +50,33 @@ describe('daemon check', () => {
     expect(commands).toContain('sudo systemctl enable --now docker');
   });
 
-  it('reports a directory where the socket should be', async () => {
-    const result = await diagnose({ files: { '/var/run/docker.sock': { stat: { type: 'directory' } } } });
-    expect(result.findings[0]).toMatchObject({ code: 'daemon/not-a-socket' });
+  describe('something that is not a socket at the endpoint', () => {
+    const commands = (r: { findings: { fixes: { command?: string }[] }[] }) => r.findings.flatMap((f) => f.fixes.map((x) => x.command ?? ''));
+
+    it('offers rmdir (never rm) for an empty directory at the daemon\'s own socket path', async () => {
+      const result = await diagnose({ files: { '/var/run/docker.sock': { stat: { type: 'directory' } } } });
+      expect(result.findings[0]).toMatchObject({ code: 'daemon/not-a-socket', severity: 'error' });
+      expect(result.findings[0]!.title).toBe('/var/run/docker.sock is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was missing leaves one (the default socket)');
+      expect(commands(result)).toEqual(['sudo rmdir /var/run/docker.sock && sudo systemctl restart docker']);
+    });
+
+    it('removes nothing when the directory at the default path has content', async () => {
+      const result = await diagnose({ files: { '/var/run/docker.sock': { stat: { type: 'directory' } }, '/var/run/docker.sock/notes.txt': 'mine' } });
+      expect(result.findings[0]!.code).toBe('daemon/not-a-socket');
+      expect(commands(result)).toEqual(['sudo ls -la /var/run/docker.sock']);
+    });
+
+    it.each<[string, string, Record<string, { stat: object } | string>, string]>([
+      ['a home directory given by a DOCKER_HOST typo', '/home/dev', { '/home/dev': { stat: { type: 'directory', uid: 1000 } }, '/home/dev/thesis.tex': 'years of work' }, 'a directory'],
+      ['an empty directory named by DOCKER_HOST', '/tmp/empty', { '/tmp/empty': { stat: { type: 'directory' } } }, 'a directory'],
+      ['a regular file named by DOCKER_HOST', '/home/dev/docker.sock', { '/home/dev/docker.sock': 'data' }, 'a regular file'],
+    ])('says check DOCKER_HOST and removes nothing for %s', async (_name, target, files, kind) => {
+      const result = await diagnose({ env: { DOCKER_HOST: `unix://${target}` }, files: { '/var/run/docker.sock': { stat: SOCKET }, ...files } });
+      expect(result.findings.map((f) => f.code)).toEqual(['daemon/not-a-socket']);
+      expect(result.findings[0]!.title).toBe(`${target} is ${kind}, not a socket: check DOCKER_HOST, which points there (from DOCKER_HOST)`);
+      expect(commands(result)).toContain('unset DOCKER_HOST');
+      expect(commands(result).join('\n')).not.toMatch(/\brm\b|rmdir|mv /);
+    });
   });
 
   it('tells a user outside the docker group to join it, naming the user and group', async () => {

@@ -51,7 +51,9 @@ describe('dns: the host and daemon.json', () => {
     ['an unroutable dns entry', { '/etc/docker/daemon.json': '{"dns": ["0.0.0.0"]}' }, [['dns/daemon-network-invalid', 'error']]],
     ['an MTU above the uplink\'s', { '/etc/docker/daemon.json': '{"mtu": 1500}', '/proc/net/route': 'Iface\tDestination\tGateway\nwg0\t00000000\t0100000A\n', '/sys/class/net/wg0/mtu': '1420\n' }, [['dns/mtu-mismatch', 'warning']]],
   ])('%s', async (_name, files, expected) => {
-    expect(codes(await diagnose({ files }))).toEqual(expected);
+    const result = await diagnose({ files });
+    expect(codes(result)).toEqual(expected);
+    if (expected.length === 0) expect(result.status).toBe('passed');
   });
 
   it('reports a malformed daemon.json at its line', async () => {
@@ -68,6 +70,7 @@ describe('dns: the host and daemon.json', () => {
     const clients = fakeClients({ env: { DOCKER_HOST: 'tcp://10.9.9.9:2376' }, engine: routesFor({}), files: { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' } });
     const result = await runCheck(dns, fakeFacts(clients));
     expect(result.findings).toEqual([]);
+    expect(result.status).toBe('passed');
   });
 });
 
@@ -126,6 +129,7 @@ describe('dns: containers', () => {
     const clients = fakeClients({ engine: (() => { const r = routesFor({ containers: [{ id: 'ph', name: 'pihole', state: 'running', dns: ['127.0.0.1'] }] }); const i = r['/containers/ph/json'] as { Config: object }; i.Config = { ...i.Config, ExposedPorts: { '53/udp': {}, '53/tcp': {} } }; return r; })(), files: { '/var/run/docker.sock': { stat: SOCKET } } });
     const [result] = await runChecks([dns], fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
     expect(result!.findings).toEqual([]);
+    expect(result!.status).toBe('passed');
   });
 
   it('explains an internal network', async () => {
@@ -151,6 +155,7 @@ describe('dns: containers', () => {
       ],
     });
     expect(result.findings).toEqual([]);
+    expect(result.status).toBe('passed');
   });
 });
 
@@ -160,6 +165,49 @@ describe('dns: compose and the probe', () => {
     const result = await diagnose({ files: { '/project/compose.yaml': yaml } });
     expect(result.findings.map((f) => [f.code, f.subject.name, f.location?.line])).toEqual([['dns/compose-localhost', 'api', 8]]);
     expect(result.findings[0]!.fixes[0]!.command).toBe('DATABASE_URL=postgres://app@db:5432/app');
+  });
+
+  describe('compose-localhost', () => {
+    const project = (services: string) => ({ files: { '/project/compose.yaml': `services:\n${services}` } });
+    const localhost = (r: { findings: { code: string; subject: { name: string }; fixes: { command?: string }[] }[] }) =>
+      r.findings.filter((f) => f.code === 'dns/compose-localhost').map((f) => [f.subject.name, f.fixes[0]!.command]);
+
+    it.each<[string, string, string[][]]>([
+      ['a service that only exposes its port', '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n      API_URL: http://localhost:3000/api\n', [['worker', 'API_URL=http://app:3000/api']]],
+      ['DB_HOST: localhost with a postgres service and no port', '  db:\n    image: postgres:16\n  api:\n    image: api\n    environment:\n      DB_HOST: localhost\n', [['api', 'DB_HOST=db']]],
+      ['REDIS_HOST: 127.0.0.1 with a service named cache running redis', '  cache:\n    image: redis:7-alpine\n  api:\n    image: api\n    environment:\n      - REDIS_HOST=127.0.0.1\n', [['api', 'REDIS_HOST=cache']]],
+      ['a URL without a port whose scheme names a postgres service', '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app:pw@localhost/app\n', [['api', 'DATABASE_URL=postgres://app:[redacted]@database/app']]],
+      ['redis://localhost with a redis service', '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      CELERY_BROKER: redis://localhost/0\n', [['worker', 'CELERY_BROKER=redis://redis/0']]],
+      ['a bare localhost:port', '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      REDIS_ADDR: localhost:6379\n', [['worker', 'REDIS_ADDR=redis:6379']]],
+      ['the host port another service publishes, fixed to its container port', '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n      PGURL: postgres://localhost:5433/app\n', [['api', 'PGURL=postgres://db:5432/app']]],
+    ])('reports %s', async (_name, services, expected) => {
+      const result = await diagnose(project(services));
+      expect(localhost(result)).toEqual(expected);
+      expect(result.status).toBe('failed');
+    });
+
+    it.each<[string, string]>([
+      ['browser-facing URLs (links, redirects, CORS, client bundles)', '  web:\n    image: web\n    ports: ["3000:3000"]\n  api:\n    image: api\n    environment:\n      APP_BASEURL: http://localhost:3000\n      NEXTAUTH_URL: http://localhost:3000\n      CORS_ORIGIN: http://localhost:3000\n      OAUTH_CALLBACK_URL: http://localhost:3000/cb\n      LOGIN_REDIRECT: http://localhost:3000/home\n      NEXT_PUBLIC_API: http://localhost:3000\n      VITE_API_URL: http://localhost:3000\n      REACT_APP_API: http://localhost:3000\n      FRONTEND_URL: http://localhost:3000\n      PUBLIC_SITE_URL: http://localhost:3000\n      ALLOWED_ORIGINS: http://localhost:3000\n      GITHUB_CALLBACKURL: http://localhost:3000/auth\n'],
+      ['a service that reaches its own port', '  app:\n    image: app\n    ports: ["3000:3000"]\n    environment:\n      SELF_URL: http://localhost:3000/health\n  web:\n    image: web\n    expose: ["3000"]\n'],
+      ['a sidecar sharing the namespace (network_mode: service:app)', '  app:\n    image: app\n    environment:\n      PROXY: http://localhost:4000\n  proxy:\n    image: envoy\n    network_mode: service:app\n    expose: ["4000"]\n  other:\n    image: x\n    expose: ["4000"]\n'],
+      ['a host-networked service', '  db:\n    image: postgres\n  api:\n    image: api\n    network_mode: host\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
+      ['a target that is host-networked (its name does not resolve)', '  db:\n    image: postgres\n    network_mode: host\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
+      ['the service\'s own listen address', '  php:\n    image: php:8-fpm\n    expose: ["9000"]\n  metrics:\n    image: exporter\n    environment:\n      LISTEN_ADDR: 127.0.0.1:9000\n      BIND_ADDRESS: localhost:9000\n'],
+      ['a port no service listens on', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      OTHER: http://localhost:9999\n'],
+      ['HOST: localhost whose words name no service', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HOST: localhost\n      SMTP_HOST: localhost\n'],
+      ['two services on the same port, neither named', '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n'],
+      ['services on networks they do not share', '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
+      ['an http URL without a port when nothing listens on 80', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HEALTH: http://localhost/health\n'],
+    ])('passes for %s', async (_name, services) => {
+      const result = await diagnose(project(services));
+      expect(localhost(result)).toEqual([]);
+      expect(result.status).toBe('passed');
+    });
+
+    it('uses the EXPOSE of a local image', async () => {
+      const result = await diagnose({ ...project('  search:\n    image: meili:1\n  api:\n    image: api\n    environment:\n      SEARCH_URL: http://localhost:7700\n'), routes: { '/images/meili%3A1/json': { Id: 'm', Config: { ExposedPorts: { '7700/tcp': {} } } } } });
+      expect(localhost(result)).toEqual([['api', 'SEARCH_URL=http://search:7700']]);
+    });
   });
 
   it('probes only with --probe, removes the probe container, and reports the timing', async () => {
@@ -176,6 +224,7 @@ describe('dns: compose and the probe', () => {
     const clients = fakeClients({ engine: () => fakeEngine(routesFor({ routes }), calls), files: { '/var/run/docker.sock': { stat: SOCKET } } });
     const quiet = await runChecks([dns], fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
     expect(quiet[0]!.findings).toEqual([]);
+    expect(quiet[0]!.status).toBe('passed');
     expect(calls.some((c) => c.startsWith('POST'))).toBe(false);
 
     const [result] = await runChecks([dns], fakeFacts(clients), { probe: true, probeName: 'example.test', probeDns: ['172.17.0.1'], verbose: false, timeoutMs: 5000 });

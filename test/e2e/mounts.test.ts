@@ -1,0 +1,123 @@
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findingsOf, runCli } from '../helpers/cli.js';
+import { engineAvailable, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
+import { tempDir } from '../helpers/sockets.js';
+
+const scope = `mounts-${process.pid}-${Date.now().toString(36)}`;
+const projects: { dir: string; name: string }[] = [];
+
+/** A compose project whose one service runs the local busybox image once; its containers carry the test label. */
+function project(volumes: string, command = '["true"]'): { dir: string; name: string } {
+  const dir = tempDir('dd-mounts-');
+  const name = `dd${scope.replace(/[^a-z0-9]/g, '')}${projects.length}`;
+  writeFileSync(
+    path.join(dir, 'docker-compose.yml'),
+    `version: "3.8"\nservices:\n  app:\n    image: docker-doctor-test/busybox:1\n    command: ${command}\n    labels: ["${TEST_LABEL}=${scope}"]\n    volumes:\n${volumes}`,
+  );
+  projects.push({ dir, name });
+  return { dir, name };
+}
+
+/** docker-compose 1.x is what this engine has; `up` is the real judge of whether the mount works. */
+async function composeUp(p: { dir: string; name: string }) {
+  const result = await execa('docker-compose', ['-p', p.name, 'up', '--no-color', '--abort-on-container-exit'], { cwd: p.dir, reject: false, timeout: 120_000, stdin: 'ignore' });
+  return { exitCode: result.exitCode ?? -1, output: `${String(result.stdout)}\n${String(result.stderr)}` };
+}
+
+/** This test's findings about its own compose project (other tests on this engine leave containers of their own). */
+const own = (report: Parameters<typeof findingsOf>[0]) => findingsOf(report, 'bind-mounts').filter((f) => f.code === 'bind-mounts/compose-source-missing');
+
+async function composeDown(p: { dir: string; name: string }) {
+  await execa('docker-compose', ['-p', p.name, 'down', '--remove-orphans'], { cwd: p.dir, reject: false, timeout: 60_000, stdin: 'ignore' });
+}
+
+const composeAvailable = (() => {
+  try {
+    return engineAvailable() && existsSync('/usr/bin/docker-compose');
+  } catch {
+    return false;
+  }
+})();
+
+describe.runIf(composeAvailable)('compose bind sources on a real engine', () => {
+  beforeAll(async () => {
+    await ensureTestImage();
+  });
+  afterAll(async () => {
+    for (const p of projects) await composeDown(p);
+    await removeLabelled(scope);
+  });
+
+  it('long syntax with a missing source fails `up`; the printed fix, typed from elsewhere, makes it start', async () => {
+    const p = project('      - type: bind\n        source: ./cache\n        target: /cache\n');
+    const elsewhere = tempDir('dd-cwd-');
+    const run = await runCli(['bind-mounts', '--json', '-C', p.dir], { cwd: elsewhere });
+    const [finding] = own(run.report);
+    expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'error', subject: { kind: 'service', name: 'app' }, location: { file: 'docker-compose.yml', line: 8 } });
+    expect(finding!.fixes[0]!.command).toBe(`cd ${p.dir} && mkdir -p cache`);
+
+    const before = await composeUp(p);
+    expect(before.exitCode).not.toBe(0);
+    expect(before.output).toContain('bind source path does not exist');
+
+    await execa('sh', ['-c', finding!.fixes[0]!.command!], { cwd: elsewhere });
+    const again = await runCli(['bind-mounts', '--json', '-C', p.dir], { cwd: elsewhere });
+    expect(own(again.report)).toEqual([]);
+    expect((await composeUp(p)).exitCode).toBe(0);
+    await composeDown(p);
+  });
+
+  it('a missing file-like source is a warning that names the uncertainty; mounted onto a file of the image, `up` fails as it says', async () => {
+    const p = project('      - ./passwd.conf:/etc/passwd\n');
+    const run = await runCli(['bind-mounts', '--json', '-C', p.dir]);
+    const [finding] = own(run.report);
+    expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'warning' });
+    expect(finding!.title).toContain('the container fails to start if the image has a file at /etc/passwd');
+    expect(finding!.fixes[0]!.command).toBe(`cd ${p.dir} && touch passwd.conf`);
+
+    const up = await composeUp(p);
+    expect(up.exitCode).not.toBe(0);
+    expect(up.output).toMatch(/not a directory|Are you trying to mount a directory onto a file/);
+    // What Docker did in its place: the root-owned directory the finding predicted.
+    expect(statSync(path.join(p.dir, 'passwd.conf')).isDirectory()).toBe(true);
+    await composeDown(p);
+  });
+
+  it('missing directories for a root image pass, and `up` indeed works with the empty directories Docker makes', async () => {
+    const p = project('      - ./initdb/:/docker-entrypoint-initdb.d/\n      - ./nginx/conf.d:/etc/nginx/conf.d\n      - ./data:/data\n', '["sh", "-c", "touch /data/ok && ls -d /docker-entrypoint-initdb.d /etc/nginx/conf.d"]');
+    const run = await runCli(['bind-mounts', '--json', '-C', p.dir]);
+    expect(own(run.report)).toEqual([]);
+
+    const up = await composeUp(p);
+    expect(up.exitCode).toBe(0);
+    expect(readdirSync(path.join(p.dir, 'data'))).toEqual(['ok']);
+    await composeDown(p);
+  });
+
+  it('a non-root user and a missing directory is a warning; `up` fails as it says, and after the printed fix it works', async () => {
+    const volumes = '      - ./uploads:/uploads\n';
+    const withUser = (p: { dir: string }) => writeFileSync(path.join(p.dir, 'docker-compose.yml'), readFileSync(path.join(p.dir, 'docker-compose.yml'), 'utf8').replace('    volumes:', '    user: "1000"\n    volumes:'));
+    const broken = project(volumes, '["touch", "/uploads/x"]');
+    withUser(broken);
+    const run = await runCli(['bind-mounts', '--json', '-C', broken.dir]);
+    const [finding] = own(run.report);
+    expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'warning' });
+    expect(finding!.title).toContain('which user 1000 cannot write');
+    expect(finding!.fixes[0]!.command).toBe(`cd ${broken.dir} && mkdir -p uploads && sudo chown 1000 uploads`);
+    const up = await composeUp(broken);
+    expect(up.output).toMatch(/Permission denied/);
+    await composeDown(broken);
+
+    const fixed = project(volumes, '["touch", "/uploads/x"]');
+    withUser(fixed);
+    const fix = own((await runCli(['bind-mounts', '--json', '-C', fixed.dir])).report)[0]!.fixes[0]!.command!;
+    // Run as root here, so sudo is not needed (and may not be installed).
+    await execa('sh', ['-c', fix.replace(/\bsudo /g, '')]);
+    expect(own((await runCli(['bind-mounts', '--json', '-C', fixed.dir])).report)).toEqual([]);
+    expect((await composeUp(fixed)).exitCode).toBe(0);
+    await composeDown(fixed);
+  });
+});
