@@ -5,9 +5,10 @@ import type { BuildSpec } from '../src/facts/project/builds.js';
 import { largestDirectories, largestFiles, largestParts, type DirectorySize } from '../src/facts/project/context-scan.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
 import { buildContextCodes } from './build-context/codes.js';
-import { cacheFindings, copySources } from './build-context/dockerfile-rules.js';
-import { appendLinesCommand } from './build-context/fix-commands.js';
-import { heavyPaths, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
+import { copyPlan, protectedPaths } from './build-context/copies.js';
+import { cacheFindings } from './build-context/dockerfile-rules.js';
+import { appendLinesCommand, shellWord } from './build-context/fix-commands.js';
+import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
 import { formatBytes } from './shared/containers.js';
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
@@ -58,11 +59,16 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   }
 
   const scan = await facts.contextScan(build, rules, Math.max(1000, Math.floor(options.timeoutMs * 0.6)));
-  const sources = (dockerfile?.instructions ?? []).flatMap((i) => copySources(i).map((source) => ({ source, line: i.line, keyword: i.keyword })));
-  // Output the Dockerfile copies on purpose (COPY dist/ …) is needed, not heavy.
-  const copied = sources.map((s) => s.source).filter((s) => s !== '.');
-  const heavy = heavyPaths(scan.dirs).filter((h) => !copied.some((s) => s === h.path || s.startsWith(`${h.path}/`) || h.path.startsWith(`${s}/`)));
+  const plan = copyPlan(dockerfile, build.target);
+  // What no proposed exclusion may touch: COPY/ADD sources and the files they copy (else the build breaks with
+  // "not found", or the image silently loses them).
+  const keep = protectedPaths(plan, scan.dirs);
+  const heavy = heavyPaths(scan.dirs).filter((h) => !plan.named.some((n) => n.source === h.path || n.source.startsWith(`${h.path}/`) || h.path.startsWith(`${n.source}/`)) && !plan.copiedBy(h.path) && imageCanDoWithout(h, plan));
+  const heavyRules = [...new Set(heavy.map((h) => heavyRule(h, keep)).filter((r): r is string => r !== undefined))];
   const secrets = secretFiles(scan.dirs);
+  // A secret the Dockerfile copies by name is needed by the build: excluding it breaks the COPY.
+  const copiedSecrets = secrets.filter((f) => plan.copiedBy(f));
+  const looseSecrets = secrets.filter((f) => !plan.copiedBy(f));
   const summary = `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`;
   // What the context would be without its ignore file. Measured only for the findings about size: walking what the
   // ignore file prunes (a whole node_modules) is the cost the ignore file exists to avoid.
@@ -73,8 +79,8 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   };
   const evidenceBase = { context: contextName, dockerfile: build.dockerfile, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };
 
-  if (!build.ignoreFile && heavy.length > 0) {
-    const proposal = proposeIgnore(scan.dirs, heavy, secrets, sources.map((s) => s.source));
+  if (!build.ignoreFile && heavyRules.length > 0) {
+    const proposal = proposeIgnore(scan.dirs, [...heavyRules, ...secretRules(looseSecrets, 20, keep)]);
     const target = path.join(build.context, '.dockerignore');
     ctx.report({
       cause: 'no-dockerignore',
@@ -83,19 +89,20 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
       fixes: [
         {
           title: `Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in ${proposal.before.files.toLocaleString('en-US')} files to ${formatBytes(proposal.after.bytes)} in ${proposal.after.files.toLocaleString('en-US')} files (or run docker-doctor build-context --fix)`,
-          command: `cat > ${rel(target)} <<'EOF'\n${proposal.text}EOF`,
+          command: `cat > ${shellWord(rel(target))} <<'EOF'\n${proposal.text}EOF`,
+          runIn: 'project',
         },
       ],
       evidence: { ...evidenceBase, heavy, proposal: proposal.text, proposalPath: target, before: proposal.before, after: proposal.after },
     });
-  } else if (build.ignoreFile && heavy.length > 0) {
+  } else if (build.ignoreFile && heavyRules.length > 0) {
     const without = await withoutIgnoreFile();
     ctx.report({
       cause: 'heavy-paths-sent',
       title: `${rel(build.ignoreFile)} still lets ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')} into the build context`,
       subject: { kind: 'file', name: rel(build.ignoreFile) },
       location: { file: rel(build.ignoreFile) },
-      fixes: [{ title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)', command: appendToIgnore([...new Set(heavy.map((h) => h.rule))]) }],
+      fixes: [{ title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)', command: appendToIgnore(heavyRules), runIn: 'project' }],
       evidence: { ...evidenceBase, heavy, withoutIgnoreFile: without },
     });
   }
@@ -118,22 +125,48 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     });
   }
 
-  if (secrets.length > 0) {
+  if (looseSecrets.length > 0) {
+    const listed = `${looseSecrets.slice(0, 5).join(', ')}${looseSecrets.length > 5 ? ` and ${looseSecrets.length - 5} more` : ''}`;
+    // Sent to the builder, they reach the image only through a whole-context copy; in a stage the image is not built
+    // FROM, only if a later COPY --from carries them over.
+    const [severity, where] =
+      plan.wholeInImage !== undefined
+        ? (['error', `and ${build.dockerfile}:${plan.wholeInImage} copies them into the image`] as const)
+        : plan.wholeBuilt !== undefined
+          ? (['warning', `and ${build.dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`] as const)
+          : (['info', 'but no COPY puts them in the image'] as const);
+    const npm = looseSecrets.some((f) => f === '.npmrc') && dockerfile?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args));
     ctx.report({
       cause: 'secrets-sent',
-      title: `The build context ${contextName} sends secret-looking files to the builder: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ` and ${secrets.length - 5} more` : ''}`,
+      severity,
+      title: `The build context ${contextName} sends secret-looking files to the builder (${listed}), ${where}`,
       subject,
       fixes: [
-        { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(secrets)) },
-        { title: 'Give the build what it needs as a secret instead', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' },
+        { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(looseSecrets, 20, keep)), runIn: 'project' },
+        // Only for the one credential whose build-secret form is standard; any other example would be a guess.
+        ...(npm ? [{ title: 'Give npm its credentials as a build secret (docker build --secret id=npmrc,src=.npmrc)', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' }] : []),
       ],
-      evidence: { ...evidenceBase, files: secrets.slice(0, 100), fileCount: secrets.length },
+      evidence: { ...evidenceBase, files: looseSecrets.slice(0, 100), fileCount: looseSecrets.length },
+    });
+  }
+
+  if (copiedSecrets.length > 0) {
+    const first = plan.copiedBy(copiedSecrets[0]!)!;
+    ctx.report({
+      cause: 'secrets-sent',
+      severity: 'info',
+      title: `${build.dockerfile}:${first.line} copies secret-looking files into the image on purpose: ${copiedSecrets.slice(0, 5).join(', ')}${copiedSecrets.length > 5 ? ` and ${copiedSecrets.length - 5} more` : ''}`,
+      explanation: 'The Dockerfile copies these files by name, so the build needs them: excluding them would make the COPY fail. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
+      subject,
+      location: { file: build.dockerfile, line: first.line },
+      fixes: [{ title: 'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image' }],
+      evidence: { ...evidenceBase, files: copiedSecrets.slice(0, 100), fileCount: copiedSecrets.length },
     });
   }
 
   if (rules && dockerfile) {
-    for (const { source, line, keyword } of sources) {
-      if (source === '.' || /[*?[]/.test(source)) continue;
+    for (const { source, line, keyword } of plan.named) {
+      if (/[*?[]/.test(source)) continue;
       if (!isExcluded(rules, source)) continue;
       const exists = await facts.stat(path.join(build.context, source)).catch(() => null);
       if (!exists) continue;
@@ -143,14 +176,14 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         title: `${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found": ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it`,
         subject,
         location: { file: build.dockerfile, line },
-        fixes: [{ title: `Re-include it at the end of ${ignoreTarget}`, command: appendToIgnore([`!${source}`]) }],
+        fixes: [{ title: `Re-include it at the end of ${ignoreTarget}`, command: appendToIgnore([`!${source}`]), runIn: 'project' }],
         evidence: { ...evidenceBase, source, pattern: decisive?.raw },
       });
     }
   }
 
   if (dockerfile) {
-    for (const finding of cacheFindings(dockerfile)) {
+    for (const finding of cacheFindings(dockerfile, build.target)) {
       const location = { file: build.dockerfile, line: finding.line };
       if (finding.cause === 'copy-before-install') {
         ctx.report({
@@ -187,7 +220,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         ? `The walk of ${contextName} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
         : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
       subject,
-      fixes: scan.unreadable.length > 0 ? [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(scan.unreadable.slice(0, 5)) }] : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60' }],
+      fixes: scan.unreadable.length > 0 ? [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(scan.unreadable.slice(0, 5)), runIn: 'project' }] : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
       evidence: { ...evidenceBase, unreadable: scan.unreadable.slice(0, 100), unreadableCount: scan.unreadable.length, truncated: scan.truncated },
     });
   }

@@ -7,6 +7,8 @@ import { scanContext } from '../../src/facts/project/context-scan.js';
 import { sentPaths } from '../../src/facts/project/context-walk.js';
 import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
 import { discoverBuilds } from '../../src/facts/project/builds.js';
+import { findDockerfiles } from '../../src/facts/project/discover.js';
+import { nodeFs } from '../../src/facts/clients.js';
 import { findingsOf, runCli } from '../helpers/cli.js';
 import { dockerMayFail, engineAvailable, TEST_LABEL } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
@@ -100,7 +102,7 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     // Engine 20.10's BuildKit predates the regex escaping of "+" (it rejects "c++" as a syntax error), so that line is left out here.
     const ignore = IGNORE.split('\n').filter((line) => line !== 'c++').join('\n');
     writeTree(context, { ...TREE, '.dockerignore': 'src\n', 'app.Dockerfile': 'FROM scratch\nCOPY . /ctx/\n', 'app.Dockerfile.dockerignore': ignore });
-    const [build] = discoverBuilds(context, null);
+    const [build] = await discoverBuilds(context, null, await findDockerfiles(nodeFs, context));
     expect(build!.ignoreFile).toBe(path.join(context, 'app.Dockerfile.dockerignore'));
     await execa(buildkitClient()!, ['build', '-q', '-f', path.join(context, 'app.Dockerfile'), '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-bk`, context], { env: { DOCKER_BUILDKIT: '1' } });
     await execa('docker', ['create', '--name', `dd-${scope}-bk`, '--label', `${TEST_LABEL}=${scope}`, `${tag}-bk`, '/nonexistent']);
