@@ -12,6 +12,8 @@ export interface NamedSource {
 
 /** What a Dockerfile takes from its context: what an ignore rule must never exclude, and where whole copies land. */
 export interface CopyPlan {
+  /** False when the Dockerfile could not be read: then nothing is known about what it copies. */
+  known: boolean;
   /** Every COPY/ADD source from the context but whole-context copies, in every stage (the classic builder runs them all). */
   named: NamedSource[];
   /** The line of a whole-context copy in a stage whose layers are the final image's, if any. */
@@ -26,9 +28,9 @@ export interface CopyPlan {
   copiedBy(file: string): NamedSource | undefined;
 }
 
-/** Without a readable Dockerfile, assume the worst: everything may be copied, nothing is installed. */
+/** Without a readable Dockerfile, nothing is known: callers assume it may copy anything and install nothing. */
 export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: string): CopyPlan {
-  if (!dockerfile) return { named: [], wholeInImage: 0, wholeBuilt: 0, installs: new Set(), usesGit: true, copiedBy: () => undefined };
+  if (!dockerfile) return { known: false, named: [], installs: new Set(), usesGit: true, copiedBy: () => undefined };
   const reach = stageReach(dockerfile, target);
   const built = dockerfile.instructions.filter((i) => reach.built.has(i.stage));
   const named = dockerfile.instructions.flatMap((i) => copySources(i).filter((s) => s !== '.' && s !== '*' && !/^[!#]/.test(s)).map((source) => ({ source, line: i.line, keyword: i.keyword })));
@@ -37,6 +39,7 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
   const wholeInImage = built.find((i) => reach.layers.has(i.stage) && copiesWholeContext(i))?.line;
   const wholeBuilt = built.find(copiesWholeContext)?.line;
   return {
+    known: true,
     named,
     ...(wholeInImage !== undefined ? { wholeInImage } : {}),
     ...(wholeBuilt !== undefined ? { wholeBuilt } : {}),

@@ -154,7 +154,7 @@ const DEPENDENCY_FAMILY: Record<string, string> = { node_modules: 'node', '.venv
  * installs them itself, and build output or data files never (they may be what the app serves or reads).
  */
 export function imageCanDoWithout(heavy: HeavyPath, plan: CopyPlan): boolean {
-  if (plan.wholeBuilt === undefined) return true;
+  if (plan.known && plan.wholeBuilt === undefined) return true;
   switch (heavy.kind) {
     case 'vcs':
       return !plan.usesGit;

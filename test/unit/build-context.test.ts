@@ -182,6 +182,13 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
     expect(JSON.stringify(finding!.fixes)).not.toContain('npm');
   });
 
+  it('when the Dockerfile cannot be read, a secret is a warning that says so, and nothing is proposed under the guess that it copies everything', async () => {
+    const result = await diagnose(project({ 'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: missing.Dockerfile\n', '.env': 'A=1', 'dist/app.js': MIB }));
+    expect(result.findings.map((f) => [f.code, f.severity, f.title])).toEqual([
+      ['build-context/secrets-sent', 'warning', 'The build context . sends secret-looking files to the builder (.env), and missing.Dockerfile could not be read to tell whether a COPY puts them in the image'],
+    ]);
+  });
+
   it('an .npmrc in an npm build gets the npm build-secret example', async () => {
     const result = await diagnose(project({ Dockerfile: 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n', '.npmrc': '//registry/:_authToken=x', 'package.json': '{}' }));
     expect(secretFindings(result)[0]!.fixes.map((f) => f.command)).toEqual(["printf '%s\\n' .npmrc >> .dockerignore", 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci']);
