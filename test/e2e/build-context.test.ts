@@ -7,7 +7,7 @@ import { scanContext } from '../../src/facts/project/context-scan.js';
 import { sentPaths } from '../../src/facts/project/context-walk.js';
 import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
 import { discoverBuilds } from '../../src/facts/project/builds.js';
-import { findDockerfiles } from '../../src/facts/project/discover.js';
+import { findDockerfiles } from '../../src/facts/project/find-dockerfiles.js';
 import { nodeFs } from '../../src/facts/clients.js';
 import { findingsOf, runCli } from '../helpers/cli.js';
 import { dockerMayFail, engineAvailable, ensureTestImage, TEST_LABEL } from '../helpers/engine.js';

@@ -9,7 +9,7 @@ import { createFacts } from '../../src/facts/index.js';
 import type { Facts } from '../../src/facts/types.js';
 import { discoverBuilds } from '../../src/facts/project/builds.js';
 import type { ComposeProject } from '../../src/facts/project/compose.js';
-import { findDockerfiles } from '../../src/facts/project/discover.js';
+import { findDockerfiles } from '../../src/facts/project/find-dockerfiles.js';
 import { parseDockerfile } from '../../src/facts/project/dockerfile.js';
 import { runChecks } from '../../src/engine/runner.js';
 import { fakeClients } from '../helpers/fakes.js';

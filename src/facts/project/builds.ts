@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ComposeProject, InlineDockerfile, SourceLocation } from './compose.js';
-import { isDockerfileName } from './discover.js';
+import { isDockerfileName } from './find-dockerfiles.js';
 
 export interface BuildSpec {
   /** The Dockerfile, relative to the project directory (for dockerfile_inline, the compose file that holds it). */
