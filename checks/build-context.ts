@@ -152,17 +152,23 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     });
   }
 
-  if (copiedSecrets.length > 0) {
-    const first = plan.copiedBy(copiedSecrets[0]!)!;
+  // One note per COPY that takes secrets by name, about the first of them: a subject of its own, apart from the
+  // secrets that are merely sent (whose fix removes that finding but never this one).
+  const byLine = new Map<number, string[]>();
+  for (const file of copiedSecrets) {
+    const line = plan.copiedBy(file)!.line;
+    byLine.set(line, [...(byLine.get(line) ?? []), file]);
+  }
+  for (const [line, files] of byLine) {
     ctx.report({
       cause: 'secrets-sent',
       severity: 'info',
-      title: `${build.dockerfile}:${first.line} copies secret-looking files into the image on purpose: ${copiedSecrets.slice(0, 5).join(', ')}${copiedSecrets.length > 5 ? ` and ${copiedSecrets.length - 5} more` : ''}`,
+      title: `${build.dockerfile}:${line} copies secret-looking files into the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}`,
       explanation: 'The Dockerfile copies these files by name, so the build needs them: excluding them would make the COPY fail. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
-      subject,
-      location: { file: build.dockerfile, line: first.line },
+      subject: { kind: 'file', name: rel(path.join(build.context, files[0]!)) },
+      location: { file: build.dockerfile, line },
       fixes: [{ title: 'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image' }],
-      evidence: { ...evidenceBase, files: copiedSecrets.slice(0, 100), fileCount: copiedSecrets.length },
+      evidence: { ...evidenceBase, files: files.slice(0, 100), fileCount: files.length },
     });
   }
 

@@ -155,8 +155,9 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
     expect(result.status).toBe('passed');
     const [loose, copied] = secretFindings(result);
     expect(loose).toMatchObject({ severity: 'info', title: 'The build context . sends secret-looking files to the builder (certs/client.key), but no COPY puts them in the image' });
-    expect(loose!.fixes.map((f) => f.command)).toEqual(["printf '%s\\n' certs/client.key >> .dockerignore"]);
-    expect(copied).toMatchObject({ severity: 'info', location: { file: 'Dockerfile', line: 2 }, title: 'Dockerfile:2 copies secret-looking files into the image on purpose: certs/server.key' });
+    expect(loose!.fixes).toEqual([{ title: 'Exclude them in .dockerignore', command: "printf '%s\\n' certs/client.key >> .dockerignore", runIn: 'project' }]);
+    // Its own subject, so the fix of the other finding is not held to it.
+    expect(copied).toMatchObject({ severity: 'info', subject: { kind: 'file', name: 'certs/server.key' }, location: { file: 'Dockerfile', line: 2 }, title: 'Dockerfile:2 copies secret-looking files into the image on purpose: certs/server.key' });
     expect(copied!.fixes.every((f) => f.command === undefined)).toBe(true);
     for (const fix of result.findings.flatMap((f) => f.fixes)) if (fix.command) execFileSync('sh', ['-c', fix.command], { cwd: dir });
     const after = await diagnose(dir);
