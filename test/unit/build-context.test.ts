@@ -12,7 +12,7 @@ import type { ComposeProject } from '../../src/facts/project/compose.js';
 import { findDockerfiles } from '../../src/facts/project/find-dockerfiles.js';
 import { parseDockerfile } from '../../src/facts/project/dockerfile.js';
 import { runChecks } from '../../src/engine/runner.js';
-import { fakeClients } from '../helpers/fakes.js';
+import { fakeClients, fakeFs } from '../helpers/fakes.js';
 import { tempTree } from '../helpers/tree.js';
 
 const project = (files: Record<string, string>): string => tempTree(files, 'dd-bc-unit-');
@@ -264,6 +264,22 @@ describe('build-context: discovery', () => {
       ['ops/Containerfile', 'ops'],
       ['build/package/Dockerfile', '.'],
     ]);
+  });
+
+  it('reads the tree through the injected file system, skipping dependency trees and names that are not built', async () => {
+    const fs = fakeFs({
+      '/p/Containerfile': 'FROM scratch',
+      '/p/dockerfile': 'FROM scratch',
+      '/p/Dockerfile.dockerignore': 'x',
+      '/p/Dockerfile~': 'FROM scratch',
+      '/p/a/b/c/Dockerfile': 'FROM scratch',
+      '/p/a/b/c/d/Dockerfile': 'FROM scratch',
+      '/p/.devcontainer/Dockerfile': 'FROM scratch',
+      '/p/node_modules/m/Dockerfile': 'FROM scratch',
+      '/p/target/Dockerfile': 'FROM scratch',
+    });
+    // Three levels deep, as before: a/b/c/Dockerfile is found, a/b/c/d/Dockerfile is not.
+    expect(await findDockerfiles(fs, '/p')).toEqual(['Containerfile', 'dockerfile', '.devcontainer/Dockerfile', 'a/b/c/Dockerfile']);
   });
 
   it('a compose build target decides which stages count', async () => {
