@@ -129,19 +129,24 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     const listed = `${looseSecrets.slice(0, 5).join(', ')}${looseSecrets.length > 5 ? ` and ${looseSecrets.length - 5} more` : ''}`;
     // Sent to the builder, they reach the image only through a whole-context copy; in a stage the image is not built
     // FROM, only if a later COPY --from carries them over.
-    const [severity, where] =
+    const [severity, where, explanation] =
       plan.wholeInImage !== undefined
-        ? (['error', `and ${build.dockerfile}:${plan.wholeInImage} copies them into the image`] as const)
+        ? (['error', `and ${build.dockerfile}:${plan.wholeInImage} copies them into the image`, undefined] as const)
         : plan.wholeBuilt !== undefined
-          ? (['warning', `and ${build.dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`] as const)
+          ? ([
+              'warning',
+              `and ${build.dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`,
+              'The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage\'s layers (and the build cache), and reach the image if a COPY --from takes the directory that holds them.',
+            ] as const)
           : plan.known
-            ? (['info', 'but no COPY puts them in the image'] as const)
-            : (['warning', `and ${build.dockerfile} could not be read to tell whether a COPY puts them in the image`] as const);
+            ? (['info', 'but no COPY puts them in the image', 'No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network, for a remote one). Excluding them costs nothing.'] as const)
+            : (['warning', `and ${build.dockerfile} could not be read to tell whether a COPY puts them in the image`, undefined] as const);
     const npm = looseSecrets.some((f) => f === '.npmrc') && dockerfile?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args));
     ctx.report({
       cause: 'secrets-sent',
       severity,
       title: `The build context ${contextName} sends secret-looking files to the builder (${listed}), ${where}`,
+      ...(explanation ? { explanation } : {}),
       subject,
       fixes: [
         { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(looseSecrets, 20, keep)), runIn: 'project' },
