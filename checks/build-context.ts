@@ -226,6 +226,12 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     }
   }
 
+  // A directory a COPY names (or holds a COPY source) must be made readable: excluding it breaks that COPY.
+  const unreadableFixes = () => {
+    const excludable = scan.unreadable.filter((dir) => !plan.copiedBy(dir) && !plan.named.some((n) => n.source.startsWith(`${dir}/`)));
+    if (excludable.length < scan.unreadable.length) return [{ title: `Give the user who builds read access to ${scan.unreadable.slice(0, 5).join(', ')}: the Dockerfile copies from there` }];
+    return [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(excludable.slice(0, 5)), runIn: 'project' as const }];
+  };
   if (scan.truncated || scan.unreadable.length > 0) {
     ctx.report({
       cause: 'scan-incomplete',
@@ -233,7 +239,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         ? `The walk of ${contextName} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
         : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
       subject,
-      fixes: scan.unreadable.length > 0 ? [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(scan.unreadable.slice(0, 5)), runIn: 'project' }] : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
+      fixes: scan.unreadable.length > 0 ? unreadableFixes() : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
       evidence: { ...evidenceBase, unreadable: scan.unreadable.slice(0, 100), unreadableCount: scan.unreadable.length, truncated: scan.truncated },
     });
   }

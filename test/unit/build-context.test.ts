@@ -89,6 +89,16 @@ describe('build-context', () => {
     expect(result!.findings[0]!.fixes[0]!.command).toBe('docker-doctor build-context --timeout 60');
   });
 
+  it('an unreadable directory the Dockerfile copies from is to be made readable, not excluded (that would break the COPY)', async () => {
+    const dir = project({ Dockerfile: 'FROM scratch\nCOPY private/ /app/private/\n', 'private/a.txt': 'x', 'logs/a.txt': 'x' });
+    const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
+    const locked = (unreadable: string[]): Facts => ({ ...facts, contextScan: async (...args) => ({ ...(await facts.contextScan(...args)), unreadable }) });
+    const [copied] = await runChecks([buildContext], locked(['private']), { probe: false, verbose: false, timeoutMs: 10_000 });
+    expect(copied!.findings[0]!.fixes).toEqual([{ title: 'Give the user who builds read access to private: the Dockerfile copies from there' }]);
+    const [other] = await runChecks([buildContext], locked(['logs']), { probe: false, verbose: false, timeoutMs: 10_000 });
+    expect(other!.findings[0]!.fixes[0]!.command).toBe("printf '%s\\n' logs >> .dockerignore");
+  });
+
   it('over the size threshold, a large file at the root leads what dominates the context', async () => {
     const result = await diagnose(project({ '.dockerignore': '.git\n', 'export.sql': 'x'.repeat(3000), 'src/a.js': 'x'.repeat(200), Dockerfile: 'FROM scratch\n' }), { contextMaxBytes: 1000 });
     expect(codes(result)).toEqual(['build-context/context-large']);
