@@ -5,9 +5,10 @@ import type { BuildSpec } from '../src/facts/project/builds.js';
 import { largestDirectories, largestFiles, largestParts, type DirectorySize } from '../src/facts/project/context-scan.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
 import { buildContextCodes } from './build-context/codes.js';
-import { cacheFindings, copySources } from './build-context/dockerfile-rules.js';
-import { appendLinesCommand } from './build-context/fix-commands.js';
-import { heavyPaths, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
+import { copyPlan, protectedPaths } from './build-context/copies.js';
+import { cacheFindings } from './build-context/dockerfile-rules.js';
+import { appendLinesCommand, shellWord } from './build-context/fix-commands.js';
+import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
 import { formatBytes } from './shared/containers.js';
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
@@ -18,9 +19,9 @@ export default defineCheck({
     id: 'build-context',
     title: 'Build contexts are small and cache-friendly',
     category: 'build',
-    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, and compose \`build:\` entries with their context and dockerfile or dockerfile_inline, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
+    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where its COPY sources are; and compose \`build:\` entries with their context, dockerfile or dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
 
-It reports a missing ignore file when the context holds heavy or volatile paths (.git, node_modules, virtualenvs, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent; COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. It also reports the layer-cache mistakes that make builds slow: copying the whole context before a dependency install, apt-get update in its own RUN, and apt lists left in the image.`,
+It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name or nothing copies them); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install, apt-get update in its own RUN, and apt lists left in the image's own layers.`,
     requires: [],
     codes: buildContextCodes,
   },
@@ -58,11 +59,16 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   }
 
   const scan = await facts.contextScan(build, rules, Math.max(1000, Math.floor(options.timeoutMs * 0.6)));
-  const sources = (dockerfile?.instructions ?? []).flatMap((i) => copySources(i).map((source) => ({ source, line: i.line, keyword: i.keyword })));
-  // Output the Dockerfile copies on purpose (COPY dist/ …) is needed, not heavy.
-  const copied = sources.map((s) => s.source).filter((s) => s !== '.');
-  const heavy = heavyPaths(scan.dirs).filter((h) => !copied.some((s) => s === h.path || s.startsWith(`${h.path}/`) || h.path.startsWith(`${s}/`)));
+  const plan = copyPlan(dockerfile, build.target);
+  // What no proposed exclusion may touch: COPY/ADD sources and the files they copy (else the build breaks with
+  // "not found", or the image silently loses them).
+  const keep = protectedPaths(plan, scan.dirs);
+  const heavy = heavyPaths(scan.dirs).filter((h) => !plan.named.some((n) => n.source === h.path || n.source.startsWith(`${h.path}/`) || h.path.startsWith(`${n.source}/`)) && !plan.copiedBy(h.path) && imageCanDoWithout(h, plan));
+  const heavyRules = [...new Set(heavy.map((h) => heavyRule(h, keep)).filter((r): r is string => r !== undefined))];
   const secrets = secretFiles(scan.dirs);
+  // A secret the Dockerfile copies by name is needed by the build: excluding it breaks the COPY.
+  const copiedSecrets = secrets.filter((f) => plan.copiedBy(f));
+  const looseSecrets = secrets.filter((f) => !plan.copiedBy(f));
   const summary = `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`;
   // What the context would be without its ignore file. Measured only for the findings about size: walking what the
   // ignore file prunes (a whole node_modules) is the cost the ignore file exists to avoid.
@@ -73,8 +79,8 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   };
   const evidenceBase = { context: contextName, dockerfile: build.dockerfile, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };
 
-  if (!build.ignoreFile && heavy.length > 0) {
-    const proposal = proposeIgnore(scan.dirs, heavy, secrets, sources.map((s) => s.source));
+  if (!build.ignoreFile && heavyRules.length > 0) {
+    const proposal = proposeIgnore(scan.dirs, [...heavyRules, ...secretRules(looseSecrets, 20, keep)]);
     const target = path.join(build.context, '.dockerignore');
     ctx.report({
       cause: 'no-dockerignore',
@@ -83,19 +89,20 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
       fixes: [
         {
           title: `Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in ${proposal.before.files.toLocaleString('en-US')} files to ${formatBytes(proposal.after.bytes)} in ${proposal.after.files.toLocaleString('en-US')} files (or run docker-doctor build-context --fix)`,
-          command: `cat > ${rel(target)} <<'EOF'\n${proposal.text}EOF`,
+          command: `cat > ${shellWord(rel(target))} <<'EOF'\n${proposal.text}EOF`,
+          runIn: 'project',
         },
       ],
       evidence: { ...evidenceBase, heavy, proposal: proposal.text, proposalPath: target, before: proposal.before, after: proposal.after },
     });
-  } else if (build.ignoreFile && heavy.length > 0) {
+  } else if (build.ignoreFile && heavyRules.length > 0) {
     const without = await withoutIgnoreFile();
     ctx.report({
       cause: 'heavy-paths-sent',
       title: `${rel(build.ignoreFile)} still lets ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')} into the build context`,
       subject: { kind: 'file', name: rel(build.ignoreFile) },
       location: { file: rel(build.ignoreFile) },
-      fixes: [{ title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)', command: appendToIgnore([...new Set(heavy.map((h) => h.rule))]) }],
+      fixes: [{ title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)', command: appendToIgnore(heavyRules), runIn: 'project' }],
       evidence: { ...evidenceBase, heavy, withoutIgnoreFile: without },
     });
   }
@@ -118,22 +125,61 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     });
   }
 
-  if (secrets.length > 0) {
+  if (looseSecrets.length > 0) {
+    const listed = `${looseSecrets.slice(0, 5).join(', ')}${looseSecrets.length > 5 ? ` and ${looseSecrets.length - 5} more` : ''}`;
+    // Sent to the builder, they reach the image only through a whole-context copy; in a stage the image is not built
+    // FROM, only if a later COPY --from carries them over.
+    const [severity, where, explanation] =
+      plan.wholeInImage !== undefined
+        ? (['error', `and ${build.dockerfile}:${plan.wholeInImage} copies them into the image`, undefined] as const)
+        : plan.wholeBuilt !== undefined
+          ? ([
+              'warning',
+              `and ${build.dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`,
+              'The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage\'s layers (and the build cache), and reach the image if a COPY --from takes the directory that holds them.',
+            ] as const)
+          : plan.known
+            ? (['info', 'but no COPY puts them in the image', 'No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network, for a remote one). Excluding them costs nothing.'] as const)
+            : (['warning', `and ${build.dockerfile} could not be read to tell whether a COPY puts them in the image`, undefined] as const);
+    const npm = looseSecrets.some((f) => f === '.npmrc') && dockerfile?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args));
     ctx.report({
       cause: 'secrets-sent',
-      title: `The build context ${contextName} sends secret-looking files to the builder: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ` and ${secrets.length - 5} more` : ''}`,
+      severity,
+      title: `The build context ${contextName} sends secret-looking files to the builder (${listed}), ${where}`,
+      ...(explanation ? { explanation } : {}),
       subject,
       fixes: [
-        { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(secrets)) },
-        { title: 'Give the build what it needs as a secret instead', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' },
+        { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(looseSecrets, 20, keep)), runIn: 'project' },
+        // Only for the one credential whose build-secret form is standard; any other example would be a guess.
+        ...(npm ? [{ title: 'Give npm its credentials as a build secret (docker build --secret id=npmrc,src=.npmrc)', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' }] : []),
       ],
-      evidence: { ...evidenceBase, files: secrets.slice(0, 100), fileCount: secrets.length },
+      evidence: { ...evidenceBase, files: looseSecrets.slice(0, 100), fileCount: looseSecrets.length },
+    });
+  }
+
+  // One note per COPY that takes secrets by name, about the first of them: a subject of its own, apart from the
+  // secrets that are merely sent (whose fix removes that finding but never this one).
+  const byLine = new Map<number, string[]>();
+  for (const file of copiedSecrets) {
+    const line = plan.copiedBy(file)!.line;
+    byLine.set(line, [...(byLine.get(line) ?? []), file]);
+  }
+  for (const [line, files] of byLine) {
+    ctx.report({
+      cause: 'secrets-sent',
+      severity: 'info',
+      title: `${build.dockerfile}:${line} copies secret-looking files into the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}`,
+      explanation: 'The Dockerfile copies these files by name, so the build needs them: excluding them would make the COPY fail. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
+      subject: { kind: 'file', name: rel(path.join(build.context, files[0]!)) },
+      location: { file: build.dockerfile, line },
+      fixes: [{ title: 'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image' }],
+      evidence: { ...evidenceBase, files: files.slice(0, 100), fileCount: files.length },
     });
   }
 
   if (rules && dockerfile) {
-    for (const { source, line, keyword } of sources) {
-      if (source === '.' || /[*?[]/.test(source)) continue;
+    for (const { source, line, keyword } of plan.named) {
+      if (/[*?[]/.test(source)) continue;
       if (!isExcluded(rules, source)) continue;
       const exists = await facts.stat(path.join(build.context, source)).catch(() => null);
       if (!exists) continue;
@@ -143,14 +189,14 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         title: `${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found": ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it`,
         subject,
         location: { file: build.dockerfile, line },
-        fixes: [{ title: `Re-include it at the end of ${ignoreTarget}`, command: appendToIgnore([`!${source}`]) }],
+        fixes: [{ title: `Re-include it at the end of ${ignoreTarget}`, command: appendToIgnore([`!${source}`]), runIn: 'project' }],
         evidence: { ...evidenceBase, source, pattern: decisive?.raw },
       });
     }
   }
 
   if (dockerfile) {
-    for (const finding of cacheFindings(dockerfile)) {
+    for (const finding of cacheFindings(dockerfile, build.target)) {
       const location = { file: build.dockerfile, line: finding.line };
       if (finding.cause === 'copy-before-install') {
         ctx.report({
@@ -180,6 +226,12 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     }
   }
 
+  // A directory a COPY names (or holds a COPY source) must be made readable: excluding it breaks that COPY.
+  const unreadableFixes = () => {
+    const excludable = scan.unreadable.filter((dir) => !plan.copiedBy(dir) && !plan.named.some((n) => n.source.startsWith(`${dir}/`)));
+    if (excludable.length < scan.unreadable.length) return [{ title: `Give the user who builds read access to ${scan.unreadable.slice(0, 5).join(', ')}: the Dockerfile copies from there` }];
+    return [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(excludable.slice(0, 5)), runIn: 'project' as const }];
+  };
   if (scan.truncated || scan.unreadable.length > 0) {
     ctx.report({
       cause: 'scan-incomplete',
@@ -187,7 +239,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         ? `The walk of ${contextName} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
         : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
       subject,
-      fixes: scan.unreadable.length > 0 ? [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(scan.unreadable.slice(0, 5)) }] : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60' }],
+      fixes: scan.unreadable.length > 0 ? unreadableFixes() : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
       evidence: { ...evidenceBase, unreadable: scan.unreadable.slice(0, 100), unreadableCount: scan.unreadable.length, truncated: scan.truncated },
     });
   }

@@ -6,7 +6,7 @@ const CACHE_DOCS = 'https://docs.docker.com/build/cache/optimize/';
 export const buildContextCodes = {
   'no-dockerignore': {
     severity: 'warning',
-    summary: 'no .dockerignore, and the context holds heavy or volatile paths',
+    summary: 'no .dockerignore, and the context holds heavy paths the image can do without',
     explanation:
       'Without a .dockerignore, the whole directory is the build context: .git, node_modules, virtualenvs, build output and logs are sent to the builder on every build ("transferring context: 1.2GB"), `COPY . .` copies them into the image, and any change in them invalidates the layer cache.',
     docsUrl: IGNORE_DOCS,
@@ -28,7 +28,7 @@ export const buildContextCodes = {
     severity: 'error',
     summary: 'secret-looking files are sent to the builder',
     explanation:
-      'Files such as .env, private keys, certificates and cloud credentials are in the build context. Even when the Dockerfile does not COPY them by name, `COPY . .` puts them into an image layer, where anyone who can pull the image can read them. Use build secrets (`RUN --mount=type=secret`) for what the build needs.',
+      'Files such as .env, private keys, certificates and cloud credentials are in the build context. Even when the Dockerfile does not COPY them by name, `COPY . .` puts them into an image layer, where anyone who can pull the image can read them (an error when that copy is in the final image, a warning when it is in a build stage a COPY --from can carry them from). Sent but never copied, they only reach the builder (a note). Files the Dockerfile copies by name are needed by the build: excluding them would break it, so they are a note, fine for test fixtures and not for real credentials. Use build secrets (`RUN --mount=type=secret`) for what the build needs.',
     docsUrl: 'https://docs.docker.com/build/building/secrets/',
   },
   'copy-source-ignored': {
@@ -61,7 +61,8 @@ export const buildContextCodes = {
   'apt-lists-kept': {
     severity: 'info',
     summary: 'apt package lists left in the image',
-    explanation: 'The RUN that installs with apt-get does not remove /var/lib/apt/lists, which adds tens of MB to the layer.',
+    explanation:
+      'The RUN that runs apt-get update and install does not remove /var/lib/apt/lists, which adds tens of MB to a layer of the image. Only that RUN can remove them for free (a later RUN only hides them), and only when no later RUN installs from them; stages the image only copies files from do not pass their lists on.',
     docsUrl: 'https://docs.docker.com/build/building/best-practices/#apt-get',
   },
   'scan-incomplete': {

@@ -289,7 +289,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     probe: async (spec, signal) => runProbe(await engine(), { ...spec, signal }),
 
-    builds: () => once('project.builds', async () => discoverBuilds(settings.projectDir, await facts.compose().catch(() => null))),
+    builds: () => once('project.builds', async () => discoverBuilds(settings.projectDir, await facts.compose().catch(() => null), (await facts.projectFiles()).dockerfiles)),
 
     contextScan: (build, rules, budgetMs) =>
       once(`project.context:${build.context}:${build.ignoreFile ?? ''}`, () =>

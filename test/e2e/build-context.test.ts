@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, symlinkSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,10 @@ import { scanContext } from '../../src/facts/project/context-scan.js';
 import { sentPaths } from '../../src/facts/project/context-walk.js';
 import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
 import { discoverBuilds } from '../../src/facts/project/builds.js';
+import { findDockerfiles } from '../../src/facts/project/find-dockerfiles.js';
+import { nodeFs } from '../../src/facts/clients.js';
 import { findingsOf, runCli } from '../helpers/cli.js';
-import { dockerMayFail, engineAvailable, TEST_LABEL } from '../helpers/engine.js';
+import { dockerMayFail, engineAvailable, ensureTestImage, TEST_LABEL } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
 import { writeTree } from '../helpers/tree.js';
 
@@ -65,7 +67,7 @@ function buildkitClient(): string | undefined {
 describe.runIf(engineAvailable())('build-context on a real engine', () => {
   afterAll(async () => {
     await dockerMayFail('rm', '-f', `dd-${scope}`, `dd-${scope}-bk`);
-    await dockerMayFail('rmi', '-f', tag, `${tag}-bk`);
+    await dockerMayFail('rmi', '-f', tag, `${tag}-bk`, `${tag}-apply`);
   });
 
   it('the files the check says are sent are exactly the files the engine receives', async () => {
@@ -100,7 +102,7 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     // Engine 20.10's BuildKit predates the regex escaping of "+" (it rejects "c++" as a syntax error), so that line is left out here.
     const ignore = IGNORE.split('\n').filter((line) => line !== 'c++').join('\n');
     writeTree(context, { ...TREE, '.dockerignore': 'src\n', 'app.Dockerfile': 'FROM scratch\nCOPY . /ctx/\n', 'app.Dockerfile.dockerignore': ignore });
-    const [build] = discoverBuilds(context, null);
+    const [build] = await discoverBuilds(context, null, await findDockerfiles(nodeFs, context));
     expect(build!.ignoreFile).toBe(path.join(context, 'app.Dockerfile.dockerignore'));
     await execa(buildkitClient()!, ['build', '-q', '-f', path.join(context, 'app.Dockerfile'), '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-bk`, context], { env: { DOCKER_BUILDKIT: '1' } });
     await execa('docker', ['create', '--name', `dd-${scope}-bk`, '--label', `${TEST_LABEL}=${scope}`, `${tag}-bk`, '/nonexistent']);
@@ -139,6 +141,44 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     expect(again.report!.checks[0]!.findings.map((f) => f.code)).not.toContain('build-context/no-dockerignore');
   });
 
+  it('applying every printed fix keeps docker build working, the served assets and the key the Dockerfile copies in the image, and the leaked files out', async () => {
+    const image = await ensureTestImage();
+    const project = tempDir('dd-bc-apply-');
+    writeTree(project, {
+      Dockerfile: `FROM ${image}\nWORKDIR /srv\nCOPY certs/server.key /etc/app/tls/server.key\nCOPY . .\nCMD ["httpd", "-f", "-h", "/srv/wwwroot"]\n`,
+      'certs/server.key': 'test fixture key',
+      'certs/server.crt': 'test fixture cert',
+      '.env': 'DATABASE_URL=postgres://app:fixture@db/app',
+      'wwwroot/index.html': '<link rel="stylesheet" href="lib/bootstrap/dist/css/bootstrap.min.css">',
+    });
+    // Heavy, but sparse: real sizes for the walk, nothing written.
+    for (const [file, bytes] of [['wwwroot/lib/bootstrap/dist/css/bootstrap.min.css', 2_000_000], ['.git/objects/pack/pack-1.pack', 5_000_000]] as const) {
+      mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
+      truncateSync(openAndClose(path.join(project, file)), bytes);
+    }
+    // From inside the project, as a user types the fixes.
+    const before = findingsOf((await runCli(['build-context', '--json'], { cwd: project })).report, 'build-context');
+    expect(before.map((f) => [f.code, f.severity])).toEqual([
+      ['build-context/no-dockerignore', 'warning'],
+      ['build-context/secrets-sent', 'error'],
+      ['build-context/secrets-sent', 'info'],
+    ]);
+    // The served dist is not proposed; the key the Dockerfile copies is not excluded.
+    expect(before[0]!.evidence!.proposal).toBe('# Proposed by docker-doctor from what this context holds\n.git\n.env\n');
+    for (const fix of before.flatMap((f) => f.fixes)) if (fix.command && /^(printf|cat) /.test(fix.command)) execFileSync('sh', ['-c', fix.command], { cwd: project });
+
+    const after = findingsOf((await runCli(['build-context', '--json'], { cwd: project })).report, 'build-context');
+    const key = (f: { code: string; subject: { name: string } }) => `${f.code} ${f.subject.name}`;
+    expect(after.filter((f) => !before.some((b) => key(b) === key(f)))).toEqual([]);
+    expect(after.map((f) => [f.code, f.severity])).toEqual([['build-context/secrets-sent', 'info']]);
+
+    await execa('docker', ['build', '-q', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-apply`, project], { env: { DOCKER_BUILDKIT: '0' } });
+    const listing = await execa('docker', ['run', '--rm', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, `${tag}-apply`, 'sh', '-c', 'ls /srv/wwwroot/lib/bootstrap/dist/css /etc/app/tls; ls -a /srv']);
+    expect(String(listing.stdout).split('\n')).toEqual(expect.arrayContaining(['bootstrap.min.css', 'server.key', 'certs', 'wwwroot']));
+    expect(String(listing.stdout).split('\n')).not.toEqual(expect.arrayContaining(['.env']));
+    expect(String(listing.stdout).split('\n')).not.toEqual(expect.arrayContaining(['.git']));
+  });
+
   it('a project with a good .dockerignore and a cache-friendly Dockerfile gets no warning', async () => {
     const project = tempDir('dd-bc-good-');
     writeTree(project, {
@@ -156,7 +196,27 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
   });
 });
 
+/** Creates an empty file and returns its path. */
+function openAndClose(file: string): string {
+  closeSync(openSync(file, 'w'));
+  return file;
+}
+
 describe('build-context without an engine', () => {
+  it('finds Go\'s build/package/Dockerfile and Dockerfile.prod.alpine, and the report lists the Dockerfiles it diagnosed', async () => {
+    const project = tempDir('dd-bc-discover-');
+    writeTree(project, {
+      'build/package/Dockerfile': 'FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go mod download\n',
+      'Dockerfile.prod.alpine': 'FROM node:20-alpine\nCOPY package.json ./\nRUN npm ci\nCOPY . .\n',
+      'go.mod': 'module example.com/app\n',
+      'package.json': '{}',
+      'internal/build/version.go': 'package build\n',
+    });
+    const run = await runCli(['build-context', '--json', '-C', project]);
+    expect(run.report!.environment.project.dockerfiles).toEqual(['Dockerfile.prod.alpine', 'build/package/Dockerfile']);
+    expect(findingsOf(run.report, 'build-context').map((f) => [f.code, f.subject.name, f.location?.line])).toEqual([['build-context/copy-before-install', 'build/package/Dockerfile', 3]]);
+  });
+
   it('reports a directory the user cannot read, and still measures the rest', async () => {
     const project = tempDir('dd-bc-locked-');
     writeTree(project, { Dockerfile: 'FROM scratch\nCOPY . /app/\n', 'src/a.js': 'x', 'private/key.txt': 'x' });

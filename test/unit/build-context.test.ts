@@ -8,9 +8,11 @@ import { nodeFs } from '../../src/facts/clients.js';
 import { createFacts } from '../../src/facts/index.js';
 import type { Facts } from '../../src/facts/types.js';
 import { discoverBuilds } from '../../src/facts/project/builds.js';
+import type { ComposeProject } from '../../src/facts/project/compose.js';
+import { findDockerfiles } from '../../src/facts/project/find-dockerfiles.js';
 import { parseDockerfile } from '../../src/facts/project/dockerfile.js';
 import { runChecks } from '../../src/engine/runner.js';
-import { fakeClients } from '../helpers/fakes.js';
+import { fakeClients, fakeFs } from '../helpers/fakes.js';
 import { tempTree } from '../helpers/tree.js';
 
 const project = (files: Record<string, string>): string => tempTree(files, 'dd-bc-unit-');
@@ -20,6 +22,11 @@ async function diagnose(dir: string, options: { contextMaxFiles?: number; contex
   const [result] = await runChecks([buildContext], facts, { probe: false, verbose: false, timeoutMs: 10_000, ...options });
   return result!;
 }
+
+const buildsOf = async (dir: string, compose: ComposeProject | null = null) => discoverBuilds(dir, compose, await findDockerfiles(nodeFs, dir));
+
+/** A path is heavy from 1 MiB on. */
+const MIB = 'x'.repeat(1024 * 1024);
 
 const codes = (r: { findings: { code: string }[] }) => r.findings.map((f) => f.code);
 
@@ -41,14 +48,14 @@ describe('build-context', () => {
   });
 
   it('reports heavy paths an existing ignore file lets through (a bare node_modules misses nested ones)', async () => {
-    const dir = project({ '.dockerignore': 'node_modules\n', 'web/node_modules/x.js': 'x', Dockerfile: 'FROM scratch\n' });
+    const dir = project({ '.dockerignore': 'node_modules\n', 'web/node_modules/x.js': MIB, Dockerfile: 'FROM scratch\n' });
     const result = await diagnose(dir);
     expect(codes(result)).toEqual(['build-context/heavy-paths-sent']);
     expect(result.findings[0]!.fixes[0]!.command).toBe("printf '%s\\n' '**/node_modules' >> .dockerignore");
   });
 
   it('gives fixes that work when typed: appended lines are not glued to a last line without a newline', async () => {
-    const dir = project({ '.dockerignore': 'node_modules', 'web/node_modules/x.js': 'x', '.env': 'TOKEN=1', Dockerfile: 'FROM scratch\n' });
+    const dir = project({ '.dockerignore': 'node_modules', 'web/node_modules/x.js': MIB, '.env': 'TOKEN=1', Dockerfile: 'FROM scratch\n' });
     const before = await diagnose(dir);
     expect(codes(before)).toEqual(['build-context/heavy-paths-sent', 'build-context/secrets-sent']);
     // Each command stands alone, so each ends the unterminated last line; the blank line is harmless.
@@ -82,6 +89,16 @@ describe('build-context', () => {
     expect(result!.findings[0]!.fixes[0]!.command).toBe('docker-doctor build-context --timeout 60');
   });
 
+  it('an unreadable directory the Dockerfile copies from is to be made readable, not excluded (that would break the COPY)', async () => {
+    const dir = project({ Dockerfile: 'FROM scratch\nCOPY private/ /app/private/\n', 'private/a.txt': 'x', 'logs/a.txt': 'x' });
+    const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
+    const locked = (unreadable: string[]): Facts => ({ ...facts, contextScan: async (...args) => ({ ...(await facts.contextScan(...args)), unreadable }) });
+    const [copied] = await runChecks([buildContext], locked(['private']), { probe: false, verbose: false, timeoutMs: 10_000 });
+    expect(copied!.findings[0]!.fixes).toEqual([{ title: 'Give the user who builds read access to private: the Dockerfile copies from there' }]);
+    const [other] = await runChecks([buildContext], locked(['logs']), { probe: false, verbose: false, timeoutMs: 10_000 });
+    expect(other!.findings[0]!.fixes[0]!.command).toBe("printf '%s\\n' logs >> .dockerignore");
+  });
+
   it('over the size threshold, a large file at the root leads what dominates the context', async () => {
     const result = await diagnose(project({ '.dockerignore': '.git\n', 'export.sql': 'x'.repeat(3000), 'src/a.js': 'x'.repeat(200), Dockerfile: 'FROM scratch\n' }), { contextMaxBytes: 1000 });
     expect(codes(result)).toEqual(['build-context/context-large']);
@@ -104,14 +121,14 @@ describe('build-context', () => {
 
   it('uses the Dockerfile-specific ignore file first, as BuildKit does', async () => {
     const dir = project({ '.dockerignore': '', 'app.Dockerfile': 'FROM scratch\n', 'app.Dockerfile.dockerignore': 'secret.env\n', 'secret.env': 'x' });
-    const [build] = discoverBuilds(dir, null);
+    const [build] = await buildsOf(dir);
     expect(build!.ignoreFile).toBe(path.join(dir, 'app.Dockerfile.dockerignore'));
   });
 
   it('finds compose builds with their context and Dockerfile, and nested Dockerfiles', async () => {
     const dir = project({ 'compose.yaml': 'services:\n  api:\n    build:\n      context: ./api\n      dockerfile: Dockerfile.prod\n', 'api/Dockerfile.prod': 'FROM scratch\n', 'worker/Dockerfile': 'FROM scratch\n', 'node_modules/x/Dockerfile': 'FROM scratch\n' });
     const { loadCompose } = await import('../../src/facts/project/compose.js');
-    const builds = discoverBuilds(dir, await loadCompose(nodeFs, dir, {}));
+    const builds = await buildsOf(dir, await loadCompose(nodeFs, dir, {}));
     expect(builds.map((b) => [b.dockerfile, path.relative(dir, b.context) || '.', b.service])).toEqual([
       ['api/Dockerfile.prod', 'api', 'api'],
       ['worker/Dockerfile', 'worker', undefined],
@@ -133,6 +150,158 @@ describe('build-context', () => {
   });
 });
 
+describe('build-context: secrets, by what the Dockerfile does with them', () => {
+  const secretFindings = (r: { findings: { code: string }[] }) => r.findings.filter((f) => f.code === 'build-context/secrets-sent') as Awaited<ReturnType<typeof diagnose>>['findings'];
+
+  it('a key the Dockerfile copies by name is a note without an exclusion; one sent but never copied is info, and excluding it keeps the COPY working', async () => {
+    const dir = project({
+      Dockerfile: 'FROM scratch\nCOPY certs/server.key certs/server.crt /etc/app/tls/\nCOPY run.sh /app/\n',
+      'certs/server.key': 'k',
+      'certs/server.crt': 'c',
+      'certs/client.key': 'k',
+      'run.sh': 'x',
+    });
+    const result = await diagnose(dir);
+    expect(result.status).toBe('passed');
+    const [loose, copied] = secretFindings(result);
+    expect(loose).toMatchObject({ severity: 'info', title: 'The build context . sends secret-looking files to the builder (certs/client.key), but no COPY puts them in the image' });
+    expect(loose!.fixes).toEqual([{ title: 'Exclude them in .dockerignore', command: "printf '%s\\n' certs/client.key >> .dockerignore", runIn: 'project' }]);
+    // Its own subject, so the fix of the other finding is not held to it.
+    expect(copied).toMatchObject({ severity: 'info', subject: { kind: 'file', name: 'certs/server.key' }, location: { file: 'Dockerfile', line: 2 }, title: 'Dockerfile:2 copies secret-looking files into the image on purpose: certs/server.key' });
+    expect(copied!.fixes.every((f) => f.command === undefined)).toBe(true);
+    for (const fix of result.findings.flatMap((f) => f.fixes)) if (fix.command) execFileSync('sh', ['-c', fix.command], { cwd: dir });
+    const after = await diagnose(dir);
+    expect(after.status).toBe('passed');
+    expect(codes(after)).toEqual(['build-context/secrets-sent']);
+  });
+
+  it('a secret under a directory the Dockerfile copies is copied on purpose too', async () => {
+    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY config/ /app/config/\n', 'config/.env': 'A=1', 'config/app.yaml': 'a: 1' }));
+    expect(result.status).toBe('passed');
+    expect(secretFindings(result).map((f) => [f.severity, f.title])).toEqual([['info', 'Dockerfile:2 copies secret-looking files into the image on purpose: config/.env']]);
+  });
+
+  it.each([
+    ['a whole-context copy in the final image: an error', 'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\n', 'error', 'and Dockerfile:3 copies them into the image'],
+    ['a whole-context copy in a build stage only: a warning', 'FROM ruby:3.3 AS build\nCOPY . .\nRUN bundle install\nFROM ruby:3.3-slim\nCOPY --from=build /usr/local/bundle /usr/local/bundle\n', 'warning', 'and Dockerfile:2 copies them into a build stage, from which a COPY --from can carry them into the image'],
+    ['no whole-context copy: info', 'FROM mcr.microsoft.com/mssql/server:2022-latest\nCOPY setup.sql /setup.sql\n', 'info', 'but no COPY puts them in the image'],
+  ])('%s, and no npm example for a project that is not npm', async (_name, dockerfile, severity, where) => {
+    const result = await diagnose(project({ Dockerfile: dockerfile, '.env': 'SA_PASSWORD=x', 'setup.sql': 'select 1;', Gemfile: '' }));
+    const [finding] = secretFindings(result);
+    expect(finding).toMatchObject({ severity, title: `The build context . sends secret-looking files to the builder (.env), ${where}` });
+    expect(finding!.fixes).toHaveLength(1);
+    expect(JSON.stringify(finding!.fixes)).not.toContain('npm');
+  });
+
+  it('when the Dockerfile cannot be read, a secret is a warning that says so, and nothing is proposed under the guess that it copies everything', async () => {
+    const result = await diagnose(project({ 'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: missing.Dockerfile\n', '.env': 'A=1', 'dist/app.js': MIB }));
+    expect(result.findings.map((f) => [f.code, f.severity, f.title])).toEqual([
+      ['build-context/secrets-sent', 'warning', 'The build context . sends secret-looking files to the builder (.env), and missing.Dockerfile could not be read to tell whether a COPY puts them in the image'],
+    ]);
+  });
+
+  it('an .npmrc in an npm build gets the npm build-secret example', async () => {
+    const result = await diagnose(project({ Dockerfile: 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n', '.npmrc': '//registry/:_authToken=x', 'package.json': '{}' }));
+    expect(secretFindings(result)[0]!.fixes.map((f) => f.command)).toEqual(["printf '%s\\n' .npmrc >> .dockerignore", 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci']);
+  });
+
+  it('past twenty secrets, a kind pattern that would exclude a copied file gives way to the paths of that kind', async () => {
+    const files: Record<string, string> = { '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\nCOPY tls/ca.pem /etc/ca.pem\nCOPY . /app/\n', 'tls/ca.pem': 'c', '.env': 'A=1' };
+    for (let i = 0; i < 25; i++) files[`fixtures/k${i}.key`] = 'k';
+    const dir = project(files);
+    const [loose] = secretFindings(await diagnose(dir));
+    expect(loose!.fixes[0]!.command).toBe("printf '%s\\n' '**/.env' '**/*.key' >> .dockerignore");
+    execFileSync('sh', ['-c', loose!.fixes[0]!.command!], { cwd: dir });
+    const after = await diagnose(dir);
+    expect(codes(after)).toEqual(['build-context/secrets-sent']);
+    expect(after.findings[0]!.severity).toBe('info');
+  });
+});
+
+describe('build-context: a heavy path is heavy by size, and never one the image needs', () => {
+  const proposal = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.find((f) => f.code === 'build-context/no-dockerignore')?.evidence?.proposal;
+
+  it('names alone are not heavy: a Go package internal/build and a tiny dist', async () => {
+    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY . /src/\n', 'internal/build/version.go': 'package build\n\nvar Version = "1"\n', 'dist/README.md': 'x', 'node_modules/a/index.js': 'x' }));
+    expect(result).toMatchObject({ status: 'passed', findings: [] });
+  });
+
+  it('under COPY . ., build output the app may serve stays; .git and caches go', async () => {
+    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY . /srv/\n', 'wwwroot/lib/bootstrap/dist/css/b.css': MIB, '.git/objects/p.pack': MIB, '__pycache__/m.pyc': MIB }));
+    expect(proposal(result)).toBe('# Proposed by docker-doctor from what this context holds\n.git\n**/__pycache__\n');
+  });
+
+  it('under COPY . ., node_modules goes only when the build installs the dependencies itself, and .git stays when a RUN calls git', async () => {
+    const tree = { 'node_modules/a/index.js': MIB, '.git/objects/p.pack': MIB, 'package.json': '{}' };
+    const runsAsIs = await diagnose(project({ ...tree, Dockerfile: 'FROM node:20\nCOPY . .\nRUN git describe --tags > VERSION\nCMD ["node", "index.js"]\n' }));
+    expect(runsAsIs).toMatchObject({ status: 'passed', findings: [] });
+    const installs = await diagnose(project({ ...tree, Dockerfile: 'FROM node:20\nCOPY package.json ./\nRUN npm ci\nCOPY . .\n' }));
+    expect(proposal(installs)).toBe('# Proposed by docker-doctor from what this context holds\n.git\n**/node_modules\n');
+  });
+
+  it('without a whole-context copy, heavy paths go unless a COPY names them, and the pattern gives way to the path when it would exclude a COPY source', async () => {
+    const dir = project({ '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\nCOPY web/dist /srv/\n', 'web/dist/app.js': 'x', 'tools/dist/big.bin': MIB });
+    const result = await diagnose(dir);
+    expect(codes(result)).toEqual(['build-context/heavy-paths-sent']);
+    expect(result.findings[0]!.fixes[0]!.command).toBe("printf '%s\\n' tools/dist >> .dockerignore");
+    execFileSync('sh', ['-c', result.findings[0]!.fixes[0]!.command!], { cwd: dir });
+    expect(await diagnose(dir)).toMatchObject({ status: 'passed', findings: [] });
+  });
+});
+
+describe('build-context: discovery', () => {
+  it('finds Dockerfiles under build/ (built from the root when that is where their sources are) and every Dockerfile name, and the environment lists the same', async () => {
+    const dir = project({
+      'build/package/Dockerfile': 'FROM golang:1.22\nCOPY go.mod go.sum ./\nRUN go mod download\n',
+      'go.mod': 'module x',
+      'go.sum': '',
+      'Dockerfile.prod.alpine': 'FROM scratch\n',
+      'prod.Dockerfile': 'FROM scratch\n',
+      'ops/Containerfile': 'FROM scratch\n',
+      'docs/Dockerfile.md': '# not one',
+      'tmpl/Dockerfile.template': 'FROM {{image}}\n',
+      'node_modules/x/Dockerfile': 'FROM scratch\n',
+      'vendor/y/Dockerfile': 'FROM scratch\n',
+    });
+    const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
+    const listed = (await facts.projectFiles()).dockerfiles;
+    // Breadth-first: shallower first, each directory's names in order.
+    expect(listed).toEqual(['Dockerfile.prod.alpine', 'prod.Dockerfile', 'ops/Containerfile', 'build/package/Dockerfile']);
+    const builds = await facts.builds();
+    expect(builds.map((b) => [b.dockerfile, path.relative(dir, b.context) || '.'])).toEqual([
+      ['Dockerfile.prod.alpine', '.'],
+      ['prod.Dockerfile', '.'],
+      ['ops/Containerfile', 'ops'],
+      ['build/package/Dockerfile', '.'],
+    ]);
+  });
+
+  it('reads the tree through the injected file system, skipping dependency trees and names that are not built', async () => {
+    const fs = fakeFs({
+      '/p/Containerfile': 'FROM scratch',
+      '/p/dockerfile': 'FROM scratch',
+      '/p/Dockerfile.dockerignore': 'x',
+      '/p/Dockerfile~': 'FROM scratch',
+      '/p/a/b/c/Dockerfile': 'FROM scratch',
+      '/p/a/b/c/d/Dockerfile': 'FROM scratch',
+      '/p/.devcontainer/Dockerfile': 'FROM scratch',
+      '/p/node_modules/m/Dockerfile': 'FROM scratch',
+      '/p/target/Dockerfile': 'FROM scratch',
+    });
+    // Three levels deep, as before: a/b/c/Dockerfile is found, a/b/c/d/Dockerfile is not.
+    expect(await findDockerfiles(fs, '/p')).toEqual(['Containerfile', 'dockerfile', '.devcontainer/Dockerfile', 'a/b/c/Dockerfile']);
+  });
+
+  it('a compose build target decides which stages count', async () => {
+    const dockerfile = 'FROM debian AS dev\nRUN apt-get update && apt-get install -y gdb\nFROM debian AS prod\nRUN apt-get update && apt-get install -y curl\nFROM prod AS test\nRUN true\n';
+    const compose = 'services:\n  app:\n    build:\n      context: .\n      target: dev\n';
+    const targeted = await diagnose(project({ Dockerfile: dockerfile, 'compose.yaml': compose }));
+    expect(targeted.findings.map((f) => [f.code, f.location?.line])).toEqual([['build-context/apt-lists-kept', 2]]);
+    const last = await diagnose(project({ Dockerfile: dockerfile }));
+    expect(last.findings.map((f) => [f.code, f.location?.line])).toEqual([['build-context/apt-lists-kept', 4]]);
+  });
+});
+
 describe('Dockerfile cache rules', () => {
   const rules = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => [f.cause, f.line]);
 
@@ -141,7 +310,8 @@ describe('Dockerfile cache rules', () => {
     ['ADD ./ before pip install, across a line continuation', 'FROM python:3\nADD ./ /app\nRUN pip install \\\n  -r requirements.txt\n', [['copy-before-install', 2]]],
     ['manifest first is fine', 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n', []],
     ['only within the same stage', 'FROM node:20 AS a\nCOPY . .\nFROM node:20\nRUN npm ci\n', []],
-    ['apt-get update alone, and lists kept', 'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n', [['apt-update-alone', 2], ['apt-lists-kept', 3]]],
+    ['apt-get update alone; the install-only RUN after it is not "lists kept" (its lists are in the earlier layer)', 'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n', [['apt-update-alone', 2]]],
+    ['lists kept by the RUN that fetched them', 'FROM debian\nRUN apt-get update && apt-get install -y curl\n', [['apt-lists-kept', 2]]],
     ['apt done right', 'FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
     ['dependencies fetched before the copy: building after it is fine', 'FROM maven\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn package\n', []],
     ['yarn build is not an install', 'FROM node:20\nCOPY . .\nRUN yarn build\n', []],
@@ -149,6 +319,16 @@ describe('Dockerfile cache rules', () => {
     ['apt in a heredoc, and a backtick escape directive', '# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n', [['apt-lists-kept', 3]]],
     ['backtick continuation', '# escape=`\nFROM debian\nRUN apt-get update && `\n    apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
     ['COPY --from is not the context', 'FROM a AS b\nFROM node:20\nCOPY --from=b . .\nRUN npm ci\n', []],
+    ['cargo-chef cooks the dependencies before the copy', 'FROM rust AS chef\nRUN cargo install cargo-chef\nFROM chef AS planner\nCOPY . .\nRUN cargo chef prepare --recipe-path recipe.json\nFROM chef AS builder\nCOPY --from=planner /recipe.json .\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\nFROM debian\nCOPY --from=builder /target/release/app /app\n', []],
+    ['an unrelated pip upgrade does not hide the install after the copy', 'FROM python:3\nRUN pip install --upgrade pip\nCOPY . .\nRUN pip install -r requirements.txt\n', [['copy-before-install', 3]]],
+    ['npm install -g of a tool does not either, and COPY ./ . copies the whole context', 'FROM node:20\nRUN npm install -g pnpm\nCOPY ./ .\nRUN npm ci\n', [['copy-before-install', 3]]],
+    ['pip wheel -r is an install, and COPY .. stops at the context root', 'FROM python:3 AS w\nCOPY .. /app\nRUN pip wheel -w /wheels -r requirements.txt\nFROM python:3-slim\nCOPY --from=w /wheels /wheels\n', [['copy-before-install', 2]]],
+    ['naming a package is not installing the manifests', 'FROM node:20\nCOPY . .\nRUN npm install express\n', []],
+    ['an install in the stage it is built FROM came first', 'FROM node:20 AS deps\nCOPY package*.json ./\nRUN npm ci\nFROM deps\nCOPY . .\nRUN npm ci --offline\n', []],
+    ['a stage the build never runs is not judged', 'FROM node:20 AS unused\nCOPY . .\nRUN npm ci\nFROM scratch\nCOPY app /app\n', []],
+    ['apt lists in a stage the image only copies files from stay behind', 'FROM debian AS tools\nRUN apt-get update && apt-get install -y curl\nFROM scratch\nCOPY --from=tools /usr/bin/curl /curl\n', []],
+    ['apt lists in the stage the image is built FROM are in it', 'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nCMD ["curl"]\n', [['apt-lists-kept', 2]]],
+    ['removing lists a later RUN installs from would break it: said nothing', 'FROM debian\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b && rm -rf /var/lib/apt/lists/*\n', []],
   ])('%s', (_name, text, expected) => {
     expect(rules(text)).toEqual(expected);
   });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ComposeProject, InlineDockerfile, SourceLocation } from './compose.js';
+import { isDockerfileName } from './find-dockerfiles.js';
 
 export interface BuildSpec {
   /** The Dockerfile, relative to the project directory (for dockerfile_inline, the compose file that holds it). */
@@ -11,16 +12,18 @@ export interface BuildSpec {
   /** The ignore file the builder would use: <Dockerfile>.dockerignore first, then <context>/.dockerignore. */
   ignoreFile?: string;
   service?: string;
+  /** The compose `build.target` stage; without one the last stage is built. */
+  target?: string;
   at?: SourceLocation;
   inline?: InlineDockerfile;
 }
 
-const DOCKERFILE_NAME = /^(Dockerfile|Containerfile)(\.[^.]+)?$|^.+\.(Dockerfile|Containerfile)$/;
-/** Directories never searched for Dockerfiles: dependency and build output trees. */
-const SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', 'dist', 'build', 'target', '.venv', 'venv', '__pycache__', '.next', '.cache', 'coverage']);
-
-/** Every build of the project: compose `build:` entries, and Dockerfiles (depth ≤ 3, the first 100 directories breadth-first) built from their own directory. */
-export function discoverBuilds(projectDir: string, compose: ComposeProject | null, maxDepth = 3, maxDirs = 100): BuildSpec[] {
+/**
+ * Every build of the project: compose `build:` entries, and the Dockerfiles discovery found (paths relative to the
+ * project, see findDockerfiles), each built from its own directory, or from the project root when that is where
+ * its COPY sources are (Go's build/package/Dockerfile is built with `-f` from the root).
+ */
+export async function discoverBuilds(projectDir: string, compose: ComposeProject | null, dockerfiles: readonly string[]): Promise<BuildSpec[]> {
   const builds: BuildSpec[] = [];
   const seen = new Set<string>();
   const add = (spec: Omit<BuildSpec, 'ignoreFile'>) => {
@@ -38,26 +41,45 @@ export function discoverBuilds(projectDir: string, compose: ComposeProject | nul
     if (!build) continue;
     // dockerfile_inline wins over dockerfile, as in compose.
     const dockerfileAbs = build.inline ? path.resolve(compose!.dir, build.inline.file) : path.resolve(build.context, build.dockerfile);
-    add({ dockerfile: path.relative(projectDir, dockerfileAbs), dockerfileAbs, context: build.context, service: service.name, at: build.at, ...(build.inline ? { inline: build.inline } : {}) });
+    add({
+      dockerfile: path.relative(projectDir, dockerfileAbs),
+      dockerfileAbs,
+      context: build.context,
+      service: service.name,
+      at: build.at,
+      ...(build.target ? { target: build.target } : {}),
+      ...(build.inline ? { inline: build.inline } : {}),
+    });
   }
-  // Breadth-first, bounded in depth and in directories read, so a huge tree costs the discovery little.
-  const queue: [string, number][] = [[projectDir, 0]];
-  for (let read = 0; queue.length > 0 && read < maxDirs; read++) {
-    const [dir, depth] = queue.shift()!;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (depth < maxDepth && !SKIP_DIRS.has(entry.name)) queue.push([full, depth + 1]);
-      } else if (entry.isFile() && DOCKERFILE_NAME.test(entry.name) && !entry.name.endsWith('.dockerignore')) {
-        if (!builds.some((b) => b.dockerfileAbs === full && !b.inline)) add({ dockerfile: path.relative(projectDir, full), dockerfileAbs: full, context: dir });
-      }
-    }
+  for (const file of dockerfiles) {
+    const full = path.join(projectDir, file);
+    if (builds.some((b) => b.dockerfileAbs === full && !b.inline)) continue;
+    add({ dockerfile: file, dockerfileAbs: full, context: await likelyContext(full, projectDir) });
   }
   return builds;
+}
+
+/**
+ * The Dockerfile's own directory, unless more of its COPY sources exist from the project root than from there, or
+ * it copies only the whole context and its directory holds nothing else.
+ */
+async function likelyContext(dockerfileAbs: string, projectDir: string): Promise<string> {
+  const own = path.dirname(dockerfileAbs);
+  if (own === projectDir) return own;
+  let text: string;
+  try {
+    text = fs.readFileSync(dockerfileAbs, 'utf8');
+  } catch {
+    return own;
+  }
+  const { copySources, parseDockerfile } = await import('./dockerfile.js');
+  const copied = parseDockerfile('', text).instructions.flatMap(copySources);
+  const sources = copied.filter((s) => s !== '.' && !/[*?[]/.test(s));
+  if (sources.length === 0 && copied.includes('.')) {
+    // Only whole-context or glob copies: a directory that holds nothing but Dockerfiles is no context for them.
+    const others = fs.readdirSync(own).filter((name) => !isDockerfileName(name) && !name.endsWith('.dockerignore'));
+    return others.length === 0 ? projectDir : own;
+  }
+  const found = (dir: string) => sources.filter((s) => fs.existsSync(path.join(dir, s))).length;
+  return found(projectDir) > found(own) ? projectDir : own;
 }

@@ -49,7 +49,7 @@ export interface ComposeService {
   name: string;
   at: SourceLocation;
   image?: string;
-  build?: { context: string; dockerfile: string; at: SourceLocation; inline?: InlineDockerfile };
+  build?: { context: string; dockerfile: string; at: SourceLocation; inline?: InlineDockerfile; target?: string };
   command?: { value: string; at: SourceLocation };
   entrypoint?: { value: string; at: SourceLocation };
   user?: { value: string; at: SourceLocation };
@@ -194,6 +194,7 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
           context: path.resolve(r.dir, context),
           dockerfile: r.str(build.get('dockerfile', true)) ?? 'Dockerfile',
           at: r.at(build),
+          ...(r.str(build.get('target', true)) ? { target: r.str(build.get('target', true))! } : {}),
           ...(inlineText !== undefined ? { inline: { text: inlineText, file: r.file, line: r.at(inlineNode).line + (block ? 1 : 0), block } } : {}),
         };
       }

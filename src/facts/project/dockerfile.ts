@@ -1,4 +1,5 @@
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { cleanPath } from './ignore.js';
 
 export interface DockerfileInstruction {
   keyword: string;
@@ -59,4 +60,19 @@ function execForm(instruction: Instruction): string[] | undefined {
 function flagsOf(instruction: Instruction): DockerfileInstruction['flags'] {
   const withFlags = instruction as Instruction & { getFlags?: () => { getName(): string; getValue(): string | null }[] };
   return typeof withFlags.getFlags === 'function' ? withFlags.getFlags().map((f) => ({ name: f.getName(), value: f.getValue() })) : [];
+}
+
+/** Sources of a COPY/ADD from the build context (not --from, not URLs or heredocs), cleaned and relative to the context. */
+export function copySources(instruction: DockerfileInstruction): string[] {
+  if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') return [];
+  if (instruction.flags.some((f) => f.name === 'from')) return [];
+  if (instruction.args.includes('<<')) return [];
+  const parts = instruction.exec ?? instruction.args.split(/\s+/).filter(Boolean);
+  return (
+    parts
+      .slice(0, -1)
+      .filter((s) => !/^[a-z]+:\/\//i.test(s) && !s.startsWith('git@'))
+      // Sources are resolved inside the context: a leading / or a `..` that climbs out of it stops at its root.
+      .map((s) => cleanPath(`/${s}`).slice(1) || '.')
+  );
 }

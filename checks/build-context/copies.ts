@@ -1,0 +1,69 @@
+import type { ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
+import { sentPath, type SentDir } from '../../src/facts/project/context-walk.js';
+import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../../src/facts/project/ignore.js';
+import { copiesWholeContext, copySources, dependencyInstall } from './dockerfile-rules.js';
+import { stageReach } from './stages.js';
+
+export interface NamedSource {
+  source: string;
+  line: number;
+  keyword: string;
+}
+
+/** What a Dockerfile takes from its context: what an ignore rule must never exclude, and where whole copies land. */
+export interface CopyPlan {
+  /** False when the Dockerfile could not be read: then nothing is known about what it copies. */
+  known: boolean;
+  /** Every COPY/ADD source from the context but whole-context copies, in every stage (the classic builder runs them all). */
+  named: NamedSource[];
+  /** The line of a whole-context copy in a stage whose layers are the final image's, if any. */
+  wholeInImage?: number;
+  /** The line of a whole-context copy in any stage the build runs, if any. */
+  wholeBuilt?: number;
+  /** Dependency families (node, python…) the build installs itself. */
+  installs: ReadonlySet<string>;
+  /** A RUN calls git (git describe, setuptools-scm…): the build may read .git. */
+  usesGit: boolean;
+  /** The first named source that copies this context path (itself or a file under it), if any. */
+  copiedBy(file: string): NamedSource | undefined;
+}
+
+/** Without a readable Dockerfile, nothing is known: callers assume it may copy anything and install nothing. */
+export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: string): CopyPlan {
+  if (!dockerfile) return { known: false, named: [], installs: new Set(), usesGit: true, copiedBy: () => undefined };
+  const reach = stageReach(dockerfile, target);
+  const built = dockerfile.instructions.filter((i) => reach.built.has(i.stage));
+  const named = dockerfile.instructions.flatMap((i) => copySources(i).filter((s) => s !== '.' && s !== '*' && !/^[!#]/.test(s)).map((source) => ({ source, line: i.line, keyword: i.keyword })));
+  // A source is matched as an ignore pattern would be: itself, anything under it, and its globs (COPY *.json ./).
+  const matchers: [IgnoreRules, NamedSource][] = named.map((n) => [parseIgnoreFile(n.source), n]);
+  const wholeInImage = built.find((i) => reach.layers.has(i.stage) && copiesWholeContext(i))?.line;
+  const wholeBuilt = built.find(copiesWholeContext)?.line;
+  return {
+    known: true,
+    named,
+    ...(wholeInImage !== undefined ? { wholeInImage } : {}),
+    ...(wholeBuilt !== undefined ? { wholeBuilt } : {}),
+    installs: new Set(built.map((i) => dependencyInstall(i)?.family).filter((f): f is string => f !== undefined)),
+    usesGit: built.some((i) => i.keyword === 'RUN' && /\bgit\s|setuptools[-_]scm|versioneer/.test(i.args)),
+    copiedBy: (file) => matchers.find(([rules]) => isExcluded(rules, file))?.[1],
+  };
+}
+
+/** The context paths an ignore rule must leave alone: every named source, and every sent file one of them copies. */
+export function protectedPaths(plan: CopyPlan, dirs: readonly SentDir[]): string[] {
+  const out = plan.named.filter((n) => !/[*?[]/.test(n.source)).map((n) => n.source);
+  if (plan.named.length === 0) return out;
+  for (const dir of dirs) {
+    dir.names.forEach((_, i) => {
+      const file = sentPath(dir, i);
+      if (plan.copiedBy(file)) out.push(file);
+    });
+  }
+  return out;
+}
+
+/** Whether an ignore line would exclude any of these paths. */
+export function excludesAny(line: string, paths: readonly string[]): boolean {
+  const rules = parseIgnoreFile(line);
+  return paths.some((p) => isExcluded(rules, p));
+}
