@@ -1,8 +1,11 @@
 import type { FsClient } from '../clients.js';
 import type { ProjectFiles } from '../types.js';
 
-/** The compose file names `docker compose` looks for, in its order of preference. */
+/** The compose file names `docker compose` (v2, compose-go's DefaultFileNames) looks for, in its order of preference. */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
+
+/** Its override files (DefaultOverrideFileNames): the first one present is merged over whichever main file won. */
+export const COMPOSE_OVERRIDE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'];
 
 const DOCKERFILE_NAME = /^(Dockerfile|Containerfile)(\..+)?$|^.+\.(Dockerfile|Containerfile)$/;
 
