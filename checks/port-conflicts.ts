@@ -6,7 +6,7 @@ import type { Listener } from '../src/facts/host/listeners.js';
 import type { ComposePort, ComposeProject, ComposeService } from '../src/facts/project/compose.js';
 import { PORT_START_ERROR, shortError } from './exited-containers/diagnose.js';
 import { portCodes } from './port-conflicts/codes.js';
-import { describeHolder, findHolder, nextFreePort, portInError, type HostPort } from './port-conflicts/holders.js';
+import { describeHolder, findHolder, nextFreePort, portInError, unprivilegedAlternative, type Holder, type HostPort } from './port-conflicts/holders.js';
 import { composeLabels, containerName, containerSubject } from './shared/containers.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
 
@@ -52,7 +52,11 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
 
   if (/cannot expose privileged port/i.test(error)) {
     const port = named?.port ?? 0;
-    ctx.report({ cause: 'rootless-privileged-port', title: `Rootless Docker cannot publish privileged port ${port}, so container ${name} cannot start`, subject, fixes: rootlessFixes(port, [removeFix]), evidence });
+    // The daemon's message names the current floor: "(currently 1024)".
+    const floor = Number(/\(currently (\d+)\)/.exec(error)?.[1] ?? 1024);
+    const free = unprivilegedAlternative(port, floor, named?.protocol ?? 'tcp', containers, listeners);
+    const remap: Fix = { title: `Or publish a port of ${Math.max(floor, 1024)} or above`, command: `docker run -p ${free}:${(named && containerPortFor(inspect, named)) ?? port} … ${inspect.Config.Image ?? ''}`.trim() };
+    ctx.report({ cause: 'rootless-privileged-port', title: `Rootless Docker cannot publish privileged port ${port}, so container ${name} cannot start`, subject, fixes: rootlessFixes(port, [remap, removeFix]), evidence });
     return;
   }
   for (const port of wanted) {
@@ -110,6 +114,8 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
       if (!port.published) continue;
       const location = { file: port.at.file, line: port.at.line, column: port.at.column };
       const subject = { kind: 'service' as const, name: service.name };
+      const remapLine = (free: number) => `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"`;
+      // Every replica binds the same host port, whatever profile the service is in.
       if (port.published.from === port.published.to && (service.replicas ?? 1) > 1) {
         ctx.report({
           cause: 'compose-fixed-port-replicas',
@@ -119,6 +125,8 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
           fixes: [{ title: 'Publish only the container port and let Docker pick host ports, or a range', command: `ports: ["${port.target}"]` }],
         });
       }
+      // A service whose profiles are all disabled does not start with `docker compose up`: it holds nothing and meets nothing.
+      if (!service.active) continue;
       for (const number of range(port.published.from, port.published.to)) {
         const wanted: HostPort = { ip: port.hostIp, port: number, protocol: port.protocol };
         const duplicate = seen.find((s) => s.service !== service && s.number === number && s.port.protocol === port.protocol && addressesOverlap(s.port.hostIp, port.hostIp));
@@ -129,40 +137,30 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
             title: `Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol} (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})`,
             subject,
             location,
-            fixes: [{ title: `Give ${service.name} another host port at ${port.at.file}:${port.at.line}`, command: `- "${port.hostIp ? `${port.hostIp}:` : ''}${nextFreePort(number, port.protocol, containers, listeners, taken)}:${port.target}"` }],
+            fixes: [{ title: `Give ${service.name} another host port at ${port.at.file}:${port.at.line}`, command: remapLine(nextFreePort(number, port.protocol, containers, listeners, taken)) }],
           });
           continue;
         }
         if (unprivilegedStart !== undefined && number < unprivilegedStart) {
+          const free = unprivilegedAlternative(number, unprivilegedStart, port.protocol, containers, listeners, taken);
           ctx.report({
             cause: 'rootless-privileged-port',
             title: `Service ${service.name} publishes port ${number}, below ${unprivilegedStart}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})`,
             subject,
             location,
-            fixes: rootlessFixes(number, []),
+            fixes: rootlessFixes(number, [{ title: `Or publish a port of ${Math.max(unprivilegedStart, 1024)} or above at ${port.at.file}:${port.at.line}`, command: remapLine(free) }]),
           });
           continue;
         }
         const holder = findHolder(wanted, containers, listeners);
-        if (!holder) continue;
-        // The service's own container (already up) holding its port is the healthy state.
-        if (holder.kind === 'container' && holder.composeProject === compose.name) {
-          if (holder.composeService === service.name) continue;
-        }
-        // docker-proxy for one of this project's own running containers is the same case seen from the host.
-        if (holder.kind === 'engine' && holder.process === 'docker-proxy' && ownContainerPublishes(containers, compose.name, wanted)) continue;
+        if (!holder || ownHolder(holder, compose, service, containers, wanted)) continue;
         const free = nextFreePort(number, port.protocol, containers, listeners, taken);
         ctx.report({
           cause: 'compose-port-taken',
           title: `Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by ${describeHolder(holder)}`,
           subject,
           location,
-          fixes: [
-            ...(holder.kind === 'container'
-              ? [holder.composeProject ? { title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` } : { title: 'Stop the container that holds it', command: `docker stop ${holder.name}` }]
-              : processFixes(wanted, holder.pid)),
-            { title: `Or change the published port at ${port.at.file}:${port.at.line}`, command: `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"` },
-          ],
+          fixes: [...holderFixes(holder, compose, wanted), { title: `Or change the published port at ${port.at.file}:${port.at.line}`, command: remapLine(free) }],
           evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
         });
       }
@@ -170,8 +168,27 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
   }
 }
 
+/**
+ * The healthy state seen from outside: the service's own container (already up) holding its port, or docker-proxy
+ * doing so for it. A `docker compose run` container is not the service's own: `up` will fail on the port it holds.
+ */
+function ownHolder(holder: Holder, compose: ComposeProject, service: ComposeService, containers: ContainerSummary[], wanted: HostPort): boolean {
+  if (holder.kind === 'container') return holder.composeProject === compose.name && holder.composeService === service.name && !holder.oneoff;
+  return holder.kind === 'engine' && holder.process === 'docker-proxy' && ownContainerPublishes(containers, compose.name, wanted);
+}
+
+function holderFixes(holder: Holder, compose: ComposeProject, wanted: HostPort): Fix[] {
+  if (holder.kind !== 'container') return processFixes(wanted, holder.pid);
+  // `docker compose -p <this project> down` would stop the project the user is about to start: stop just that container.
+  if (holder.composeProject && holder.composeProject !== compose.name) return [{ title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` }];
+  return [{ title: 'Stop the container that holds it', command: `docker stop ${holder.name}` }];
+}
+
 function ownContainerPublishes(containers: ContainerSummary[], project: string, wanted: HostPort): boolean {
-  return containers.some((c) => composeLabels(c.Labels)?.project === project && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol));
+  return containers.some((c) => {
+    const labels = composeLabels(c.Labels);
+    return labels?.project === project && !labels.oneoff && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol);
+  });
 }
 
 function wantedPorts(inspect: ContainerInspect): HostPort[] {
@@ -203,7 +220,6 @@ function rootlessFixes(port: number, extra: Fix[]): Fix[] {
   return [
     { title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`, command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}` },
     { title: 'Or let rootlesskit bind privileged ports', command: 'sudo setcap cap_net_bind_service=ep $(which rootlesskit) && systemctl --user restart docker' },
-    { title: 'Or publish a port of 1024 or above', command: `-p 8${String(port).padStart(3, '0')}:${port}` },
     ...extra,
   ];
 }
