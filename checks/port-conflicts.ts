@@ -137,7 +137,7 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
             title: `Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol} (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})`,
             subject,
             location,
-            fixes: [{ title: `Give ${service.name} another host port at ${port.at.file}:${port.at.line}`, command: remapLine(nextFreePort(number, port.protocol, containers, listeners, taken)) }],
+            fixes: [duplicateFix(service, port, duplicate.port, remapLine(nextFreePort(number, port.protocol, containers, listeners, taken)))],
           });
           continue;
         }
@@ -166,6 +166,16 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
       }
     }
   }
+}
+
+/**
+ * Editing the port's line fixes one service only when the line is its own. Two services that take it from one anchor
+ * (`<<: *base`) or one `extends` base would both change: the port has to move out of the shared part.
+ */
+function duplicateFix(service: ComposeService, port: ComposePort, other: ComposePort, line: string): Fix {
+  const at = `${port.at.file}:${port.at.line}`;
+  if (port.at.file !== other.at.file || port.at.line !== other.at.line) return { title: `Give ${service.name} another host port at ${at}`, command: line };
+  return { title: `Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own (${service.at.file}:${service.at.line}), e.g.`, command: line };
 }
 
 /**

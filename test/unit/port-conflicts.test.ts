@@ -175,6 +175,13 @@ describe('port-conflicts', () => {
       expect(result.findings.map((f) => [f.code, f.location])).toEqual([['port-conflicts/compose-port-taken', { file: 'compose.yaml', line: 3, column: 7 }]]);
     });
 
+    it('says the port must leave the shared anchor when two services merge the same ports', async () => {
+      const yaml = 'x-web: &web\n  image: app\n  ports: ["8080:80"]\nservices:\n  a:\n    <<: *web\n  b:\n    <<: *web\n';
+      const result = await diagnose([], compose(yaml));
+      expect(result.findings.map((f) => [f.code, f.subject.name, f.location?.line])).toEqual([['port-conflicts/compose-duplicate-port', 'b', 3]]);
+      expect(result.findings[0]!.fixes[0]!.title).toBe('Both services take this port from the shared definition at compose.yaml:3: move the port out of it and give b its own (compose.yaml:7), e.g.');
+    });
+
     it('proposes valid unprivileged ports on a rootless engine', async () => {
       const rootless = { SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] };
       const yaml = 'services:\n  web:\n    ports: ["80:3000", "1000:1000/udp"]\n';
