@@ -189,3 +189,21 @@ describe('containers a compose project made', () => {
     expect(await commandSource(facts(), { ...labels({}), 'com.docker.compose.project.working_dir': '/elsewhere', 'com.docker.compose.project': 'other' })).toBeUndefined();
   });
 });
+
+describe('.env and the files themselves', () => {
+  it('expands ${VAR} in .env values from earlier keys, then the environment; single quotes stay literal', async () => {
+    const project = await load(
+      { '.env': 'BASE=80\nWEB_PORT=${BASE}81\nNAME=${USER_NAME}-dev\nRAW=\'${BASE}\'\n', 'compose.yaml': 'services:\n  web:\n    ports: ["${WEB_PORT}:80"]\n    environment: ["RAW=${RAW}"]\n' },
+      { USER_NAME: 'ana', COMPOSE_PROJECT_NAME: '' },
+    );
+    expect(service(project, 'web').ports[0]!.published).toEqual({ from: 8081, to: 8081 });
+    expect(service(project, 'web').environment[0]!.value).toBe('${BASE}');
+  });
+
+  it('refuses a compose file that is not a regular file (a FIFO would block the read), and names a missing COMPOSE_FILE', async () => {
+    const fifo = await load({ 'compose.yaml': { stat: { type: 'other' } } });
+    expect(fifo.problems).toEqual([{ file: 'compose.yaml', line: 1, column: 1, message: 'is not a regular file' }]);
+    const missing = await load({ 'compose.yaml': 'services: {}\n' }, { COMPOSE_FILE: 'gone.yml' });
+    expect(missing.problems).toEqual([{ file: 'gone.yml', line: 1, column: 1, message: 'does not exist' }]);
+  });
+});

@@ -16,13 +16,35 @@ export interface ComposeSources {
 /** The environment over `<dir>/.env`; COMPOSE_DISABLE_ENV_FILE turns the file off, as in compose. */
 export async function projectVars(fs: FsClient, dir: string, env: Vars): Promise<Vars> {
   const vars: Vars = {};
-  if (!/^(1|true)$/i.test(env.COMPOSE_DISABLE_ENV_FILE ?? '')) Object.assign(vars, await readEnvFile(fs, path.join(dir, '.env')));
+  if (!/^(1|true)$/i.test(env.COMPOSE_DISABLE_ENV_FILE ?? '')) Object.assign(vars, await readEnvFile(fs, path.join(dir, '.env'), env));
   for (const [name, value] of Object.entries(env)) if (value !== undefined) vars[name] = value;
   return vars;
 }
 
-export async function readEnvFile(fs: FsClient, file: string): Promise<Record<string, string>> {
-  return parseDotEnv((await fs.readText(file).catch(() => undefined)) ?? '');
+/** A compose file or .env larger than this is not a hand-written project file: it is refused, not read. */
+export const MAX_PROJECT_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A project file's text, read only when it is a regular file of sane size: a FIFO or device there must never block
+ * the run. `missing` when it does not exist; otherwise `problem` says why it was not read.
+ */
+export async function readProjectFile(fs: FsClient, file: string): Promise<{ text: string } | { missing: true } | { problem: string }> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat) return { missing: true };
+    if (stat.type !== 'file') return { problem: stat.type === 'directory' ? 'is a directory' : 'is not a regular file' };
+    if (stat.size > MAX_PROJECT_FILE_BYTES) return { problem: `is too large (${stat.size} bytes)` };
+    const text = await fs.readText(file);
+    return text === undefined ? { missing: true } : { text };
+  } catch (error) {
+    return { problem: `cannot be read: ${(error as Error).message}` };
+  }
+}
+
+/** KEY=VALUE pairs of an env file; one that is missing or unreadable gives none (compose would name it: not our finding). */
+export async function readEnvFile(fs: FsClient, file: string, env: Vars = {}): Promise<Record<string, string>> {
+  const read = await readProjectFile(fs, file);
+  return 'text' in read ? parseDotEnv(read.text, env) : {};
 }
 
 /**

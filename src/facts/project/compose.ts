@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { FsClient } from '../clients.js';
-import { findComposeFiles, projectVars, readEnvFile, type ComposeSources, type Vars } from './compose-files.js';
+import { findComposeFiles, projectVars, readEnvFile, readProjectFile, type ComposeSources, type Vars } from './compose-files.js';
 import { resolveAliasesAndMerges } from './compose-yaml.js';
 import { interpolate, InterpolationError } from './interpolate.js';
 
@@ -194,7 +194,7 @@ class ComposeLoader {
       const envNode = isMap(item) ? (item.get('env_file', true) as Node | undefined) : undefined;
       const envFiles = envNode ? (isSeq(envNode) ? envNode.items.map((i) => r.str(i)) : [r.str(envNode)]).filter((f): f is string => !!f).map((f) => path.resolve(projectDir, f)) : [path.join(includedDir, '.env')];
       const fromFiles: Vars = {};
-      for (const file of envFiles) Object.assign(fromFiles, await readEnvFile(this.fs, file));
+      for (const file of envFiles) Object.assign(fromFiles, await readEnvFile(this.fs, file, vars));
       // The including project's variables win over the included project's env file (compose-go's ApplyInclude).
       const included = await this.loadModel(files, { ...fromFiles, ...vars }, includedDir, chain);
       for (const [name, service] of included.services) {
@@ -240,14 +240,12 @@ class ComposeLoader {
 
   private async parseNow(abs: string): Promise<ParsedFile | undefined> {
     const file = path.relative(this.locationsFrom, abs);
-    const text = await this.fs.readText(abs).catch((error: Error) => {
-      this.problems.push({ file, line: 1, column: 1, message: `cannot be read: ${error.message}` });
-      return undefined;
-    });
-    if (text === undefined) {
-      if (!this.problems.some((p) => p.file === file)) this.problems.push({ file, line: 1, column: 1, message: 'does not exist' });
+    const read = await readProjectFile(this.fs, abs);
+    if (!('text' in read)) {
+      this.problems.push({ file, line: 1, column: 1, message: 'missing' in read ? 'does not exist' : read.problem });
       return undefined;
     }
+    const { text } = read;
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
     const at = (node: Node | null | undefined): SourceLocation => {
