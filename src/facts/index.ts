@@ -147,7 +147,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         return present.filter((c): c is { path: string; kind: string } => c !== null);
       }),
 
-    projectFiles: () => once('project.files', () => discoverProjectFiles(clients.fs, settings.projectDir)),
+    projectFiles: () => once('project.files', () => discoverProjectFiles(clients.fs, settings.projectDir, clients.proc.env)),
 
     containers: () => once('docker.containers', () => early((client) => client.getJson<ContainerSummary[]>('/containers/json?all=1', request))),
 

@@ -1,7 +1,12 @@
 import path from 'node:path';
 import type { FsClient } from '../clients.js';
-import { COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES } from './discover.js';
 import { parseDotEnv } from './interpolate.js';
+
+/** The compose file names `docker compose` (v2, compose-go's DefaultFileNames) looks for, in its order of preference. */
+export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
+
+/** Its override files (DefaultOverrideFileNames): the first one present is merged over whichever main file won. */
+export const COMPOSE_OVERRIDE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'];
 
 export type Vars = Record<string, string | undefined>;
 
