@@ -15,9 +15,9 @@ export default defineCheck({
     id: 'port-conflicts',
     title: 'Published ports are free',
     category: 'network',
-    description: `Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose file (short and long port syntax, ranges, host IPs, protocols, \${VAR:-default} from .env) and reports published ports that are already held, two services publishing the same host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
+    description: `Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose files as compose does (COMPOSE_FILE, the override file, .env, anchors and merge keys, extends, include; short and long port syntax, ranges, host IPs, protocols, \${VAR:-default}) and reports published ports that are already held, two services publishing the same host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
 
-A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same service's running container.`,
+A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same service's running container (found under the project name compose uses: COMPOSE_PROJECT_NAME from the environment or .env, else name:, else the directory). A container made by \`docker compose run --service-ports\` is not the service's own: \`up\` fails on the port it holds. Services whose profiles are not enabled (COMPOSE_PROFILES) do not start, so they neither conflict nor hold anything.`,
     requires: ['docker'],
     codes: portCodes,
   },
