@@ -207,3 +207,17 @@ describe('.env and the files themselves', () => {
     expect(missing.problems).toEqual([{ file: 'gone.yml', line: 1, column: 1, message: 'does not exist' }]);
   });
 });
+
+describe('override files', () => {
+  it('append ports, and drop or replace them with !reset and !override', async () => {
+    const base = 'services:\n  web:\n    image: a\n    ports: ["8080:80"]\n  api:\n    image: b\n    ports: ["9000:9000"]\n  db:\n    image: c\n    ports: ["5432:5432"]\n';
+    const override = 'services:\n  web:\n    ports: ["8443:443"]\n  api:\n    ports: !reset []\n  db:\n    ports: !override ["15432:5432"]\n';
+    const project = await load({ 'compose.yaml': base, 'compose.override.yaml': override });
+    expect(project.services.map((s) => [s.name, s.ports.map((p) => p.raw)])).toEqual([
+      ['web', ['8080:80', '8443:443']],
+      ['api', []],
+      ['db', ['15432:5432']],
+    ]);
+    expect(project.problems).toEqual([]);
+  });
+});

@@ -330,8 +330,33 @@ interface Reader {
   problems: ComposeProblem[];
 }
 
+/** What `!reset` (drop the value from earlier files or the base) and `!override` (replace it instead of merging) clear first. */
+const RESETTABLE: Record<string, (service: ComposeService) => void> = {
+  image: (s) => delete s.image,
+  container_name: (s) => delete s.containerName,
+  command: (s) => delete s.command,
+  entrypoint: (s) => delete s.entrypoint,
+  user: (s) => delete s.user,
+  build: (s) => delete s.build,
+  network_mode: (s) => delete s.networkMode,
+  networks: (s) => (s.networks = []),
+  dns: (s) => (s.dns = []),
+  expose: (s) => (s.expose = []),
+  profiles: (s) => (s.profiles = []),
+  ports: (s) => (s.ports = []),
+  volumes: (s) => (s.volumes = []),
+  environment: (s) => (s.environment = []),
+  scale: (s) => delete s.replicas,
+  deploy: (s) => delete s.replicas,
+};
+
 function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   const get = (key: string) => map.get(key, true) as Node | undefined;
+  for (const pair of map.items) {
+    const tag = (pair.value as Node | null)?.tag;
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if ((tag === '!reset' || tag === '!override') && RESETTABLE[key]) RESETTABLE[key](service);
+  }
   const image = r.str(get('image'));
   if (image) service.image = image;
   const containerName = r.str(get('container_name'));
