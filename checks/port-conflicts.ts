@@ -1,6 +1,6 @@
 import { defineCheck } from '../src/engine/define-check.js';
 import { reportComposeProblems } from './shared/compose-problems.js';
-import type { CheckContext, Fix } from '../src/engine/types.js';
+import type { CheckContext, Fix, Location } from '../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Listener } from '../src/facts/host/listeners.js';
 import type { ComposePort, ComposeProject, ComposeService } from '../src/facts/project/compose.js';
@@ -8,6 +8,7 @@ import { PORT_START_ERROR, shortError } from './exited-containers/diagnose.js';
 import { portCodes } from './port-conflicts/codes.js';
 import { describeHolder, findHolder, nextFreePort, portInError, unprivilegedAlternative, type Holder, type HostPort } from './port-conflicts/holders.js';
 import { composeLabels, containerName, containerSubject } from './shared/containers.js';
+import { composeServiceOf } from './shared/project-source.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
 
 export default defineCheck({
@@ -49,31 +50,43 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
   const wanted: HostPort[] = named ? [named] : wantedPorts(inspect);
   const removeFix: Fix = { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` };
   const evidence = { error, wanted: wanted.map((w) => `${w.ip || '0.0.0.0'}:${w.port}/${w.protocol}`), status: inspect.State.Status, exitCode: inspect.State.ExitCode };
+  // A compose service's container is fixed in its compose file (the one its labels name), not with `docker run -p`.
+  const labels = composeLabels(inspect.Config.Labels);
+  const service = labels && !labels.oneoff ? (await composeServiceOf(ctx.facts, inspect.Config.Labels))?.service : undefined;
+  const remapFor = (port: HostPort, free: number, title: string): { fix: Fix; location?: Location } => {
+    const declared = service?.ports.find((p) => p.published && p.published.from <= port.port && port.port <= p.published.to && p.protocol === port.protocol);
+    if (declared) {
+      const at = `${declared.at.file}:${declared.at.line}`;
+      return { fix: { title: `${title} at ${at}`, command: `- "${declared.hostIp ? `${declared.hostIp}:` : ''}${free}:${declared.target}"` }, location: { file: declared.at.file, line: declared.at.line, column: declared.at.column } };
+    }
+    const ip = port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : '';
+    return { fix: { title, command: `docker run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim() } };
+  };
 
   if (/cannot expose privileged port/i.test(error)) {
-    const port = named?.port ?? 0;
+    const port = named ?? { ip: '', port: 0, protocol: 'tcp' };
     // The daemon's message names the current floor: "(currently 1024)".
     const floor = Number(/\(currently (\d+)\)/.exec(error)?.[1] ?? 1024);
-    const free = unprivilegedAlternative(port, floor, named?.protocol ?? 'tcp', containers, listeners);
-    const remap: Fix = { title: `Or publish a port of ${Math.max(floor, 1024)} or above`, command: `docker run -p ${free}:${(named && containerPortFor(inspect, named)) ?? port} … ${inspect.Config.Image ?? ''}`.trim() };
-    ctx.report({ cause: 'rootless-privileged-port', title: `Rootless Docker cannot publish privileged port ${port}, so container ${name} cannot start`, subject, fixes: rootlessFixes(port, [remap, removeFix]), evidence });
+    const { fix, location } = remapFor(port, unprivilegedAlternative(port.port, floor, port.protocol, containers, listeners), `Or publish a port of ${Math.max(floor, 1024)} or above`);
+    ctx.report({ cause: 'rootless-privileged-port', title: `Rootless Docker cannot publish privileged port ${port.port}, so container ${name} cannot start`, subject, ...(location ? { location } : {}), fixes: rootlessFixes(port.port, [fix, removeFix]), evidence });
     return;
   }
   for (const port of wanted) {
     const holder = findHolder(port, containers, listeners, inspect.Id);
-    const free = nextFreePort(port.port, port.protocol, containers, listeners);
-    const remap: Fix = { title: `Or publish another host port`, command: `docker run -p ${port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : ''}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim() };
+    const { fix: remap, location } = remapFor(port, nextFreePort(port.port, port.protocol, containers, listeners), 'Or publish another host port');
+    const at = location ? { location } : {};
     if (!holder) {
       if (listeners) {
         ctx.report({
           cause: 'leftover-created',
           title: `Container ${name} never started because port ${port.port}/${port.protocol} was taken; nothing holds it now`,
           subject,
+          ...at,
           fixes: [{ title: 'Start it now', command: `docker start ${name}` }, removeFix],
           evidence,
         });
       } else {
-        ctx.report({ cause: 'bind-failed', title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(error)}`, subject, fixes: [remap, removeFix], evidence });
+        ctx.report({ cause: 'bind-failed', title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(error)}`, subject, ...at, fixes: [remap, removeFix], evidence });
       }
       continue;
     }
@@ -83,8 +96,10 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
         cause: 'held-by-container',
         title: `Port ${port.port}/${port.protocol} is already published by ${holderText}, so container ${name} cannot start`,
         subject,
+        ...at,
         fixes: [
-          holder.composeProject
+          // Never `down` the project this container belongs to: that is the project the user is starting.
+          holder.composeProject && holder.composeProject !== labels?.project
             ? { title: `Stop the compose project that holds it`, command: `docker compose -p ${holder.composeProject} down` }
             : { title: `Stop the container that holds it`, command: `docker stop ${holder.name}` },
           remap,
@@ -97,6 +112,7 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
         cause: holder.kind === 'engine' ? 'held-by-other-engine' : 'held-by-process',
         title: `Port ${port.port}/${port.protocol} is held by ${holderText}, so container ${name} cannot start`,
         subject,
+        ...at,
         fixes: [...processFixes(port, holder.pid), remap, removeFix],
         evidence: { ...evidence, holder },
       });

@@ -81,6 +81,22 @@ describe.runIf(engineAvailable())('compose projects as docker-compose runs them'
     expect(finding!.fixes[0]!.command).toMatch(new RegExp(`^docker stop ${name}_web_run_`));
   }, 120_000);
 
+  it('places a failed start of a `-f stack.yml` service at its port line, and stops the sibling rather than the project', async () => {
+    const dir = tempDir('dd-compose-dup-');
+    const port = await freePort();
+    const name = projectName('dup');
+    const svc = (n: string) => `  ${n}:\n    image: ${image}\n    command: ["sleep", "600"]\n    ports:\n      - "127.0.0.1:${port}:80"\n${labels}`;
+    writeFileSync(path.join(dir, 'stack.yml'), `services:\n${svc('first')}${svc('second')}`);
+    projects.push({ dir, args: ['-p', name, '-f', 'stack.yml'] });
+    await compose(dir, ['-p', name, '-f', 'stack.yml', 'up', '-d']).catch(() => undefined); // One of the two fails on the port.
+    const report = await doctor(dir, ['port-conflicts']);
+    const finding = report.checks[0]!.findings.find((f) => f.code === 'port-conflicts/held-by-container');
+    expect(finding, JSON.stringify(report.checks[0])).toBeDefined();
+    const [loser, winner] = finding!.subject.name === `${name}_first_1` ? ['first', 'second'] : ['second', 'first'];
+    expect(finding).toMatchObject({ subject: { name: `${name}_${loser}_1` }, location: { file: 'stack.yml', line: loser === 'first' ? 6 : 13 } });
+    expect(finding!.fixes[0]!.command).toBe(`docker stop ${name}_${winner}_1`);
+  }, 120_000);
+
   it('places a `-f stack.yml` project\'s container at its command line, and never a one-off container', async () => {
     const dir = tempDir('dd-compose-stack-');
     const name = projectName('stack');

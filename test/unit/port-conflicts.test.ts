@@ -48,6 +48,16 @@ describe('port-conflicts', () => {
     expect(result.findings[0]!.fixes.map((f) => f.command)).toEqual(['docker compose -p shop down', 'docker run -p 8081:80 … busybox', 'docker rm web']);
   });
 
+  it('places a compose container\'s failed start at its compose port line, with a compose fix, and never `down`s its own project', async () => {
+    const labels = (service: string) => ({ 'com.docker.compose.project': 'project', 'com.docker.compose.service': service, 'com.docker.compose.project.working_dir': '/project', 'com.docker.compose.project.config_files': '/project/compose.yaml', 'com.docker.compose.oneoff': 'False' });
+    const holder: FakeContainer = { id: 'id-admin', name: 'project-admin-1', state: 'running', ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }], labels: labels('admin') };
+    const failed: FakeContainer = { ...allocated('project-web-1', '0.0.0.0', 8080), labels: labels('web') };
+    const result = await diagnose([holder, failed], { '/project/compose.yaml': 'services:\n  web:\n    image: busybox\n    ports:\n      - "8080:80"\n' });
+    const finding = result.findings.find((f) => f.subject.name === 'project-web-1')!;
+    expect(finding).toMatchObject({ code: 'port-conflicts/held-by-container', location: { file: 'compose.yaml', line: 5, column: 9 } });
+    expect(finding.fixes.map((f) => f.command)).toEqual(['docker stop project-admin-1', '- "8081:80"', 'docker rm project-web-1']);
+  });
+
   it('names the host process that holds the port, from /proc', async () => {
     const error = 'driver failed programming external connectivity on endpoint api (x): Error starting userland proxy: listen tcp4 127.0.0.1:8081: bind: address already in use';
     const result = await diagnose(
