@@ -90,7 +90,8 @@ describe.runIf(engineAvailable())('compose projects as docker-compose runs them'
     projects.push({ dir, args: ['-p', name, '-f', 'stack.yml'] });
     await compose(dir, ['-p', name, '-f', 'stack.yml', 'up', '-d']).catch(() => undefined); // One of the two fails on the port.
     const report = await doctor(dir, ['port-conflicts']);
-    const finding = report.checks[0]!.findings.find((f) => f.code === 'port-conflicts/held-by-container');
+    // Other tests run on this engine at the same time: only this project's containers count.
+    const finding = report.checks[0]!.findings.find((f) => f.code === 'port-conflicts/held-by-container' && f.subject.name.startsWith(`${name}_`));
     expect(finding, JSON.stringify(report.checks[0])).toBeDefined();
     const [loser, winner] = finding!.subject.name === `${name}_first_1` ? ['first', 'second'] : ['second', 'first'];
     expect(finding).toMatchObject({ subject: { name: `${name}_${loser}_1` }, location: { file: 'stack.yml', line: loser === 'first' ? 6 : 13 } });
