@@ -1,13 +1,14 @@
 import { defineCheck } from '../src/engine/define-check.js';
 import { reportComposeProblems } from './shared/compose-problems.js';
-import type { CheckContext, Fix } from '../src/engine/types.js';
+import type { CheckContext, Fix, Location } from '../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Listener } from '../src/facts/host/listeners.js';
 import type { ComposePort, ComposeProject, ComposeService } from '../src/facts/project/compose.js';
 import { PORT_START_ERROR, shortError } from './exited-containers/diagnose.js';
 import { portCodes } from './port-conflicts/codes.js';
-import { describeHolder, findHolder, nextFreePort, portInError, type HostPort } from './port-conflicts/holders.js';
+import { describeHolder, findHolder, nextFreePort, portInError, unprivilegedAlternative, type Holder, type HostPort } from './port-conflicts/holders.js';
 import { composeLabels, containerName, containerSubject } from './shared/containers.js';
+import { composeServiceOf } from './shared/project-source.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
 
 export default defineCheck({
@@ -15,9 +16,9 @@ export default defineCheck({
     id: 'port-conflicts',
     title: 'Published ports are free',
     category: 'network',
-    description: `Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose file (short and long port syntax, ranges, host IPs, protocols, \${VAR:-default} from .env) and reports published ports that are already held, two services publishing the same host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
+    description: `Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose files as compose does (COMPOSE_FILE, the override file, .env, anchors and merge keys, extends, include; short and long port syntax, ranges, host IPs, protocols, \${VAR:-default}) and reports published ports that are already held, two services publishing the same host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
 
-A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same service's running container.`,
+A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same service's running container (found under the project name compose uses: COMPOSE_PROJECT_NAME from the environment or .env, else name:, else the directory). A container made by \`docker compose run --service-ports\` is not the service's own: \`up\` fails on the port it holds. Services whose profiles are not enabled (COMPOSE_PROFILES) do not start, so they neither conflict nor hold anything.`,
     requires: ['docker'],
     codes: portCodes,
   },
@@ -49,27 +50,43 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
   const wanted: HostPort[] = named ? [named] : wantedPorts(inspect);
   const removeFix: Fix = { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` };
   const evidence = { error, wanted: wanted.map((w) => `${w.ip || '0.0.0.0'}:${w.port}/${w.protocol}`), status: inspect.State.Status, exitCode: inspect.State.ExitCode };
+  // A compose service's container is fixed in its compose file (the one its labels name), not with `docker run -p`.
+  const labels = composeLabels(inspect.Config.Labels);
+  const service = labels && !labels.oneoff ? (await composeServiceOf(ctx.facts, inspect.Config.Labels))?.service : undefined;
+  const remapFor = (port: HostPort, free: number, title: string): { fix: Fix; location?: Location } => {
+    const declared = service?.ports.find((p) => p.published && p.published.from <= port.port && port.port <= p.published.to && p.protocol === port.protocol);
+    if (declared) {
+      const at = `${declared.at.file}:${declared.at.line}`;
+      return { fix: { title: `${title} at ${at}`, command: `- "${declared.hostIp ? `${declared.hostIp}:` : ''}${free}:${declared.target}"` }, location: { file: declared.at.file, line: declared.at.line, column: declared.at.column } };
+    }
+    const ip = port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : '';
+    return { fix: { title, command: `docker run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim() } };
+  };
 
   if (/cannot expose privileged port/i.test(error)) {
-    const port = named?.port ?? 0;
-    ctx.report({ cause: 'rootless-privileged-port', title: `Rootless Docker cannot publish privileged port ${port}, so container ${name} cannot start`, subject, fixes: rootlessFixes(port, [removeFix]), evidence });
+    const port = named ?? { ip: '', port: 0, protocol: 'tcp' };
+    // The daemon's message names the current floor: "(currently 1024)".
+    const floor = Number(/\(currently (\d+)\)/.exec(error)?.[1] ?? 1024);
+    const { fix, location } = remapFor(port, unprivilegedAlternative(port.port, floor, port.protocol, containers, listeners), `Or publish a port of ${Math.max(floor, 1024)} or above`);
+    ctx.report({ cause: 'rootless-privileged-port', title: `Rootless Docker cannot publish privileged port ${port.port}, so container ${name} cannot start`, subject, ...(location ? { location } : {}), fixes: rootlessFixes(port.port, [fix, removeFix]), evidence });
     return;
   }
   for (const port of wanted) {
     const holder = findHolder(port, containers, listeners, inspect.Id);
-    const free = nextFreePort(port.port, port.protocol, containers, listeners);
-    const remap: Fix = { title: `Or publish another host port`, command: `docker run -p ${port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : ''}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim() };
+    const { fix: remap, location } = remapFor(port, nextFreePort(port.port, port.protocol, containers, listeners), 'Or publish another host port');
+    const at = location ? { location } : {};
     if (!holder) {
       if (listeners) {
         ctx.report({
           cause: 'leftover-created',
           title: `Container ${name} never started because port ${port.port}/${port.protocol} was taken; nothing holds it now`,
           subject,
+          ...at,
           fixes: [{ title: 'Start it now', command: `docker start ${name}` }, removeFix],
           evidence,
         });
       } else {
-        ctx.report({ cause: 'bind-failed', title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(error)}`, subject, fixes: [remap, removeFix], evidence });
+        ctx.report({ cause: 'bind-failed', title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(error)}`, subject, ...at, fixes: [remap, removeFix], evidence });
       }
       continue;
     }
@@ -79,8 +96,10 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
         cause: 'held-by-container',
         title: `Port ${port.port}/${port.protocol} is already published by ${holderText}, so container ${name} cannot start`,
         subject,
+        ...at,
         fixes: [
-          holder.composeProject
+          // Never `down` the project this container belongs to: that is the project the user is starting.
+          holder.composeProject && holder.composeProject !== labels?.project
             ? { title: `Stop the compose project that holds it`, command: `docker compose -p ${holder.composeProject} down` }
             : { title: `Stop the container that holds it`, command: `docker stop ${holder.name}` },
           remap,
@@ -93,6 +112,7 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
         cause: holder.kind === 'engine' ? 'held-by-other-engine' : 'held-by-process',
         title: `Port ${port.port}/${port.protocol} is held by ${holderText}, so container ${name} cannot start`,
         subject,
+        ...at,
         fixes: [...processFixes(port, holder.pid), remap, removeFix],
         evidence: { ...evidence, holder },
       });
@@ -110,6 +130,8 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
       if (!port.published) continue;
       const location = { file: port.at.file, line: port.at.line, column: port.at.column };
       const subject = { kind: 'service' as const, name: service.name };
+      const remapLine = (free: number) => `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"`;
+      // Every replica binds the same host port, whatever profile the service is in.
       if (port.published.from === port.published.to && (service.replicas ?? 1) > 1) {
         ctx.report({
           cause: 'compose-fixed-port-replicas',
@@ -119,6 +141,8 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
           fixes: [{ title: 'Publish only the container port and let Docker pick host ports, or a range', command: `ports: ["${port.target}"]` }],
         });
       }
+      // A service whose profiles are all disabled does not start with `docker compose up`: it holds nothing and meets nothing.
+      if (!service.active) continue;
       for (const number of range(port.published.from, port.published.to)) {
         const wanted: HostPort = { ip: port.hostIp, port: number, protocol: port.protocol };
         const duplicate = seen.find((s) => s.service !== service && s.number === number && s.port.protocol === port.protocol && addressesOverlap(s.port.hostIp, port.hostIp));
@@ -129,40 +153,30 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
             title: `Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol} (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})`,
             subject,
             location,
-            fixes: [{ title: `Give ${service.name} another host port at ${port.at.file}:${port.at.line}`, command: `- "${port.hostIp ? `${port.hostIp}:` : ''}${nextFreePort(number, port.protocol, containers, listeners, taken)}:${port.target}"` }],
+            fixes: [duplicateFix(service, port, duplicate.port, remapLine(nextFreePort(number, port.protocol, containers, listeners, taken)))],
           });
           continue;
         }
         if (unprivilegedStart !== undefined && number < unprivilegedStart) {
+          const free = unprivilegedAlternative(number, unprivilegedStart, port.protocol, containers, listeners, taken);
           ctx.report({
             cause: 'rootless-privileged-port',
             title: `Service ${service.name} publishes port ${number}, below ${unprivilegedStart}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})`,
             subject,
             location,
-            fixes: rootlessFixes(number, []),
+            fixes: rootlessFixes(number, [{ title: `Or publish a port of ${Math.max(unprivilegedStart, 1024)} or above at ${port.at.file}:${port.at.line}`, command: remapLine(free) }]),
           });
           continue;
         }
         const holder = findHolder(wanted, containers, listeners);
-        if (!holder) continue;
-        // The service's own container (already up) holding its port is the healthy state.
-        if (holder.kind === 'container' && holder.composeProject === compose.name) {
-          if (holder.composeService === service.name) continue;
-        }
-        // docker-proxy for one of this project's own running containers is the same case seen from the host.
-        if (holder.kind === 'engine' && holder.process === 'docker-proxy' && ownContainerPublishes(containers, compose.name, wanted)) continue;
+        if (!holder || ownHolder(holder, compose, service, containers, wanted)) continue;
         const free = nextFreePort(number, port.protocol, containers, listeners, taken);
         ctx.report({
           cause: 'compose-port-taken',
           title: `Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by ${describeHolder(holder)}`,
           subject,
           location,
-          fixes: [
-            ...(holder.kind === 'container'
-              ? [holder.composeProject ? { title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` } : { title: 'Stop the container that holds it', command: `docker stop ${holder.name}` }]
-              : processFixes(wanted, holder.pid)),
-            { title: `Or change the published port at ${port.at.file}:${port.at.line}`, command: `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"` },
-          ],
+          fixes: [...holderFixes(holder, compose, wanted), { title: `Or change the published port at ${port.at.file}:${port.at.line}`, command: remapLine(free) }],
           evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
         });
       }
@@ -170,8 +184,37 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
   }
 }
 
+/**
+ * Editing the port's line fixes one service only when the line is its own. Two services that take it from one anchor
+ * (`<<: *base`) or one `extends` base would both change: the port has to move out of the shared part.
+ */
+function duplicateFix(service: ComposeService, port: ComposePort, other: ComposePort, line: string): Fix {
+  const at = `${port.at.file}:${port.at.line}`;
+  if (port.at.file !== other.at.file || port.at.line !== other.at.line) return { title: `Give ${service.name} another host port at ${at}`, command: line };
+  return { title: `Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own (${service.at.file}:${service.at.line}), e.g.`, command: line };
+}
+
+/**
+ * The healthy state seen from outside: the service's own container (already up) holding its port, or docker-proxy
+ * doing so for it. A `docker compose run` container is not the service's own: `up` will fail on the port it holds.
+ */
+function ownHolder(holder: Holder, compose: ComposeProject, service: ComposeService, containers: ContainerSummary[], wanted: HostPort): boolean {
+  if (holder.kind === 'container') return holder.composeProject === compose.name && holder.composeService === service.name && !holder.oneoff;
+  return holder.kind === 'engine' && holder.process === 'docker-proxy' && ownContainerPublishes(containers, compose.name, wanted);
+}
+
+function holderFixes(holder: Holder, compose: ComposeProject, wanted: HostPort): Fix[] {
+  if (holder.kind !== 'container') return processFixes(wanted, holder.pid);
+  // `docker compose -p <this project> down` would stop the project the user is about to start: stop just that container.
+  if (holder.composeProject && holder.composeProject !== compose.name) return [{ title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` }];
+  return [{ title: 'Stop the container that holds it', command: `docker stop ${holder.name}` }];
+}
+
 function ownContainerPublishes(containers: ContainerSummary[], project: string, wanted: HostPort): boolean {
-  return containers.some((c) => composeLabels(c.Labels)?.project === project && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol));
+  return containers.some((c) => {
+    const labels = composeLabels(c.Labels);
+    return labels?.project === project && !labels.oneoff && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol);
+  });
 }
 
 function wantedPorts(inspect: ContainerInspect): HostPort[] {
@@ -203,7 +246,6 @@ function rootlessFixes(port: number, extra: Fix[]): Fix[] {
   return [
     { title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`, command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}` },
     { title: 'Or let rootlesskit bind privileged ports', command: 'sudo setcap cap_net_bind_service=ep $(which rootlesskit) && systemctl --user restart docker' },
-    { title: 'Or publish a port of 1024 or above', command: `-p 8${String(port).padStart(3, '0')}:${port}` },
     ...extra,
   ];
 }

@@ -53,7 +53,7 @@ export const portCodes = {
   'compose-duplicate-port': {
     severity: 'error',
     summary: 'two services publish the same host port',
-    explanation: 'Two services of the compose file publish the same host port and protocol on overlapping addresses; whichever starts second fails with "port is already allocated".',
+    explanation: 'Two services that `docker compose up` starts together (no profiles, or profiles COMPOSE_PROFILES enables) publish the same host port and protocol on overlapping addresses; whichever starts second fails with "port is already allocated". Services in profiles that are never enabled together do not conflict.',
     docsUrl: 'https://docs.docker.com/reference/compose-file/services/#ports',
   },
   'compose-fixed-port-replicas': {

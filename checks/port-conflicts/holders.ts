@@ -9,7 +9,7 @@ export interface HostPort {
 }
 
 export type Holder =
-  | { kind: 'container'; name: string; id: string; composeProject?: string; composeService?: string }
+  | { kind: 'container'; name: string; id: string; composeProject?: string; composeService?: string; oneoff?: boolean }
   | { kind: 'process'; process?: string; pid?: number; address: string }
   | { kind: 'engine'; process: string; pid?: number; address: string };
 
@@ -27,7 +27,7 @@ export function findHolder(wanted: HostPort, containers: readonly ContainerSumma
   const container = publishedBy(containers, wanted, exceptId);
   if (container) {
     const compose = composeLabels(container.Labels);
-    return { kind: 'container', name: containerName(container), id: container.Id.slice(0, 12), ...(compose ? { composeProject: compose.project, composeService: compose.service } : {}) };
+    return { kind: 'container', name: containerName(container), id: container.Id.slice(0, 12), ...(compose ? { composeProject: compose.project, composeService: compose.service, ...(compose.oneoff ? { oneoff: true } : {}) } : {}) };
   }
   const listener = listeners?.find((l) => l.port === wanted.port && l.protocol === wanted.protocol && addressesOverlap(l.address, wanted.ip));
   if (!listener) return undefined;
@@ -69,11 +69,29 @@ function stripBrackets(ip: string): string {
   return ip.replace(/^\[|\]$/g, '');
 }
 
-/** The next port above `port` that nothing here holds, for a remap the user can paste. */
-export function nextFreePort(port: number, protocol: string, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, taken: ReadonlySet<number> = new Set()): number {
-  for (let candidate = port + 1; candidate < Math.min(65535, port + 200); candidate++) {
+const MAX_PORT = 65535;
+
+/** The first port from `start` (within 200) that nothing here holds and the project does not publish, for a remap the user can paste. */
+function firstFreeFrom(start: number, protocol: string, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, taken: ReadonlySet<number>): number | undefined {
+  for (let candidate = start; candidate <= Math.min(MAX_PORT, start + 200); candidate++) {
     if (taken.has(candidate)) continue;
     if (!findHolder({ ip: '', port: candidate, protocol }, containers, listeners)) return candidate;
   }
-  return port + 1;
+  return undefined;
+}
+
+/** The next free port above `port`; always a valid port number (at the top of the range it looks from 1024 up). */
+export function nextFreePort(port: number, protocol: string, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, taken: ReadonlySet<number> = new Set()): number {
+  const start = port < MAX_PORT ? port + 1 : 1024;
+  return firstFreeFrom(start, protocol, containers, listeners, taken) ?? start;
+}
+
+/**
+ * An unprivileged host port to publish instead of `port` on a rootless engine: 8000 + port where that is valid and at
+ * least `floor` (80 → 8080, 443 → 8443), else from `floor` up; free of every holder we know of, and never above 65535.
+ */
+export function unprivilegedAlternative(port: number, floor: number, protocol: string, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, taken: ReadonlySet<number> = new Set()): number {
+  const low = Math.max(floor, 1024);
+  const preferred = port + 8000 <= MAX_PORT && port + 8000 >= low ? port + 8000 : low;
+  return firstFreeFrom(preferred, protocol, containers, listeners, taken) ?? preferred;
 }

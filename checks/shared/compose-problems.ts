@@ -12,7 +12,7 @@ export function reportComposeProblems(ctx: CheckContext, compose: ComposeProject
       title: `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`,
       subject: { kind: 'file', name: problem.file },
       location: { file: problem.file, line: problem.line, column: problem.column },
-      fixes: [{ title: 'See how compose reads the file', command: 'docker compose config' }],
+      fixes: [{ title: 'See how compose reads the file', command: 'docker compose config', runIn: 'project' }],
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { ContainerInspect, ContainerSummary, MountPoint } from '../../src/facts/docker/types.js';
-import { COMPOSE_PROJECT, COMPOSE_SERVICE, containerName } from '../../src/facts/docker/types.js';
+import path from 'node:path';
+import { COMPOSE_CONFIG_FILES, COMPOSE_ONEOFF, COMPOSE_PROJECT, COMPOSE_SERVICE, COMPOSE_WORKING_DIR, containerName } from '../../src/facts/docker/types.js';
 import type { Subject } from '../../src/engine/types.js';
 
 export { containerName };
@@ -40,10 +41,31 @@ export function containerSubject(c: ContainerInspect | ContainerSummary): Subjec
   return { kind: 'container', name: containerName(c), id: c.Id.slice(0, 12) };
 }
 
-export function composeLabels(labels: Record<string, string> | null | undefined): { project: string; service: string } | undefined {
+export interface ComposeLabels {
+  project: string;
+  service: string;
+  /** Made by `docker compose run`: not the service's own container, and not running the service's command. */
+  oneoff: boolean;
+  /** The project directory compose ran in, when the label is there. */
+  workingDir?: string;
+  /** The compose files it was created from, absolute (v1 writes them as typed, relative to the working directory). */
+  configFiles: string[];
+}
+
+export function composeLabels(labels: Record<string, string> | null | undefined): ComposeLabels | undefined {
   const project = labels?.[COMPOSE_PROJECT];
   const service = labels?.[COMPOSE_SERVICE];
-  return project && service ? { project, service } : undefined;
+  if (!project || !service) return undefined;
+  const workingDir = labels[COMPOSE_WORKING_DIR] || undefined;
+  const files = (labels[COMPOSE_CONFIG_FILES] ?? '').split(',').filter(Boolean);
+  return {
+    project,
+    service,
+    oneoff: labels[COMPOSE_ONEOFF]?.toLowerCase() === 'true',
+    ...(workingDir ? { workingDir } : {}),
+    // A relative path without a working directory cannot be placed: better no files than wrong ones.
+    configFiles: files.every((f) => path.isAbsolute(f)) || workingDir ? files.map((f) => path.resolve(workingDir ?? '/', f)) : [],
+  };
 }
 
 /** The argv that actually ran, as the user would type it. */

@@ -1,25 +1,38 @@
 import path from 'node:path';
 import type { Location } from '../../src/engine/types.js';
-import { COMPOSE_WORKING_DIR } from '../../src/facts/docker/types.js';
 import type { ComposeProject, ComposeService } from '../../src/facts/project/compose.js';
 import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import type { Facts } from '../../src/facts/types.js';
 import { composeLabels } from './containers.js';
 
-/** The service of this project's compose file that a container was created from, if it was. */
+/**
+ * The service of this project's compose files that a container was created from, if it was. A container made from other
+ * files than the ones discovered here (`docker compose -f stack.yml up`) is matched against the files its labels name.
+ */
 export async function composeServiceOf(facts: Facts, labels: Record<string, string> | null | undefined): Promise<{ project: ComposeProject; service: ComposeService } | undefined> {
   const compose = composeLabels(labels);
   if (!compose) return undefined;
-  const project = await facts.compose().catch(() => null);
-  if (!project) return undefined;
-  const sameProject = compose.project === project.name || path.resolve(labels?.[COMPOSE_WORKING_DIR] ?? '/nonexistent') === project.dir;
-  if (!sameProject) return undefined;
-  const service = project.services.find((s) => s.name === compose.service);
-  return service ? { project, service } : undefined;
+  const [project, files] = await Promise.all([facts.compose().catch(() => null), facts.projectFiles()]);
+  const here = compose.workingDir !== undefined && path.resolve(compose.workingDir) === path.resolve(files.dir);
+  if (!here && compose.project !== project?.name) return undefined;
+  let model = project;
+  if (compose.workingDir && compose.configFiles.length > 0 && !sameFiles(compose.configFiles, project)) {
+    model = await facts.composeAt(compose.configFiles, compose.workingDir).catch(() => null);
+  }
+  const service = model?.services.find((s) => s.name === compose.service);
+  return model && service ? { project: model, service } : undefined;
+}
+
+function sameFiles(files: string[], project: ComposeProject | null): boolean {
+  if (!project) return false;
+  const ours = project.files.map((f) => path.resolve(project.dir, f));
+  return ours.length === files.length && ours.every((f, i) => f === files[i]);
 }
 
 /** Where the project sets the command a container runs: the compose `command:`/`entrypoint:` line, else the built Dockerfile's CMD/ENTRYPOINT. */
 export async function commandSource(facts: Facts, labels: Record<string, string> | null | undefined): Promise<Location | undefined> {
+  // `docker compose run web <cmd>` runs the command typed after the service, not the file's.
+  if (composeLabels(labels)?.oneoff) return undefined;
   const found = await composeServiceOf(facts, labels);
   if (!found) return undefined;
   const { service, project } = found;

@@ -5,6 +5,7 @@ import { connect } from './docker/connection.js';
 import { resolveEndpoint } from './docker/endpoint.js';
 import { parseGroupFile, parsePasswdFile } from './host/etc-files.js';
 import { discoverProjectFiles } from './project/discover.js';
+import { findComposeFiles } from './project/compose-files.js';
 import { discoverBuilds } from './project/builds.js';
 import { measureIgnored, scanContext, type ContextScan, type IgnoredSize } from './project/context-scan.js';
 import { demuxLogs, firstFileInTar } from './docker/streams.js';
@@ -168,7 +169,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         return present.filter((c): c is { path: string; kind: string } => c !== null);
       }),
 
-    projectFiles: () => once('project.files', () => discoverProjectFiles(clients.fs, settings.projectDir)),
+    projectFiles: () => once('project.files', () => discoverProjectFiles(clients.fs, settings.projectDir, clients.proc.env)),
 
     containers: () =>
       once('docker.containers', async () =>
@@ -231,9 +232,15 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     // The YAML and Dockerfile parsers load only for projects that have such files: ~25 ms of start-up otherwise.
     compose: () =>
       once('project.compose', async () => {
-        if ((await facts.projectFiles()).composeFiles.length === 0) return null;
-        return (await import('./project/compose.js')).loadCompose(clients.fs, settings.projectDir, clients.proc.env);
+        const sources = await findComposeFiles(clients.fs, settings.projectDir, clients.proc.env);
+        if (!sources) return null;
+        return (await import('./project/compose.js')).loadCompose(clients.fs, settings.projectDir, clients.proc.env, { sources });
       }),
+
+    composeAt: (files, workingDir) =>
+      once(`project.compose-at:${workingDir}:${files.join(',')}`, async () =>
+        (await import('./project/compose.js')).loadCompose(clients.fs, workingDir, clients.proc.env, { files, locationsFrom: settings.projectDir }),
+      ),
 
     dockerfiles: () =>
       once('project.dockerfiles', async () => {

@@ -147,6 +147,8 @@ export interface Facts {
   selinuxEnforcing(): Promise<boolean>;
   /** The project's compose model, or null when it has no compose file. */
   compose(): Promise<ComposeProject | null>;
+  /** The compose files a running project was started with (its labels), read once per file list; locations relative to the project directory. */
+  composeAt(files: string[], workingDir: string): Promise<ComposeProject | null>;
   dockerfiles(): Promise<ParsedDockerfile[]>;
   /** One Dockerfile, parsed once (`file` is its path relative to the project, for locations). */
   dockerfileAt(absPath: string, file: string): Promise<ParsedDockerfile | undefined>;

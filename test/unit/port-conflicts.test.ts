@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import portConflicts from '../../checks/port-conflicts.js';
-import { portInError } from '../../checks/port-conflicts/holders.js';
+import { nextFreePort, portInError, unprivilegedAlternative } from '../../checks/port-conflicts/holders.js';
 import { decodeIPv4, decodeIPv6, parseProcNet } from '../../src/facts/host/listeners.js';
 import { engineWith, type FakeContainer } from '../helpers/containers.js';
 import { fakeClients, fakeFacts, runCheck, SOCKET, HEALTHY_ENGINE, type FakeFile } from '../helpers/fakes.js';
@@ -48,6 +48,16 @@ describe('port-conflicts', () => {
     expect(result.findings[0]!.fixes.map((f) => f.command)).toEqual(['docker compose -p shop down', 'docker run -p 8081:80 … busybox', 'docker rm web']);
   });
 
+  it('places a compose container\'s failed start at its compose port line, with a compose fix, and never `down`s its own project', async () => {
+    const labels = (service: string) => ({ 'com.docker.compose.project': 'project', 'com.docker.compose.service': service, 'com.docker.compose.project.working_dir': '/project', 'com.docker.compose.project.config_files': '/project/compose.yaml', 'com.docker.compose.oneoff': 'False' });
+    const holder: FakeContainer = { id: 'id-admin', name: 'project-admin-1', state: 'running', ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }], labels: labels('admin') };
+    const failed: FakeContainer = { ...allocated('project-web-1', '0.0.0.0', 8080), labels: labels('web') };
+    const result = await diagnose([holder, failed], { '/project/compose.yaml': 'services:\n  web:\n    image: busybox\n    ports:\n      - "8080:80"\n' });
+    const finding = result.findings.find((f) => f.subject.name === 'project-web-1')!;
+    expect(finding).toMatchObject({ code: 'port-conflicts/held-by-container', location: { file: 'compose.yaml', line: 5, column: 9 } });
+    expect(finding.fixes.map((f) => f.command)).toEqual(['docker stop project-admin-1', '- "8081:80"', 'docker rm project-web-1']);
+  });
+
   it('names the host process that holds the port, from /proc', async () => {
     const error = 'driver failed programming external connectivity on endpoint api (x): Error starting userland proxy: listen tcp4 127.0.0.1:8081: bind: address already in use';
     const result = await diagnose(
@@ -79,6 +89,16 @@ describe('port-conflicts', () => {
     expect(result.findings[0]!.fixes[0]!.command).toBe('sudo sysctl net.ipv4.ip_unprivileged_port_start=80');
   });
 
+  it('proposes a port at most 65535 for a privileged port of 1000 or more (not -p 81010)', async () => {
+    const error = "cannot expose privileged port 1010, you can add 'net.ipv4.ip_unprivileged_port_start=1010' to /etc/sysctl.conf (currently 1024), or set CAP_NET_BIND_SERVICE on rootlesskit binary, or choose a larger port number (>= 1024): listen tcp4 0.0.0.0:1010: bind: permission denied";
+    const result = await diagnose(
+      [{ id: 'id-r', name: 'r', state: 'created', exitCode: 128, error, portBindings: { '8000/tcp': [{ HostIp: '', HostPort: '1010' }] } }],
+      {},
+      { SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] },
+    );
+    expect(result.findings[0]!.fixes.map((f) => f.command)).toContain('docker run -p 9010:8000 … busybox');
+  });
+
   describe('compose ports before `up`', () => {
     const compose = (yaml: string, env = '') => ({ '/project/compose.yaml': yaml, ...(env ? { '/project/.env': env } : {}) });
 
@@ -102,7 +122,7 @@ describe('port-conflicts', () => {
 
     it('does not flag different protocols, different host IPs, or ephemeral ports', async () => {
       const yaml = 'services:\n  a:\n    ports: ["53:53/udp", "127.0.0.1:8080:80", "3000"]\n  b:\n    ports: ["53:53/tcp", "127.0.0.2:8080:80", "3000"]\n';
-      expect((await diagnose([], compose(yaml))).findings).toEqual([]);
+      expect(await diagnose([], compose(yaml))).toMatchObject({ status: 'passed', findings: [] });
     });
 
     it('does not flag a port held by the same service\'s running container', async () => {
@@ -114,7 +134,69 @@ describe('port-conflicts', () => {
         labels: { 'com.docker.compose.project': 'project', 'com.docker.compose.service': 'web' },
       };
       const result = await diagnose([own], { ...compose('services:\n  web:\n    ports: ["8080:80"]\n'), ...procWithListeners([{ ip: '00000000', port: 8080, pid: 9, comm: 'docker-proxy', inode: 3 }]) });
-      expect(result.findings).toEqual([]);
+      expect(result).toMatchObject({ status: 'passed', findings: [] });
+    });
+
+    it('knows its own container when .env sets COMPOSE_PROJECT_NAME', async () => {
+      const own: FakeContainer = {
+        id: 'id-own',
+        name: 'x-web-1',
+        state: 'running',
+        ports: [{ IP: '127.0.0.1', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }],
+        labels: { 'com.docker.compose.project': 'x', 'com.docker.compose.service': 'web', 'com.docker.compose.oneoff': 'False' },
+      };
+      const files = { ...compose('services:\n  web:\n    ports: ["127.0.0.1:8080:80"]\n', 'COMPOSE_PROJECT_NAME=x\n'), ...procWithListeners([{ ip: '0100007F', port: 8080, pid: 9, comm: 'docker-proxy', inode: 3 }]) };
+      expect(await diagnose([own], files)).toMatchObject({ status: 'passed', findings: [] });
+    });
+
+    it('reports a port held by a `docker compose run --service-ports` container of the same service: up will fail on it', async () => {
+      const run: FakeContainer = {
+        id: 'id-run',
+        name: 'project-web-run-1a2b',
+        state: 'running',
+        ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }],
+        labels: { 'com.docker.compose.project': 'project', 'com.docker.compose.service': 'web', 'com.docker.compose.oneoff': 'True' },
+      };
+      const result = await diagnose([run], compose('services:\n  web:\n    ports: ["8080:80"]\n'));
+      expect(result.findings.map((f) => [f.code, f.subject.name])).toEqual([['port-conflicts/compose-port-taken', 'web']]);
+      expect(result.findings[0]!.fixes[0]!.command).toBe('docker stop project-web-run-1a2b');
+    });
+
+    it('does not flag services in exclusive profiles that publish the same port', async () => {
+      const yaml = 'services:\n  web:\n    profiles: [dev]\n    ports: ["8080:80"]\n  web-prod:\n    profiles: [prod]\n    ports: ["8080:80"]\n';
+      expect(await diagnose([], compose(yaml))).toMatchObject({ status: 'passed', findings: [] });
+      expect(await diagnose([], compose(yaml, 'COMPOSE_PROFILES=prod\n'))).toMatchObject({ status: 'passed', findings: [] });
+    });
+
+    it('flags the same port when COMPOSE_PROFILES enables both services', async () => {
+      const yaml = 'services:\n  web:\n    profiles: [dev]\n    ports: ["8080:80"]\n  web-prod:\n    profiles: [prod]\n    ports: ["8080:80"]\n';
+      const result = await diagnose([], compose(yaml, 'COMPOSE_PROFILES=dev,prod\n'));
+      expect(result.findings.map((f) => [f.code, f.subject.name])).toEqual([['port-conflicts/compose-duplicate-port', 'web-prod']]);
+    });
+
+    it('does not flag a held port of a service whose profile is not enabled', async () => {
+      const files = { ...compose('services:\n  docs:\n    profiles: [docs]\n    ports: ["5173:80"]\n'), ...procWithListeners([{ ip: '00000000', port: 5173, pid: 31, comm: 'node', inode: 7 }]) };
+      expect(await diagnose([], files)).toMatchObject({ status: 'passed', findings: [] });
+    });
+
+    it('reads ports from a merge key, at the line the anchor writes them', async () => {
+      const yaml = 'x-web: &web\n  ports:\n    - "5173:80"\nservices:\n  web:\n    <<: *web\n';
+      const result = await diagnose([], { ...compose(yaml), ...procWithListeners([{ ip: '00000000', port: 5173, pid: 31, comm: 'node', inode: 7 }]) });
+      expect(result.findings.map((f) => [f.code, f.location])).toEqual([['port-conflicts/compose-port-taken', { file: 'compose.yaml', line: 3, column: 7 }]]);
+    });
+
+    it('says the port must leave the shared anchor when two services merge the same ports', async () => {
+      const yaml = 'x-web: &web\n  image: app\n  ports: ["8080:80"]\nservices:\n  a:\n    <<: *web\n  b:\n    <<: *web\n';
+      const result = await diagnose([], compose(yaml));
+      expect(result.findings.map((f) => [f.code, f.subject.name, f.location?.line])).toEqual([['port-conflicts/compose-duplicate-port', 'b', 3]]);
+      expect(result.findings[0]!.fixes[0]!.title).toBe('Both services take this port from the shared definition at compose.yaml:3: move the port out of it and give b its own (compose.yaml:7), e.g.');
+    });
+
+    it('proposes valid unprivileged ports on a rootless engine', async () => {
+      const rootless = { SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] };
+      const yaml = 'services:\n  web:\n    ports: ["80:3000", "1000:1000/udp"]\n';
+      const result = await diagnose([], { ...compose(yaml), '/proc/sys/net/ipv4/ip_unprivileged_port_start': '1024\n' }, rootless);
+      expect(result.findings.map((f) => f.fixes.at(-1)!.command)).toEqual(['- "8080:3000"', '- "9000:1000"']);
     });
 
     it('reports a port held by a container of another project', async () => {
@@ -145,6 +227,14 @@ describe('port parsing helpers', () => {
     ['failed to bind host port for 0.0.0.0:7148:172.18.0.2:7148/tcp: address already in use', { ip: '0.0.0.0', port: 7148, protocol: 'tcp' }],
   ])('%s', (error, port) => {
     expect(portInError(error)).toEqual(port);
+  });
+
+  it('proposes only valid port numbers', () => {
+    expect(nextFreePort(65535, 'tcp', [], [])).toBe(1024);
+    expect(unprivilegedAlternative(80, 1024, 'tcp', [], [])).toBe(8080);
+    expect(unprivilegedAlternative(1010, 1024, 'tcp', [], [])).toBe(9010);
+    expect(unprivilegedAlternative(60000, 61000, 'tcp', [], [])).toBe(61000);
+    expect(unprivilegedAlternative(80, 1024, 'tcp', [], [], new Set([8080]))).toBe(8081);
   });
 
   it('decodes /proc addresses', () => {

@@ -124,6 +124,10 @@ export interface ImageSummary {
 export const COMPOSE_PROJECT = 'com.docker.compose.project';
 export const COMPOSE_SERVICE = 'com.docker.compose.service';
 export const COMPOSE_WORKING_DIR = 'com.docker.compose.project.working_dir';
+/** Comma-separated compose files of the project: absolute with compose v2, as typed (relative to working_dir) with v1. */
+export const COMPOSE_CONFIG_FILES = 'com.docker.compose.project.config_files';
+/** `True` on a container made by `docker compose run`: its command and ports are the run's, not the service's. */
+export const COMPOSE_ONEOFF = 'com.docker.compose.oneoff';
 
 /** The name users type: without the leading slash the API keeps. */
 export function containerName(c: { Names?: string[]; Name?: string; Id: string }): string {

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { FsClient } from '../clients.js';
-import { COMPOSE_FILE_NAMES } from './discover.js';
-import { interpolate, InterpolationError, parseDotEnv } from './interpolate.js';
+import { findComposeFiles, projectVars, readEnvFile, readProjectFile, type ComposeSources, type Vars } from './compose-files.js';
+import { resolveAliasesAndMerges } from './compose-yaml.js';
+import { interpolate, InterpolationError } from './interpolate.js';
 
 export interface SourceLocation {
   /** Path relative to the project directory, as users see it. */
@@ -59,6 +60,8 @@ export interface ComposeService {
   expose: string[];
   /** The service's `profiles:`; empty means it always starts. */
   profiles: string[];
+  /** Whether `docker compose up` starts it: no profiles, or one of them enabled by COMPOSE_PROFILES. */
+  active: boolean;
   volumes: ComposeVolume[];
   environment: { name: string; value: string; at: SourceLocation }[];
   networkMode?: string;
@@ -73,36 +76,178 @@ export interface ComposeProblem extends SourceLocation {
 }
 
 export interface ComposeProject {
-  /** The project name compose would use (name:, COMPOSE_PROJECT_NAME, or the directory). */
+  /** The project name compose would use (COMPOSE_PROJECT_NAME, else name:, else the project directory's name). */
   name: string;
+  /** The directory locations are relative to (where the user runs docker-doctor). */
   dir: string;
+  /** Compose's project directory: the first file's directory; relative paths and the default name come from it. */
+  workingDir: string;
+  /** The compose files read, relative to `dir`, in merge order (included and extended files not listed). */
   files: string[];
+  /** Profiles enabled by COMPOSE_PROFILES (from the environment or .env). */
+  profiles: string[];
   services: ComposeService[];
   problems: ComposeProblem[];
 }
 
-/** Reads the project's compose file (and its override file) with line numbers, interpolated from .env and the environment. */
-export async function loadCompose(fs: FsClient, dir: string, env: Record<string, string | undefined>): Promise<ComposeProject | null> {
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const main = COMPOSE_FILE_NAMES.find((n) => names.includes(n));
-  if (!main) return null;
-  const override = [main.replace(/\.(ya?ml)$/, '.override.$1'), main.replace(/\.yaml$/, '.override.yml'), main.replace(/\.yml$/, '.override.yaml')].find((n) => n !== main && names.includes(n));
-  const files = override ? [main, override] : [main];
-  const dotEnv = parseDotEnv((await fs.readText(path.join(dir, '.env')).catch(() => undefined)) ?? '');
-  // Shell variables win over .env, as in compose.
-  const vars: Record<string, string | undefined> = { ...dotEnv, ...env };
-  const project: ComposeProject = { name: '', dir, files, services: [], problems: [] };
-  const byName = new Map<string, ComposeService>();
-  let declaredName: string | undefined;
+export interface LoadOptions {
+  /** The files to read (absolute), as the labels of a running project name them; default: what compose discovers in `dir`. */
+  files?: string[];
+  /** Already discovered sources, so discovery is not repeated. */
+  sources?: ComposeSources;
+  /** The directory locations are relative to; default `dir`. */
+  locationsFrom?: string;
+}
 
-  for (const file of files) {
-    const text = await fs.readText(path.join(dir, file)).catch((error: Error) => {
-      project.problems.push({ file, line: 1, column: 1, message: `cannot be read: ${error.message}` });
+/**
+ * Reads a project's compose files the way `docker compose` does: COMPOSE_FILE or the default names and override file,
+ * .env and the environment for interpolation, YAML anchors and merge keys, `extends`, `include`, profiles, and the
+ * project name. Every value keeps the file and line it is written at.
+ */
+export async function loadCompose(fs: FsClient, dir: string, env: Vars, options: LoadOptions = {}): Promise<ComposeProject | null> {
+  const sources = options.sources ?? (options.files ? { files: options.files, vars: await projectVars(fs, dir, env) } : await findComposeFiles(fs, dir, env));
+  if (!sources || sources.files.length === 0) return null;
+  const locationsFrom = options.locationsFrom ?? dir;
+  const { files, vars } = sources;
+  const workingDir = path.dirname(files[0]!);
+  const loader = new ComposeLoader(fs, locationsFrom, vars.HOME);
+  const model = await loader.loadModel(files, vars, workingDir, []);
+  const profiles = (vars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const services = [...model.services.values()];
+  for (const service of services) service.active = service.profiles.length === 0 || profiles.includes('*') || service.profiles.some((p) => profiles.includes(p));
+  return {
+    // The environment wins over name:, which wins over the directory (compose-go's withNamePrecedenceLoad).
+    name: normaliseProjectName(vars.COMPOSE_PROJECT_NAME || model.declaredName || path.basename(workingDir)),
+    dir: locationsFrom,
+    workingDir,
+    files: files.map((f) => path.relative(locationsFrom, f)),
+    profiles,
+    services,
+    problems: dedupe(loader.problems),
+  };
+}
+
+interface ParsedFile {
+  abs: string;
+  /** Relative to the locations directory. */
+  file: string;
+  root: YAMLMap;
+  at(node: Node | null | undefined): SourceLocation;
+}
+
+interface Model {
+  services: Map<string, ComposeService>;
+  declaredName?: string;
+}
+
+class ComposeLoader {
+  readonly problems: ComposeProblem[] = [];
+  private readonly parsed = new Map<string, Promise<ParsedFile | undefined>>();
+
+  constructor(
+    private readonly fs: FsClient,
+    private readonly locationsFrom: string,
+    private readonly home: string | undefined,
+  ) {}
+
+  /** Files merged in order (later ones override), with their includes; relative paths resolve from `projectDir`. */
+  async loadModel(files: string[], vars: Vars, projectDir: string, chain: string[]): Promise<Model> {
+    const model: Model = { services: new Map() };
+    for (const abs of files) {
+      const parsed = await this.parse(abs);
+      if (!parsed) continue;
+      const r = this.reader(parsed, vars, projectDir);
+      const declared = r.str(parsed.root.get('name', true));
+      if (declared) model.declaredName = declared;
+      const services = parsed.root.get('services', true);
+      const own = new Set<string>();
+      if (isMap(services)) {
+        for (const pair of services.items) {
+          const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+          if (!name || !isMap(pair.value)) continue;
+          own.add(name);
+          const service = model.services.get(name) ?? newService(name, parsed.at(pair.key as Node));
+          model.services.set(name, service);
+          await this.applyService(service, pair.value, r, parsed, new Set([`${abs}#${name}`]));
+        }
+      }
+      await this.include(parsed, r, vars, projectDir, model, [...chain, abs]);
+    }
+    return model;
+  }
+
+  /** Top-level `include:`: each entry is its own project (own directory and .env) whose services join this one. */
+  private async include(parsed: ParsedFile, r: Reader, vars: Vars, projectDir: string, model: Model, chain: string[]): Promise<void> {
+    const list = parsed.root.get('include', true);
+    if (!isSeq(list)) return;
+    for (const item of list.items as Node[]) {
+      const pathNode = isMap(item) ? (item.get('path', true) as Node | undefined) : item;
+      const paths = (isSeq(pathNode) ? pathNode.items.map((i) => r.str(i)) : [r.str(pathNode)]).filter((p): p is string => !!p);
+      if (paths.length === 0) continue;
+      const files = paths.map((p) => path.resolve(projectDir, p));
+      if (chain.includes(files[0]!)) {
+        this.problems.push({ ...r.at(item), message: `include cycle: ${path.relative(this.locationsFrom, files[0]!)} includes itself` });
+        continue;
+      }
+      const projectDirectory = isMap(item) ? r.str(item.get('project_directory', true)) : undefined;
+      const includedDir = projectDirectory ? path.resolve(projectDir, projectDirectory) : path.dirname(files[0]!);
+      const envNode = isMap(item) ? (item.get('env_file', true) as Node | undefined) : undefined;
+      const envFiles = envNode ? (isSeq(envNode) ? envNode.items.map((i) => r.str(i)) : [r.str(envNode)]).filter((f): f is string => !!f).map((f) => path.resolve(projectDir, f)) : [path.join(includedDir, '.env')];
+      const fromFiles: Vars = {};
+      for (const file of envFiles) Object.assign(fromFiles, await readEnvFile(this.fs, file, vars));
+      // The including project's variables win over the included project's env file (compose-go's ApplyInclude).
+      const included = await this.loadModel(files, { ...fromFiles, ...vars }, includedDir, chain);
+      for (const [name, service] of included.services) {
+        if (model.services.has(name)) {
+          this.problems.push({ ...r.at(item), message: `services.${name} conflicts with the service of that name in ${path.relative(this.locationsFrom, files[0]!)}` });
+          continue;
+        }
+        model.services.set(name, service);
+      }
+    }
+  }
+
+  /** `extends:` first (the base service, from this file or another, with paths relative to its own file), then the service's own keys. */
+  private async applyService(service: ComposeService, map: YAMLMap, r: Reader, parsed: ParsedFile, seen: Set<string>): Promise<void> {
+    const ext = map.get('extends', true) as Node | undefined;
+    if (ext) {
+      const baseName = isMap(ext) ? r.str(ext.get('service', true)) : r.str(ext);
+      const fileRaw = isMap(ext) ? r.str(ext.get('file', true)) : undefined;
+      const baseAbs = fileRaw ? path.resolve(path.dirname(parsed.abs), fileRaw) : parsed.abs;
+      const key = `${baseAbs}#${baseName ?? ''}`;
+      const baseParsed = baseAbs === parsed.abs ? parsed : await this.parse(baseAbs);
+      const services = baseParsed?.root.get('services', true);
+      const baseMap = baseName && isMap(services) ? services.get(baseName, true) : undefined;
+      if (!baseName) {
+        this.problems.push({ ...r.at(ext), message: 'extends needs the name of a service' });
+      } else if (seen.has(key)) {
+        this.problems.push({ ...r.at(ext), message: `extends cycle: service ${baseName} extends itself` });
+      } else if (baseParsed && !isMap(baseMap)) {
+        this.problems.push({ ...r.at(ext), message: `extends: there is no service ${baseName} in ${baseParsed.file}` });
+      } else if (baseParsed && isMap(baseMap)) {
+        const baseReader = baseParsed === parsed ? r : this.reader(baseParsed, r.vars, path.dirname(baseAbs));
+        await this.applyService(service, baseMap, baseReader, baseParsed, new Set([...seen, key]));
+      }
+    }
+    readService(service, map, r);
+  }
+
+  private parse(abs: string): Promise<ParsedFile | undefined> {
+    let value = this.parsed.get(abs);
+    if (!value) this.parsed.set(abs, (value = this.parseNow(abs)));
+    return value;
+  }
+
+  private async parseNow(abs: string): Promise<ParsedFile | undefined> {
+    const file = path.relative(this.locationsFrom, abs);
+    const read = await readProjectFile(this.fs, abs);
+    if (!('text' in read)) {
+      this.problems.push({ file, line: 1, column: 1, message: 'missing' in read ? 'does not exist' : read.problem });
       return undefined;
-    });
-    if (text === undefined) continue;
+    }
+    const { text } = read;
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
     const at = (node: Node | null | undefined): SourceLocation => {
       const pos = lines.linePos(node?.range?.[0] ?? 0);
       return { file, line: pos.line, column: pos.col };
@@ -110,46 +255,60 @@ export async function loadCompose(fs: FsClient, dir: string, env: Record<string,
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         const pos = lines.linePos(error.pos[0]);
-        project.problems.push({ file, line: pos.line, column: pos.col, message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
+        this.problems.push({ file, line: pos.line, column: pos.col, message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
       }
-      continue;
+      return undefined;
+    }
+    for (const issue of resolveAliasesAndMerges(doc)) {
+      const pos = lines.linePos(issue.offset);
+      this.problems.push({ file, line: pos.line, column: pos.col, message: issue.message });
     }
     const root = doc.contents;
     if (!isMap(root)) {
-      project.problems.push({ file, ...lineCol(at(root)), message: 'the top level must be a mapping with "services:"' });
-      continue;
+      this.problems.push({ ...at(root), message: 'the top level must be a mapping with "services:"' });
+      return undefined;
     }
-    const str = (node: unknown): string | undefined => {
-      if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
-      try {
-        return interpolate(String(node.value), vars);
-      } catch (error) {
-        if (error instanceof InterpolationError) {
-          project.problems.push({ file, ...lineCol(at(node as Node)), message: error.message });
-          return undefined;
-        }
-        throw error;
-      }
-    };
-    const nameNode = root.get('name', true);
-    if (str(nameNode)) declaredName = str(nameNode);
-    const services = root.get('services', true);
-    if (!isMap(services)) continue;
-    for (const pair of services.items) {
-      const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (!name || !isMap(pair.value)) continue;
-      const service = byName.get(name) ?? { name, at: at(pair.key as Node), ports: [], expose: [], profiles: [], volumes: [], environment: [], networks: [], readOnly: false, dns: [] };
-      byName.set(name, service);
-      readService(service, pair.value, { dir, str, at, problems: project.problems, file });
-    }
+    return { abs, file, root, at };
   }
-  project.services = [...byName.values()];
-  project.name = normaliseProjectName(declaredName ?? env.COMPOSE_PROJECT_NAME ?? path.basename(dir));
-  return project;
+
+  private reader(parsed: ParsedFile, vars: Vars, dir: string): Reader {
+    const { file, at } = parsed;
+    const problems = this.problems;
+    return {
+      dir,
+      file,
+      vars,
+      home: this.home,
+      at,
+      problems,
+      str(node: unknown): string | undefined {
+        if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+        try {
+          return interpolate(String(node.value), vars);
+        } catch (error) {
+          if (error instanceof InterpolationError) {
+            problems.push({ ...at(node as Node), message: error.message });
+            return undefined;
+          }
+          throw error;
+        }
+      },
+    };
+  }
 }
 
-function lineCol(loc: SourceLocation): { line: number; column: number } {
-  return { line: loc.line, column: loc.column };
+function newService(name: string, at: SourceLocation): ComposeService {
+  return { name, at, ports: [], expose: [], profiles: [], active: true, volumes: [], environment: [], networks: [], readOnly: false, dns: [] };
+}
+
+function dedupe(problems: ComposeProblem[]): ComposeProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.file}:${p.line}:${p.column}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Compose lowercases the name and keeps only [a-z0-9_-]. */
@@ -160,15 +319,44 @@ export function normaliseProjectName(name: string): string {
 const REMOTE_CONTEXT = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
 
 interface Reader {
+  /** The directory relative paths (build contexts, bind sources) resolve from. */
   dir: string;
   file: string;
+  vars: Vars;
+  /** For `~` in bind sources: HOME from the injected environment, never this process's. */
+  home: string | undefined;
   str(node: unknown): string | undefined;
   at(node: Node | null | undefined): SourceLocation;
   problems: ComposeProblem[];
 }
 
+/** What `!reset` (drop the value from earlier files or the base) and `!override` (replace it instead of merging) clear first. */
+const RESETTABLE: Record<string, (service: ComposeService) => void> = {
+  image: (s) => delete s.image,
+  container_name: (s) => delete s.containerName,
+  command: (s) => delete s.command,
+  entrypoint: (s) => delete s.entrypoint,
+  user: (s) => delete s.user,
+  build: (s) => delete s.build,
+  network_mode: (s) => delete s.networkMode,
+  networks: (s) => (s.networks = []),
+  dns: (s) => (s.dns = []),
+  expose: (s) => (s.expose = []),
+  profiles: (s) => (s.profiles = []),
+  ports: (s) => (s.ports = []),
+  volumes: (s) => (s.volumes = []),
+  environment: (s) => (s.environment = []),
+  scale: (s) => delete s.replicas,
+  deploy: (s) => delete s.replicas,
+};
+
 function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   const get = (key: string) => map.get(key, true) as Node | undefined;
+  for (const pair of map.items) {
+    const tag = (pair.value as Node | null)?.tag;
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if ((tag === '!reset' || tag === '!override') && RESETTABLE[key]) RESETTABLE[key](service);
+  }
   const image = r.str(get('image'));
   if (image) service.image = image;
   const containerName = r.str(get('container_name'));
@@ -234,7 +422,7 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   const volumes = get('volumes');
   if (isSeq(volumes)) {
     for (const item of volumes.items as Node[]) {
-      const volume = isMap(item) ? longVolume(item, r) : shortVolume(r.str(item), r.at(item), r.dir);
+      const volume = isMap(item) ? longVolume(item, r) : shortVolume(r.str(item), r.at(item), r.dir, r.home);
       if (volume) service.volumes.push(volume);
     }
   }
@@ -316,13 +504,13 @@ function isHostPath(source: string): boolean {
   return source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
 }
 
-function resolveHostPath(dir: string, source: string): string {
-  if (source.startsWith('~')) return path.join(process.env.HOME ?? '~', source.slice(1));
+function resolveHostPath(dir: string, source: string, home: string | undefined): string {
+  if (source.startsWith('~')) return path.join(home ?? '~', source.slice(1));
   return path.resolve(dir, source);
 }
 
 /** "./data:/data:ro", "/abs:/x:z", "named:/x", "/only-target". */
-export function shortVolume(raw: string | undefined, at: SourceLocation, dir: string): ComposeVolume | undefined {
+export function shortVolume(raw: string | undefined, at: SourceLocation, dir: string, home?: string): ComposeVolume | undefined {
   if (!raw) return undefined;
   const parts = raw.split(':');
   if (parts.length === 1) return { type: 'volume', target: parts[0]!, readOnly: false, createHostPath: false, at };
@@ -330,7 +518,7 @@ export function shortVolume(raw: string | undefined, at: SourceLocation, dir: st
   const opts = options.split(',');
   const selinux = opts.includes('Z') ? 'Z' : opts.includes('z') ? 'z' : undefined;
   if (!isHostPath(source)) return { type: 'volume', source, target, readOnly: opts.includes('ro'), createHostPath: false, at };
-  return { type: 'bind', source: resolveHostPath(dir, source), sourceAsWritten: source, target, readOnly: opts.includes('ro'), createHostPath: true, ...(selinux ? { selinux } : {}), at };
+  return { type: 'bind', source: resolveHostPath(dir, source, home), sourceAsWritten: source, target, readOnly: opts.includes('ro'), createHostPath: true, ...(selinux ? { selinux } : {}), at };
 }
 
 function longVolume(map: YAMLMap, r: Reader): ComposeVolume | undefined {
@@ -346,7 +534,7 @@ function longVolume(map: YAMLMap, r: Reader): ComposeVolume | undefined {
   const selinuxRaw = isMap(bind) ? r.str(bind.get('selinux', true)) : undefined;
   const selinux = selinuxRaw === 'z' || selinuxRaw === 'Z' ? selinuxRaw : undefined;
   if (type === 'bind' && source) {
-    return { type: 'bind', source: resolveHostPath(r.dir, source), sourceAsWritten: source, target, readOnly, createHostPath, ...(selinux ? { selinux } : {}), at: r.at(map) };
+    return { type: 'bind', source: resolveHostPath(r.dir, source, r.home), sourceAsWritten: source, target, readOnly, createHostPath, ...(selinux ? { selinux } : {}), at: r.at(map) };
   }
   return { type: type === 'volume' || type === 'tmpfs' ? type : 'other', source, target, readOnly, createHostPath: false, at: r.at(map) };
 }

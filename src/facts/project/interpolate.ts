@@ -1,6 +1,16 @@
-/** Parses a .env file the way docker compose reads one: KEY=VALUE, optional `export`, quotes, # comments. */
-export function parseDotEnv(text: string): Record<string, string> {
+/**
+ * Parses a .env file the way docker compose reads one: KEY=VALUE, optional `export`, quotes, # comments, and
+ * ${VAR} in unquoted and double-quoted values, from the file's earlier keys, else from `env` (single quotes are literal).
+ */
+export function parseDotEnv(text: string, env: Record<string, string | undefined> = {}): Record<string, string> {
   const out: Record<string, string> = {};
+  const expand = (value: string): string => {
+    try {
+      return interpolate(value, { ...env, ...out });
+    } catch {
+      return value;
+    }
+  };
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
@@ -10,9 +20,9 @@ export function parseDotEnv(text: string): Record<string, string> {
     const quote = value[0];
     if ((quote === '"' || quote === "'") && value.lastIndexOf(quote) > 0) {
       value = value.slice(1, value.lastIndexOf(quote));
-      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
+      if (quote === '"') value = expand(value.replace(/\\n/g, '\n').replace(/\\"/g, '"'));
     } else {
-      value = value.replace(/\s+#.*$/, '').trim();
+      value = expand(value.replace(/\s+#.*$/, '').trim());
     }
     out[match[1]!] = value;
   }

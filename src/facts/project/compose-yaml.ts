@@ -1,0 +1,100 @@
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+
+/** A YAML problem found while resolving aliases, at the node's offset. */
+export interface YamlIssue {
+  offset: number;
+  message: string;
+}
+
+/**
+ * Resolves aliases (`*name`) and merge keys (`<<: *base`, `<<: [*a, *b]`) in place, the way compose's YAML
+ * reader does, so the model can be read with plain `map.get`. Aliased nodes are shared, not copied: their
+ * ranges still point where the text is written (the anchor), and a file of many aliases stays small.
+ */
+export function resolveAliasesAndMerges(doc: Document.Parsed): YamlIssue[] {
+  const issues: YamlIssue[] = [];
+  const done = new Set<Node>();
+  const targets = aliasTargets(doc.contents as Node | null);
+  const deref = (node: unknown): Node | null => {
+    if (!isAlias(node)) return (node as Node | null) ?? null;
+    const target = targets.get(node);
+    if (!target) issues.push({ offset: node.range?.[0] ?? 0, message: `unknown anchor: *${node.source}` });
+    return target ?? null;
+  };
+  const visit = (node: Node | null): void => {
+    if (!node || done.has(node)) return;
+    done.add(node);
+    if (isSeq(node)) {
+      node.items = node.items.map((item) => deref(item));
+      for (const item of node.items) visit(item as Node | null);
+    } else if (isMap(node)) {
+      for (const pair of node.items) {
+        pair.value = deref(pair.value);
+        visit(pair.value as Node | null);
+      }
+      mergeInto(node, deref, visit, issues);
+    }
+  };
+  visit(doc.contents as Node | null);
+  return issues;
+}
+
+/**
+ * Each alias's node, found in one pass in document order before anything is rewired (an alias names the latest anchor
+ * before it). The yaml package's own Alias.resolve walks the whole document per alias, and would loop once an
+ * anchor that contains its own alias has been rewired.
+ */
+function aliasTargets(root: Node | null): Map<Alias, Node> {
+  const anchors = new Map<string, Node>();
+  const targets = new Map<Alias, Node>();
+  const walk = (node: unknown): void => {
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target) targets.set(node, target);
+      return;
+    }
+    if (!isNode(node)) return;
+    if (node.anchor) anchors.set(node.anchor, node);
+    if (isSeq(node)) for (const item of node.items) walk(item);
+    else if (isMap(node)) {
+      for (const pair of node.items) {
+        walk(pair.key);
+        walk(pair.value);
+      }
+    }
+  };
+  walk(root);
+  return targets;
+}
+
+function isMergeKey(pair: Pair): boolean {
+  return isScalar(pair.key) && (typeof pair.key.value === 'symbol' || pair.key.value === '<<') && pair.key.source === '<<';
+}
+
+function keyOf(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+}
+
+/** `<<` entries add the keys the map does not set itself; in a list of sources, the earlier source wins. */
+function mergeInto(map: YAMLMap, deref: (n: unknown) => Node | null, visit: (n: Node | null) => void, issues: YamlIssue[]): void {
+  if (!map.items.some(isMergeKey)) return;
+  const own = map.items.filter((p) => !isMergeKey(p));
+  const keys = new Set(own.map(keyOf));
+  for (const merge of map.items.filter(isMergeKey)) {
+    const value = merge.value as Node | null;
+    const sources = isSeq(value) ? value.items.map((i) => deref(i)) : [value];
+    for (const source of sources) {
+      if (!isMap(source)) {
+        issues.push({ offset: (source ?? value)?.range?.[0] ?? 0, message: 'a merge key (<<) must refer to a mapping' });
+        continue;
+      }
+      visit(source);
+      for (const pair of source.items) {
+        if (!isPair(pair) || keys.has(keyOf(pair))) continue;
+        keys.add(keyOf(pair));
+        own.push(pair);
+      }
+    }
+  }
+  map.items = own;
+}
