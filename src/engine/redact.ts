@@ -47,7 +47,12 @@ export function redactFinding(finding: Finding): Finding {
     ...finding,
     title: redactText(finding.title),
     explanation: redactText(finding.explanation),
-    fixes: finding.fixes.map((fix) => ({ title: redactText(fix.title), ...(fix.command !== undefined ? { command: redactText(fix.command) } : {}) })),
+    // runIn must survive: placeFixes reads it after the runner has redacted every finding.
+    fixes: finding.fixes.map((fix) => ({
+      title: redactText(fix.title),
+      ...(fix.command !== undefined ? { command: redactText(fix.command) } : {}),
+      ...(fix.runIn ? { runIn: fix.runIn } : {}),
+    })),
     ...(finding.evidence ? { evidence: redactValue(finding.evidence) as Record<string, unknown> } : {}),
   };
 }
