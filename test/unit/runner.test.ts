@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineCheck, FactUnavailable } from '../../src/engine/define-check.js';
+import { diagnose } from '../../src/engine/diagnose.js';
 import { runChecks } from '../../src/engine/runner.js';
 import type { Check, CheckContext } from '../../src/engine/types.js';
 import { fakeClients, fakeFacts } from '../helpers/fakes.js';
@@ -116,6 +117,12 @@ describe('runner', () => {
       options,
     );
     expect(result!.findings[0]!.fixes).toEqual([{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }]);
+  });
+
+  it('gives runIn fixes `cd <dir> &&` end to end when the user stands above the project (-C), and drops runIn from the report', async () => {
+    const placed = check('placed', (ctx) => ctx.report({ cause: 'broken', title: 't', subject, fixes: [{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }] }));
+    const report = await diagnose([placed], fakeClients(), { version: '0', projectDir: '/home/me/app', cwd: '/home/me', ...options });
+    expect(report.checks[0]!.findings[0]!.fixes).toEqual([{ title: 'make it', command: 'cd app && mkdir -p data' }, { title: 'global', command: 'docker ps' }]);
   });
 
   it('fetches a shared fact once however many checks ask for it', async () => {
