@@ -223,6 +223,7 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
     it.runIf(c.applyFixes)('its printed fixes, applied, create no new finding and fix what they address' + (c.build ? `; ${c.build} still builds` : ''), async () => {
       const dir = copyProject(c, temp('dd-acc-'));
       const before = await diagnose(c, dir, dir, env);
+      expectSafeFixes(before, dir); // Refuses to run anything that breaks the rules.
       const applied = await applyFixes(before, dir, dir);
       const after = await diagnose(c, dir, dir, env);
       expectSafeFixes(after, dir);
@@ -243,6 +244,7 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
       const outside = copyProject(c, outsideParent);
       const fromInside = await diagnose(c, inside, inside, env);
       const fromOutside = await diagnose(c, c.name, outsideParent, env);
+      expectSafeFixes(fromInside, inside);
       expectSafeFixes(fromOutside, outside);
       expect(projectFindings(fromOutside, outside).map((f) => findingKey(f, outside)), 'the same findings from the parent directory').toEqual(projectFindings(fromInside, inside).map((f) => findingKey(f, inside)));
       await applyFixes(fromInside, inside, inside);
