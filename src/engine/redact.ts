@@ -47,12 +47,7 @@ export function redactFinding(finding: Finding): Finding {
     ...finding,
     title: redactText(finding.title),
     explanation: redactText(finding.explanation),
-    // runIn must survive: placeFixes reads it after the runner has redacted every finding.
-    fixes: finding.fixes.map((fix) => ({
-      title: redactText(fix.title),
-      ...(fix.command !== undefined ? { command: redactText(fix.command) } : {}),
-      ...(fix.runIn ? { runIn: fix.runIn } : {}),
-    })),
+    fixes: finding.fixes.map((fix) => ({ ...fix, title: redactText(fix.title), ...(fix.command !== undefined ? { command: redactText(fix.command) } : {}) })),
     ...(finding.evidence ? { evidence: redactValue(finding.evidence) as Record<string, unknown> } : {}),
   };
 }
