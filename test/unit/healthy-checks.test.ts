@@ -85,6 +85,8 @@ function expectPassed(result: CheckResult): void {
     .toEqual({ id: result.id, status: 'passed', error: undefined, skipReason: undefined, findings: [] });
 }
 
+const NO_DAEMON_HOST = Object.fromEntries(Object.entries(HEALTHY_HOST).filter(([file]) => file !== '/var/run/docker.sock'));
+
 describe('every built-in check on a healthy world', () => {
   it('covers the whole catalogue', () => {
     expect(builtinChecks.map((c) => c.meta.id)).toEqual(['daemon', 'exited-containers', 'port-conflicts', 'bind-mounts', 'dns', 'build-context']);
@@ -104,6 +106,20 @@ describe('every built-in check on a healthy world', () => {
     const results = await runAll(builtinChecks, { project: { 'README.md': '# notes\n' } });
     for (const result of results.filter((r) => r.id !== 'build-context')) expectPassed(result);
     expect(results.find((r) => r.id === 'build-context')).toMatchObject({ status: 'skipped', skipReason: 'no Dockerfile or compose build in the project', findings: [] });
+  });
+
+  it('with no daemon, only daemon fails; the checks that need it are skipped with its reason, the project check still passes', async () => {
+    const results = await runAll(builtinChecks, { ...HEALTHY, host: NO_DAEMON_HOST });
+    const reason = 'the Docker daemon is not reachable at unix:///var/run/docker.sock (see the daemon check)';
+    expect(results.map((r) => [r.id, r.status, r.skipReason])).toEqual([
+      ['daemon', 'failed', undefined],
+      ['exited-containers', 'skipped', reason],
+      ['port-conflicts', 'skipped', reason],
+      ['bind-mounts', 'skipped', reason],
+      ['dns', 'skipped', reason],
+      ['build-context', 'passed', undefined],
+    ]);
+    expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
 });
 
