@@ -182,6 +182,14 @@ describe('comparing two runs (rule 3)', () => {
     expect(compareRuns(before, after, applied, '/p')).toEqual({ added: ['x/new service:app (warning): x/new on app'], notFixed: ['x/missing service:app (warning): x/missing on app'] });
   });
 
+  it('compares findings that share a key by count: one of two fixed and gone is fixed', () => {
+    const sent = finding('x/secret', 'Dockerfile', "printf '%s\\n' a.key >> .dockerignore");
+    const copied = finding('x/secret', 'Dockerfile');
+    const applied = [{ code: 'x/secret', command: sent.fixes[0]!.command!, ran: true }];
+    expect(compareRuns(report(sent, copied), report(copied), applied, '/p')).toEqual({ added: [], notFixed: [] });
+    expect(compareRuns(report(sent, copied), report(copied, copied), applied, '/p').notFixed).toEqual(['x/secret service:Dockerfile (warning): x/secret on Dockerfile']);
+  });
+
   it('does not hold a finding to a fix that did not run, nor count findings about containers', () => {
     const container = { ...finding('x/exited', 'web-1'), subject: { kind: 'container' as const, name: 'web-1' } };
     const before = report(finding('x/missing', 'app', 'docker compose up'));

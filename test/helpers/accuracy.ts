@@ -142,31 +142,39 @@ export function projectStatus(report: Report, checkId: string, projectDir: strin
 }
 
 /**
- * What identifies a finding across two runs: its code and its subject (titles carry sizes that change), with the
- * project directory written as <project> so two copies of one project compare equal.
+ * What identifies a finding across two runs: its code, subject and location (titles carry sizes that change), with
+ * the project directory written as <project> so two copies of one project compare equal. Two findings can share a key
+ * (one secret file copied on purpose, another merely sent): runs are compared as multisets of keys.
  */
 export function findingKey(f: Finding, projectDir?: string): string {
   const name = projectDir && (f.subject.name === projectDir || f.subject.name.startsWith(`${projectDir}/`)) ? `<project>${f.subject.name.slice(projectDir.length)}` : f.subject.name;
-  return `${f.code} ${f.subject.kind}:${name}`;
+  const at = f.location ? ` @${f.location.file}${f.location.line ? `:${f.location.line}` : ''}` : '';
+  return `${f.code} ${f.subject.kind}:${name}${at}`;
 }
 
 export const describeFinding = (f: Finding) => `${findingKey(f)} (${f.severity}): ${f.title}`;
+
+function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
 
 /**
  * Rule 3, from two runs on one project with the fixes of the first applied in between: findings that appeared
  * (`added`), and findings whose first fix, their main one, ran but which are still reported (`notFixed`).
  */
 export function compareRuns(before: Report, after: Report, applied: AppliedFix[], projectDir: string): { added: string[]; notFixed: string[] } {
-  const had = new Set(projectFindings(before, projectDir).map((f) => findingKey(f)));
+  const key = (f: Finding) => findingKey(f);
+  const was = projectFindings(before, projectDir);
   const now = projectFindings(after, projectDir);
-  const left = new Set(now.map((f) => findingKey(f)));
   const ran = new Set(applied.filter((a) => a.ran).map((a) => `${a.code} ${a.command}`));
-  return {
-    added: now.filter((f) => !had.has(findingKey(f))).map(describeFinding),
-    notFixed: projectFindings(before, projectDir)
-      .filter((f) => f.fixes[0]?.command !== undefined && ran.has(`${f.code} ${f.fixes[0].command}`) && left.has(findingKey(f)))
-      .map(describeFinding),
-  };
+  const fixed = was.filter((f) => f.fixes[0]?.command !== undefined && ran.has(`${f.code} ${f.fixes[0].command}`));
+  const [wasCount, nowCount, fixedCount] = [countBy(was, key), countBy(now, key), countBy(fixed, key)];
+  const added = [...nowCount].filter(([k, n]) => n > (wasCount.get(k) ?? 0)).flatMap(([k]) => now.filter((f) => key(f) === k).map(describeFinding));
+  // Each finding fixed must take one occurrence of its key with it.
+  const notFixed = [...fixedCount].filter(([k, n]) => (nowCount.get(k) ?? 0) > (wasCount.get(k) ?? 0) - n).flatMap(([k]) => fixed.filter((f) => key(f) === k).map(describeFinding));
+  return { added, notFixed };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
