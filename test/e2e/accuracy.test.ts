@@ -20,6 +20,7 @@ import {
   projectStatus,
   snapshotTree,
   type AccuracyCase,
+  type AppliedFix,
 } from '../helpers/accuracy.js';
 import { cleanEnv } from '../helpers/cli.js';
 import { docker, engineAvailable, ensureTestImage, TEST_LABEL } from '../helpers/engine.js';
@@ -220,22 +221,35 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
   });
 
   describe.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    // The first run, and the fixes applied after it, are shared by the tests below (each asks; the first to ask runs
+    // them), so a case costs three CLI runs and any one test still runs alone with -t.
+    let first: Promise<{ dir: string; report: Report }> | undefined;
+    const firstRun = () =>
+      (first ??= (async () => {
+        const dir = copyProject(c, temp('dd-acc-'));
+        return { dir, report: await diagnose(c, dir, dir, env) };
+      })());
+    let fixed: Promise<{ applied: AppliedFix[]; tree: Record<string, string> }> | undefined;
+    const fixedInside = () =>
+      (fixed ??= (async () => {
+        const { dir, report } = await firstRun();
+        expectSafeFixes(report, dir); // Refuses to run anything that breaks the rules.
+        const applied = await applyFixes(report, dir, dir);
+        return { applied, tree: snapshotTree(path.dirname(dir)) };
+      })());
+
     it(`diagnoses it as expected: ${c.description}`, async () => {
-      const dir = copyProject(c, temp('dd-acc-'));
-      const report = await diagnose(c, dir, dir, env);
+      const { dir, report } = await firstRun();
       expectCase(c, report, dir);
       expectSafeFixes(report, dir);
       if (!c.applyFixes) await expectBuilds(c, dir);
     });
 
     it.runIf(c.applyFixes)('its printed fixes, applied, create no new finding and fix what they address' + (c.build ? `; ${c.build} still builds` : ''), async () => {
-      const dir = copyProject(c, temp('dd-acc-'));
-      const before = await diagnose(c, dir, dir, env);
-      expectSafeFixes(before, dir); // Refuses to run anything that breaks the rules.
-      const applied = await applyFixes(before, dir, dir);
+      const { dir, report: before } = await firstRun();
+      const { applied } = await fixedInside();
       const after = await diagnose(c, dir, dir, env);
       expectSafeFixes(after, dir);
-
       const { added, notFixed } = compareRuns(before, after, applied, dir);
       expect(added, 'new findings after the fixes').toEqual([]);
       expect(notFixed, 'findings still there after their main fix ran').toEqual([]);
@@ -244,20 +258,18 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
     });
 
     it.runIf(c.applyFixes)('its fixes do the same when typed from the parent directory with -C', async () => {
-      // Inside: docker-doctor run in the project. Outside: run from its parent as `-C <name>`, where fixes that need
-      // the project directory must start with `cd <name> &&`. Applied, both must leave the same tree, and nothing beside it.
-      const insideParent = temp('dd-acc-in-');
+      // Inside: docker-doctor run in the project. Outside: a second copy, run from its parent as `-C <name>`, where
+      // fixes that need the project directory must start with `cd <name> &&`. Applied, both must leave the same tree,
+      // and nothing beside it.
+      const { dir: inside, report: fromInside } = await firstRun();
+      const { tree } = await fixedInside();
       const outsideParent = temp('dd-acc-out-');
-      const inside = copyProject(c, insideParent);
       const outside = copyProject(c, outsideParent);
-      const fromInside = await diagnose(c, inside, inside, env);
       const fromOutside = await diagnose(c, c.name, outsideParent, env);
-      expectSafeFixes(fromInside, inside);
       expectSafeFixes(fromOutside, outside);
       expect(projectFindings(fromOutside, outside).map((f) => findingKey(f, outside)), 'the same findings from the parent directory').toEqual(projectFindings(fromInside, inside).map((f) => findingKey(f, inside)));
-      await applyFixes(fromInside, inside, inside);
       const ran = await applyFixes(fromOutside, outsideParent, outsideParent);
-      expect(snapshotTree(outsideParent), `fixes typed from the parent directory: ${JSON.stringify(ran.filter((a) => a.ran).map((a) => a.command))}`).toEqual(snapshotTree(insideParent));
+      expect(snapshotTree(outsideParent), `fixes typed from the parent directory: ${JSON.stringify(ran.filter((a) => a.ran).map((a) => a.command))}`).toEqual(tree);
     });
   });
 });
