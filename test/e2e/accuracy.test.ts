@@ -107,6 +107,12 @@ describe('the fix-safety scan', () => {
     expect(violations('docker compose down -v', 'Remove the containers and delete the volumes (their data is lost)')).toEqual([]);
   });
 
+  it('reads Dockerfile and compose snippets as lines to paste, not commands: what they delete is in the image', () => {
+    for (const command of ['RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*', '&& rm -rf /var/lib/apt/lists/*', '- "8081:80"', 'ports: ["80"]', '"mtu": 1400']) {
+      expect(violations(command), command).toEqual([]);
+    }
+  });
+
   it('flags deletions of user data', () => {
     expect(violations('rm -rf data && mkdir data')).toEqual(['deletes a tree (rm -rf data)']);
     expect(violations('sudo rm -r /srv/app/uploads')).toEqual(['deletes a tree (rm -r /srv/app/uploads)']);

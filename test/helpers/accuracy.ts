@@ -268,12 +268,19 @@ function removal(words: string[]): { what: string; volumes: boolean } | undefine
 }
 
 /**
+ * A line to paste into a Dockerfile or a compose/JSON file rather than a command to type: `RUN …`, `&& rm -rf
+ * /var/lib/apt/lists/*` (the end of a RUN line), `- "8081:80"`, `ports: […]`, `"mtu": 1400`. What it deletes is inside
+ * the image being built, not the user's files.
+ */
+const SNIPPET = /^\s*(?:&&|(?:FROM|RUN|COPY|ADD|ENV|ARG|CMD|ENTRYPOINT|USER|WORKDIR|EXPOSE|VOLUME|LABEL|HEALTHCHECK|SHELL|ONBUILD|STOPSIGNAL)\s|- |[\w.-]+:\s|"[\w.-]+"\s*:)/;
+
+/**
  * Every way a fix breaks the rules for fixes (docs/writing-checks.md), as sentences; empty when it keeps them.
  * `exists` tells whether a path in the project exists before the fix, for overwrites of user files.
  */
 export function fixViolations(fix: Fix, exists: (file: string) => boolean = () => false): string[] {
   const command = fix.command;
-  if (!command) return [];
+  if (!command || SNIPPET.test(command)) return [];
   const problems: string[] = [];
   if (DOTDOT_TO_HOST.test(command)) problems.push('reaches a host path through a chain of ../ (absolute host paths stay absolute)');
   for (const segment of parseCommand(command)) {
