@@ -240,7 +240,7 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
       (fixed ??= (async () => {
         const { dir, report } = await firstRun();
         expectSafeFixes(report, dir); // Refuses to run anything that breaks the rules.
-        const applied = await applyFixes(report, dir, dir);
+        const applied = await applyFixes(report, dir, dir, dir);
         return { applied, tree: snapshotTree(path.dirname(dir)) };
       })());
 
@@ -274,7 +274,7 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
       const fromOutside = await diagnose(c, c.name, outsideParent, env);
       expectSafeFixes(fromOutside, outside);
       expect(projectFindings(fromOutside, outside).map((f) => findingKey(f, outside)), 'the same findings from the parent directory').toEqual(projectFindings(fromInside, inside).map((f) => findingKey(f, inside)));
-      const ran = await applyFixes(fromOutside, outsideParent, outsideParent);
+      const ran = await applyFixes(fromOutside, outside, outsideParent, outsideParent);
       expect(snapshotTree(outsideParent), `fixes typed from the parent directory: ${JSON.stringify(ran.filter((a) => a.ran).map((a) => a.command))}`).toEqual(tree);
     });
   });

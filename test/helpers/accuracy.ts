@@ -353,11 +353,14 @@ export interface AppliedFix {
   reason?: string;
 }
 
-/** Runs every runnable file fix of the report with `sh -c` in `cwd`, in report order; a failing command fails the case. */
-export async function applyFixes(report: Report, cwd: string, root: string): Promise<AppliedFix[]> {
+/**
+ * Runs every runnable file fix of the project's findings (not those about other tests' containers) with `sh -c` in
+ * `cwd`, in report order; a failing command fails the case. Paths must stay inside `root`.
+ */
+export async function applyFixes(report: Report, projectDir: string, cwd: string, root: string): Promise<AppliedFix[]> {
   const applied: AppliedFix[] = [];
   for (const check of report.checks) {
-    for (const finding of check.findings) {
+    for (const finding of check.findings.filter((f) => isProjectFinding(f, projectDir))) {
       for (const fix of finding.fixes) {
         if (!fix.command) continue;
         const plan = planFix(fix.command, cwd, root);
