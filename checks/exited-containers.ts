@@ -2,7 +2,9 @@ import { defineCheck } from '../src/engine/define-check.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
-import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR } from './exited-containers/diagnose.js';
+import { configuredArgv, findDaemoniser, type Daemoniser } from './exited-containers/daemonising.js';
+import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR, type ExitContext } from './exited-containers/diagnose.js';
+import { stayUpEvidence } from './exited-containers/intent.js';
 import { bindMountForLine, commandLine, containerSubject, exitedStatus, neverStarted, parseTime, RECENT_MS, runtimeMs, USER_STOP_CODES } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
@@ -18,6 +20,25 @@ async function missedOomKill(facts: Facts, inspect: ContainerInspect): Promise<b
   // "oom-kill:… oom_memcg=/docker/<id>" (cgroup v1) or "…/docker-<id>.scope" (systemd, cgroup v2).
   const kernel = await facts.kernelLog();
   return kernel !== undefined && kernel.split('\n').some((line) => line.includes('oom') && line.includes(inspect.Id));
+}
+
+/** The daemonising command a container ran, confirmed against its config file when that file decides. */
+async function confirmedDaemoniser(facts: Facts, inspect: ContainerInspect): Promise<Daemoniser | undefined> {
+  const found = findDaemoniser(configuredArgv(inspect.Config));
+  if (!found?.configFile) return found;
+  const file = await facts.containerFile(inspect.Id, found.configFile.path).catch(() => undefined);
+  if (file === undefined) return found.configFile.whenUnreadable === 'daemonises' ? found : undefined;
+  return found.configFile.daemonises(file.toString('utf8')) ? found : undefined;
+}
+
+/** For a container that exited 0 at once: what it ran, what says it was meant to stay up, and where the project sets its command. */
+async function exitContext(facts: Facts, inspect: ContainerInspect): Promise<ExitContext> {
+  const [daemoniser, image, location] = await Promise.all([
+    confirmedDaemoniser(facts, inspect),
+    facts.imageInspect(inspect.Image).catch(() => null),
+    commandSource(facts, inspect.Config.Labels),
+  ]);
+  return { ...(daemoniser ? { daemoniser } : {}), stayUp: stayUpEvidence(inspect, image), ...(location ? { location } : {}) };
 }
 
 /** Cheap pre-filter on the list so only containers that may have a story get inspected. */
@@ -74,13 +95,14 @@ Containers that finished normally after running a while, containers stopped by t
       const logs = failing && state.Status !== 'created' ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
       // The daemon sets OOMKilled from an event it can miss under load; the event log and the kernel log keep the truth.
       const oomKilled = state.OOMKilled || (state.ExitCode === 137 && !restarting && (await missedOomKill(facts, inspect)));
-      const diagnosis = diagnoseExit(oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } }, logs, restarting);
+      const context = !failing ? await exitContext(facts, inspect) : {};
+      const diagnosis = diagnoseExit(oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } }, logs, restarting, context);
       if (!diagnosis) continue;
       // A permission or read-only error on a bind-mounted path is the bind-mounts check's finding.
       if (diagnosis.match && ['permission-denied', 'read-only'].includes(diagnosis.match.signature.id) && bindMountForLine(inspect.Mounts ?? [], diagnosis.match.line)) continue;
       // A failed name lookup is the dns check's finding, unless the container is looping (that is the symptom here).
       if (diagnosis.cause === 'app-error' && diagnosis.match?.signature.id === 'name-resolution') continue;
-      const location = await commandSource(facts, inspect.Config.Labels);
+      const location = context.location ?? (await commandSource(facts, inspect.Config.Labels));
       const ran = runtimeMs(inspect);
       ctx.report({
         cause: diagnosis.cause,
@@ -105,6 +127,8 @@ Containers that finished normally after running a while, containers stopped by t
           restartCount: inspect.RestartCount,
           restartPolicy: inspect.HostConfig.RestartPolicy?.Name || 'no',
           ...(diagnosis.match ? { logLine: diagnosis.match.line } : {}),
+          ...(context.daemoniser ? { daemonising: { command: context.daemoniser.program, foreground: context.daemoniser.foregroundPart } } : {}),
+          ...(context.stayUp ? { meantToStayUp: { signals: [...context.stayUp.strong, ...(context.stayUp.detached ? ['it was started detached'] : [])], against: context.stayUp.against } } : {}),
           ...(logs ? { logTail: logTail(logs) } : {}),
         },
       });

@@ -1,8 +1,12 @@
-import type { Fix, Severity } from '../../src/engine/types.js';
+import type { Fix, Location, Severity } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { commandLine, containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
 import { logLines, matchLogSignature, type LogMatch } from '../shared/logs.js';
 import type { ExitedCause } from './codes.js';
+import { foregroundFixes } from './foreground-fix.js';
+import { configuredArgv, shellLine, type Daemoniser } from './daemonising.js';
+import { memoryFixes } from './memory-fix.js';
+import type { StayUpEvidence } from './intent.js';
 
 export interface Diagnosis {
   cause: ExitedCause;
@@ -55,8 +59,16 @@ export function exitCodeMeaning(code: number, oomKilled: boolean): string {
 const logsFix = (name: string): Fix => ({ title: 'Read its last log lines', command: `docker logs --tail 100 ${name}` });
 const shellFix = (inspect: ContainerInspect): Fix => ({ title: 'Look inside the image with a shell instead of its command', command: `docker run --rm -it --entrypoint sh ${inspect.Config.Image ?? inspect.Image}` });
 
+/** What the check found out beyond the container's state, for a container that exited 0 at once. */
+export interface ExitContext {
+  daemoniser?: Daemoniser;
+  stayUp?: StayUpEvidence;
+  /** Where the project sets the command (compose or Dockerfile line). */
+  location?: Location;
+}
+
 /** Diagnoses one container from its state and (for failures) its log tail. Undefined means nothing worth saying. */
-export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting: boolean): Diagnosis | undefined {
+export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting: boolean, context: ExitContext = {}): Diagnosis | undefined {
   const name = containerName(inspect);
   const code = inspect.State.ExitCode;
   const command = commandLine(inspect);
@@ -79,7 +91,7 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
   const match = matchLogSignature(logs);
   switch (code) {
     case 0:
-      return finishedQuickly(inspect, ran);
+      return finishedQuickly(inspect, ran, context);
     case 126:
       return {
         cause: 'not-executable',
@@ -96,15 +108,14 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
       };
     case 137:
       if (inspect.State.OOMKilled) {
-        const limit = inspect.HostConfig.Memory ? `its ${formatBytes(inspect.HostConfig.Memory)} memory limit` : 'the memory available';
+        const limit = inspect.HostConfig.Memory;
         return {
           cause: 'oom-killed',
-          title: `Container ${name} was killed for exceeding ${limit} (exit 137, OOMKilled)${ran}`,
+          title: limit
+            ? `Container ${name} was killed for exceeding its ${formatBytes(limit)} memory limit (exit 137, OOMKilled)${ran}`
+            : `Container ${name} was killed by the kernel's OOM killer (exit 137)${ran}: it has no memory limit of its own, so the host (or a parent cgroup) ran out of memory`,
           match,
-          fixes: [
-            { title: 'Give it more memory', command: `docker update --memory 1g --memory-swap 1g ${name}` },
-            { title: 'In compose, raise deploy.resources.limits.memory; for Node, also cap the heap below the limit', command: 'NODE_OPTIONS=--max-old-space-size=768' },
-          ],
+          fixes: memoryFixes(inspect),
         };
       }
       return {
@@ -175,11 +186,14 @@ function appError(inspect: ContainerInspect, code: number, ran: string, match: L
   };
 }
 
-function finishedQuickly(inspect: ContainerInspect, ran: string): Diagnosis {
+function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitContext): Diagnosis {
   const name = containerName(inspect);
   const cmd = [...(inspect.Config.Entrypoint ?? []), ...(inspect.Config.Cmd ?? [])];
   const bareShell = cmd.length === 1 && SHELLS.has(cmd[0]!) && !inspect.Config.Tty && !inspect.Config.OpenStdin;
   const policy = inspect.HostConfig.RestartPolicy?.Name ?? '';
+  const { daemoniser, stayUp } = context;
+  // Config, not Path/Args: Podman repeats the program in Args.
+  const configured = shellLine(configuredArgv(inspect.Config));
   if (bareShell) {
     return {
       cause: 'shell-without-tty',
@@ -190,16 +204,38 @@ function finishedQuickly(inspect: ContainerInspect, ran: string): Diagnosis {
       ],
     };
   }
-  if (policy === 'always' || policy === 'unless-stopped') {
+  const restartsForever = policy === 'always' || policy === 'unless-stopped';
+  if (daemoniser) {
+    // The command explains the exit; how loud to be depends on whether anything says the user wanted it up.
+    const meant = (stayUp?.against.length ?? 0) === 0 && (restartsForever || (stayUp?.strong.length ?? 0) > 0 || stayUp?.detached === true);
+    return {
+      cause: 'daemonized',
+      ...(meant ? {} : { severity: 'info' as const }),
+      title: `Container ${name} exited 0${ran} because its command \`${daemoniser.program}\` does not stay in the foreground: ${daemoniser.why}`,
+      fixes: foregroundFixes(inspect, daemoniser, context.location),
+    };
+  }
+  if (restartsForever) {
     return {
       cause: 'not-long-running',
-      title: `Container ${name} has restart policy "${policy}" but its command \`${commandLine(inspect)}\` finishes${ran}`,
+      title: `Container ${name} has restart policy "${policy}" but its command \`${configured}\` finishes${ran}`,
       fixes: [{ title: 'Drop the restart policy for a one-shot job', command: `docker update --restart=no ${name}` }],
+    };
+  }
+  if (stayUp?.strong.length && !stayUp.against.length) {
+    return {
+      cause: 'server-exited',
+      title: `Container ${name} exited 0${ran} although ${stayUp.strong.join(' and ')}: its command \`${configured}\` finished, so nothing kept it running`,
+      fixes: [
+        logsFix(name),
+        { title: 'Give it a command that stays in the foreground (a server in its foreground mode, not one that forks into the background)' },
+        shellFix(inspect),
+      ],
     };
   }
   return {
     cause: 'finished',
-    title: `Container ${name} exited 0${ran}: its command \`${commandLine(inspect)}\` finished, so nothing kept it running`,
+    title: `Container ${name} exited 0${ran}: its command \`${configured}\` finished, so nothing kept it running`,
     fixes: [{ title: 'If it should stay up, run a foreground process as its command (not one that daemonizes)', command: `docker run -d ${inspect.Config.Image ?? inspect.Image} <long-running command>` }],
   };
 }
