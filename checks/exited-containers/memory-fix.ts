@@ -1,6 +1,6 @@
 import type { Fix } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
-import { composeLabels, containerName } from '../shared/containers.js';
+import { composeLabels, containerName, formatBytes } from '../shared/containers.js';
 import { configuredArgv } from './daemonising.js';
 
 const MIB = 1024 ** 2;
@@ -34,7 +34,7 @@ export function memoryFixes(inspect: ContainerInspect): Fix[] {
   const swap = (inspect.HostConfig as { MemorySwap?: number }).MemorySwap ?? 0;
   // -1 is unlimited swap; 0 means docker's default (twice the memory limit); otherwise keep the same swap allowance.
   const nextSwap = swap === -1 ? '-1' : dockerSize(swap >= limit ? next + (swap - limit) : next * 2);
-  const fixes: Fix[] = [{ title: `Give it more memory than its current ${dockerSize(limit)} (twice as much)`, command: `docker update --memory ${dockerSize(next)} --memory-swap ${nextSwap} ${name}` }];
+  const fixes: Fix[] = [{ title: `Give it more memory than its current ${formatBytes(limit)} (twice as much)`, command: `docker update --memory ${dockerSize(next)} --memory-swap ${nextSwap} ${name}` }];
   if (composeLabels(inspect.Config.Labels)) {
     fixes.push({ title: `In the compose file, raise the service's mem_limit (or deploy.resources.limits.memory) to ${dockerSize(next)}, or the next \`up\` brings the old limit back` });
   }
