@@ -97,7 +97,8 @@ Containers that finished normally after running a while, containers stopped by t
       const logs = failing && state.Status !== 'created' ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
       // The daemon sets OOMKilled from an event it can miss under load; the event log and the kernel log keep the truth.
       const oomKilled = state.OOMKilled || (state.ExitCode === 137 && !restarting && (await missedOomKill(facts, inspect)));
-      const context = !failing ? await exitContext(facts, inspect) : {};
+      // Exit 0 (a loop between restarts reads 0 too): what it ran decides whether a daemonising command explains it.
+      const context = state.ExitCode === 0 && state.Status !== 'created' ? await exitContext(facts, inspect) : {};
       const diagnosis = diagnoseExit(oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } }, logs, restarting, context);
       if (!diagnosis) continue;
       // A permission or read-only error on a bind-mounted path is the bind-mounts check's finding.

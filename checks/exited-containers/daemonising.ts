@@ -119,8 +119,9 @@ function inWords(input: readonly string[]): (Omit<Daemoniser, 'foreground'> & { 
   const has = (...flags: string[]) => args.some((a) => flags.includes(a));
   const done = (why: string, fg: string[], extra: Partial<Daemoniser> = {}) => ({ program: shellLine(argv), why, words: [...head, ...fg], foregroundPart: shellLine(fg), ...extra });
   const described = (why: string, foregroundPart: string) => ({ program: shellLine(argv), why, foregroundPart });
-  // Version, help and config-test runs are one-shot by design.
-  if (has('-v', '-V', '-t', '-T', '-h', '--help', '--version', '--test', '-test')) return undefined;
+  // Version, help and config-test runs are one-shot by design (the flags differ per program: busybox httpd's -h is its web root).
+  const oneShot = ONE_SHOT_FLAGS.find(([pattern]) => pattern.test(name))?.[1] ?? [];
+  if (has('--help', '--version', ...oneShot)) return undefined;
 
   switch (true) {
     case name === 'httpd': {
@@ -183,6 +184,18 @@ function inWords(input: readonly string[]): (Omit<Daemoniser, 'foreground'> & { 
       return undefined;
   }
 }
+
+const ONE_SHOT_FLAGS: [RegExp, string[]][] = [
+  // Busybox httpd: -d/-e decode or encode a string, -m prints an md5 password. Apache: -t/-S test the config, -v/-V/-l/-L/-M list.
+  [/^httpd$/, ['-d', '-e', '-m', '-t', '-S', '-v', '-V', '-l', '-L', '-M']],
+  [/^apache2?ctl$/, ['-t', '-S', '-v', '-V', '-M', 'configtest', 'stop', 'graceful-stop', 'status']],
+  [/^nginx$/, ['-t', '-T', '-v', '-V', '-h', '-?']],
+  [/^php-fpm/, ['-t', '-v', '-h', '-i', '-m']],
+  [/^sshd$/, ['-t', '-T', '-V']],
+  [/^redis-server$/, ['-v', '-h', '--test-memory']],
+  [/^supervisord$/, ['-h', '-v']],
+  [/^crond?$/, ['-h', '-V']],
+];
 
 function configPath(args: readonly string[], flag: string): string | undefined {
   const at = args.indexOf(flag);

@@ -78,11 +78,19 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
     const restarts = `${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}`;
     // Between restarts the container runs and State.ExitCode reads 0: only a stopped phase knows the last exit code.
     const phase = inspect.State.Running ? 'it is up again for now' : `it last exited with code ${code}`;
+    // A daemonising command loops with exit 0: the restart policy keeps re-running a command that forks and returns.
+    const daemoniser = code === 0 ? context.daemoniser : undefined;
     return {
       cause: 'restart-loop',
-      title: `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
+      title: daemoniser
+        ? `Container ${name} is restarting in a loop (${restarts}); ${phase}: its command \`${daemoniser.program}\` does not stay in the foreground (${daemoniser.why})`
+        : `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
       match: matchLogSignature(logs),
-      fixes: [logsFix(name), { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` }, shellFix(inspect)],
+      fixes: [
+        ...(daemoniser ? foregroundFixes(inspect, daemoniser, context.location) : [logsFix(name)]),
+        { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` },
+        ...(daemoniser ? [] : [shellFix(inspect)]),
+      ],
     };
   }
 

@@ -61,6 +61,7 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
     const image = await ensureTestImage();
     ports.httpd = await freePort();
     ports.composeWeb = await freePort();
+    ports.echo = await freePort();
     projectDir = tempDir('dd-exited-project-');
     // A web service whose command daemonises, and an init job (restart "no", no ports) that finishes: compose v1 starts both detached.
     writeFileSync(
@@ -89,13 +90,17 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
       docker('run', '-d', '--name', p('bg'), ...label(), ...none, image, 'sh', '-c', 'sleep 100 &'),
       docker('run', '-d', '--name', p('true'), ...label(), ...none, '--restart', 'no', image, 'true'),
       dockerMayFail('run', '--name', p('echo'), ...label(), ...none, image, 'echo', 'hi'),
+      dockerMayFail('run', '--name', p('ports'), ...label(), ...dns, '-p', `127.0.0.1:${ports.echo}:80`, image, 'echo', 'listening'),
+      dockerMayFail('run', '--name', p('try'), ...label(), ...none, image, 'httpd', '-p', '80'),
+      docker('run', '-d', '--name', p('loop'), ...label(), ...none, '--restart', 'always', image, 'httpd', '-p', '80'),
       docker('run', '-d', '--name', p('sleep'), ...label(healthyScope), ...none, image, 'sleep', '300'),
       compose('up', '-d'),
     ]);
-    // Every exit-0 container has stopped before the doctor looks.
+    // Every exit-0 container has stopped, and the loop has looped, before the doctor looks.
     for (let i = 0; i < 50; i++) {
       const running = await docker('ps', '-q', '--filter', `label=${TEST_LABEL}=${scope}`, '--filter', 'status=running');
-      if (!running) break;
+      const restarts = Number(await docker('inspect', '-f', '{{.RestartCount}}', p('loop')));
+      if (!running && restarts >= 2) break;
       await new Promise((r) => setTimeout(r, 200));
     }
 
@@ -141,6 +146,25 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
     expect(finding!.title).toContain('its command `echo hi` finished');
   });
 
+  it('an attached echo that publishes a port: a warning although no daemonising command is known', () => {
+    const [finding] = findingsFor(p('ports'));
+    expect(finding).toMatchObject({ code: 'exited-containers/server-exited', severity: 'warning' });
+    expect(finding!.title).toContain(`although it publishes port 127.0.0.1:${ports.echo}→80/tcp: its command \`echo listening\` finished`);
+  });
+
+  it('an attached httpd with no ports: the daemonising command named, as a note', () => {
+    const [finding] = findingsFor(p('try'));
+    expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'info' });
+    expect(finding!.fixes[0]!.command).toBe('docker run -d docker-doctor-test/busybox:1 httpd -f -p 80');
+  });
+
+  it('a restart loop of a daemonising command: the loop names it and the fix keeps it in the foreground', () => {
+    const [finding] = findingsFor(p('loop'));
+    expect(finding).toMatchObject({ code: 'exited-containers/restart-loop', severity: 'error' });
+    expect(finding!.title).toMatch(/(it last exited with code 0|it is up again for now): its command `httpd -p 80` does not stay in the foreground/);
+    expect(finding!.fixes[0]!.command).toBe('docker run -d --restart always docker-doctor-test/busybox:1 httpd -f -p 80');
+  });
+
   it('a compose service whose command daemonises: the foreground command at its compose line', () => {
     const [finding] = findingsFor(`${composeProject}_web_1`);
     expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning', location: { file: 'docker-compose.yml', line: 4 } });
@@ -151,9 +175,9 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
     expect(findingsFor(`${composeProject}_init_1`)).toEqual([expect.objectContaining({ code: 'exited-containers/finished', severity: 'info' })]);
   });
 
-  it('the check warns (no errors among these), so the default --fail-on error exits 0', () => {
-    expect(report.checks[0]).toMatchObject({ id: 'exited-containers', status: 'warned' });
-    expect(exitCode).toBe(0);
+  it('the check fails on the loop, so the default --fail-on error exits 1', () => {
+    expect(report.checks[0]).toMatchObject({ id: 'exited-containers', status: 'failed' });
+    expect(exitCode).toBe(1);
   });
 
   it('a running busybox sleep: passed', () => {

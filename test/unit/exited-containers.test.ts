@@ -205,6 +205,14 @@ describe('exited-containers: exit 0 from a container meant to stay up', () => {
     expect(result.findings[0]!.fixes[0]!.command).toBe('docker run -d busybox redis-server /etc/redis.conf --daemonize no');
   });
 
+  it('names the daemonising command of a restart loop that exits 0, with the foreground fix first', async () => {
+    const result = await diagnose([{ id: 'l1', name: 'loop', state: 'restarting', exitCode: 0, restartCount: 5, restartPolicy: 'always', cmd: ['httpd', '-p', '80'] }]);
+    const [finding] = result.findings;
+    expect(finding).toMatchObject({ code: 'exited-containers/restart-loop', severity: 'error' });
+    expect(finding!.title).toBe('Container loop is restarting in a loop (5 restarts); it last exited with code 0: its command `httpd -p 80` does not stay in the foreground (busybox httpd forks into the background unless started with -f)');
+    expect(finding!.fixes.map((f) => f.command)).toEqual(['docker run -d --restart always busybox httpd -f -p 80', 'docker update --restart=no loop && docker stop loop']);
+  });
+
   it('does not print the program twice on Podman, which repeats it in Args', async () => {
     const result = await diagnose([{ id: 'p1', name: 'pod', cmd: ['true'], path: 'true', args: ['true'], extra: detached }]);
     expect(result.findings[0]!.title).toContain('its command `true` finished');
@@ -225,6 +233,8 @@ describe('daemonising commands', () => {
   it.each<[string[], string | undefined]>([
     [['httpd'], 'httpd -f'],
     [['httpd', '-f', '-p', '80'], undefined],
+    [['httpd', '-h', '/www', '-p', '8080'], 'httpd -f -h /www -p 8080'],
+    [['httpd', '-m', 'secret'], undefined],
     [['/usr/local/apache2/bin/httpd', '-k', 'start'], '/usr/local/apache2/bin/httpd -DFOREGROUND'],
     [['httpd', '-D', 'FOREGROUND'], undefined],
     [['httpd', '-f', '/etc/httpd/httpd.conf', '-DSSL'], 'httpd -f /etc/httpd/httpd.conf -DSSL -DFOREGROUND'],
