@@ -2,10 +2,12 @@ import { defineCheck } from '../src/engine/define-check.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
-import { configuredArgv, findDaemoniser, type Daemoniser } from './exited-containers/daemonising.js';
+import { configuredArgv, findDaemoniser, ranCommand, type Daemoniser } from './exited-containers/daemonising.js';
 import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR, type ExitContext } from './exited-containers/diagnose.js';
+import { editLocation } from './exited-containers/edit-location.js';
+import { rewrittenPart } from './exited-containers/foreground-fix.js';
 import { stayUpEvidence } from './exited-containers/intent.js';
-import { bindMountForLine, commandLine, containerSubject, exitedStatus, neverStarted, parseTime, RECENT_MS, runtimeMs, USER_STOP_CODES } from './shared/containers.js';
+import { bindMountForLine, containerSubject, exitedStatus, neverStarted, parseTime, RECENT_MS, runtimeMs, USER_STOP_CODES } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
 
@@ -33,11 +35,9 @@ async function confirmedDaemoniser(facts: Facts, inspect: ContainerInspect): Pro
 
 /** For a container that exited 0 at once: what it ran, what says it was meant to stay up, and where the project sets its command. */
 async function exitContext(facts: Facts, inspect: ContainerInspect): Promise<ExitContext> {
-  const [daemoniser, image, location] = await Promise.all([
-    confirmedDaemoniser(facts, inspect),
-    facts.imageInspect(inspect.Image).catch(() => null),
-    commandSource(facts, inspect.Config.Labels),
-  ]);
+  const [daemoniser, image] = await Promise.all([confirmedDaemoniser(facts, inspect), facts.imageInspect(inspect.Image).catch(() => null)]);
+  // The finding points where the fix edits: the command or the entrypoint, whichever the foreground form rewrites.
+  const location = daemoniser ? await editLocation(facts, inspect.Config.Labels, rewrittenPart(inspect, daemoniser)) : await commandSource(facts, inspect.Config.Labels);
   return { ...(daemoniser ? { daemoniser } : {}), stayUp: stayUpEvidence(inspect, image), ...(location ? { location } : {}) };
 }
 
@@ -118,7 +118,7 @@ Containers that finished normally after running a while, containers stopped by t
         fixes: diagnosis.fixes,
         evidence: {
           image: inspect.Config.Image ?? inspect.Image,
-          command: commandLine(inspect),
+          command: ranCommand(inspect),
           status: state.Status,
           exitCode: state.ExitCode,
           oomKilled,

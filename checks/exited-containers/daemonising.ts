@@ -41,6 +41,12 @@ export function shellWord(word: string): string {
 
 export const shellLine = (words: readonly string[]): string => words.map(shellWord).join(' ');
 
+/** The command a container ran, as the user would type it: from Config, since Podman repeats Path in Args for a bare command. */
+export function ranCommand(inspect: { Path: string; Args?: string[] | null; Config: { Entrypoint?: string[] | null; Cmd?: string[] | null } }): string {
+  const argv = configuredArgv(inspect.Config);
+  return shellLine(argv.length ? argv : [inspect.Path, ...(inspect.Args ?? [])]);
+}
+
 /** The argv a container runs, as configured (Podman repeats Path in Args, so Path/Args are not used). */
 export function configuredArgv(config: { Entrypoint?: string[] | null; Cmd?: string[] | null }): string[] {
   return [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
@@ -81,7 +87,7 @@ const SEPARATORS: ReadonlySet<string> = new Set([';', '&&', '||', '&']);
 /** What a `sh -c` script leaves running: its last command, or everything when it ends in `&`. `script` is its foreground form. */
 function inScript(script: string): (Omit<Daemoniser, 'foreground'> & { script?: string }) | undefined {
   // A single trailing `&` (not `&&`): dropping it, as written, keeps the rest of the script exactly as the user had it.
-  const trailing = /^([\s\S]*[^&])&\s*$/.exec(script);
+  const trailing = /^([\s\S]*[^&\\])&\s*$/.exec(script);
   if (trailing) {
     const fixed = trailing[1]!.trimEnd();
     return { program: script.trim(), why: 'the trailing `&` runs it in the background, and the shell (the container\'s main process) exits', foregroundPart: fixed, script: fixed };

@@ -1,10 +1,10 @@
 import type { Fix, Location, Severity } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
-import { commandLine, containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
+import { containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
 import { logLines, matchLogSignature, type LogMatch } from '../shared/logs.js';
 import type { ExitedCause } from './codes.js';
 import { foregroundFixes } from './foreground-fix.js';
-import { configuredArgv, shellLine, type Daemoniser } from './daemonising.js';
+import { ranCommand, type Daemoniser } from './daemonising.js';
 import { memoryFixes } from './memory-fix.js';
 import type { StayUpEvidence } from './intent.js';
 
@@ -71,7 +71,7 @@ export interface ExitContext {
 export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting: boolean, context: ExitContext = {}): Diagnosis | undefined {
   const name = containerName(inspect);
   const code = inspect.State.ExitCode;
-  const command = commandLine(inspect);
+  const command = ranCommand(inspect);
   const ran = runtimeText(inspect);
 
   if (restarting) {
@@ -200,8 +200,7 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
   const bareShell = cmd.length === 1 && SHELLS.has(cmd[0]!) && !inspect.Config.Tty && !inspect.Config.OpenStdin;
   const policy = inspect.HostConfig.RestartPolicy?.Name ?? '';
   const { daemoniser, stayUp } = context;
-  // Config, not Path/Args: Podman repeats the program in Args.
-  const configured = shellLine(configuredArgv(inspect.Config));
+  const configured = ranCommand(inspect);
   if (bareShell) {
     return {
       cause: 'shell-without-tty',

@@ -10,8 +10,7 @@ export function foregroundFixes(inspect: ContainerInspect, daemoniser: Daemonise
   const fg = daemoniser.foreground;
   if (!fg) return [{ title: `Run ${daemoniser.foregroundPart} as the container's command instead of \`${daemoniser.program}\`` }];
   const entrypoint = inspect.Config.Entrypoint ?? [];
-  // When the fix leaves the entrypoint as it is, only the command changes; otherwise the entrypoint carries the whole line.
-  const keepsEntrypoint = entrypoint.every((w, i) => fg[i] === w);
+  const keepsEntrypoint = rewrittenPart(inspect, daemoniser) === 'command';
   const words = keepsEntrypoint ? fg.slice(entrypoint.length) : fg;
   const title = `Keep ${daemoniser.foregroundPart.length <= 60 ? `\`${daemoniser.foregroundPart}\`` : 'it'} in the foreground`;
 
@@ -28,6 +27,13 @@ export function foregroundFixes(inspect: ContainerInspect, daemoniser: Daemonise
   const argv = keepsEntrypoint ? words : ['--entrypoint', shellWord(words[0]!), shellWord(image), ...words.slice(1).map(shellWord)];
   const run = keepsEntrypoint ? ['docker run -d', ...flags, shellWord(image), shellLine(argv)] : ['docker run -d', ...flags, ...argv];
   return [{ title: `${title}: run it again with the foreground command (plus any volumes or environment it had)`, command: run.filter(Boolean).join(' ') }];
+}
+
+/** Which part of the command the fix rewrites: the command after an entrypoint it keeps, or the entrypoint itself. */
+export function rewrittenPart(inspect: ContainerInspect, daemoniser: Daemoniser): 'command' | 'entrypoint' {
+  const entrypoint = inspect.Config.Entrypoint ?? [];
+  const fg = daemoniser.foreground ?? [];
+  return entrypoint.every((w, i) => fg[i] === w) ? 'command' : 'entrypoint';
 }
 
 function publishFlags(inspect: ContainerInspect): string[] {

@@ -199,6 +199,17 @@ describe('exited-containers: exit 0 from a container meant to stay up', () => {
     expect(finding!.fixes[0]!.command).toBe('CMD ["/bin/sh","-c","nginx -g \'daemon off;\'"]');
   });
 
+  it('points at the Dockerfile CMD, not the ENTRYPOINT script before it, when only the command changes', async () => {
+    const labels = composeLabels('proxy');
+    const result = await diagnose([{ id: 'c3', name: 'project-proxy-1', entrypoint: ['/docker-entrypoint.sh'], cmd: ['nginx'], labels, extra: { hostConfig: published('8080', '80') } }], {
+      '/project/compose.yaml': 'services:\n  proxy:\n    build: .\n    ports: ["8080:80"]\n',
+      '/project/Dockerfile': 'FROM nginx\nENTRYPOINT ["/docker-entrypoint.sh"]\nCMD ["nginx"]\n',
+    });
+    const [finding] = result.findings;
+    expect(finding).toMatchObject({ code: 'exited-containers/daemonized', location: { file: 'Dockerfile', line: 3 } });
+    expect(finding!.fixes[0]).toEqual({ title: "Keep `nginx -g 'daemon off;'` in the foreground: in Dockerfile (line 3), set", command: 'CMD ["nginx","-g","daemon off;"]' });
+  });
+
   it('believes a redis config file that says daemonize yes', async () => {
     const result = await diagnose([{ id: 'r1', name: 'cache', cmd: ['redis-server', '/etc/redis.conf'], files: { '/etc/redis.conf': 'port 6379\ndaemonize yes\n' }, extra: detached }]);
     expect(result.findings[0]).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning' });
@@ -259,6 +270,7 @@ describe('daemonising commands', () => {
     [['sh', '-c', 'service nginx start && tail -f /dev/null'], undefined],
     [['sh', '-c', 'migrate && exec crond'], 'crond -f'],
     [['sh', '-c', 'nginx | tee /log'], undefined],
+    [['sh', '-c', 'echo \\&'], undefined],
     [['echo', 'hi'], undefined],
   ])('%j → %s', (argv, foreground) => {
     expect(findDaemoniser(argv)?.foregroundPart).toBe(foreground);
