@@ -207,7 +207,8 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
       title: `Container ${name} runs a bare \`${cmd[0]}\` with no terminal, so it exited 0${ran}`,
       fixes: [
         { title: 'Keep an interactive shell alive', command: `docker run -dit ${inspect.Config.Image ?? inspect.Image} ${cmd[0]}` },
-        { title: 'Or give the container a long-running command', command: `docker run -d ${inspect.Config.Image ?? inspect.Image} <server command>` },
+        // No placeholder in a command: `<server command>` typed into a shell is a redirection.
+        { title: 'Or give the container a long-running command that stays in the foreground' },
       ],
     };
   }
@@ -243,7 +244,7 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
   return {
     cause: 'finished',
     title: `Container ${name} exited 0${ran}: its command \`${configured}\` finished, so nothing kept it running`,
-    fixes: [{ title: 'If it should stay up, run a foreground process as its command (not one that daemonizes)', command: `docker run -d ${inspect.Config.Image ?? inspect.Image} <long-running command>` }],
+    fixes: [{ title: 'If it should stay up, give it a command that stays in the foreground (not one that forks into the background)' }],
   };
 }
 
