@@ -64,8 +64,10 @@ export function findDaemoniser(argv: readonly string[]): Daemoniser | undefined 
     const { script: fixed, ...rest } = found;
     return fixed === undefined ? rest : { ...rest, foreground: [...prefix, fixed, ...argv.slice(start + 3)] };
   }
-  // An entrypoint script (docker-entrypoint.sh) conventionally ends in `exec "$@"`: the command after it is what runs.
-  const afterScript = /\.sh$|entrypoint/i.test(base(shell ?? '')) && argv.length > start + 1 ? start + 1 : start;
+  // An entrypoint script (docker-entrypoint.sh, or `sh /entry.sh`) conventionally ends in `exec "$@"`: the command after it is what runs.
+  const isScript = (word: string | undefined) => word !== undefined && /\.sh$|entrypoint/i.test(base(word));
+  const scriptWords = isScript(shell) ? 1 : shell !== undefined && SHELLS.test(shell) && isScript(argv[start + 1]) ? 2 : 0;
+  const afterScript = scriptWords && argv.length > start + scriptWords ? start + scriptWords : start;
   const words = argv.slice(afterScript);
   const found = inWords(words);
   if (!found) return undefined;

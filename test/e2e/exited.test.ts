@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
@@ -62,6 +62,7 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
     ports.httpd = await freePort();
     ports.composeWeb = await freePort();
     ports.echo = await freePort();
+    ports.built = await freePort();
     projectDir = tempDir('dd-exited-project-');
     // A web service whose command daemonises, and an init job (restart "no", no ports) that finishes: compose v1 starts both detached.
     writeFileSync(
@@ -75,6 +76,12 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
         '    ports:',
         `      - "127.0.0.1:${ports.composeWeb}:80"`,
         `    labels: ["${TEST_LABEL}=${scope}"]`,
+        '  built:',
+        '    build: ./built',
+        '    dns: 127.0.0.1',
+        '    ports:',
+        `      - "127.0.0.1:${ports.built}:80"`,
+        `    labels: ["${TEST_LABEL}=${scope}"]`,
         '  init:',
         `    image: ${image}`,
         '    command: ["sh", "-c", "echo seeded"]',
@@ -84,6 +91,11 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
         '',
       ].join('\n'),
     );
+
+    // A project image whose entrypoint script execs the CMD, and the CMD daemonises: the fix edits the CMD line.
+    mkdirSync(path.join(projectDir, 'built'));
+    writeFileSync(path.join(projectDir, 'built', 'entry.sh'), '#!/bin/sh\nexec "$@"\n');
+    writeFileSync(path.join(projectDir, 'built', 'Dockerfile'), `FROM ${image}\nCOPY entry.sh /entry.sh\nENTRYPOINT ["/bin/sh", "/entry.sh"]\nCMD ["httpd", "-p", "80"]\n`);
 
     await Promise.all([
       docker('run', '-d', '--name', p('httpd'), ...label(), ...dns, '-p', `127.0.0.1:${ports.httpd}:80`, image, 'httpd', '-p', '80'),
@@ -117,7 +129,7 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
   }, 180_000);
 
   afterAll(async () => {
-    if (projectDir) await compose('down', '--remove-orphans');
+    if (projectDir) await compose('down', '--remove-orphans', '--rmi', 'local');
     await removeLabelled(scope);
     await removeLabelled(healthyScope);
   });
@@ -170,6 +182,29 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
     expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning', location: { file: 'docker-compose.yml', line: 4 } });
     expect(finding!.fixes).toEqual([{ title: 'Keep `httpd -f -p 80` in the foreground: in docker-compose.yml (line 4), set', command: 'command: ["httpd","-f","-p","80"]' }]);
   });
+
+  it('a built service whose CMD daemonises behind an entrypoint script: the fix edits the CMD line, and applied, it stays up with no finding', async () => {
+    const [finding] = findingsFor(`${composeProject}_built_1`);
+    expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning', location: { file: 'built/Dockerfile', line: 4 } });
+    expect(finding!.fixes).toEqual([{ title: 'Keep `httpd -f -p 80` in the foreground: in built/Dockerfile (line 4), set', command: 'CMD ["httpd","-f","-p","80"]' }]);
+
+    const dockerfile = path.join(projectDir, 'built', 'Dockerfile');
+    const lines = readFileSync(dockerfile, 'utf8').split('\n');
+    lines[(finding!.location!.line ?? 0) - 1] = finding!.fixes[0]!.command!;
+    writeFileSync(dockerfile, lines.join('\n'));
+    expect((await compose('up', '-d', '--build', 'built')).exitCode).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await docker('inspect', '-f', '{{.State.Status}}', `${composeProject}_built_1`)).toBe('running');
+
+    const engine = await scopedEngine(scope);
+    try {
+      const again = (await runCli(['exited-containers', '--json', '-H', engine.host, '-C', projectDir])).report!;
+      expect(again.checks[0]!.findings.filter((f) => f.subject.name === `${composeProject}_built_1`)).toEqual([]);
+      expect(again.checks[0]!.status).not.toBe('crashed');
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 
   it('a compose init job with restart "no" and no ports that exited 0: a note', () => {
     expect(findingsFor(`${composeProject}_init_1`)).toEqual([expect.objectContaining({ code: 'exited-containers/finished', severity: 'info' })]);

@@ -254,6 +254,7 @@ describe('daemonising commands', () => {
     [['nginx', '-t'], undefined],
     [['/docker-entrypoint.sh', 'nginx'], "nginx -g 'daemon off;'"],
     [['tini', '--', 'nginx'], "nginx -g 'daemon off;'"],
+    [['/bin/sh', '/entry.sh', 'httpd', '-p', '80'], 'httpd -f -p 80'],
     [['php-fpm8.2'], 'php-fpm8.2 -F'],
     [['php-fpm', '-F'], undefined],
     [['sshd'], '/usr/sbin/sshd -D'],
