@@ -110,6 +110,8 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
       const [finding] = findingsFor(p('oom'));
       expect(finding).toMatchObject({ code: 'exited-containers/oom-killed', evidence: expect.objectContaining({ exitCode: 137, oomKilled: true }) });
       expect(finding!.title).toContain('its 8 MiB memory limit');
+      // The fix asks for more than it has, never the same or less (swap was capped at the limit, so it stays at the new one).
+      expect(finding!.fixes[0]!.command).toBe(`docker update --memory 16m --memory-swap 16m ${p('oom')}`);
     });
 
     it('a restart loop, with the log line that explains it', () => {
