@@ -117,7 +117,7 @@ function engineWarningFixes(text: string) {
   if (/forwarding is disabled/i.test(text)) {
     return [
       { title: 'Turn IPv4 forwarding back on', command: 'sudo sysctl -w net.ipv4.ip_forward=1' },
-      { title: 'Keep it on across reboots', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee /etc/sysctl.d/99-docker.conf" },
+      { title: 'Keep it on across reboots', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee -a /etc/sysctl.d/99-docker.conf" },
     ];
   }
   if (/without encryption/i.test(text)) {
