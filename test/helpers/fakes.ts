@@ -70,6 +70,7 @@ export function fakeEngine(routes: EngineRoutes, calls: string[] = []): EngineCl
 export const HEALTHY_ENGINE: EngineRoutes = {
   '/_ping': 'OK',
   '/version': { Version: '28.2.2', ApiVersion: '1.50', Os: 'linux', Arch: 'amd64' },
+  '/containers/json': [],
   '/info': { Name: 'host', ServerVersion: '28.2.2', OperatingSystem: 'Debian GNU/Linux 12', SecurityOptions: ['name=seccomp,profile=builtin'], Warnings: [] },
 };
 
