@@ -1,5 +1,4 @@
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
@@ -8,7 +7,7 @@ import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
 import { docker, dockerMayFail, engineAvailable, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
-import { tempDir } from '../helpers/sockets.js';
+import { freePort, tempDir } from '../helpers/sockets.js';
 
 const DOCKER_SOCKET = '/var/run/docker.sock';
 const scope = `ex-${process.pid}-${Date.now().toString(36)}`;
@@ -38,14 +37,6 @@ async function scopedEngine(labelValue: string): Promise<{ host: string; close()
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   return { host: `unix://${socketPath}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe.runIf(engineAvailable())('exited-containers on a real engine: containers meant to stay up', () => {
