@@ -39,7 +39,7 @@ export async function checkComposeSources(ctx: CheckContext, compose: ComposePro
         title: `${judged.title(`Service ${service.name}`, written)} (${volume.at.file}:${volume.at.line})`,
         subject: { kind: 'service', name: service.name },
         location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
-        fixes: [createFix(kind, place, judged.user)],
+        fixes: createFix(kind, place, judged.user),
         evidence: { source: volume.source, target: volume.target, createHostPath: volume.createHostPath, meant: kind, ...(judged.user ? { user: judged.user } : {}) },
       });
     }

@@ -77,30 +77,32 @@ export async function placeOf(ctx: CheckContext, compose: ComposeProject, volume
  * uid), a file the service fills itself is touched, and a certificate, key or configuration is the user's to put there
  * (an empty one is no fix, and a directory in its place breaks the mount).
  */
-export function createFix(kind: IntendedKind, place: Place, writer: string | undefined): Fix {
+export function createFix(kind: IntendedKind, place: Place, writer: string | undefined): Fix[] {
   const root = place.sudo ? 'sudo ' : '';
   const where = place.inProject ? { runIn: 'project' as const } : {};
   const asRoot = place.sudo && place.ancestor ? ` (as root: ${place.ancestor} is not yours to write)` : '';
   if (kind === 'directory') {
     // A numeric user is the same uid on the host (no remapping assumed); a name would mean another user there.
     const uid = writer && /^\d+(:\d+)?$/.test(writer) ? writer : undefined;
-    return uid
-      ? { title: `Create the directory first and give it to uid ${uid}, the service's user${asRoot}`, command: `${root}mkdir -p ${place.word} && sudo chown ${uid} ${place.word}`, ...where }
-      : { title: place.sudo ? `Create the directory first${asRoot}` : `Create the directory yourself first, so it is yours and not root's`, command: `${root}mkdir -p ${place.word}`, ...where };
+    return [
+      uid
+        ? { title: `Create the directory first and give it to uid ${uid}, the service's user${asRoot}`, command: `${root}mkdir -p ${place.word} && sudo chown ${uid} ${place.word}`, ...where }
+        : { title: place.sudo ? `Create the directory first${asRoot}` : `Create the directory yourself first, so it is yours and not root's`, command: `${root}mkdir -p ${place.word}`, ...where },
+    ];
   }
   if (kind === 'file') {
     const role = fileRole(place.name);
-    const needsParent = !place.parentExists;
-    const mkdirParent = needsParent ? `${root}mkdir -p ${place.parentWord} && ` : '';
     if (role.fillsItself) {
+      const mkdirParent = place.parentExists ? '' : `${root}mkdir -p ${place.parentWord} && `;
       const chmod = role.chmod ? ` && ${root}chmod ${role.chmod} ${place.word}` : '';
-      return { title: `Create the empty file before starting; the service fills it${asRoot}`, command: `${mkdirParent}${root}touch ${place.word}${chmod}`, ...where };
+      return [{ title: `Create the empty file before starting; the service fills it${asRoot}`, command: `${mkdirParent}${root}touch ${place.word}${chmod}`, ...where }];
     }
-    const what = `your ${role.noun} ${place.name}`;
+    // The main fix is the user's own file; making its directory is only the step before it.
     const why = role.noun === 'file' ? 'or correct the path if it is a typo' : `an empty file is not a ${role.noun}, so touch is no fix; or correct the path if it is a typo`;
-    return needsParent
-      ? { title: `Create ${place.parentShown}${asRoot}, then put ${what} there (${why})`, command: `${root}mkdir -p ${place.parentWord}`, ...where }
-      : { title: `Put ${what} at ${place.shown} (${why})` };
+    return [
+      { title: `Put your ${role.noun} ${place.name} at ${place.shown} (${why})` },
+      ...(place.parentExists ? [] : [{ title: `Its directory ${place.parentShown} does not exist yet: create it first${asRoot}`, command: `${root}mkdir -p ${place.parentWord}`, ...where }]),
+    ];
   }
-  return { title: `Create ${place.shown} as what the service expects there (a directory with mkdir -p, or your file), or correct the path if it is a typo` };
+  return [{ title: `Create ${place.shown} as what the service expects there (a directory with mkdir -p, or your file), or correct the path if it is a typo` }];
 }

@@ -87,7 +87,8 @@ describe('bind-mounts', () => {
     // The project is the user's (uid 1000 in the fakes), as it is when they cloned it.
     const compose = (yaml: string) => ({ '/project': dir(1000, 1000, 0o755), '/project/compose.yaml': yaml, '/project/Dockerfile': 'FROM scratch\n' });
     const service = (volumes: string, extra = '') => compose(`services:\n  app:\n    image: app:1\n${extra}    volumes:\n${volumes}`);
-    const summary = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.map((f) => [f.code, f.severity, f.location?.line, f.fixes[0]?.command]);
+    // The command a user types for each finding (a file's main fix is the user's own file: its command, if any, makes the directory).
+    const summary = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.map((f) => [f.code, f.severity, f.location?.line, f.fixes.find((x) => x.command)?.command]);
 
     it('fails long syntax without create_host_path, with the right way to create the source', async () => {
       const yaml = '      - type: bind\n        source: ./cache\n        target: /cache\n      - type: bind\n        source: ./conf/app.ini\n        target: /etc/app.ini\n';
@@ -96,7 +97,10 @@ describe('bind-mounts', () => {
         ['bind-mounts/compose-source-missing', 'error', 5, 'mkdir -p cache'],
         ['bind-mounts/compose-source-missing', 'error', 8, 'mkdir -p conf'],
       ]);
-      expect(result.findings[1]!.fixes[0]!.title).toBe('Create ./conf, then put your configuration file app.ini there (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)');
+      expect(result.findings[1]!.fixes).toEqual([
+        { title: 'Put your configuration file app.ini at ./conf/app.ini (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)' },
+        { title: 'Its directory ./conf does not exist yet: create it first', command: 'mkdir -p conf', runIn: 'project' },
+      ]);
       expect(result.findings[0]!.title).toBe('Service app bind-mounts ./cache, which does not exist, and long syntax does not create it: `docker compose up` fails with "bind source path does not exist" (compose.yaml:5)');
       expect(result.findings[0]!.fixes[0]!.runIn).toBe('project');
       expect(result.status).toBe('failed');
@@ -170,7 +174,10 @@ describe('bind-mounts', () => {
           ['bind-mounts/compose-source-missing', 'warning', 12, 'sudo mkdir -p /srv/data && sudo chown 1000:1000 /srv/data'],
         ]);
         expect(result.findings[0]!.fixes[0]!.title).toBe('Create the directory first (as root: /etc is not yours to write)');
-        expect(result.findings[1]!.fixes[0]!.title).toBe('Create /opt/app (as root: /opt is not yours to write), then put your certificate cert.p12 there (an empty file is not a certificate, so touch is no fix; or correct the path if it is a typo)');
+        expect(result.findings[1]!.fixes).toEqual([
+          { title: 'Put your certificate cert.p12 at /opt/app/cert.p12 (an empty file is not a certificate, so touch is no fix; or correct the path if it is a typo)' },
+          { title: 'Its directory /opt/app does not exist yet: create it first (as root: /opt is not yours to write)', command: 'sudo mkdir -p /opt/app' },
+        ]);
       });
 
       it('says sudo for system paths even to root, who types the fix in a shell of its own, but not for its home or the project (P11)', async () => {
@@ -220,7 +227,8 @@ describe('bind-mounts', () => {
           ['bind-mounts/compose-source-missing', 'warning', 8, 'mkdir -p logs && touch logs/access.log'],
         ]);
         expect(result.findings[0]!.fixes[0]!.title).toBe('Put your configuration file Caddyfile at ./caddy_config/Caddyfile (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)');
-        expect(result.findings[2]!.fixes[0]!.title).toContain('then put your key server.key there');
+        expect(result.findings[2]!.fixes[0]).toEqual({ title: 'Put your key server.key at ./certs/server.key (an empty file is not a key, so touch is no fix; or correct the path if it is a typo)' });
+        expect(commands(result).join('\n')).not.toMatch(/mkdir[^&]*(Caddyfile|server\.key)|touch[^&]*(Caddyfile|server\.key)/);
       });
 
       it('calls directory-looking sources directories: no error, no touch, nothing about files (P12)', async () => {
