@@ -2,7 +2,7 @@ import type { CheckContext, Severity } from '../../src/engine/types.js';
 import type { ComposeProject, ComposeService, ComposeVolume } from '../../src/facts/project/compose.js';
 import { isPlaceholderPath, placeholderOrigin, type PlaceholderOrigin } from './placeholders.js';
 import { createFix, placeOf } from './source-fixes.js';
-import { intendedKind, type ImageConfig, type IntendedKind } from './source-kind.js';
+import { hostProvided, intendedKind, type ImageConfig, type IntendedKind } from './source-kind.js';
 
 const ROOT_USER = /^(0|root)(:|$)/;
 
@@ -28,6 +28,11 @@ export async function checkComposeSources(ctx: CheckContext, compose: ComposePro
         placeholders.push({ service, volume, origin: await placeholderOrigin(ctx, compose, volume) });
         continue;
       }
+      const provided = hostProvided(volume.source);
+      if (provided) {
+        reportHostProvided(ctx, service, volume, provided);
+        continue;
+      }
       const config = await image();
       const kind = intendedKind(volume, config);
       const judged = judge(service, volume, kind, config);
@@ -45,6 +50,28 @@ export async function checkComposeSources(ctx: CheckContext, compose: ComposePro
     }
   }
   reportPlaceholders(ctx, placeholders);
+}
+
+/** A missing path only the host can provide: creating it would hide the problem, so the note says where it comes from. */
+function reportHostProvided(ctx: CheckContext, service: ComposeService, volume: ComposeVolume, what: NonNullable<ReturnType<typeof hostProvided>>): void {
+  const written = volume.sourceAsWritten ?? volume.source;
+  const origin = what === 'socket' ? 'the program that listens on it creates it when it starts' : `the host's kernel provides it (${what})`;
+  ctx.report({
+    cause: 'compose-source-missing',
+    severity: 'info',
+    title: `Service ${service.name} bind-mounts ${written}, which this host does not have: ${origin}, so no mkdir or touch can stand in for it (${volume.at.file}:${volume.at.line})`,
+    subject: { kind: 'service', name: service.name },
+    location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+    fixes: [
+      {
+        title:
+          what === 'socket'
+            ? `Start the program that serves ${written} (or point the mount at where its socket lives on this host)`
+            : `Run the service on a host that has ${written} (a full Linux host, not a container or a minimal VM without it)`,
+      },
+    ],
+    evidence: { source: volume.source, target: volume.target, providedBy: what },
+  });
 }
 
 /** One finding per placeholder variable of .env (it is one edit however many mounts use it), else one per mount. */

@@ -63,3 +63,14 @@ export function fileRole(name: string): FileRole {
   }
   return { fillsItself: false, noun: 'file' };
 }
+
+/**
+ * Paths the host's OS or a running program provides, which no mkdir or touch can stand in for: kernel modules,
+ * /proc, /sys and /dev entries, and sockets (made by the program that listens on them).
+ */
+export function hostProvided(source: string): 'kernel modules' | 'kernel interface' | 'socket' | undefined {
+  if (/^\/(usr\/)?lib\/modules(\/|$)/.test(source)) return 'kernel modules';
+  if (/^\/(proc|sys|dev)(\/|$)/.test(source)) return 'kernel interface';
+  if (/\.sock$/.test(source)) return 'socket';
+  return undefined;
+}

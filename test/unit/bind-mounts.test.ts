@@ -231,6 +231,19 @@ describe('bind-mounts', () => {
         expect(commands(result).join('\n')).not.toMatch(/mkdir[^&]*(Caddyfile|server\.key)|touch[^&]*(Caddyfile|server\.key)/);
       });
 
+      it('never offers mkdir for what the host provides: kernel modules, /dev entries, sockets', async () => {
+        const yaml = 'services:\n  vpn:\n    image: vpn:1\n    volumes:\n      - /lib/modules:/lib/modules\n      - /dev/net/tun:/dev/net/tun\n      - /run/agent/agent.sock:/agent.sock\n';
+        const result = await run(yaml, systemDirs);
+        expect(summary(result)).toEqual([
+          ['bind-mounts/compose-source-missing', 'info', 5, undefined],
+          ['bind-mounts/compose-source-missing', 'info', 6, undefined],
+          ['bind-mounts/compose-source-missing', 'info', 7, undefined],
+        ]);
+        expect(result.findings[0]!.title).toBe("Service vpn bind-mounts /lib/modules, which this host does not have: the host's kernel provides it (kernel modules), so no mkdir or touch can stand in for it (compose.yaml:5)");
+        expect(result.findings[2]!.fixes[0]!.title).toBe('Start the program that serves /run/agent/agent.sock (or point the mount at where its socket lives on this host)');
+        expect(result.status).toBe('passed');
+      });
+
       it('calls directory-looking sources directories: no error, no touch, nothing about files (P12)', async () => {
         const yaml = 'services:\n  mysql:\n    image: mysql:9\n    volumes:\n      - ./conf.d:/etc/mysql/conf.d:ro\n  dns:\n    image: pihole:1\n    volumes:\n      - "/etc/dnsmasq.d/:/etc/dnsmasq.d/"\n';
         const result = await run(yaml, systemDirs);
