@@ -18,10 +18,10 @@ export interface Place {
   name: string;
   /** The source is written relative to the project: the fix runs there (the engine adds `cd <dir> &&` under -C). */
   inProject: boolean;
-  /** The nearest existing ancestor is not writable by this user: creating the path needs root. */
+  /** Creating the path needs root: its nearest existing ancestor is not this user's to write, or it is a system path. */
   sudo: boolean;
-  /** That ancestor, for the fix's title. */
-  ancestor?: string;
+  /** Why, for the fix's title. */
+  sudoReason?: string;
 }
 
 /** The home directory a `~/…` source was expanded with (compose expands `~` to the HOME of whoever runs it). */
@@ -66,10 +66,10 @@ export async function placeOf(ctx: CheckContext, compose: ComposeProject, volume
   const notWritable = !!stat && !!me && !canAccess(stat, me.uid, [me.gid, ...me.groups], 'write');
   // Root can write anywhere, but a fix for /etc/app or /srv/data is typed by whoever reads it: system paths say sudo.
   const systemPath = me?.uid === 0 && !inProject && !home && !(await ownedPlace(ctx, source, me.uid));
-  const sudo = notWritable || systemPath;
+  const sudoReason = notWritable ? `${ancestor} is not yours to write` : systemPath ? `${ancestor} is a system directory` : undefined;
   const self = render(source);
   const up = render(parent);
-  return { shown: self.shown, word: self.word, parentShown: up.shown, parentWord: up.word, parentExists, name: path.basename(source), inProject, sudo, ...(stat ? { ancestor } : {}) };
+  return { shown: self.shown, word: self.word, parentShown: up.shown, parentWord: up.word, parentExists, name: path.basename(source), inProject, sudo: sudoReason !== undefined, ...(sudoReason ? { sudoReason } : {}) };
 }
 
 /**
@@ -80,7 +80,7 @@ export async function placeOf(ctx: CheckContext, compose: ComposeProject, volume
 export function createFix(kind: IntendedKind, place: Place, writer: string | undefined): Fix[] {
   const root = place.sudo ? 'sudo ' : '';
   const where = place.inProject ? { runIn: 'project' as const } : {};
-  const asRoot = place.sudo && place.ancestor ? ` (as root: ${place.ancestor} is not yours to write)` : '';
+  const asRoot = place.sudoReason ? ` (as root: ${place.sudoReason})` : '';
   if (kind === 'directory') {
     // A numeric user is the same uid on the host (no remapping assumed); a name would mean another user there.
     const uid = writer && /^\d+(:\d+)?$/.test(writer) ? writer : undefined;

@@ -184,6 +184,7 @@ describe('bind-mounts', () => {
         const yaml = 'services:\n  app:\n    image: app:1\n    volumes:\n      - /srv/app:/srv\n      - ./data:/data\n      - ~/cache:/cache\n';
         const result = await run(yaml, { ...systemDirs, '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n' }, { uid: 0 });
         expect(commands(result)).toEqual(['sudo mkdir -p /srv/app', 'mkdir -p data', 'mkdir -p ~/cache']);
+        expect(result.findings[0]!.fixes[0]!.title).toBe('Create the directory first (as root: /srv is a system directory)');
       });
 
       it('names the .env variable that is still a placeholder and never creates the placeholder tree (P13)', async () => {
