@@ -27,6 +27,19 @@ describe('bind-mounts', () => {
     expect(result.findings[0]!.fixes[0]!.command).toBe('sudo chown -R 1000:1000 /srv/data');
   });
 
+  it('shell-quotes the mount paths in the fixes for a running container', async () => {
+    const result = await diagnose(
+      [{ id: 'q1', name: 'writer', user: '1000:1000', exitCode: 1, logs: "touch: /app/data/x: Permission denied\n", mounts: [bind('/srv/my data', '/app/data')] }],
+      { '/srv/my data': dir(0, 0, 0o755), '/srv/my data/old': 'x' },
+    );
+    expect(result.findings[0]!.fixes.map((f) => f.command)).toEqual([
+      "sudo chown -R 1000:1000 '/srv/my data'",
+      `docker run --user "$(id -u):$(id -g)" -v '/srv/my data:/app/data' …`,
+      'user: "0:0"',
+      'docker rm -f writer',
+    ]);
+  });
+
   it('explains a denial the file mode does not account for', async () => {
     const result = await diagnose([{ id: 'c2', name: 'w', user: '1000:1000', exitCode: 1, logs: 'touch: /data/x: Permission denied\n', mounts: [bind('/srv/open', '/data')] }], { '/srv/open': dir(1000, 1000, 0o755), '/srv/open/a': 'x' });
     expect(result.findings[0]!.code).toBe('bind-mounts/not-writable');
