@@ -93,7 +93,10 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
     };
     if (origin.envLine !== undefined && origin.variable) {
       const services = [...new Set(group.map((m) => m.service.name))];
-      const lines = group.map((m) => `${m.volume.at.file}:${m.volume.at.line}`).join(', ');
+      // compose.yaml:5, 6 and override.yml:3: each file named once.
+      const byFile = new Map<string, number[]>();
+      for (const m of group) byFile.set(m.volume.at.file, [...(byFile.get(m.volume.at.file) ?? []), m.volume.at.line]);
+      const lines = [...byFile].map(([file, numbers]) => `${file}:${numbers.join(', ')}`).join('; ');
       ctx.report({
         cause: 'compose-source-placeholder',
         severity: fails ? 'error' : 'warning',

@@ -211,7 +211,7 @@ describe('bind-mounts', () => {
           ['bind-mounts/compose-source-placeholder', 'warning', 'plex', 'compose.yaml', 12],
         ]);
         expect(result.findings[0]!.title).toBe(
-          "DATA_FOLDER in .env:2 is still the sample's placeholder /<directory-path>/n8n-docker-caddy: service n8n bind-mounts 2 paths under it (compose.yaml:5, compose.yaml:6), and `docker compose up` would create that placeholder tree as empty root-owned directories",
+          "DATA_FOLDER in .env:2 is still the sample's placeholder /<directory-path>/n8n-docker-caddy: service n8n bind-mounts 2 paths under it (compose.yaml:5, 6), and `docker compose up` would create that placeholder tree as empty root-owned directories",
         );
         expect(result.findings[0]!.fixes).toEqual([{ title: 'Edit .env line 2: set DATA_FOLDER to the real path on this machine (the sample says /<directory-path>/n8n-docker-caddy)' }]);
         expect(result.findings[3]!.title).toContain('bind-mounts /mnt/changeme (from MEDIA), a placeholder path');
