@@ -10,6 +10,7 @@ import { canAccess, formatMode, idMapping, resolveContainerUser, type ContainerU
 import { MOUNT_START_ERROR, shortError } from './exited-containers/diagnose.js';
 import { bindMountForLine, containerName, containerSubject, parseTime, RECENT_MS, USER_STOP_CODES } from './shared/containers.js';
 import { logLines } from './shared/logs.js';
+import { shellWord } from '../src/util/text.js';
 import { composeServiceOf } from './shared/project-source.js';
 
 const ACCESS_DENIED = /permission denied|EACCES|operation not permitted|EPERM/i;
@@ -22,7 +23,7 @@ export default defineCheck({
     id: 'bind-mounts',
     title: 'Bind mounts are usable by their containers',
     category: 'storage',
-    description: `Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755 because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to start. In the project's compose file it reports bind sources that do not exist yet by what compose will do with them: long syntax fails ("bind source path does not exist"); short syntax creates an empty root-owned directory, a warning when the source is meant as a file (an extension such as .conf or .sql) or a non-root user (the service's user:, else the image's USER when the image is here) must write there, a note when what it is meant to be is unknown, and nothing for a directory (a trailing slash, conf.d, initdb.d, no extension, the image's VOLUME) that root uses.
+    description: `Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755 because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to start. In the project's compose file it reports bind sources that do not exist yet by what compose will do with them: long syntax fails ("bind source path does not exist"); short syntax creates an empty root-owned directory, a warning when the source is meant as a file (an extension such as .conf or .sql) or a non-root user (the service's user:, else the image's USER when the image is here) must write there, a note when what it is meant to be is unknown, and nothing for a directory (a trailing slash, conf.d, initdb.d, no extension, the image's VOLUME) that root uses. A source that is still a sample's placeholder (/<directory-path>/…, /path/to/…, /media/your/…, usually from .env) is reported once per variable at its .env line, with a fix that edits it; fixes never create a placeholder, never make a directory where a file is meant, and never touch a certificate, key or configuration file (the user's own goes there).
 
 Running containers are only judged on what can be seen without their logs: a mount they cannot read, or an auto-created root-owned directory under a non-root user. Host ownership is read only for an engine on this machine.`,
     requires: ['docker'],
@@ -104,8 +105,8 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
       title: `Container ${name} writes to ${mount.Destination}, but the bind mount of ${mount.Source} is read-only: "${readOnly}"`,
       subject,
       fixes: [
-        { title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)', command: `-v ${mount.Source}:${mount.Destination}` },
-        { title: 'Or give the application a scratch directory for its writes', command: `--tmpfs ${mount.Destination}/tmp` },
+        { title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)', command: `-v ${shellWord(`${mount.Source}:${mount.Destination}`)}` },
+        { title: 'Or give the application a scratch directory for its writes', command: `--tmpfs ${shellWord(`${mount.Destination}/tmp`)}` },
       ],
       evidence,
     };
@@ -136,7 +137,7 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
         title: `Container ${name} runs as ${user.label}, which is uid ${hostUid ?? '?'} on the host (${mapping.describe}), and cannot write ${mount.Source} (${owner})`,
         subject,
         fixes: [
-          { title: 'Change ownership from inside a container, so the mapping applies', command: `docker run --rm -v "${mount.Source}:/fix" ${inspect.Config.Image ?? inspect.Image} chown -R ${user.uid}:${user.gid} /fix` },
+          { title: 'Change ownership from inside a container, so the mapping applies', command: `docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R ${user.uid}:${user.gid} /fix` },
           { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${name}-data` },
         ],
         evidence: { ...evidence, hostUid },
@@ -190,10 +191,13 @@ async function looksAutoCreated(m: MountContext, stat: FileStat): Promise<boolea
 }
 
 function ownershipFixes(mount: MountPoint, user: ContainerUser | undefined, stat: FileStat | null, name: string): Fix[] {
-  const ids = user ? `${user.uid}:${user.gid}` : '<uid>:<gid>';
+  const source = shellWord(mount.Source);
   return [
-    { title: `Give the container's user the directory`, command: `sudo chown -R ${ids} ${mount.Source}` },
-    { title: 'Or run the container as your own user', command: `docker run --user "$(id -u):$(id -g)" -v ${mount.Source}:${mount.Destination} …` },
+    // Without the container's uid there is nothing exact to type: a `<uid>` in a command would be a shell redirection.
+    user
+      ? { title: `Give the container's user the directory`, command: `sudo chown -R ${user.uid}:${user.gid} ${source}` }
+      : { title: `Give the container's user the directory: sudo chown -R with the uid:gid the container runs as (docker exec ${name} id)` },
+    { title: 'Or run the container as your own user', command: `docker run --user "$(id -u):$(id -g)" -v ${shellWord(`${mount.Source}:${mount.Destination}`)} …` },
     { title: 'In compose, set the service\'s user to match the owner', command: stat ? `user: "${stat.uid}:${stat.gid}"` : 'user: "1000:1000"' },
     { title: 'Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named volumes and bind-mounted data stay', command: `docker rm -f ${name}` },
   ];
@@ -201,7 +205,7 @@ function ownershipFixes(mount: MountPoint, user: ContainerUser | undefined, stat
 
 function selinuxFixes(mount: MountPoint): Fix[] {
   return [
-    { title: 'Relabel the source for containers (:z shared, :Z private to this container); never for /home or /usr themselves', command: `-v ${mount.Source}:${mount.Destination}:z` },
+    { title: 'Relabel the source for containers (:z shared, :Z private to this container); never for /home or /usr themselves', command: `-v ${shellWord(`${mount.Source}:${mount.Destination}:z`)}` },
     { title: 'Confirm the denial in the audit log', command: 'sudo ausearch -m avc -ts recent' },
   ];
 }
@@ -212,6 +216,11 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
   const ontoFile = /not a directory|Are you trying to mount/i.test(error);
   const missing = /bind source path does not exist/i.exec(error);
   const source = /bind source path does not exist: (\S+)/.exec(error)?.[1];
+  // runc names both sides: error mounting "<source>" to rootfs at "<target>".
+  const mounted = /error mounting "([^"]+)" to rootfs at "([^"]+)"/.exec(error);
+  const ontoFileFix = mounted
+    ? { title: `If ${mounted[1]} should be a file: remove the empty directory Docker created in its place (rmdir removes only an empty one), then put your file there (an empty file is rarely what ${mounted[2]} needs)`, command: `rmdir ${shellWord(mounted[1]!)}` }
+    : { title: 'If the source should be a file: remove the empty directory Docker created in its place (rmdir), then put your file there' };
   ctx.report({
     cause: 'mount-failed',
     title: ontoFile
@@ -219,9 +228,7 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
       : `Container ${name} never started: ${missing ? `the bind source ${source ?? ''} does not exist` : shortError(error)}`,
     subject: containerSubject(inspect),
     fixes: [
-      ...(ontoFile
-        ? [{ title: 'If the source should be a file, remove the directory Docker created in its place and create the file', command: 'rmdir <source> && touch <source>' }]
-        : [{ title: 'Create the source before starting', command: `mkdir -p ${source ?? '<source>'}` }]),
+      ...(ontoFile ? [ontoFileFix] : [source ? { title: 'Create the source before starting', command: `mkdir -p ${shellWord(source)}` } : { title: 'Create the bind source before starting (mkdir -p for a directory, or put your file there)' }]),
       { title: 'Remove the container that was left behind, then run it again: it never started, so removing it loses nothing but its settings', command: `docker rm ${name}` },
     ],
     evidence: { error },

@@ -1,112 +1,125 @@
-import path from 'node:path';
-import type { CheckContext, Fix, Severity } from '../../src/engine/types.js';
+import type { CheckContext, Severity } from '../../src/engine/types.js';
 import type { ComposeProject, ComposeService, ComposeVolume } from '../../src/facts/project/compose.js';
-
-/** Extensions that name files (config, scripts, data, keys); an unknown suffix such as "v1.2" says nothing. */
-const FILE_EXTENSION = /\.(conf|cfg|cnf|ini|ya?ml|json|toml|xml|env|sh|bash|sql|js|mjs|cjs|ts|py|rb|php|lua|pl|txt|md|pem|crt|cer|key|cert|p12|properties|lock|html?|css|csv|db|sqlite3?|log|htpasswd|rules|list|repo|service|tpl|template|j2|cf|zone|acl|cron|jar|war|so|bin)$/i;
-/** Dotfiles that are files. */
-const DOTFILES = new Set(['.env', '.npmrc', '.yarnrc', '.bashrc', '.profile', '.gitconfig', '.htpasswd', '.htaccess', '.netrc', '.pgpass', '.my.cnf', '.pypirc', '.editorconfig']);
-
-export type IntendedKind = 'directory' | 'file' | 'unknown';
-
-type ImageConfig = { User?: string; WorkingDir?: string; Volumes?: Record<string, object> | null };
-
-/**
- * What the compose file means the source to be. A trailing slash, a `.d` name (conf.d, initdb.d), the image's VOLUME
- * or WORKDIR, or no extension on either side mean a directory; a file extension means a file; anything else is unknown.
- */
-export function intendedKind(volume: ComposeVolume, image: ImageConfig | undefined): IntendedKind {
-  const written = volume.sourceAsWritten ?? volume.source ?? '';
-  const names = [path.posix.basename(written), path.posix.basename(volume.target)];
-  const target = volume.target.replace(/\/+$/, '') || '/';
-  const dir =
-    /\/$/.test(written) ||
-    /\/$/.test(volume.target) ||
-    names.some((n) => /\.d$/i.test(n)) ||
-    Object.keys(image?.Volumes ?? {}).some((v) => v.replace(/\/+$/, '') === target) ||
-    (image?.WorkingDir !== undefined && image.WorkingDir.replace(/\/+$/, '') === target);
-  const fileName = (n: string) => FILE_EXTENSION.test(n) || DOTFILES.has(n);
-  const file = names.some(fileName);
-  if (dir && !file) return 'directory';
-  if (file && !dir) return 'file';
-  if (dir || file) return 'unknown';
-  const plain = (n: string) => n !== '' && !n.includes('.');
-  return names.every(plain) ? 'directory' : 'unknown';
-}
-
-/** Quote a path for the shell only when it needs it. */
-function sh(p: string): string {
-  return /^[\w./@%+=:,~-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
-}
-
-interface Place {
-  /** The path as the fix writes it: relative to the project for sources inside it, absolute otherwise. */
-  shown: string;
-  /** The fix runs in the project directory (a relative path). */
-  inProject: boolean;
-  /** The nearest existing ancestor is not this user's: creating there needs root. */
-  sudo: boolean;
-}
-
-async function placeOf(ctx: CheckContext, compose: ComposeProject, source: string): Promise<Place> {
-  const relative = path.relative(compose.dir, source);
-  const inProject = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-  let ancestor = path.dirname(source);
-  let stat = await ctx.facts.stat(ancestor).catch(() => null);
-  while (!stat && ancestor !== path.dirname(ancestor)) {
-    ancestor = path.dirname(ancestor);
-    stat = await ctx.facts.stat(ancestor).catch(() => null);
-  }
-  const me = await ctx.facts.identity().catch(() => undefined);
-  const sudo = !inProject && !!stat && !!me && me.uid !== 0 && stat.uid !== me.uid;
-  return { shown: inProject ? relative : source, inProject, sudo };
-}
-
-function createFix(kind: IntendedKind, place: Place, parentExists: boolean, writer: string | undefined): Fix {
-  const root = place.sudo ? 'sudo ' : '';
-  const where = place.inProject ? { runIn: 'project' as const } : {};
-  if (kind === 'directory') {
-    // A numeric user is the same uid on the host (no remapping assumed); a name would mean another user there.
-    const uid = writer && /^\d+(:\d+)?$/.test(writer) ? writer : undefined;
-    return uid
-      ? { title: `Create the directory first and give it to uid ${uid}, the service's user`, command: `${root}mkdir -p ${sh(place.shown)} && sudo chown ${uid} ${sh(place.shown)}`, ...where }
-      : { title: `Create the directory yourself first, so it is yours and not root's`, command: `${root}mkdir -p ${sh(place.shown)}`, ...where };
-  }
-  if (kind === 'file') {
-    const parent = path.dirname(place.shown);
-    const mkdir = parentExists || parent === '.' ? '' : `${root}mkdir -p ${sh(parent)} && `;
-    return { title: 'Create the file before starting, then put in it what the service expects there (or correct the path if it is a typo)', command: `${mkdir}${root}touch ${sh(place.shown)}`, ...where };
-  }
-  return { title: `Create ${place.shown} as what the service expects there (mkdir -p for a directory, touch for a file), or correct the path if it is a typo` };
-}
+import { isPlaceholderPath, placeholderOrigin, type PlaceholderOrigin } from './placeholders.js';
+import { createFix, placeOf } from './source-fixes.js';
+import { hostProvided, intendedKind, type ImageConfig, type IntendedKind } from './source-kind.js';
 
 const ROOT_USER = /^(0|root)(:|$)/;
 
+/** A missing source whose path is a sample's placeholder, waiting to be reported with the others from the same variable. */
+interface PlaceholderMount {
+  service: ComposeService;
+  volume: ComposeVolume;
+  origin: PlaceholderOrigin;
+}
+
 /** Bind sources of the compose file that do not exist, judged by what compose will do with them and what the service meant. */
 export async function checkComposeSources(ctx: CheckContext, compose: ComposeProject): Promise<void> {
+  const placeholders: PlaceholderMount[] = [];
   for (const service of compose.services) {
     let imagePromise: Promise<ImageConfig | undefined> | undefined;
     const image = () => (imagePromise ??= service.image ? ctx.facts.imageInspect(service.image).then((i) => (i?.Config ?? undefined) as ImageConfig | undefined, () => undefined) : Promise.resolve(undefined));
     for (const volume of service.volumes) {
       if (volume.type !== 'bind' || !volume.source) continue;
       if (await ctx.facts.stat(volume.source).catch(() => null)) continue;
+      const written = volume.sourceAsWritten ?? volume.source;
+      // A placeholder is the user's to edit: creating `/<directory-path>/app` would only hide it.
+      if (isPlaceholderPath(written)) {
+        placeholders.push({ service, volume, origin: await placeholderOrigin(ctx, compose, volume) });
+        continue;
+      }
+      const provided = hostProvided(volume.source);
+      if (provided) {
+        reportHostProvided(ctx, service, volume, provided);
+        continue;
+      }
       const config = await image();
       const kind = intendedKind(volume, config);
-      const parentExists = !!(await ctx.facts.stat(path.dirname(volume.source)).catch(() => null));
-      const place = await placeOf(ctx, compose, volume.source);
       const judged = judge(service, volume, kind, config);
       if (!judged) continue;
-      const written = volume.sourceAsWritten ?? volume.source;
+      const place = await placeOf(ctx, compose, volume, volume.source);
       ctx.report({
         cause: 'compose-source-missing',
         severity: judged.severity,
         title: `${judged.title(`Service ${service.name}`, written)} (${volume.at.file}:${volume.at.line})`,
         subject: { kind: 'service', name: service.name },
         location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
-        fixes: [createFix(kind, place, parentExists, judged.user)],
+        fixes: createFix(kind, place, judged.user),
         evidence: { source: volume.source, target: volume.target, createHostPath: volume.createHostPath, meant: kind, ...(judged.user ? { user: judged.user } : {}) },
       });
     }
+  }
+  reportPlaceholders(ctx, placeholders);
+}
+
+/** A missing path only the host can provide: creating it would hide the problem, so the note says where it comes from. */
+function reportHostProvided(ctx: CheckContext, service: ComposeService, volume: ComposeVolume, what: NonNullable<ReturnType<typeof hostProvided>>): void {
+  const written = volume.sourceAsWritten ?? volume.source;
+  const origin = what === 'socket' ? 'the program that listens on it creates it when it starts' : `the host's kernel provides it (${what})`;
+  ctx.report({
+    cause: 'compose-source-missing',
+    severity: 'info',
+    title: `Service ${service.name} bind-mounts ${written}, which this host does not have: ${origin}, so no mkdir or touch can stand in for it (${volume.at.file}:${volume.at.line})`,
+    subject: { kind: 'service', name: service.name },
+    location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+    fixes: [
+      {
+        title:
+          what === 'socket'
+            ? `Start the program that serves ${written} (or point the mount at where its socket lives on this host)`
+            : `Run the service on a host that has ${written} (a full Linux host, not a container or a minimal VM without it)`,
+      },
+    ],
+    evidence: { source: volume.source, target: volume.target, providedBy: what },
+  });
+}
+
+/** One finding per placeholder variable of .env (it is one edit however many mounts use it), else one per mount. */
+function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void {
+  const groups = new Map<string, PlaceholderMount[]>();
+  for (const mount of mounts) {
+    const key = mount.origin.envLine !== undefined ? `env:${mount.origin.envLine}` : `mount:${mount.volume.at.file}:${mount.volume.at.line}:${mount.service.name}`;
+    groups.set(key, [...(groups.get(key) ?? []), mount]);
+  }
+  for (const group of groups.values()) {
+    const { origin } = group[0]!;
+    // Long syntax refuses a missing source; short syntax creates the placeholder tree as empty root-owned directories.
+    const fails = group.some((m) => !m.volume.createHostPath);
+    const outcome = fails ? '`docker compose up` fails with "bind source path does not exist"' : '`docker compose up` would create that placeholder tree as empty root-owned directories';
+    const evidence = {
+      ...(origin.variable ? { variable: origin.variable } : {}),
+      ...(origin.value !== undefined ? { value: origin.value } : {}),
+      mounts: group.map((m) => ({ service: m.service.name, source: m.volume.sourceAsWritten ?? m.volume.source, target: m.volume.target, at: `${m.volume.at.file}:${m.volume.at.line}` })),
+    };
+    if (origin.envLine !== undefined && origin.variable) {
+      const services = [...new Set(group.map((m) => m.service.name))];
+      // compose.yaml:5, 6 and override.yml:3: each file named once.
+      const byFile = new Map<string, number[]>();
+      for (const m of group) byFile.set(m.volume.at.file, [...(byFile.get(m.volume.at.file) ?? []), m.volume.at.line]);
+      const lines = [...byFile].map(([file, numbers]) => `${file}:${numbers.join(', ')}`).join('; ');
+      ctx.report({
+        cause: 'compose-source-placeholder',
+        severity: fails ? 'error' : 'warning',
+        title: `${origin.variable} in .env:${origin.envLine} is still the sample's placeholder ${origin.value}: service${services.length > 1 ? 's' : ''} ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'} ${group.length > 1 ? `${group.length} paths` : 'a path'} under it (${lines}), and ${outcome}`,
+        subject: { kind: 'file', name: '.env' },
+        location: { file: '.env', line: origin.envLine },
+        fixes: [{ title: `Edit .env line ${origin.envLine}: set ${origin.variable} to the real path on this machine (the sample says ${origin.value})` }],
+        evidence,
+      });
+      continue;
+    }
+    const { service, volume } = group[0]!;
+    const written = volume.sourceAsWritten ?? volume.source;
+    const from = origin.variable ? ` (from ${origin.variable})` : '';
+    ctx.report({
+      cause: 'compose-source-placeholder',
+      severity: fails ? 'error' : 'warning',
+      title: `Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome} (${volume.at.file}:${volume.at.line})`,
+      subject: { kind: 'service', name: service.name },
+      location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+      fixes: [{ title: origin.variable ? `Set ${origin.variable} (in .env or your shell) to the real path on this machine` : `Replace the placeholder ${written} at ${volume.at.file}:${volume.at.line} with the real path on this machine` }],
+      evidence,
+    });
   }
 }
 

@@ -55,8 +55,12 @@ const RULES: [RegExp, (...groups: string[]) => string][] = [
   [new RegExp(String.raw`(^|\s)(--?([A-Za-z][A-Za-z0-9-]*))(=|[ \t]+)("[^"]*"|'[^']*'|[^\s"',;-][^\s"',;]*)`, 'g'), (m, lead, flag, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) ? `${lead}${flag}${sep}${REDACTED}` : m)],
   // mysql -pSECRET (the password glued to -p; only for the MySQL clients, where -p means password)
   [/\b(mysql|mysqladmin|mysqldump|mariadb|mariadb-dump|mariadb-admin)\b([^\n]*?\s)-p(?!\s|-)\S+/g, (_m, tool, middle) => `${tool}${middle}-p${REDACTED}`],
-  // NAME=value, NAME: value
-  [new RegExp(String.raw`\b([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|${BARE_VALUE})`, 'g'), (m, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) ? `${name}${sep}${REDACTED}` : m)],
+  // NAME=value, NAME: value. Not the last segment of a path (`/srv/passwd.conf:/etc/passwd` is a mount, `source:target`),
+  // and not NAME:/path with nothing between (a named volume or a `file:/path`), which hold paths, not secrets.
+  [
+    new RegExp(String.raw`(?<![\w/.~-])([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|${BARE_VALUE})`, 'g'),
+    (m, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) && !(sep === ':' && /^(\.{0,2}|~)\//.test(value)) ? `${name}${sep}${REDACTED}` : m),
+  ],
   // Well-known token shapes that appear without a name: GitHub, GitLab, Slack, AWS key ids, OpenAI/Stripe, Google, npm, JWTs.
   [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b/g, () => REDACTED],
   [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => REDACTED],

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findingsOf, runCli } from '../helpers/cli.js';
+import { cleanEnv, findingsOf, runCli } from '../helpers/cli.js';
 import { engineAvailable, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
 
@@ -70,20 +70,63 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
     await composeDown(p);
   });
 
-  it('a missing file-like source is a warning that names the uncertainty; mounted onto a file of the image, `up` fails as it says', async () => {
+  it('a missing file-like source is a warning that asks for the file; mounted onto a file of the image, `up` fails as it says, and the mount error is shown unredacted', async () => {
     const p = project('      - ./passwd.conf:/etc/passwd\n');
     const run = await runCli(['bind-mounts', '--json', '-C', p.dir]);
     const [finding] = own(run.report);
     expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'warning' });
     expect(finding!.title).toContain('the container fails to start if the image has a file at /etc/passwd');
-    expect(finding!.fixes[0]!.command).toBe(`cd ${p.dir} && touch passwd.conf`);
+    // An empty passwd file would be no fix (nor a directory): the user's own file goes there.
+    expect(finding!.fixes).toEqual([{ title: 'Put your configuration file passwd.conf at ./passwd.conf (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)' }]);
 
     const up = await composeUp(p);
     expect(up.exitCode).not.toBe(0);
     expect(up.output).toMatch(/not a directory|Are you trying to mount a directory onto a file/);
     // What Docker did in its place: the root-owned directory the finding predicted.
     expect(statSync(path.join(p.dir, 'passwd.conf')).isDirectory()).toBe(true);
+
+    // The container left in Created: its error names source:target, which is a mount, not a secret.
+    const failed = findingsOf((await runCli(['bind-mounts', '--json', '-C', p.dir])).report, 'bind-mounts').find((f) => f.code === 'bind-mounts/mount-failed' && f.subject.name.startsWith(p.name));
+    expect(failed).toBeDefined();
+    const error = String(failed!.evidence?.error);
+    expect(error).toContain(`${p.dir}/passwd.conf`);
+    expect(error).not.toContain('[redacted]');
+    expect(failed!.title).not.toContain('[redacted]');
+    // Typed, the fix removes only the empty directory Docker made; with the user's file there, `up` works.
+    expect(failed!.fixes[0]!.command).toBe(`rmdir ${p.dir}/passwd.conf`);
     await composeDown(p);
+    await execa('sh', ['-c', failed!.fixes[0]!.command!]);
+    writeFileSync(path.join(p.dir, 'passwd.conf'), 'root:x:0:0:root:/root:/bin/sh\n');
+    expect(own((await runCli(['bind-mounts', '--json', '-C', p.dir])).report)).toEqual([]);
+    expect((await composeUp(p)).exitCode).toBe(0);
+    await composeDown(p);
+  });
+
+  it('fixes typed from a deeper directory with -C: ~ stays ~, absolute stays absolute, relative runs in the project (P10)', async () => {
+    const home = tempDir('dd-home-');
+    const outside = tempDir('dd-abs-');
+    const p = project(`      - ~/appdata:/appdata\n      - ${outside}/srv data:/srv\n      - ./conf:/conf\n`);
+    // A non-root service, so each missing directory is worth a fix (root would use Docker's empty directories).
+    const file = path.join(p.dir, 'docker-compose.yml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('    volumes:', '    user: "1000"\n    volumes:'));
+    const deeper = path.join(tempDir('dd-cwd-'), 'a', 'b', 'c');
+    mkdirSync(deeper, { recursive: true });
+    const env = cleanEnv({ HOME: home });
+    const run = await runCli(['bind-mounts', '--json', '-C', p.dir], { cwd: deeper, env });
+    const fixes = own(run.report).map((f) => f.fixes[0]!.command);
+    expect(fixes).toEqual([
+      'mkdir -p ~/appdata && sudo chown 1000 ~/appdata',
+      `mkdir -p '${outside}/srv data' && sudo chown 1000 '${outside}/srv data'`,
+      `cd ${p.dir} && mkdir -p conf && sudo chown 1000 conf`,
+    ]);
+
+    // Run as root here, so sudo is not needed (and may not be installed).
+    for (const command of fixes) await execa('sh', ['-c', command!.replace(/\bsudo /g, '')], { cwd: deeper, env: { ...process.env, HOME: home } });
+    expect(statSync(path.join(home, 'appdata')).isDirectory()).toBe(true);
+    expect(statSync(path.join(outside, 'srv data')).isDirectory()).toBe(true);
+    expect(statSync(path.join(p.dir, 'conf')).isDirectory()).toBe(true);
+    expect(readdirSync(deeper)).toEqual([]);
+    expect(own((await runCli(['bind-mounts', '--json', '-C', p.dir], { cwd: deeper, env })).report)).toEqual([]);
   });
 
   it('missing directories for a root image pass, and `up` indeed works with the empty directories Docker makes', async () => {

@@ -27,6 +27,19 @@ describe('bind-mounts', () => {
     expect(result.findings[0]!.fixes[0]!.command).toBe('sudo chown -R 1000:1000 /srv/data');
   });
 
+  it('shell-quotes the mount paths in the fixes for a running container', async () => {
+    const result = await diagnose(
+      [{ id: 'q1', name: 'writer', user: '1000:1000', exitCode: 1, logs: "touch: /app/data/x: Permission denied\n", mounts: [bind('/srv/my data', '/app/data')] }],
+      { '/srv/my data': dir(0, 0, 0o755), '/srv/my data/old': 'x' },
+    );
+    expect(result.findings[0]!.fixes.map((f) => f.command)).toEqual([
+      "sudo chown -R 1000:1000 '/srv/my data'",
+      `docker run --user "$(id -u):$(id -g)" -v '/srv/my data:/app/data' …`,
+      'user: "0:0"',
+      'docker rm -f writer',
+    ]);
+  });
+
   it('explains a denial the file mode does not account for', async () => {
     const result = await diagnose([{ id: 'c2', name: 'w', user: '1000:1000', exitCode: 1, logs: 'touch: /data/x: Permission denied\n', mounts: [bind('/srv/open', '/data')] }], { '/srv/open': dir(1000, 1000, 0o755), '/srv/open/a': 'x' });
     expect(result.findings[0]!.code).toBe('bind-mounts/not-writable');
@@ -78,28 +91,38 @@ describe('bind-mounts', () => {
     const error = 'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/srv/nginx.conf" to rootfs at "/etc/nginx/nginx.conf": mount /srv/nginx.conf:/etc/nginx/nginx.conf (via /proc/self/fd/6), flags: 0x5000: not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
     const result = await diagnose([{ id: 'c7', name: 'proxy', state: 'created', exitCode: 127, error }]);
     expect(result.findings.map((f) => f.code)).toEqual(['bind-mounts/mount-failed']);
+    // The empty directory Docker made goes (rmdir removes nothing else); an empty nginx.conf would be no fix.
+    expect(result.findings[0]!.fixes[0]!.command).toBe('rmdir /srv/nginx.conf');
+    expect(result.findings[0]!.fixes.map((f) => f.command ?? '').join('\n')).not.toMatch(/touch|</);
   });
 
   describe('compose bind sources', () => {
-    const compose = (yaml: string) => ({ '/project/compose.yaml': yaml, '/project/Dockerfile': 'FROM scratch\n' });
+    // The project is the user's (uid 1000 in the fakes), as it is when they cloned it.
+    const compose = (yaml: string) => ({ '/project': dir(1000, 1000, 0o755), '/project/compose.yaml': yaml, '/project/Dockerfile': 'FROM scratch\n' });
     const service = (volumes: string, extra = '') => compose(`services:\n  app:\n    image: app:1\n${extra}    volumes:\n${volumes}`);
-    const summary = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.map((f) => [f.code, f.severity, f.location?.line, f.fixes[0]?.command]);
+    // The command a user types for each finding (a file's main fix is the user's own file: its command, if any, makes the directory).
+    const summary = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.map((f) => [f.code, f.severity, f.location?.line, f.fixes.find((x) => x.command)?.command]);
 
     it('fails long syntax without create_host_path, with the right way to create the source', async () => {
       const yaml = '      - type: bind\n        source: ./cache\n        target: /cache\n      - type: bind\n        source: ./conf/app.ini\n        target: /etc/app.ini\n';
       const result = await diagnose([], service(yaml));
       expect(summary(result)).toEqual([
         ['bind-mounts/compose-source-missing', 'error', 5, 'mkdir -p cache'],
-        ['bind-mounts/compose-source-missing', 'error', 8, 'mkdir -p conf && touch conf/app.ini'],
+        ['bind-mounts/compose-source-missing', 'error', 8, 'mkdir -p conf'],
+      ]);
+      expect(result.findings[1]!.fixes).toEqual([
+        { title: 'Put your configuration file app.ini at ./conf/app.ini (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)' },
+        { title: 'Its directory ./conf does not exist yet: create it first', command: 'mkdir -p conf', runIn: 'project' },
       ]);
       expect(result.findings[0]!.title).toBe('Service app bind-mounts ./cache, which does not exist, and long syntax does not create it: `docker compose up` fails with "bind source path does not exist" (compose.yaml:5)');
       expect(result.findings[0]!.fixes[0]!.runIn).toBe('project');
       expect(result.status).toBe('failed');
     });
 
-    it('warns about a missing file-like source, naming the uncertainty, and creates the file', async () => {
+    it('warns about a missing file-like source, naming the uncertainty, and asks for the file (an empty nginx.conf is no fix)', async () => {
       const result = await diagnose([], service('      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n'));
-      expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 5, 'touch nginx.conf']]);
+      expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 5, undefined]]);
+      expect(result.findings[0]!.fixes[0]!.title).toBe('Put your configuration file nginx.conf at ./nginx.conf (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)');
       expect(result.findings[0]!.title).toBe('Service app mounts ./nginx.conf onto /etc/nginx/nginx.conf, but ./nginx.conf does not exist: Docker will create an empty directory in its place, so the container fails to start if the image has a file at /etc/nginx/nginx.conf ("Are you trying to mount a directory onto a file"), and otherwise finds a directory where a file is expected (compose.yaml:5)');
     });
 
@@ -133,6 +156,118 @@ describe('bind-mounts', () => {
     it('uses sudo for an absolute source under a directory that is not the user\'s', async () => {
       const result = await diagnose([], { ...service('      - type: bind\n        source: /srv/shared/data\n        target: /data\n'), '/srv': dir(0, 0, 0o755) });
       expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'error', 5, 'sudo mkdir -p /srv/shared/data']]);
+    });
+
+    describe('fixes that are safe to type, as found on real projects', () => {
+      const run = async (yaml: string, files: Record<string, FakeFile | string> = {}, options: { uid?: number; env?: Record<string, string> } = {}) => {
+        const clients = fakeClients({ engine: engineWith([]), files: { '/var/run/docker.sock': { stat: SOCKET }, ...compose(yaml), ...files }, uid: options.uid ?? 1000, env: { HOME: '/home/dev', ...options.env } });
+        return runCheck(bindMounts, fakeFacts(clients));
+      };
+      const commands = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.flatMap((f) => f.fixes.map((x) => x.command).filter((c): c is string => c !== undefined));
+      const systemDirs = { '/srv': dir(0, 0, 0o755), '/etc': dir(0, 0, 0o755), '/opt': dir(0, 0, 0o755), '/usr/share': dir(0, 0, 0o755) };
+
+      it('keeps ~ as ~, absolute paths absolute, and runs project-relative fixes in the project (P10)', async () => {
+        const result = await run('services:\n  app:\n    image: app:1\n    volumes:\n      - ~/appdata:/data\n      - /srv/app:/srv\n      - ./conf:/conf\n', systemDirs);
+        expect(summary(result)).toEqual([
+          ['bind-mounts/compose-source-missing', 'info', 5, 'mkdir -p ~/appdata'],
+          ['bind-mounts/compose-source-missing', 'info', 6, 'sudo mkdir -p /srv/app'],
+          ['bind-mounts/compose-source-missing', 'info', 7, 'mkdir -p conf'],
+        ]);
+        expect(result.findings.map((f) => f.fixes[0]!.runIn)).toEqual([undefined, undefined, 'project']);
+        expect(commands(result).join('\n')).not.toContain('..');
+      });
+
+      it('says sudo for system paths, then gives the directory to the service\'s uid when it is known (P11)', async () => {
+        const yaml = 'services:\n  app:\n    image: app:1\n    volumes:\n      - "/etc/app/:/etc/app/"\n      - /opt/app/cert.p12:/opt/app/cert.p12:ro\n      - /usr/share/appdata/x:/x\n  worker:\n    image: worker:1\n    user: "1000:1000"\n    volumes:\n      - /srv/data:/data\n';
+        const result = await run(yaml, systemDirs);
+        expect(summary(result)).toEqual([
+          ['bind-mounts/compose-source-missing', 'info', 5, 'sudo mkdir -p /etc/app'],
+          ['bind-mounts/compose-source-missing', 'warning', 6, 'sudo mkdir -p /opt/app'],
+          ['bind-mounts/compose-source-missing', 'info', 7, 'sudo mkdir -p /usr/share/appdata/x'],
+          ['bind-mounts/compose-source-missing', 'warning', 12, 'sudo mkdir -p /srv/data && sudo chown 1000:1000 /srv/data'],
+        ]);
+        expect(result.findings[0]!.fixes[0]!.title).toBe('Create the directory first (as root: /etc is not yours to write)');
+        expect(result.findings[1]!.fixes).toEqual([
+          { title: 'Put your certificate cert.p12 at /opt/app/cert.p12 (an empty file is not a certificate, so touch is no fix; or correct the path if it is a typo)' },
+          { title: 'Its directory /opt/app does not exist yet: create it first (as root: /opt is not yours to write)', command: 'sudo mkdir -p /opt/app' },
+        ]);
+      });
+
+      it('says sudo for system paths even to root, who types the fix in a shell of its own, but not for its home or the project (P11)', async () => {
+        const yaml = 'services:\n  app:\n    image: app:1\n    volumes:\n      - /srv/app:/srv\n      - ./data:/data\n      - ~/cache:/cache\n';
+        const result = await run(yaml, { ...systemDirs, '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n' }, { uid: 0 });
+        expect(commands(result)).toEqual(['sudo mkdir -p /srv/app', 'mkdir -p data', 'mkdir -p ~/cache']);
+        expect(result.findings[0]!.fixes[0]!.title).toBe('Create the directory first (as root: /srv is a system directory)');
+      });
+
+      it('names the .env variable that is still a placeholder and never creates the placeholder tree (P13)', async () => {
+        const yaml = 'services:\n  n8n:\n    image: n8n:1\n    volumes:\n      - ${DATA_FOLDER}/local_files:/files\n      - ${DATA_FOLDER}/caddy_config/Caddyfile:/etc/caddy/Caddyfile\n  plex:\n    image: plex:1\n    volumes:\n      - ${PLEX_MEDIA_PATH}:/data\n      - /path/to/backups:/backups\n      - ${MEDIA}:/media\n';
+        const env = '# copy to .env and edit\nDATA_FOLDER=/<directory-path>/n8n-docker-caddy\nPLEX_MEDIA_PATH="/media/your/plex/path"\n';
+        const result = await run(yaml, { '/project/.env': env }, { env: { MEDIA: '/mnt/changeme' } });
+        expect(result.findings.map((f) => [f.code, f.severity, f.subject.name, f.location?.file, f.location?.line])).toEqual([
+          ['bind-mounts/compose-source-placeholder', 'warning', '.env', '.env', 2],
+          ['bind-mounts/compose-source-placeholder', 'warning', '.env', '.env', 3],
+          ['bind-mounts/compose-source-placeholder', 'warning', 'plex', 'compose.yaml', 11],
+          ['bind-mounts/compose-source-placeholder', 'warning', 'plex', 'compose.yaml', 12],
+        ]);
+        expect(result.findings[0]!.title).toBe(
+          "DATA_FOLDER in .env:2 is still the sample's placeholder /<directory-path>/n8n-docker-caddy: service n8n bind-mounts 2 paths under it (compose.yaml:5, 6), and `docker compose up` would create that placeholder tree as empty root-owned directories",
+        );
+        expect(result.findings[0]!.fixes).toEqual([{ title: 'Edit .env line 2: set DATA_FOLDER to the real path on this machine (the sample says /<directory-path>/n8n-docker-caddy)' }]);
+        expect(result.findings[3]!.title).toContain('bind-mounts /mnt/changeme (from MEDIA), a placeholder path');
+        expect(result.findings[3]!.fixes).toEqual([{ title: 'Set MEDIA (in .env or your shell) to the real path on this machine' }]);
+        expect(commands(result)).toEqual([]);
+      });
+
+      it('shell-quotes every path in a fix, keeping ~/ outside the quotes (P14)', async () => {
+        const yaml = 'services:\n  app:\n    image: app:1\n    user: "1000"\n    volumes:\n      - ./my data:/data\n      - ~/my app/x:/x\n      - "/srv/a b;c:/y"\n      - ./$$(id):/z\n';
+        const result = await run(yaml, systemDirs);
+        expect(commands(result)).toEqual([
+          "mkdir -p 'my data' && sudo chown 1000 'my data'",
+          "mkdir -p ~/'my app/x' && sudo chown 1000 ~/'my app/x'",
+          "sudo mkdir -p '/srv/a b;c' && sudo chown 1000 '/srv/a b;c'",
+          "mkdir -p '$(id)' && sudo chown 1000 '$(id)'",
+        ]);
+      });
+
+      it('never makes a directory where a file is meant, and touches only files the service fills itself (P15)', async () => {
+        const yaml =
+          'services:\n  proxy:\n    image: caddy:2\n    volumes:\n      - ./caddy_config/Caddyfile:/etc/caddy/Caddyfile\n      - ./letsencrypt/acme.json:/letsencrypt/acme.json\n      - ./certs/server.key:/etc/ssl/server.key:ro\n      - ./logs/access.log:/var/log/access.log\n';
+        const result = await run(yaml, { '/project/caddy_config/other.txt': 'x' });
+        expect(summary(result)).toEqual([
+          ['bind-mounts/compose-source-missing', 'warning', 5, undefined],
+          ['bind-mounts/compose-source-missing', 'warning', 6, 'mkdir -p letsencrypt && touch letsencrypt/acme.json && chmod 600 letsencrypt/acme.json'],
+          ['bind-mounts/compose-source-missing', 'warning', 7, 'mkdir -p certs'],
+          ['bind-mounts/compose-source-missing', 'warning', 8, 'mkdir -p logs && touch logs/access.log'],
+        ]);
+        expect(result.findings[0]!.fixes[0]!.title).toBe('Put your configuration file Caddyfile at ./caddy_config/Caddyfile (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)');
+        expect(result.findings[2]!.fixes[0]).toEqual({ title: 'Put your key server.key at ./certs/server.key (an empty file is not a key, so touch is no fix; or correct the path if it is a typo)' });
+        expect(commands(result).join('\n')).not.toMatch(/mkdir[^&]*(Caddyfile|server\.key)|touch[^&]*(Caddyfile|server\.key)/);
+      });
+
+      it('never offers mkdir for what the host provides: kernel modules, /dev entries, sockets', async () => {
+        const yaml = 'services:\n  vpn:\n    image: vpn:1\n    volumes:\n      - /lib/modules:/lib/modules\n      - /dev/net/tun:/dev/net/tun\n      - /run/agent/agent.sock:/agent.sock\n';
+        const result = await run(yaml, systemDirs);
+        expect(summary(result)).toEqual([
+          ['bind-mounts/compose-source-missing', 'info', 5, undefined],
+          ['bind-mounts/compose-source-missing', 'info', 6, undefined],
+          ['bind-mounts/compose-source-missing', 'info', 7, undefined],
+        ]);
+        expect(result.findings[0]!.title).toBe("Service vpn bind-mounts /lib/modules, which this host does not have: the host's kernel provides it (kernel modules), so no mkdir or touch can stand in for it (compose.yaml:5)");
+        expect(result.findings[2]!.fixes[0]!.title).toBe('Start the program that serves /run/agent/agent.sock (or point the mount at where its socket lives on this host)');
+        expect(result.status).toBe('passed');
+      });
+
+      it('calls directory-looking sources directories: no error, no touch, nothing about files (P12)', async () => {
+        const yaml = 'services:\n  mysql:\n    image: mysql:9\n    volumes:\n      - ./conf.d:/etc/mysql/conf.d:ro\n  dns:\n    image: pihole:1\n    volumes:\n      - "/etc/dnsmasq.d/:/etc/dnsmasq.d/"\n';
+        const result = await run(yaml, systemDirs);
+        expect(summary(result)).toEqual([
+          ['bind-mounts/compose-source-missing', 'info', 5, 'mkdir -p conf.d'],
+          ['bind-mounts/compose-source-missing', 'info', 9, 'sudo mkdir -p /etc/dnsmasq.d'],
+        ]);
+        for (const f of result.findings) expect(f.title).not.toMatch(/onto a file|should be a file/);
+        expect(result.status).toBe('passed');
+      });
     });
 
     it.each<[string, Record<string, FakeFile | string>, string]>([

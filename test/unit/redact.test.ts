@@ -33,6 +33,23 @@ describe('redaction', () => {
     expect(redactText(input)).toBe(output);
   });
 
+  it.each([
+    // runc's error for a file mounted onto a directory names both sides as source:target.
+    'error mounting "/srv/app/passwd.conf" to rootfs at "/etc/passwd": mount /srv/app/passwd.conf:/etc/passwd (via /proc/self/fd/6), flags: 0x5000: not a directory',
+    "error while creating mount source path '/srv/secrets': mkdir /srv/secrets: read-only file system",
+    'volumes: ./secrets:/run/secrets:ro and ./token.txt:/run/token.txt',
+    'a named volume auth:/data/auth, and file:/etc/passwd',
+  ])('keeps mount paths whose names look like secret words: %s', (text) => {
+    expect(redactText(text)).toBe(text);
+  });
+
+  it.each([
+    ['password: hunter2 secret:abc TOKEN=/starts/with/a/slash', `password: ${REDACTED} secret:${REDACTED} TOKEN=${REDACTED}`],
+    ['app.password=abc my-token=xyz', `app.password=${REDACTED} my-token=${REDACTED}`],
+  ])('still redacts secret values next to those rules: %s', (input, output) => {
+    expect(redactText(input)).toBe(output);
+  });
+
   it('removes a whole private key block, and the body of one whose BEGIN line fell outside the tail', () => {
     const body = 'MIIEowIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL\nQWERTYUIOPasdfghjklzxcvbnm1234567890QWERTYUIOPasdfghjklzxcvbnm12\n';
     const whole = redactText(`start\n-----BEGIN OPENSSH PRIVATE KEY-----\n${body}-----END OPENSSH PRIVATE KEY-----\nend`);
