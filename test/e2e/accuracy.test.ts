@@ -166,6 +166,8 @@ describe('which fixes the harness applies', () => {
     expect(planFix('sudo mkdir -p /srv/data', root, root)).toEqual({ run: false, reason: 'needs root: it changes the host, not the project' });
     expect(planFix('mkdir -p /srv/data', root, root)).toEqual({ run: false, reason: 'acts outside the project (/srv/data)' });
     expect(planFix('cd .. && touch x', root, root)).toEqual({ run: false, reason: 'acts outside the project (..)' });
+    expect(planFix('mkdir -p ~/appdata', root, root)).toEqual({ run: false, reason: 'acts outside the project (~/appdata)' });
+    expect(planFix('mkdir -p "$HOME/appdata"', root, root)).toEqual({ run: false, reason: 'acts outside the project ($HOME/appdata)' });
     expect(planFix('docker run -p 8081:80 … web', root, root)).toEqual({ run: false, reason: 'has a placeholder to fill in' });
     expect(planFix('- "8081:80"', root, root)).toEqual({ run: false, reason: 'not a file fix (-)' });
   });

@@ -329,6 +329,8 @@ export function planFix(command: string, cwd: string, root: string): FixPlan {
   if (/<[a-z][^>]*>|…/i.test(command.split('\n')[0]!)) return { run: false, reason: 'has a placeholder to fill in' };
   let here = cwd;
   const inside = (p: string) => {
+    // The shell expands ~ and $VAR to places outside the copy (the tester's home): never the project.
+    if (p.startsWith('~') || p.includes('$')) return false;
     const abs = path.resolve(here, p);
     return abs === root || abs.startsWith(`${root}/`);
   };
