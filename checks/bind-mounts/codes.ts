@@ -57,10 +57,4 @@ export const bindCodes = {
       'The compose file bind-mounts a host path that does not exist. With long syntax (type: bind) and no create_host_path, `docker compose up` (and docker-compose 1.x, which rejects create_host_path) fails with "invalid mount config for type "bind": bind source path does not exist". With short syntax the daemon creates the path as an empty root:root 0755 directory: fine for a directory the container\'s root uses, unwritable for a non-root user, and wrong where a file was meant (a file at that path in the image makes the start fail with "Are you trying to mount a directory onto a file"; otherwise the application finds a directory). Whether a source is meant as a file is read from its name (an extension such as .conf, .sql, .json); a trailing slash, a .d name (conf.d, initdb.d), the image\'s VOLUME or no extension mean a directory, and the fix only ever touches a file or makes a directory accordingly.',
     docsUrl: 'https://docs.docker.com/reference/compose-file/services/#volumes',
   },
-  'compose-invalid': {
-    severity: 'error',
-    summary: 'the compose file cannot be read',
-    explanation: 'The compose file is not valid YAML, or a value in it cannot be interpolated, so its bind mounts could not be checked (and `docker compose` will refuse it too).',
-    docsUrl: 'https://docs.docker.com/reference/compose-file/',
-  },
 } satisfies Record<string, FindingCodeMeta>;
