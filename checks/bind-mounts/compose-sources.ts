@@ -85,6 +85,8 @@ const ROOT_USER = /^(0|root)(:|$)/;
 /** Bind sources of the compose file that do not exist, judged by what compose will do with them and what the service meant. */
 export async function checkComposeSources(ctx: CheckContext, compose: ComposeProject): Promise<void> {
   for (const service of compose.services) {
+    // A service whose profiles are not enabled is not started by `docker compose up`, which creates none of its sources.
+    if (!service.active) continue;
     let imagePromise: Promise<ImageConfig | undefined> | undefined;
     const image = () => (imagePromise ??= service.image ? ctx.facts.imageInspect(service.image).then((i) => (i?.Config ?? undefined) as ImageConfig | undefined, () => undefined) : Promise.resolve(undefined));
     for (const volume of service.volumes) {
