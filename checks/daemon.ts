@@ -1,4 +1,4 @@
-import { defineCheck } from '../src/engine/define-check.js';
+import { defineCheck, EndpointFault } from '../src/engine/define-check.js';
 import type { CheckContext } from '../src/engine/types.js';
 import type { EndpointProblem } from '../src/facts/docker/endpoint.js';
 import { daemonCodes } from './daemon/codes.js';
@@ -28,6 +28,29 @@ When the daemon answers, its version, API version and kind (Docker Engine, rootl
       const finding = await diagnoseUnreachable(ctx, connection);
       if (finding) ctx.report(finding);
       return;
+    }
+
+    // The container list is what most checks start from: a daemon that answers its ping but fails the list is this
+    // check's finding, once, while the checks that need the list are skipped with the same reason.
+    const listFailure = await ctx.facts.containers().then(
+      () => undefined,
+      (error: unknown) => (error instanceof EndpointFault ? error : undefined),
+    );
+    if (listFailure) {
+      const host = connection.endpoint.host ?? 'daemon';
+      ctx.report({
+        cause: 'endpoint-failed',
+        title: `The daemon at ${host} answers its ping but failed GET ${listFailure.path}: ${listFailure.what}`,
+        subject: { kind: 'daemon', name: host },
+        fixes:
+          connection.kind === 'docker' || connection.kind === 'rootless'
+            ? [
+                { title: 'Read what the daemon logged', command: connection.kind === 'rootless' ? 'journalctl --user -u docker -n 50' : 'sudo journalctl -u docker -n 50' },
+                { title: 'Restart it (running containers with a restart policy come back)', command: connection.kind === 'rootless' ? 'systemctl --user restart docker' : 'sudo systemctl restart docker' },
+              ]
+            : [{ title: 'Read the engine\'s logs and restart it' }],
+        evidence: { endpoint: listFailure.path, answer: listFailure.what, source: describeSource(connection) },
+      });
     }
 
     for (const raw of connection.info?.Warnings ?? []) {
@@ -117,7 +140,7 @@ function engineWarningFixes(text: string) {
   if (/forwarding is disabled/i.test(text)) {
     return [
       { title: 'Turn IPv4 forwarding back on', command: 'sudo sysctl -w net.ipv4.ip_forward=1' },
-      { title: 'Keep it on across reboots', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee /etc/sysctl.d/99-docker.conf" },
+      { title: 'Keep it on across reboots', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee -a /etc/sysctl.d/99-docker.conf" },
     ];
   }
   if (/without encryption/i.test(text)) {

@@ -2,8 +2,12 @@ import { defineCheck } from '../src/engine/define-check.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
-import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR } from './exited-containers/diagnose.js';
-import { bindMountForLine, commandLine, containerSubject, exitedStatus, neverStarted, parseTime, RECENT_MS, runtimeMs, USER_STOP_CODES } from './shared/containers.js';
+import { configuredArgv, findDaemoniser, ranCommand, type Daemoniser } from './exited-containers/daemonising.js';
+import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR, type ExitContext } from './exited-containers/diagnose.js';
+import { editLocation } from './exited-containers/edit-location.js';
+import { rewrittenPart } from './exited-containers/foreground-fix.js';
+import { stayUpEvidence } from './exited-containers/intent.js';
+import { bindMountForLine, containerSubject, exitedStatus, neverStarted, parseTime, RECENT_MS, runtimeMs, USER_STOP_CODES } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
 
@@ -18,6 +22,23 @@ async function missedOomKill(facts: Facts, inspect: ContainerInspect): Promise<b
   // "oom-kill:… oom_memcg=/docker/<id>" (cgroup v1) or "…/docker-<id>.scope" (systemd, cgroup v2).
   const kernel = await facts.kernelLog();
   return kernel !== undefined && kernel.split('\n').some((line) => line.includes('oom') && line.includes(inspect.Id));
+}
+
+/** The daemonising command a container ran, confirmed against its config file when that file decides. */
+async function confirmedDaemoniser(facts: Facts, inspect: ContainerInspect): Promise<Daemoniser | undefined> {
+  const found = findDaemoniser(configuredArgv(inspect.Config));
+  if (!found?.configFile) return found;
+  const file = await facts.containerFile(inspect.Id, found.configFile.path).catch(() => undefined);
+  if (file === undefined) return found.configFile.whenUnreadable === 'daemonises' ? found : undefined;
+  return found.configFile.daemonises(file.toString('utf8')) ? found : undefined;
+}
+
+/** For a container that exited 0 at once: what it ran, what says it was meant to stay up, and where the project sets its command. */
+async function exitContext(facts: Facts, inspect: ContainerInspect): Promise<ExitContext> {
+  const [daemoniser, image] = await Promise.all([confirmedDaemoniser(facts, inspect), facts.imageInspect(inspect.Image).catch(() => null)]);
+  // The finding points where the fix edits: the command or the entrypoint, whichever the foreground form rewrites.
+  const location = daemoniser ? await editLocation(facts, inspect.Config.Labels, rewrittenPart(inspect, daemoniser)) : await commandSource(facts, inspect.Config.Labels);
+  return { ...(daemoniser ? { daemoniser } : {}), stayUp: stayUpEvidence(inspect, image), ...(location ? { location } : {}) };
 }
 
 /** Cheap pre-filter on the list so only containers that may have a story get inspected. */
@@ -45,6 +66,8 @@ export default defineCheck({
     title: 'Containers stay up',
     category: 'containers',
     description: `Answers "my container starts and exits immediately" and "it restarts in a loop". For every container that exited soon after starting, never started, or is restarting, it reads the state (exit code, OOMKilled, start error, start and finish times, restart count and policy), explains the exit code in words, reads the last log lines and matches known failure shapes in them (exec format error, permission denied, address already in use, name resolution, missing modules…), and points at the compose or Dockerfile line that sets the command when the container comes from this project.
+
+A container that exits 0 within seconds is a warning when it was meant to stay up (started detached, published ports, a health check of its own, a restart policy, a server image run with its own command) and its command is a known daemonising one (busybox or Apache httpd, nginx, php-fpm, sshd, redis-server with daemonize yes, supervisord, crond, \`service x start\`, a trailing \`&\` in \`sh -c\`): the finding names that command and gives its foreground form, at the compose or Dockerfile line that sets it. Such a container with strong signs of a service (ports, a health check, a server image) is a warning even without a known daemoniser. A one-off \`compose run\`, an on-failure restart policy or nothing but a detached start keep it a note (jobs, migrations and CI containers exit 0 too). For an OOM kill the fix raises the memory limit above the current one; with no limit it says the host ran out.
 
 Containers that finished normally after running a while, containers stopped by the user (exit 143 or 130), containers created but never started, and exits older than a day are left alone. Start failures caused by ports or mounts are reported by the port-conflicts and bind-mounts checks instead.`,
     requires: ['docker'],
@@ -74,13 +97,15 @@ Containers that finished normally after running a while, containers stopped by t
       const logs = failing && state.Status !== 'created' ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
       // The daemon sets OOMKilled from an event it can miss under load; the event log and the kernel log keep the truth.
       const oomKilled = state.OOMKilled || (state.ExitCode === 137 && !restarting && (await missedOomKill(facts, inspect)));
-      const diagnosis = diagnoseExit(oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } }, logs, restarting);
+      // Exit 0 (a loop between restarts reads 0 too): what it ran decides whether a daemonising command explains it.
+      const context = state.ExitCode === 0 && state.Status !== 'created' ? await exitContext(facts, inspect) : {};
+      const diagnosis = diagnoseExit(oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } }, logs, restarting, context);
       if (!diagnosis) continue;
       // A permission or read-only error on a bind-mounted path is the bind-mounts check's finding.
       if (diagnosis.match && ['permission-denied', 'read-only'].includes(diagnosis.match.signature.id) && bindMountForLine(inspect.Mounts ?? [], diagnosis.match.line)) continue;
       // A failed name lookup is the dns check's finding, unless the container is looping (that is the symptom here).
       if (diagnosis.cause === 'app-error' && diagnosis.match?.signature.id === 'name-resolution') continue;
-      const location = await commandSource(facts, inspect.Config.Labels);
+      const location = context.location ?? (await commandSource(facts, inspect.Config.Labels));
       const ran = runtimeMs(inspect);
       ctx.report({
         cause: diagnosis.cause,
@@ -93,7 +118,7 @@ Containers that finished normally after running a while, containers stopped by t
         fixes: diagnosis.fixes,
         evidence: {
           image: inspect.Config.Image ?? inspect.Image,
-          command: commandLine(inspect),
+          command: ranCommand(inspect),
           status: state.Status,
           exitCode: state.ExitCode,
           oomKilled,
@@ -105,6 +130,8 @@ Containers that finished normally after running a while, containers stopped by t
           restartCount: inspect.RestartCount,
           restartPolicy: inspect.HostConfig.RestartPolicy?.Name || 'no',
           ...(diagnosis.match ? { logLine: diagnosis.match.line } : {}),
+          ...(context.daemoniser ? { daemonising: { command: context.daemoniser.program, foreground: context.daemoniser.foregroundPart } } : {}),
+          ...(context.stayUp ? { meantToStayUp: { signals: [...context.stayUp.strong, ...(context.stayUp.detached ? ['it was started detached'] : [])], against: context.stayUp.against } } : {}),
           ...(logs ? { logTail: logTail(logs) } : {}),
         },
       });

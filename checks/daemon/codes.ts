@@ -12,6 +12,13 @@ export const daemonCodes = {
       'Nothing exists at the socket path the client connects to, so the daemon is not running there: it is stopped, not installed, or listening somewhere else (rootless Docker uses $XDG_RUNTIME_DIR/docker.sock, Docker Desktop ~/.docker/desktop/docker.sock or ~/.docker/run/docker.sock, Podman $XDG_RUNTIME_DIR/podman/podman.sock). The docker CLI reports this as "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"',
     docsUrl: DAEMON_DOCS,
   },
+  'endpoint-failed': {
+    severity: 'error',
+    summary: 'the daemon answers its ping but fails an API call the checks need',
+    explanation:
+      'The daemon accepted the connection and answered /_ping, but a call that lists its state (containers, networks or images) timed out, returned an HTTP error, or answered something that is not the list the Engine API defines. This points at a daemon that is overloaded or stuck (a hung containerd, a full disk under its root, a deadlock), or at a proxy in front of the socket that is not the Docker daemon. `docker ps` fails or hangs the same way. The checks that need the list are skipped with this reason.',
+    docsUrl: DAEMON_DOCS,
+  },
   'not-a-socket': {
     severity: 'error',
     summary: 'the socket path is a file or directory',

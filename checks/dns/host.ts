@@ -22,7 +22,7 @@ export async function diagnoseHost(ctx: CheckContext, connection: DockerConnecti
       subject: { kind: 'host', name: connection.info.Name ?? 'engine host' },
       fixes: [
         { title: 'Turn it back on', command: 'sudo sysctl -w net.ipv4.ip_forward=1' },
-        { title: 'Keep it on across reboots and sysctl reloads', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee /etc/sysctl.d/99-docker.conf" },
+        { title: 'Keep it on across reboots and sysctl reloads', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee -a /etc/sysctl.d/99-docker.conf" },
       ],
       evidence: { IPv4Forwarding: false },
     });
@@ -45,7 +45,8 @@ export async function diagnoseHost(ctx: CheckContext, connection: DockerConnecti
         subject: { kind: 'file', name: '/etc/resolv.conf' },
         location: { file: '/etc/resolv.conf' },
         fixes: [
-          { title: 'Give containers your network\'s real DNS servers in /etc/docker/daemon.json, then restart Docker', command: `echo '{"dns": ["<your DNS server IP>"]}' | sudo tee /etc/docker/daemon.json && sudo systemctl restart docker` },
+          // An edit, not a write: daemon.json may hold other settings that a `tee` would wipe.
+          { title: 'Add "dns": ["<your DNS server IP>"] to /etc/docker/daemon.json, keeping its other settings, then restart Docker', command: 'sudoedit /etc/docker/daemon.json && sudo systemctl restart docker' },
           { title: 'Find the real upstream servers your host uses', command: 'resolvectl status | grep "DNS Servers"' },
           { title: 'Or use a user-defined network (compose does), whose embedded resolver forwards through the host', command: 'docker network create app-net && docker run --network app-net …' },
         ],

@@ -35,7 +35,7 @@ export const exitedCodes = {
     severity: 'error',
     summary: 'killed by the out-of-memory killer',
     explanation:
-      'The kernel\'s OOM killer ended the main process (exit 137 with OOMKilled=true) because the container reached its memory limit, or the host ran out of memory. The application needs more memory than it is given, or leaks.',
+      'The kernel\'s OOM killer ended the main process (exit 137 with OOMKilled=true). With a memory limit (-m, mem_limit, deploy.resources.limits.memory) the container reached it: the fix suggests twice the current limit, never less, and moves the swap limit with it. Without a limit of its own, the host (or a parent cgroup) ran out of memory and the kernel picked this process: a container limit would not help, so the fix looks at what uses the memory. Either way the application may need more memory than it has, or leak.',
     docsUrl: 'https://docs.docker.com/engine/containers/resource_constraints/#memory',
   },
   'crashed-by-signal': {
@@ -78,11 +78,25 @@ export const exitedCodes = {
       'The command finishes successfully within seconds, but the restart policy (always/unless-stopped) expects a long-running process, so the daemon restarts it over and over. Either run a process that stays in the foreground, or drop the restart policy for one-shot jobs.',
     docsUrl: 'https://docs.docker.com/engine/containers/start-containers-automatically/',
   },
+  daemonized: {
+    severity: 'warning',
+    summary: 'its command forks into the background, so the container stops at once',
+    explanation:
+      'A container lives as long as its main process. Servers such as busybox httpd (without -f), Apache httpd (without -DFOREGROUND), nginx (without `daemon off;`), php-fpm (without -F), sshd (without -D), redis-server with `daemonize yes`, supervisord (without -n) and crond (without -f) fork a background copy of themselves and the process the runtime started exits 0; so do `service x start` and a shell command ending in `&`. The container then stops, and the background server dies with it. The fix is the foreground form of the same command, set where the project sets the command (compose `command:` or the Dockerfile CMD). It is a warning when something says the container was meant to stay up (started detached, published ports, a health check, a restart policy), and a note otherwise (an attached run, a one-off `compose run`, an on-failure restart policy).',
+    docsUrl: 'https://docs.docker.com/engine/containers/multi-service_container/',
+  },
+  'server-exited': {
+    severity: 'warning',
+    summary: 'a container meant to stay up exited 0 within seconds',
+    explanation:
+      'The main process finished successfully within seconds, but the container carries signs of a long-running service that one-shot jobs do not have: it publishes ports, it has a health check of its own, or it runs a server image (one that EXPOSEs ports) with the image\'s own command. Its command is not a process that stays in the foreground: a server that forks into the background, a script that starts something and returns, or a command that prints its usage and exits. A one-off `compose run` container or an on-failure restart policy (signs of a job) keep this a note.',
+    docsUrl: RUN_DOCS,
+  },
   finished: {
     severity: 'info',
     summary: 'the command finished successfully right after starting',
     explanation:
-      'The main process exited 0 within seconds: its command completed (for example `echo`, a migration or a build step). That is normal for one-shot jobs; if you expected a server, its command is not a long-running foreground process (a daemon that forks into the background exits the same way).',
+      'The main process exited 0 within seconds: its command completed (for example `echo`, a migration or a build step). That is normal for one-shot jobs, so nothing here says the container was meant to stay up (no published ports, health check or server image; being started detached alone is not enough, since CI runners and scripts start jobs that way). If you expected a server, its command is not a long-running foreground process (a daemon that forks into the background exits the same way).',
     docsUrl: RUN_DOCS,
   },
   killed: {

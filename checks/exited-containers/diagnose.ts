@@ -1,8 +1,12 @@
-import type { Fix, Severity } from '../../src/engine/types.js';
+import type { Fix, Location, Severity } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
-import { commandLine, containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
+import { containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
 import { logLines, matchLogSignature, type LogMatch } from '../shared/logs.js';
 import type { ExitedCause } from './codes.js';
+import { foregroundFixes } from './foreground-fix.js';
+import { ranCommand, type Daemoniser } from './daemonising.js';
+import { memoryFixes } from './memory-fix.js';
+import type { StayUpEvidence } from './intent.js';
 
 export interface Diagnosis {
   cause: ExitedCause;
@@ -55,22 +59,38 @@ export function exitCodeMeaning(code: number, oomKilled: boolean): string {
 const logsFix = (name: string): Fix => ({ title: 'Read its last log lines', command: `docker logs --tail 100 ${name}` });
 const shellFix = (inspect: ContainerInspect): Fix => ({ title: 'Look inside the image with a shell instead of its command', command: `docker run --rm -it --entrypoint sh ${inspect.Config.Image ?? inspect.Image}` });
 
+/** What the check found out beyond the container's state, for a container that exited 0 at once. */
+export interface ExitContext {
+  daemoniser?: Daemoniser;
+  stayUp?: StayUpEvidence;
+  /** Where the project sets the command (compose or Dockerfile line). */
+  location?: Location;
+}
+
 /** Diagnoses one container from its state and (for failures) its log tail. Undefined means nothing worth saying. */
-export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting: boolean): Diagnosis | undefined {
+export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting: boolean, context: ExitContext = {}): Diagnosis | undefined {
   const name = containerName(inspect);
   const code = inspect.State.ExitCode;
-  const command = commandLine(inspect);
+  const command = ranCommand(inspect);
   const ran = runtimeText(inspect);
 
   if (restarting) {
     const restarts = `${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}`;
     // Between restarts the container runs and State.ExitCode reads 0: only a stopped phase knows the last exit code.
     const phase = inspect.State.Running ? 'it is up again for now' : `it last exited with code ${code}`;
+    // A daemonising command loops with exit 0: the restart policy keeps re-running a command that forks and returns.
+    const daemoniser = code === 0 ? context.daemoniser : undefined;
     return {
       cause: 'restart-loop',
-      title: `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
+      title: daemoniser
+        ? `Container ${name} is restarting in a loop (${restarts}); ${phase}: its command \`${daemoniser.program}\` does not stay in the foreground (${daemoniser.why})`
+        : `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
       match: matchLogSignature(logs),
-      fixes: [logsFix(name), { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` }, shellFix(inspect)],
+      fixes: [
+        ...(daemoniser ? foregroundFixes(inspect, daemoniser, context.location) : [logsFix(name)]),
+        { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` },
+        ...(daemoniser ? [] : [shellFix(inspect)]),
+      ],
     };
   }
 
@@ -79,7 +99,7 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
   const match = matchLogSignature(logs);
   switch (code) {
     case 0:
-      return finishedQuickly(inspect, ran);
+      return finishedQuickly(inspect, ran, context);
     case 126:
       return {
         cause: 'not-executable',
@@ -96,15 +116,14 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
       };
     case 137:
       if (inspect.State.OOMKilled) {
-        const limit = inspect.HostConfig.Memory ? `its ${formatBytes(inspect.HostConfig.Memory)} memory limit` : 'the memory available';
+        const limit = inspect.HostConfig.Memory;
         return {
           cause: 'oom-killed',
-          title: `Container ${name} was killed for exceeding ${limit} (exit 137, OOMKilled)${ran}`,
+          title: limit
+            ? `Container ${name} was killed for exceeding its ${formatBytes(limit)} memory limit (exit 137, OOMKilled)${ran}`
+            : `Container ${name} was killed by the kernel's OOM killer (exit 137)${ran}: it has no memory limit of its own, so the host (or a parent cgroup) ran out of memory`,
           match,
-          fixes: [
-            { title: 'Give it more memory', command: `docker update --memory 1g --memory-swap 1g ${name}` },
-            { title: 'In compose, raise deploy.resources.limits.memory; for Node, also cap the heap below the limit', command: 'NODE_OPTIONS=--max-old-space-size=768' },
-          ],
+          fixes: memoryFixes(inspect),
         };
       }
       return {
@@ -175,32 +194,57 @@ function appError(inspect: ContainerInspect, code: number, ran: string, match: L
   };
 }
 
-function finishedQuickly(inspect: ContainerInspect, ran: string): Diagnosis {
+function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitContext): Diagnosis {
   const name = containerName(inspect);
   const cmd = [...(inspect.Config.Entrypoint ?? []), ...(inspect.Config.Cmd ?? [])];
   const bareShell = cmd.length === 1 && SHELLS.has(cmd[0]!) && !inspect.Config.Tty && !inspect.Config.OpenStdin;
   const policy = inspect.HostConfig.RestartPolicy?.Name ?? '';
+  const { daemoniser, stayUp } = context;
+  const configured = ranCommand(inspect);
   if (bareShell) {
     return {
       cause: 'shell-without-tty',
       title: `Container ${name} runs a bare \`${cmd[0]}\` with no terminal, so it exited 0${ran}`,
       fixes: [
         { title: 'Keep an interactive shell alive', command: `docker run -dit ${inspect.Config.Image ?? inspect.Image} ${cmd[0]}` },
-        { title: 'Or give the container a long-running command', command: `docker run -d ${inspect.Config.Image ?? inspect.Image} <server command>` },
+        // No placeholder in a command: `<server command>` typed into a shell is a redirection.
+        { title: 'Or give the container a long-running command that stays in the foreground' },
       ],
     };
   }
-  if (policy === 'always' || policy === 'unless-stopped') {
+  const restartsForever = policy === 'always' || policy === 'unless-stopped';
+  if (daemoniser) {
+    // The command explains the exit; how loud to be depends on whether anything says the user wanted it up.
+    const meant = (stayUp?.against.length ?? 0) === 0 && (restartsForever || (stayUp?.strong.length ?? 0) > 0 || stayUp?.detached === true);
+    return {
+      cause: 'daemonized',
+      ...(meant ? {} : { severity: 'info' as const }),
+      title: `Container ${name} exited 0${ran} because its command \`${daemoniser.program}\` does not stay in the foreground: ${daemoniser.why}`,
+      fixes: foregroundFixes(inspect, daemoniser, context.location),
+    };
+  }
+  if (restartsForever) {
     return {
       cause: 'not-long-running',
-      title: `Container ${name} has restart policy "${policy}" but its command \`${commandLine(inspect)}\` finishes${ran}`,
+      title: `Container ${name} has restart policy "${policy}" but its command \`${configured}\` finishes${ran}`,
       fixes: [{ title: 'Drop the restart policy for a one-shot job', command: `docker update --restart=no ${name}` }],
+    };
+  }
+  if (stayUp?.strong.length && !stayUp.against.length) {
+    return {
+      cause: 'server-exited',
+      title: `Container ${name} exited 0${ran} although ${stayUp.strong.join(' and ')}: its command \`${configured}\` finished, so nothing kept it running`,
+      fixes: [
+        logsFix(name),
+        { title: 'Give it a command that stays in the foreground (a server in its foreground mode, not one that forks into the background)' },
+        shellFix(inspect),
+      ],
     };
   }
   return {
     cause: 'finished',
-    title: `Container ${name} exited 0${ran}: its command \`${commandLine(inspect)}\` finished, so nothing kept it running`,
-    fixes: [{ title: 'If it should stay up, run a foreground process as its command (not one that daemonizes)', command: `docker run -d ${inspect.Config.Image ?? inspect.Image} <long-running command>` }],
+    title: `Container ${name} exited 0${ran}: its command \`${configured}\` finished, so nothing kept it running`,
+    fixes: [{ title: 'If it should stay up, give it a command that stays in the foreground (not one that forks into the background)' }],
   };
 }
 

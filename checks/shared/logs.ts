@@ -1,3 +1,5 @@
+import { redactText } from '../../src/engine/redact.js';
+
 /** Failure shapes that show up in container logs, each with what it usually means. Matched line by line, last match first. */
 export interface LogSignature {
   id: 'exec-format' | 'exec-missing' | 'not-found' | 'permission-denied' | 'read-only' | 'address-in-use' | 'name-resolution' | 'connection-refused' | 'missing-module' | 'out-of-memory';
@@ -23,8 +25,12 @@ export interface LogMatch {
   line: string;
 }
 
+/**
+ * The log's lines, redacted as a whole before anything splits or shortens them: a secret cut in half by truncation,
+ * or a key block spread over lines, would otherwise escape the redaction of the finding.
+ */
 export function logLines(logs: string): string[] {
-  return logs
+  return redactText(logs)
     .split(/\r?\n/)
     .map((l) => l.replace(/\s+$/, ''))
     .filter((l) => l.length > 0);

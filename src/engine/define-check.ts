@@ -40,3 +40,13 @@ export class FactUnavailable extends Error {
     super(reason);
   }
 }
+
+/** An endpoint the daemon failed to answer after its ping: the daemon check reports it; checks that need it skip. */
+export class EndpointFault extends FactUnavailable {
+  constructor(
+    readonly path: string,
+    readonly what: string,
+  ) {
+    super(`the Docker daemon failed GET ${path}: ${what} (see the daemon check)`);
+  }
+}

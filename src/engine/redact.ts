@@ -61,6 +61,8 @@ const RULES: [RegExp, (...groups: string[]) => string][] = [
   [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b/g, () => REDACTED],
   [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => REDACTED],
   [/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, (m) => (looksLikeSecretKey(m) ? REDACTED : m)],
+  // A line that is nothing but a long run of base64: the body of a key or certificate whose markers are elsewhere.
+  [/^[ \t]*[A-Za-z0-9+/]{60,}={0,2}[ \t]*$/gm, (m) => (looksLikeSecretKey(m) ? REDACTED : m)],
 ];
 
 export function redactText(text: string): string {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { FactUnavailable } from '../engine/define-check.js';
+import { EndpointFault, FactUnavailable } from '../engine/define-check.js';
 import type { FactClients } from './clients.js';
 import { connect } from './docker/connection.js';
 import { resolveEndpoint } from './docker/endpoint.js';
@@ -27,9 +27,10 @@ export interface FactSettings {
   timeoutMs: number;
 }
 
-/** The reason shared by every check that needs an endpoint the daemon failed to answer. */
-export function endpointFault(path: string, what: string): string {
-  return `the Docker daemon failed GET ${path}: ${what} (see the daemon check)`;
+
+/** An API call gets most of a check's budget, never all of it: a hung endpoint must leave the check time to say so. */
+export function requestTimeoutFor(timeoutMs: number): number {
+  return Math.max(300, Math.floor(timeoutMs * 0.6));
 }
 
 export function pingTimeoutFor(timeoutMs: number): number {
@@ -68,7 +69,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     if (!settled.reachable) throw new FactUnavailable(unreachableReason(settled));
     return response;
   };
-  const request = { timeoutMs: settings.timeoutMs };
+  const request = { timeoutMs: requestTimeoutFor(settings.timeoutMs) };
   /**
    * A list every container check shares: when the daemon answered the ping but this endpoint fails (no answer, HTTP 500,
    * not JSON, not a list), the fact is unavailable with one reason naming the endpoint, so the checks that need it are
@@ -79,10 +80,10 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     try {
       value = await answer;
     } catch (error) {
-      if (error instanceof EngineError) throw new FactUnavailable(endpointFault(path, error.message));
+      if (error instanceof EngineError) throw new EndpointFault(path, error.message);
       throw error;
     }
-    if (!Array.isArray(value)) throw new FactUnavailable(endpointFault(path, `it answered ${value === null ? 'null' : typeof value}, not a list`));
+    if (!Array.isArray(value)) throw new EndpointFault(path, `it answered ${value === null ? 'null' : typeof value}, not a list`);
     return value.filter((entry): entry is T => entry !== null && typeof entry === 'object' && !Array.isArray(entry));
   };
   const unreachableReason = (c: DockerConnection) =>
@@ -110,7 +111,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         const { connection } = await connect(
           endpoint,
           clients,
-          { pingTimeoutMs: pingTimeoutFor(settings.timeoutMs), requestTimeoutMs: settings.timeoutMs },
+          { pingTimeoutMs: pingTimeoutFor(settings.timeoutMs), requestTimeoutMs: requestTimeoutFor(settings.timeoutMs) },
           (client) => pinged(client),
         );
         return connection;

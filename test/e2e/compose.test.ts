@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
 import { runCli } from '../helpers/cli.js';
 import { engineAvailable, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
-import { tempDir } from '../helpers/sockets.js';
+import { freePort, tempDir } from '../helpers/sockets.js';
 
 // Compose v1 (docker-compose 1.29) is what this machine has; it writes the same project labels as v2.
 const scope = `compose-${process.pid}-${Date.now().toString(36)}`;
@@ -17,14 +16,6 @@ async function compose(dir: string, args: string[]): Promise<void> {
   const env = { ...process.env };
   for (const key of ['COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE_PROFILES', 'DOCKER_HOST', 'DOCKER_CONTEXT']) delete env[key];
   await execa('docker-compose', args, { cwd: dir, env, extendEnv: false, timeout: 120_000, stdin: 'ignore' });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function doctor(dir: string, checks: string[]): Promise<Report> {

@@ -93,7 +93,13 @@ describe.runIf(engineAvailable())('dns on a real engine', () => {
       expect(await probeContainers()).toEqual([]);
     });
 
-    it('removes the probe container when interrupted with Ctrl-C', async () => {
+    // Ctrl-C, a kill, a closed terminal, and an impatient second Ctrl-C while cleanup runs.
+    it.each([
+      ['Ctrl-C', ['SIGINT']],
+      ['SIGTERM', ['SIGTERM']],
+      ['SIGHUP', ['SIGHUP']],
+      ['a second Ctrl-C', ['SIGINT', 'SIGINT']],
+    ] as const)('removes the probe container when interrupted with %s', async (_name, signals) => {
       // A resolver that receives queries and never answers keeps the probe waiting.
       await server?.close();
       server = undefined;
@@ -113,7 +119,10 @@ describe.runIf(engineAvailable())('dns on a real engine', () => {
           seen = await probeContainers();
           if (seen.length === 0) await new Promise((r) => setTimeout(r, 100));
         }
-        child.kill('SIGINT');
+        for (const signal of signals) {
+          child.kill(signal);
+          await new Promise((r) => setTimeout(r, 20));
+        }
         const result = await child;
         expect(seen.length, `exit ${result.exitCode} signal ${result.signal} stderr ${String(result.stderr).slice(0, 300)}`).toBeGreaterThan(0);
         expect(result.signal, String(result.stderr).slice(0, 300)).toBeUndefined();

@@ -6,7 +6,7 @@ import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
 import { docker, dockerMayFail, engineAvailable, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
-import { tempDir } from '../helpers/sockets.js';
+import { freePort, tempDir } from '../helpers/sockets.js';
 
 const scope = `rt-${process.pid}-${Date.now().toString(36)}`;
 const p = (name: string) => `dd-${scope}-${name}`;
@@ -18,14 +18,6 @@ let report: Report;
 let hostServer: net.Server;
 let projectDir: string;
 const ports: Record<string, number> = {};
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function findingsFor(subject: string, checkId?: string): Finding[] {
   return report.checks.filter((c) => !checkId || c.id === checkId).flatMap((c) => c.findings.filter((f) => f.subject.name === subject));
@@ -110,6 +102,8 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
       const [finding] = findingsFor(p('oom'));
       expect(finding).toMatchObject({ code: 'exited-containers/oom-killed', evidence: expect.objectContaining({ exitCode: 137, oomKilled: true }) });
       expect(finding!.title).toContain('its 8 MiB memory limit');
+      // The fix asks for more than it has, never the same or less (swap was capped at the limit, so it stays at the new one).
+      expect(finding!.fixes[0]!.command).toBe(`docker update --memory 16m --memory-swap 16m ${p('oom')}`);
     });
 
     it('a restart loop, with the log line that explains it', () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { FactClients, FsClient } from '../../src/facts/clients.js';
+import { nodeFs, type FactClients, type FsClient } from '../../src/facts/clients.js';
 import { EngineError, type EngineClient } from '../../src/facts/docker/engine-client.js';
 import type { FileStat } from '../../src/facts/types.js';
 
@@ -70,6 +70,7 @@ export function fakeEngine(routes: EngineRoutes, calls: string[] = []): EngineCl
 export const HEALTHY_ENGINE: EngineRoutes = {
   '/_ping': 'OK',
   '/version': { Version: '28.2.2', ApiVersion: '1.50', Os: 'linux', Arch: 'amd64' },
+  '/containers/json': [],
   '/info': { Name: 'host', ServerVersion: '28.2.2', OperatingSystem: 'Debian GNU/Linux 12', SecurityOptions: ['name=seccomp,profile=builtin'], Warnings: [] },
 };
 
@@ -124,6 +125,26 @@ import type { Facts } from '../../src/facts/types.js';
 /** Real fact providers over fake clients, with any provider replaced by a fixed value. */
 export function fakeFacts(clients: FactClients = fakeClients(), overrides: Partial<Facts> = {}): Facts {
   return { ...createFacts(clients, { projectDir: '/project', timeoutMs: 2000 }), ...overrides };
+}
+
+/**
+ * A fake host with a real project: paths under `root` go to the real file system (the build-context walk reads it
+ * directly, so project files must exist for real), every other path to `fake`.
+ */
+export function overlayFs(root: string, fake: FsClient): FsClient {
+  const real = (file: string) => file === root || file.startsWith(`${root}/`);
+  return {
+    readText: (file) => (real(file) ? nodeFs : fake).readText(file),
+    stat: (file) => (real(file) ? nodeFs : fake).stat(file),
+    readdir: (dir) => (real(dir) ? nodeFs : fake).readdir(dir),
+    readlink: (file) => (real(file) ? nodeFs : fake).readlink(file),
+  };
+}
+
+/** Like fakeFacts, for a project that exists on disk at `projectDir` (the host stays fake). */
+export function fakeFactsAt(projectDir: string, clients: FactClients = fakeClients(), overrides: Partial<Facts> = {}): Facts {
+  const withProject = { ...clients, fs: overlayFs(projectDir, clients.fs) };
+  return { ...createFacts(withProject, { projectDir, timeoutMs: 2000 }), ...overrides };
 }
 
 export async function runCheck(check: Check, facts: Facts, timeoutMs = 2000): Promise<CheckResult> {

@@ -38,3 +38,12 @@ export async function httpSocket(socketPath: string, handler: (url: string) => {
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

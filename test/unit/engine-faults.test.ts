@@ -28,3 +28,20 @@ describe('an endpoint that fails after the ping', () => {
     expect(result.status).toBe('passed');
   });
 });
+
+describe('the daemon check names a failing endpoint once', () => {
+  it('reports the list the daemon failed, while the checks that need it skip with the same reason', async () => {
+    const { default: daemon } = await import('../../checks/daemon.js');
+    const shared = facts(new EngineError('http', '/containers/json?all=1 answered HTTP 500: boom', { statusCode: 500 }));
+    const result = await runCheck(daemon, shared);
+    expect(result.status).toBe('failed');
+    expect(result.findings.map((f) => [f.code, f.subject.name])).toEqual([['daemon/endpoint-failed', 'unix:///var/run/docker.sock']]);
+    expect(result.findings[0]!.title).toContain('failed GET /containers/json');
+    expect((await runCheck(exitedContainers, shared)).status).toBe('skipped');
+  });
+
+  it('says nothing when the list answers', async () => {
+    const { default: daemon } = await import('../../checks/daemon.js');
+    expect((await runCheck(daemon, facts([]))).status).toBe('passed');
+  });
+});

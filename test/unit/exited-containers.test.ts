@@ -1,13 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import exitedContainers from '../../checks/exited-containers.js';
+import { findDaemoniser } from '../../checks/exited-containers/daemonising.js';
 import { exitCodeMeaning, shortError } from '../../checks/exited-containers/diagnose.js';
+import { dockerSize, raisedLimit } from '../../checks/exited-containers/memory-fix.js';
 import { engineWith, minutesBefore, type FakeContainer } from '../helpers/containers.js';
-import { fakeClients, fakeFacts, runCheck } from '../helpers/fakes.js';
+import { fakeClients, fakeFacts, runCheck, type EngineRoutes } from '../helpers/fakes.js';
 
-async function diagnose(containers: FakeContainer[], files: Record<string, string> = {}) {
-  const clients = fakeClients({ engine: engineWith(containers), files: { '/var/run/docker.sock': { stat: { type: 'socket' } }, ...files } });
+/** Inspect fields the shared fake does not model (AttachStdout, Healthcheck, MemorySwap…), merged into its answer. */
+interface Extra {
+  config?: Record<string, unknown>;
+  hostConfig?: Record<string, unknown>;
+  /** The image's inspect (ExposedPorts, Healthcheck, Cmd), served for the container's image id. */
+  image?: Record<string, unknown>;
+}
+
+function routesFor(containers: (FakeContainer & { extra?: Extra })[]): EngineRoutes {
+  const routes = engineWith(containers);
+  for (const c of containers) {
+    const key = `/containers/${c.id}/json`;
+    const base = routes[key] as { Config: object; HostConfig: object };
+    routes[key] = { ...base, Config: { ...base.Config, ...c.extra?.config }, HostConfig: { ...base.HostConfig, ...c.extra?.hostConfig } };
+    if (c.extra?.image) routes[`/images/${encodeURIComponent('sha256:1')}/json`] = { Id: 'sha256:1', Config: c.extra.image };
+  }
+  return routes;
+}
+
+async function diagnose(containers: (FakeContainer & { extra?: Extra })[], files: Record<string, string> = {}) {
+  const clients = fakeClients({ engine: routesFor(containers), files: { '/var/run/docker.sock': { stat: { type: 'socket' } }, ...files } });
   return runCheck(exitedContainers, fakeFacts(clients));
 }
+
+const detached: Extra = { config: { AttachStdout: false } };
+const attached: Extra = { config: { AttachStdout: true } };
+const published = (host: string, port: string): Extra['hostConfig'] => ({ PortBindings: { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: host }] } });
+const composeLabels = (service: string, oneoff = 'False') => ({
+  'com.docker.compose.project': 'project',
+  'com.docker.compose.service': service,
+  'com.docker.compose.project.working_dir': '/project',
+  'com.docker.compose.oneoff': oneoff,
+});
 
 const codes = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.map((f) => [f.code, f.severity, f.subject.name]);
 
@@ -106,6 +137,192 @@ describe('exited-containers', () => {
     const clients = fakeClients({ engine: () => fakeEngine(engineWith(containers), calls) });
     await runCheck(exitedContainers, fakeFacts(clients));
     expect(calls.filter((c) => c.endsWith('/json') && c.startsWith('/containers/r'))).toEqual(['/containers/r4/json']);
+  });
+});
+
+describe('exited-containers: exit 0 from a container meant to stay up', () => {
+  it.each<[string, FakeContainer & { extra?: Extra }, string, string]>([
+    ['detached busybox httpd with a published port', { id: 'h1', name: 'web', cmd: ['httpd', '-p', '80'], extra: { ...detached, hostConfig: published('8080', '80') } }, 'exited-containers/daemonized', 'warning'],
+    ['detached sh -c with a trailing &', { id: 'h2', name: 'bg', cmd: ['sh', '-c', 'sleep 100 &'], extra: detached }, 'exited-containers/daemonized', 'warning'],
+    ['a daemonising command under restart always', { id: 'h3', name: 'sshd', cmd: ['/usr/sbin/sshd'], restartPolicy: 'unless-stopped' }, 'exited-containers/daemonized', 'warning'],
+    ['an attached run of a daemonising command with nothing else to go on', { id: 'h4', name: 'try', cmd: ['crond'], extra: attached }, 'exited-containers/daemonized', 'info'],
+    ['a daemonising command in a one-off compose run', { id: 'h5', name: 'project-web-run-1', cmd: ['nginx'], labels: composeLabels('web', 'True'), extra: { ...detached, hostConfig: published('8080', '80') } }, 'exited-containers/daemonized', 'info'],
+    ['an attached echo that publishes a port', { id: 's1', name: 'srv', cmd: ['echo', 'listening'], extra: { ...attached, hostConfig: published('8080', '80') } }, 'exited-containers/server-exited', 'warning'],
+    ['a server image (EXPOSE 80) run with its own command', { id: 's2', name: 'srv2', cmd: ['/start-server'], extra: { ...detached, image: { Cmd: ['/start-server'], ExposedPorts: { '80/tcp': {} } } } }, 'exited-containers/server-exited', 'warning'],
+    ['a health check set on the container', { id: 's3', name: 'srv3', cmd: ['./serve'], extra: { config: { Healthcheck: { Test: ['CMD', 'wget', '-q', 'localhost'] } } } }, 'exited-containers/server-exited', 'warning'],
+    ['a detached `true` with no ports (a job started detached)', { id: 'f1', name: 'job', cmd: ['true'], extra: detached }, 'exited-containers/finished', 'info'],
+    ['an attached `echo hi`', { id: 'f2', name: 'hi', cmd: ['echo', 'hi'], extra: attached }, 'exited-containers/finished', 'info'],
+    ['a compose migration job reusing the app image (which EXPOSEs 8000)', { id: 'f3', name: 'project-migrate-1', cmd: ['python', 'manage.py', 'migrate'], labels: composeLabels('migrate'), extra: { ...detached, image: { Cmd: ['gunicorn', 'app'], ExposedPorts: { '8000/tcp': {} } } } }, 'exited-containers/finished', 'info'],
+    ['a compose init job with restart "no", detached by compose v1', { id: 'f4', name: 'project-init-1', cmd: ['sh', '-c', 'cp -r /seed/. /data/'], labels: composeLabels('init'), extra: detached }, 'exited-containers/finished', 'info'],
+    ['a one-off compose run with --service-ports', { id: 'f5', name: 'project-web-run-2', cmd: ['echo', 'x'], labels: composeLabels('web', 'True'), extra: { hostConfig: published('8080', '80') } }, 'exited-containers/finished', 'info'],
+    ['an on-failure job that publishes a port (the signals disagree)', { id: 'f6', name: 'retry', cmd: ['./fetch'], restartPolicy: 'on-failure', extra: { hostConfig: published('9000', '9000') } }, 'exited-containers/finished', 'info'],
+    ['the image\'s own health check on a job that overrides the command', { id: 'f7', name: 'project-migrate-2', cmd: ['migrate'], labels: composeLabels('migrate'), extra: { config: { Healthcheck: { Test: ['CMD', 'curl', 'localhost'] } }, image: { Cmd: ['serve'], Healthcheck: { Test: ['CMD', 'curl', 'localhost'] } } } }, 'exited-containers/finished', 'info'],
+    ['nginx whose config already says daemon off (something else ended it)', { id: 'f8', name: 'ngx', cmd: ['nginx'], files: { '/etc/nginx/nginx.conf': 'daemon off;\nevents {}\n' }, extra: detached }, 'exited-containers/finished', 'info'],
+    ['redis-server with a config file that does not daemonise', { id: 'f9', name: 'rds', cmd: ['redis-server', '/etc/redis.conf'], files: { '/etc/redis.conf': 'port 6379\n' }, extra: detached }, 'exited-containers/finished', 'info'],
+    ['redis-server with a config file that cannot be read (say less)', { id: 'fa', name: 'rds2', cmd: ['redis-server', '/etc/redis.conf'], extra: detached }, 'exited-containers/finished', 'info'],
+  ])('%s', async (_name, container, code, severity) => {
+    const result = await diagnose([container]);
+    expect(codes(result)).toEqual([[code, severity, container.name]]);
+  });
+
+  it('names busybox httpd and gives its foreground form, keeping the published port', async () => {
+    const result = await diagnose([{ id: 'h1', name: 'web', cmd: ['httpd', '-p', '80'], extra: { ...detached, hostConfig: published('8080', '80') } }]);
+    const [finding] = result.findings;
+    expect(finding!.title).toBe('Container web exited 0 after 1 s because its command `httpd -p 80` does not stay in the foreground: busybox httpd forks into the background unless started with -f');
+    expect(finding!.fixes).toEqual([{ title: 'Keep `httpd -f -p 80` in the foreground: run it again with the foreground command (plus any volumes or environment it had)', command: 'docker run -d -p 127.0.0.1:8080:80 busybox httpd -f -p 80' }]);
+    expect(finding!.evidence).toMatchObject({ daemonising: { command: 'httpd -p 80', foreground: 'httpd -f -p 80' }, meantToStayUp: { signals: ['it publishes port 127.0.0.1:8080→80/tcp', 'it was started detached'], against: [] } });
+  });
+
+  it('drops the trailing & of a sh -c script', async () => {
+    const result = await diagnose([{ id: 'h2', name: 'bg', cmd: ['sh', '-c', 'sleep 100 &'], extra: detached }]);
+    expect(result.findings[0]!.fixes[0]!.command).toBe("docker run -d busybox sh -c 'sleep 100'");
+  });
+
+  it('writes the foreground command into the compose command: line that sets it', async () => {
+    const labels = composeLabels('web');
+    const result = await diagnose([{ id: 'c1', name: 'project-web-1', cmd: ['nginx'], labels }], {
+      '/project/compose.yaml': 'services:\n  web:\n    image: nginx\n    command: nginx\n    ports: ["8080:80"]\n',
+    });
+    const [finding] = result.findings;
+    expect(finding).toMatchObject({ code: 'exited-containers/daemonized', location: { file: 'compose.yaml', line: 4 } });
+    expect(finding!.fixes).toEqual([{ title: "Keep `nginx -g 'daemon off;'` in the foreground: in compose.yaml (line 4), set", command: 'command: ["nginx","-g","daemon off;"]' }]);
+  });
+
+  it('writes the foreground form of `service x start` into the Dockerfile CMD', async () => {
+    const labels = composeLabels('app');
+    const result = await diagnose([{ id: 'c2', name: 'project-app-1', cmd: ['/bin/sh', '-c', 'service nginx start'], labels, extra: { hostConfig: published('8080', '80') } }], {
+      '/project/compose.yaml': 'services:\n  app:\n    build: .\n    ports: ["8080:80"]\n',
+      '/project/Dockerfile': 'FROM debian\nRUN apt-get install -y nginx\nCMD service nginx start\n',
+    });
+    const [finding] = result.findings;
+    expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning', location: { file: 'Dockerfile', line: 3 } });
+    expect(finding!.fixes[0]!.command).toBe('CMD ["/bin/sh","-c","nginx -g \'daemon off;\'"]');
+  });
+
+  it('points at the Dockerfile CMD, not the ENTRYPOINT script before it, when only the command changes', async () => {
+    const labels = composeLabels('proxy');
+    const result = await diagnose([{ id: 'c3', name: 'project-proxy-1', entrypoint: ['/docker-entrypoint.sh'], cmd: ['nginx'], labels, extra: { hostConfig: published('8080', '80') } }], {
+      '/project/compose.yaml': 'services:\n  proxy:\n    build: .\n    ports: ["8080:80"]\n',
+      '/project/Dockerfile': 'FROM nginx\nENTRYPOINT ["/docker-entrypoint.sh"]\nCMD ["nginx"]\n',
+    });
+    const [finding] = result.findings;
+    expect(finding).toMatchObject({ code: 'exited-containers/daemonized', location: { file: 'Dockerfile', line: 3 } });
+    expect(finding!.fixes[0]).toEqual({ title: "Keep `nginx -g 'daemon off;'` in the foreground: in Dockerfile (line 3), set", command: 'CMD ["nginx","-g","daemon off;"]' });
+  });
+
+  it('believes a redis config file that says daemonize yes', async () => {
+    const result = await diagnose([{ id: 'r1', name: 'cache', cmd: ['redis-server', '/etc/redis.conf'], files: { '/etc/redis.conf': 'port 6379\ndaemonize yes\n' }, extra: detached }]);
+    expect(result.findings[0]).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning' });
+    expect(result.findings[0]!.fixes[0]!.command).toBe('docker run -d busybox redis-server /etc/redis.conf --daemonize no');
+  });
+
+  it('names the daemonising command of a restart loop that exits 0, with the foreground fix first', async () => {
+    const result = await diagnose([{ id: 'l1', name: 'loop', state: 'restarting', exitCode: 0, restartCount: 5, restartPolicy: 'always', cmd: ['httpd', '-p', '80'] }]);
+    const [finding] = result.findings;
+    expect(finding).toMatchObject({ code: 'exited-containers/restart-loop', severity: 'error' });
+    expect(finding!.title).toBe('Container loop is restarting in a loop (5 restarts); it last exited with code 0: its command `httpd -p 80` does not stay in the foreground (busybox httpd forks into the background unless started with -f)');
+    expect(finding!.fixes.map((f) => f.command)).toEqual(['docker run -d --restart always busybox httpd -f -p 80', 'docker update --restart=no loop && docker stop loop']);
+  });
+
+  it('does not print the program twice on Podman, which repeats it in Args', async () => {
+    const result = await diagnose([{ id: 'p1', name: 'pod', cmd: ['true'], path: 'true', args: ['true'], extra: detached }]);
+    expect(result.findings[0]!.title).toContain('its command `true` finished');
+  });
+
+  it.each<[string, FakeContainer & { extra?: Extra }]>([
+    ['a running server started with `service x start && tail -f`', { id: 'q1', name: 'tail', state: 'running', cmd: ['sh', '-c', 'service nginx start && tail -f /dev/null'], extra: detached }],
+    ['a running busybox httpd -f', { id: 'q2', name: 'fg', state: 'running', cmd: ['httpd', '-f', '-p', '80'], extra: { ...detached, hostConfig: published('8080', '80') } }],
+    ['a daemonising command that exited 0 after running a minute', { id: 'q3', name: 'slow', cmd: ['nginx'], startedAt: minutesBefore(3), finishedAt: minutesBefore(2), extra: detached }],
+  ])('stays quiet about %s', async (_name, container) => {
+    const result = await diagnose([container]);
+    expect(result.findings).toEqual([]);
+    expect(result.status).toBe('passed');
+  });
+});
+
+describe('daemonising commands', () => {
+  it.each<[string[], string | undefined]>([
+    [['httpd'], 'httpd -f'],
+    [['httpd', '-f', '-p', '80'], undefined],
+    [['httpd', '-h', '/www', '-p', '8080'], 'httpd -f -h /www -p 8080'],
+    [['httpd', '-m', 'secret'], undefined],
+    [['/usr/local/apache2/bin/httpd', '-k', 'start'], '/usr/local/apache2/bin/httpd -DFOREGROUND'],
+    [['httpd', '-D', 'FOREGROUND'], undefined],
+    [['httpd', '-f', '/etc/httpd/httpd.conf', '-DSSL'], 'httpd -f /etc/httpd/httpd.conf -DSSL -DFOREGROUND'],
+    [['nginx'], "nginx -g 'daemon off;'"],
+    [['nginx', '-g', 'daemon off;'], undefined],
+    [['nginx', '-t'], undefined],
+    [['/docker-entrypoint.sh', 'nginx'], "nginx -g 'daemon off;'"],
+    [['tini', '--', 'nginx'], "nginx -g 'daemon off;'"],
+    [['/bin/sh', '/entry.sh', 'httpd', '-p', '80'], 'httpd -f -p 80'],
+    [['php-fpm8.2'], 'php-fpm8.2 -F'],
+    [['php-fpm', '-F'], undefined],
+    [['sshd'], '/usr/sbin/sshd -D'],
+    [['/usr/sbin/sshd', '-D'], undefined],
+    [['redis-server', '--daemonize', 'yes'], 'redis-server --daemonize no'],
+    [['redis-server'], undefined],
+    [['supervisord', '-c', '/etc/supervisor/supervisord.conf'], 'supervisord -n -c /etc/supervisor/supervisord.conf'],
+    [['supervisord', '-n'], undefined],
+    [['crond'], 'crond -f'],
+    [['crond', '-f', '-l', '2'], undefined],
+    [['service', 'ssh', 'start'], '/usr/sbin/sshd -D'],
+    [['service', 'postgresql', 'start'], "postgresql's own program, in its foreground mode"],
+    [['sh', '-c', 'sleep 100 &'], 'sleep 100'],
+    [['sh', '-c', 'service nginx start && tail -f /dev/null'], undefined],
+    [['sh', '-c', 'migrate && exec crond'], 'crond -f'],
+    [['sh', '-c', 'nginx | tee /log'], undefined],
+    [['sh', '-c', 'echo \\&'], undefined],
+    [['echo', 'hi'], undefined],
+  ])('%j → %s', (argv, foreground) => {
+    expect(findDaemoniser(argv)?.foregroundPart).toBe(foreground);
+  });
+
+  it('keeps assignments and wrappers in a rewritten script', () => {
+    expect(findDaemoniser(['sh', '-c', 'FOO=1 exec gosu www nginx'])?.foreground).toEqual(['sh', '-c', "FOO=1 exec gosu www nginx -g 'daemon off;'"]);
+  });
+
+  it('does not rewrite a script with expansions (they would come back quoted)', () => {
+    const found = findDaemoniser(['sh', '-c', 'echo $HOME; nginx']);
+    expect(found?.foregroundPart).toBe("nginx -g 'daemon off;'");
+    expect(found?.foreground).toBeUndefined();
+  });
+});
+
+describe('exited-containers: OOM fixes', () => {
+  it.each<[string, number, number | undefined, string]>([
+    ['64 MiB, swap at docker\'s default', 64 * 1024 ** 2, undefined, 'docker update --memory 128m --memory-swap 256m db'],
+    ['8 MiB with no swap', 8 * 1024 ** 2, 8 * 1024 ** 2, 'docker update --memory 16m --memory-swap 16m db'],
+    ['1 GiB with unlimited swap', 1024 ** 3, -1, 'docker update --memory 2g --memory-swap -1 db'],
+    ['768 MiB with 256 MiB of swap', 768 * 1024 ** 2, 1024 ** 3, 'docker update --memory 1536m --memory-swap 1792m db'],
+  ])('%s: a higher limit, never the same or lower', async (_name, memory, swap, command) => {
+    const result = await diagnose([{ id: 'm1', name: 'db', exitCode: 137, oomKilled: true, memory, extra: swap === undefined ? {} : { hostConfig: { MemorySwap: swap } } }]);
+    expect(result.findings[0]!.fixes[0]!.command).toBe(command);
+  });
+
+  it('says the host ran out when there is no limit, and suggests no --memory', async () => {
+    const result = await diagnose([{ id: 'm2', name: 'big', exitCode: 137, oomKilled: true, memory: 0 }]);
+    const [finding] = result.findings;
+    expect(finding!.title).toBe('Container big was killed by the kernel\'s OOM killer (exit 137) after 1 s: it has no memory limit of its own, so the host (or a parent cgroup) ran out of memory');
+    expect(finding!.fixes.map((f) => f.command)).toEqual(['docker stats --no-stream', 'free -m', 'docker logs --tail 100 big']);
+  });
+
+  it('caps a Node heap below the raised limit and names the compose limit for compose services', async () => {
+    const result = await diagnose([{ id: 'm3', name: 'project-api-1', exitCode: 137, oomKilled: true, memory: 512 * 1024 ** 2, cmd: ['node', 'server.js'], labels: composeLabels('api') }]);
+    expect(result.findings[0]!.fixes.map((f) => f.command ?? f.title)).toEqual([
+      'docker update --memory 1g --memory-swap 2g project-api-1',
+      'In the compose file, raise the service\'s mem_limit (or deploy.resources.limits.memory) to 1g, or the next `up` brings the old limit back',
+      'NODE_OPTIONS=--max-old-space-size=768',
+    ]);
+  });
+
+  it.each([
+    [8 * 1024 ** 2, '16m'],
+    [1024 ** 3, '2g'],
+    [1.5 * 1024 ** 3, '3g'],
+    [700 * 1024 ** 2, '1400m'],
+  ])('raises %i bytes to %s', (bytes, size) => {
+    expect(dockerSize(raisedLimit(bytes))).toBe(size);
+    expect(raisedLimit(bytes)).toBeGreaterThan(bytes);
   });
 });
 

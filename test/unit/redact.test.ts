@@ -52,3 +52,14 @@ describe('redaction', () => {
     expect(redactText(text)).toBe(text);
   });
 });
+
+describe('log excerpts', () => {
+  it('are redacted before they are split and shortened', async () => {
+    const { logLines, logTail } = await import('../../checks/shared/logs.js');
+    const secret = 'Passw0rd-that-is-long';
+    const logs = `${'x'.repeat(180)} connecting to postgres://app:${secret}@db:5432/app\nMIIEowIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL\n`;
+    const text = [...logLines(logs), ...logTail(logs)].join('\n');
+    expect(text).not.toContain('Passw');
+    expect(text).not.toContain('MIIEow');
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineCheck, FactUnavailable } from '../../src/engine/define-check.js';
+import { diagnose } from '../../src/engine/diagnose.js';
 import { runChecks } from '../../src/engine/runner.js';
 import type { Check, CheckContext } from '../../src/engine/types.js';
 import { fakeClients, fakeFacts } from '../helpers/fakes.js';
@@ -55,7 +56,7 @@ describe('runner', () => {
     const [result] = await runChecks([late], fakeFacts(), options);
     await new Promise((r) => setTimeout(r, 150));
     expect(aborted).toBe(true);
-    expect(result!.findings).toEqual([]);
+    expect(result).toMatchObject({ status: 'crashed', error: { message: 'timed out after 0.2 s' }, findings: [] });
   });
 
   it('skips a check whose required fact is unavailable, with the fact\'s reason', async () => {
@@ -107,6 +108,21 @@ describe('runner', () => {
     const text = JSON.stringify(result);
     expect(text).not.toMatch(/hunter2|s3cret|abc123/);
     expect(result!.findings[0]!.evidence).toEqual({ env: ['API_TOKEN=[redacted]', 'PORT=80'], password: '[redacted]' });
+  });
+
+  it('keeps a fix\'s runIn through redaction, so fix placement can prefix `cd <dir> &&`', async () => {
+    const [result] = await runChecks(
+      [check('placed', (ctx) => ctx.report({ cause: 'broken', title: 't', subject, fixes: [{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }] }))],
+      fakeFacts(),
+      options,
+    );
+    expect(result!.findings[0]!.fixes).toEqual([{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }]);
+  });
+
+  it('gives runIn fixes `cd <dir> &&` end to end when the user stands above the project (-C), and drops runIn from the report', async () => {
+    const placed = check('placed', (ctx) => ctx.report({ cause: 'broken', title: 't', subject, fixes: [{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }] }));
+    const report = await diagnose([placed], fakeClients(), { version: '0', projectDir: '/home/me/app', cwd: '/home/me', ...options });
+    expect(report.checks[0]!.findings[0]!.fixes).toEqual([{ title: 'make it', command: 'cd app && mkdir -p data' }, { title: 'global', command: 'docker ps' }]);
   });
 
   it('fetches a shared fact once however many checks ask for it', async () => {
