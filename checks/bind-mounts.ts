@@ -1,8 +1,7 @@
 import { defineCheck } from '../src/engine/define-check.js';
-import { reportComposeProblems } from './shared/compose-problems.js';
+import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 import type { CheckContext, Fix, FindingInput } from '../src/engine/types.js';
 import type { ContainerInspect, MountPoint } from '../src/facts/docker/types.js';
-import type { ComposeProject } from '../src/facts/project/compose.js';
 import type { FileStat } from '../src/facts/types.js';
 import { bindCodes } from './bind-mounts/codes.js';
 import { checkComposeSources } from './bind-mounts/compose-sources.js';
@@ -27,11 +26,13 @@ export default defineCheck({
 
 Running containers are only judged on what can be seen without their logs: a mount they cannot read, or an auto-created root-owned directory under a non-root user. Host ownership is read only for an engine on this machine.`,
     requires: ['docker'],
-    codes: bindCodes,
+    codes: { ...bindCodes, ...composeProblemCodes },
   },
   async run(ctx) {
     const { facts } = ctx;
-    const [containers, connection, compose] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    const [containers, connection, project] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    // A compose file compose refuses is reported once per run (by the check shared/compose-problems.ts names) and judged by none.
+    const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;
     // Bind sources are paths on the engine's host: only a local engine's can be read here (Desktop shares files but fakes ownership).
     const hostReadable = connection.local && connection.kind !== 'docker-desktop';
     const mapping = await idMapping(facts, connection);
@@ -63,7 +64,7 @@ Running containers are only judged on what can be seen without their logs: a mou
       }
     }
 
-    if (compose && hostReadable) await checkCompose(ctx, compose);
+    if (compose && hostReadable) await checkComposeSources(ctx, compose);
   },
 });
 
@@ -233,9 +234,4 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
     ],
     evidence: { error },
   });
-}
-
-async function checkCompose(ctx: CheckContext, compose: ComposeProject): Promise<void> {
-  reportComposeProblems(ctx, compose);
-  await checkComposeSources(ctx, compose);
 }

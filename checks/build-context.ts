@@ -9,6 +9,7 @@ import { copyPlan, protectedPaths } from './build-context/copies.js';
 import { cacheFindings } from './build-context/dockerfile-rules.js';
 import { appendLinesCommand, shellWord } from './build-context/fix-commands.js';
 import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
+import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 import { formatBytes } from './shared/containers.js';
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
@@ -23,13 +24,22 @@ export default defineCheck({
 
 It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name or nothing copies them); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install, apt-get update in its own RUN, and apt lists left in the image's own layers.`,
     requires: [],
-    codes: buildContextCodes,
+    codes: { ...buildContextCodes, ...composeProblemCodes },
   },
   async run(ctx) {
     const builds = await ctx.facts.builds();
-    if (builds.length === 0) ctx.skip('no Dockerfile or compose build in the project');
+    const compose = await ctx.facts.compose().catch(() => null);
+    // A compose file compose refuses is reported once per run, by the check shared/compose-problems.ts names; its builds
+    // that could be read are still judged. Awaited last, since naming that check may wait for the daemon.
+    const composeVerdict = compose ? reportComposeProblems(ctx, compose) : Promise.resolve(undefined);
+    if (builds.length === 0) {
+      const verdict = await composeVerdict;
+      if (verdict?.reportedBy === ctx.checkId) return;
+      ctx.skip(verdict && !verdict.usable ? `no Dockerfile in the project, and compose refuses ${compose!.files.join(', ')} (reported by ${verdict.reportedBy})` : 'no Dockerfile or compose build in the project');
+    }
     const project = (await ctx.facts.projectFiles()).dir;
     for (const build of builds) await checkBuild(ctx, build, project);
+    await composeVerdict;
   },
 });
 

@@ -5,6 +5,7 @@ import { diagnoseComposeLocalhost } from './dns/compose.js';
 import { diagnoseContainers } from './dns/containers.js';
 import { diagnoseHost } from './dns/host.js';
 import { runProbes } from './dns/probe.js';
+import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 
 export default defineCheck({
   meta: {
@@ -15,7 +16,7 @@ export default defineCheck({
 
 With --probe (and only then) it starts short-lived, labelled containers from an image already present (never pulls) on the default bridge and on each network of the compose project, resolves --probe-name (default registry-1.docker.io) and the other services' names, reports each result with its timing, and removes the containers even on Ctrl-C or timeout. --probe-dns sets the resolver the probes use.`,
     requires: ['docker'],
-    codes: dnsCodes,
+    codes: { ...dnsCodes, ...composeProblemCodes },
   },
   async run(ctx) {
     const { facts } = ctx;
@@ -27,7 +28,9 @@ With --probe (and only then) it starts short-lived, labelled containers from an 
     };
     const daemon = await diagnoseHost(ctx, connection, report);
     await diagnoseContainers(ctx, connection, daemon, report);
-    const compose = await facts.compose().catch(() => null);
+    const project = await facts.compose().catch(() => null);
+    // A compose file compose refuses is reported once per run (by the check shared/compose-problems.ts names) and judged by none.
+    const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;
     if (compose) await diagnoseComposeLocalhost(ctx, compose, report);
     if (ctx.options.probe) await runProbes(ctx, compose, [...new Set(passive)], (f) => ctx.report(f));
   },

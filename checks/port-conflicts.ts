@@ -1,5 +1,5 @@
 import { defineCheck } from '../src/engine/define-check.js';
-import { reportComposeProblems } from './shared/compose-problems.js';
+import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 import type { CheckContext, Fix, Location } from '../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Listener } from '../src/facts/host/listeners.js';
@@ -20,11 +20,13 @@ export default defineCheck({
 
 A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same service's running container (found under the project name compose uses: COMPOSE_PROJECT_NAME from the environment or .env, else name:, else the directory). A container made by \`docker compose run --service-ports\` is not the service's own: \`up\` fails on the port it holds. Services whose profiles are not enabled (COMPOSE_PROFILES) do not start, so they neither conflict nor hold anything.`,
     requires: ['docker'],
-    codes: portCodes,
+    codes: { ...portCodes, ...composeProblemCodes },
   },
   async run(ctx) {
     const { facts } = ctx;
-    const [containers, connection, compose] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    const [containers, connection, project] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    // A compose file compose refuses is reported once per run (by the check shared/compose-problems.ts names) and judged by none.
+    const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;
     // A failed port bind leaves the container in Created; that state is the only place State.Error can name a port.
     const created = containers.filter((c) => c.State === 'created');
     const inspected = await Promise.all(created.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
@@ -121,7 +123,6 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
 }
 
 function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: ContainerSummary[], listeners: Listener[] | undefined, unprivilegedStart: number | undefined): void {
-  reportComposeProblems(ctx, compose);
   const seen: { service: ComposeService; port: ComposePort; number: number }[] = [];
   const taken = new Set<number>(compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? range(p.published.from, p.published.to) : []))));
   for (const service of compose.services) {

@@ -64,10 +64,4 @@ export const bindCodes = {
       'The bind source is a path no real machine has, written for the user to replace: `/<directory-path>/app`, `/path/to/data`, `/media/your/media/path`, `changeme`, usually from a variable set in a sample .env (DATA_FOLDER=/<directory-path>/app). Short syntax would create that tree as empty root-owned directories and the service would start on empty data; long syntax fails with "bind source path does not exist". The fix is to set the variable (or the path) to where the data really is; docker-doctor never creates a placeholder path. The finding names the .env line when the value comes from .env.',
     docsUrl: 'https://docs.docker.com/compose/how-tos/environment-variables/variable-interpolation/',
   },
-  'compose-invalid': {
-    severity: 'error',
-    summary: 'the compose file cannot be read',
-    explanation: 'The compose file is not valid YAML, or a value in it cannot be interpolated, so its bind mounts could not be checked (and `docker compose` will refuse it too).',
-    docsUrl: 'https://docs.docker.com/reference/compose-file/',
-  },
 } satisfies Record<string, FindingCodeMeta>;

@@ -17,6 +17,8 @@ interface PlaceholderMount {
 export async function checkComposeSources(ctx: CheckContext, compose: ComposeProject): Promise<void> {
   const placeholders: PlaceholderMount[] = [];
   for (const service of compose.services) {
+    // A service whose profiles are not enabled is not started by `docker compose up`, which creates none of its sources.
+    if (!service.active) continue;
     let imagePromise: Promise<ImageConfig | undefined> | undefined;
     const image = () => (imagePromise ??= service.image ? ctx.facts.imageInspect(service.image).then((i) => (i?.Config ?? undefined) as ImageConfig | undefined, () => undefined) : Promise.resolve(undefined));
     for (const volume of service.volumes) {

@@ -1,6 +1,6 @@
 import type { CheckContext, FindingInput } from '../../src/engine/types.js';
 import type { ImageInspect } from '../../src/facts/docker/types.js';
-import type { ComposeProject, ComposeService } from '../../src/facts/project/compose.js';
+import { runTogether, type ComposeProject, type ComposeService } from '../../src/facts/project/compose.js';
 import type { dnsCodes } from './codes.js';
 import { listeningPorts, schemeDefaultPort, wordNamesService } from './service-ports.js';
 
@@ -49,8 +49,8 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
     if (!ownNamespace(service)) continue;
     // What listens on this service's own localhost: itself and sidecars that share its namespace.
     const local = new Set([...ports.get(service)!, ...compose.services.filter((s) => s.networkMode === `service:${service.name}`).flatMap((s) => [...ports.get(s)!])]);
-    // Services another container can reach by name: not host-networked, not inside another service's namespace.
-    const reachable = compose.services.filter((s) => s !== service && ownNamespace(s) && shareNetwork(service, s));
+    // Services it can reach by name: running with it (profiles), not host-networked, not inside another's namespace.
+    const reachable = compose.services.filter((s) => s !== service && runTogether(service, s) && ownNamespace(s) && shareNetwork(service, s));
 
     for (const variable of service.environment) {
       if (BROWSER_FACING.test(variable.name) || OWN_ADDRESS.test(variable.name)) continue;

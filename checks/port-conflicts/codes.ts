@@ -62,10 +62,4 @@ export const portCodes = {
     explanation: 'Every replica of a service tries to publish the same fixed host port, so every replica after the first fails. Publish only the container port (an ephemeral host port), a range, or put a proxy in front.',
     docsUrl: 'https://docs.docker.com/reference/compose-file/services/#ports',
   },
-  'compose-invalid': {
-    severity: 'error',
-    summary: 'the compose file cannot be read',
-    explanation: 'The compose file is not valid YAML, or a value in it cannot be interpolated, so its ports could not be checked (and `docker compose` will refuse it too).',
-    docsUrl: 'https://docs.docker.com/reference/compose-file/',
-  },
 } satisfies Record<string, FindingCodeMeta>;

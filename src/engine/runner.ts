@@ -1,7 +1,7 @@
 import type { Facts } from '../facts/types.js';
 import { FactUnavailable, SkipSignal } from './define-check.js';
 import { redactFinding } from './redact.js';
-import type { Check, CheckContext, CheckResult, CheckStatus, Finding, FindingInput, RunOptions } from './types.js';
+import type { Check, CheckContext, CheckMeta, CheckResult, CheckStatus, Finding, FindingInput, RunOptions } from './types.js';
 
 export interface RunnerEvents {
   onStart?(check: Check): void;
@@ -20,13 +20,14 @@ export class CheckTimeout extends Error {}
 /** Runs checks concurrently, each isolated: a throw or a hang becomes that check's `crashed` result, never the run's. */
 export async function runChecks(checks: readonly Check[], facts: Facts, options: RunnerOptions, events: RunnerEvents = {}): Promise<CheckResult[]> {
   const results: CheckResult[] = new Array(checks.length);
+  const selected = checks.map((c) => c.meta);
   let next = 0;
   const worker = async () => {
     while (next < checks.length) {
       const index = next++;
       const check = checks[index]!;
       events.onStart?.(check);
-      const result = await runOne(check, facts, options);
+      const result = await runOne(check, facts, options, selected);
       results[index] = result;
       events.onFinish?.(check, result);
     }
@@ -42,7 +43,7 @@ export function statusFromFindings(findings: readonly Finding[]): CheckStatus {
   return 'passed';
 }
 
-async function runOne(check: Check, facts: Facts, options: RunnerOptions): Promise<CheckResult> {
+async function runOne(check: Check, facts: Facts, options: RunnerOptions, selected: readonly CheckMeta[]): Promise<CheckResult> {
   const now = options.now ?? (() => performance.now());
   const started = now();
   const { meta } = check;
@@ -75,6 +76,8 @@ async function runOne(check: Check, facts: Facts, options: RunnerOptions): Promi
       verbose: options.verbose,
       timeoutMs: options.timeoutMs,
     },
+    checkId: meta.id,
+    selected,
     signal: controller.signal,
     report(input: FindingInput) {
       if (!open) return; // A check that timed out keeps running in the background; its late findings are dropped.

@@ -91,6 +91,13 @@ export interface RunOptions {
 export interface CheckContext {
   facts: Facts;
   options: RunOptions;
+  /** This check's id. */
+  checkId: string;
+  /**
+   * Every check of this run, in catalogue order, this one included: checks that read the same input can agree on
+   * which of them reports its problems (checks/shared/compose-problems.ts).
+   */
+  selected: readonly CheckMeta[];
   /** Aborted when the check times out or the run is interrupted. */
   signal: AbortSignal;
   report(finding: FindingInput): void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCompose, type ComposeProject } from '../../src/facts/project/compose.js';
+import { loadCompose, runTogether, type ComposeProject } from '../../src/facts/project/compose.js';
 import { findComposeFiles } from '../../src/facts/project/compose-files.js';
 import { commandSource } from '../../checks/shared/project-source.js';
 import { fakeClients, fakeFacts, fakeFs, type FakeFile } from '../helpers/fakes.js';
@@ -219,5 +219,42 @@ describe('override files', () => {
       ['db', ['15432:5432']],
     ]);
     expect(project.problems).toEqual([]);
+  });
+});
+
+describe('problems compose refuses the project for', () => {
+  it('names every required variable without a value, each at its line, even several in one value', async () => {
+    const project = await load({ 'compose.yaml': 'services:\n  web:\n    image: ${REG:?}/${IMG?no image}:${TAG:-latest}\n    command: ${REG:?}\n' });
+    expect(project.problems.map((p) => [p.kind, p.variable, p.line])).toEqual([
+      ['variable', 'REG', 3],
+      ['variable', 'IMG', 3],
+      ['variable', 'REG', 4],
+    ]);
+  });
+
+  it('marks a YAML syntax error as such, and an invalid value as neither', async () => {
+    const yaml = await load({ 'compose.yaml': 'services:\n  web:\n    image: "x\n' });
+    expect(yaml.problems.map((p) => p.kind)).toEqual(['yaml']);
+    const port = await load({ 'compose.yaml': 'services:\n  web:\n    ports: ["1:2:3:4"]\n' });
+    expect(port.problems.map((p) => [p.kind, p.message])).toEqual([[undefined, 'invalid port "1:2:3:4"']]);
+  });
+
+  it('leaves out a build whose context cannot be interpolated, rather than measure a guessed one', async () => {
+    const project = await load({ 'compose.yaml': 'services:\n  app:\n    build:\n      context: ${APP_DIR:?}\n  web:\n    build: ./web\n' });
+    expect(service(project, 'app').build).toBeUndefined();
+    expect(service(project, 'web').build?.context).toBe('/project/web');
+  });
+});
+
+describe('services that run together', () => {
+  const yaml = 'services:\n  app: {image: x}\n  web: {image: x, profiles: [aio]}\n  api: {image: x, profiles: [aio, split]}\n  backend: {image: x, profiles: [split]}\n';
+  it('with `up`: the active ones; for a service whose profile is off: those its profile would start with it', async () => {
+    const project = await load({ 'compose.yaml': yaml });
+    const with_ = (name: string) => project.services.filter((s) => s.name !== name && runTogether(service(project, name), s)).map((s) => s.name);
+    expect(with_('app')).toEqual([]);
+    expect(with_('web')).toEqual(['app', 'api']);
+    expect(with_('backend')).toEqual(['app', 'api']);
+    const enabled = await load({ 'compose.yaml': yaml }, { COMPOSE_PROFILES: 'split' });
+    expect(enabled.services.filter((s) => s.name !== 'app' && runTogether(enabled.services[0]!, s)).map((s) => s.name)).toEqual(['api', 'backend']);
   });
 });

@@ -71,8 +71,16 @@ export interface ComposeService {
   dns: string[];
 }
 
+/** Something in the compose files that makes compose refuse the project (`up`, `build` and `config` stop on it). */
 export interface ComposeProblem extends SourceLocation {
   message: string;
+  /**
+   * 'yaml': the file is not valid YAML (errors after the first in a file usually follow from it); 'variable': a
+   * required variable (`${NAME:?err}`, `${NAME?err}`) has no value; absent for any other problem.
+   */
+  kind?: 'yaml' | 'variable';
+  /** For kind 'variable': the variable's name. */
+  variable?: string;
 }
 
 export interface ComposeProject {
@@ -255,7 +263,7 @@ class ComposeLoader {
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         const pos = lines.linePos(error.pos[0]);
-        this.problems.push({ file, line: pos.line, column: pos.col, message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
+        this.problems.push({ file, line: pos.line, column: pos.col, message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), kind: 'yaml' });
       }
       return undefined;
     }
@@ -283,17 +291,33 @@ class ComposeLoader {
       problems,
       str(node: unknown): string | undefined {
         if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+        const value = String(node.value);
         try {
-          return interpolate(String(node.value), vars);
+          return interpolate(value, vars);
         } catch (error) {
-          if (error instanceof InterpolationError) {
-            problems.push({ ...at(node as Node), message: error.message });
-            return undefined;
+          if (!(error instanceof InterpolationError)) throw error;
+          // Compose names the first required variable without a value; every one in the value is named here, so
+          // that one edit of .env can give them all.
+          const stand: Vars = { ...vars };
+          for (let e: unknown = error; e instanceof InterpolationError; ) {
+            problems.push({ ...at(node as Node), message: e.message, ...(e.variable ? { kind: 'variable' as const, variable: e.variable } : {}) });
+            if (!e.variable || stand[e.variable]) break;
+            stand[e.variable] = 'x';
+            e = tryInterpolate(value, stand);
           }
-          throw error;
+          return undefined;
         }
       },
     };
+  }
+}
+
+function tryInterpolate(value: string, vars: Vars): unknown {
+  try {
+    interpolate(value, vars);
+    return undefined;
+  } catch (error) {
+    return error;
   }
 }
 
@@ -301,14 +325,27 @@ function newService(name: string, at: SourceLocation): ComposeService {
   return { name, at, ports: [], expose: [], profiles: [], active: true, volumes: [], environment: [], networks: [], readOnly: false, dns: [] };
 }
 
+/** Each problem once, in the order of the text: files as they were first met, then by line and column. */
 function dedupe(problems: ComposeProblem[]): ComposeProblem[] {
   const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.file}:${p.line}:${p.column}:${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const files = [...new Set(problems.map((p) => p.file))];
+  return problems
+    .filter((p) => {
+      const key = `${p.file}:${p.line}:${p.column}:${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line || a.column - b.column);
+}
+
+/**
+ * Whether `other` runs together with `service`: with `docker compose up`, both are active; a service whose profiles
+ * are not enabled runs when one of them is (`--profile p`), with the active services and those sharing that profile.
+ */
+export function runTogether(service: ComposeService, other: ComposeService): boolean {
+  if (service.active) return other.active;
+  return other.active || other.profiles.some((p) => service.profiles.includes(p));
 }
 
 /** Compose lowercases the name and keeps only [a-z0-9_-]. */
@@ -370,6 +407,8 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   const user = get('user');
   if (user && r.str(user) !== undefined) service.user = { value: r.str(user)!, at: r.at(user) };
   const build = get('build');
+  // A build whose own values cannot be interpolated is left out: a guessed context would be measured instead of the real one.
+  const problemsBefore = r.problems.length;
   if (build) {
     if (isMap(build)) {
       const context = r.str(build.get('context', true)) ?? '.';
@@ -389,6 +428,7 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
     } else if (r.str(build) && !REMOTE_CONTEXT.test(r.str(build)!)) {
       service.build = { context: path.resolve(r.dir, r.str(build)!), dockerfile: 'Dockerfile', at: r.at(build) };
     }
+    if (r.problems.length > problemsBefore) delete service.build;
   }
   const networkMode = r.str(get('network_mode'));
   if (networkMode) service.networkMode = networkMode;

@@ -29,7 +29,15 @@ export function parseDotEnv(text: string, env: Record<string, string | undefined
   return out;
 }
 
-export class InterpolationError extends Error {}
+export class InterpolationError extends Error {
+  constructor(
+    message: string,
+    /** Set when a required variable (`${NAME:?err}`, `${NAME?err}`) has no value: its name. */
+    readonly variable?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Compose variable interpolation: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err},
@@ -94,10 +102,10 @@ function expand(expression: string, vars: Record<string, string | undefined>): s
     case '-':
       return unset ? interpolate(arg, vars) : value!;
     case ':?':
-      if (empty) throw new InterpolationError(`required variable ${name} is missing a value${arg ? `: ${arg}` : ''}`);
+      if (empty) throw new InterpolationError(`required variable ${name} is missing a value${arg ? `: ${arg}` : ''}`, name);
       return value!;
     case '?':
-      if (unset) throw new InterpolationError(`required variable ${name} is missing a value${arg ? `: ${arg}` : ''}`);
+      if (unset) throw new InterpolationError(`required variable ${name} is missing a value${arg ? `: ${arg}` : ''}`, name);
       return value!;
     case ':+':
       return empty ? '' : interpolate(arg, vars);
