@@ -58,7 +58,8 @@ const RULES: [RegExp, (...groups: string[]) => string][] = [
   // NAME=value, NAME: value. Not the last segment of a path (`/srv/passwd.conf:/etc/passwd` is a mount, `source:target`),
   // and not NAME:/path with nothing between (a named volume or a `file:/path`), which hold paths, not secrets.
   [
-    new RegExp(String.raw`(?<![\w/.~-])([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|${BARE_VALUE})`, 'g'),
+    // The separator stays on one line: `A=\nB=x` is an empty A, not A holding "B=x".
+    new RegExp(String.raw`(?<![\w/.~-])([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*[=:][ \t]*)("[^"]*"|'[^']*'|${BARE_VALUE})`, 'g'),
     (m, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) && !(sep === ':' && /^(\.{0,2}|~)\//.test(value)) ? `${name}${sep}${REDACTED}` : m),
   ],
   // Well-known token shapes that appear without a name: GitHub, GitLab, Slack, AWS key ids, OpenAI/Stripe, Google, npm, JWTs.

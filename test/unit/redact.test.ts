@@ -29,6 +29,8 @@ describe('redaction', () => {
     ['commit 0123456789abcdef0123456789abcdef01234567', 'commit 0123456789abcdef0123456789abcdef01234567'],
     ['TOKENIZERS_PARALLELISM=false COOKIE_DOMAIN=example.test', 'TOKENIZERS_PARALLELISM=false COOKIE_DOMAIN=example.test'],
     ['PWD=/home/me SSH_AUTH_SOCK=/tmp/agent.1', 'PWD=/home/me SSH_AUTH_SOCK=/tmp/agent.1'],
+    ['POSTGRES_PASSWORD=\nNEXTAUTH_SECRET=\nPORT=1', 'POSTGRES_PASSWORD=\nNEXTAUTH_SECRET=\nPORT=1'],
+    ['POSTGRES_PASSWORD=\nNEXTAUTH_SECRET=abc', `POSTGRES_PASSWORD=\nNEXTAUTH_SECRET=${REDACTED}`],
   ])('%s', (input, output) => {
     expect(redactText(input)).toBe(output);
   });
