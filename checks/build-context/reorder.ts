@@ -7,14 +7,14 @@ import { ancestorStages } from './stages.js';
 const posix = path.posix;
 
 /**
- * Per tool: the manifests that decide the dependencies, and (for tools whose install is also the build) the
+ * Per tool: the manifests that decide the dependencies (the first one is required: without it the fetch fails), and (for tools whose install is also the build) the
  * command that fetches dependencies only. Tools without one are installed with the user's own command.
  */
 const MANIFESTS: [RegExp, string, string?][] = [
   [/\bnpm /, 'package*.json'],
   [/\byarn\b/, 'package.json yarn.lock'],
-  [/\bpnpm fetch\b/, 'pnpm-lock.yaml'],
-  [/\bpnpm /, 'package.json pnpm-lock.yaml'],
+  // pnpm's own recipe, which also holds for workspaces: the store is filled from the lockfile alone.
+  [/\bpnpm /, 'pnpm-lock.yaml pnpm-workspace.yaml', 'pnpm fetch'],
   [/\bpoetry /, 'pyproject.toml poetry.lock', 'poetry install --no-root'],
   [/\bpipenv /, 'Pipfile Pipfile.lock'],
   [/\bpip3? /, 'requirements*.txt'],
@@ -23,7 +23,6 @@ const MANIFESTS: [RegExp, string, string?][] = [
   [/\bcomposer /, 'composer.json composer.lock', 'composer install --no-scripts --no-autoloader'],
   [/\bmvnw?\b/, 'pom.xml', 'mvn dependency:go-offline'],
   [/gradlew?\b/, 'build.gradle* settings.gradle* gradle.properties*', 'gradle dependencies'],
-  [/\bcargo /, 'Cargo.toml Cargo.lock', 'cargo fetch'],
   [/\bdotnet /, '*.csproj', 'dotnet restore'],
 ];
 
@@ -42,8 +41,8 @@ export function workdirs(dockerfile: ParsedDockerfile): Map<DockerfileInstructio
     let dir = parent === undefined ? '/' : finalOf.get(parent);
     for (const instruction of dockerfile.instructions.filter((i) => i.stage === stage)) {
       if (instruction.keyword === 'WORKDIR') {
-        const arg = instruction.args.trim();
-        dir = dir === undefined || arg.includes('$') ? undefined : posix.resolve(dir, arg);
+        const arg = instruction.args.trim().replace(/^(["'])(.*)\1$/, '$2');
+        dir = dir === undefined || /[$"'\s]/.test(arg) ? undefined : posix.resolve(dir, arg);
       }
       at.set(instruction, dir);
     }
@@ -70,6 +69,8 @@ export interface ReorderInput {
  */
 export function reorderFix({ copy, run, command, workdirs: at }: ReorderInput, dirs?: readonly SentDir[]): Fix {
   const title = 'Copy the dependency manifests first, install, then copy the rest';
+  // Cargo cannot read a manifest without the sources it names: the manifests alone make `cargo fetch` fail.
+  if (/\bcargo /.test(command)) return { title: 'Build the dependencies before copying the sources, with cargo-chef (cargo chef prepare, then cargo chef cook before COPY . .)' };
   const [, manifestList, fetch] = MANIFESTS.find(([pattern]) => pattern.test(command)) ?? [];
   const copyDir = at.get(copy);
   const runDir = at.get(run);
@@ -106,12 +107,14 @@ function manifestCopies(list: string, sub: string, dirs?: readonly SentDir[]): [
   const globs = list.split(' ');
   const names = dirs?.find((d) => d.path === sub)?.names;
   const present = dirs ? globs.filter((g) => names?.some((n) => globRegExp(g).test(n))) : globs;
-  return present.length === 0 ? undefined : [[sub, present.map((g) => (sub ? `${sub}/${g}` : g))]];
+  return present[0] !== globs[0] ? undefined : [[sub, present.map((g) => (sub ? `${sub}/${g}` : g))]];
 }
 
 /** Every project file of the context at its path, and the solution-wide settings at or above the install's directory. */
 function dotnetCopies(sub: string, dirs?: readonly SentDir[]): [string, string[]][] | undefined {
   if (!dirs) return sub === '' ? [['', ['*.csproj']]] : undefined;
+  // dotnet restore needs a project or solution where it runs; none there, and the Dockerfile is not what it seems.
+  if (!dirs.some((d) => d.path === sub && d.names.some((n) => DOTNET_PROJECT.test(n) || n.endsWith('.sln')))) return undefined;
   const above = new Set(['', ...sub.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))]);
   const out: [string, string[]][] = [];
   for (const dir of dirs) {

@@ -17,14 +17,18 @@ export function holdsSecret(name: string, text: string | undefined): boolean {
   return true;
 }
 
-const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----/;
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 .]+-----/;
+
+/** PEM block types that are public by design: certificates, requests, CRLs, public keys, key parameters, signatures. */
+const PUBLIC_PEM = /^(CERTIFICATE|TRUSTED CERTIFICATE|X509 CRL|(NEW )?CERTIFICATE REQUEST|(RSA |SSH2 )?PUBLIC KEY|PGP PUBLIC KEY BLOCK|PGP SIGNATURE|(X9\.42 )?DH PARAMETERS|EC PARAMETERS)$/;
 
 /**
- * A PEM file is secret when one of its blocks is a private key (RSA/EC/OPENSSH/ENCRYPTED PRIVATE KEY, PGP PRIVATE KEY
- * BLOCK); certificates, public keys, DH parameters, CRLs and signatures are public by design.
+ * A PEM file is secret unless every block in it is public: a certificate bundle, a PGP public key, RFC 7919 DH groups
+ * are not; a private key anywhere in it (after the certificates of a fullchain) or a block of a type not known to be
+ * public is.
  */
 function pemHoldsPrivateKey(text: string): boolean {
-  return [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)].some((m) => /PRIVATE/.test(m[1]!));
+  return [...text.matchAll(/-----BEGIN ([A-Z0-9 .]+)-----/g)].some((m) => !PUBLIC_PEM.test(m[1]!));
 }
 
 /**
