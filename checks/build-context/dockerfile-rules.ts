@@ -1,7 +1,8 @@
 import { copySources, type DockerfileInstruction, type ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import type { SentDir } from '../../src/facts/project/context-walk.js';
 import type { Fix } from '../../src/engine/types.js';
-import { reorderFix, workdirs } from './reorder.js';
+import { namedManifestMissing, reorderFix, workdirs } from './reorder.js';
+import { shellCommands } from './shell.js';
 import { ancestorStages, stageReach } from './stages.js';
 
 export { copySources };
@@ -48,10 +49,10 @@ const INSTALLS: [RegExp, string, (m: RegExpExecArray) => boolean][] = [
 /** The first command of a RUN that installs the project's dependencies, if any. */
 export function dependencyInstall(run: DockerfileInstruction): DependencyInstall | undefined {
   if (run.keyword !== 'RUN') return undefined;
-  for (const command of run.args.split(/&&|\|\||[;|\n]/).map((c) => c.replace(/\\\s*$/, '').trim())) {
+  for (const command of shellCommands(run.args)) {
     for (const [pattern, family, readsManifests] of INSTALLS) {
       const match = pattern.exec(command);
-      if (match && readsManifests(match)) return { command: command.replace(/\s+/g, ' '), family };
+      if (match && readsManifests(match)) return { command, family };
     }
   }
   return undefined;
@@ -93,8 +94,11 @@ export function cacheFindings(dockerfile: ParsedDockerfile, target?: string, con
       const done = new Set(earlier.map(dependencyInstall).map((i) => i?.family));
       const late = steps.filter((s) => s.line > wholeCopy.line).map((run) => ({ run, install: dependencyInstall(run) })).find(({ install }) => install && !done.has(install.family));
       if (late) {
-        const reorder = reorderFix({ copy: wholeCopy, run: late.run, command: late.install!.command, workdirs: at }, contextDirs);
-        out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${late.install!.command} at line ${late.run.line}`, run: late.run, reorder });
+        const input = { copy: wholeCopy, run: late.run, command: late.install!.command, between: steps.filter((s) => s.line > wholeCopy.line && s.line < late.run.line), workdirs: at };
+        // An install from a manifest the context does not hold installs nothing the copy brought.
+        if (!contextDirs || !namedManifestMissing(input, contextDirs)) {
+          out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${late.install!.command} at line ${late.run.line}`, run: late.run, reorder: reorderFix(input, contextDirs) });
+        }
       }
     }
     for (const run of steps.filter((i) => i.keyword === 'RUN')) {

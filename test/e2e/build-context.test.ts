@@ -67,7 +67,7 @@ function buildkitClient(): string | undefined {
 describe.runIf(engineAvailable())('build-context on a real engine', () => {
   afterAll(async () => {
     await dockerMayFail('rm', '-f', `dd-${scope}`, `dd-${scope}-bk`);
-    await dockerMayFail('rmi', '-f', tag, `${tag}-bk`, `${tag}-apply`, `${tag}-reorder0`, `${tag}-reorder1`);
+    await dockerMayFail('rmi', '-f', tag, `${tag}-bk`, `${tag}-apply`, `${tag}-reorder0`, `${tag}-reorder1`, `${tag}-reorder2`);
   });
 
   it('the files the check says are sent are exactly the files the engine receives', async () => {
@@ -179,7 +179,7 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     expect(String(listing.stdout).split('\n')).not.toEqual(expect.arrayContaining(['.git']));
   });
 
-  it('the copy-before-install fix, pasted over the whole-context copy, builds: the manifests land where the install runs (Go in svc/, a .NET solution in src/*/)', async () => {
+  it('the copy-before-install fix, pasted over the whole-context copy, builds: the manifests land where the install runs (Go in svc/, a .NET solution in src/*/, after a virtualenv step)', async () => {
     const image = await ensureTestImage();
     // No registry here: shims stand in for the toolchains, and fail unless the manifests are where they run.
     const shim = (tool: string, test: string) => `RUN printf '#!/bin/sh\\n${test}\\n' > /bin/${tool} && chmod +x /bin/${tool}`;
@@ -196,6 +196,13 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
         text: `FROM ${image}\n${shim('dotnet', 'test -f Web.csproj && test -f ../Core/Core.csproj && test -f ../../Directory.Packages.props')}\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src/Web\nRUN dotnet restore\n`,
         expected: 'COPY App.sln Directory.Packages.props ./\nCOPY src/Core/Core.csproj src/Core/\nCOPY src/Web/Web.csproj src/Web/\nRUN cd src/Web && dotnet restore\nCOPY . .',
       },
+      {
+        // A virtualenv made between the copy and the install: the copy moves below the install instead.
+        dockerfile: 'Dockerfile',
+        tree: { 'requirements.txt': 'flask\n', 'app.py': '' },
+        text: `FROM ${image}\n${shim('pip', 'test -f requirements.txt && test -d /venv && test ! -f app.py')}\nWORKDIR /app\nCOPY . .\nRUN mkdir /venv\nRUN pip install -r requirements.txt\n`,
+        expected: 'COPY requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY . .',
+      },
     ];
     for (const [i, c] of cases.entries()) {
       const project = tempDir('dd-bc-reorder-');
@@ -203,9 +210,16 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
       const [finding] = findingsOf((await runCli(['build-context', '--json', '-C', project])).report, 'build-context').filter((f) => f.code === 'build-context/copy-before-install');
       expect(finding!.location).toEqual({ file: c.dockerfile, line: 4 });
       expect(finding!.fixes[0]!.command).toBe(c.expected);
-      // Pasted in place of line 4, as its title says; the shims fail the build if a manifest is not in place.
+      // Pasted as its title says; the shims fail the build if a manifest is not in place.
       const lines = c.text.split('\n');
-      lines.splice(3, 1, finding!.fixes[0]!.command!);
+      const move = /^Remove line (\d+) and put these lines in place of line (\d+)/.exec(finding!.fixes[0]!.title);
+      if (move) {
+        lines.splice(Number(move[2]) - 1, 1, finding!.fixes[0]!.command!);
+        lines.splice(Number(move[1]) - 1, 1);
+      } else {
+        expect(finding!.fixes[0]!.title).toMatch(/^Replace line 4 with these lines/);
+        lines.splice(3, 1, finding!.fixes[0]!.command!);
+      }
       writeTree(project, { [c.dockerfile]: lines.join('\n') });
       const build = await execa('docker', ['build', '-q', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-reorder${i}`, '-f', path.join(project, c.dockerfile), project], { env: { DOCKER_BUILDKIT: '0' }, reject: false });
       expect(build.stderr, build.stderr).not.toMatch(/returned a non-zero code|no source files|not found/);

@@ -412,6 +412,31 @@ describe('build-context: right on real projects (second round)', () => {
     });
   });
 
+  it('steps between the copy and the install stay before it: the copy moves below the install, or, when a step may read the sources, the fix says so in words', async () => {
+    const dockerfile = (step: string) => `FROM python:3\nWORKDIR /home/app\nCOPY --chown=app . .\nENV VIRTUAL_ENV=/home/app/venv\nRUN python -m venv $VIRTUAL_ENV && pip install --upgrade pip\n${step}\nRUN pip install -r requirements.txt\n`;
+    const fixes = async (step: string) => (await diagnose(project({ Dockerfile: dockerfile(step), 'requirements.txt': 'flask\n', 'entrypoint.sh': '' }))).findings.map((f) => f.fixes);
+    expect(await fixes('ENV PATH="$VIRTUAL_ENV/bin:$PATH"')).toEqual([
+      [{ title: 'Remove line 3 and put these lines in place of line 7: the steps between them keep their order, and the sources come after the install', command: 'COPY --chown=app requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY --chown=app . .' }],
+    ]);
+    expect(await fixes('RUN chmod +x entrypoint.sh')).toEqual([[{ title: 'Copy the dependency manifests and install before line 3, moving up with them what the install needs among lines 4–6 (ENV, RUN); then copy the rest' }]]);
+  });
+
+  it('an install from a requirements file the context does not hold (only if it exists) is no copy-before-install', async () => {
+    const dockerfile = 'FROM python:3\nCOPY . /usr/src/app\nRUN if [ -s /usr/src/app/requirements.txt ]; then \\\n    pip install -r /usr/src/app/requirements.txt; \\\n  fi\n';
+    expect(await diagnose(project({ Dockerfile: dockerfile, 'requirements.example.txt': 'x' }))).toMatchObject({ status: 'passed', findings: [] });
+    expect(codes(await diagnose(project({ Dockerfile: dockerfile, 'requirements.txt': 'flask' })))).toEqual(['build-context/copy-before-install']);
+  });
+
+  it('a Dockerfile that names its own directory inside the image is built from the root; a one-word directory is not enough to tell', async () => {
+    const dir = project({
+      'src/Web/Dockerfile': 'FROM sdk\nWORKDIR /app\nCOPY . .\nWORKDIR "/app/src/Web"\nRUN dotnet restore\n',
+      'src/Web/Web.csproj': '<Project/>',
+      'svc/Dockerfile': 'FROM golang\nWORKDIR /src/svc\nCOPY . .\nRUN go build\n',
+      'svc/main.go': 'package main',
+    });
+    expect((await buildsOf(dir)).map((b) => [b.dockerfile, path.relative(dir, b.context) || '.'])).toEqual([['svc/Dockerfile', 'svc'], ['src/Web/Dockerfile', '.']]);
+  });
+
   it('judges secret-looking files by what they hold: public keys, DH parameters, certificates, settings and plain .env are not secrets', async () => {
     const dir = project({
       Dockerfile: 'FROM debian\nADD vendor-repo.gpg.key /tmp/\nCOPY app /app/\nCOPY . /src/\n',
