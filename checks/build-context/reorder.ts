@@ -134,9 +134,10 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
   const copyLines = copies.map(([dir, sources]) => `${copy.keyword}${copyFlags} ${sources.join(' ')} ${targetOf(dir)}`);
   const userCopy = instructionText(copy);
   if (sub === '' && installAt === copyDir && !cd) {
-    // The install runs where the copy does: fetch, copy, then build (or install, when the install is the fetch).
-    const first = fetch ? `RUN ${fetch}` : `RUN ${run.args}`;
-    const command = [...copyLines, first, userCopy, ...(fetch ? [`RUN ${run.args}`] : [])].join('\n');
+    // The install runs where the copy does: fetch, copy, then build; or install, copy, then whatever else the RUN did
+    // (`npm ci && npm run build`: the build needs the sources).
+    const rest = fetch ? run.args : restOfRun(run.args, input.command);
+    const command = [...copyLines, `RUN ${fetch ?? input.command}`, userCopy, ...(rest ? [`RUN ${rest}`] : [])].join('\n');
     if (!moveDown) return { title, command };
     return { title: `Remove line ${copy.line} and put these lines in place of line ${run.line}: the steps between them keep their order, and the sources come after the install`, command };
   }
@@ -186,6 +187,17 @@ function dotnetCopies(sub: string, dirs?: readonly SentDir[]): [string, string[]
   }
   if (!out.some(([, files]) => files.some((f) => DOTNET_PROJECT.test(f)))) return undefined;
   return out.sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/**
+ * What a RUN does besides the install: the other commands of an `&&` chain, or the whole RUN again when it is not a
+ * plain chain (a loop, a conditional); empty when the install is all it does.
+ */
+function restOfRun(args: string, install: string): string {
+  const commands = shellCommands(args);
+  if (commands.length === 1 && commands[0] === install) return '';
+  const plainChain = !/\|\||[;|]|<</.test(args.replace(/&&/g, ''));
+  return plainChain ? commands.filter((c) => c !== install).join(' && ') : args;
 }
 
 /** The destination of a COPY (its last argument), or undefined when a variable names it. */

@@ -336,6 +336,7 @@ describe('Dockerfile cache rules', () => {
   it.each([
     ['npm', 'FROM node:20\nCOPY . .\nRUN npm ci --omit=dev\n', 'COPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .'],
     ['pip, into the WORKDIR named in full', 'FROM python:3\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n', 'COPY requirements*.txt /app/\nRUN pip install -r requirements.txt\nCOPY . /app'],
+    ['npm with the build in the same RUN: the build comes after the sources', 'FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n', 'COPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build'],
     ['maven, whose install is the build', 'FROM maven\nCOPY . .\nRUN mvn -B package\n', 'COPY pom.xml ./\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn -B package'],
   ])('the reorder fix for %s keeps the user\'s own command', (_tool, text, reorder) => {
     expect(cacheFindings(parseDockerfile('Dockerfile', text))[0]!.reorder?.command).toBe(reorder);
