@@ -55,7 +55,7 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   const names = builds.map((b) => b.dockerfile);
   // Context findings are about the first Dockerfile built from it, and name the others.
   const subject = { kind: 'file' as const, name: build.dockerfile };
-  const builtBy = builds.length > 1 ? ` (built by ${names.join(', ')})` : '';
+  const builtBy = builds.length > 1 ? ` (built by ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''})` : '';
   const dockerfiles = await Promise.all(builds.map((b) => facts.buildDockerfile(b)));
 
   let rules: IgnoreRules | undefined;
