@@ -2,13 +2,16 @@ import path from 'node:path';
 import { defineCheck } from '../src/engine/define-check.js';
 import type { CheckContext } from '../src/engine/types.js';
 import type { BuildSpec } from '../src/facts/project/builds.js';
-import { largestDirectories, largestFiles, largestParts, type DirectorySize } from '../src/facts/project/context-scan.js';
+import { largestDirectories, largestFiles, largestParts, type ContextScan, type DirectorySize } from '../src/facts/project/context-scan.js';
+import type { ParsedDockerfile } from '../src/facts/project/dockerfile.js';
+import type { Facts } from '../src/facts/types.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
 import { buildContextCodes } from './build-context/codes.js';
-import { copyPlan, protectedPaths } from './build-context/copies.js';
-import { cacheFindings } from './build-context/dockerfile-rules.js';
+import { copyPlan, protectedPaths, type CopyPlan } from './build-context/copies.js';
+import { aptListsFix, cacheFindings } from './build-context/dockerfile-rules.js';
 import { appendLinesCommand, shellWord } from './build-context/fix-commands.js';
 import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
+import { holdsSecret } from './build-context/secret-content.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 import { formatBytes } from './shared/containers.js';
 
@@ -20,9 +23,9 @@ export default defineCheck({
     id: 'build-context',
     title: 'Build contexts are small and cache-friendly',
     category: 'build',
-    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where its COPY sources are; and compose \`build:\` entries with their context, dockerfile or dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
+    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine, Dockerfile-alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where its COPY sources are or it names its own directory inside the image; and compose \`build:\` entries with their context, dockerfile or dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. Dockerfiles that share a context and ignore file share one walk and one finding about the context, which names them all, and no exclusion proposed for it touches what any of them copies. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
 
-It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name or nothing copies them); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install, apt-get update in its own RUN, and apt lists left in the image's own layers.`,
+It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent, judged by name and then by content (private keys, credential lines in .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name or nothing copies them); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found), apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the image's own layers (not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).`,
     requires: [],
     codes: { ...buildContextCodes, ...composeProblemCodes },
   },
@@ -38,17 +41,32 @@ It reports a missing ignore file when the context holds heavy paths (at least 1 
       ctx.skip(verdict && !verdict.usable ? `no Dockerfile in the project, and compose refuses ${compose!.files.join(', ')} (reported by ${verdict.reportedBy})` : 'no Dockerfile or compose build in the project');
     }
     const project = (await ctx.facts.projectFiles()).dir;
-    for (const build of builds) await checkBuild(ctx, build, project);
+    // Builds that share a context and its ignore file (Dockerfile.alpine and Dockerfile.debian side by side) send the
+    // same files: one walk, and one finding about the context that names every Dockerfile built from it.
+    const groups = new Map<string, BuildSpec[]>();
+    for (const build of builds) {
+      const key = `${build.context}\0${build.ignoreFile ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), build]);
+    }
+    for (const group of groups.values()) await checkContext(ctx, group, project);
     await composeVerdict;
   },
 });
 
-async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string): Promise<void> {
+const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
+/** Secret files whose text is read to judge them; past that many, their names decide. */
+const MAX_SECRETS_READ = 200;
+
+async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], project: string): Promise<void> {
   const { facts, options } = ctx;
+  const build = builds[0]!;
   const rel = (p: string) => path.relative(project, p) || '.';
   const contextName = rel(build.context);
+  const names = builds.map((b) => b.dockerfile);
+  // Context findings are about the first Dockerfile built from it, and name the others.
   const subject = { kind: 'file' as const, name: build.dockerfile };
-  const dockerfile = await facts.buildDockerfile(build);
+  const builtBy = builds.length > 1 ? ` (built by ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''})` : '';
+  const dockerfiles = await Promise.all(builds.map((b) => facts.buildDockerfile(b)));
 
   let rules: IgnoreRules | undefined;
   const ignoreText = build.ignoreFile ? ((await facts.hostFile(build.ignoreFile)) ?? '') : '';
@@ -69,16 +87,17 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
   }
 
   const scan = await facts.contextScan(build, rules, Math.max(1000, Math.floor(options.timeoutMs * 0.6)));
-  const plan = copyPlan(dockerfile, build.target);
-  // What no proposed exclusion may touch: COPY/ADD sources and the files they copy (else the build breaks with
-  // "not found", or the image silently loses them).
-  const keep = protectedPaths(plan, scan.dirs);
-  const heavy = heavyPaths(scan.dirs).filter((h) => !plan.named.some((n) => n.source === h.path || n.source.startsWith(`${h.path}/`) || h.path.startsWith(`${n.source}/`)) && !plan.copiedBy(h.path) && imageCanDoWithout(h, plan));
-  const heavyRules = [...new Set(heavy.map((h) => heavyRule(h, keep)).filter((r): r is string => r !== undefined))];
-  const secrets = secretFiles(scan.dirs);
-  // A secret the Dockerfile copies by name is needed by the build: excluding it breaks the COPY.
-  const copiedSecrets = secrets.filter((f) => plan.copiedBy(f));
-  const looseSecrets = secrets.filter((f) => !plan.copiedBy(f));
+  const plans = builds.map((b, i) => copyPlan(dockerfiles[i], b.target));
+  const copiedBy = (file: string) => plans.some((plan) => plan.copiedBy(file));
+  // What no proposed exclusion may touch: COPY/ADD sources and the files they copy, for every Dockerfile built from
+  // this context (else a build breaks with "not found", or an image silently loses them).
+  const keep = [...new Set(plans.flatMap((plan) => protectedPaths(plan, scan.dirs)))];
+  const named = plans.flatMap((plan) => plan.named);
+  const heavy = heavyPaths(scan.dirs).filter((h) => !named.some((n) => n.source === h.path || n.source.startsWith(`${h.path}/`) || h.path.startsWith(`${n.source}/`)) && !copiedBy(h.path) && plans.every((plan) => imageCanDoWithout(h, plan)));
+  const heavyRules = [...new Set(heavy.map((h) => heavyRule(h, keep, scan.dirs, heavy)).filter((r): r is string => r !== undefined))];
+  const secrets = await secretsByContent(facts, build.context, secretFiles(scan.dirs));
+  // A secret a Dockerfile copies by name is needed by its build: excluding it breaks the COPY.
+  const looseSecrets = secrets.filter((f) => !copiedBy(f));
   const summary = `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`;
   // What the context would be without its ignore file. Measured only for the findings about size: walking what the
   // ignore file prunes (a whole node_modules) is the cost the ignore file exists to avoid.
@@ -87,14 +106,14 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     const ignored = await facts.contextIgnored(scan, Math.max(500, Math.floor(options.timeoutMs * 0.25)));
     return { files: scan.sentFiles + ignored.files, bytes: scan.sentBytes + ignored.bytes, complete: !ignored.truncated };
   };
-  const evidenceBase = { context: contextName, dockerfile: build.dockerfile, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };
+  const evidenceBase = { context: contextName, dockerfile: build.dockerfile, dockerfiles: names, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };
 
   if (!build.ignoreFile && heavyRules.length > 0) {
     const proposal = proposeIgnore(scan.dirs, [...heavyRules, ...secretRules(looseSecrets, 20, keep)]);
     const target = path.join(build.context, '.dockerignore');
     ctx.report({
       cause: 'no-dockerignore',
-      title: `${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build sends ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')}${heavy.length > 4 ? ` and ${heavy.length - 4} more` : ''}: ${summary} in all`,
+      title: `${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build${builtBy} sends ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')}${heavy.length > 4 ? ` and ${heavy.length - 4} more` : ''}: ${summary} in all`,
       subject,
       fixes: [
         {
@@ -109,7 +128,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     const without = await withoutIgnoreFile();
     ctx.report({
       cause: 'heavy-paths-sent',
-      title: `${rel(build.ignoreFile)} still lets ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')} into the build context`,
+      title: `${rel(build.ignoreFile)} still lets ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')} into the build context${builtBy}`,
       subject: { kind: 'file', name: rel(build.ignoreFile) },
       location: { file: rel(build.ignoreFile) },
       fixes: [{ title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)', command: appendToIgnore(heavyRules), runIn: 'project' }],
@@ -127,7 +146,7 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     const kept = without && without.files > scan.sentFiles ? `, after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files` : '';
     ctx.report({
       cause: 'context-large',
-      title: `The build context ${contextName} is ${summary}${kept}; the largest parts are ${top.map((d) => `${d.path} (${sizeOf(d)})`).join(', ')}`,
+      title: `The build context ${contextName}${builtBy} is ${summary}${kept}; the largest parts are ${top.map((d) => `${d.path} (${sizeOf(d)})`).join(', ')}`,
       subject,
       // No command: only the user knows which of the largest parts the image needs.
       fixes: [{ title: `Exclude in ${ignoreTarget} whatever of ${top.map((d) => d.path).join(', ')} the image does not need` }],
@@ -137,25 +156,15 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
 
   if (looseSecrets.length > 0) {
     const listed = `${looseSecrets.slice(0, 5).join(', ')}${looseSecrets.length > 5 ? ` and ${looseSecrets.length - 5} more` : ''}`;
-    // Sent to the builder, they reach the image only through a whole-context copy; in a stage the image is not built
-    // FROM, only if a later COPY --from carries them over.
-    const [severity, where, explanation] =
-      plan.wholeInImage !== undefined
-        ? (['error', `and ${build.dockerfile}:${plan.wholeInImage} copies them into the image`, undefined] as const)
-        : plan.wholeBuilt !== undefined
-          ? ([
-              'warning',
-              `and ${build.dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`,
-              'The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage\'s layers (and the build cache), and reach the image if a COPY --from takes the directory that holds them.',
-            ] as const)
-          : plan.known
-            ? (['info', 'but no COPY puts them in the image', 'No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network, for a remote one). Excluding them costs nothing.'] as const)
-            : (['warning', `and ${build.dockerfile} could not be read to tell whether a COPY puts them in the image`, undefined] as const);
-    const npm = looseSecrets.some((f) => f === '.npmrc') && dockerfile?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args));
+    // The Dockerfile that does the most with them decides: an error when one copies the whole context into its image.
+    const [severity, where, explanation] = plans
+      .map((plan, i) => secretsReach(plan, builds[i]!.dockerfile))
+      .reduce((worst, next) => (SEVERITY_RANK[next[0]] > SEVERITY_RANK[worst[0]] ? next : worst));
+    const npm = looseSecrets.some((f) => f === '.npmrc') && dockerfiles.some((d) => d?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args)));
     ctx.report({
       cause: 'secrets-sent',
       severity,
-      title: `The build context ${contextName} sends secret-looking files to the builder (${listed}), ${where}`,
+      title: `The build context ${contextName}${builtBy} sends secret-looking files to the builder (${listed}), ${where}`,
       ...(explanation ? { explanation } : {}),
       subject,
       fixes: [
@@ -167,25 +176,102 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
     });
   }
 
-  // One note per COPY that takes secrets by name, about the first of them: a subject of its own, apart from the
-  // secrets that are merely sent (whose fix removes that finding but never this one).
-  const byLine = new Map<number, string[]>();
-  for (const file of copiedSecrets) {
-    const line = plan.copiedBy(file)!.line;
-    byLine.set(line, [...(byLine.get(line) ?? []), file]);
+  // One note per set of secrets copied by name, about the first of them: a subject of its own, apart from the secrets
+  // that are merely sent (whose fix removes that finding but never this one), naming each COPY that takes them.
+  const notes = new Map<string, { files: string[]; copies: { dockerfile: string; line: number }[] }>();
+  for (const [i, plan] of plans.entries()) {
+    const byLine = new Map<number, string[]>();
+    for (const file of secrets) {
+      const line = plan.copiedBy(file)?.line;
+      if (line !== undefined) byLine.set(line, [...(byLine.get(line) ?? []), file]);
+    }
+    for (const [line, files] of byLine) {
+      const key = files.join('\0');
+      const note = notes.get(key) ?? { files, copies: [] };
+      note.copies.push({ dockerfile: builds[i]!.dockerfile, line });
+      notes.set(key, note);
+    }
   }
-  for (const [line, files] of byLine) {
+  for (const { files, copies } of notes.values()) {
+    const [first] = copies;
     ctx.report({
       cause: 'secrets-sent',
       severity: 'info',
-      title: `${build.dockerfile}:${line} copies secret-looking files into the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}`,
+      title: `${copies.map((c) => `${c.dockerfile}:${c.line}`).join(' and ')} cop${copies.length === 1 ? 'ies' : 'y'} secret-looking files into the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}`,
       explanation: 'The Dockerfile copies these files by name, so the build needs them: excluding them would make the COPY fail. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
       subject: { kind: 'file', name: rel(path.join(build.context, files[0]!)) },
-      location: { file: build.dockerfile, line },
+      location: { file: first!.dockerfile, line: first!.line },
       fixes: [{ title: 'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image' }],
-      evidence: { ...evidenceBase, files: files.slice(0, 100), fileCount: files.length },
+      evidence: { ...evidenceBase, copies, files: files.slice(0, 100), fileCount: files.length },
     });
   }
+
+  for (const [i, b] of builds.entries()) await checkDockerfile(ctx, b, dockerfiles[i], plans[i]!, { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget });
+
+  // A directory a COPY names (or holds a COPY source) must be made readable: excluding it breaks that COPY.
+  const unreadableFixes = () => {
+    const excludable = scan.unreadable.filter((dir) => !copiedBy(dir) && !named.some((n) => n.source.startsWith(`${dir}/`)));
+    if (excludable.length < scan.unreadable.length) return [{ title: `Give the user who builds read access to ${scan.unreadable.slice(0, 5).join(', ')}: the Dockerfile copies from there` }];
+    return [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(excludable.slice(0, 5)), runIn: 'project' as const }];
+  };
+  if (scan.truncated || scan.unreadable.length > 0) {
+    ctx.report({
+      cause: 'scan-incomplete',
+      title: scan.truncated
+        ? `The walk of ${contextName}${builtBy} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
+        : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
+      subject,
+      fixes: scan.unreadable.length > 0 ? unreadableFixes() : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
+      evidence: { ...evidenceBase, unreadable: scan.unreadable.slice(0, 100), unreadableCount: scan.unreadable.length, truncated: scan.truncated },
+    });
+  }
+}
+
+/** How far secrets sent with the context get, for one Dockerfile: severity, the words for the title, and why. */
+function secretsReach(plan: CopyPlan, dockerfile: string): readonly ['error' | 'warning' | 'info', string, string | undefined] {
+  // Sent to the builder, they reach the image only through a whole-context copy; in a stage the image is not built
+  // FROM, only if a later COPY --from carries them over.
+  if (plan.wholeInImage !== undefined) return ['error', `and ${dockerfile}:${plan.wholeInImage} copies them into the image`, undefined];
+  if (plan.wholeBuilt !== undefined) {
+    return [
+      'warning',
+      `and ${dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`,
+      'The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage\'s layers (and the build cache), and reach the image if a COPY --from takes the directory that holds them.',
+    ];
+  }
+  if (plan.known) return ['info', 'but no COPY puts them in the image', 'No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network, for a remote one). Excluding them costs nothing.'];
+  return ['warning', `and ${dockerfile} could not be read to tell whether a COPY puts them in the image`, undefined];
+}
+
+/**
+ * The files whose names look secret and whose text agrees (a PGP public key, DH parameters, a CA bundle, an .npmrc
+ * of settings are not secrets). Read through the bounded file fact; an unreadable or oversized file is judged by its name.
+ */
+async function secretsByContent(facts: Facts, context: string, files: readonly string[]): Promise<string[]> {
+  const verdicts = await Promise.all(
+    files.map(async (file, i) => {
+      if (i >= MAX_SECRETS_READ) return true;
+      const name = file.slice(file.lastIndexOf('/') + 1);
+      return holdsSecret(name, await facts.hostFile(path.join(context, file)));
+    }),
+  );
+  return files.filter((_, i) => verdicts[i]);
+}
+
+interface ContextFacts {
+  rules: IgnoreRules | undefined;
+  scan: ContextScan;
+  rel: (p: string) => string;
+  evidenceBase: Record<string, unknown>;
+  appendToIgnore: (lines: readonly string[]) => string;
+  ignoreTarget: string;
+}
+
+/** What one Dockerfile does with its context: sources the ignore file excludes, layer-cache mistakes. */
+async function checkDockerfile(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile | undefined, plan: CopyPlan, context: ContextFacts): Promise<void> {
+  const { facts } = ctx;
+  const { rules, scan, rel, evidenceBase, appendToIgnore } = context;
+  const subject = { kind: 'file' as const, name: build.dockerfile };
 
   if (rules && dockerfile) {
     for (const { source, line, keyword } of plan.named) {
@@ -199,58 +285,41 @@ async function checkBuild(ctx: CheckContext, build: BuildSpec, project: string):
         title: `${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found": ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it`,
         subject,
         location: { file: build.dockerfile, line },
-        fixes: [{ title: `Re-include it at the end of ${ignoreTarget}`, command: appendToIgnore([`!${source}`]), runIn: 'project' }],
-        evidence: { ...evidenceBase, source, pattern: decisive?.raw },
+        fixes: [{ title: `Re-include it at the end of ${context.ignoreTarget}`, command: appendToIgnore([`!${source}`]), runIn: 'project' }],
+        evidence: { ...evidenceBase, dockerfile: build.dockerfile, source, pattern: decisive?.raw },
       });
     }
   }
 
-  if (dockerfile) {
-    for (const finding of cacheFindings(dockerfile, build.target)) {
-      const location = { file: build.dockerfile, line: finding.line };
-      if (finding.cause === 'copy-before-install') {
-        ctx.report({
-          cause: 'copy-before-install',
-          title: `${build.dockerfile}:${finding.line} copies the whole context before ${finding.detail}, so every source change reruns the install`,
-          subject,
-          location,
-          fixes: [{ title: 'Copy the dependency manifests first, install, then copy the rest', command: finding.reorder! }],
-        });
-      } else if (finding.cause === 'apt-update-alone') {
-        ctx.report({
-          cause: 'apt-update-alone',
-          title: `${build.dockerfile}:${finding.line} runs apt-get update in its own RUN, so later installs use a stale cached index`,
-          subject,
-          location,
-          fixes: [{ title: 'Update and install in one RUN', command: 'RUN apt-get update && apt-get install -y --no-install-recommends <packages> && rm -rf /var/lib/apt/lists/*' }],
-        });
-      } else {
-        ctx.report({
-          cause: 'apt-lists-kept',
-          title: `${build.dockerfile}:${finding.line} installs with apt-get but keeps /var/lib/apt/lists in the layer`,
-          subject,
-          location,
-          fixes: [{ title: 'Remove the lists in the same RUN', command: '&& rm -rf /var/lib/apt/lists/*' }],
-        });
-      }
+  if (!dockerfile) return;
+  // A VS Code dev container is a workstation, not an image anyone ships: its size is nobody's concern.
+  const devContainer = build.dockerfile.split('/').includes('.devcontainer');
+  for (const finding of cacheFindings(dockerfile, build.target, scan.dirs)) {
+    const location = { file: build.dockerfile, line: finding.line };
+    if (finding.cause === 'copy-before-install') {
+      ctx.report({
+        cause: 'copy-before-install',
+        title: `${build.dockerfile}:${finding.line} copies the whole context before ${finding.detail}, so every source change reruns the install`,
+        subject,
+        location,
+        fixes: [finding.reorder ?? { title: 'Copy the dependency manifests first, install, then copy the rest' }],
+      });
+    } else if (finding.cause === 'apt-update-alone') {
+      ctx.report({
+        cause: 'apt-update-alone',
+        title: `${build.dockerfile}:${finding.line} runs apt-get update in its own RUN, so later installs use a stale cached index`,
+        subject,
+        location,
+        fixes: [{ title: 'Update and install in one RUN', command: 'RUN apt-get update && apt-get install -y --no-install-recommends <packages> && rm -rf /var/lib/apt/lists/*' }],
+      });
+    } else if (!devContainer) {
+      ctx.report({
+        cause: 'apt-lists-kept',
+        title: `${build.dockerfile}:${finding.line} installs with apt-get but keeps /var/lib/apt/lists in the layer`,
+        subject,
+        location,
+        fixes: [aptListsFix(finding.run)],
+      });
     }
-  }
-
-  // A directory a COPY names (or holds a COPY source) must be made readable: excluding it breaks that COPY.
-  const unreadableFixes = () => {
-    const excludable = scan.unreadable.filter((dir) => !plan.copiedBy(dir) && !plan.named.some((n) => n.source.startsWith(`${dir}/`)));
-    if (excludable.length < scan.unreadable.length) return [{ title: `Give the user who builds read access to ${scan.unreadable.slice(0, 5).join(', ')}: the Dockerfile copies from there` }];
-    return [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(excludable.slice(0, 5)), runIn: 'project' as const }];
-  };
-  if (scan.truncated || scan.unreadable.length > 0) {
-    ctx.report({
-      cause: 'scan-incomplete',
-      title: scan.truncated
-        ? `The walk of ${contextName} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
-        : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
-      subject,
-      fixes: scan.unreadable.length > 0 ? unreadableFixes() : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
-      evidence: { ...evidenceBase, unreadable: scan.unreadable.slice(0, 100), unreadableCount: scan.unreadable.length, truncated: scan.truncated },
-    });
   }
 }

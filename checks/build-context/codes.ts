@@ -28,7 +28,7 @@ export const buildContextCodes = {
     severity: 'error',
     summary: 'secret-looking files are sent to the builder',
     explanation:
-      'Files such as .env, private keys, certificates and cloud credentials are in the build context. Even when the Dockerfile does not COPY them by name, `COPY . .` puts them into an image layer, where anyone who can pull the image can read them (an error when that copy is in the final image, a warning when it is in a build stage a COPY --from can carry them from). Sent but never copied, they only reach the builder (a note). Files the Dockerfile copies by name are needed by the build: excluding them would break it, so they are a note, fine for test fixtures and not for real credentials. Use build secrets (`RUN --mount=type=secret`) for what the build needs.',
+      'Files such as an .env with secret values, private keys, registry tokens and cloud credentials are in the build context (judged by what they hold: certificates, public keys and settings are not secrets). Even when the Dockerfile does not COPY them by name, `COPY . .` puts them into an image layer, where anyone who can pull the image can read them (an error when that copy is in the final image, a warning when it is in a build stage a COPY --from can carry them from). Sent but never copied, they only reach the builder (a note). Files the Dockerfile copies by name are needed by the build: excluding them would break it, so they are a note, fine for test fixtures and not for real credentials. Use build secrets (`RUN --mount=type=secret`) for what the build needs.',
     docsUrl: 'https://docs.docker.com/build/building/secrets/',
   },
   'copy-source-ignored': {

@@ -1,4 +1,8 @@
 import { copySources, type DockerfileInstruction, type ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
+import type { SentDir } from '../../src/facts/project/context-walk.js';
+import type { Fix } from '../../src/engine/types.js';
+import { namedManifestMissing, reorderFix, workdirs } from './reorder.js';
+import { shellCommands } from './shell.js';
 import { ancestorStages, stageReach } from './stages.js';
 
 export { copySources };
@@ -25,6 +29,8 @@ const namesPackages = (rest: string) => rest.split(/\s+/).some((word) => word !=
  */
 const INSTALLS: [RegExp, string, (m: RegExpExecArray) => boolean][] = [
   [/\bnpm\s+ci\b/, 'node', () => true],
+  // pnpm's Docker recipe: `pnpm fetch` fills the store from the lockfile alone, `pnpm install --offline` links it later.
+  [/\bpnpm\s+fetch\b/, 'node', () => true],
   [/\b(npm|pnpm)\s+(install|i)\b(.*)/, 'node', (m) => !/(^|\s)(-g|--global)\b/.test(m[3]!) && !namesPackages(m[3]!.replace(/--?[\w-]+=\S+/g, ''))],
   [/\byarn(\s+install\b|\s*$|\s+--)/, 'node', () => true],
   [/\bpip3?\s+(install|wheel|download)\b(.*)/, 'python', (m) => /(^|\s)(-r|--requirement)(\s|=)/.test(m[2]!)],
@@ -43,10 +49,10 @@ const INSTALLS: [RegExp, string, (m: RegExpExecArray) => boolean][] = [
 /** The first command of a RUN that installs the project's dependencies, if any. */
 export function dependencyInstall(run: DockerfileInstruction): DependencyInstall | undefined {
   if (run.keyword !== 'RUN') return undefined;
-  for (const command of run.args.split(/&&|\|\||[;|\n]/).map((c) => c.replace(/\\\s*$/, '').trim())) {
+  for (const command of shellCommands(run.args)) {
     for (const [pattern, family, readsManifests] of INSTALLS) {
       const match = pattern.exec(command);
-      if (match && readsManifests(match)) return { command: command.replace(/\s+/g, ' '), family };
+      if (match && readsManifests(match)) return { command, family };
     }
   }
   return undefined;
@@ -56,45 +62,27 @@ export interface CacheFinding {
   cause: 'copy-before-install' | 'apt-update-alone' | 'apt-lists-kept';
   line: number;
   detail: string;
-  /** For copy-before-install: the Dockerfile lines that fetch dependencies from the manifests alone. */
-  reorder?: string;
+  /** The RUN the finding is about (for copy-before-install, the install). */
+  run: DockerfileInstruction;
+  /** For copy-before-install: the Dockerfile lines that fetch dependencies from the manifests alone, when they can be told. */
+  reorder?: Fix;
 }
 
 /**
- * Per tool: the manifests that decide the dependencies, and (for tools whose install is also the build) the
- * command that fetches dependencies only. Tools without one are installed with the user's own command.
+ * apt-get and its subcommand, with any options in between (`apt-get -y install`, `apt-get -qq update`,
+ * `apt-get -o Dpkg::Options::=--force-confold install`), across line continuations.
  */
-const MANIFESTS: [RegExp, string, string?][] = [
-  [/\bnpm /, 'package*.json'],
-  [/\byarn\b/, 'package.json yarn.lock'],
-  [/\bpnpm /, 'package.json pnpm-lock.yaml'],
-  [/\bpoetry /, 'pyproject.toml poetry.lock', 'poetry install --no-root'],
-  [/\bpipenv /, 'Pipfile Pipfile.lock'],
-  [/\bpip3? /, 'requirements*.txt'],
-  [/\bbundle /, 'Gemfile Gemfile.lock'],
-  [/\bgo mod /, 'go.mod go.sum'],
-  [/\bcomposer /, 'composer.json composer.lock', 'composer install --no-scripts --no-autoloader'],
-  [/\bmvnw?\b/, 'pom.xml', 'mvn dependency:go-offline'],
-  [/gradlew?\b/, 'build.gradle* settings.gradle* gradle.properties*', 'gradle dependencies'],
-  [/\bcargo /, 'Cargo.toml Cargo.lock', 'cargo fetch'],
-  [/\bdotnet /, '*.csproj', 'dotnet restore'],
-];
-
-function reorderFix(run: DockerfileInstruction, install: DependencyInstall): string {
-  const [, manifests, fetch] = MANIFESTS.find(([pattern]) => pattern.test(install.command)) ?? [/ /, '<dependency manifests>'];
-  const first = fetch ? `RUN ${fetch}` : `RUN ${run.args}`;
-  return [`COPY ${manifests} ./`, first, 'COPY . .', ...(fetch ? [`RUN ${run.args}`] : [])].join('\n');
-}
-
-const APT_UPDATE = /\bapt(-get)? update\b/;
-const APT_INSTALL = /\bapt(-get)? (install|upgrade|dist-upgrade)\b/;
+const aptCommand = (subcommands: string) => new RegExp(String.raw`\bapt(?:-get)?(?:(?:\s|\\(?=\s))+(?:-o(?:\s|\\(?=\s))+\S+|-\S+))*(?:\s|\\(?=\s))+(?:${subcommands})\b`);
+const APT_UPDATE = aptCommand('update');
+const APT_INSTALL = aptCommand('install|upgrade|dist-upgrade');
 
 /**
  * Layer-cache rules, for the stages the build runs (the target, else the last stage, and the stages it needs).
  * `target` is the compose build target, when one is set.
  */
-export function cacheFindings(dockerfile: ParsedDockerfile, target?: string): CacheFinding[] {
+export function cacheFindings(dockerfile: ParsedDockerfile, target?: string, contextDirs?: readonly SentDir[]): CacheFinding[] {
   const out: CacheFinding[] = [];
+  const at = workdirs(dockerfile);
   const reach = stageReach(dockerfile, target);
   const stepsOf = (stage: number) => dockerfile.instructions.filter((i) => i.stage === stage);
   for (const stage of [...reach.built].sort((a, b) => a - b)) {
@@ -105,10 +93,16 @@ export function cacheFindings(dockerfile: ParsedDockerfile, target?: string): Ca
       const earlier = [...ancestorStages(dockerfile, stage).flatMap(stepsOf), ...steps.filter((s) => s.line < wholeCopy.line)];
       const done = new Set(earlier.map(dependencyInstall).map((i) => i?.family));
       const late = steps.filter((s) => s.line > wholeCopy.line).map((run) => ({ run, install: dependencyInstall(run) })).find(({ install }) => install && !done.has(install.family));
-      if (late) out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${late.install!.command} at line ${late.run.line}`, reorder: reorderFix(late.run, late.install!) });
+      if (late) {
+        const input = { copy: wholeCopy, run: late.run, command: late.install!.command, between: steps.filter((s) => s.line > wholeCopy.line && s.line < late.run.line), workdirs: at };
+        // An install from a manifest the context does not hold installs nothing the copy brought.
+        if (!contextDirs || !namedManifestMissing(input, contextDirs)) {
+          out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${late.install!.command} at line ${late.run.line}`, run: late.run, reorder: reorderFix(input, contextDirs) });
+        }
+      }
     }
     for (const run of steps.filter((i) => i.keyword === 'RUN')) {
-      if (APT_UPDATE.test(run.args) && !APT_INSTALL.test(run.args)) out.push({ cause: 'apt-update-alone', line: run.line, detail: run.args.slice(0, 120) });
+      if (APT_UPDATE.test(run.args) && !APT_INSTALL.test(run.args)) out.push({ cause: 'apt-update-alone', line: run.line, detail: run.args.slice(0, 120), run });
     }
   }
   // Lists only weigh on the image in the layers it is made of, and only the RUN that fetched them can remove them
@@ -118,7 +112,30 @@ export function cacheFindings(dockerfile: ParsedDockerfile, target?: string): Ca
     if (!APT_UPDATE.test(run.args) || !APT_INSTALL.test(run.args)) return;
     if (/\/var\/lib\/apt\/lists/.test(run.args) || run.flags.some((f) => f.name === 'mount')) return;
     const laterUse = layerRuns.slice(i + 1).some((later) => APT_INSTALL.test(later.args) && !APT_UPDATE.test(later.args));
-    if (!laterUse) out.push({ cause: 'apt-lists-kept', line: run.line, detail: run.args.slice(0, 120) });
+    if (!laterUse) out.push({ cause: 'apt-lists-kept', line: run.line, detail: run.args.slice(0, 120), run });
   });
   return out.sort((a, b) => a.line - b.line);
+}
+
+const REMOVE_LISTS = 'rm -rf /var/lib/apt/lists/*';
+/** A heredoc script longer than this is not reprinted: the fix says where the line goes. */
+const MAX_HEREDOC_LINES = 15;
+
+/**
+ * How to remove the lists in the RUN that fetched them. A `RUN <<EOF` script takes it as its last line (an `&&`
+ * fragment has no line to go on there), reprinted with the user's own lines when short; a plain RUN takes the fragment.
+ */
+export function aptListsFix(run: DockerfileInstruction): Fix {
+  const heredoc = /^<<(-?)\s*(["']?)(\w+)\2/.exec(run.args.trim());
+  if (!heredoc) {
+    if (run.args.includes('<<')) return { title: `Add \`&& ${REMOVE_LISTS}\` to the end of the apt-get install command` };
+    return { title: 'Remove the lists in the same RUN', command: `&& ${REMOVE_LISTS}` };
+  }
+  const title = `Add \`${REMOVE_LISTS}\` as the last line of the heredoc, before ${heredoc[3]}`;
+  const lines = run.args.trim().split('\n');
+  const end = lines.findLastIndex((line) => (heredoc[1] ? line.replace(/^\t+/, '') : line).trim() === heredoc[3]);
+  if (end < 1 || lines.length > MAX_HEREDOC_LINES) return { title };
+  const flags = run.flags.map((f) => (f.value === null ? `--${f.name}` : `--${f.name}=${f.value}`));
+  const text = [...lines.slice(0, end), REMOVE_LISTS, ...lines.slice(end)].join('\n');
+  return { title, command: ['RUN', ...flags, text].join(' ') };
 }

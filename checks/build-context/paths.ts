@@ -138,12 +138,23 @@ export function proposeIgnore(dirs: readonly SentDir[], lines: readonly string[]
 
 /**
  * The ignore line for a heavy path: the pattern that excludes it anywhere, or its own path when that pattern would
- * also exclude something the Dockerfile copies (the any-depth dist pattern when the Dockerfile copies web/dist).
+ * also exclude something the Dockerfile copies (the any-depth dist pattern when the Dockerfile copies web/dist), or,
+ * for build output, a light directory of the same name elsewhere (a 5 KiB vendored Go package `vendor/…/target`, a
+ * `build/ci` of makefiles): light, it is not build output but source.
  */
-export function heavyRule(heavy: HeavyPath, keep: readonly string[]): string | undefined {
-  if (heavy.rule === heavy.path || !excludesAny(heavy.rule, keep)) return heavy.rule;
-  // Logs are many files with no one path: when their pattern would hit a copied file, propose nothing for them.
-  return heavy.kind === 'logs' ? undefined : heavy.path;
+export function heavyRule(heavy: HeavyPath, keep: readonly string[], dirs: readonly SentDir[] = [], all: readonly HeavyPath[] = [heavy]): string | undefined {
+  if (heavy.rule === heavy.path) return heavy.rule;
+  if (excludesAny(heavy.rule, keep)) {
+    // Logs are many files with no one path: when their pattern would hit a copied file, propose nothing for them.
+    return heavy.kind === 'logs' ? undefined : heavy.path;
+  }
+  if (heavy.kind === 'output') {
+    const rules = parseIgnoreFile(heavy.rule);
+    const under = (dir: string, h: HeavyPath) => dir === h.path || dir.startsWith(`${h.path}/`);
+    const light = dirs.some((d) => d.names.length > 0 && !all.some((h) => under(d.path, h)) && isExcluded(rules, sentPath(d, 0)));
+    if (light) return heavy.path;
+  }
+  return heavy.rule;
 }
 
 const DEPENDENCY_FAMILY: Record<string, string> = { node_modules: 'node', '.venv': 'python', venv: 'python' };

@@ -67,7 +67,7 @@ function buildkitClient(): string | undefined {
 describe.runIf(engineAvailable())('build-context on a real engine', () => {
   afterAll(async () => {
     await dockerMayFail('rm', '-f', `dd-${scope}`, `dd-${scope}-bk`);
-    await dockerMayFail('rmi', '-f', tag, `${tag}-bk`, `${tag}-apply`);
+    await dockerMayFail('rmi', '-f', tag, `${tag}-bk`, `${tag}-apply`, `${tag}-reorder0`, `${tag}-reorder1`, `${tag}-reorder2`);
   });
 
   it('the files the check says are sent are exactly the files the engine receives', async () => {
@@ -177,6 +177,54 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     expect(String(listing.stdout).split('\n')).toEqual(expect.arrayContaining(['bootstrap.min.css', 'server.key', 'certs', 'wwwroot']));
     expect(String(listing.stdout).split('\n')).not.toEqual(expect.arrayContaining(['.env']));
     expect(String(listing.stdout).split('\n')).not.toEqual(expect.arrayContaining(['.git']));
+  });
+
+  it('the copy-before-install fix, pasted over the whole-context copy, builds: the manifests land where the install runs (Go in svc/, a .NET solution in src/*/, after a virtualenv step)', async () => {
+    const image = await ensureTestImage();
+    // No registry here: shims stand in for the toolchains, and fail unless the manifests are where they run.
+    const shim = (tool: string, test: string) => `RUN printf '#!/bin/sh\\n${test}\\n' > /bin/${tool} && chmod +x /bin/${tool}`;
+    const cases: { dockerfile: string; tree: Record<string, string>; text: string; expected: string }[] = [
+      {
+        dockerfile: 'Dockerfile',
+        tree: { 'svc/go.mod': 'module example.com/svc\n', 'svc/go.sum': '', 'svc/main.go': 'package main\n', 'README.md': 'x' },
+        text: `FROM ${image}\n${shim('go', 'test -f go.mod && test -f go.sum')}\nWORKDIR /src\nCOPY . .\nWORKDIR /src/svc\nRUN go mod download\n`,
+        expected: 'COPY svc/go.mod svc/go.sum svc/\nRUN cd svc && go mod download\nCOPY . .',
+      },
+      {
+        dockerfile: 'src/Web/Dockerfile',
+        tree: { 'App.sln': '', 'Directory.Packages.props': '<Project/>', 'src/Web/Web.csproj': '<Project/>', 'src/Web/Program.cs': '', 'src/Core/Core.csproj': '<Project/>' },
+        text: `FROM ${image}\n${shim('dotnet', 'test -f Web.csproj && test -f ../Core/Core.csproj && test -f ../../Directory.Packages.props')}\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src/Web\nRUN dotnet restore\n`,
+        expected: 'COPY App.sln Directory.Packages.props ./\nCOPY src/Core/Core.csproj src/Core/\nCOPY src/Web/Web.csproj src/Web/\nRUN cd src/Web && dotnet restore\nCOPY . .',
+      },
+      {
+        // A virtualenv made between the copy and the install: the copy moves below the install instead.
+        dockerfile: 'Dockerfile',
+        tree: { 'requirements.txt': 'flask\n', 'app.py': '' },
+        text: `FROM ${image}\n${shim('pip', 'test -f requirements.txt && test -d /venv && test ! -f app.py')}\nWORKDIR /app\nCOPY . .\nRUN mkdir /venv\nRUN pip install -r requirements.txt\n`,
+        expected: 'COPY requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY . .',
+      },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const project = tempDir('dd-bc-reorder-');
+      writeTree(project, { ...c.tree, [c.dockerfile]: c.text });
+      const [finding] = findingsOf((await runCli(['build-context', '--json', '-C', project])).report, 'build-context').filter((f) => f.code === 'build-context/copy-before-install');
+      expect(finding!.location).toEqual({ file: c.dockerfile, line: 4 });
+      expect(finding!.fixes[0]!.command).toBe(c.expected);
+      // Pasted as its title says; the shims fail the build if a manifest is not in place.
+      const lines = c.text.split('\n');
+      const move = /^Remove line (\d+) and put these lines in place of line (\d+)/.exec(finding!.fixes[0]!.title);
+      if (move) {
+        lines.splice(Number(move[2]) - 1, 1, finding!.fixes[0]!.command!);
+        lines.splice(Number(move[1]) - 1, 1);
+      } else {
+        expect(finding!.fixes[0]!.title).toMatch(/^Replace line 4 with these lines/);
+        lines.splice(3, 1, finding!.fixes[0]!.command!);
+      }
+      writeTree(project, { [c.dockerfile]: lines.join('\n') });
+      const build = await execa('docker', ['build', '-q', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-reorder${i}`, '-f', path.join(project, c.dockerfile), project], { env: { DOCKER_BUILDKIT: '0' }, reject: false });
+      expect(build.stderr, build.stderr).not.toMatch(/returned a non-zero code|no source files|not found/);
+      expect(build.exitCode).toBe(0);
+    }
   });
 
   it('a project with a good .dockerignore and a cache-friendly Dockerfile gets no warning', async () => {

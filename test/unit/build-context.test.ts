@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import buildContext from '../../checks/build-context.js';
-import { cacheFindings, copySources } from '../../checks/build-context/dockerfile-rules.js';
+import { aptListsFix, cacheFindings, copySources } from '../../checks/build-context/dockerfile-rules.js';
 import { nodeFs } from '../../src/facts/clients.js';
 import { createFacts } from '../../src/facts/index.js';
 import type { Facts } from '../../src/facts/types.js';
@@ -107,7 +107,7 @@ describe('build-context', () => {
   });
 
   it('past twenty secret files, the fix excludes them by kind, and the evidence stays bounded', async () => {
-    const files: Record<string, string> = { '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\n', 'app/.env': 'A=1' };
+    const files: Record<string, string> = { '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\n', 'app/.env': 'API_KEY=1' };
     for (let i = 0; i < 150; i++) files[`certs/c${i}.pem`] = 'k';
     const dir = project(files);
     const result = await diagnose(dir);
@@ -176,7 +176,7 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
   });
 
   it('a secret under a directory the Dockerfile copies is copied on purpose too', async () => {
-    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY config/ /app/config/\n', 'config/.env': 'A=1', 'config/app.yaml': 'a: 1' }));
+    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY config/ /app/config/\n', 'config/.env': 'DB_PASSWORD=1', 'config/app.yaml': 'a: 1' }));
     expect(result.status).toBe('passed');
     expect(secretFindings(result).map((f) => [f.severity, f.title])).toEqual([['info', 'Dockerfile:2 copies secret-looking files into the image on purpose: config/.env']]);
   });
@@ -194,7 +194,7 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
   });
 
   it('when the Dockerfile cannot be read, a secret is a warning that says so, and nothing is proposed under the guess that it copies everything', async () => {
-    const result = await diagnose(project({ 'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: missing.Dockerfile\n', '.env': 'A=1', 'dist/app.js': MIB }));
+    const result = await diagnose(project({ 'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: missing.Dockerfile\n', '.env': 'SECRET_KEY=1', 'dist/app.js': MIB }));
     expect(result.findings.map((f) => [f.code, f.severity, f.title])).toEqual([
       ['build-context/secrets-sent', 'warning', 'The build context . sends secret-looking files to the builder (.env), and missing.Dockerfile could not be read to tell whether a COPY puts them in the image'],
     ]);
@@ -206,7 +206,7 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
   });
 
   it('past twenty secrets, a kind pattern that would exclude a copied file gives way to the paths of that kind', async () => {
-    const files: Record<string, string> = { '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\nCOPY tls/ca.pem /etc/ca.pem\nCOPY . /app/\n', 'tls/ca.pem': 'c', '.env': 'A=1' };
+    const files: Record<string, string> = { '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\nCOPY tls/ca.pem /etc/ca.pem\nCOPY . /app/\n', 'tls/ca.pem': 'c', '.env': 'API_TOKEN=1' };
     for (let i = 0; i < 25; i++) files[`fixtures/k${i}.key`] = 'k';
     const dir = project(files);
     const [loose] = secretFindings(await diagnose(dir));
@@ -335,14 +335,173 @@ describe('Dockerfile cache rules', () => {
 
   it.each([
     ['npm', 'FROM node:20\nCOPY . .\nRUN npm ci --omit=dev\n', 'COPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .'],
-    ['pip', 'FROM python:3\nCOPY . /app\nRUN pip install -r requirements.txt\n', 'COPY requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY . .'],
+    ['pip, into the WORKDIR named in full', 'FROM python:3\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n', 'COPY requirements*.txt /app/\nRUN pip install -r requirements.txt\nCOPY . /app'],
+    ['npm with the build in the same RUN: the build comes after the sources', 'FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n', 'COPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build'],
     ['maven, whose install is the build', 'FROM maven\nCOPY . .\nRUN mvn -B package\n', 'COPY pom.xml ./\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn -B package'],
   ])('the reorder fix for %s keeps the user\'s own command', (_tool, text, reorder) => {
-    expect(cacheFindings(parseDockerfile('Dockerfile', text))[0]!.reorder).toBe(reorder);
+    expect(cacheFindings(parseDockerfile('Dockerfile', text))[0]!.reorder?.command).toBe(reorder);
   });
 
   it('reads COPY sources in both forms', () => {
     const df = parseDockerfile('Dockerfile', 'FROM x\nCOPY ["a b.txt", "./c/", "/dst/"]\nCOPY --chown=1 ./src/../lib /x\nADD https://example.com/f /f\n');
     expect(df.instructions.map(copySources)).toEqual([[], ['a b.txt', 'c'], ['lib'], []]);
+  });
+});
+
+describe('build-context: right on real projects (second round)', () => {
+  const rules = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => [f.cause, f.line]);
+  const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
+  const CERTIFICATE = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkq\n-----END CERTIFICATE-----\n';
+
+  it.each<[string, string, (string | number)[][]]>([
+    ['apt-get -y install (an option before the subcommand) is the install of the same RUN', 'FROM debian\nRUN apt-get update && apt-get -y install wget\n', [['apt-lists-kept', 2]]],
+    ['apt-get -qq, -o values and continuations too', 'FROM debian\nRUN apt-get -qq update && \\\n  DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confold \\\n  -qq install wget && rm -rf /var/lib/apt/lists/*\n', []],
+    ['pnpm fetch from the lockfile, then install --offline after the copy: pnpm\'s own recipe', 'FROM node:20\nCOPY pnpm-lock.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --offline\n', []],
+    ['a global tool after the copy is not a dependency install (turbo prune)', 'FROM node:20\nCOPY . .\nRUN npm install -g turbo\nRUN turbo prune web --docker\n', []],
+    ['a pip upgrade after the copy is not one either, and does not hide the real install', 'FROM python:3\nCOPY . .\nRUN pip install --upgrade pip\nRUN pip install -r requirements.txt\n', [['copy-before-install', 2]]],
+  ])('%s', (_name, text, expected) => {
+    expect(rules(text)).toEqual(expected);
+  });
+
+  it('the apt-lists fix takes the form of the RUN: a last line for a heredoc script, a fragment otherwise', () => {
+    const fix = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => aptListsFix(f.run))[0];
+    expect(fix('# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOF\napt-get update\napt-get install -y git\nEOF\n')).toEqual({
+      title: 'Add `rm -rf /var/lib/apt/lists/*` as the last line of the heredoc, before EOF',
+      command: 'RUN <<EOF\napt-get update\napt-get install -y git\nrm -rf /var/lib/apt/lists/*\nEOF',
+    });
+    expect(fix('FROM debian\nRUN --network=host <<-EOT bash\n\tapt-get update\n\tapt-get install -y git\n\tEOT\n')!.command).toBe('RUN --network=host <<-EOT bash\n\tapt-get update\n\tapt-get install -y git\nrm -rf /var/lib/apt/lists/*\n\tEOT');
+    expect(fix('FROM debian\nRUN apt-get update && apt-get install -y git\n')).toEqual({ title: 'Remove the lists in the same RUN', command: '&& rm -rf /var/lib/apt/lists/*' });
+    // A heredoc that is data for a command (cat <<EOF > file), not the script: said in words.
+    expect(fix('FROM debian\nRUN apt-get update && apt-get install -y git && cat <<EOF > /etc/motd\nhi\nEOF\n')).toEqual({ title: 'Add `&& rm -rf /var/lib/apt/lists/*` to the end of the apt-get install command' });
+  });
+
+  it('a VS Code dev container is not judged on image size, the production Dockerfile still is', async () => {
+    const apt = 'RUN apt-get update && apt-get -y install git\n';
+    const result = await diagnose(project({ '.devcontainer/Dockerfile': `FROM debian\n${apt}`, Dockerfile: `FROM debian\n${apt}` }));
+    expect(result.findings.map((f) => [f.code, f.location?.file])).toEqual([['build-context/apt-lists-kept', 'Dockerfile']]);
+    expect(await diagnose(project({ '.devcontainer/Dockerfile': `FROM debian\n${apt}` }))).toMatchObject({ status: 'passed', findings: [] });
+  });
+
+  describe('the copy-before-install fix copies the manifests from where they are', () => {
+    const fixOf = async (files: Record<string, string>) => (await diagnose(project(files))).findings.find((f) => f.code === 'build-context/copy-before-install')!.fixes[0]!;
+
+    it('.NET: every project file at its path, the solution-wide settings, and the restore where the Dockerfile restores', async () => {
+      const fix = await fixOf({
+        Dockerfile: 'FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src/Web\nRUN dotnet restore\nRUN dotnet publish -o /out\n',
+        'App.sln': '',
+        'Directory.Packages.props': '<Project/>',
+        'src/Web/Web.csproj': '<Project/>',
+        'src/Web/Program.cs': '',
+        'src/Core/Core.csproj': '<Project/>',
+      });
+      expect(fix.command).toBe('COPY App.sln Directory.Packages.props ./\nCOPY src/Core/Core.csproj src/Core/\nCOPY src/Web/Web.csproj src/Web/\nRUN cd src/Web && dotnet restore\nCOPY . .');
+      expect(fix.title).toContain('Replace line 3 with these lines');
+    });
+
+    it('Go in a subdirectory, by WORKDIR or by cd, into a copy named in full', async () => {
+      const tree = { 'svc/go.mod': 'module x', 'svc/go.sum': '', 'svc/main.go': 'package main' };
+      expect((await fixOf({ ...tree, Dockerfile: 'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nWORKDIR /src/svc\nRUN go mod download\n' })).command).toBe('COPY svc/go.mod svc/go.sum svc/\nRUN cd svc && go mod download\nCOPY . .');
+      expect((await fixOf({ ...tree, Dockerfile: 'FROM golang:1.22\nCOPY . /src\nRUN cd /src/svc && go mod download && go build ./...\n' })).command).toBe('COPY svc/go.mod svc/go.sum /src/svc/\nRUN cd /src/svc && go mod download\nCOPY . /src');
+    });
+
+    it('only the manifests that exist are named, and with none there is no command', async () => {
+      expect((await fixOf({ Dockerfile: 'FROM golang:1.22\nCOPY . .\nRUN go mod download\n', 'go.mod': 'module x' })).command).toBe('COPY go.mod ./\nRUN go mod download\nCOPY . .');
+      // go.mod is in svc/ but the install runs at the root: a COPY of go.mod there would fail the build.
+      expect(await fixOf({ Dockerfile: 'FROM golang:1.22\nCOPY . .\nRUN go mod download\n', 'svc/go.mod': 'module x' })).toEqual({ title: 'Copy the dependency manifests first, install, then copy the rest' });
+      // An install that runs outside what the copy put in place: nothing can be told.
+      expect(await fixOf({ Dockerfile: 'FROM python:3\nCOPY . /app\nRUN pip install -r requirements.txt\n', 'requirements.txt': 'flask' })).toEqual({ title: 'Copy the dependency manifests first, install, then copy the rest' });
+    });
+  });
+
+  it('steps between the copy and the install stay before it: the copy moves below the install, or, when a step may read the sources, the fix says so in words', async () => {
+    const dockerfile = (step: string) => `FROM python:3\nWORKDIR /home/app\nCOPY --chown=app . .\nENV VIRTUAL_ENV=/home/app/venv\nRUN python -m venv $VIRTUAL_ENV && pip install --upgrade pip\n${step}\nRUN pip install -r requirements.txt\n`;
+    const fixes = async (step: string) => (await diagnose(project({ Dockerfile: dockerfile(step), 'requirements.txt': 'flask\n', 'entrypoint.sh': '' }))).findings.map((f) => f.fixes);
+    expect(await fixes('ENV PATH="$VIRTUAL_ENV/bin:$PATH"')).toEqual([
+      [{ title: 'Remove line 3 and put these lines in place of line 7: the steps between them keep their order, and the sources come after the install', command: 'COPY --chown=app requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY --chown=app . .' }],
+    ]);
+    expect(await fixes('RUN chmod +x entrypoint.sh')).toEqual([[{ title: 'Copy the dependency manifests and install before line 3, moving up with them what the install needs among lines 4–6 (ENV, RUN); then copy the rest' }]]);
+  });
+
+  it('an install from a requirements file the context does not hold (only if it exists) is no copy-before-install', async () => {
+    const dockerfile = 'FROM python:3\nCOPY . /usr/src/app\nRUN if [ -s /usr/src/app/requirements.txt ]; then \\\n    pip install -r /usr/src/app/requirements.txt; \\\n  fi\n';
+    expect(await diagnose(project({ Dockerfile: dockerfile, 'requirements.example.txt': 'x' }))).toMatchObject({ status: 'passed', findings: [] });
+    expect(codes(await diagnose(project({ Dockerfile: dockerfile, 'requirements.txt': 'flask' })))).toEqual(['build-context/copy-before-install']);
+  });
+
+  it('a Dockerfile that names its own directory inside the image is built from the root; a one-word directory is not enough to tell', async () => {
+    const dir = project({
+      'src/Web/Dockerfile': 'FROM sdk\nWORKDIR /app\nCOPY . .\nWORKDIR "/app/src/Web"\nRUN dotnet restore\n',
+      'src/Web/Web.csproj': '<Project/>',
+      'svc/Dockerfile': 'FROM golang\nWORKDIR /src/svc\nCOPY . .\nRUN go build\n',
+      'svc/main.go': 'package main',
+    });
+    expect((await buildsOf(dir)).map((b) => [b.dockerfile, path.relative(dir, b.context) || '.'])).toEqual([['svc/Dockerfile', 'svc'], ['src/Web/Dockerfile', '.']]);
+  });
+
+  it('judges secret-looking files by what they hold: public keys, DH parameters, certificates, settings and plain .env are not secrets', async () => {
+    const dir = project({
+      Dockerfile: 'FROM debian\nADD vendor-repo.gpg.key /tmp/\nCOPY app /app/\nCOPY . /src/\n',
+      'vendor-repo.gpg.key': '-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBF\n-----END PGP PUBLIC KEY BLOCK-----\n',
+      'app/dhparam/ffdhe2048.pem': '-----BEGIN DH PARAMETERS-----\nMIIBCAKCAQEA\n-----END DH PARAMETERS-----\n',
+      'certs/ca-bundle.pem': `${CERTIFICATE}${CERTIFICATE}`,
+      '.npmrc': 'shamefully-hoist=true\n//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n',
+      '.env': 'COMPOSE_PROJECT_NAME=x\n',
+      'empty.key': '',
+    });
+    expect(await diagnose(dir)).toMatchObject({ status: 'passed', findings: [] });
+  });
+
+  it('and still reports what is secret by content: a private key after the certificate, a token, a password in a URL', async () => {
+    const dir = project({
+      Dockerfile: 'FROM debian\nCOPY . /src/\n',
+      'tls/fullchain.pem': `${CERTIFICATE}${PRIVATE_KEY}`,
+      '.npmrc': '//registry.npmjs.org/:_authToken=npm_abc\n',
+      'config/.env': 'DATABASE_URL=postgres://app:hunter2@db/app\n',
+      '.env': 'COMPOSE_PROJECT_NAME=x\n',
+      'binary.p12': '\u0000\u0001',
+    });
+    const [finding] = (await diagnose(dir)).findings;
+    expect(finding).toMatchObject({ code: 'build-context/secrets-sent', severity: 'error' });
+    expect(finding!.evidence!.files).toEqual(['.npmrc', 'binary.p12', 'config/.env', 'tls/fullchain.pem']);
+  });
+
+  it('Dockerfiles that share a context get one finding about it, naming each of them; an exclusion never breaks either', async () => {
+    const dir = project({
+      'Dockerfile.alpine': 'FROM alpine\nCOPY app /app/\nCOPY . /src/\n',
+      'Dockerfile.debian': 'FROM debian\nCOPY app /app/\nCOPY tools/ca.key /etc/ca.key\n',
+      'app/server.key': PRIVATE_KEY,
+      'tools/ca.key': PRIVATE_KEY,
+      'test/client.key': PRIVATE_KEY,
+    });
+    const result = await diagnose(dir);
+    expect(result.findings.map((f) => [f.severity, f.title])).toEqual([
+      ['error', 'The build context . (built by Dockerfile.alpine, Dockerfile.debian) sends secret-looking files to the builder (test/client.key), and Dockerfile.alpine:3 copies them into the image'],
+      ['info', 'Dockerfile.alpine:2 and Dockerfile.debian:2 copy secret-looking files into the image on purpose: app/server.key'],
+      ['info', 'Dockerfile.debian:3 copies secret-looking files into the image on purpose: tools/ca.key'],
+    ]);
+    expect(result.findings[0]!.evidence).toMatchObject({ dockerfiles: ['Dockerfile.alpine', 'Dockerfile.debian'] });
+    expect(result.findings[0]!.fixes[0]!.command).toBe("printf '%s\\n' test/client.key >> .dockerignore");
+  });
+
+  it('finds Dockerfile-<variant> names, in discovery and in the environment alike', async () => {
+    const fs = fakeFs({ '/p/Dockerfile-alpine': 'FROM scratch', '/p/Dockerfile-test': 'FROM scratch', '/p/Dockerfile-lint.yml': 'x', '/p/Containerfile-dev': 'FROM scratch' });
+    expect(await findDockerfiles(fs, '/p')).toEqual(['Containerfile-dev', 'Dockerfile-alpine', 'Dockerfile-test']);
+    const dir = project({ 'Dockerfile-alpine': 'FROM scratch\nCOPY . /src/\n', 'main.go': 'package main' });
+    const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
+    expect((await facts.projectFiles()).dockerfiles).toEqual(['Dockerfile-alpine']);
+    expect((await facts.builds()).map((b) => b.dockerfile)).toEqual(['Dockerfile-alpine']);
+  });
+
+  it('build output is excluded by its path when a light directory of the same name is source (vendor/…/target, build/ci)', async () => {
+    const dir = project({
+      Dockerfile: 'FROM golang:1.22\nCOPY go.mod ./\nCOPY cmd ./cmd\nCOPY vendor ./vendor\nCOPY build/ci ./build/ci\n',
+      'go.mod': 'module x',
+      'target/release/app.bin': MIB,
+      'vendor/example.com/lib/target/target.go': 'package target\n'.repeat(300),
+      'build/ci/rules.mk': 'all:\n',
+      'web/build/bundle.js': MIB,
+    });
+    const result = await diagnose(dir);
+    expect(result.findings.find((f) => f.code === 'build-context/no-dockerignore')!.evidence!.proposal).toBe('# Proposed by docker-doctor from what this context holds\ntarget\nweb/build\n');
   });
 });

@@ -60,8 +60,8 @@ export async function discoverBuilds(projectDir: string, compose: ComposeProject
 }
 
 /**
- * The Dockerfile's own directory, unless more of its COPY sources exist from the project root than from there, or
- * it copies only the whole context and its directory holds nothing else.
+ * The Dockerfile's own directory, unless it names that directory inside the image, more of its COPY sources exist
+ * from the project root than from there, or it copies only the whole context and its directory holds nothing else.
  */
 async function likelyContext(dockerfileAbs: string, projectDir: string): Promise<string> {
   const own = path.dirname(dockerfileAbs);
@@ -73,7 +73,12 @@ async function likelyContext(dockerfileAbs: string, projectDir: string): Promise
     return own;
   }
   const { copySources, parseDockerfile } = await import('./dockerfile.js');
-  const copied = parseDockerfile('', text).instructions.flatMap(copySources);
+  const instructions = parseDockerfile('', text).instructions;
+  // A Dockerfile that names its own directory inside the image (`WORKDIR /app/src/Web` in src/Web/Dockerfile) was
+  // written for the whole tree: it is built from the root. Only for paths of two parts or more: one word is too common.
+  const ownPath = path.relative(projectDir, own).split(path.sep).join('/');
+  if (ownPath.includes('/') && instructions.some((i) => ['WORKDIR', 'RUN', 'COPY', 'ADD'].includes(i.keyword) && i.args.split(/[\s"'=:]+/).some((word) => word.replace(/\/$/, '').endsWith(`/${ownPath}`)))) return projectDir;
+  const copied = instructions.flatMap(copySources);
   const sources = copied.filter((s) => s !== '.' && !/[*?[]/.test(s));
   if (sources.length === 0 && copied.includes('.')) {
     // Only whole-context or glob copies: a directory that holds nothing but Dockerfiles is no context for them.

@@ -1,10 +1,13 @@
 import path from 'node:path';
 import type { FsClient } from '../clients.js';
 
-/** Dockerfile, Dockerfile.prod.alpine, prod.Dockerfile, Containerfile (and the lower-case dockerfile the CLI also reads). */
-const DOCKERFILE_NAME = /^([Dd]ockerfile|Containerfile)(\..+)?$|^.+\.([Dd]ockerfile|Containerfile)$/;
-/** Names that look like one but are not built: ignore files, documentation, backups and templates. */
-const NOT_DOCKERFILE = /\.(dockerignore|md|txt|rst|bak|orig|rej|swp|tmpl|tpl|template|j2|jinja2?|in|erb)$|~$/i;
+/**
+ * Dockerfile, Dockerfile.prod.alpine, Dockerfile-alpine, prod.Dockerfile, Containerfile (and the lower-case dockerfile
+ * the CLI also reads).
+ */
+const DOCKERFILE_NAME = /^([Dd]ockerfile|Containerfile)([.-].+)?$|^.+\.([Dd]ockerfile|Containerfile)$/;
+/** Names that look like one but are not built: ignore files, documentation, scripts, data, backups and templates. */
+const NOT_DOCKERFILE = /\.(dockerignore|md|txt|rst|json|ya?ml|toml|sh|ps1|py|js|bak|orig|rej|patch|diff|swp|tmpl|tpl|template|j2|jinja2?|in|erb)$|~$/i;
 
 export function isDockerfileName(name: string): boolean {
   return DOCKERFILE_NAME.test(name) && !NOT_DOCKERFILE.test(name);
