@@ -73,3 +73,20 @@ describe('.dockerignore matching (moby/patternmatcher semantics)', () => {
     expect(cleanPath(input)).toBe(output);
   });
 });
+
+describe('hostile ignore files', () => {
+  it('match in linear time: nested wildcards that would stall a backtracking matcher', () => {
+    const rules = parseIgnoreFile(`${'*a'.repeat(12)}*b\n${'**/'.repeat(30)}x\n`);
+    expect(rules.problems).toEqual([]);
+    expect(isExcluded(rules, 'a'.repeat(60))).toBe(false);
+    expect(isExcluded(rules, `${'d/'.repeat(40)}x`)).toBe(true);
+  });
+
+  it('turn a range out of order and an over-long line into problems at their lines, as the builder refuses them', () => {
+    const rules = parseIgnoreFile(`node_modules\n[z-a]\n${'y'.repeat(100_000)}\n`);
+    expect(rules.problems.map((p) => p.line)).toEqual([2, 3]);
+    expect(rules.problems[0]!.message).toMatch(/syntax error in pattern "\[z-a\]": invalid character class range/);
+    expect(rules.problems[1]!.message).toMatch(/refuses lines over 64 KiB/);
+    expect(isExcluded(rules, 'node_modules/x')).toBe(true);
+  });
+});

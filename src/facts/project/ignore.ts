@@ -5,6 +5,8 @@
  * with the engine (see reference/docker-failures.md); hence this port, checked against a real build in the tests.
  */
 
+import { RE2JS } from 're2js';
+
 export interface IgnorePattern {
   /** As written, for messages. */
   raw: string;
@@ -12,7 +14,8 @@ export interface IgnorePattern {
   exclusion: boolean;
   cleaned: string;
   matchType: 'exact' | 'prefix' | 'suffix' | 'regexp';
-  regexp?: RegExp;
+  /** RE2 semantics, as Go's regexp: linear time, so `*a*a*a*a*a*b` cannot stall a walk the way a backtracking RegExp would. */
+  regexp?: RE2JS;
 }
 
 export interface IgnoreProblem {
@@ -50,6 +53,11 @@ export function parseIgnoreFile(text: string): IgnoreRules {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((rawLine, index) => {
     const line = index + 1;
+    // ignorefile.ReadAll reads lines with a bufio.Scanner, whose 64 KiB token limit makes the CLI refuse the file.
+    if (Buffer.byteLength(rawLine) > MAX_LINE_BYTES) {
+      problems.push({ line, message: `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")` });
+      return;
+    }
     if (rawLine.startsWith('#')) return;
     let pattern = rawLine.trim();
     if (pattern === '') return;
@@ -66,12 +74,24 @@ export function parseIgnoreFile(text: string): IgnoreRules {
     const cleaned = cleanPath(pattern);
     const error = validateGlob(cleaned);
     if (error) {
-      problems.push({ line, message: `syntax error in pattern "${rawLine.trim()}": ${error}` });
+      problems.push({ line, message: `syntax error in pattern "${shorten(rawLine.trim())}": ${error}` });
       return;
     }
-    patterns.push(compilePattern({ raw: rawLine.trim(), line, exclusion: invert, cleaned }));
+    try {
+      patterns.push(compilePattern({ raw: rawLine.trim(), line, exclusion: invert, cleaned }));
+    } catch (compileError) {
+      // Go's regexp refuses the same patterns (a range out of order such as [z-a]), and so does the builder.
+      problems.push({ line, message: `syntax error in pattern "${shorten(rawLine.trim())}": ${(compileError as Error).message.replace(/^error parsing regexp: /, '')}` });
+    }
   });
   return { patterns, problems };
+}
+
+const MAX_LINE_BYTES = 64 * 1024;
+
+/** A pattern quoted in a message: a 100,000-character line is named by its start. */
+function shorten(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
 
 const SHOULD_ESCAPE = new Set(['.', '+', '(', ')', '|', '{', '}', '$']);
@@ -119,7 +139,7 @@ function compilePattern(p: Pick<IgnorePattern, 'raw' | 'line' | 'exclusion' | 'c
     }
   }
   const compiled: IgnorePattern = { ...p, matchType };
-  if (matchType === 'regexp') compiled.regexp = new RegExp(`${re}$`);
+  if (matchType === 'regexp') compiled.regexp = RE2JS.compile(`${re}$`);
   return compiled;
 }
 
@@ -161,7 +181,7 @@ function matchOne(p: IgnorePattern, path: string): boolean {
       return suffix.startsWith('/') && path === suffix.slice(1);
     }
     case 'regexp':
-      return p.regexp!.test(path);
+      return p.regexp!.matches(path);
   }
 }
 
