@@ -258,3 +258,12 @@ describe('services that run together', () => {
     expect(enabled.services.filter((s) => s.name !== 'app' && runTogether(enabled.services[0]!, s)).map((s) => s.name)).toEqual(['api', 'backend']);
   });
 });
+
+describe('compose files that are large or set a key twice', () => {
+  it('finds a duplicate key at its line, in one pass over 40,000 keys', async () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `      K${i}: v${i}`).join('\n');
+    const text = `services:\n  web:\n    image: x\n    environment:\n${keys}\n      K7: again\n`;
+    const project = await loadCompose(fakeFs({ '/p/compose.yaml': text }), '/p', {});
+    expect(project!.problems).toEqual([expect.objectContaining({ file: 'compose.yaml', line: 40_005, message: 'mapping key "K7" already defined at line 12', kind: 'yaml' })]);
+  });
+});

@@ -40,6 +40,33 @@ export function resolveAliasesAndMerges(doc: Document.Parsed): YamlIssue[] {
 }
 
 /**
+ * Keys set twice in one mapping, which compose refuses ("mapping key "x" already defined"). One pass with a set per
+ * mapping: the yaml package's own uniqueKeys check compares every pair with every other, minutes for 40,000 keys.
+ */
+export function duplicateKeys(root: Node | null, lineOf: (offset: number) => number): YamlIssue[] {
+  const issues: YamlIssue[] = [];
+  const walk = (node: unknown): void => {
+    if (!isNode(node)) return;
+    if (isSeq(node)) for (const item of node.items) walk(item);
+    else if (isMap(node)) {
+      const seen = new Map<string, number>();
+      for (const pair of node.items) {
+        if (!isMergeKey(pair) && isScalar(pair.key)) {
+          const key = keyOf(pair);
+          const offset = pair.key.range?.[0] ?? 0;
+          const first = seen.get(key);
+          if (first === undefined) seen.set(key, offset);
+          else issues.push({ offset, message: `mapping key "${key.length > 80 ? `${key.slice(0, 80)}…` : key}" already defined at line ${lineOf(first)}` });
+        }
+        walk(pair.value);
+      }
+    }
+  };
+  walk(root);
+  return issues;
+}
+
+/**
  * Each alias's node, found in one pass in document order before anything is rewired (an alias names the latest anchor
  * before it). The yaml package's own Alias.resolve walks the whole document per alias, and would loop once an
  * anchor that contains its own alias has been rewired.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { FsClient } from '../clients.js';
 import { findComposeFiles, projectVars, readEnvFile, readProjectFile, type ComposeSources, type Vars } from './compose-files.js';
-import { resolveAliasesAndMerges } from './compose-yaml.js';
+import { duplicateKeys, resolveAliasesAndMerges } from './compose-yaml.js';
 import { interpolate, InterpolationError } from './interpolate.js';
 
 export interface SourceLocation {
@@ -255,7 +255,8 @@ class ComposeLoader {
     }
     const { text } = read;
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+    // uniqueKeys is off because its check is quadratic; duplicateKeys does it in one pass, before anything is merged.
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true });
     const at = (node: Node | null | undefined): SourceLocation => {
       const pos = lines.linePos(node?.range?.[0] ?? 0);
       return { file, line: pos.line, column: pos.col };
@@ -264,6 +265,15 @@ class ComposeLoader {
       for (const error of doc.errors) {
         const pos = lines.linePos(error.pos[0]);
         this.problems.push({ file, line: pos.line, column: pos.col, message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), kind: 'yaml' });
+      }
+      return undefined;
+    }
+    // Compose refuses a file that sets a key twice, as it refuses a syntax error.
+    const duplicates = duplicateKeys(doc.contents as Node | null, (offset) => lines.linePos(offset).line);
+    if (duplicates.length > 0) {
+      for (const issue of duplicates) {
+        const pos = lines.linePos(issue.offset);
+        this.problems.push({ file, line: pos.line, column: pos.col, message: issue.message, kind: 'yaml' });
       }
       return undefined;
     }
