@@ -267,3 +267,21 @@ describe('compose files that are large or set a key twice', () => {
     expect(project!.problems).toEqual([expect.objectContaining({ file: 'compose.yaml', line: 40_005, message: 'mapping key "K7" already defined at line 12', kind: 'yaml' })]);
   });
 });
+
+describe('ports compose would refuse', () => {
+  it('are problems at their lines; host port 0 means any free port', async () => {
+    const text = 'services:\n  web:\n    image: x\n    ports:\n      - "0:80"\n      - "70000:80"\n      - "123456789012345678901:80"\n      - "8080:0"\n      - "3000-2000:3000-2000"\n      - target: 99999\n        published: 8081\n      - "1000-3000:1000-3000"\n';
+    const project = await loadCompose(fakeFs({ '/p/compose.yaml': text }), '/p', {});
+    expect(project!.problems.map((p) => [p.line, p.message])).toEqual([
+      [6, 'a port above 65535 in port "70000:80"'],
+      [7, 'a port above 65535 in port "123456789012345678901:80"'],
+      [8, 'container port 0 in port "8080:0"'],
+      [9, 'a port range that runs backwards in port "3000-2000:3000-2000"'],
+      [10, 'a port above 65535 in port "8081:99999"'],
+    ]);
+    expect(project!.services[0]!.ports.map((p) => [p.raw, p.published])).toEqual([
+      ['0:80', undefined],
+      ['1000-3000:1000-3000', { from: 1000, to: 3000 }],
+    ]);
+  });
+});

@@ -524,14 +524,39 @@ export function shortPort(raw: string | undefined, at: SourceLocation, r?: Pick<
     r?.problems.push({ ...at, message: `invalid published port in "${raw}"` });
     return undefined;
   }
+  const nonsense = portRangeProblem(range, target);
+  if (nonsense) {
+    r?.problems.push({ ...at, message: `${nonsense} in port "${raw}"` });
+    return undefined;
+  }
   return {
     hostIp,
-    published: range ? { from: Number(range[1]), to: Number(range[2] ?? range[1]) } : undefined,
+    published: publishedRange(range),
     target,
     protocol,
     raw,
     at,
   };
+}
+
+/** Host port 0 asks the engine for any free port, like leaving it out. */
+function publishedRange(range: RegExpExecArray | null): ComposePort['published'] {
+  if (!range || Number(range[1]) === 0) return undefined;
+  return { from: Number(range[1]), to: Number(range[2] ?? range[1]) };
+}
+
+/** What the engine refuses: a port past 65535 (or a 20-digit number), container port 0, a range that runs backwards. */
+function portRangeProblem(range: RegExpExecArray | null, target: string): string | undefined {
+  const targetRange = PORT_RANGE.exec(target);
+  if (!targetRange) return `invalid container port "${target.length > 20 ? `${target.slice(0, 20)}…` : target}"`;
+  const ranges: [string, string][] = [[targetRange[1]!, targetRange[2] ?? targetRange[1]!]];
+  if (range) ranges.push([range[1]!, range[2] ?? range[1]!]);
+  for (const [from, to] of ranges) {
+    if (from.length > 5 || to.length > 5 || Number(from) > 65535 || Number(to) > 65535) return 'a port above 65535';
+    if (Number(to) < Number(from)) return 'a port range that runs backwards';
+  }
+  if (Number(targetRange[1]) === 0) return 'container port 0';
+  return undefined;
 }
 
 function longPort(map: YAMLMap, r: Reader): ComposePort | undefined {
@@ -540,9 +565,14 @@ function longPort(map: YAMLMap, r: Reader): ComposePort | undefined {
   const published = r.str(map.get('published', true));
   const range = published ? PORT_RANGE.exec(published) : null;
   const protocol = (r.str(map.get('protocol', true)) ?? 'tcp').toLowerCase() as ComposePort['protocol'];
+  const nonsense = (published && !range ? 'an invalid published port' : undefined) ?? portRangeProblem(range, target);
+  if (nonsense) {
+    r.problems.push({ ...r.at(map), message: `${nonsense} in port "${published ?? ''}:${target}"` });
+    return undefined;
+  }
   return {
     hostIp: r.str(map.get('host_ip', true)) ?? '',
-    published: range ? { from: Number(range[1]), to: Number(range[2] ?? range[1]) } : undefined,
+    published: publishedRange(range),
     target,
     protocol,
     raw: `${published ?? ''}:${target}/${protocol}`,
