@@ -285,3 +285,11 @@ describe('ports compose would refuse', () => {
     ]);
   });
 });
+
+describe('a .env that exists but cannot be read', () => {
+  it('is a problem naming it, not silently empty variables', async () => {
+    const fs = fakeFs({ '/p/compose.yaml': 'services:\n  web:\n    image: x\n', '/p/.env': { stat: { type: 'other' } } });
+    const project = await loadCompose(fs, '/p', {});
+    expect(project!.problems).toEqual([expect.objectContaining({ file: '.env', line: 1, message: '.env is not a regular file, so compose cannot read its variables' })]);
+  });
+});

@@ -119,6 +119,11 @@ export async function loadCompose(fs: FsClient, dir: string, env: Vars, options:
   const { files, vars } = sources;
   const workingDir = path.dirname(files[0]!);
   const loader = new ComposeLoader(fs, locationsFrom, vars.HOME);
+  // A .env that exists but cannot be read (a FIFO, a device, no permission) leaves its variables unset: say why.
+  if (!/^(1|true)$/i.test(env.COMPOSE_DISABLE_ENV_FILE ?? '')) {
+    const dotEnv = await readProjectFile(fs, path.join(dir, '.env'));
+    if ('problem' in dotEnv) loader.problems.push({ file: path.relative(locationsFrom, path.join(dir, '.env')), line: 1, column: 1, message: `.env ${dotEnv.problem}, so compose cannot read its variables` });
+  }
   const model = await loader.loadModel(files, vars, workingDir, []);
   const profiles = (vars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   const services = [...model.services.values()];
