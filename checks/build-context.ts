@@ -30,6 +30,16 @@ It reports a missing ignore file when the context holds heavy paths (at least 1 
     codes: { ...buildContextCodes, ...composeProblemCodes },
   },
   async run(ctx) {
+    const projectDir = (await ctx.facts.projectFiles()).dir;
+    if ((await ctx.facts.listDir(projectDir)) === null) {
+      ctx.report({
+        cause: 'file-unreadable',
+        title: `Cannot read ${projectDir}: this user may not list it, so its Dockerfiles and compose files cannot be checked (nor built by this user)`,
+        subject: { kind: 'file', name: projectDir },
+        fixes: [{ title: 'Run docker-doctor as a user who can read the project, or give yourself read access to it', command: `ls -ld ${shellWord(projectDir)}` }],
+      });
+      return;
+    }
     const builds = await ctx.facts.builds();
     const compose = await ctx.facts.compose().catch(() => null);
     // A compose file compose refuses is reported once per run, by the check shared/compose-problems.ts names; its builds
@@ -53,6 +63,27 @@ It reports a missing ignore file when the context holds heavy paths (at least 1 
   },
 });
 
+/**
+ * A Dockerfile or ignore file that exists but is not a readable regular file (a FIFO would block the docker CLI for
+ * ever): one finding each. Returns whether any was found, since the context cannot be judged without them.
+ */
+async function reportUnreadable(ctx: CheckContext, files: readonly string[], rel: (p: string) => string): Promise<boolean> {
+  let found = false;
+  for (const file of files) {
+    const problem = await ctx.facts.readProblem(file);
+    if (!problem) continue;
+    found = true;
+    ctx.report({
+      cause: 'file-unreadable',
+      title: `${rel(file)} ${problem}: the docker CLI cannot read it either${/FIFO/.test(problem) ? ' (it would wait on it for ever)' : ''}`,
+      subject: { kind: 'file', name: rel(file) },
+      location: { file: rel(file) },
+      fixes: [{ title: 'See what it is, then replace it with the regular file it should be', command: `ls -l ${shellWord(rel(file))}`, runIn: 'project' }],
+    });
+  }
+  return found;
+}
+
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 /** Secret files whose text is read to judge them; past that many, their names decide. */
 const MAX_SECRETS_READ = 200;
@@ -67,6 +98,7 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   const subject = { kind: 'file' as const, name: build.dockerfile };
   const builtBy = builds.length > 1 ? ` (built by ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''})` : '';
   const dockerfiles = await Promise.all(builds.map((b) => facts.buildDockerfile(b)));
+  if (await reportUnreadable(ctx, [...builds.filter((b, i) => !b.inline && !dockerfiles[i]).map((b) => b.dockerfileAbs), ...(build.ignoreFile ? [build.ignoreFile] : [])], rel)) return;
 
   let rules: IgnoreRules | undefined;
   const ignoreText = build.ignoreFile ? ((await facts.hostFile(build.ignoreFile)) ?? '') : '';

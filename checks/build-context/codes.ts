@@ -44,6 +44,12 @@ export const buildContextCodes = {
     explanation: 'The docker CLI and BuildKit refuse the whole ignore file when one pattern is malformed (an unterminated [ class, a dangling \\ escape, a lone !), so the build fails before it starts.',
     docsUrl: IGNORE_DOCS,
   },
+  'file-unreadable': {
+    severity: 'error',
+    summary: 'a Dockerfile, ignore file or the project directory exists but cannot be read',
+    explanation:
+      'A Dockerfile or .dockerignore that is a FIFO, socket or device (or a link to one), too large to be a real one, or unreadable for this user cannot be read by the docker CLI either: a FIFO blocks the build forever, the others fail it. A project directory this user cannot list hides every build file. docker-doctor reads only regular files and never blocks on one.',
+  },
   'copy-before-install': {
     severity: 'warning',
     summary: 'the whole context is copied before the dependency install',

@@ -273,6 +273,14 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     hostFile: (file) => once(`host.file:${file}`, () => clients.fs.readText(file).catch(() => undefined)),
 
+    readProblem: (file) =>
+      once(`host.read-problem:${file}`, () =>
+        clients.fs.readText(file).then(
+          () => undefined,
+          (error: NodeJS.ErrnoException) => (error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.message.replace(`${file} `, '')),
+        ),
+      ),
+
     daemonConfigFile: (rootless) =>
       rootless ? path.join(clients.proc.env.XDG_CONFIG_HOME || path.join(clients.proc.homedir, '.config'), 'docker', 'daemon.json') : '/etc/docker/daemon.json',
 

@@ -160,6 +160,8 @@ export interface Facts {
   contextScan(build: BuildSpec, rules: IgnoreRules | undefined, budgetMs: number): Promise<ContextScan>;
   /** What a scan's ignore file keeps out (the pruned directories walked in full); only for findings that need it. */
   contextIgnored(scan: ContextScan, budgetMs: number): Promise<IgnoredSize>;
+  /** Why a file that exists cannot be read as text (not a regular file, too large, permission denied); undefined when it can, or is missing. */
+  readProblem(path: string): Promise<string | undefined>;
   /** A text file on this host (undefined when missing or unreadable). */
   hostFile(path: string): Promise<string | undefined>;
   networks(): Promise<NetworkSummary[]>;

@@ -43,7 +43,8 @@ export async function findDockerfiles(fs: FsClient, dir: string, maxDepth = 3, m
     );
     names.forEach((name, i) => {
       const entry = path.posix.join(rel, name);
-      if (stats[i]?.type === 'file' && isDockerfileName(name)) found.push(entry);
+      // A FIFO or device under a Dockerfile's name is listed too: the builder would try it, so the check names it.
+      if ((stats[i]?.type === 'file' || stats[i]?.type === 'other' || stats[i]?.type === 'socket') && isDockerfileName(name)) found.push(entry);
       else if (stats[i]?.type === 'directory' && depth < maxDepth && !SKIP_DIRS.has(name)) queue.push([entry, depth + 1]);
     });
   }
