@@ -25,7 +25,7 @@ export default defineCheck({
     category: 'build',
     description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine, Dockerfile-alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where its COPY sources are or it names its own directory inside the image; and compose \`build:\` entries with their context, dockerfile or dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. Dockerfiles that share a context and ignore file share one walk and one finding about the context, which names them all, and no exclusion proposed for it touches what any of them copies. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
 
-It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent, judged by name and then by content (private keys, credential lines in .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name or nothing copies them); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found), apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the image's own layers (not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).`,
+It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent, judged by name and then by content (private keys, credential lines in .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name, a COPY --from carries them into the image from a stage that copied them, nothing copies them, or they are keystores under an example, sample, test or fixture directory); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found), apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the image's own layers (not when a later RUN of that stage or of a stage built FROM it installs from them, nor under a RUN --mount on /var/lib/apt; not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).`,
     requires: [],
     codes: { ...buildContextCodes, ...composeProblemCodes },
   },
@@ -128,8 +128,12 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   const heavy = heavyPaths(scan.dirs).filter((h) => !named.some((n) => n.source === h.path || n.source.startsWith(`${h.path}/`) || h.path.startsWith(`${n.source}/`)) && !copiedBy(h.path) && plans.every((plan) => imageCanDoWithout(h, plan)));
   const heavyRules = [...new Set(heavy.map((h) => heavyRule(h, keep, scan.dirs, heavy)).filter((r): r is string => r !== undefined))];
   const secrets = await secretsByContent(facts, build.context, secretFiles(scan.dirs));
-  // A secret a Dockerfile copies by name is needed by its build: excluding it breaks the COPY.
-  const looseSecrets = secrets.filter((f) => !copiedBy(f));
+  // A secret a Dockerfile copies by name is needed by its build: excluding it breaks the COPY. One a COPY --from carries
+  // into the image from a stage that copied it (`COPY . /src`, then `COPY --from=build /src/keys/. …`) is needed by the
+  // image: excluding it leaves the service without it. Neither is merely sent, and no exclusion may touch them.
+  const neededBy = (plan: CopyPlan, file: string) => plan.copiedBy(file) ?? plan.carriedBy(file);
+  const looseSecrets = secrets.filter((f) => plans.every((plan) => !neededBy(plan, f)));
+  const secretKeep = [...keep, ...secrets.filter((f) => plans.some((plan) => plan.carriedBy(f)))];
   const summary = `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`;
   // What the context would be without its ignore file. Measured only for the findings about size: walking what the
   // ignore file prunes (a whole node_modules) is the cost the ignore file exists to avoid.
@@ -141,7 +145,7 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   const evidenceBase = { context: contextName, dockerfile: build.dockerfile, dockerfiles: names, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };
 
   if (!build.ignoreFile && heavyRules.length > 0) {
-    const proposal = proposeIgnore(scan.dirs, [...heavyRules, ...secretRules(looseSecrets, 20, keep)]);
+    const proposal = proposeIgnore(scan.dirs, [...heavyRules, ...secretRules(looseSecrets, 20, secretKeep)]);
     const target = path.join(build.context, '.dockerignore');
     ctx.report({
       cause: 'no-dockerignore',
@@ -189,18 +193,23 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   if (looseSecrets.length > 0) {
     const listed = `${looseSecrets.slice(0, 5).join(', ')}${looseSecrets.length > 5 ? ` and ${looseSecrets.length - 5} more` : ''}`;
     // The Dockerfile that does the most with them decides: an error when one copies the whole context into its image.
-    const [severity, where, explanation] = plans
+    const [reach, where, reachExplanation] = plans
       .map((plan, i) => secretsReach(plan, builds[i]!.dockerfile))
       .reduce((worst, next) => (SEVERITY_RANK[next[0]] > SEVERITY_RANK[worst[0]] ? next : worst));
+    // Keystores under example/, test/, fixtures/… are nearly always the published sample a README or a test uses, and a
+    // .p12 cannot be judged by its bytes: a note, with the exclusion still offered.
+    const examplesOnly = looseSecrets.every(isExampleKeystore);
+    const severity = examplesOnly ? 'info' : reach;
+    const explanation = examplesOnly && reach !== 'info' ? `${EXAMPLE_KEYSTORES}${reachExplanation ? ` ${reachExplanation}` : ''}` : reachExplanation;
     const npm = looseSecrets.some((f) => f === '.npmrc') && dockerfiles.some((d) => d?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args)));
     ctx.report({
       cause: 'secrets-sent',
       severity,
-      title: `The build context ${contextName}${builtBy} sends secret-looking files to the builder (${listed}), ${where}`,
+      title: `The build context ${contextName}${builtBy} sends ${examplesOnly ? 'example keystores' : 'secret-looking files'} to the builder (${listed}), ${where}`,
       ...(explanation ? { explanation } : {}),
       subject,
       fixes: [
-        { title: `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(looseSecrets, 20, keep)), runIn: 'project' },
+        { title: examplesOnly ? `If one is a real credential and not the sample it looks like, exclude it in ${ignoreTarget}` : `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(looseSecrets, 20, secretKeep)), runIn: 'project' },
         // Only for the one credential whose build-secret form is standard; any other example would be a guess.
         ...(npm ? [{ title: 'Give npm its credentials as a build secret (docker build --secret id=npmrc,src=.npmrc)', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' }] : []),
       ],
@@ -214,7 +223,7 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   for (const [i, plan] of plans.entries()) {
     const byLine = new Map<number, string[]>();
     for (const file of secrets) {
-      const line = plan.copiedBy(file)?.line;
+      const line = neededBy(plan, file)?.line;
       if (line !== undefined) byLine.set(line, [...(byLine.get(line) ?? []), file]);
     }
     for (const [line, files] of byLine) {
@@ -230,7 +239,7 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
       cause: 'secrets-sent',
       severity: 'info',
       title: `${copies.map((c) => `${c.dockerfile}:${c.line}`).join(' and ')} cop${copies.length === 1 ? 'ies' : 'y'} secret-looking files into the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}`,
-      explanation: 'The Dockerfile copies these files by name, so the build needs them: excluding them would make the COPY fail. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
+      explanation: 'The Dockerfile copies these files by name, or a COPY --from carries them into the image from a stage that copied them, so the build needs them: excluding them would make the COPY fail or leave the image without them. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
       subject: { kind: 'file', name: rel(path.join(build.context, files[0]!)) },
       location: { file: first!.dockerfile, line: first!.line },
       fixes: [{ title: 'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image' }],
@@ -259,11 +268,19 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   }
 }
 
+/** Directories that hold samples and test data, not a deployment's credentials. */
+const EXAMPLE_DIR = /^(examples?|samples?|tests?|__tests__|fixtures?|testdata|demos?)$/i;
+/** Keystores whose bytes say nothing about whether they are real (PKCS#12, Java keystores). */
+const KEYSTORE = /\.(p12|pfx|jks|keystore)$/i;
+const isExampleKeystore = (file: string) => KEYSTORE.test(file) && file.split('/').slice(0, -1).some((dir) => EXAMPLE_DIR.test(dir));
+const EXAMPLE_KEYSTORES = 'Every one of them is a keystore under an example, sample, test or fixture directory: almost always the sample a README or a test uses, committed on purpose; if one is a real credential, exclude it and mount it at run time.';
+
 /** How far secrets sent with the context get, for one Dockerfile: severity, the words for the title, and why. */
 function secretsReach(plan: CopyPlan, dockerfile: string): readonly ['error' | 'warning' | 'info', string, string | undefined] {
   // Sent to the builder, they reach the image only through a whole-context copy; in a stage the image is not built
   // FROM, only if a later COPY --from carries them over.
   if (plan.wholeInImage !== undefined) return ['error', `and ${dockerfile}:${plan.wholeInImage} copies them into the image`, undefined];
+  if (plan.wholeCarried !== undefined) return ['error', `and ${dockerfile}:${plan.wholeCarried} carries the stage that copied the whole context into the image`, undefined];
   if (plan.wholeBuilt !== undefined) {
     return [
       'warning',

@@ -28,7 +28,7 @@ export const buildContextCodes = {
     severity: 'error',
     summary: 'secret-looking files are sent to the builder',
     explanation:
-      'Files such as an .env with secret values, private keys, registry tokens and cloud credentials are in the build context (judged by what they hold: certificates, public keys and settings are not secrets). Even when the Dockerfile does not COPY them by name, `COPY . .` puts them into an image layer, where anyone who can pull the image can read them (an error when that copy is in the final image, a warning when it is in a build stage a COPY --from can carry them from). Sent but never copied, they only reach the builder (a note). Files the Dockerfile copies by name are needed by the build: excluding them would break it, so they are a note, fine for test fixtures and not for real credentials. Use build secrets (`RUN --mount=type=secret`) for what the build needs.',
+      'Files such as an .env with secret values, private keys, registry tokens and cloud credentials are in the build context (judged by what they hold: certificates, public keys and settings are not secrets). Even when the Dockerfile does not COPY them by name, `COPY . .` puts them into an image layer, where anyone who can pull the image can read them (an error when that copy is in the final image, a warning when it is in a build stage a COPY --from can carry them from). Sent but never copied, they only reach the builder (a note). Files the Dockerfile copies by name, or that a COPY --from carries into the image from a stage that copied them (`COPY . /src`, then `COPY --from=build /src/keys/. …`), are needed by the build: excluding them would break it, so they are a note, fine for test fixtures and not for real credentials. Keystores (.p12, .pfx) under example, sample, test or fixture directories, whose bytes cannot tell a sample from a real one, are a note too. Use build secrets (`RUN --mount=type=secret`) for what the build needs.',
     docsUrl: 'https://docs.docker.com/build/building/secrets/',
   },
   'copy-source-ignored': {
@@ -68,7 +68,7 @@ export const buildContextCodes = {
     severity: 'info',
     summary: 'apt package lists left in the image',
     explanation:
-      'The RUN that runs apt-get update and install does not remove /var/lib/apt/lists, which adds tens of MB to a layer of the image. Only that RUN can remove them for free (a later RUN only hides them), and only when no later RUN installs from them; stages the image only copies files from do not pass their lists on.',
+      'The RUN that runs apt-get update and install does not remove /var/lib/apt/lists, which adds tens of MB to a layer of the image. Only that RUN can remove them for free (a later RUN only hides them), and only when no later RUN installs from them, in this stage or any stage built FROM it (then nothing is reported: the fix would need an apt-get update there too); stages the image only copies files from do not pass their lists on, and a RUN --mount cache or tmpfs on /var/lib/apt keeps them out of the layer.',
     docsUrl: 'https://docs.docker.com/build/building/best-practices/#apt-get',
   },
   'scan-incomplete': {

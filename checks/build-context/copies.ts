@@ -2,6 +2,7 @@ import type { ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import { sentPath, type SentDir } from '../../src/facts/project/context-walk.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../../src/facts/project/ignore.js';
 import { copiesWholeContext, copySources, dependencyInstall } from './dockerfile-rules.js';
+import { carriedSources } from './carried.js';
 import { stageReach } from './stages.js';
 
 export interface NamedSource {
@@ -24,18 +25,27 @@ export interface CopyPlan {
   installs: ReadonlySet<string>;
   /** A RUN calls git (git describe, setuptools-scm…): the build may read .git. */
   usesGit: boolean;
+  /** The line of a COPY --from in the image's stages that carries a stage's whole-context copy over, if any. */
+  wholeCarried?: number;
   /** The first named source that copies this context path (itself or a file under it), if any. */
   copiedBy(file: string): NamedSource | undefined;
+  /**
+   * The COPY --from that carries this context path into the image from a stage that copied it, if any. Used for
+   * secrets only: a build stage's node_modules that the image takes over is rebuilt there, and excluding it is right.
+   */
+  carriedBy(file: string): NamedSource | undefined;
 }
 
 /** Without a readable Dockerfile, nothing is known: callers assume it may copy anything and install nothing. */
 export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: string): CopyPlan {
-  if (!dockerfile) return { known: false, named: [], installs: new Set(), usesGit: true, copiedBy: () => undefined };
+  if (!dockerfile) return { known: false, named: [], installs: new Set(), usesGit: true, copiedBy: () => undefined, carriedBy: () => undefined };
   const reach = stageReach(dockerfile, target);
   const built = dockerfile.instructions.filter((i) => reach.built.has(i.stage));
   const named = dockerfile.instructions.flatMap((i) => copySources(i).filter((s) => s !== '.' && s !== '*' && !/^[!#]/.test(s)).map((source) => ({ source, line: i.line, keyword: i.keyword })));
   // A source is matched as an ignore pattern would be: itself, anything under it, and its globs (COPY *.json ./).
   const matchers: [IgnoreRules, NamedSource][] = named.map((n) => [parseIgnoreFile(n.source), n]);
+  const carried = carriedSources(dockerfile, reach);
+  const carriers: [IgnoreRules, NamedSource][] = carried.named.map((n) => [parseIgnoreFile(n.source), n]);
   const wholeInImage = built.find((i) => reach.layers.has(i.stage) && copiesWholeContext(i))?.line;
   const wholeBuilt = built.find(copiesWholeContext)?.line;
   return {
@@ -43,9 +53,11 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
     named,
     ...(wholeInImage !== undefined ? { wholeInImage } : {}),
     ...(wholeBuilt !== undefined ? { wholeBuilt } : {}),
+    ...(carried.whole !== undefined ? { wholeCarried: carried.whole } : {}),
     installs: new Set(built.map((i) => dependencyInstall(i)?.family).filter((f): f is string => f !== undefined)),
     usesGit: built.some((i) => i.keyword === 'RUN' && /\bgit\s|setuptools[-_]scm|versioneer/.test(i.args)),
     copiedBy: (file) => matchers.find(([rules]) => isExcluded(rules, file))?.[1],
+    carriedBy: (file) => carriers.find(([rules]) => isExcluded(rules, file))?.[1],
   };
 }
 

@@ -106,15 +106,32 @@ export function cacheFindings(dockerfile: ParsedDockerfile, target?: string, con
     }
   }
   // Lists only weigh on the image in the layers it is made of, and only the RUN that fetched them can remove them
-  // for free. When a later RUN installs from those lists, removing them earlier would break it: say nothing.
+  // for free. When a later RUN installs from those lists, removing them earlier would break it: say nothing. That later
+  // RUN may be in a stage built FROM this one (a `build` stage's `apt-get install gcc` with no update of its own), in
+  // any stage, built for this image or not (`--target build` must keep working). A fix that also added
+  // `apt-get update &&` there would touch two places for a few MB: saying nothing is the honest choice.
+  const installsFromLists = (later: DockerfileInstruction) => later.keyword === 'RUN' && APT_INSTALL.test(later.args) && !APT_UPDATE.test(later.args);
   const layerRuns = [...reach.layers].sort((a, b) => a - b).flatMap(stepsOf).filter((i) => i.keyword === 'RUN');
-  layerRuns.forEach((run, i) => {
-    if (!APT_UPDATE.test(run.args) || !APT_INSTALL.test(run.args)) return;
-    if (/\/var\/lib\/apt\/lists/.test(run.args) || run.flags.some((f) => f.name === 'mount')) return;
-    const laterUse = layerRuns.slice(i + 1).some((later) => APT_INSTALL.test(later.args) && !APT_UPDATE.test(later.args));
+  for (const run of layerRuns) {
+    if (!APT_UPDATE.test(run.args) || !APT_INSTALL.test(run.args)) continue;
+    if (/\/var\/lib\/apt\/lists/.test(run.args) || run.flags.some(mountsAptLists)) continue;
+    const inheritors = (stage: number) => stage === run.stage || ancestorStages(dockerfile, stage).includes(run.stage);
+    const laterUse = dockerfile.instructions.some((later) => later.line > run.line && inheritors(later.stage) && installsFromLists(later));
     if (!laterUse) out.push({ cause: 'apt-lists-kept', line: run.line, detail: run.args.slice(0, 120), run });
-  });
+  }
   return out.sort((a, b) => a.line - b.line);
+}
+
+/**
+ * A `RUN --mount` that keeps the lists out of the layer: a cache or tmpfs on /var/lib/apt or /var/lib/apt/lists (or a
+ * directory above them). A mount elsewhere (a pip cache, a tmpfs on /var/log, /var/cache/apt alone) leaves them in.
+ */
+function mountsAptLists(flag: { name: string; value: string | null }): boolean {
+  if (flag.name !== 'mount' || !flag.value) return false;
+  const target = /(?:^|,)(?:target|dst|destination)=([^,]+)/.exec(flag.value)?.[1]?.replace(/^(["'])(.*)\1$/, '$2');
+  if (!target) return false;
+  const dir = target.replace(/\/+$/, '');
+  return ['/var/lib', '/var/lib/apt', '/var/lib/apt/lists'].includes(dir);
 }
 
 const REMOVE_LISTS = 'rm -rf /var/lib/apt/lists/*';

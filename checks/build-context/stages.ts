@@ -14,7 +14,7 @@ export interface StageReach {
 }
 
 /** Stage names are case-insensitive; COPY --from also takes a stage's index. */
-function stageIndex(dockerfile: ParsedDockerfile, ref: string, before: number): number | undefined {
+export function stageIndex(dockerfile: ParsedDockerfile, ref: string, before: number): number | undefined {
   if (/^\d+$/.test(ref)) return Number(ref) < before ? Number(ref) : undefined;
   const name = ref.toLowerCase();
   for (let i = before - 1; i >= 0; i--) if (dockerfile.stages[i]!.name?.toLowerCase() === name) return i;

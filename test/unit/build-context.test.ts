@@ -505,3 +505,78 @@ describe('build-context: right on real projects (second round)', () => {
     expect(result.findings.find((f) => f.code === 'build-context/no-dockerignore')!.evidence!.proposal).toBe('# Proposed by docker-doctor from what this context holds\ntarget\nweb/build\n');
   });
 });
+
+describe('build-context: right on real projects (final review)', () => {
+  const rules = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => [f.cause, f.line]);
+  const secretFindings = (r: { findings: { code: string }[] }) => r.findings.filter((f) => f.code === 'build-context/secrets-sent') as Awaited<ReturnType<typeof diagnose>>['findings'];
+  const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
+
+  it('R2: a key a COPY --from carries into the image by directory is needed by it: a note, never an exclusion', async () => {
+    const dir = project({
+      Dockerfile: 'FROM golang AS build\nCOPY . /src\nRUN go build -o /app ./...\nFROM alpine\nCOPY --from=build /src/keys/. /svc/keys/.\nCOPY --from=build /app /svc/app\n',
+      'keys/k.pem': PRIVATE_KEY,
+      'main.go': 'package main',
+    });
+    const result = await diagnose(dir);
+    expect(result.status).toBe('passed');
+    const found = secretFindings(result);
+    expect(found.map((f) => [f.severity, f.title, f.location?.line])).toEqual([['info', 'Dockerfile:5 copies secret-looking files into the image on purpose: keys/k.pem', 5]]);
+    expect(found[0]!.fixes.every((f) => f.command === undefined)).toBe(true);
+  });
+
+  it('R2: a key the build stage copied but the image does not carry is still a warning, and its exclusion spares the carried one', async () => {
+    const dir = project({
+      Dockerfile: 'FROM golang AS build\nWORKDIR /src\nCOPY . .\nFROM alpine\nCOPY --from=build /src/keys /svc/keys\n',
+      'keys/k.pem': PRIVATE_KEY,
+      'dev/other.pem': PRIVATE_KEY,
+    });
+    const result = await diagnose(dir);
+    const [loose, note] = secretFindings(result);
+    expect(loose).toMatchObject({ severity: 'warning', title: expect.stringContaining('(dev/other.pem)') });
+    expect(loose!.fixes[0]!.command).toBe("printf '%s\\n' dev/other.pem >> .dockerignore");
+    expect(note).toMatchObject({ severity: 'info', title: 'Dockerfile:5 copies secret-looking files into the image on purpose: keys/k.pem' });
+  });
+
+  it('R2: a COPY --from of the whole directory the build stage copied the context to is a whole copy into the image', async () => {
+    const result = await diagnose(project({ Dockerfile: 'FROM golang AS build\nCOPY . /src\nFROM alpine\nCOPY --from=build /src /app\n', 'keys/k.pem': PRIVATE_KEY }));
+    expect(secretFindings(result).map((f) => [f.severity, f.title])).toEqual([['error', 'The build context . sends secret-looking files to the builder (keys/k.pem), and Dockerfile:4 carries the stage that copied the whole context into the image']]);
+  });
+
+  it('R2: a build output a COPY --from carries is not protected from a heavy-path exclusion (node_modules is rebuilt there)', async () => {
+    const dir = project({
+      Dockerfile: 'FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nFROM node:20-slim\nCOPY --from=build /app/node_modules /app/node_modules\n',
+      'package.json': '{}',
+      'package-lock.json': '{}',
+      'node_modules/big/blob.js': MIB,
+    });
+    expect(codes(await diagnose(dir))).toContain('build-context/no-dockerignore');
+  });
+
+  it.each([
+    ['R5: a PKCS#12 under example/ sent by a whole-context copy is info, the exclusion still offered', { 'apps/web/example/cert.p12': 'bin' }, 'info'],
+    ['R5: one under tests/fixtures/ too', { 'tests/fixtures/client.pfx': 'bin' }, 'info'],
+    ['R5: a keystore anywhere else stays an error', { 'certs/cert.p12': 'bin' }, 'error'],
+    ['R5: an example keystore next to a real secret: the real one decides', { 'example/cert.p12': 'bin', 'deploy/prod.key': PRIVATE_KEY }, 'error'],
+  ])('%s', async (_name, files, severity) => {
+    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY . /app\n', ...files }));
+    expect(result.status).toBe(severity === 'error' ? 'failed' : 'passed');
+    const [finding] = secretFindings(result);
+    expect(finding!.severity).toBe(severity);
+    expect(finding!.fixes[0]!.command).toMatch(/>> \.dockerignore$/);
+    if (severity === 'info') expect(finding!.title).toContain('sends example keystores to the builder');
+  });
+
+  it.each<[string, string, (string | number)[][]]>([
+    ['R3: a stage built FROM this one installs from its lists with no update: no rm fix', 'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN apt-get install -y gcc\nRUN echo x > /out\nFROM base\nCOPY --from=build /out /out\n', []],
+    ['R3: transitively too', 'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS mid\nRUN true\nFROM mid AS build\nRUN apt-get -y install gcc\nFROM base\nCOPY --from=build /out /out\n', []],
+    ['R3: a derived stage that updates for itself needs nothing from these lists', 'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN apt-get update && apt-get install -y gcc\nFROM base\nCOPY --from=build /out /out\n', [['apt-lists-kept', 2]]],
+    ['R3: an install-only RUN in an unrelated stage does not count', 'FROM debian AS other\nRUN apt-get install -y gcc\nFROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nCOPY --from=other /out /out\n', [['apt-lists-kept', 4]]],
+    ['FN1: a tmpfs on /var/log keeps the lists in the layer', 'FROM debian\nRUN --mount=type=tmpfs,target=/var/log apt-get -y update && apt-get -y install curl\n', [['apt-lists-kept', 2]]],
+    ['FN1: a pip cache mount does too', 'FROM debian\nRUN --mount=type=cache,target=/root/.cache apt-get update && apt-get install -y curl\n', [['apt-lists-kept', 2]]],
+    ['FN1: /var/cache/apt alone does too', 'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y curl\n', [['apt-lists-kept', 2]]],
+    ['FN1: a cache on /var/lib/apt keeps them out', 'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y curl\n', []],
+    ['FN1: so does one on /var/lib/apt/lists/ (dst= spelling)', 'FROM debian\nRUN --mount=type=cache,dst=/var/lib/apt/lists/ apt-get update && apt-get install -y curl\n', []],
+  ])('%s', (_name, text, expected) => {
+    expect(rules(text)).toEqual(expected);
+  });
+});
