@@ -13,9 +13,21 @@ interface PlaceholderMount {
   origin: PlaceholderOrigin;
 }
 
+/** A missing source judged a problem, waiting to be reported with the other mounts of the same host path. */
+interface MissingMount {
+  /** The host path, resolved. */
+  source: string;
+  service: ComposeService;
+  volume: ComposeVolume;
+  kind: IntendedKind;
+  judged: Judgement;
+}
+
 /** Bind sources of the compose file that do not exist, judged by what compose will do with them and what the service meant. */
 export async function checkComposeSources(ctx: CheckContext, compose: ComposeProject): Promise<void> {
   const placeholders: PlaceholderMount[] = [];
+  // By host path: several services mounting one missing path is one problem with one fix.
+  const missing = new Map<string, MissingMount[]>();
   for (const service of compose.services) {
     // A service whose profiles are not enabled is not started by `docker compose up`, which creates none of its sources.
     if (!service.active) continue;
@@ -39,19 +51,45 @@ export async function checkComposeSources(ctx: CheckContext, compose: ComposePro
       const kind = intendedKind(volume, config);
       const judged = judge(service, volume, kind, config);
       if (!judged) continue;
-      const place = await placeOf(ctx, compose, volume, volume.source);
-      ctx.report({
-        cause: 'compose-source-missing',
-        severity: judged.severity,
-        title: `${judged.title(`Service ${service.name}`, written)} (${volume.at.file}:${volume.at.line})`,
-        subject: { kind: 'service', name: service.name },
-        location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
-        fixes: createFix(kind, place, judged.user),
-        evidence: { source: volume.source, target: volume.target, createHostPath: volume.createHostPath, meant: kind, ...(judged.user ? { user: judged.user } : {}) },
-      });
+      missing.set(volume.source, [...(missing.get(volume.source) ?? []), { source: volume.source, service, volume, kind, judged }]);
     }
   }
+  for (const mounts of missing.values()) await reportMissing(ctx, compose, mounts);
   reportPlaceholders(ctx, placeholders);
+}
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+/** One finding per missing host path: the most severe judgement leads, and every service and line using the path is named. */
+async function reportMissing(ctx: CheckContext, compose: ComposeProject, mounts: MissingMount[]): Promise<void> {
+  const lead = mounts.reduce((best, m) => (RANK[m.judged.severity] > RANK[best.judged.severity] ? m : best));
+  const { source, volume, kind, judged } = lead;
+  const written = volume.sourceAsWritten ?? source;
+  const place = await placeOf(ctx, compose, volume, source);
+  const services = [...new Set(mounts.map((m) => m.service.name))];
+  const who: Who = {
+    subject: `Service${services.length > 1 ? 's' : ''} ${services.join(', ')}`,
+    plural: services.length > 1,
+    target: [...new Set(mounts.map((m) => m.volume.target))].join(', '),
+  };
+  const evidence = { source, target: volume.target, createHostPath: volume.createHostPath, meant: kind, ...(judged.user ? { user: judged.user } : {}) };
+  ctx.report({
+    cause: 'compose-source-missing',
+    severity: judged.severity,
+    title: `${judged.title(who, written)} (${composeLines(mounts.map((m) => m.volume))})`,
+    // A path several services share is the subject itself (as the .env line is for a shared placeholder).
+    subject: mounts.length > 1 ? { kind: 'file', name: place.shown } : { kind: 'service', name: lead.service.name },
+    location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+    fixes: createFix(kind, place, judged.user),
+    evidence: mounts.length > 1 ? { ...evidence, mounts: mounts.map((m) => ({ service: m.service.name, target: m.volume.target, createHostPath: m.volume.createHostPath, at: `${m.volume.at.file}:${m.volume.at.line}` })) } : evidence,
+  });
+}
+
+/** compose.yaml:5, 6; override.yml:3: each file named once, its lines in order of appearance. */
+function composeLines(volumes: ComposeVolume[]): string {
+  const byFile = new Map<string, number[]>();
+  for (const v of volumes) byFile.set(v.at.file, [...(byFile.get(v.at.file) ?? []), v.at.line]);
+  return [...byFile].map(([file, numbers]) => `${file}:${numbers.join(', ')}`).join('; ');
 }
 
 /** A missing path only the host can provide: creating it would hide the problem, so the note says where it comes from. */
@@ -95,10 +133,7 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
     };
     if (origin.envLine !== undefined && origin.variable) {
       const services = [...new Set(group.map((m) => m.service.name))];
-      // compose.yaml:5, 6 and override.yml:3: each file named once.
-      const byFile = new Map<string, number[]>();
-      for (const m of group) byFile.set(m.volume.at.file, [...(byFile.get(m.volume.at.file) ?? []), m.volume.at.line]);
-      const lines = [...byFile].map(([file, numbers]) => `${file}:${numbers.join(', ')}`).join('; ');
+      const lines = composeLines(group.map((m) => m.volume));
       ctx.report({
         cause: 'compose-source-placeholder',
         severity: fails ? 'error' : 'warning',
@@ -125,25 +160,33 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
   }
 }
 
+/** Who mounts the path, for a title: one service or several, and where they mount it. */
+interface Who {
+  subject: string;
+  plural: boolean;
+  target: string;
+}
+
 interface Judgement {
   severity: Severity;
-  title: (who: string, written: string) => string;
+  title: (who: Who, written: string) => string;
   user?: string;
 }
 
 /** How bad a missing source is: long syntax fails; short syntax makes a root-owned directory, a problem only for files and non-root writers. */
 function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKind, image: ImageConfig | undefined): Judgement | undefined {
+  const bindMounts = (who: Who) => `${who.subject} bind-mount${who.plural ? '' : 's'}`;
   if (!volume.createHostPath) {
     return {
       severity: 'error',
-      title: (who, written) => `${who} bind-mounts ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind source path does not exist"`,
+      title: (who, written) => `${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind source path does not exist"`,
     };
   }
   if (kind === 'file') {
     return {
       severity: 'warning',
       title: (who, written) =>
-        `${who} mounts ${written} onto ${volume.target}, but ${written} does not exist: Docker will create an empty directory in its place, so the container fails to start if the image has a file at ${volume.target} ("Are you trying to mount a directory onto a file"), and otherwise finds a directory where a file is expected`,
+        `${who.subject} mount${who.plural ? '' : 's'} ${written} onto ${who.target}, but ${written} does not exist: Docker will create an empty directory in its place, so the container fails to start if the image has a file at ${who.target} ("Are you trying to mount a directory onto a file"), and otherwise finds a directory where a file is expected`,
     };
   }
   // Whose the root-owned directory would be a problem for: the service's user, else the image's (when the image is here).
@@ -154,7 +197,7 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
     return {
       severity: 'warning',
       user,
-      title: (who, written) => `${who} bind-mounts ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user} cannot write`,
+      title: (who, written) => `${bindMounts(who)} ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user} cannot write`,
     };
   }
   // A root (or read-only) user is served by the empty directory Docker makes.
@@ -163,7 +206,7 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
     severity: 'info',
     title: (who, written) =>
       kind === 'directory'
-        ? `${who} bind-mounts ${written}, which does not exist yet: \`docker compose up\` will create it as an empty root:root directory, a problem only if a non-root user in the container must write there`
-        : `${who} bind-mounts ${written}, which does not exist yet: \`docker compose up\` will create an empty root:root directory there; if ${volume.target} should be a file, create the file first`,
+        ? `${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create it as an empty root:root directory, a problem only if a non-root user in the container must write there`
+        : `${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create an empty root:root directory there; if ${who.target} should be a file, create the file first`,
   };
 }

@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import type { CheckContext, FindingInput } from '../../src/engine/types.js';
 import type { ImageInspect } from '../../src/facts/docker/types.js';
 import { runTogether, type ComposeProject, type ComposeService } from '../../src/facts/project/compose.js';
@@ -15,6 +16,15 @@ const BROWSER_FACING =
 
 /** Where the service itself listens (LISTEN_ADDR, BIND_ADDRESS): localhost there is its own, and right. */
 const OWN_ADDRESS = /(^|_)(LISTEN|BIND)(_|$)/i;
+
+/**
+ * Words of a variable that is clearly a server-side connection (DATABASE_URL, DB_HOST, REDIS_ADDR, KAFKA_BROKERS,
+ * SENTRY_DSN…). Only those are reported for localhost on a port another service publishes on the host: a value on the
+ * host-side port shows the author thinking of the host's view, as in a public base URL put into e-mailed links.
+ */
+const SERVER_SIDE_WORD = /^(db|database|databases|redis|postgres|postgresql|pg|mysql|mariadb|mongo\w*|amqp|rabbitmq|rabbit|kafka|broker|brokers|cache|memcached|elasticsearch|dsn)$/i;
+/** URL schemes of server protocols, never opened by a browser. */
+const SERVER_SCHEMES = new Set(['postgres', 'postgresql', 'mysql', 'mysql2', 'mariadb', 'redis', 'rediss', 'amqp', 'amqps', 'mongodb', 'mongodb+srv', 'memcached']);
 
 /** scheme://[user[:pass]@]localhost[:port], the host ending where a path, query, list or the value ends. */
 const URL_TARGET = /\b([a-z][a-z0-9+.-]*):\/\/(?:[^@/\s]*@)?(localhost|127\.0\.0\.1)(?::(\d+))?(?=[/?#,;\s]|$)/gi;
@@ -34,6 +44,8 @@ interface Target {
   writtenPort?: number;
   /** Words that may name the service meant: the URL scheme, the variable's words. */
   words: string[];
+  /** The URL scheme, lower case, when the value is a URL. */
+  scheme?: string;
 }
 
 /** Services whose environment points at localhost where another service of the project listens. */
@@ -58,6 +70,8 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
         if (target.port !== undefined && local.has(target.port)) continue;
         const match = findService(target, reachable, ports);
         if (!match) continue;
+        // localhost:<published host port> is the host's view: say nothing unless it is clearly a server-side connection.
+        if (match.via === 'published' && !serverSide(variable.name, target)) continue;
         const { other, containerPort } = match;
         const replacement = `${other.name}${target.writtenPort !== undefined ? `:${containerPort ?? target.writtenPort}` : ''}`;
         const fixed = variable.value.slice(0, target.index) + replacement + variable.value.slice(target.index + target.length);
@@ -72,7 +86,7 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
           title: `Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why}; inside a container, localhost is the container itself`,
           subject: { kind: 'service', name: service.name },
           location: { file: variable.at.file, line: variable.at.line, column: variable.at.column },
-          fixes: [{ title: `Address service ${other.name} by its name in ${variable.at.file}:${variable.at.line} (compose networks resolve it)`, command: `${variable.name}=${fixed}` }],
+          fixes: [{ title: `Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve it)`, command: environmentLine(variable, fixed) }],
           evidence: { variable: variable.name, value: variable.value, service: other.name, ...(target.port !== undefined ? { port: target.port } : {}), ...(other.profiles.length ? { profiles: other.profiles } : {}) },
         });
         break;
@@ -90,7 +104,7 @@ function targetsIn(name: string, value: string): Target[] {
     const hostAt = m.index! + m[0].indexOf(host, m[0].indexOf('://') + 3);
     const written = m[3] !== undefined ? Number(m[3]) : undefined;
     const port = written ?? schemeDefaultPort(m[1]!);
-    targets.push({ index: hostAt, length: host.length + (m[3] !== undefined ? m[3].length + 1 : 0), host, ...(port !== undefined ? { port } : {}), ...(written !== undefined ? { writtenPort: written } : {}), words: [m[1]!.toLowerCase(), ...nameWords] });
+    targets.push({ index: hostAt, length: host.length + (m[3] !== undefined ? m[3].length + 1 : 0), host, ...(port !== undefined ? { port } : {}), ...(written !== undefined ? { writtenPort: written } : {}), words: [m[1]!.toLowerCase(), ...nameWords], scheme: m[1]!.toLowerCase() });
   }
   if (targets.length === 0) {
     for (const m of value.matchAll(HOST_PORT_TARGET)) {
@@ -104,6 +118,17 @@ function targetsIn(name: string, value: string): Target[] {
     targets.push({ index: value.indexOf(value.trim()), length: value.trim().length, host: value.trim(), words: hostVariable[1]!.toLowerCase().split(/[_-]+/).filter(Boolean) });
   }
   return targets;
+}
+
+/** A database, cache or broker connection by the variable's words or the URL's scheme. */
+function serverSide(name: string, target: Target): boolean {
+  return name.split(/[_-]+/).some((w) => SERVER_SIDE_WORD.test(w)) || (target.scheme !== undefined && SERVER_SCHEMES.has(target.scheme));
+}
+
+/** The environment entry in its block's own syntax: `KEY: value` in a mapping, `- KEY=value` in a list (YAML quoting where needed). */
+function environmentLine(variable: { name: string; form: 'mapping' | 'list' }, value: string): string {
+  const entry = variable.form === 'mapping' ? { [variable.name]: value } : [`${variable.name}=${value}`];
+  return stringify(entry, { lineWidth: 0 }).trimEnd();
 }
 
 interface Match {

@@ -183,11 +183,14 @@ services:
     const line = compose('').split('\n').findIndex((l) => l.includes('API_URL:')) + 1;
     expect(findings.map((f) => [f.subject.name, f.location?.line, f.evidence?.variable])).toEqual([['client', line, 'API_URL']]);
     const fixed = findings[0]!.fixes[0]!.command!;
-    expect(fixed).toBe('API_URL=http://web:8080/passwd');
+    // Written in the mapping's own syntax, to replace the line it names.
+    expect(fixed).toBe('API_URL: http://web:8080/passwd');
     const broken = await up();
     expect(broken.code, broken.output).not.toBe(0);
 
-    writeFileSync(path.join(dir, 'docker-compose.yml'), compose(fixed.slice('API_URL='.length)));
+    const lines = compose('http://localhost:8080/passwd').split('\n');
+    lines[line - 1] = /^\s*/.exec(lines[line - 1]!)![0] + fixed;
+    writeFileSync(path.join(dir, 'docker-compose.yml'), lines.join('\n'));
     expect(await localhostFindings()).toEqual([]);
     const working = await up();
     expect(working.code, working.output).toBe(0);

@@ -70,6 +70,27 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
     await composeDown(p);
   });
 
+  it('one missing source two services mount is one finding naming both lines; its one fix makes both start', async () => {
+    const p = project('      - type: bind\n        source: ./shared\n        target: /shared\n');
+    const worker = `  worker:\n    image: docker-doctor-test/busybox:1\n    command: ["true"]\n    labels: ["${TEST_LABEL}=${scope}"]\n    volumes:\n      - type: bind\n        source: ./shared\n        target: /data\n`;
+    writeFileSync(path.join(p.dir, 'docker-compose.yml'), readFileSync(path.join(p.dir, 'docker-compose.yml'), 'utf8') + worker);
+    const run = await runCli(['bind-mounts', '--json', '-C', p.dir]);
+    const findings = own(run.report);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ severity: 'error', subject: { kind: 'file', name: './shared' }, location: { file: 'docker-compose.yml', line: 8 } });
+    expect(findings[0]!.title).toMatch(/^Services app, worker bind-mount \.\/shared, .*\(docker-compose\.yml:8, 16\)$/);
+    expect(findings[0]!.fixes.map((f) => f.command)).toEqual([`cd ${p.dir} && mkdir -p shared`]);
+
+    const before = await composeUp(p);
+    expect(before.exitCode).not.toBe(0);
+    expect(before.output).toContain('bind source path does not exist');
+
+    await execa('sh', ['-c', findings[0]!.fixes[0]!.command!]);
+    expect(own((await runCli(['bind-mounts', '--json', '-C', p.dir])).report)).toEqual([]);
+    expect((await composeUp(p)).exitCode).toBe(0);
+    await composeDown(p);
+  });
+
   it('a missing file-like source is a warning that asks for the file; mounted onto a file of the image, `up` fails as it says, and the mount error is shown unredacted', async () => {
     const p = project('      - ./passwd.conf:/etc/passwd\n');
     const run = await runCli(['bind-mounts', '--json', '-C', p.dir]);

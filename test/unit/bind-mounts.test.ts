@@ -177,6 +177,34 @@ describe('bind-mounts', () => {
         expect(commands(result).join('\n')).not.toContain('..');
       });
 
+      it('reports a missing path several services mount once, naming every service and line, with one fix (R6)', async () => {
+        const yaml = 'services:\n  web:\n    image: web:1\n    volumes:\n      - ~/.cache/x:/root/x:ro\n  worker:\n    image: worker:1\n    volumes:\n      - ~/.cache/x:/root/x:ro\n      - ./logs:/logs\n  jobs:\n    image: jobs:1\n    volumes:\n      - type: bind\n        source: ~/.cache/x\n        target: /cache\n';
+        const result = await run(yaml);
+        expect(summary(result)).toEqual([
+          ['bind-mounts/compose-source-missing', 'error', 14, 'mkdir -p ~/.cache/x'],
+          ['bind-mounts/compose-source-missing', 'info', 10, 'mkdir -p logs'],
+        ]);
+        const shared = result.findings[0]!;
+        expect(shared.subject).toEqual({ kind: 'file', name: '~/.cache/x' });
+        expect(shared.title).toBe('Services web, worker, jobs bind-mount ~/.cache/x, which does not exist, and long syntax does not create it: `docker compose up` fails with "bind source path does not exist" (compose.yaml:5, 9, 14)');
+        expect(shared.fixes).toHaveLength(1);
+        expect(shared.evidence?.mounts).toEqual([
+          { service: 'web', target: '/root/x', createHostPath: true, at: 'compose.yaml:5' },
+          { service: 'worker', target: '/root/x', createHostPath: true, at: 'compose.yaml:9' },
+          { service: 'jobs', target: '/cache', createHostPath: false, at: 'compose.yaml:14' },
+        ]);
+        // One service keeps the service as subject and its own line, as before.
+        expect(result.findings[1]!.subject).toEqual({ kind: 'service', name: 'worker' });
+        expect(result.status).toBe('failed');
+      });
+
+      it('names every target when services mount one missing file at different places (R6)', async () => {
+        const yaml = 'services:\n  a:\n    image: a:1\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n  b:\n    image: b:1\n    volumes:\n      - ./nginx.conf:/srv/nginx.conf:ro\n';
+        const result = await run(yaml);
+        expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 5, undefined]]);
+        expect(result.findings[0]!.title).toMatch(/^Services a, b mount \.\/nginx\.conf onto \/etc\/nginx\/nginx\.conf, \/srv\/nginx\.conf, but .* \(compose\.yaml:5, 9\)$/);
+      });
+
       it('says sudo for system paths, then gives the directory to the service\'s uid when it is known (P11)', async () => {
         const yaml = 'services:\n  app:\n    image: app:1\n    volumes:\n      - "/etc/app/:/etc/app/"\n      - /opt/app/cert.p12:/opt/app/cert.p12:ro\n      - /usr/share/appdata/x:/x\n  worker:\n    image: worker:1\n    user: "1000:1000"\n    volumes:\n      - /srv/data:/data\n';
         const result = await run(yaml, systemDirs);

@@ -41,7 +41,7 @@ describe('compose services in profiles that are not enabled', () => {
       '',
     ].join('\n');
     const [result] = await run(['dns'], { '/project/compose.yaml': yaml });
-    expect(result!.findings.map((f) => [f.code, f.subject.name, f.fixes[0]!.command])).toEqual([['dns/compose-localhost', 'web', 'API_URL=http://aio-api:3000']]);
+    expect(result!.findings.map((f) => [f.code, f.subject.name, f.fixes[0]!.command])).toEqual([['dns/compose-localhost', 'web', 'API_URL: http://aio-api:3000']]);
   });
 
   it('dns: an active service is not pointed at a service whose profile is off', async () => {

@@ -164,7 +164,7 @@ describe('dns: compose and the probe', () => {
     const yaml = 'services:\n  db:\n    image: postgres\n    ports: ["5432:5432"]\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app@localhost:5432/app\n      OTHER: http://localhost:9999\n';
     const result = await diagnose({ files: { '/project/compose.yaml': yaml } });
     expect(result.findings.map((f) => [f.code, f.subject.name, f.location?.line])).toEqual([['dns/compose-localhost', 'api', 8]]);
-    expect(result.findings[0]!.fixes[0]!.command).toBe('DATABASE_URL=postgres://app@db:5432/app');
+    expect(result.findings[0]!.fixes[0]!.command).toBe('DATABASE_URL: postgres://app@db:5432/app');
   });
 
   describe('compose-localhost', () => {
@@ -173,13 +173,17 @@ describe('dns: compose and the probe', () => {
       r.findings.filter((f) => f.code === 'dns/compose-localhost').map((f) => [f.subject.name, f.fixes[0]!.command]);
 
     it.each<[string, string, string[][]]>([
-      ['a service that only exposes its port', '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n      API_URL: http://localhost:3000/api\n', [['worker', 'API_URL=http://app:3000/api']]],
-      ['DB_HOST: localhost with a postgres service and no port', '  db:\n    image: postgres:16\n  api:\n    image: api\n    environment:\n      DB_HOST: localhost\n', [['api', 'DB_HOST=db']]],
-      ['REDIS_HOST: 127.0.0.1 with a service named cache running redis', '  cache:\n    image: redis:7-alpine\n  api:\n    image: api\n    environment:\n      - REDIS_HOST=127.0.0.1\n', [['api', 'REDIS_HOST=cache']]],
-      ['a URL without a port whose scheme names a postgres service', '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app:pw@localhost/app\n', [['api', 'DATABASE_URL=postgres://app:[redacted]@database/app']]],
-      ['redis://localhost with a redis service', '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      CELERY_BROKER: redis://localhost/0\n', [['worker', 'CELERY_BROKER=redis://redis/0']]],
-      ['a bare localhost:port', '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      REDIS_ADDR: localhost:6379\n', [['worker', 'REDIS_ADDR=redis:6379']]],
-      ['the host port another service publishes, fixed to its container port', '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n      PGURL: postgres://localhost:5433/app\n', [['api', 'PGURL=postgres://db:5432/app']]],
+      ['a service that only exposes its port', '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n      API_URL: http://localhost:3000/api\n', [['worker', 'API_URL: http://app:3000/api']]],
+      ['DB_HOST: localhost with a postgres service and no port', '  db:\n    image: postgres:16\n  api:\n    image: api\n    environment:\n      DB_HOST: localhost\n', [['api', 'DB_HOST: db']]],
+      ['REDIS_HOST: 127.0.0.1 with a service named cache running redis', '  cache:\n    image: redis:7-alpine\n  api:\n    image: api\n    environment:\n      - REDIS_HOST=127.0.0.1\n', [['api', '- REDIS_HOST=cache']]],
+      ['a URL without a port whose scheme names a postgres service', '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app:pw@localhost/app\n', [['api', 'DATABASE_URL: postgres://app:[redacted]@database/app']]],
+      ['redis://localhost with a redis service', '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      CELERY_BROKER: redis://localhost/0\n', [['worker', 'CELERY_BROKER: redis://redis/0']]],
+      ['a bare localhost:port', '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      REDIS_ADDR: localhost:6379\n', [['worker', 'REDIS_ADDR: redis:6379']]],
+      ['the host port another service publishes, fixed to its container port', '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n      PGURL: postgres://localhost:5433/app\n', [['api', 'PGURL: postgres://db:5432/app']]],
+      ['a published host port in a server-side variable, in list syntax', '  cache:\n    image: my-cache\n    ports: ["16379:6379"]\n  api:\n    image: api\n    environment:\n      - CACHE_ADDR=localhost:16379\n', [['api', '- CACHE_ADDR=cache:6379']]],
+      ['a published host port with a server URL scheme, whatever the name', '  q:\n    image: my-queue\n    ports: ["5673:5672"]\n  worker:\n    image: w\n    environment:\n      CELERY_URL: amqp://guest:guest@localhost:5673//\n', [['worker', 'CELERY_URL: amqp://guest:[redacted]@q:5672//']]],
+      ['a published host port in a DSN, quoted where YAML needs it', '  sentry:\n    image: my-sentry\n    ports: ["9001:9000"]\n  api:\n    image: api\n    environment:\n      SENTRY_DSN: "http://key@localhost:9001/1 #dev"\n', [['api', 'SENTRY_DSN: "http://key@sentry:9000/1 #dev"']]],
+      ['the container port of another service, in any variable (as before)', '  server:\n    image: app\n    ports: ["5001:5000"]\n  worker:\n    image: app\n    environment:\n      APP_HOST: http://localhost:5000\n', [['worker', 'APP_HOST: http://server:5000']]],
     ])('reports %s', async (_name, services, expected) => {
       const result = await diagnose(project(services));
       expect(localhost(result)).toEqual(expected);
@@ -198,6 +202,7 @@ describe('dns: compose and the probe', () => {
       ['two services on the same port, neither named', '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n'],
       ['services on networks they do not share', '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
       ['an http URL without a port when nothing listens on 80', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HEALTH: http://localhost/health\n'],
+      ['a public base URL on a port another service publishes (redash REDASH_HOST: links in e-mails)', '  server:\n    image: redash\n    ports: ["5001:5000"]\n  worker:\n    image: redash\n    environment:\n      APP_HOST: http://localhost:5001\n  scheduler:\n    image: redash\n    environment:\n      - REDASH_HOST=http://localhost:5001\n      - SERVICE_URL=localhost:5001\n'],
     ])('passes for %s', async (_name, services) => {
       const result = await diagnose(project(services));
       expect(localhost(result)).toEqual([]);
@@ -206,7 +211,7 @@ describe('dns: compose and the probe', () => {
 
     it('uses the EXPOSE of a local image', async () => {
       const result = await diagnose({ ...project('  search:\n    image: meili:1\n  api:\n    image: api\n    environment:\n      SEARCH_URL: http://localhost:7700\n'), routes: { '/images/meili%3A1/json': { Id: 'm', Config: { ExposedPorts: { '7700/tcp': {} } } } } });
-      expect(localhost(result)).toEqual([['api', 'SEARCH_URL=http://search:7700']]);
+      expect(localhost(result)).toEqual([['api', 'SEARCH_URL: http://search:7700']]);
     });
   });
 

@@ -63,7 +63,8 @@ export interface ComposeService {
   /** Whether `docker compose up` starts it: no profiles, or one of them enabled by COMPOSE_PROFILES. */
   active: boolean;
   volumes: ComposeVolume[];
-  environment: { name: string; value: string; at: SourceLocation }[];
+  /** form: how the block is written (`KEY: value` in a mapping, `- KEY=value` in a list), so a fix can use the same syntax. */
+  environment: { name: string; value: string; at: SourceLocation; form: 'mapping' | 'list' }[];
   networkMode?: string;
   networks: string[];
   replicas?: number;
@@ -485,13 +486,13 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   if (isMap(environment)) {
     for (const pair of environment.items) {
       const name = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (name) service.environment.push({ name, value: r.str(pair.value) ?? '', at: r.at(pair.key as Node) });
+      if (name) service.environment.push({ name, value: r.str(pair.value) ?? '', at: r.at(pair.key as Node), form: 'mapping' });
     }
   } else if (isSeq(environment)) {
     for (const item of environment.items as Node[]) {
       const entry = r.str(item) ?? '';
       const eq = entry.indexOf('=');
-      service.environment.push({ name: eq === -1 ? entry : entry.slice(0, eq), value: eq === -1 ? '' : entry.slice(eq + 1), at: r.at(item) });
+      service.environment.push({ name: eq === -1 ? entry : entry.slice(0, eq), value: eq === -1 ? '' : entry.slice(eq + 1), at: r.at(item), form: 'list' });
     }
   }
 }
