@@ -1,11 +1,33 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+const created = new Set<string>();
+
+/** A fresh directory under the system's temp dir, removed after the test file (test/setup/cleanup.ts). */
 export function tempDir(prefix = 'dd-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.add(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir made, including ones a test left unreadable (chmod 000) for a non-root run. */
+export function removeTempDirs(): void {
+  for (const dir of created) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      try {
+        execFileSync('chmod', ['-R', 'u+rwx', dir], { stdio: 'ignore' });
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // Another user's files (a setpriv run): nothing more a test can do.
+      }
+    }
+    created.delete(dir);
+  }
 }
 
 /** A unix socket that accepts connections and never answers: what a hung daemon or a dead-ended forwarder looks like. */
