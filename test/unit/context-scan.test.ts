@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { largestDirectories, largestFiles, largestParts, measureIgnored, scanContext } from '../../src/facts/project/context-scan.js';
 import { sentPaths } from '../../src/facts/project/context-walk.js';
 import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
@@ -78,6 +78,8 @@ describe('context scan', () => {
       if (!existsSync(BUILT_WORKER)) throw new Error(`${BUILT_WORKER} is missing: run npm run build first (npm test does)`);
       big = bigTree(300, 100);
     });
+    // The dying worker writes what it claimed beside the tree.
+    afterAll(() => rmSync(`${big}.claimed`, { force: true }));
 
     it('two threads find exactly what one thread finds', async () => {
       const alone = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: null });
