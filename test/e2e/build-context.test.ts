@@ -76,7 +76,7 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     // Symlink loops: the builder sends links as links, never following them.
     symlinkSync('.', path.join(context, 'src', 'loop'));
     symlinkSync('..', path.join(context, 'src', 'up'));
-    await execa('docker', ['build', '-q', '--label', `${TEST_LABEL}=${scope}`, '-t', tag, context], { env: { DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '' } });
+    await execa('docker', ['build', '-q', '--force-rm', '--label', `${TEST_LABEL}=${scope}`, '-t', tag, context], { env: { DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '' } });
     await execa('docker', ['create', '--name', `dd-${scope}`, '--label', `${TEST_LABEL}=${scope}`, tag, '/nonexistent']);
     const exported = path.join(tempDir(), 'fs.tar');
     await execa('docker', ['export', '-o', exported, `dd-${scope}`]);
@@ -172,7 +172,7 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
     expect(after.filter((f) => !before.some((b) => key(b) === key(f)))).toEqual([]);
     expect(after.map((f) => [f.code, f.severity])).toEqual([['build-context/secrets-sent', 'info']]);
 
-    await execa('docker', ['build', '-q', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-apply`, project], { env: { DOCKER_BUILDKIT: '0' } });
+    await execa('docker', ['build', '-q', '--force-rm', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-apply`, project], { env: { DOCKER_BUILDKIT: '0' } });
     const listing = await execa('docker', ['run', '--rm', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, `${tag}-apply`, 'sh', '-c', 'ls /srv/wwwroot/lib/bootstrap/dist/css /etc/app/tls; ls -a /srv']);
     expect(String(listing.stdout).split('\n')).toEqual(expect.arrayContaining(['bootstrap.min.css', 'server.key', 'certs', 'wwwroot']));
     expect(String(listing.stdout).split('\n')).not.toEqual(expect.arrayContaining(['.env']));
@@ -221,7 +221,7 @@ describe.runIf(engineAvailable())('build-context on a real engine', () => {
         lines.splice(3, 1, finding!.fixes[0]!.command!);
       }
       writeTree(project, { [c.dockerfile]: lines.join('\n') });
-      const build = await execa('docker', ['build', '-q', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-reorder${i}`, '-f', path.join(project, c.dockerfile), project], { env: { DOCKER_BUILDKIT: '0' }, reject: false });
+      const build = await execa('docker', ['build', '-q', '--force-rm', '--network', 'none', '--label', `${TEST_LABEL}=${scope}`, '-t', `${tag}-reorder${i}`, '-f', path.join(project, c.dockerfile), project], { env: { DOCKER_BUILDKIT: '0' }, reject: false });
       expect(build.stderr, build.stderr).not.toMatch(/returned a non-zero code|no source files|not found/);
       expect(build.exitCode).toBe(0);
     }

@@ -404,7 +404,7 @@ export function snapshotTree(root: string): Record<string, string> {
 
 /** `docker build` of the project on the real engine, labelled, offline (--network none), its image removed afterwards. */
 export async function dockerBuild(projectDir: string, dockerfile: string, tag: string, label: string): Promise<{ exitCode: number; output: string }> {
-  const result = await execa('docker', ['build', '--network', 'none', '--label', label, '-t', tag, '-f', path.join(projectDir, dockerfile), projectDir], {
+  const result = await execa('docker', ['build', '--force-rm', '--network', 'none', '--label', label, '-t', tag, '-f', path.join(projectDir, dockerfile), projectDir], {
     reject: false,
     timeout: 120_000,
     stdin: 'ignore',
