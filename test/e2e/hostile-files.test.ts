@@ -21,7 +21,8 @@ describe('special and unreadable files in a project', () => {
     mkdirSync(dir);
     for (const [file, content] of Object.entries(files)) {
       const target = path.join(dir, file);
-      if (content === 'fifo') execFileSync('mkfifo', [target]);
+      if (content === '' && !file.includes('.')) mkdirSync(target);
+      else if (content === 'fifo') execFileSync('mkfifo', [target]);
       else if (typeof content === 'object') symlinkSync(content.link, target);
       else writeFileSync(target, content);
     }
@@ -32,6 +33,8 @@ describe('special and unreadable files in a project', () => {
     ['a FIFO Dockerfile', { Dockerfile: 'fifo' as const }, 'Dockerfile is a FIFO, not a regular file'],
     ['a Dockerfile that links to /dev/zero', { Dockerfile: { link: '/dev/zero' } }, 'Dockerfile is a device, not a regular file'],
     ['a FIFO .dockerignore', { Dockerfile: 'FROM scratch\n', '.dockerignore': 'fifo' as const }, '.dockerignore is a FIFO, not a regular file'],
+    // Below the root, discovery also reads the Dockerfile to guess its context: that read must not block either.
+    ['a FIFO Dockerfile in a subdirectory', { svc: '', 'svc/Dockerfile': 'fifo' as const }, 'svc/Dockerfile is a FIFO, not a regular file'],
   ])('%s is a build-context finding naming it', async (name, files, title) => {
     const dir = project(name.replace(/\W+/g, '-'), files);
     const run = await runCli(['build-context', '--json', '-C', dir, '--timeout', '5'], { timeoutMs: 30_000 });

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type https from 'node:https';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 
 /** https (and with it tls and crypto) is loaded only for TLS endpoints: most users talk to a unix socket. */
 const loadHttps = (): typeof https => process.getBuiltinModule('node:https');
@@ -166,13 +166,25 @@ function connectionTarget(host: string, tls?: TlsMaterial): { secure: boolean; o
     const options: https.RequestOptions = { host: url.hostname, port };
     if (tls) {
       options.rejectUnauthorized = tls.verify;
-      if (tls.ca) options.ca = readFileSync(tls.ca);
-      if (tls.cert) options.cert = readFileSync(tls.cert);
-      if (tls.key) options.key = readFileSync(tls.key);
+      if (tls.ca) options.ca = readTlsFile(tls.ca);
+      if (tls.cert) options.cert = readTlsFile(tls.cert);
+      if (tls.key) options.key = readTlsFile(tls.key);
     }
     return { secure, options };
   }
   throw new EngineError('other', `unsupported endpoint ${host}`);
+}
+
+/** A certificate or key: opened without blocking and read only when it is a regular file of sane size (a FIFO would hang). */
+function readTlsFile(file: string): Buffer {
+  const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > 1024 * 1024) throw new EngineError('tls', `${file} is not a certificate or key file (not a regular file of at most 1 MiB)`);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function classifySocketError(error: NodeJS.ErrnoException, host: string, connected: boolean): EngineError {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ComposeProject, InlineDockerfile, SourceLocation } from './compose.js';
 import { isDockerfileName } from './find-dockerfiles.js';
+import { readRegularText } from '../clients.js';
 
 export interface BuildSpec {
   /** The Dockerfile, relative to the project directory (for dockerfile_inline, the compose file that holds it). */
@@ -66,12 +67,9 @@ export async function discoverBuilds(projectDir: string, compose: ComposeProject
 async function likelyContext(dockerfileAbs: string, projectDir: string): Promise<string> {
   const own = path.dirname(dockerfileAbs);
   if (own === projectDir) return own;
-  let text: string;
-  try {
-    text = fs.readFileSync(dockerfileAbs, 'utf8');
-  } catch {
-    return own;
-  }
+  // Through the non-blocking regular-file reader: a FIFO named Dockerfile must never stop the event loop.
+  const text = await readRegularText(dockerfileAbs).catch(() => undefined);
+  if (text === undefined) return own;
   const { copySources, parseDockerfile } = await import('./dockerfile.js');
   const instructions = parseDockerfile('', text).instructions;
   // A Dockerfile that names its own directory inside the image (`WORKDIR /app/src/Web` in src/Web/Dockerfile) was
