@@ -7,7 +7,7 @@ const SECRET_WORDS = new Set(['password', 'passwd', 'pass', 'passphrase', 'pwd',
 /** Words after a secret word that make the name describe the secret instead of holding it: TOKEN_TTL, SSH_AUTH_SOCK, COOKIE_DOMAIN, PASSWORD_FILE. */
 const METADATA_WORDS = new Set(['type', 'ttl', 'expiry', 'expires', 'expiration', 'lifetime', 'url', 'uri', 'endpoint', 'path', 'file', 'dir', 'name', 'length', 'size', 'header', 'domain', 'prefix', 'timeout', 'max', 'min', 'enabled', 'enable', 'disabled', 'method', 'mode', 'sock', 'socket', 'provider', 'issuer', 'audience', 'algorithm', 'format', 'version', 'count', 'policy', 'samesite', 'secure', 'httponly', 'host', 'port', 'user', 'username', 'mechanism', 'plugin', 'strategy', 'backend', 'required', 'hash', 'rotation', 'store']);
 /** `key` holds a secret unless a word before it says it is a database or lookup key: primary_key, sort_key, cache_key. */
-const LOOKUP_KEY_WORDS = new Set(['primary', 'foreign', 'sort', 'partition', 'range', 'cache', 'public', 'hash', 'unique', 'composite', 'lookup', 'row', 'object', 'idempotency', 'group', 'routing', 'shard', 'index', 'map', 'dedup', 'dedupe', 'natural', 'surrogate', 'ssh', 'gpg', 'pub']);
+const LOOKUP_KEY_WORDS = new Set(['primary', 'foreign', 'sort', 'partition', 'range', 'cache', 'public', 'hash', 'unique', 'composite', 'lookup', 'row', 'object', 'idempotency', 'group', 'routing', 'shard', 'index', 'map', 'dedup', 'dedupe', 'natural', 'surrogate', 'pub']);
 /** Names of the shell's own state that look like secret words. */
 const NOT_SECRET_NAMES = new Set(['pwd', 'oldpwd']);
 
@@ -25,7 +25,8 @@ export function isSecretName(name: string): boolean {
   return words.some((word, i) => {
     const next = words[i + 1];
     if (next !== undefined && METADATA_WORDS.has(next)) return false;
-    if (SECRET_WORDS.has(word)) return true;
+    // PGPASSWORD, HTPASSWD, JWTSECRET, APITOKEN: a secret word glued to a prefix.
+    if (SECRET_WORDS.has(word) || /(password|passwd|secret|token)$/.test(word)) return true;
     if (word === 'key' || word === 'keys') return i === 0 || !LOOKUP_KEY_WORDS.has(words[i - 1]!);
     return false;
   });
@@ -65,7 +66,8 @@ const RULES: [RegExp, (...groups: string[]) => string][] = [
   // Well-known token shapes that appear without a name: GitHub, GitLab, Slack, AWS key ids, OpenAI/Stripe, Google, npm, JWTs.
   [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b/g, () => REDACTED],
   [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => REDACTED],
-  [/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, (m) => (looksLikeSecretKey(m) ? REDACTED : m)],
+  // (One that starts with / is an absolute path such as /srv/Data2024/MyProject/uploads, not a key: a fix must keep it.)
+  [/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, (m) => (looksLikeSecretKey(m) && !m.startsWith('/') ? REDACTED : m)],
   // A line that is nothing but a long run of base64: the body of a key or certificate whose markers are elsewhere.
   [/^[ \t]*[A-Za-z0-9+/]{60,}={0,2}[ \t]*$/gm, (m) => (looksLikeSecretKey(m) ? REDACTED : m)],
 ];

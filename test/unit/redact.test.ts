@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isSecretName, redactText, redactValue, REDACTED } from '../../src/engine/redact.js';
 
 describe('secret names', () => {
-  it.each(['DB_PASSWORD', 'MYSQL_ROOT_PASSWORD', 'GITHUB_TOKEN', 'client_secret', 'apiKey', 'API_KEY', 'AWS_SECRET_ACCESS_KEY', 'BASIC_AUTH', 'auth', 'DB_PASS', 'REDIS_PWD', 'SESSION_COOKIE', 'private-key', 'KEY', 'APP_KEY', 'credentials', 'Authorization'])('%s holds a secret', (name) => {
+  it.each(['DB_PASSWORD', 'MYSQL_ROOT_PASSWORD', 'GITHUB_TOKEN', 'client_secret', 'apiKey', 'API_KEY', 'AWS_SECRET_ACCESS_KEY', 'BASIC_AUTH', 'auth', 'DB_PASS', 'REDIS_PWD', 'SESSION_COOKIE', 'private-key', 'KEY', 'APP_KEY', 'credentials', 'Authorization', 'PGPASSWORD', 'HTPASSWD', 'JWTSECRET', 'SSH_KEY', 'GPG_KEY'])('%s holds a secret', (name) => {
     expect(isSecretName(name)).toBe(true);
   });
   it.each(['PWD', 'OLDPWD', 'SSH_AUTH_SOCK', 'TOKENIZERS_PARALLELISM', 'COOKIE_DOMAIN', 'primary_key', 'SORT_KEY', 'TOKEN_TTL', 'DB_PASSWORD_FILE', 'PASSWORD_MIN_LENGTH', 'AUTH_URL', 'PORT', 'HOST', 'KEYBOARD', 'MONKEY', 'PASSENGER_APP_ENV', 'SECRETS_DIR'])('%s does not', (name) => {
@@ -24,6 +24,8 @@ describe('redaction', () => {
     ['xoxb-1234567890-abcdefghij', REDACTED],
     ['key AKIAABCDEFGHIJKLMNOP', `key ${REDACTED}`],
     ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', REDACTED],
+    ['sudo mkdir -p /srv/Data2024/MyProject/uploads/Images12 && x', 'sudo mkdir -p /srv/Data2024/MyProject/uploads/Images12 && x'],
+    ['PGPASSWORD=hunter2 -h db', `PGPASSWORD=${REDACTED} -h db`],
     ['token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', `token ${REDACTED}`],
     ['sk-abcdefghijklmnopqrstuvwx', REDACTED],
     ['commit 0123456789abcdef0123456789abcdef01234567', 'commit 0123456789abcdef0123456789abcdef01234567'],
