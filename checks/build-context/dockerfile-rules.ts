@@ -72,7 +72,9 @@ export interface CacheFinding {
  * apt-get and its subcommand, with any options in between (`apt-get -y install`, `apt-get -qq update`,
  * `apt-get -o Dpkg::Options::=--force-confold install`), across line continuations.
  */
-const aptCommand = (subcommands: string) => new RegExp(String.raw`\bapt(?:-get)?(?:(?:\s|\\(?=\s))+(?:-o(?:\s|\\(?=\s))+\S+|-\S+))*(?:\s|\\(?=\s))+(?:${subcommands})\b`);
+// `-o X` takes a value that does not start with "-": with any \S+ there, `-o -o -o …` could be split in exponentially
+// many ways (each -o an option or the previous one's value), and a backtracking regex tries them all.
+const aptCommand = (subcommands: string) => new RegExp(String.raw`\bapt(?:-get)?(?:(?:\s|\\(?=\s))+(?:-o(?:\s|\\(?=\s))+[^\s-]\S*|-\S+))*(?:\s|\\(?=\s))+(?:${subcommands})\b`);
 const APT_UPDATE = aptCommand('update');
 const APT_INSTALL = aptCommand('install|upgrade|dist-upgrade');
 

@@ -38,20 +38,29 @@ function pemHoldsPrivateKey(text: string): boolean {
 function hasCredentialSetting(text: string): boolean {
   return text.split('\n').some((line) => {
     // ini lines (key = value; npm's scoped keys hold colons: //registry/:_authToken=…), or .pypirc's `password: x`.
-    const m = /^\s*([^#;=\s][^=]*?)\s*=\s*(.*?)\s*$/.exec(line) ?? /^\s*(\w+)\s*:\s*(.*?)\s*$/.exec(line);
-    if (!m) return false;
-    const key = m[1]!.slice(m[1]!.lastIndexOf(':') + 1);
-    return /^(_auth|_authToken|_password|password|token)$/i.test(key) && m[2] !== '' && !/^["']?\$\{?[A-Za-z_]/.test(m[2]!);
+    // Trimmed first, then split at the separator: no lazy group before a trailing \s*, which backtracks quadratically.
+    const pair = splitSetting(line.trim(), '=') ?? (/^\w+\s*:/.test(line.trim()) ? splitSetting(line.trim(), ':') : undefined);
+    if (!pair || /^[#;]/.test(pair[0])) return false;
+    const key = pair[0].slice(pair[0].lastIndexOf(':') + 1);
+    return /^(_auth|_authToken|_password|password|token)$/i.test(key) && pair[1] !== '' && !/^["']?\$\{?[A-Za-z_]/.test(pair[1]);
   });
 }
 
 /** An .env holds a secret when a secret-looking name has a value, or a URL carries a password (postgres://u:p@db). */
 function envHoldsSecret(text: string): boolean {
   return text.split('\n').some((line) => {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m) return false;
-    const value = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
+    const pair = splitSetting(line.trim().replace(/^export\s+/, ''), '=');
+    if (!pair || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(pair[0])) return false;
+    const value = pair[1].replace(/^(["'])(.*)\1$/, '$2');
     if (value === '' || /^\$\{?[A-Za-z_]/.test(value)) return false;
-    return isSecretName(m[1]!) || /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i.test(value);
+    return isSecretName(pair[0]) || /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i.test(value);
   });
+}
+
+/** `key <sep> value` of a trimmed line, each side trimmed; undefined without a separator or with an empty key. */
+function splitSetting(line: string, separator: string): [string, string] | undefined {
+  const at = line.indexOf(separator);
+  if (at <= 0) return undefined;
+  const key = line.slice(0, at).trim();
+  return key === '' ? undefined : [key, line.slice(at + 1).trim()];
 }
