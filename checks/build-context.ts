@@ -87,6 +87,7 @@ async function reportUnreadable(ctx: CheckContext, files: readonly string[], rel
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 /** Secret files whose text is read to judge them; past that many, their names decide. */
 const MAX_SECRETS_READ = 200;
+const MAX_SECRET_BYTES_READ = 256 * 1024;
 
 async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], project: string): Promise<void> {
   const { facts, options } = ctx;
@@ -301,7 +302,10 @@ async function secretsByContent(facts: Facts, context: string, files: readonly s
     files.map(async (file, i) => {
       if (i >= MAX_SECRETS_READ) return true;
       const name = file.slice(file.lastIndexOf('/') + 1);
-      return holdsSecret(name, await facts.hostFile(path.join(context, file)));
+      const abs = path.join(context, file);
+      // Real keys, .env and .npmrc files are a few KiB: a larger one is judged by its name, so 200 of them cannot fill memory.
+      if (((await facts.stat(abs).catch(() => null))?.size ?? Infinity) > MAX_SECRET_BYTES_READ) return true;
+      return holdsSecret(name, await facts.hostFile(abs));
     }),
   );
   return files.filter((_, i) => verdicts[i]);
