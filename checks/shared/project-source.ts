@@ -14,7 +14,9 @@ export async function composeServiceOf(facts: Facts, labels: Record<string, stri
   if (!compose) return undefined;
   const [project, files] = await Promise.all([facts.compose().catch(() => null), facts.projectFiles()]);
   const here = compose.workingDir !== undefined && path.resolve(compose.workingDir) === path.resolve(files.dir);
-  if (!here && compose.project !== project?.name) return undefined;
+  // The name alone is enough only when the container does not say where it came from: two unrelated projects called
+  // "app" must not send the user to edit the other one's files.
+  if (!here && (compose.workingDir !== undefined || compose.project !== project?.name)) return undefined;
   let model = project;
   if (compose.workingDir && compose.configFiles.length > 0 && !sameFiles(compose.configFiles, project)) {
     model = await facts.composeAt(compose.configFiles, compose.workingDir).catch(() => null);

@@ -293,3 +293,13 @@ describe('a .env that exists but cannot be read', () => {
     expect(project!.problems).toEqual([expect.objectContaining({ file: '.env', line: 1, message: '.env is not a regular file, so compose cannot read its variables' })]);
   });
 });
+
+describe('attributing a container to this project', () => {
+  it('never by name alone when the container says it came from another directory', async () => {
+    const clients = fakeClients({ files: { '/project/compose.yaml': 'services:\n  web:\n    image: x\n    command: ["serve"]\n', '/elsewhere/project/compose.yaml': 'services:\n  web:\n    image: y\n    command: ["other"]\n' } });
+    const facts = fakeFacts(clients);
+    const labels = { 'com.docker.compose.project': 'project', 'com.docker.compose.service': 'web', 'com.docker.compose.project.working_dir': '/elsewhere/project', 'com.docker.compose.project.config_files': '/elsewhere/project/compose.yaml' };
+    expect(await commandSource(facts, labels)).toBeUndefined();
+    expect(await commandSource(facts, { ...labels, 'com.docker.compose.project.working_dir': '/project', 'com.docker.compose.project.config_files': '/project/compose.yaml' })).toMatchObject({ file: 'compose.yaml', line: 4 });
+  });
+});
