@@ -33,7 +33,8 @@ export function serviceKind(service: ComposeService): string | undefined {
 /** Default port of a URL scheme, for the schemes whose servers the project may run. */
 export function schemeDefaultPort(scheme: string): number | undefined {
   const lower = scheme.toLowerCase();
-  if (lower === 'http') return 80;
+  // Not http's 80: a port-less http://localhost/… is most often meant for the front proxy the host publishes on 80,
+  // and matching it to whichever service listens on 80 in the project would be a guess. Those are matched by name.
   return KINDS.find((k) => k.schemes.includes(lower))?.port;
 }
 

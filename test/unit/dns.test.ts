@@ -202,6 +202,7 @@ describe('dns: compose and the probe', () => {
       ['two services on the same port, neither named', '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n'],
       ['services on networks they do not share', '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
       ['an http URL without a port when nothing listens on 80', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HEALTH: http://localhost/health\n'],
+      ['an http URL without a port when a front proxy listens on 80 (it is most often meant for that proxy, through the host)', '  proxy:\n    image: nginx\n    ports: ["80:80"]\n    expose: ["80"]\n  api:\n    image: api\n    environment:\n      WEBHOOK_URL: http://localhost/hooks\n'],
       ['a public base URL on a port another service publishes (redash REDASH_HOST: links in e-mails)', '  server:\n    image: redash\n    ports: ["5001:5000"]\n  worker:\n    image: redash\n    environment:\n      APP_HOST: http://localhost:5001\n  scheduler:\n    image: redash\n    environment:\n      - REDASH_HOST=http://localhost:5001\n      - SERVICE_URL=localhost:5001\n'],
     ])('passes for %s', async (_name, services) => {
       const result = await diagnose(project(services));
