@@ -131,7 +131,8 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
       if (!port.published) continue;
       const location = { file: port.at.file, line: port.at.line, column: port.at.column };
       const subject = { kind: 'service' as const, name: service.name };
-      const remapLine = (free: number) => `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"`;
+      // One host port for one container port; a published range gets words only (`8011:8000-8010` is not valid).
+      const remapLine = (free: number) => (port.published!.from === port.published!.to ? `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"` : undefined);
       // Every replica binds the same host port, whatever profile the service is in.
       if (port.published.from === port.published.to && (service.replicas ?? 1) > 1) {
         ctx.report({
@@ -165,7 +166,7 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
             title: `Service ${service.name} publishes port ${number}, below ${unprivilegedStart}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})`,
             subject,
             location,
-            fixes: rootlessFixes(number, [{ title: `Or publish a port of ${Math.max(unprivilegedStart, 1024)} or above at ${port.at.file}:${port.at.line}`, command: remapLine(free) }]),
+            fixes: rootlessFixes(number, [{ title: `Or publish a port of ${Math.max(unprivilegedStart, 1024)} or above at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(free)) }]),
           });
           continue;
         }
@@ -177,7 +178,7 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
           title: `Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by ${describeHolder(holder)}`,
           subject,
           location,
-          fixes: [...holderFixes(holder, compose, wanted), { title: `Or change the published port at ${port.at.file}:${port.at.line}`, command: remapLine(free) }],
+          fixes: [...holderFixes(holder, compose, wanted), { title: `Or change the published port at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(free)) }],
           evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
         });
       }
@@ -189,10 +190,15 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
  * Editing the port's line fixes one service only when the line is its own. Two services that take it from one anchor
  * (`<<: *base`) or one `extends` base would both change: the port has to move out of the shared part.
  */
-function duplicateFix(service: ComposeService, port: ComposePort, other: ComposePort, line: string): Fix {
+function withCommand(command: string | undefined): { command?: string } {
+  return command !== undefined ? { command } : {};
+}
+
+function duplicateFix(service: ComposeService, port: ComposePort, other: ComposePort, line: string | undefined): Fix {
   const at = `${port.at.file}:${port.at.line}`;
-  if (port.at.file !== other.at.file || port.at.line !== other.at.line) return { title: `Give ${service.name} another host port at ${at}`, command: line };
-  return { title: `Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own (${service.at.file}:${service.at.line}), e.g.`, command: line };
+  const command = line !== undefined ? { command: line } : {};
+  if (port.at.file !== other.at.file || port.at.line !== other.at.line) return { title: `Give ${service.name} another host port at ${at}`, ...command };
+  return { title: `Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own (${service.at.file}:${service.at.line})${line !== undefined ? ', e.g.' : ''}`, ...command };
 }
 
 /**

@@ -9,8 +9,6 @@ type IntentInspect = ContainerInspect & {
 };
 type IntentImage = ImageInspect & { Config?: (NonNullable<ImageInspect['Config']> & { ExposedPorts?: Record<string, object> | null; Healthcheck?: { Test?: string[] | null } | null }) | null };
 
-export const COMPOSE_ONEOFF = 'com.docker.compose.oneoff';
-
 /**
  * Whether a container that exited 0 at once was meant to stay up. `strong` signals are things nobody sets on a one-shot
  * job (published ports, a health check, a server image run with its own command); `detached` alone is weak, since CI
@@ -47,7 +45,7 @@ export function stayUpEvidence(raw: ContainerInspect, rawImage: ImageInspect | n
   // Compose decides AttachStdout by itself (v1 detaches, v2 attaches), so it says nothing of intent there.
   const detached = !compose && inspect.Config.AttachStdout === false;
 
-  if (inspect.Config.Labels?.[COMPOSE_ONEOFF] === 'True') against.push('it is a one-off `compose run` container');
+  if (composeLabels(inspect.Config.Labels)?.oneoff) against.push('it is a one-off `compose run` container');
   if (inspect.HostConfig.RestartPolicy?.Name === 'on-failure') against.push('its restart policy is on-failure, which treats exit 0 as done');
   return { strong, detached, against };
 }

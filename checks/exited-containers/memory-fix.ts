@@ -38,7 +38,7 @@ export function memoryFixes(inspect: ContainerInspect): Fix[] {
   if (composeLabels(inspect.Config.Labels)) {
     fixes.push({ title: `In the compose file, raise the service's mem_limit (or deploy.resources.limits.memory) to ${dockerSize(next)}, or the next \`up\` brings the old limit back` });
   }
-  if (configuredArgv(inspect.Config).some((w) => /(^|\/)node(\s|$)|\bnode\b/.test(w))) {
+  if (configuredArgv(inspect.Config).some((w) => /(^|\/)node(js)?(\s|$)/.test(w))) {
     fixes.push({ title: 'For Node, also cap the heap below the new limit (in the container\'s environment)', command: `NODE_OPTIONS=--max-old-space-size=${Math.floor((next / MIB) * 0.75)}` });
   }
   return fixes;

@@ -192,6 +192,15 @@ describe('port-conflicts', () => {
       expect(result.findings[0]!.fixes[0]!.title).toBe('Both services take this port from the shared definition at compose.yaml:3: move the port out of it and give b its own (compose.yaml:7), e.g.');
     });
 
+    it('gives words, not an invalid line, for a published range that is taken', async () => {
+      const yaml = 'services:\n  b:\n    image: b\n    ports: ["8001:80"]\n  a:\n    image: a\n    ports: ["8000-8002:8000-8002"]\n';
+      const result = await diagnose([], compose(yaml));
+      const fixes = result.findings.flatMap((f) => f.fixes);
+      expect(result.findings.map((f) => [f.code, f.subject.name])).toEqual([['port-conflicts/compose-duplicate-port', 'a']]);
+      expect(fixes.map((f) => f.command).filter((c) => c?.includes('8000-8002'))).toEqual([]);
+      expect(fixes.filter((f) => /\d+:\d+-\d+/.test(f.command ?? ''))).toEqual([]);
+    });
+
     it('proposes valid unprivileged ports on a rootless engine', async () => {
       const rootless = { SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] };
       const yaml = 'services:\n  web:\n    ports: ["80:3000", "1000:1000/udp"]\n';
