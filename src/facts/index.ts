@@ -183,7 +183,11 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
       once(`docker.logs:${id}`, async () => {
         const [client, inspect] = await Promise.all([engine(), facts.inspectContainer(id)]);
         // Bounded by bytes as well as lines: a daemon that never ends the stream, or megabyte-long lines, stop at 1 MiB.
-        const { body } = await client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${LOG_TAIL_LINES}`, { ...request, maxBytes: LOG_TAIL_BYTES, truncate: true });
+        const tail = (lines: number) =>
+          client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${lines}`, { ...request, maxBytes: LOG_TAIL_BYTES, truncate: true });
+        let { body } = await tail(LOG_TAIL_LINES);
+        // Cut at 1 MiB, the tail kept its oldest lines; the last few hold the cause, so ask for those alone.
+        if (body.length >= LOG_TAIL_BYTES) ({ body } = await tail(5));
         return demuxLogs(body, inspect.Config.Tty === true);
       }),
 
