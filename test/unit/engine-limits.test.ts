@@ -51,3 +51,17 @@ describe('Engine API answers are bounded', () => {
     }
   });
 });
+
+describe('a log tail over the byte limit', () => {
+  it('is asked again for its last lines, which hold the cause', async () => {
+    const { fakeClients, fakeFacts, HEALTHY_ENGINE } = await import('../helpers/fakes.js');
+    const huge = Buffer.alloc(1024 * 1024 + 10, 'x');
+    const engine = {
+      ...HEALTHY_ENGINE,
+      '/containers/c1/json': { Id: 'c1', Config: { Tty: true }, State: {}, HostConfig: {} },
+      '/containers/c1/logs?stdout=1&stderr=1&tail=60': huge,
+      '/containers/c1/logs?stdout=1&stderr=1&tail=5': 'Error: connect ECONNREFUSED 10.0.0.2:5432\n',
+    };
+    expect(await fakeFacts(fakeClients({ engine })).containerLogs('c1')).toBe('Error: connect ECONNREFUSED 10.0.0.2:5432\n');
+  });
+});
