@@ -68,7 +68,8 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
         `      - "127.0.0.1:${ports.composeWeb}:80"`,
         `    labels: ["${TEST_LABEL}=${scope}"]`,
         '  built:',
-        '    build: ./built',
+        // Labelled, so every image of it (the first build, left dangling by the rebuild) is removed afterwards.
+        `    build: { context: ./built, labels: ["${TEST_LABEL}=${scope}"] }`,
         '    dns: 127.0.0.1',
         '    ports:',
         `      - "127.0.0.1:${ports.built}:80"`,

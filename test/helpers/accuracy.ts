@@ -402,7 +402,11 @@ export function snapshotTree(root: string): Record<string, string> {
   return out;
 }
 
-/** `docker build` of the project on the real engine, labelled, offline (--network none), its image removed afterwards. */
+/**
+ * `docker build` of the project on the real engine, labelled, offline (--network none), its image removed afterwards,
+ * and the earlier stages of a multi-stage build too: the classic builder leaves each as an unlabelled, untagged image.
+ * Removed without -f, so an image another one still uses stays.
+ */
 export async function dockerBuild(projectDir: string, dockerfile: string, tag: string, label: string): Promise<{ exitCode: number; output: string }> {
   const result = await execa('docker', ['build', '--force-rm', '--network', 'none', '--label', label, '-t', tag, '-f', path.join(projectDir, dockerfile), projectDir], {
     reject: false,
@@ -412,5 +416,10 @@ export async function dockerBuild(projectDir: string, dockerfile: string, tag: s
     env: { DOCKER_BUILDKIT: '0' },
   });
   await execa('docker', ['image', 'rm', '-f', tag], { reject: false, stdin: 'ignore' });
+  // Only the untagged ones: the FROM line's image (the shared test image) is listed in the output too.
+  const built = new Set([...String(result.all ?? '').matchAll(/^ ---> ([0-9a-f]{12})$/gm)].map((m) => m[1]!));
+  const dangling = String((await execa('docker', ['images', '-q', '--filter', 'dangling=true'], { reject: false, stdin: 'ignore' })).stdout).split('\n');
+  const stages = dangling.filter((id) => built.has(id));
+  if (stages.length > 0) await execa('docker', ['image', 'rm', ...stages], { reject: false, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '') };
 }

@@ -59,4 +59,6 @@ export async function removeLabelled(scope: string): Promise<void> {
   if (ids.length) await dockerMayFail('rm', '-f', '-v', ...ids);
   const nets = (await docker('network', 'ls', '-q', '--filter', `label=${TEST_LABEL}=${scope}`)).split('\n').filter(Boolean);
   if (nets.length) await dockerMayFail('network', 'rm', ...nets);
+  const images = (await docker('images', '-aq', '--filter', `label=${TEST_LABEL}=${scope}`)).split('\n').filter(Boolean);
+  if (images.length) await dockerMayFail('rmi', '-f', ...new Set(images));
 }
