@@ -10,9 +10,9 @@ import { discoverBuilds } from './project/builds.js';
 import { measureIgnored, scanContext, type ContextScan, type IgnoredSize } from './project/context-scan.js';
 import { demuxLogs, firstFileInTar } from './docker/streams.js';
 import { EngineError, type EngineClient } from './docker/engine-client.js';
-import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
+import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
 import { runProbe } from './docker/probe.js';
-import { containerSummaryShape, isObject } from './docker/shape.js';
+import { containerInspectShape, containerSummaryShape } from './docker/shape.js';
 import { readProcListeners } from './host/listeners.js';
 import type { DockerConnection, FactName, Facts, ServiceState, SubIdRange } from './types.js';
 
@@ -186,10 +186,10 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         const value = await (await engine()).getJson<unknown>(path, request).catch((error: unknown) => {
           throw error instanceof EngineError ? new EndpointFault(path, error.message) : error;
         });
-        // The checks read Id, State, Config and HostConfig without guards: an answer missing one is a fault, not a crash.
-        if (!isObject(value) || typeof value.Id !== 'string' || !isObject(value.State) || !isObject(value.Config) || !isObject(value.HostConfig))
-          throw new EndpointFault(path, 'it answered no container (Id, State, Config or HostConfig missing)');
-        return value as unknown as ContainerInspect;
+        // The checks read the answer without guards: a missing part is a fault, a wrong-typed field reads as absent.
+        const container = containerInspectShape(value);
+        if (!container) throw new EndpointFault(path, 'it answered no container (Id, State, Config or HostConfig missing)');
+        return container;
       }),
 
     containerLogs: (id) =>

@@ -46,22 +46,18 @@ const container = fc.record(
   },
   { requiredKeys: [] },
 );
-/**
- * Narrowed: one container's inspect answer keeps the types of the fields inside State, Config and HostConfig (their
- * values are odd; a missing Id, State, Config or HostConfig is still drawn through the whole-answer faults). A wrong
- * type deeper in an inspect answer is not yet checked for shape by the product.
- */
+/** One container's inspect answer: Id, State, Config and HostConfig present (their absence is drawn by the whole-answer faults), everything in them odd. */
 const inspect = fc.record(
   {
-    Id: str,
-    Name: str,
-    State: fc.record({ Status: fc.constantFrom('running', 'exited', 'restarting', 'dead', 'created', 'weird'), Running: fc.boolean(), Restarting: fc.boolean(), ExitCode: fc.integer({ min: -1, max: 255 }), OOMKilled: fc.boolean(), Error: str, FinishedAt: str, StartedAt: str }, { requiredKeys: [] }),
-    Config: fc.record({ Env: fc.array(str, { maxLength: 3 }), Image: str, Tty: fc.boolean(), Labels: fc.dictionary(str, str, { maxKeys: 3 }) }, { requiredKeys: [] }),
-    HostConfig: fc.record({ Binds: fc.array(str, { maxLength: 2 }), NetworkMode: str }, { requiredKeys: [] }),
-    Mounts: fc.array(mount, { maxLength: 3 }),
-    RestartCount: fc.nat(),
+    Id: odd(str),
+    Name: odd(str),
+    State: odd(fc.record({ Status: odd(str), Running: odd(fc.boolean()), Restarting: odd(fc.boolean()), ExitCode: odd(fc.integer({ min: -1, max: 255 })), OOMKilled: odd(fc.boolean()), Error: odd(str), FinishedAt: odd(str), StartedAt: odd(str), Health: anyJson }, { requiredKeys: [] })),
+    Config: odd(fc.record({ Env: odd(fc.array(odd(str), { maxLength: 3 })), Cmd: odd(fc.array(odd(str), { maxLength: 3 })), Entrypoint: anyJson, Image: odd(str), Tty: odd(fc.boolean()), Labels: anyJson, Healthcheck: anyJson }, { requiredKeys: [] })),
+    HostConfig: odd(fc.record({ Binds: odd(fc.array(odd(str), { maxLength: 2 })), NetworkMode: odd(str), PortBindings: anyJson, RestartPolicy: anyJson, Memory: odd(fc.integer()) }, { requiredKeys: [] })),
+    Mounts: odd(fc.array(odd(mount), { maxLength: 3 })),
+    RestartCount: odd(fc.nat()),
   },
-  { requiredKeys: ['State', 'Config', 'HostConfig'] },
+  { requiredKeys: ['Id', 'State', 'Config', 'HostConfig'] },
 );
 
 const fault: fc.Arbitrary<(good: fc.Arbitrary<unknown>) => fc.Arbitrary<Fault>> = fc.constant((good) =>
@@ -149,6 +145,23 @@ describe('a daemon answering odd containers (fuzz regressions)', () => {
     // path 11: dns read inspect.Id.slice of an answer without Id.
     ['an inspect answer without Id', inspected({ Name: 'x', State: { Status: 'exited', Running: true, Restarting: true, ExitCode: 131 }, Config: {}, HostConfig: {} })],
     ['an inspect answer that is a string', inspected('a string')],
+    // seed 4242, path 72: exited-containers called startsWith on a wrong-typed field of a created container's inspect.
+    [
+      'an inspect answer whose fields have the wrong types',
+      (url: string): Fault =>
+        url.startsWith('/containers/json')
+          ? list([{ Id: '5727b8ffd29e90b26eec1b60b54f39f', Names: ['/c'], Image: false, State: 'created', Status: '', Ports: [], Labels: { x: 'X*&', 'com.docker.compose.project.working_dir': '.Lw', 'com.docker.compose.oneoff': 'H5#', 'com.docker.compose.service': true } }])
+          : /^\/containers\/[^/]+\/json/.test(url)
+            ? list({
+                Id: '',
+                Name: '\u0000',
+                State: { Status: 'va', ExitCode: 3, Error: '! r', FinishedAt: true, StartedAt: '5', Health: [[null, 1398446959], -8e-323, true] },
+                Config: { Env: ['\u0000'], Cmd: { a: { b: false } }, Entrypoint: [null, 'NaN', [1.8e-98, '#'], [['../../etc', true], 1.2e175, '&K-Xx']], Image: 1.15e263, Tty: true, Labels: {} },
+                HostConfig: { PortBindings: [{ '': 'NaN', T: 1249012207 }], RestartPolicy: '-1', Memory: [null] },
+                RestartCount: 'NaN',
+              })
+            : list([]),
+    ],
     // path 5 (before the list was checked for shape): bind-mounts called (Mounts ?? []).some on Mounts: 994233144.
     ['a container whose Mounts, Ports, Names and Labels have the wrong types', () => list([{ Id: 'e2db3beaefa1eb05', Names: ['/d', {}], State: 'running', Status: 'Up', Ports: 994233144, Mounts: 'x', Labels: [1], NetworkSettings: { Networks: { TC: { IPAddress: 2.9e22 } } } }])],
   ])('%s crashes no check', async (_name, route) => {
