@@ -10,8 +10,9 @@ import { discoverBuilds } from './project/builds.js';
 import { measureIgnored, scanContext, type ContextScan, type IgnoredSize } from './project/context-scan.js';
 import { demuxLogs, firstFileInTar } from './docker/streams.js';
 import { EngineError, type EngineClient } from './docker/engine-client.js';
-import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
+import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
 import { runProbe } from './docker/probe.js';
+import { containerInspectShape, containerSummaryShape } from './docker/shape.js';
 import { readProcListeners } from './host/listeners.js';
 import type { DockerConnection, FactName, Facts, ServiceState, SubIdRange } from './types.js';
 
@@ -174,10 +175,22 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     containers: () =>
       once('docker.containers', async () =>
-        (await engineList<ContainerSummary>('/containers/json', early((client) => client.getJson<unknown>('/containers/json?all=1', request)))).filter((c) => typeof c.Id === 'string'),
+        (await engineList<Record<string, unknown>>('/containers/json', early((client) => client.getJson<unknown>('/containers/json?all=1', request))))
+          .map(containerSummaryShape)
+          .filter((c): c is ContainerSummary => c !== undefined),
       ),
 
-    inspectContainer: (id) => once(`docker.inspect:${id}`, async () => (await engine()).getJson<ContainerInspect>(`/containers/${encodeURIComponent(id)}/json`, request)),
+    inspectContainer: (id) =>
+      once(`docker.inspect:${id}`, async () => {
+        const path = `/containers/${encodeURIComponent(id)}/json`;
+        const value = await (await engine()).getJson<unknown>(path, request).catch((error: unknown) => {
+          throw error instanceof EngineError ? new EndpointFault(path, error.message) : error;
+        });
+        // The checks read the answer without guards: a missing part is a fault, a wrong-typed field reads as absent.
+        const container = containerInspectShape(value);
+        if (!container) throw new EndpointFault(path, 'it answered no container (Id, State, Config or HostConfig missing)');
+        return container;
+      }),
 
     containerLogs: (id) =>
       once(`docker.logs:${id}`, async () => {

@@ -131,6 +131,7 @@ export const COMPOSE_ONEOFF = 'com.docker.compose.oneoff';
 
 /** The name users type: without the leading slash the API keeps. */
 export function containerName(c: { Names?: string[]; Name?: string; Id: string }): string {
-  const raw = c.Name ?? c.Names?.[0] ?? c.Id.slice(0, 12);
-  return raw.replace(/^\//, '');
+  // An empty or bare-slash name (a faulty daemon's answer) falls through to the next: a subject is never nameless.
+  const named = [c.Name, c.Names?.[0]].map((n) => (typeof n === 'string' ? n.replace(/^\//, '') : '')).find((n) => n !== '');
+  return named ?? (c.Id.slice(0, 12) || '(unnamed container)');
 }
