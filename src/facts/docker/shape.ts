@@ -22,6 +22,8 @@ function dropMistyped(value: Record<string, unknown>, fields: Record<string, Kin
 }
 
 const objects = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter(isObject) : []);
+/** Mounts as both the list and inspect answers give them. */
+const mounts = (value: unknown) => objects(value).map((m) => pick(m, { Type: 'string', Name: 'string', Source: 'string', Destination: 'string', Mode: 'string', RW: 'boolean', Propagation: 'string' }));
 const stringMap = (value: unknown): Record<string, string> =>
   isObject(value) ? Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
 
@@ -40,7 +42,7 @@ export function containerSummaryShape(value: Record<string, unknown>): Container
     Status: typeof value.Status === 'string' ? value.Status : '',
     Ports: objects(value.Ports).map((p) => pick(p, { IP: 'string', PrivatePort: 'number', PublicPort: 'number', Type: 'string' })) as unknown as ContainerSummary['Ports'],
     Labels: stringMap(value.Labels),
-    Mounts: objects(value.Mounts).map((m) => pick(m, { Type: 'string', Name: 'string', Source: 'string', Destination: 'string', Mode: 'string', RW: 'boolean', Propagation: 'string' })) as unknown as ContainerSummary['Mounts'],
+    Mounts: mounts(value.Mounts) as unknown as ContainerSummary['Mounts'],
     HostConfig: isObject(value.HostConfig) ? pick(value.HostConfig, { NetworkMode: 'string' }) : undefined,
     NetworkSettings: networks
       ? { Networks: Object.fromEntries(Object.entries(networks).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])).map(([name, n]) => [name, pick(n, { NetworkID: 'string', IPAddress: 'string' })])) }
@@ -87,7 +89,7 @@ export function containerInspectShape(value: unknown): ContainerInspect | undefi
       Labels: stringMap(config.Labels),
       ExposedPorts: isObject(config.ExposedPorts) ? Object.fromEntries(Object.entries(config.ExposedPorts).filter((e): e is [string, Record<string, unknown>] => isObject(e[1]))) : undefined,
     },
-    Mounts: objects(value.Mounts).map((m) => pick(m, { Type: 'string', Name: 'string', Source: 'string', Destination: 'string', Mode: 'string', RW: 'boolean', Propagation: 'string' })),
+    Mounts: mounts(value.Mounts),
     NetworkSettings: isObject(value.NetworkSettings)
       ? {
           Ports: bindings(value.NetworkSettings.Ports),
