@@ -20,7 +20,9 @@ interface Measure {
 
 function timeOnce(m: Measure): number {
   const started = process.hrtime.bigint();
-  const result = m.shell ? spawnSync('sh', ['-c', m.command.join(' ')], { stdio: 'ignore' }) : spawnSync(m.command[0]!, m.command.slice(1), { stdio: 'ignore' });
+  const result = m.shell
+    ? spawnSync('sh', ['-c', m.command.join(' ')], { stdio: 'ignore' })
+    : spawnSync(m.command[0]!, m.command.slice(1), { stdio: 'ignore' });
   if (result.error) throw result.error;
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
@@ -51,7 +53,9 @@ function peakMemoryMiB(command: string[]): number | undefined {
 
 function line(label: string, r: { subject: number; floor: number; ratio: number }, budget: number, floorName: string): boolean {
   const ok = r.ratio <= budget;
-  console.log(`${ok ? 'ok  ' : 'OVER'} ${label.padEnd(34)} ${r.subject.toFixed(1).padStart(8)} ms  vs ${floorName.padEnd(40)} ${r.floor.toFixed(1).padStart(8)} ms  = ${r.ratio.toFixed(2)}x (budget ${budget.toFixed(1)}x)`);
+  console.log(
+    `${ok ? 'ok  ' : 'OVER'} ${label.padEnd(34)} ${r.subject.toFixed(1).padStart(8)} ms  vs ${floorName.padEnd(40)} ${r.floor.toFixed(1).padStart(8)} ms  = ${r.ratio.toFixed(2)}x (budget ${budget.toFixed(1)}x)`,
+  );
   return ok;
 }
 
@@ -91,16 +95,36 @@ function makeTree(root: string, files: number): void {
 async function main(): Promise<void> {
   let allOk = true;
   console.log(`docker-doctor benchmark (${RUNS} runs each, medians)\n`);
-  allOk = line('start-up: docker-doctor --version', compare({ name: 'dd', command: [process.execPath, BIN, '--version'] }, { name: 'node', command: [process.execPath, '-e', '0'] }), 2.0, 'node -e 0') && allOk;
-  const framework = compare({ name: 'dd', command: [process.execPath, BIN, 'list'] }, { name: 'node', command: [process.execPath, '-e', '0'] });
-  console.log(`     (for reference: docker-doctor list, which loads oclif: ${framework.subject.toFixed(1)} ms = ${framework.ratio.toFixed(2)}x node -e 0)`);
+  allOk =
+    line(
+      'start-up: docker-doctor --version',
+      compare({ name: 'dd', command: [process.execPath, BIN, '--version'] }, { name: 'node', command: [process.execPath, '-e', '0'] }),
+      2.0,
+      'node -e 0',
+    ) && allOk;
+  const framework = compare(
+    { name: 'dd', command: [process.execPath, BIN, 'list'] },
+    { name: 'node', command: [process.execPath, '-e', '0'] },
+  );
+  console.log(
+    `     (for reference: docker-doctor list, which loads oclif: ${framework.subject.toFixed(1)} ms = ${framework.ratio.toFixed(2)}x node -e 0)`,
+  );
 
   const tree = path.join(os.tmpdir(), 'docker-doctor-bench-tree');
   const treeFiles = Number(process.env.BENCH_TREE_FILES ?? 100_000);
   console.log(`\npreparing a ${treeFiles.toLocaleString('en-US')}-file tree in ${tree}…`);
   makeTree(tree, treeFiles);
   allOk =
-    line(`context scan, ${treeFiles / 1000}k files`, compare({ name: 'dd', command: [process.execPath, BIN, 'build-context', '--json', '-C', tree, '--fail-on', 'never'] }, { name: 'du', command: ['du', '-sb', tree] }, Math.min(RUNS, 7)), 3.0, 'du -sb') && allOk;
+    line(
+      `context scan, ${treeFiles / 1000}k files`,
+      compare(
+        { name: 'dd', command: [process.execPath, BIN, 'build-context', '--json', '-C', tree, '--fail-on', 'never'] },
+        { name: 'du', command: ['du', '-sb', tree] },
+        Math.min(RUNS, 7),
+      ),
+      3.0,
+      'du -sb',
+    ) && allOk;
 
   if (!engineAvailable()) {
     console.log('\nno Docker engine answers: the full-run figures are not measured');
@@ -113,12 +137,22 @@ async function main(): Promise<void> {
       const project = path.join(ROOT, 'bench');
       const full = [process.execPath, BIN, '--json', '-C', project];
       allOk =
-        line(`full run, ${total} containers`, compare({ name: 'dd', command: full }, { name: 'floor', command: ['docker ps -aq | xargs docker inspect >/dev/null'], shell: true }), 2.0, 'docker ps -aq | xargs docker inspect') && allOk;
+        line(
+          `full run, ${total} containers`,
+          compare(
+            { name: 'dd', command: full },
+            { name: 'floor', command: ['docker ps -aq | xargs docker inspect >/dev/null'], shell: true },
+          ),
+          2.0,
+          'docker ps -aq | xargs docker inspect',
+        ) && allOk;
       const rss = peakMemoryMiB(full);
       if (rss !== undefined) {
         const ok = rss <= 120;
         allOk = ok && allOk;
-        console.log(`${ok ? 'ok  ' : 'OVER'} ${'peak memory of the full run'.padEnd(34)} ${rss.toFixed(1).padStart(8)} MiB (budget 120 MiB)`);
+        console.log(
+          `${ok ? 'ok  ' : 'OVER'} ${'peak memory of the full run'.padEnd(34)} ${rss.toFixed(1).padStart(8)} MiB (budget 120 MiB)`,
+        );
       }
     } finally {
       if (!process.env.BENCH_KEEP) await removeSeeded();

@@ -30,7 +30,11 @@ Running containers are only judged on what can be seen without their logs: a mou
   },
   async run(ctx) {
     const { facts } = ctx;
-    const [containers, connection, project] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    const [containers, connection, project] = await Promise.all([
+      facts.containers(),
+      facts.dockerConnection(),
+      facts.compose().catch(() => null),
+    ]);
     // A compose file compose refuses is reported once per run (by the check shared/compose-problems.ts names) and judged by none.
     const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;
     // Bind sources are paths on the engine's host: only a local engine's can be read here (Desktop shares files but fakes ownership).
@@ -60,7 +64,13 @@ Running containers are only judged on what can be seen without their logs: a mou
       const location = (await composeServiceOf(facts, inspect.Config.Labels))?.service.user?.at;
       for (const mount of binds) {
         const finding = await diagnoseMount({ inspect, mount, logs, user, mapping, selinux, hostReadable, ctx });
-        if (finding) ctx.report({ ...finding, ...(location && (finding.cause === 'not-writable' || finding.cause === 'not-readable') ? { location: { file: location.file, line: location.line, column: location.column } } : {}) });
+        if (finding)
+          ctx.report({
+            ...finding,
+            ...(location && (finding.cause === 'not-writable' || finding.cause === 'not-readable')
+              ? { location: { file: location.file, line: location.line, column: location.column } }
+              : {}),
+          });
       }
     }
 
@@ -88,7 +98,8 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
   const readOnly = lines.filter((l) => READ_ONLY.test(l)).at(-1);
   const stat = m.hostReadable ? await m.ctx.facts.stat(mount.Source).catch(() => null) : null;
   // Without log evidence, only a mount that "other" cannot fully use can be a problem; skip the user lookup otherwise.
-  const openToAll = stat !== null && (stat.mode & (stat.type === 'directory' ? 0o007 : 0o006)) === (stat.type === 'directory' ? 0o007 : 0o006);
+  const openToAll =
+    stat !== null && (stat.mode & (stat.type === 'directory' ? 0o007 : 0o006)) === (stat.type === 'directory' ? 0o007 : 0o006);
   const user = denied || (stat && !openToAll) ? await m.user() : undefined;
   const evidence: Record<string, unknown> = {
     source: mount.Source,
@@ -106,8 +117,14 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
       title: `Container ${name} writes to ${mount.Destination}, but the bind mount of ${mount.Source} is read-only: "${readOnly}"`,
       subject,
       fixes: [
-        { title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)', command: `-v ${shellWord(`${mount.Source}:${mount.Destination}`)}` },
-        { title: 'Or give the application a scratch directory for its writes', command: `--tmpfs ${shellWord(`${mount.Destination}/tmp`)}` },
+        {
+          title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)',
+          command: `-v ${shellWord(`${mount.Source}:${mount.Destination}`)}`,
+        },
+        {
+          title: 'Or give the application a scratch directory for its writes',
+          command: `--tmpfs ${shellWord(`${mount.Destination}/tmp`)}`,
+        },
       ],
       evidence,
     };
@@ -138,7 +155,10 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
         title: `Container ${name} runs as ${user.label}, which is uid ${hostUid ?? '?'} on the host (${mapping.describe}), and cannot write ${mount.Source} (${owner})`,
         subject,
         fixes: [
-          { title: 'Change ownership from inside a container, so the mapping applies', command: `docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R ${user.uid}:${user.gid} /fix` },
+          {
+            title: 'Change ownership from inside a container, so the mapping applies',
+            command: `docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R ${user.uid}:${user.gid} /fix`,
+          },
           { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${name}-data` },
         ],
         evidence: { ...evidence, hostUid },
@@ -161,7 +181,15 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
   }
 
   if (!stat || !user || hostUid === undefined) return undefined;
-  if (user.uid !== 0 && mount.RW && stat.type === 'directory' && stat.uid === 0 && stat.gid === 0 && mayWrite === false && (await looksAutoCreated(m, stat))) {
+  if (
+    user.uid !== 0 &&
+    mount.RW &&
+    stat.type === 'directory' &&
+    stat.uid === 0 &&
+    stat.gid === 0 &&
+    mayWrite === false &&
+    (await looksAutoCreated(m, stat))
+  ) {
     return {
       cause: 'auto-created-root',
       title: `${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name} (${who}) cannot write to ${mount.Destination}`,
@@ -198,15 +226,28 @@ function ownershipFixes(mount: MountPoint, user: ContainerUser | undefined, stat
     user
       ? { title: `Give the container's user the directory`, command: `sudo chown -R ${user.uid}:${user.gid} ${source}` }
       : { title: `Give the container's user the directory: sudo chown -R with the uid:gid the container runs as (docker exec ${name} id)` },
-    { title: 'Or run the container as your own user', command: `docker run --user "$(id -u):$(id -g)" -v ${shellWord(`${mount.Source}:${mount.Destination}`)} …` },
-    { title: 'In compose, set the service\'s user to match the owner', command: stat ? `user: "${stat.uid}:${stat.gid}"` : 'user: "1000:1000"' },
-    { title: 'Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named volumes and bind-mounted data stay', command: `docker rm -f ${name}` },
+    {
+      title: 'Or run the container as your own user',
+      command: `docker run --user "$(id -u):$(id -g)" -v ${shellWord(`${mount.Source}:${mount.Destination}`)} …`,
+    },
+    {
+      title: "In compose, set the service's user to match the owner",
+      command: stat ? `user: "${stat.uid}:${stat.gid}"` : 'user: "1000:1000"',
+    },
+    {
+      title:
+        'Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named volumes and bind-mounted data stay',
+      command: `docker rm -f ${name}`,
+    },
   ];
 }
 
 function selinuxFixes(mount: MountPoint): Fix[] {
   return [
-    { title: 'Relabel the source for containers (:z shared, :Z private to this container); never for /home or /usr themselves', command: `-v ${shellWord(`${mount.Source}:${mount.Destination}:z`)}` },
+    {
+      title: 'Relabel the source for containers (:z shared, :Z private to this container); never for /home or /usr themselves',
+      command: `-v ${shellWord(`${mount.Source}:${mount.Destination}:z`)}`,
+    },
     { title: 'Confirm the denial in the audit log', command: 'sudo ausearch -m avc -ts recent' },
   ];
 }
@@ -220,7 +261,10 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
   // runc names both sides: error mounting "<source>" to rootfs at "<target>".
   const mounted = /error mounting "([^"]+)" to rootfs at "([^"]+)"/.exec(error);
   const ontoFileFix = mounted
-    ? { title: `If ${mounted[1]} should be a file: remove the empty directory Docker created in its place (rmdir removes only an empty one), then put your file there (an empty file is rarely what ${mounted[2]} needs)`, command: `rmdir ${shellWord(mounted[1]!)}` }
+    ? {
+        title: `If ${mounted[1]} should be a file: remove the empty directory Docker created in its place (rmdir removes only an empty one), then put your file there (an empty file is rarely what ${mounted[2]} needs)`,
+        command: `rmdir ${shellWord(mounted[1]!)}`,
+      }
     : { title: 'If the source should be a file: remove the empty directory Docker created in its place (rmdir), then put your file there' };
   ctx.report({
     cause: 'mount-failed',
@@ -229,8 +273,18 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
       : `Container ${name} never started: ${missing ? `the bind source ${source ?? ''} does not exist` : shortError(error)}`,
     subject: containerSubject(inspect),
     fixes: [
-      ...(ontoFile ? [ontoFileFix] : [source ? { title: 'Create the source before starting', command: `mkdir -p ${shellWord(source)}` } : { title: 'Create the bind source before starting (mkdir -p for a directory, or put your file there)' }]),
-      { title: 'Remove the container that was left behind, then run it again: it never started, so removing it loses nothing but its settings', command: `docker rm ${name}` },
+      ...(ontoFile
+        ? [ontoFileFix]
+        : [
+            source
+              ? { title: 'Create the source before starting', command: `mkdir -p ${shellWord(source)}` }
+              : { title: 'Create the bind source before starting (mkdir -p for a directory, or put your file there)' },
+          ]),
+      {
+        title:
+          'Remove the container that was left behind, then run it again: it never started, so removing it loses nothing but its settings',
+        command: `docker rm ${name}`,
+      },
     ],
     evidence: { error },
   });

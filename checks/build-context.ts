@@ -36,7 +36,12 @@ It reports a missing ignore file when the context holds heavy paths (at least 1 
         cause: 'file-unreadable',
         title: `Cannot read ${projectDir}: this user may not list it, so its Dockerfiles and compose files cannot be checked (nor built by this user)`,
         subject: { kind: 'file', name: projectDir },
-        fixes: [{ title: 'Run docker-doctor as a user who can read the project, or give yourself read access to it', command: `ls -ld ${shellWord(projectDir)}` }],
+        fixes: [
+          {
+            title: 'Run docker-doctor as a user who can read the project, or give yourself read access to it',
+            command: `ls -ld ${shellWord(projectDir)}`,
+          },
+        ],
       });
       return;
     }
@@ -48,7 +53,11 @@ It reports a missing ignore file when the context holds heavy paths (at least 1 
     if (builds.length === 0) {
       const verdict = await composeVerdict;
       if (verdict?.reportedBy === ctx.checkId) return;
-      ctx.skip(verdict && !verdict.usable ? `no Dockerfile in the project, and compose refuses ${compose!.files.join(', ')} (reported by ${verdict.reportedBy})` : 'no Dockerfile or compose build in the project');
+      ctx.skip(
+        verdict && !verdict.usable
+          ? `no Dockerfile in the project, and compose refuses ${compose!.files.join(', ')} (reported by ${verdict.reportedBy})`
+          : 'no Dockerfile or compose build in the project',
+      );
     }
     const project = (await ctx.facts.projectFiles()).dir;
     // Builds that share a context and its ignore file (Dockerfile.alpine and Dockerfile.debian side by side) send the
@@ -78,7 +87,13 @@ async function reportUnreadable(ctx: CheckContext, files: readonly string[], rel
       title: `${rel(file)} ${problem}: the docker CLI cannot read it either${/FIFO/.test(problem) ? ' (it would wait on it for ever)' : ''}`,
       subject: { kind: 'file', name: rel(file) },
       location: { file: rel(file) },
-      fixes: [{ title: 'See what it is, then replace it with the regular file it should be', command: `ls -l ${shellWord(rel(file))}`, runIn: 'project' }],
+      fixes: [
+        {
+          title: 'See what it is, then replace it with the regular file it should be',
+          command: `ls -l ${shellWord(rel(file))}`,
+          runIn: 'project',
+        },
+      ],
     });
   }
   return found;
@@ -97,9 +112,20 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   const names = builds.map((b) => b.dockerfile);
   // Context findings are about the first Dockerfile built from it, and name the others.
   const subject = { kind: 'file' as const, name: build.dockerfile };
-  const builtBy = builds.length > 1 ? ` (built by ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''})` : '';
+  const builtBy =
+    builds.length > 1 ? ` (built by ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''})` : '';
   const dockerfiles = await Promise.all(builds.map((b) => facts.buildDockerfile(b)));
-  if (await reportUnreadable(ctx, [...builds.filter((b, i) => !b.inline && !dockerfiles[i]).map((b) => b.dockerfileAbs), ...(build.ignoreFile ? [build.ignoreFile] : [])], rel)) return;
+  if (
+    await reportUnreadable(
+      ctx,
+      [
+        ...builds.filter((b, i) => !b.inline && !dockerfiles[i]).map((b) => b.dockerfileAbs),
+        ...(build.ignoreFile ? [build.ignoreFile] : []),
+      ],
+      rel,
+    )
+  )
+    return;
 
   let rules: IgnoreRules | undefined;
   const ignoreText = build.ignoreFile ? ((await facts.hostFile(build.ignoreFile)) ?? '') : '';
@@ -126,7 +152,12 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   // this context (else a build breaks with "not found", or an image silently loses them).
   const keep = [...new Set(plans.flatMap((plan) => protectedPaths(plan, scan.dirs)))];
   const named = plans.flatMap((plan) => plan.named);
-  const heavy = heavyPaths(scan.dirs).filter((h) => !named.some((n) => n.source === h.path || n.source.startsWith(`${h.path}/`) || h.path.startsWith(`${n.source}/`)) && !copiedBy(h.path) && plans.every((plan) => imageCanDoWithout(h, plan)));
+  const heavy = heavyPaths(scan.dirs).filter(
+    (h) =>
+      !named.some((n) => n.source === h.path || n.source.startsWith(`${h.path}/`) || h.path.startsWith(`${n.source}/`)) &&
+      !copiedBy(h.path) &&
+      plans.every((plan) => imageCanDoWithout(h, plan)),
+  );
   const heavyRules = [...new Set(heavy.map((h) => heavyRule(h, keep, scan.dirs, heavy)).filter((r): r is string => r !== undefined))];
   const secrets = await secretsByContent(facts, build.context, secretFiles(scan.dirs));
   // A secret a Dockerfile copies by name is needed by its build: excluding it breaks the COPY. One a COPY --from carries
@@ -143,14 +174,25 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     const ignored = await facts.contextIgnored(scan, Math.max(500, Math.floor(options.timeoutMs * 0.25)));
     return { files: scan.sentFiles + ignored.files, bytes: scan.sentBytes + ignored.bytes, complete: !ignored.truncated };
   };
-  const evidenceBase = { context: contextName, dockerfile: build.dockerfile, dockerfiles: names, ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null, sentBytes: scan.sentBytes, sentFiles: scan.sentFiles, scanMs: Math.round(scan.elapsedMs) };
+  const evidenceBase = {
+    context: contextName,
+    dockerfile: build.dockerfile,
+    dockerfiles: names,
+    ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null,
+    sentBytes: scan.sentBytes,
+    sentFiles: scan.sentFiles,
+    scanMs: Math.round(scan.elapsedMs),
+  };
 
   if (!build.ignoreFile && heavyRules.length > 0) {
     const proposal = proposeIgnore(scan.dirs, [...heavyRules, ...secretRules(looseSecrets, 20, secretKeep)]);
     const target = path.join(build.context, '.dockerignore');
     ctx.report({
       cause: 'no-dockerignore',
-      title: `${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build${builtBy} sends ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')}${heavy.length > 4 ? ` and ${heavy.length - 4} more` : ''}: ${summary} in all`,
+      title: `${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build${builtBy} sends ${heavy
+        .map((h) => `${h.path} (${formatBytes(h.bytes)})`)
+        .slice(0, 4)
+        .join(', ')}${heavy.length > 4 ? ` and ${heavy.length - 4} more` : ''}: ${summary} in all`,
       subject,
       fixes: [
         {
@@ -165,10 +207,19 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     const without = await withoutIgnoreFile();
     ctx.report({
       cause: 'heavy-paths-sent',
-      title: `${rel(build.ignoreFile)} still lets ${heavy.map((h) => `${h.path} (${formatBytes(h.bytes)})`).slice(0, 4).join(', ')} into the build context${builtBy}`,
+      title: `${rel(build.ignoreFile)} still lets ${heavy
+        .map((h) => `${h.path} (${formatBytes(h.bytes)})`)
+        .slice(0, 4)
+        .join(', ')} into the build context${builtBy}`,
       subject: { kind: 'file', name: rel(build.ignoreFile) },
       location: { file: rel(build.ignoreFile) },
-      fixes: [{ title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)', command: appendToIgnore(heavyRules), runIn: 'project' }],
+      fixes: [
+        {
+          title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)',
+          command: appendToIgnore(heavyRules),
+          runIn: 'project',
+        },
+      ],
       evidence: { ...evidenceBase, heavy, withoutIgnoreFile: without },
     });
   }
@@ -178,16 +229,25 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     // What dominates is measured in what is over the threshold: bytes, or else the number of files.
     const by = tooManyBytes ? 'bytes' : 'files';
     const top = largestParts(scan.dirs, by);
-    const sizeOf = (d: DirectorySize) => (by === 'bytes' ? formatBytes(d.bytes) : `${d.files.toLocaleString('en-US')} file${d.files === 1 ? '' : 's'}`);
+    const sizeOf = (d: DirectorySize) =>
+      by === 'bytes' ? formatBytes(d.bytes) : `${d.files.toLocaleString('en-US')} file${d.files === 1 ? '' : 's'}`;
     const without = await withoutIgnoreFile();
-    const kept = without && without.files > scan.sentFiles ? `, after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files` : '';
+    const kept =
+      without && without.files > scan.sentFiles
+        ? `, after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files`
+        : '';
     ctx.report({
       cause: 'context-large',
       title: `The build context ${contextName}${builtBy} is ${summary}${kept}; the largest parts are ${top.map((d) => `${d.path} (${sizeOf(d)})`).join(', ')}`,
       subject,
       // No command: only the user knows which of the largest parts the image needs.
       fixes: [{ title: `Exclude in ${ignoreTarget} whatever of ${top.map((d) => d.path).join(', ')} the image does not need` }],
-      evidence: { ...evidenceBase, largestDirectories: largestDirectories(scan.dirs, 2, 5, by), largestFiles: largestFiles(scan.dirs), withoutIgnoreFile: without },
+      evidence: {
+        ...evidenceBase,
+        largestDirectories: largestDirectories(scan.dirs, 2, 5, by),
+        largestFiles: largestFiles(scan.dirs),
+        withoutIgnoreFile: without,
+      },
     });
   }
 
@@ -201,8 +261,11 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     // .p12 cannot be judged by its bytes: a note, with the exclusion still offered.
     const examplesOnly = looseSecrets.every(isExampleKeystore);
     const severity = examplesOnly ? 'info' : reach;
-    const explanation = examplesOnly && reach !== 'info' ? `${EXAMPLE_KEYSTORES}${reachExplanation ? ` ${reachExplanation}` : ''}` : reachExplanation;
-    const npm = looseSecrets.some((f) => f === '.npmrc') && dockerfiles.some((d) => d?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args)));
+    const explanation =
+      examplesOnly && reach !== 'info' ? `${EXAMPLE_KEYSTORES}${reachExplanation ? ` ${reachExplanation}` : ''}` : reachExplanation;
+    const npm =
+      looseSecrets.some((f) => f === '.npmrc') &&
+      dockerfiles.some((d) => d?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args)));
     ctx.report({
       cause: 'secrets-sent',
       severity,
@@ -210,9 +273,22 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
       ...(explanation ? { explanation } : {}),
       subject,
       fixes: [
-        { title: examplesOnly ? `If one is a real credential and not the sample it looks like, exclude it in ${ignoreTarget}` : `Exclude them in ${ignoreTarget}`, command: appendToIgnore(secretRules(looseSecrets, 20, secretKeep)), runIn: 'project' },
+        {
+          title: examplesOnly
+            ? `If one is a real credential and not the sample it looks like, exclude it in ${ignoreTarget}`
+            : `Exclude them in ${ignoreTarget}`,
+          command: appendToIgnore(secretRules(looseSecrets, 20, secretKeep)),
+          runIn: 'project',
+        },
         // Only for the one credential whose build-secret form is standard; any other example would be a guess.
-        ...(npm ? [{ title: 'Give npm its credentials as a build secret (docker build --secret id=npmrc,src=.npmrc)', command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci' }] : []),
+        ...(npm
+          ? [
+              {
+                title: 'Give npm its credentials as a build secret (docker build --secret id=npmrc,src=.npmrc)',
+                command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci',
+              },
+            ]
+          : []),
       ],
       evidence: { ...evidenceBase, files: looseSecrets.slice(0, 100), fileCount: looseSecrets.length },
     });
@@ -240,21 +316,37 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
       cause: 'secrets-sent',
       severity: 'info',
       title: `${copies.map((c) => `${c.dockerfile}:${c.line}`).join(' and ')} cop${copies.length === 1 ? 'ies' : 'y'} secret-looking files into the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}`,
-      explanation: 'The Dockerfile copies these files by name, or a COPY --from carries them into the image from a stage that copied them, so the build needs them: excluding them would make the COPY fail or leave the image without them. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
+      explanation:
+        'The Dockerfile copies these files by name, or a COPY --from carries them into the image from a stage that copied them, so the build needs them: excluding them would make the COPY fail or leave the image without them. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
       subject: { kind: 'file', name: rel(path.join(build.context, files[0]!)) },
       location: { file: first!.dockerfile, line: first!.line },
-      fixes: [{ title: 'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image' }],
+      fixes: [
+        {
+          title:
+            'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image',
+        },
+      ],
       evidence: { ...evidenceBase, copies, files: files.slice(0, 100), fileCount: files.length },
     });
   }
 
-  for (const [i, b] of builds.entries()) await checkDockerfile(ctx, b, dockerfiles[i], plans[i]!, { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget });
+  for (const [i, b] of builds.entries())
+    await checkDockerfile(ctx, b, dockerfiles[i], plans[i]!, { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget });
 
   // A directory a COPY names (or holds a COPY source) must be made readable: excluding it breaks that COPY.
   const unreadableFixes = () => {
     const excludable = scan.unreadable.filter((dir) => !copiedBy(dir) && !named.some((n) => n.source.startsWith(`${dir}/`)));
-    if (excludable.length < scan.unreadable.length) return [{ title: `Give the user who builds read access to ${scan.unreadable.slice(0, 5).join(', ')}: the Dockerfile copies from there` }];
-    return [{ title: `Exclude them in ${ignoreTarget}, or fix their permissions`, command: appendToIgnore(excludable.slice(0, 5)), runIn: 'project' as const }];
+    if (excludable.length < scan.unreadable.length)
+      return [
+        { title: `Give the user who builds read access to ${scan.unreadable.slice(0, 5).join(', ')}: the Dockerfile copies from there` },
+      ];
+    return [
+      {
+        title: `Exclude them in ${ignoreTarget}, or fix their permissions`,
+        command: appendToIgnore(excludable.slice(0, 5)),
+        runIn: 'project' as const,
+      },
+    ];
   };
   if (scan.truncated || scan.unreadable.length > 0) {
     ctx.report({
@@ -263,8 +355,16 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
         ? `The walk of ${contextName}${builtBy} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
         : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
       subject,
-      fixes: scan.unreadable.length > 0 ? unreadableFixes() : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
-      evidence: { ...evidenceBase, unreadable: scan.unreadable.slice(0, 100), unreadableCount: scan.unreadable.length, truncated: scan.truncated },
+      fixes:
+        scan.unreadable.length > 0
+          ? unreadableFixes()
+          : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
+      evidence: {
+        ...evidenceBase,
+        unreadable: scan.unreadable.slice(0, 100),
+        unreadableCount: scan.unreadable.length,
+        truncated: scan.truncated,
+      },
     });
   }
 }
@@ -273,23 +373,35 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
 const EXAMPLE_DIR = /^(examples?|samples?|tests?|__tests__|fixtures?|testdata|demos?)$/i;
 /** Keystores whose bytes say nothing about whether they are real (PKCS#12, Java keystores). */
 const KEYSTORE = /\.(p12|pfx|jks|keystore)$/i;
-const isExampleKeystore = (file: string) => KEYSTORE.test(file) && file.split('/').slice(0, -1).some((dir) => EXAMPLE_DIR.test(dir));
-const EXAMPLE_KEYSTORES = 'Every one of them is a keystore under an example, sample, test or fixture directory: almost always the sample a README or a test uses, committed on purpose; if one is a real credential, exclude it and mount it at run time.';
+const isExampleKeystore = (file: string) =>
+  KEYSTORE.test(file) &&
+  file
+    .split('/')
+    .slice(0, -1)
+    .some((dir) => EXAMPLE_DIR.test(dir));
+const EXAMPLE_KEYSTORES =
+  'Every one of them is a keystore under an example, sample, test or fixture directory: almost always the sample a README or a test uses, committed on purpose; if one is a real credential, exclude it and mount it at run time.';
 
 /** How far secrets sent with the context get, for one Dockerfile: severity, the words for the title, and why. */
 function secretsReach(plan: CopyPlan, dockerfile: string): readonly ['error' | 'warning' | 'info', string, string | undefined] {
   // Sent to the builder, they reach the image only through a whole-context copy; in a stage the image is not built
   // FROM, only if a later COPY --from carries them over.
   if (plan.wholeInImage !== undefined) return ['error', `and ${dockerfile}:${plan.wholeInImage} copies them into the image`, undefined];
-  if (plan.wholeCarried !== undefined) return ['error', `and ${dockerfile}:${plan.wholeCarried} carries the stage that copied the whole context into the image`, undefined];
+  if (plan.wholeCarried !== undefined)
+    return ['error', `and ${dockerfile}:${plan.wholeCarried} carries the stage that copied the whole context into the image`, undefined];
   if (plan.wholeBuilt !== undefined) {
     return [
       'warning',
       `and ${dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`,
-      'The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage\'s layers (and the build cache), and reach the image if a COPY --from takes the directory that holds them.',
+      "The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage's layers (and the build cache), and reach the image if a COPY --from takes the directory that holds them.",
     ];
   }
-  if (plan.known) return ['info', 'but no COPY puts them in the image', 'No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network, for a remote one). Excluding them costs nothing.'];
+  if (plan.known)
+    return [
+      'info',
+      'but no COPY puts them in the image',
+      'No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network, for a remote one). Excluding them costs nothing.',
+    ];
   return ['warning', `and ${dockerfile} could not be read to tell whether a COPY puts them in the image`, undefined];
 }
 
@@ -321,7 +433,13 @@ interface ContextFacts {
 }
 
 /** What one Dockerfile does with its context: sources the ignore file excludes, layer-cache mistakes. */
-async function checkDockerfile(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile | undefined, plan: CopyPlan, context: ContextFacts): Promise<void> {
+async function checkDockerfile(
+  ctx: CheckContext,
+  build: BuildSpec,
+  dockerfile: ParsedDockerfile | undefined,
+  plan: CopyPlan,
+  context: ContextFacts,
+): Promise<void> {
   const { facts } = ctx;
   const { rules, scan, rel, evidenceBase, appendToIgnore } = context;
   const subject = { kind: 'file' as const, name: build.dockerfile };
@@ -332,13 +450,15 @@ async function checkDockerfile(ctx: CheckContext, build: BuildSpec, dockerfile: 
       if (!isExcluded(rules, source)) continue;
       const exists = await facts.stat(path.join(build.context, source)).catch(() => null);
       if (!exists) continue;
-      const decisive = [...rules.patterns].reverse().find((p) => !p.exclusion && (isExcluded({ patterns: [p], problems: [] }, source)));
+      const decisive = [...rules.patterns].reverse().find((p) => !p.exclusion && isExcluded({ patterns: [p], problems: [] }, source));
       ctx.report({
         cause: 'copy-source-ignored',
         title: `${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found": ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it`,
         subject,
         location: { file: build.dockerfile, line },
-        fixes: [{ title: `Re-include it at the end of ${context.ignoreTarget}`, command: appendToIgnore([`!${source}`]), runIn: 'project' }],
+        fixes: [
+          { title: `Re-include it at the end of ${context.ignoreTarget}`, command: appendToIgnore([`!${source}`]), runIn: 'project' },
+        ],
         evidence: { ...evidenceBase, dockerfile: build.dockerfile, source, pattern: decisive?.raw },
       });
     }
@@ -363,7 +483,12 @@ async function checkDockerfile(ctx: CheckContext, build: BuildSpec, dockerfile: 
         title: `${build.dockerfile}:${finding.line} runs apt-get update in its own RUN, so later installs use a stale cached index`,
         subject,
         location,
-        fixes: [{ title: 'Update and install in one RUN', command: 'RUN apt-get update && apt-get install -y --no-install-recommends <packages> && rm -rf /var/lib/apt/lists/*' }],
+        fixes: [
+          {
+            title: 'Update and install in one RUN',
+            command: 'RUN apt-get update && apt-get install -y --no-install-recommends <packages> && rm -rf /var/lib/apt/lists/*',
+          },
+        ],
       });
     } else if (!devContainer) {
       ctx.report({

@@ -5,7 +5,8 @@ import { daemonCodes } from './daemon/codes.js';
 import { describeSource, diagnoseUnreachable } from './daemon/unreachable.js';
 
 /** Engine warnings that mean something is broken rather than merely unsupported on this kernel. */
-const SERIOUS_ENGINE_WARNING = /forwarding is disabled|networking will not work|without encryption|insecure|deprecated|will be removed|no longer supported|not supported by this version/i;
+const SERIOUS_ENGINE_WARNING =
+  /forwarding is disabled|networking will not work|without encryption|insecure|deprecated|will be removed|no longer supported|not supported by this version/i;
 
 export default defineCheck({
   meta: {
@@ -45,10 +46,16 @@ When the daemon answers, its version, API version and kind (Docker Engine, rootl
         fixes:
           connection.kind === 'docker' || connection.kind === 'rootless'
             ? [
-                { title: 'Read what the daemon logged', command: connection.kind === 'rootless' ? 'journalctl --user -u docker -n 50' : 'sudo journalctl -u docker -n 50' },
-                { title: 'Restart it (running containers with a restart policy come back)', command: connection.kind === 'rootless' ? 'systemctl --user restart docker' : 'sudo systemctl restart docker' },
+                {
+                  title: 'Read what the daemon logged',
+                  command: connection.kind === 'rootless' ? 'journalctl --user -u docker -n 50' : 'sudo journalctl -u docker -n 50',
+                },
+                {
+                  title: 'Restart it (running containers with a restart policy come back)',
+                  command: connection.kind === 'rootless' ? 'systemctl --user restart docker' : 'sudo systemctl restart docker',
+                },
               ]
-            : [{ title: 'Read the engine\'s logs and restart it' }],
+            : [{ title: "Read the engine's logs and restart it" }],
         evidence: { endpoint: listFailure.path, answer: listFailure.what, source: describeSource(connection) },
       });
     }
@@ -76,8 +83,17 @@ function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host
         cause: 'config-invalid',
         title: `${problem.file}${problem.line ? `:${problem.line}` : ''} is not valid JSON (${problem.message}); the docker CLI ignores the whole file`,
         subject: { kind: 'file', name: problem.file },
-        location: { file: problem.file, ...(problem.line ? { line: problem.line } : {}), ...(problem.column ? { column: problem.column } : {}) },
-        fixes: [{ title: 'Fix the JSON syntax at that line (a trailing comma or a missing quote is typical)', command: `python3 -m json.tool ${problem.file}` }],
+        location: {
+          file: problem.file,
+          ...(problem.line ? { line: problem.line } : {}),
+          ...(problem.column ? { column: problem.column } : {}),
+        },
+        fixes: [
+          {
+            title: 'Fix the JSON syntax at that line (a trailing comma or a missing quote is typical)',
+            command: `python3 -m json.tool ${problem.file}`,
+          },
+        ],
       });
       return;
     case 'context-not-found':
@@ -106,7 +122,10 @@ function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host
         subject: { kind: 'file', name: problem.metaPath },
         location: { file: problem.metaPath },
         fixes: [
-          { title: 'Recreate the context', command: `docker context rm ${problem.context} && docker context create ${problem.context} --docker host=<endpoint>` },
+          {
+            title: 'Recreate the context',
+            command: `docker context rm ${problem.context} && docker context create ${problem.context} --docker host=<endpoint>`,
+          },
           { title: 'Or switch back to the default context', command: 'docker context use default' },
         ],
       });
@@ -116,9 +135,15 @@ function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host
         cause: 'invalid-host',
         title: `The endpoint "${problem.host}" (from ${problem.from}) is not a valid Docker host: ${problem.message}`,
         subject: { kind: 'daemon', name: problem.host },
-        fixes: problem.from === 'DOCKER_HOST'
-          ? [{ title: 'Fix DOCKER_HOST, or unset it to use the default socket', command: 'export DOCKER_HOST=unix:///var/run/docker.sock' }]
-          : [{ title: 'Use a full address such as unix:///var/run/docker.sock or tcp://host:2376' }],
+        fixes:
+          problem.from === 'DOCKER_HOST'
+            ? [
+                {
+                  title: 'Fix DOCKER_HOST, or unset it to use the default socket',
+                  command: 'export DOCKER_HOST=unix:///var/run/docker.sock',
+                },
+              ]
+            : [{ title: 'Use a full address such as unix:///var/run/docker.sock or tcp://host:2376' }],
       });
       return;
     case 'context-overridden':
@@ -127,8 +152,14 @@ function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host
         title: `DOCKER_HOST=${problem.host} overrides the selected context "${problem.context}" (${problem.contextFrom === 'config' ? 'currentContext in the docker config' : 'DOCKER_CONTEXT'})`,
         subject: { kind: 'daemon', name: host ?? problem.host },
         fixes: [
-          { title: `Unset DOCKER_HOST to use the context "${problem.context}" (and remove it from your shell profile)`, command: 'unset DOCKER_HOST' },
-          { title: 'Or, if DOCKER_HOST is what you want, stop selecting the context', command: problem.contextFrom === 'config' ? 'docker context use default' : 'unset DOCKER_CONTEXT' },
+          {
+            title: `Unset DOCKER_HOST to use the context "${problem.context}" (and remove it from your shell profile)`,
+            command: 'unset DOCKER_HOST',
+          },
+          {
+            title: 'Or, if DOCKER_HOST is what you want, stop selecting the context',
+            command: problem.contextFrom === 'config' ? 'docker context use default' : 'unset DOCKER_CONTEXT',
+          },
         ],
         evidence: { context: problem.context, dockerHost: problem.host },
       });
@@ -144,13 +175,28 @@ function engineWarningFixes(text: string) {
     ];
   }
   if (/without encryption/i.test(text)) {
-    return [{ title: 'Protect the TCP socket with TLS, or listen on the Unix socket only: https://docs.docker.com/engine/security/protect-access/' }];
+    return [
+      {
+        title:
+          'Protect the TCP socket with TLS, or listen on the Unix socket only: https://docs.docker.com/engine/security/protect-access/',
+      },
+    ];
   }
   if (/swap limit/i.test(text)) {
-    return [{ title: 'Enable swap accounting (kernel parameter), only if you need --memory-swap limits', command: 'sudo grubby --update-kernel=ALL --args="swapaccount=1"' }];
+    return [
+      {
+        title: 'Enable swap accounting (kernel parameter), only if you need --memory-swap limits',
+        command: 'sudo grubby --update-kernel=ALL --args="swapaccount=1"',
+      },
+    ];
   }
   if (/bridge-nf-call/i.test(text)) {
-    return [{ title: 'Load br_netfilter so iptables sees bridged traffic', command: 'sudo modprobe br_netfilter && sudo sysctl -w net.bridge.bridge-nf-call-iptables=1' }];
+    return [
+      {
+        title: 'Load br_netfilter so iptables sees bridged traffic',
+        command: 'sudo modprobe br_netfilter && sudo sysctl -w net.bridge.bridge-nf-call-iptables=1',
+      },
+    ];
   }
-  return [{ title: 'See the engine\'s full warning list', command: 'docker info' }];
+  return [{ title: "See the engine's full warning list", command: 'docker info' }];
 }

@@ -7,7 +7,16 @@ import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR, type ExitContext } f
 import { editLocation } from './exited-containers/edit-location.js';
 import { rewrittenPart } from './exited-containers/foreground-fix.js';
 import { stayUpEvidence } from './exited-containers/intent.js';
-import { bindMountForLine, containerSubject, exitedStatus, neverStarted, parseTime, RECENT_MS, runtimeMs, USER_STOP_CODES } from './shared/containers.js';
+import {
+  bindMountForLine,
+  containerSubject,
+  exitedStatus,
+  neverStarted,
+  parseTime,
+  RECENT_MS,
+  runtimeMs,
+  USER_STOP_CODES,
+} from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
 
@@ -37,7 +46,9 @@ async function confirmedDaemoniser(facts: Facts, inspect: ContainerInspect): Pro
 async function exitContext(facts: Facts, inspect: ContainerInspect): Promise<ExitContext> {
   const [daemoniser, image] = await Promise.all([confirmedDaemoniser(facts, inspect), facts.imageInspect(inspect.Image).catch(() => null)]);
   // The finding points where the fix edits: the command or the entrypoint, whichever the foreground form rewrites.
-  const location = daemoniser ? await editLocation(facts, inspect.Config.Labels, rewrittenPart(inspect, daemoniser)) : await commandSource(facts, inspect.Config.Labels);
+  const location = daemoniser
+    ? await editLocation(facts, inspect.Config.Labels, rewrittenPart(inspect, daemoniser))
+    : await commandSource(facts, inspect.Config.Labels);
   return { ...(daemoniser ? { daemoniser } : {}), stayUp: stayUpEvidence(inspect, image), ...(location ? { location } : {}) };
 }
 
@@ -99,10 +110,20 @@ Containers that finished normally after running a while, containers stopped by t
       const oomKilled = state.OOMKilled || (state.ExitCode === 137 && !restarting && (await missedOomKill(facts, inspect)));
       // Exit 0 (a loop between restarts reads 0 too): what it ran decides whether a daemonising command explains it.
       const context = state.ExitCode === 0 && state.Status !== 'created' ? await exitContext(facts, inspect) : {};
-      const diagnosis = diagnoseExit(oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } }, logs, restarting, context);
+      const diagnosis = diagnoseExit(
+        oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } },
+        logs,
+        restarting,
+        context,
+      );
       if (!diagnosis) continue;
       // A permission or read-only error on a bind-mounted path is the bind-mounts check's finding.
-      if (diagnosis.match && ['permission-denied', 'read-only'].includes(diagnosis.match.signature.id) && bindMountForLine(inspect.Mounts ?? [], diagnosis.match.line)) continue;
+      if (
+        diagnosis.match &&
+        ['permission-denied', 'read-only'].includes(diagnosis.match.signature.id) &&
+        bindMountForLine(inspect.Mounts ?? [], diagnosis.match.line)
+      )
+        continue;
       // A failed name lookup is the dns check's finding, unless the container is looping (that is the symptom here).
       if (diagnosis.cause === 'app-error' && diagnosis.match?.signature.id === 'name-resolution') continue;
       const location = context.location ?? (await commandSource(facts, inspect.Config.Labels));
@@ -122,7 +143,7 @@ Containers that finished normally after running a while, containers stopped by t
           status: state.Status,
           exitCode: state.ExitCode,
           oomKilled,
-          ...(oomKilled && !state.OOMKilled ? { oomSource: 'the daemon\'s oom event or the kernel log (State.OOMKilled was not set)' } : {}),
+          ...(oomKilled && !state.OOMKilled ? { oomSource: "the daemon's oom event or the kernel log (State.OOMKilled was not set)" } : {}),
           ...(state.Error ? { error: state.Error } : {}),
           startedAt: state.StartedAt,
           finishedAt: state.FinishedAt,
@@ -130,8 +151,17 @@ Containers that finished normally after running a while, containers stopped by t
           restartCount: inspect.RestartCount,
           restartPolicy: inspect.HostConfig.RestartPolicy?.Name || 'no',
           ...(diagnosis.match ? { logLine: diagnosis.match.line } : {}),
-          ...(context.daemoniser ? { daemonising: { command: context.daemoniser.program, foreground: context.daemoniser.foregroundPart } } : {}),
-          ...(context.stayUp ? { meantToStayUp: { signals: [...context.stayUp.strong, ...(context.stayUp.detached ? ['it was started detached'] : [])], against: context.stayUp.against } } : {}),
+          ...(context.daemoniser
+            ? { daemonising: { command: context.daemoniser.program, foreground: context.daemoniser.foregroundPart } }
+            : {}),
+          ...(context.stayUp
+            ? {
+                meantToStayUp: {
+                  signals: [...context.stayUp.strong, ...(context.stayUp.detached ? ['it was started detached'] : [])],
+                  against: context.stayUp.against,
+                },
+              }
+            : {}),
           ...(logs ? { logTail: logTail(logs) } : {}),
         },
       });

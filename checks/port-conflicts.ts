@@ -6,7 +6,15 @@ import type { Listener } from '../src/facts/host/listeners.js';
 import type { ComposePort, ComposeProject, ComposeService } from '../src/facts/project/compose.js';
 import { PORT_START_ERROR, shortError } from './exited-containers/diagnose.js';
 import { portCodes } from './port-conflicts/codes.js';
-import { describeHolder, findHolder, nextFreePort, portInError, unprivilegedAlternative, type Holder, type HostPort } from './port-conflicts/holders.js';
+import {
+  describeHolder,
+  findHolder,
+  nextFreePort,
+  portInError,
+  unprivilegedAlternative,
+  type Holder,
+  type HostPort,
+} from './port-conflicts/holders.js';
 import { composeLabels, containerName, containerSubject } from './shared/containers.js';
 import { composeServiceOf } from './shared/project-source.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
@@ -24,7 +32,11 @@ A running container that owns its own port is not a conflict, and neither is a c
   },
   async run(ctx) {
     const { facts } = ctx;
-    const [containers, connection, project] = await Promise.all([facts.containers(), facts.dockerConnection(), facts.compose().catch(() => null)]);
+    const [containers, connection, project] = await Promise.all([
+      facts.containers(),
+      facts.dockerConnection(),
+      facts.compose().catch(() => null),
+    ]);
     // A compose file compose refuses is reported once per run (by the check shared/compose-problems.ts names) and judged by none.
     const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;
     // A failed port bind leaves the container in Created; that state is the only place State.Error can name a port.
@@ -44,38 +56,73 @@ A running container that owns its own port is not a conflict, and neither is a c
   },
 });
 
-async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect, containers: ContainerSummary[], listeners: Listener[] | undefined): Promise<void> {
+async function diagnoseFailedStart(
+  ctx: CheckContext,
+  inspect: ContainerInspect,
+  containers: ContainerSummary[],
+  listeners: Listener[] | undefined,
+): Promise<void> {
   const name = containerName(inspect);
   const error = inspect.State.Error;
   const subject = containerSubject(inspect);
   const named = portInError(error);
   const wanted: HostPort[] = named ? [named] : wantedPorts(inspect);
   const removeFix: Fix = { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` };
-  const evidence = { error, wanted: wanted.map((w) => `${w.ip || '0.0.0.0'}:${w.port}/${w.protocol}`), status: inspect.State.Status, exitCode: inspect.State.ExitCode };
+  const evidence = {
+    error,
+    wanted: wanted.map((w) => `${w.ip || '0.0.0.0'}:${w.port}/${w.protocol}`),
+    status: inspect.State.Status,
+    exitCode: inspect.State.ExitCode,
+  };
   // A compose service's container is fixed in its compose file (the one its labels name), not with `docker run -p`.
   const labels = composeLabels(inspect.Config.Labels);
   const service = labels && !labels.oneoff ? (await composeServiceOf(ctx.facts, inspect.Config.Labels))?.service : undefined;
   const remapFor = (port: HostPort, free: number, title: string): { fix: Fix; location?: Location } => {
-    const declared = service?.ports.find((p) => p.published && p.published.from <= port.port && port.port <= p.published.to && p.protocol === port.protocol);
+    const declared = service?.ports.find(
+      (p) => p.published && p.published.from <= port.port && port.port <= p.published.to && p.protocol === port.protocol,
+    );
     if (declared) {
       const at = `${declared.at.file}:${declared.at.line}`;
-      return { fix: { title: `${title} at ${at}`, command: `- "${declared.hostIp ? `${declared.hostIp}:` : ''}${free}:${declared.target}"` }, location: { file: declared.at.file, line: declared.at.line, column: declared.at.column } };
+      return {
+        fix: { title: `${title} at ${at}`, command: `- "${declared.hostIp ? `${declared.hostIp}:` : ''}${free}:${declared.target}"` },
+        location: { file: declared.at.file, line: declared.at.line, column: declared.at.column },
+      };
     }
     const ip = port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : '';
-    return { fix: { title, command: `docker run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim() } };
+    return {
+      fix: {
+        title,
+        command: `docker run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim(),
+      },
+    };
   };
 
   if (/cannot expose privileged port/i.test(error)) {
     const port = named ?? { ip: '', port: 0, protocol: 'tcp' };
     // The daemon's message names the current floor: "(currently 1024)".
     const floor = Number(/\(currently (\d+)\)/.exec(error)?.[1] ?? 1024);
-    const { fix, location } = remapFor(port, unprivilegedAlternative(port.port, floor, port.protocol, containers, listeners), `Or publish a port of ${Math.max(floor, 1024)} or above`);
-    ctx.report({ cause: 'rootless-privileged-port', title: `Rootless Docker cannot publish privileged port ${port.port}, so container ${name} cannot start`, subject, ...(location ? { location } : {}), fixes: rootlessFixes(port.port, [fix, removeFix]), evidence });
+    const { fix, location } = remapFor(
+      port,
+      unprivilegedAlternative(port.port, floor, port.protocol, containers, listeners),
+      `Or publish a port of ${Math.max(floor, 1024)} or above`,
+    );
+    ctx.report({
+      cause: 'rootless-privileged-port',
+      title: `Rootless Docker cannot publish privileged port ${port.port}, so container ${name} cannot start`,
+      subject,
+      ...(location ? { location } : {}),
+      fixes: rootlessFixes(port.port, [fix, removeFix]),
+      evidence,
+    });
     return;
   }
   for (const port of wanted) {
     const holder = findHolder(port, containers, listeners, inspect.Id);
-    const { fix: remap, location } = remapFor(port, nextFreePort(port.port, port.protocol, containers, listeners), 'Or publish another host port');
+    const { fix: remap, location } = remapFor(
+      port,
+      nextFreePort(port.port, port.protocol, containers, listeners),
+      'Or publish another host port',
+    );
     const at = location ? { location } : {};
     if (!holder) {
       if (listeners) {
@@ -88,7 +135,14 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
           evidence,
         });
       } else {
-        ctx.report({ cause: 'bind-failed', title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(error)}`, subject, ...at, fixes: [remap, removeFix], evidence });
+        ctx.report({
+          cause: 'bind-failed',
+          title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(error)}`,
+          subject,
+          ...at,
+          fixes: [remap, removeFix],
+          evidence,
+        });
       }
       continue;
     }
@@ -122,9 +176,17 @@ async function diagnoseFailedStart(ctx: CheckContext, inspect: ContainerInspect,
   }
 }
 
-function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: ContainerSummary[], listeners: Listener[] | undefined, unprivilegedStart: number | undefined): void {
+function checkCompose(
+  ctx: CheckContext,
+  compose: ComposeProject,
+  containers: ContainerSummary[],
+  listeners: Listener[] | undefined,
+  unprivilegedStart: number | undefined,
+): void {
   const seen: { service: ComposeService; port: ComposePort; number: number }[] = [];
-  const taken = new Set<number>(compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? range(p.published.from, p.published.to) : []))));
+  const taken = new Set<number>(
+    compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? range(p.published.from, p.published.to) : []))),
+  );
   for (const service of compose.services) {
     if (service.networkMode === 'host') continue;
     for (const port of service.ports) {
@@ -132,7 +194,8 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
       const location = { file: port.at.file, line: port.at.line, column: port.at.column };
       const subject = { kind: 'service' as const, name: service.name };
       // One host port for one container port; a published range gets words only (`8011:8000-8010` is not valid).
-      const remapLine = (free: number) => (port.published!.from === port.published!.to ? `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"` : undefined);
+      const remapLine = (free: number) =>
+        port.published!.from === port.published!.to ? `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"` : undefined;
       // Every replica binds the same host port, whatever profile the service is in.
       if (port.published.from === port.published.to && (service.replicas ?? 1) > 1) {
         ctx.report({
@@ -140,14 +203,22 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
           title: `Service ${service.name} has ${service.replicas} replicas but publishes the fixed host port ${port.published.from} (${port.at.file}:${port.at.line})`,
           subject,
           location,
-          fixes: [{ title: 'Publish only the container port and let Docker pick host ports, or a range', command: `ports: ["${port.target}"]` }],
+          fixes: [
+            { title: 'Publish only the container port and let Docker pick host ports, or a range', command: `ports: ["${port.target}"]` },
+          ],
         });
       }
       // A service whose profiles are all disabled does not start with `docker compose up`: it holds nothing and meets nothing.
       if (!service.active) continue;
       for (const number of range(port.published.from, port.published.to)) {
         const wanted: HostPort = { ip: port.hostIp, port: number, protocol: port.protocol };
-        const duplicate = seen.find((s) => s.service !== service && s.number === number && s.port.protocol === port.protocol && addressesOverlap(s.port.hostIp, port.hostIp));
+        const duplicate = seen.find(
+          (s) =>
+            s.service !== service &&
+            s.number === number &&
+            s.port.protocol === port.protocol &&
+            addressesOverlap(s.port.hostIp, port.hostIp),
+        );
         seen.push({ service, port, number });
         if (duplicate) {
           ctx.report({
@@ -155,7 +226,9 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
             title: `Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol} (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})`,
             subject,
             location,
-            fixes: [duplicateFix(service, port, duplicate.port, remapLine(nextFreePort(number, port.protocol, containers, listeners, taken)))],
+            fixes: [
+              duplicateFix(service, port, duplicate.port, remapLine(nextFreePort(number, port.protocol, containers, listeners, taken))),
+            ],
           });
           continue;
         }
@@ -166,7 +239,12 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
             title: `Service ${service.name} publishes port ${number}, below ${unprivilegedStart}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})`,
             subject,
             location,
-            fixes: rootlessFixes(number, [{ title: `Or publish a port of ${Math.max(unprivilegedStart, 1024)} or above at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(free)) }]),
+            fixes: rootlessFixes(number, [
+              {
+                title: `Or publish a port of ${Math.max(unprivilegedStart, 1024)} or above at ${port.at.file}:${port.at.line}`,
+                ...withCommand(remapLine(free)),
+              },
+            ]),
           });
           continue;
         }
@@ -178,7 +256,10 @@ function checkCompose(ctx: CheckContext, compose: ComposeProject, containers: Co
           title: `Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by ${describeHolder(holder)}`,
           subject,
           location,
-          fixes: [...holderFixes(holder, compose, wanted), { title: `Or change the published port at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(free)) }],
+          fixes: [
+            ...holderFixes(holder, compose, wanted),
+            { title: `Or change the published port at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(free)) },
+          ],
           evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
         });
       }
@@ -197,30 +278,46 @@ function withCommand(command: string | undefined): { command?: string } {
 function duplicateFix(service: ComposeService, port: ComposePort, other: ComposePort, line: string | undefined): Fix {
   const at = `${port.at.file}:${port.at.line}`;
   const command = line !== undefined ? { command: line } : {};
-  if (port.at.file !== other.at.file || port.at.line !== other.at.line) return { title: `Give ${service.name} another host port at ${at}`, ...command };
-  return { title: `Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own (${service.at.file}:${service.at.line})${line !== undefined ? ', e.g.' : ''}`, ...command };
+  if (port.at.file !== other.at.file || port.at.line !== other.at.line)
+    return { title: `Give ${service.name} another host port at ${at}`, ...command };
+  return {
+    title: `Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own (${service.at.file}:${service.at.line})${line !== undefined ? ', e.g.' : ''}`,
+    ...command,
+  };
 }
 
 /**
  * The healthy state seen from outside: the service's own container (already up) holding its port, or docker-proxy
  * doing so for it. A `docker compose run` container is not the service's own: `up` will fail on the port it holds.
  */
-function ownHolder(holder: Holder, compose: ComposeProject, service: ComposeService, containers: ContainerSummary[], wanted: HostPort): boolean {
-  if (holder.kind === 'container') return holder.composeProject === compose.name && holder.composeService === service.name && !holder.oneoff;
+function ownHolder(
+  holder: Holder,
+  compose: ComposeProject,
+  service: ComposeService,
+  containers: ContainerSummary[],
+  wanted: HostPort,
+): boolean {
+  if (holder.kind === 'container')
+    return holder.composeProject === compose.name && holder.composeService === service.name && !holder.oneoff;
   return holder.kind === 'engine' && holder.process === 'docker-proxy' && ownContainerPublishes(containers, compose.name, wanted);
 }
 
 function holderFixes(holder: Holder, compose: ComposeProject, wanted: HostPort): Fix[] {
   if (holder.kind !== 'container') return processFixes(wanted, holder.pid);
   // `docker compose -p <this project> down` would stop the project the user is about to start: stop just that container.
-  if (holder.composeProject && holder.composeProject !== compose.name) return [{ title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` }];
+  if (holder.composeProject && holder.composeProject !== compose.name)
+    return [{ title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` }];
   return [{ title: 'Stop the container that holds it', command: `docker stop ${holder.name}` }];
 }
 
 function ownContainerPublishes(containers: ContainerSummary[], project: string, wanted: HostPort): boolean {
   return containers.some((c) => {
     const labels = composeLabels(c.Labels);
-    return labels?.project === project && !labels.oneoff && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol);
+    return (
+      labels?.project === project &&
+      !labels.oneoff &&
+      (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol)
+    );
   });
 }
 
@@ -251,8 +348,14 @@ function processFixes(port: HostPort, pid: number | undefined): Fix[] {
 
 function rootlessFixes(port: number, extra: Fix[]): Fix[] {
   return [
-    { title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`, command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}` },
-    { title: 'Or let rootlesskit bind privileged ports', command: 'sudo setcap cap_net_bind_service=ep $(which rootlesskit) && systemctl --user restart docker' },
+    {
+      title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`,
+      command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}`,
+    },
+    {
+      title: 'Or let rootlesskit bind privileged ports',
+      command: 'sudo setcap cap_net_bind_service=ep $(which rootlesskit) && systemctl --user restart docker',
+    },
     ...extra,
   ];
 }

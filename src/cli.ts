@@ -34,7 +34,12 @@ export async function main(root: string, rawArgv: string[] = process.argv.slice(
       await new DoctorHelp(config).showHelp(topic.length > 0 && isCommand(config, topic[0]) ? topic : ['doctor']);
     } else if (first !== undefined && NO_ARGUMENTS.has(first) && argv.slice(1).some((a) => !a.startsWith('-'))) {
       const extra = argv.slice(1).find((a) => !a.startsWith('-'))!;
-      throw Object.assign(new Error(`\`${config.bin} ${first}\` takes no arguments (got "${extra}"): it lists every check. To run checks, name them: ${config.bin} <id>…`), { oclif: { exit: 2 } });
+      throw Object.assign(
+        new Error(
+          `\`${config.bin} ${first}\` takes no arguments (got "${extra}"): it lists every check. To run checks, name them: ${config.bin} <id>…`,
+        ),
+        { oclif: { exit: 2 } },
+      );
     } else if (first === '--version' || isCommand(config, first)) {
       await run(argv, config);
     } else {

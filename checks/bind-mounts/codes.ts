@@ -13,7 +13,8 @@ export const bindCodes = {
   'not-readable': {
     severity: 'error',
     summary: 'the container user cannot read the bind-mounted path',
-    explanation: 'The container\'s uid has no read (or, for a directory, no search) permission on the host path, so the application cannot load what is mounted there.',
+    explanation:
+      "The container's uid has no read (or, for a directory, no search) permission on the host path, so the application cannot load what is mounted there.",
     docsUrl: BIND_DOCS,
   },
   'auto-created-root': {
@@ -25,7 +26,7 @@ export const bindCodes = {
   },
   'id-shifted': {
     severity: 'error',
-    summary: 'user-namespace remapping shifts the container\'s uid on the host',
+    summary: "user-namespace remapping shifts the container's uid on the host",
     explanation:
       'With rootless Docker or userns-remap, container uids are mapped to other host uids (rootless: container root is your uid and uid N≥1 is subuid_start+N-1; userns-remap: N is subuid_start+N). Host files owned by your uid look owned by "nobody" inside, and files the container writes show up with ids like 100999 on the host.',
     docsUrl: 'https://docs.docker.com/engine/security/userns-remap/',
@@ -33,7 +34,8 @@ export const bindCodes = {
   'read-only': {
     severity: 'error',
     summary: 'the application writes to a read-only mount',
-    explanation: 'The mount is read-only (":ro", read_only: true in long syntax, or --read-only for the root filesystem) and the application writes to it, getting EROFS ("Read-only file system").',
+    explanation:
+      'The mount is read-only (":ro", read_only: true in long syntax, or --read-only for the root filesystem) and the application writes to it, getting EROFS ("Read-only file system").',
     docsUrl: BIND_DOCS,
   },
   'selinux-label': {

@@ -32,7 +32,13 @@ export async function checkComposeSources(ctx: CheckContext, compose: ComposePro
     // A service whose profiles are not enabled is not started by `docker compose up`, which creates none of its sources.
     if (!service.active) continue;
     let imagePromise: Promise<ImageConfig | undefined> | undefined;
-    const image = () => (imagePromise ??= service.image ? ctx.facts.imageInspect(service.image).then((i) => (i?.Config ?? undefined) as ImageConfig | undefined, () => undefined) : Promise.resolve(undefined));
+    const image = () =>
+      (imagePromise ??= service.image
+        ? ctx.facts.imageInspect(service.image).then(
+            (i) => (i?.Config ?? undefined) as ImageConfig | undefined,
+            () => undefined,
+          )
+        : Promise.resolve(undefined));
     for (const volume of service.volumes) {
       if (volume.type !== 'bind' || !volume.source) continue;
       if (await ctx.facts.stat(volume.source).catch(() => null)) continue;
@@ -72,7 +78,13 @@ async function reportMissing(ctx: CheckContext, compose: ComposeProject, mounts:
     plural: services.length > 1,
     target: [...new Set(mounts.map((m) => m.volume.target))].join(', '),
   };
-  const evidence = { source, target: volume.target, createHostPath: volume.createHostPath, meant: kind, ...(judged.user ? { user: judged.user } : {}) };
+  const evidence = {
+    source,
+    target: volume.target,
+    createHostPath: volume.createHostPath,
+    meant: kind,
+    ...(judged.user ? { user: judged.user } : {}),
+  };
   ctx.report({
     cause: 'compose-source-missing',
     severity: judged.severity,
@@ -81,7 +93,18 @@ async function reportMissing(ctx: CheckContext, compose: ComposeProject, mounts:
     subject: mounts.length > 1 ? { kind: 'file', name: place.shown } : { kind: 'service', name: lead.service.name },
     location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
     fixes: createFix(kind, place, judged.user),
-    evidence: mounts.length > 1 ? { ...evidence, mounts: mounts.map((m) => ({ service: m.service.name, target: m.volume.target, createHostPath: m.volume.createHostPath, at: `${m.volume.at.file}:${m.volume.at.line}` })) } : evidence,
+    evidence:
+      mounts.length > 1
+        ? {
+            ...evidence,
+            mounts: mounts.map((m) => ({
+              service: m.service.name,
+              target: m.volume.target,
+              createHostPath: m.volume.createHostPath,
+              at: `${m.volume.at.file}:${m.volume.at.line}`,
+            })),
+          }
+        : evidence,
   });
 }
 
@@ -93,7 +116,12 @@ function composeLines(volumes: ComposeVolume[]): string {
 }
 
 /** A missing path only the host can provide: creating it would hide the problem, so the note says where it comes from. */
-function reportHostProvided(ctx: CheckContext, service: ComposeService, volume: ComposeVolume, what: NonNullable<ReturnType<typeof hostProvided>>): void {
+function reportHostProvided(
+  ctx: CheckContext,
+  service: ComposeService,
+  volume: ComposeVolume,
+  what: NonNullable<ReturnType<typeof hostProvided>>,
+): void {
   const written = volume.sourceAsWritten ?? volume.source;
   const origin = what === 'socket' ? 'the program that listens on it creates it when it starts' : `the host's kernel provides it (${what})`;
   ctx.report({
@@ -118,18 +146,28 @@ function reportHostProvided(ctx: CheckContext, service: ComposeService, volume: 
 function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void {
   const groups = new Map<string, PlaceholderMount[]>();
   for (const mount of mounts) {
-    const key = mount.origin.envLine !== undefined ? `env:${mount.origin.envLine}` : `mount:${mount.volume.at.file}:${mount.volume.at.line}:${mount.service.name}`;
+    const key =
+      mount.origin.envLine !== undefined
+        ? `env:${mount.origin.envLine}`
+        : `mount:${mount.volume.at.file}:${mount.volume.at.line}:${mount.service.name}`;
     groups.set(key, [...(groups.get(key) ?? []), mount]);
   }
   for (const group of groups.values()) {
     const { origin } = group[0]!;
     // Long syntax refuses a missing source; short syntax creates the placeholder tree as empty root-owned directories.
     const fails = group.some((m) => !m.volume.createHostPath);
-    const outcome = fails ? '`docker compose up` fails with "bind source path does not exist"' : '`docker compose up` would create that placeholder tree as empty root-owned directories';
+    const outcome = fails
+      ? '`docker compose up` fails with "bind source path does not exist"'
+      : '`docker compose up` would create that placeholder tree as empty root-owned directories';
     const evidence = {
       ...(origin.variable ? { variable: origin.variable } : {}),
       ...(origin.value !== undefined ? { value: origin.value } : {}),
-      mounts: group.map((m) => ({ service: m.service.name, source: m.volume.sourceAsWritten ?? m.volume.source, target: m.volume.target, at: `${m.volume.at.file}:${m.volume.at.line}` })),
+      mounts: group.map((m) => ({
+        service: m.service.name,
+        source: m.volume.sourceAsWritten ?? m.volume.source,
+        target: m.volume.target,
+        at: `${m.volume.at.file}:${m.volume.at.line}`,
+      })),
     };
     if (origin.envLine !== undefined && origin.variable) {
       const services = [...new Set(group.map((m) => m.service.name))];
@@ -140,7 +178,11 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
         title: `${origin.variable} in .env:${origin.envLine} is still the sample's placeholder ${origin.value}: service${services.length > 1 ? 's' : ''} ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'} ${group.length > 1 ? `${group.length} paths` : 'a path'} under it (${lines}), and ${outcome}`,
         subject: { kind: 'file', name: '.env' },
         location: { file: '.env', line: origin.envLine },
-        fixes: [{ title: `Edit .env line ${origin.envLine}: set ${origin.variable} to the real path on this machine (the sample says ${origin.value})` }],
+        fixes: [
+          {
+            title: `Edit .env line ${origin.envLine}: set ${origin.variable} to the real path on this machine (the sample says ${origin.value})`,
+          },
+        ],
         evidence,
       });
       continue;
@@ -154,7 +196,13 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
       title: `Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome} (${volume.at.file}:${volume.at.line})`,
       subject: { kind: 'service', name: service.name },
       location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
-      fixes: [{ title: origin.variable ? `Set ${origin.variable} (in .env or your shell) to the real path on this machine` : `Replace the placeholder ${written} at ${volume.at.file}:${volume.at.line} with the real path on this machine` }],
+      fixes: [
+        {
+          title: origin.variable
+            ? `Set ${origin.variable} (in .env or your shell) to the real path on this machine`
+            : `Replace the placeholder ${written} at ${volume.at.file}:${volume.at.line} with the real path on this machine`,
+        },
+      ],
       evidence,
     });
   }
@@ -179,7 +227,8 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
   if (!volume.createHostPath) {
     return {
       severity: 'error',
-      title: (who, written) => `${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind source path does not exist"`,
+      title: (who, written) =>
+        `${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind source path does not exist"`,
     };
   }
   if (kind === 'file') {
@@ -197,7 +246,8 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
     return {
       severity: 'warning',
       user,
-      title: (who, written) => `${bindMounts(who)} ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user} cannot write`,
+      title: (who, written) =>
+        `${bindMounts(who)} ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user} cannot write`,
     };
   }
   // A root (or read-only) user is served by the empty directory Docker makes.

@@ -69,7 +69,17 @@ export async function placeOf(ctx: CheckContext, compose: ComposeProject, volume
   const sudoReason = notWritable ? `${ancestor} is not yours to write` : systemPath ? `${ancestor} is a system directory` : undefined;
   const self = render(source);
   const up = render(parent);
-  return { shown: self.shown, word: self.word, parentShown: up.shown, parentWord: up.word, parentExists, name: path.basename(source), inProject, sudo: sudoReason !== undefined, ...(sudoReason ? { sudoReason } : {}) };
+  return {
+    shown: self.shown,
+    word: self.word,
+    parentShown: up.shown,
+    parentWord: up.word,
+    parentExists,
+    name: path.basename(source),
+    inProject,
+    sudo: sudoReason !== undefined,
+    ...(sudoReason ? { sudoReason } : {}),
+  };
 }
 
 /**
@@ -86,8 +96,18 @@ export function createFix(kind: IntendedKind, place: Place, writer: string | und
     const uid = writer && /^\d+(:\d+)?$/.test(writer) ? writer : undefined;
     return [
       uid
-        ? { title: `Create the directory first and give it to uid ${uid}, the service's user${asRoot}`, command: `${root}mkdir -p ${place.word} && sudo chown ${uid} ${place.word}`, ...where }
-        : { title: place.sudo ? `Create the directory first${asRoot}` : `Create the directory yourself first, so it is yours and not root's`, command: `${root}mkdir -p ${place.word}`, ...where },
+        ? {
+            title: `Create the directory first and give it to uid ${uid}, the service's user${asRoot}`,
+            command: `${root}mkdir -p ${place.word} && sudo chown ${uid} ${place.word}`,
+            ...where,
+          }
+        : {
+            title: place.sudo
+              ? `Create the directory first${asRoot}`
+              : `Create the directory yourself first, so it is yours and not root's`,
+            command: `${root}mkdir -p ${place.word}`,
+            ...where,
+          },
     ];
   }
   if (kind === 'file') {
@@ -95,14 +115,35 @@ export function createFix(kind: IntendedKind, place: Place, writer: string | und
     if (role.fillsItself) {
       const mkdirParent = place.parentExists ? '' : `${root}mkdir -p ${place.parentWord} && `;
       const chmod = role.chmod ? ` && ${root}chmod ${role.chmod} ${place.word}` : '';
-      return [{ title: `Create the empty file before starting; the service fills it${asRoot}`, command: `${mkdirParent}${root}touch ${place.word}${chmod}`, ...where }];
+      return [
+        {
+          title: `Create the empty file before starting; the service fills it${asRoot}`,
+          command: `${mkdirParent}${root}touch ${place.word}${chmod}`,
+          ...where,
+        },
+      ];
     }
     // The main fix is the user's own file; making its directory is only the step before it.
-    const why = role.noun === 'file' ? 'or correct the path if it is a typo' : `an empty file is not a ${role.noun}, so touch is no fix; or correct the path if it is a typo`;
+    const why =
+      role.noun === 'file'
+        ? 'or correct the path if it is a typo'
+        : `an empty file is not a ${role.noun}, so touch is no fix; or correct the path if it is a typo`;
     return [
       { title: `Put your ${role.noun} ${place.name} at ${place.shown} (${why})` },
-      ...(place.parentExists ? [] : [{ title: `Its directory ${place.parentShown} does not exist yet: create it first${asRoot}`, command: `${root}mkdir -p ${place.parentWord}`, ...where }]),
+      ...(place.parentExists
+        ? []
+        : [
+            {
+              title: `Its directory ${place.parentShown} does not exist yet: create it first${asRoot}`,
+              command: `${root}mkdir -p ${place.parentWord}`,
+              ...where,
+            },
+          ]),
     ];
   }
-  return [{ title: `Create ${place.shown} as what the service expects there (a directory with mkdir -p, or your file), or correct the path if it is a typo` }];
+  return [
+    {
+      title: `Create ${place.shown} as what the service expects there (a directory with mkdir -p, or your file), or correct the path if it is a typo`,
+    },
+  ];
 }

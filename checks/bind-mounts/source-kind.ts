@@ -5,12 +5,47 @@ import type { ComposeVolume } from '../../src/facts/project/compose.js';
 const FILE_EXTENSION =
   /\.(conf|cfg|cnf|ini|ya?ml|json|toml|xml|env|sh|bash|sql|js|mjs|cjs|ts|py|rb|php|lua|pl|txt|md|pem|crt|cer|der|key|cert|csr|p12|pfx|jks|keystore|p7b|pub|asc|gpg|properties|lock|html?|css|csv|db|sqlite3?|log|htpasswd|rules|list|repo|service|tpl|template|j2|cf|zone|acl|cron|jar|war|so|bin)$/i;
 /** Dotfiles that are files. */
-const DOTFILES = new Set(['.env', '.npmrc', '.yarnrc', '.bashrc', '.profile', '.gitconfig', '.htpasswd', '.htaccess', '.netrc', '.pgpass', '.my.cnf', '.pypirc', '.editorconfig']);
+const DOTFILES = new Set([
+  '.env',
+  '.npmrc',
+  '.yarnrc',
+  '.bashrc',
+  '.profile',
+  '.gitconfig',
+  '.htpasswd',
+  '.htaccess',
+  '.netrc',
+  '.pgpass',
+  '.my.cnf',
+  '.pypirc',
+  '.editorconfig',
+]);
 /** Files whose names have no extension: a Caddyfile mounted at /etc/caddy/Caddyfile is a file, never a directory. */
 const PLAIN_FILES = new Set([
-  'caddyfile', 'dockerfile', 'makefile', 'gemfile', 'procfile', 'jenkinsfile', 'vagrantfile', 'brewfile', 'pipfile',
-  'passwd', 'group', 'shadow', 'hosts', 'hostname', 'localtime', 'timezone', 'crontab', 'authorized_keys', 'known_hosts',
-  'id_rsa', 'id_ecdsa', 'id_ed25519', 'id_dsa', 'htpasswd',
+  'caddyfile',
+  'dockerfile',
+  'makefile',
+  'gemfile',
+  'procfile',
+  'jenkinsfile',
+  'vagrantfile',
+  'brewfile',
+  'pipfile',
+  'passwd',
+  'group',
+  'shadow',
+  'hosts',
+  'hostname',
+  'localtime',
+  'timezone',
+  'crontab',
+  'authorized_keys',
+  'known_hosts',
+  'id_rsa',
+  'id_ecdsa',
+  'id_ed25519',
+  'id_dsa',
+  'htpasswd',
 ]);
 
 export type IntendedKind = 'directory' | 'file' | 'unknown';
@@ -58,7 +93,11 @@ export function fileRole(name: string): FileRole {
   if (/\.(pem|crt|cer|cert|der|p12|pfx|jks|keystore|p7b|csr)$/.test(lower)) return { fillsItself: false, noun: 'certificate' };
   if (/\.(key|pub|asc|gpg)$/.test(lower) || /^id_(rsa|ecdsa|ed25519|dsa)$/.test(lower)) return { fillsItself: false, noun: 'key' };
   if (/\.(sh|bash|py|rb|php|js|mjs|cjs|ts|pl|lua|sql)$/.test(lower)) return { fillsItself: false, noun: 'script' };
-  if (/\.(conf|cfg|cnf|ini|ya?ml|json|toml|xml|env|properties|htpasswd|rules|tpl|template|j2|cf|zone|acl)$/.test(lower) || DOTFILES.has(lower) || PLAIN_FILES.has(lower)) {
+  if (
+    /\.(conf|cfg|cnf|ini|ya?ml|json|toml|xml|env|properties|htpasswd|rules|tpl|template|j2|cf|zone|acl)$/.test(lower) ||
+    DOTFILES.has(lower) ||
+    PLAIN_FILES.has(lower)
+  ) {
     return { fillsItself: false, noun: 'configuration file' };
   }
   return { fillsItself: false, noun: 'file' };

@@ -35,7 +35,9 @@ export async function resolveContainerUser(facts: Facts, inspect: ContainerInspe
   }
   const name = entry?.name;
   // --group-add / compose group_add grant groups the image's /etc/group knows nothing of (the docker socket's gid, say).
-  const added = (inspect.HostConfig.GroupAdd ?? []).map((g) => (/^\d+$/.test(g) ? Number(g) : groupDb.find((e) => e.name === g)?.gid)).filter((g): g is number => g !== undefined);
+  const added = (inspect.HostConfig.GroupAdd ?? [])
+    .map((g) => (/^\d+$/.test(g) ? Number(g) : groupDb.find((e) => e.name === g)?.gid))
+    .filter((g): g is number => g !== undefined);
   const groups = [...(name ? groupDb.filter((g) => g.members.includes(name)).map((g) => g.gid) : []), ...added];
   return { spec, uid, gid, groups, label: name ? `${name} (uid ${uid})` : `uid ${uid}` };
 }
@@ -61,7 +63,7 @@ export async function idMapping(facts: Facts, connection: DockerConnection): Pro
     return {
       kind: 'rootless',
       map: (id, which) => {
-        if (id === 0) return which === 'uid' ? hostUid : owner?.gid ?? hostUid;
+        if (id === 0) return which === 'uid' ? hostUid : (owner?.gid ?? hostUid);
         const r = range(which);
         return r && id - 1 < r.count ? r.start + id - 1 : undefined;
       },
@@ -72,7 +74,11 @@ export async function idMapping(facts: Facts, connection: DockerConnection): Pro
     const base = /\/(\d+)\.(\d+)$/.exec(connection.info?.DockerRootDir ?? '');
     if (!base) return identity;
     const [uidBase, gidBase] = [Number(base[1]), Number(base[2])];
-    return { kind: 'userns-remap', map: (id, which) => (which === 'uid' ? uidBase : gidBase) + id, describe: `userns-remap maps container uid N to host uid ${uidBase}+N` };
+    return {
+      kind: 'userns-remap',
+      map: (id, which) => (which === 'uid' ? uidBase : gidBase) + id,
+      describe: `userns-remap maps container uid N to host uid ${uidBase}+N`,
+    };
   }
   return identity;
 }

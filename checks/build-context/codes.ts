@@ -21,7 +21,8 @@ export const buildContextCodes = {
   'context-large': {
     severity: 'warning',
     summary: 'the build context is very large',
-    explanation: 'The builder receives every file of the context that the ignore file does not exclude. Above roughly 100 MB or 10,000 files, sending it dominates build time; the largest directories are usually the ones to exclude.',
+    explanation:
+      'The builder receives every file of the context that the ignore file does not exclude. Above roughly 100 MB or 10,000 files, sending it dominates build time; the largest directories are usually the ones to exclude.',
     docsUrl: IGNORE_DOCS,
   },
   'secrets-sent': {
@@ -41,7 +42,8 @@ export const buildContextCodes = {
   'ignore-invalid': {
     severity: 'error',
     summary: 'a .dockerignore line is not a valid pattern',
-    explanation: 'The docker CLI and BuildKit refuse the whole ignore file when one pattern is malformed (an unterminated [ class, a dangling \\ escape, a lone !), so the build fails before it starts.',
+    explanation:
+      'The docker CLI and BuildKit refuse the whole ignore file when one pattern is malformed (an unterminated [ class, a dangling \\ escape, a lone !), so the build fails before it starts.',
     docsUrl: IGNORE_DOCS,
   },
   'file-unreadable': {
@@ -61,7 +63,7 @@ export const buildContextCodes = {
     severity: 'warning',
     summary: 'apt-get update in its own RUN',
     explanation:
-      '`RUN apt-get update` on its own is cached as a layer, so a later `apt-get install` (in another RUN) keeps using a stale package index and fails or installs old versions. Docker\'s best practices: always combine apt-get update and apt-get install in the same RUN.',
+      "`RUN apt-get update` on its own is cached as a layer, so a later `apt-get install` (in another RUN) keeps using a stale package index and fails or installs old versions. Docker's best practices: always combine apt-get update and apt-get install in the same RUN.",
     docsUrl: 'https://docs.docker.com/build/building/best-practices/#apt-get',
   },
   'apt-lists-kept': {
@@ -74,7 +76,8 @@ export const buildContextCodes = {
   'scan-incomplete': {
     severity: 'info',
     summary: 'part of the context could not be measured',
-    explanation: 'The walk stopped at its time budget or could not read some directories (the builder would fail on those too), so the sizes are lower bounds.',
+    explanation:
+      'The walk stopped at its time budget or could not read some directories (the builder would fail on those too), so the sizes are lower bounds.',
     docsUrl: IGNORE_DOCS,
   },
 } satisfies Record<string, FindingCodeMeta>;

@@ -38,10 +38,15 @@ export interface CopyPlan {
 
 /** Without a readable Dockerfile, nothing is known: callers assume it may copy anything and install nothing. */
 export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: string): CopyPlan {
-  if (!dockerfile) return { known: false, named: [], installs: new Set(), usesGit: true, copiedBy: () => undefined, carriedBy: () => undefined };
+  if (!dockerfile)
+    return { known: false, named: [], installs: new Set(), usesGit: true, copiedBy: () => undefined, carriedBy: () => undefined };
   const reach = stageReach(dockerfile, target);
   const built = dockerfile.instructions.filter((i) => reach.built.has(i.stage));
-  const named = dockerfile.instructions.flatMap((i) => copySources(i).filter((s) => s !== '.' && s !== '*' && !/^[!#]/.test(s)).map((source) => ({ source, line: i.line, keyword: i.keyword })));
+  const named = dockerfile.instructions.flatMap((i) =>
+    copySources(i)
+      .filter((s) => s !== '.' && s !== '*' && !/^[!#]/.test(s))
+      .map((source) => ({ source, line: i.line, keyword: i.keyword })),
+  );
   // A source is matched as an ignore pattern would be: itself, anything under it, and its globs (COPY *.json ./).
   const matchers: [IgnoreRules, NamedSource][] = named.map((n) => [parseIgnoreFile(n.source), n]);
   const carried = carriedSources(dockerfile, reach);

@@ -31,7 +31,11 @@ const INSTALLS: [RegExp, string, (m: RegExpExecArray) => boolean][] = [
   [/\bnpm\s+ci\b/, 'node', () => true],
   // pnpm's Docker recipe: `pnpm fetch` fills the store from the lockfile alone, `pnpm install --offline` links it later.
   [/\bpnpm\s+fetch\b/, 'node', () => true],
-  [/\b(npm|pnpm)\s+(install|i)\b(.*)/, 'node', (m) => !/(^|\s)(-g|--global)\b/.test(m[3]!) && !namesPackages(m[3]!.replace(/--?[\w-]+=\S+/g, ''))],
+  [
+    /\b(npm|pnpm)\s+(install|i)\b(.*)/,
+    'node',
+    (m) => !/(^|\s)(-g|--global)\b/.test(m[3]!) && !namesPackages(m[3]!.replace(/--?[\w-]+=\S+/g, '')),
+  ],
   [/\byarn(\s+install\b|\s*$|\s+--)/, 'node', () => true],
   [/\bpip3?\s+(install|wheel|download)\b(.*)/, 'python', (m) => /(^|\s)(-r|--requirement)(\s|=)/.test(m[2]!)],
   [/\bpoetry\s+install\b/, 'python', () => true],
@@ -74,7 +78,8 @@ export interface CacheFinding {
  */
 // `-o X` takes a value that does not start with "-": with any \S+ there, `-o -o -o …` could be split in exponentially
 // many ways (each -o an option or the previous one's value), and a backtracking regex tries them all.
-const aptCommand = (subcommands: string) => new RegExp(String.raw`\bapt(?:-get)?(?:(?:\s|\\(?=\s))+(?:-o(?:\s|\\(?=\s))+[^\s-]\S*|-\S+))*(?:\s|\\(?=\s))+(?:${subcommands})\b`);
+const aptCommand = (subcommands: string) =>
+  new RegExp(String.raw`\bapt(?:-get)?(?:(?:\s|\\(?=\s))+(?:-o(?:\s|\\(?=\s))+[^\s-]\S*|-\S+))*(?:\s|\\(?=\s))+(?:${subcommands})\b`);
 const APT_UPDATE = aptCommand('update');
 const APT_INSTALL = aptCommand('install|upgrade|dist-upgrade');
 
@@ -94,17 +99,33 @@ export function cacheFindings(dockerfile: ParsedDockerfile, target?: string, con
       // Installs done before the copy, here or in the stages this one is built FROM, are the cache-friendly order.
       const earlier = [...ancestorStages(dockerfile, stage).flatMap(stepsOf), ...steps.filter((s) => s.line < wholeCopy.line)];
       const done = new Set(earlier.map(dependencyInstall).map((i) => i?.family));
-      const late = steps.filter((s) => s.line > wholeCopy.line).map((run) => ({ run, install: dependencyInstall(run) })).find(({ install }) => install && !done.has(install.family));
+      const late = steps
+        .filter((s) => s.line > wholeCopy.line)
+        .map((run) => ({ run, install: dependencyInstall(run) }))
+        .find(({ install }) => install && !done.has(install.family));
       if (late) {
-        const input = { copy: wholeCopy, run: late.run, command: late.install!.command, between: steps.filter((s) => s.line > wholeCopy.line && s.line < late.run.line), workdirs: at };
+        const input = {
+          copy: wholeCopy,
+          run: late.run,
+          command: late.install!.command,
+          between: steps.filter((s) => s.line > wholeCopy.line && s.line < late.run.line),
+          workdirs: at,
+        };
         // An install from a manifest the context does not hold installs nothing the copy brought.
         if (!contextDirs || !namedManifestMissing(input, contextDirs)) {
-          out.push({ cause: 'copy-before-install', line: wholeCopy.line, detail: `${late.install!.command} at line ${late.run.line}`, run: late.run, reorder: reorderFix(input, contextDirs) });
+          out.push({
+            cause: 'copy-before-install',
+            line: wholeCopy.line,
+            detail: `${late.install!.command} at line ${late.run.line}`,
+            run: late.run,
+            reorder: reorderFix(input, contextDirs),
+          });
         }
       }
     }
     for (const run of steps.filter((i) => i.keyword === 'RUN')) {
-      if (APT_UPDATE.test(run.args) && !APT_INSTALL.test(run.args)) out.push({ cause: 'apt-update-alone', line: run.line, detail: run.args.slice(0, 120), run });
+      if (APT_UPDATE.test(run.args) && !APT_INSTALL.test(run.args))
+        out.push({ cause: 'apt-update-alone', line: run.line, detail: run.args.slice(0, 120), run });
     }
   }
   // Lists only weigh on the image in the layers it is made of, and only the RUN that fetched them can remove them
@@ -112,8 +133,12 @@ export function cacheFindings(dockerfile: ParsedDockerfile, target?: string, con
   // RUN may be in a stage built FROM this one (a `build` stage's `apt-get install gcc` with no update of its own), in
   // any stage, built for this image or not (`--target build` must keep working). A fix that also added
   // `apt-get update &&` there would touch two places for a few MB: saying nothing is the honest choice.
-  const installsFromLists = (later: DockerfileInstruction) => later.keyword === 'RUN' && APT_INSTALL.test(later.args) && !APT_UPDATE.test(later.args);
-  const layerRuns = [...reach.layers].sort((a, b) => a - b).flatMap(stepsOf).filter((i) => i.keyword === 'RUN');
+  const installsFromLists = (later: DockerfileInstruction) =>
+    later.keyword === 'RUN' && APT_INSTALL.test(later.args) && !APT_UPDATE.test(later.args);
+  const layerRuns = [...reach.layers]
+    .sort((a, b) => a - b)
+    .flatMap(stepsOf)
+    .filter((i) => i.keyword === 'RUN');
   for (const run of layerRuns) {
     if (!APT_UPDATE.test(run.args) || !APT_INSTALL.test(run.args)) continue;
     if (/\/var\/lib\/apt\/lists/.test(run.args) || run.flags.some(mountsAptLists)) continue;

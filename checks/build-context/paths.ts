@@ -34,10 +34,15 @@ const HEAVY_DIRS: Record<string, { rule: string; kind: HeavyKind }> = {
  */
 export const HEAVY_MIN_BYTES = 1024 * 1024;
 export const HEAVY_MIN_FILES = 1000;
-const HEAVY_DIR_IN_PATH = new RegExp(`(^|/)(${Object.keys(HEAVY_DIRS).map((d) => d.replace(/\./g, '\\.')).join('|')})/`);
+const HEAVY_DIR_IN_PATH = new RegExp(
+  `(^|/)(${Object.keys(HEAVY_DIRS)
+    .map((d) => d.replace(/\./g, '\\.'))
+    .join('|')})/`,
+);
 const HEAVY_FILE = /\.(log|sqlite3?|db|dump|sql\.gz|tar|tar\.gz|tgz|zip)$/;
 /** Tested on the base name only: it runs for every file of the context. */
-const SECRET_NAME = /^(\.env(\..*)?|.*\.(pem|key|p12|pfx|kdbx)|id_(rsa|dsa|ecdsa|ed25519)|\.git-credentials|\.netrc|\.npmrc|\.pypirc|credentials(\.json)?|service-account.*\.json)$/;
+const SECRET_NAME =
+  /^(\.env(\..*)?|.*\.(pem|key|p12|pfx|kdbx)|id_(rsa|dsa|ecdsa|ed25519)|\.git-credentials|\.netrc|\.npmrc|\.pypirc|credentials(\.json)?|service-account.*\.json)$/;
 const NOT_SECRET = /\.env\.(example|sample|template|dist|defaults)$|^public.*\.pem$/;
 
 export interface HeavyPath {
@@ -68,11 +73,14 @@ export function heavyPaths(dirs: readonly SentDir[]): HeavyPath[] {
       const size = dir.sizes[i]!;
       if (!HEAVY_FILE.test(name) || !(name.endsWith('.log') || size > 1024 * 1024)) return;
       const file = sentPath(dir, i);
-      if (name.endsWith('.log')) add('**/*.log', () => ({ path: '*.log files', kind: 'logs', rule: '**/*.log', bytes: 0, files: 0 }), size, 1);
+      if (name.endsWith('.log'))
+        add('**/*.log', () => ({ path: '*.log files', kind: 'logs', rule: '**/*.log', bytes: 0, files: 0 }), size, 1);
       else add(file, () => ({ path: file, kind: 'data', rule: file, bytes: 0, files: 0 }), size, 1);
     });
   }
-  return [...found.values()].filter((h) => h.bytes >= HEAVY_MIN_BYTES || h.files >= HEAVY_MIN_FILES).sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1));
+  return [...found.values()]
+    .filter((h) => h.bytes >= HEAVY_MIN_BYTES || h.files >= HEAVY_MIN_FILES)
+    .sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1));
 }
 
 function outermostHeavyDir(dirPath: string): { path: string; rule: string; kind: HeavyKind } | undefined {
@@ -142,7 +150,12 @@ export function proposeIgnore(dirs: readonly SentDir[], lines: readonly string[]
  * for build output, a light directory of the same name elsewhere (a 5 KiB vendored Go package `vendor/…/target`, a
  * `build/ci` of makefiles): light, it is not build output but source.
  */
-export function heavyRule(heavy: HeavyPath, keep: readonly string[], dirs: readonly SentDir[] = [], all: readonly HeavyPath[] = [heavy]): string | undefined {
+export function heavyRule(
+  heavy: HeavyPath,
+  keep: readonly string[],
+  dirs: readonly SentDir[] = [],
+  all: readonly HeavyPath[] = [heavy],
+): string | undefined {
   if (heavy.rule === heavy.path) return heavy.rule;
   if (excludesAny(heavy.rule, keep)) {
     // Logs are many files with no one path: when their pattern would hit a copied file, propose nothing for them.

@@ -68,7 +68,12 @@ export interface ReorderInput {
 const INERT = new Set(['WORKDIR', 'LABEL', 'EXPOSE', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'STOPSIGNAL', 'MAINTAINER']);
 
 /** Where the context root lands in the image and where the install runs, relative to it; undefined when not to be told. */
-function installPlace({ copy, run, command, workdirs: at }: ReorderInput): { rootAt: string; installAt: string; sub: string; cd: string | undefined; dest: string } | undefined {
+function installPlace({
+  copy,
+  run,
+  command,
+  workdirs: at,
+}: ReorderInput): { rootAt: string; installAt: string; sub: string; cd: string | undefined; dest: string } | undefined {
   const copyDir = at.get(copy);
   const runDir = at.get(run);
   const dest = copyDest(copy);
@@ -93,7 +98,11 @@ export function namedManifestMissing(input: ReorderInput, dirs: readonly SentDir
   // An absolute path needs only where the copy put the context; a relative one, where the install runs too.
   const copyDir = input.workdirs.get(input.copy);
   const dest = copyDest(input.copy);
-  const place = posix.isAbsolute(named) ? (copyDir !== undefined && dest !== undefined ? { rootAt: posix.resolve(copyDir, dest), sub: '' } : undefined) : installPlace(input);
+  const place = posix.isAbsolute(named)
+    ? copyDir !== undefined && dest !== undefined
+      ? { rootAt: posix.resolve(copyDir, dest), sub: '' }
+      : undefined
+    : installPlace(input);
   if (!place) return false;
   const file = posix.isAbsolute(named) ? posix.relative(place.rootAt, named) : posix.join(place.sub, named);
   if (file.startsWith('..')) return false;
@@ -111,13 +120,19 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
   const { copy, run, command, between } = input;
   const title = 'Copy the dependency manifests first, install, then copy the rest';
   // Cargo cannot read a manifest without the sources it names: the manifests alone make `cargo fetch` fail.
-  if (/\bcargo /.test(command)) return { title: 'Build the dependencies before copying the sources, with cargo-chef (cargo chef prepare, then cargo chef cook before COPY . .)' };
+  if (/\bcargo /.test(command))
+    return {
+      title:
+        'Build the dependencies before copying the sources, with cargo-chef (cargo chef prepare, then cargo chef cook before COPY . .)',
+    };
   // Steps between the copy and the install (a virtualenv, ENV PATH, a global tool) may be what the install needs, so
   // the install cannot move above them; the copy can move below them when none of them reads the sources.
   const steps = between.filter((i) => !INERT.has(i.keyword));
   const moveDown = steps.length > 0;
   if (moveDown && (between.some((i) => i.keyword === 'WORKDIR') || !steps.every(readsNoSources))) {
-    return { title: `Copy the dependency manifests and install before line ${copy.line}, moving up with them what the install needs among lines ${steps[0]!.line}–${steps.at(-1)!.line} (${[...new Set(steps.map((i) => i.keyword))].join(', ')}); then copy the rest` };
+    return {
+      title: `Copy the dependency manifests and install before line ${copy.line}, moving up with them what the install needs among lines ${steps[0]!.line}–${steps.at(-1)!.line} (${[...new Set(steps.map((i) => i.keyword))].join(', ')}); then copy the rest`,
+    };
   }
   const [, manifestList, fetch] = MANIFESTS.find(([pattern]) => pattern.test(command)) ?? [];
   const place = installPlace(input);
@@ -139,7 +154,10 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
     const rest = fetch ? run.args : restOfRun(run.args, input.command);
     const command = [...copyLines, `RUN ${fetch ?? input.command}`, userCopy, ...(rest ? [`RUN ${rest}`] : [])].join('\n');
     if (!moveDown) return { title, command };
-    return { title: `Remove line ${copy.line} and put these lines in place of line ${run.line}: the steps between them keep their order, and the sources come after the install`, command };
+    return {
+      title: `Remove line ${copy.line} and put these lines in place of line ${run.line}: the steps between them keep their order, and the sources come after the install`,
+      command,
+    };
   }
   if (moveDown) return { title };
   const where = targetOf(sub);
@@ -153,7 +171,8 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
  * Commands that set up the image without reading the copied sources: installing named or global packages, OS
  * packages, a virtualenv, users and absolute directories.
  */
-const SOURCE_FREE = /^(?:(?:npm|pnpm) (?:i|install|add) (?:.* )?(?:-g|--global)\b|yarn global add\b|corepack\b|pip3? install (?!.*(?:\s-r\b|--requirement|\s-e\b|\s\.(?:\s|\/|$)))|python3? -m venv\b|python3? -m pip install --upgrade pip\b|apk (?:add|update|upgrade)\b|apt(?:-get)? |yum |dnf |microdnf |gem install\b|mkdir |useradd|adduser|addgroup|groupadd|export |echo |true$)/;
+const SOURCE_FREE =
+  /^(?:(?:npm|pnpm) (?:i|install|add) (?:.* )?(?:-g|--global)\b|yarn global add\b|corepack\b|pip3? install (?!.*(?:\s-r\b|--requirement|\s-e\b|\s\.(?:\s|\/|$)))|python3? -m venv\b|python3? -m pip install --upgrade pip\b|apk (?:add|update|upgrade)\b|apt(?:-get)? |yum |dnf |microdnf |gem install\b|mkdir |useradd|adduser|addgroup|groupadd|export |echo |true$)/;
 
 function readsNoSources(instruction: DockerfileInstruction): boolean {
   if (instruction.keyword === 'ENV' || instruction.keyword === 'ARG' || instruction.keyword === 'USER') return true;
@@ -161,7 +180,13 @@ function readsNoSources(instruction: DockerfileInstruction): boolean {
   return shellCommands(instruction.args).every((command) => {
     const bare = command.replace(/^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)+/, '');
     // chown/chmod of absolute paths only: a relative one is a file the copy brought.
-    if (/^(?:chown|chmod) /.test(bare)) return bare.split(' ').slice(1).filter((w) => !w.startsWith('-')).slice(1).every((w) => w.startsWith('/'));
+    if (/^(?:chown|chmod) /.test(bare))
+      return bare
+        .split(' ')
+        .slice(1)
+        .filter((w) => !w.startsWith('-'))
+        .slice(1)
+        .every((w) => w.startsWith('/'));
     return SOURCE_FREE.test(bare);
   });
 }
@@ -182,7 +207,9 @@ function dotnetCopies(sub: string, dirs?: readonly SentDir[]): [string, string[]
   const above = new Set(['', ...sub.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))]);
   const out: [string, string[]][] = [];
   for (const dir of dirs) {
-    const wanted = dir.names.filter((n) => DOTNET_PROJECT.test(n) || (above.has(dir.path) && (DOTNET_SETTINGS.test(n) || (dir.path === '' && n.endsWith('.sln')))));
+    const wanted = dir.names.filter(
+      (n) => DOTNET_PROJECT.test(n) || (above.has(dir.path) && (DOTNET_SETTINGS.test(n) || (dir.path === '' && n.endsWith('.sln')))),
+    );
     if (wanted.length > 0) out.push([dir.path, wanted.sort().map((n) => (dir.path ? `${dir.path}/${n}` : n))]);
   }
   if (!out.some(([, files]) => files.some((f) => DOTNET_PROJECT.test(f)))) return undefined;
@@ -213,7 +240,12 @@ function instructionText(i: DockerfileInstruction): string {
 }
 
 function globRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 /**

@@ -20,7 +20,8 @@ export function holdsSecret(name: string, text: string | undefined): boolean {
 const PEM_BLOCK = /-----BEGIN [A-Z0-9 .]+-----/;
 
 /** PEM block types that are public by design: certificates, requests, CRLs, public keys, key parameters, signatures. */
-const PUBLIC_PEM = /^(CERTIFICATE|TRUSTED CERTIFICATE|X509 CRL|(NEW )?CERTIFICATE REQUEST|(RSA |SSH2 )?PUBLIC KEY|PGP PUBLIC KEY BLOCK|PGP SIGNATURE|(X9\.42 )?DH PARAMETERS|EC PARAMETERS)$/;
+const PUBLIC_PEM =
+  /^(CERTIFICATE|TRUSTED CERTIFICATE|X509 CRL|(NEW )?CERTIFICATE REQUEST|(RSA |SSH2 )?PUBLIC KEY|PGP PUBLIC KEY BLOCK|PGP SIGNATURE|(X9\.42 )?DH PARAMETERS|EC PARAMETERS)$/;
 
 /**
  * A PEM file is secret unless every block in it is public: a certificate bundle, a PGP public key, RFC 7919 DH groups

@@ -23,7 +23,7 @@ export const daemonCodes = {
     severity: 'error',
     summary: 'the socket path is a file or directory',
     explanation:
-      'The endpoint path exists but is not a Unix socket. This usually happens when a bind mount such as -v /var/run/docker.sock:/var/run/docker.sock ran while the socket was missing, so Docker created a directory in its place, or when DOCKER_HOST, -H or a context points at the wrong path (a typo can name a home directory). The fix never removes what is there: when the endpoint was chosen by DOCKER_HOST, -H or a context, that choice is what to correct; only an empty directory at the daemon\'s own socket path is removed, with rmdir, which refuses anything that is not empty.',
+      "The endpoint path exists but is not a Unix socket. This usually happens when a bind mount such as -v /var/run/docker.sock:/var/run/docker.sock ran while the socket was missing, so Docker created a directory in its place, or when DOCKER_HOST, -H or a context points at the wrong path (a typo can name a home directory). The fix never removes what is there: when the endpoint was chosen by DOCKER_HOST, -H or a context, that choice is what to correct; only an empty directory at the daemon's own socket path is removed, with rmdir, which refuses anything that is not empty.",
     docsUrl: DAEMON_DOCS,
   },
   'permission-denied': {
@@ -37,7 +37,7 @@ export const daemonCodes = {
     severity: 'error',
     summary: 'the user was added to the docker group but this session predates it',
     explanation:
-      'The user is listed in the socket\'s group in /etc/group, but this process does not carry that group: group membership is read at login, so a session that started before `usermod -aG docker` does not have it until you log out and back in (or start a shell with `newgrp docker`).',
+      "The user is listed in the socket's group in /etc/group, but this process does not carry that group: group membership is read at login, so a session that started before `usermod -aG docker` does not have it until you log out and back in (or start a shell with `newgrp docker`).",
     docsUrl: POSTINSTALL_DOCS,
   },
   'connection-refused': {
@@ -71,7 +71,7 @@ export const daemonCodes = {
     severity: 'error',
     summary: 'the TLS handshake with the daemon failed',
     explanation:
-      'The daemon requires TLS and the handshake failed: missing or wrong client certificates (DOCKER_CERT_PATH, or the context\'s TLS files), a CA that does not match the server certificate, or TLS settings pointed at a daemon that does not use TLS.',
+      "The daemon requires TLS and the handshake failed: missing or wrong client certificates (DOCKER_CERT_PATH, or the context's TLS files), a CA that does not match the server certificate, or TLS settings pointed at a daemon that does not use TLS.",
     docsUrl: 'https://docs.docker.com/engine/security/protect-access/',
   },
   'unexpected-answer': {
@@ -91,7 +91,8 @@ export const daemonCodes = {
   'context-invalid': {
     severity: 'error',
     summary: 'the context metadata cannot be used',
-    explanation: 'The context\'s meta.json is unreadable, is not valid JSON, or has no Endpoints.docker.Host, so the client has no endpoint for it.',
+    explanation:
+      "The context's meta.json is unreadable, is not valid JSON, or has no Endpoints.docker.Host, so the client has no endpoint for it.",
     docsUrl: CONTEXT_DOCS,
   },
   'invalid-host': {

@@ -14,7 +14,14 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
   const subject = { kind: 'daemon' as const, name: host };
   const socketPath = host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
   const via = describeSource(connection);
-  const evidence = { endpoint: host, source: endpoint.source, context: endpoint.context, error: failure.message, ...(failure.code ? { code: failure.code } : {}), elapsedMs: connection.elapsedMs };
+  const evidence = {
+    endpoint: host,
+    source: endpoint.source,
+    context: endpoint.context,
+    error: failure.message,
+    ...(failure.code ? { code: failure.code } : {}),
+    elapsedMs: connection.elapsedMs,
+  };
   const platform = ctx.facts.platform();
 
   switch (failure.kind) {
@@ -24,7 +31,11 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
       const fixes =
         endpoint.source !== 'default' && endpoint.source !== 'flag'
           ? [...endpointResetFixes(connection), ...alternatives, ...(alternatives.length > 0 ? [] : await startDaemonFixes(ctx, platform))]
-          : [...alternatives, ...(await startDaemonFixes(ctx, platform, false, alternatives.length > 0)), ...endpointResetFixes(connection)];
+          : [
+              ...alternatives,
+              ...(await startDaemonFixes(ctx, platform, false, alternatives.length > 0)),
+              ...endpointResetFixes(connection),
+            ];
       return {
         cause: 'socket-missing',
         title: `No Docker daemon is listening at ${socketPath ?? host}: the socket does not exist (${via})`,
@@ -40,12 +51,21 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
     case 'refused':
       return {
         cause: 'connection-refused',
-        title: socketPath ? `The socket ${socketPath} exists but no daemon accepts connections on it (${via})` : `Nothing accepts connections at ${host} (${via})`,
+        title: socketPath
+          ? `The socket ${socketPath} exists but no daemon accepts connections on it (${via})`
+          : `Nothing accepts connections at ${host} (${via})`,
         subject,
         fixes: socketPath
-          ? [...(await startDaemonFixes(ctx, platform, true)), ...(await alternativeSockets(ctx, socketPath)), ...endpointResetFixes(connection)]
+          ? [
+              ...(await startDaemonFixes(ctx, platform, true)),
+              ...(await alternativeSockets(ctx, socketPath)),
+              ...endpointResetFixes(connection),
+            ]
           : [
-              { title: 'Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json) and that the port is right' },
+              {
+                title:
+                  'Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json) and that the port is right',
+              },
               ...endpointResetFixes(connection),
             ],
         evidence,
@@ -56,9 +76,18 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
         title: `The daemon at ${host} accepted the connection but did not answer within ${connection.timeoutMs / 1000} s`,
         subject,
         fixes: [
-          ...(platform === 'linux' ? [{ title: 'Look at the daemon\'s log for what it is stuck on', command: 'sudo journalctl -u docker --no-pager -n 100' }] : []),
+          ...(platform === 'linux'
+            ? [{ title: "Look at the daemon's log for what it is stuck on", command: 'sudo journalctl -u docker --no-pager -n 100' }]
+            : []),
           { title: 'Restart the daemon', command: platform === 'linux' ? 'sudo systemctl restart docker' : 'Restart Docker Desktop' },
-          ...(socketPath ? [{ title: 'See which process holds the socket (a proxy or forwarder without a daemon behind it)', command: `sudo ss -xlp | grep ${socketPath}` }] : []),
+          ...(socketPath
+            ? [
+                {
+                  title: 'See which process holds the socket (a proxy or forwarder without a daemon behind it)',
+                  command: `sudo ss -xlp | grep ${socketPath}`,
+                },
+              ]
+            : []),
         ],
         evidence,
       };
@@ -72,14 +101,23 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
       };
     case 'host-not-found':
     case 'unreachable':
-      return { cause: 'host-unreachable', title: `Cannot reach ${host}: ${failure.message} (${via})`, subject, fixes: endpointResetFixes(connection), evidence };
+      return {
+        cause: 'host-unreachable',
+        title: `Cannot reach ${host}: ${failure.message} (${via})`,
+        subject,
+        fixes: endpointResetFixes(connection),
+        evidence,
+      };
     case 'tls':
       return {
         cause: 'tls-failed',
         title: `TLS with the daemon at ${host} failed (${via})`,
         subject,
         fixes: [
-          { title: 'Point the client at the certificates the daemon trusts', command: 'export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker/certs' },
+          {
+            title: 'Point the client at the certificates the daemon trusts',
+            command: 'export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker/certs',
+          },
           ...endpointResetFixes(connection),
         ],
         evidence,
@@ -90,7 +128,9 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
         title: `The endpoint ${host} did not answer as a Docker daemon: ${failure.message}`,
         subject,
         fixes: [
-          ...(failure.statusCode === 400 && host.startsWith('tcp://') ? [{ title: 'The port expects TLS: enable it on the client', command: 'export DOCKER_TLS_VERIFY=1' }] : []),
+          ...(failure.statusCode === 400 && host.startsWith('tcp://')
+            ? [{ title: 'The port expects TLS: enable it on the client', command: 'export DOCKER_TLS_VERIFY=1' }]
+            : []),
           ...endpointResetFixes(connection),
         ],
         evidence,
@@ -107,10 +147,17 @@ const DAEMON_SOCKETS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
  * is `rmdir` of an empty directory at the daemon's own socket path (what `-v /var/run/docker.sock:…` leaves when the
  * socket was missing), and rmdir refuses anything that is not empty.
  */
-async function notASocket(ctx: CheckContext, connection: DockerConnection, socketPath: string, subject: Report['subject'], evidence: Record<string, unknown>): Promise<Report> {
+async function notASocket(
+  ctx: CheckContext,
+  connection: DockerConnection,
+  socketPath: string,
+  subject: Report['subject'],
+  evidence: Record<string, unknown>,
+): Promise<Report> {
   const { endpoint } = connection;
   const stat = await ctx.facts.stat(socketPath).catch(() => null);
-  const kind = stat?.type === 'directory' ? 'a directory' : stat?.type === 'file' ? 'a regular file' : stat ? `a ${stat.type}` : 'not a socket';
+  const kind =
+    stat?.type === 'directory' ? 'a directory' : stat?.type === 'file' ? 'a regular file' : stat ? `a ${stat.type}` : 'not a socket';
   const chosen = endpoint.source !== 'default';
   const entries = stat?.type === 'directory' ? await ctx.facts.listDir(socketPath) : null;
   const emptyDaemonDir = !chosen && DAEMON_SOCKETS.has(socketPath) && entries !== null && entries.length === 0;
@@ -119,8 +166,18 @@ async function notASocket(ctx: CheckContext, connection: DockerConnection, socke
   const fixes: Fix[] = chosen
     ? [...endpointResetFixes(connection), ...(await alternativeSockets(ctx, socketPath))]
     : emptyDaemonDir
-      ? [{ title: `Remove the empty directory (rmdir refuses anything that is not empty), then restart the daemon so it creates its socket there`, command: `sudo rmdir ${socketPath}${restart}` }]
-      : [{ title: `Look at what is at ${socketPath}; the daemon can only create its socket once the path is free, so move it elsewhere if it is yours`, command: `sudo ls -la ${socketPath}` }];
+      ? [
+          {
+            title: `Remove the empty directory (rmdir refuses anything that is not empty), then restart the daemon so it creates its socket there`,
+            command: `sudo rmdir ${socketPath}${restart}`,
+          },
+        ]
+      : [
+          {
+            title: `Look at what is at ${socketPath}; the daemon can only create its socket once the path is free, so move it elsewhere if it is yours`,
+            command: `sudo ls -la ${socketPath}`,
+          },
+        ];
   const what = stat ? `${socketPath} is ${kind}, not a socket` : `${socketPath} is not a socket`;
   return {
     cause: 'not-a-socket',
@@ -135,13 +192,27 @@ async function notASocket(ctx: CheckContext, connection: DockerConnection, socke
   };
 }
 
-async function permissionDenied(ctx: CheckContext, socketPath: string, subject: Report['subject'], evidence: Record<string, unknown>): Promise<Report> {
-  const [stat, identity, groups] = await Promise.all([ctx.facts.stat(socketPath).catch(() => null), ctx.facts.identity(), ctx.facts.groupDb().catch(() => [])]);
+async function permissionDenied(
+  ctx: CheckContext,
+  socketPath: string,
+  subject: Report['subject'],
+  evidence: Record<string, unknown>,
+): Promise<Report> {
+  const [stat, identity, groups] = await Promise.all([
+    ctx.facts.stat(socketPath).catch(() => null),
+    ctx.facts.identity(),
+    ctx.facts.groupDb().catch(() => []),
+  ]);
   const group = stat ? groups.find((g) => g.gid === stat.gid) : undefined;
   const groupName = group?.name ?? (stat ? `gid ${stat.gid}` : 'docker');
   const user = identity.username || `uid ${identity.uid}`;
   const who = identity.username ? identity.username : '$USER';
-  const socketEvidence = { ...evidence, uid: identity.uid, groups: identity.groups, ...(stat ? { socketOwner: stat.uid, socketGroup: groupName, socketMode: formatMode(stat.mode) } : {}) };
+  const socketEvidence = {
+    ...evidence,
+    uid: identity.uid,
+    groups: identity.groups,
+    ...(stat ? { socketOwner: stat.uid, socketGroup: groupName, socketMode: formatMode(stat.mode) } : {}),
+  };
   const listed = group?.members.includes(identity.username) ?? false;
   const sessionHasGroup = stat ? identity.groups.includes(stat.gid) || identity.gid === stat.gid : false;
 
@@ -166,11 +237,17 @@ async function permissionDenied(ctx: CheckContext, socketPath: string, subject: 
     subject,
     fixes: noDockerGroup
       ? [
-          { title: 'Create the docker group, add yourself, and restart the daemon so the socket gets the group', command: `sudo groupadd -f docker && sudo usermod -aG docker ${who} && sudo systemctl restart docker` },
+          {
+            title: 'Create the docker group, add yourself, and restart the daemon so the socket gets the group',
+            command: `sudo groupadd -f docker && sudo usermod -aG docker ${who} && sudo systemctl restart docker`,
+          },
           { title: 'Then start a shell with the new group (or log out and in)', command: 'newgrp docker' },
         ]
       : [
-          { title: `Add ${user} to the ${groupName} group (this grants root-equivalent access)`, command: `sudo usermod -aG ${groupName} ${who}` },
+          {
+            title: `Add ${user} to the ${groupName} group (this grants root-equivalent access)`,
+            command: `sudo usermod -aG ${groupName} ${who}`,
+          },
           { title: 'Then start a shell with the new group (or log out and in)', command: `newgrp ${groupName}` },
           { title: 'Or run a rootless daemon for this user instead', command: 'dockerd-rootless-setuptool.sh install' },
         ],
@@ -182,7 +259,10 @@ async function alternativeSockets(ctx: CheckContext, current: string | undefined
   const candidates = await ctx.facts.socketCandidates().catch(() => []);
   return candidates
     .filter((c) => c.path !== current && !(current && samePath(c.path, current)))
-    .map((c) => ({ title: `A ${c.kind} socket exists at ${c.path}: point the client at it`, command: `export DOCKER_HOST=unix://${c.path}` }));
+    .map((c) => ({
+      title: `A ${c.kind} socket exists at ${c.path}: point the client at it`,
+      command: `export DOCKER_HOST=unix://${c.path}`,
+    }));
 }
 
 function samePath(a: string, b: string): boolean {
@@ -197,11 +277,16 @@ async function startDaemonFixes(ctx: CheckContext, platform: NodeJS.Platform, re
   const system = services.find((s) => s.scope === 'system');
   const user = services.find((s) => s.scope === 'user');
   const fixes: Fix[] = [];
-  if (system?.state === 'failed') fixes.push({ title: 'docker.service has failed: read why', command: 'sudo journalctl -u docker --no-pager -n 50' });
-  if (user && user.state !== 'active') fixes.push({ title: `The rootless docker service is ${user.state}: start it`, command: 'systemctl --user start docker' });
+  if (system?.state === 'failed')
+    fixes.push({ title: 'docker.service has failed: read why', command: 'sudo journalctl -u docker --no-pager -n 50' });
+  if (user && user.state !== 'active')
+    fixes.push({ title: `The rootless docker service is ${user.state}: start it`, command: 'systemctl --user start docker' });
   fixes.push(
     system || services.length === 0
-      ? { title: `${restart ? 'Restart' : 'Start'} the daemon${system ? ` (docker.service is ${system.state})` : ''}`, command: restart ? 'sudo systemctl restart docker' : 'sudo systemctl enable --now docker' }
+      ? {
+          title: `${restart ? 'Restart' : 'Start'} the daemon${system ? ` (docker.service is ${system.state})` : ''}`,
+          command: restart ? 'sudo systemctl restart docker' : 'sudo systemctl enable --now docker',
+        }
       : { title: 'Start the daemon', command: 'sudo systemctl enable --now docker' },
   );
   if (!restart && !installed) fixes.push({ title: 'Not installed yet? Install Docker Engine: https://docs.docker.com/engine/install/' });
@@ -212,11 +297,26 @@ function endpointResetFixes(connection: DockerConnection): Fix[] {
   const { endpoint } = connection;
   switch (endpoint.source) {
     case 'DOCKER_HOST':
-      return [{ title: `DOCKER_HOST=${endpoint.host} chose this endpoint; unset it to use the current context or the default socket`, command: 'unset DOCKER_HOST' }];
+      return [
+        {
+          title: `DOCKER_HOST=${endpoint.host} chose this endpoint; unset it to use the current context or the default socket`,
+          command: 'unset DOCKER_HOST',
+        },
+      ];
     case 'DOCKER_CONTEXT':
-      return [{ title: `DOCKER_CONTEXT=${endpoint.context} chose this endpoint; unset it or pick a working context`, command: 'unset DOCKER_CONTEXT && docker context ls' }];
+      return [
+        {
+          title: `DOCKER_CONTEXT=${endpoint.context} chose this endpoint; unset it or pick a working context`,
+          command: 'unset DOCKER_CONTEXT && docker context ls',
+        },
+      ];
     case 'context':
-      return [{ title: `The current context "${endpoint.context}" chose this endpoint; switch back to the default context`, command: 'docker context use default' }];
+      return [
+        {
+          title: `The current context "${endpoint.context}" chose this endpoint; switch back to the default context`,
+          command: 'docker context use default',
+        },
+      ];
     default:
       return [];
   }

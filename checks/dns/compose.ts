@@ -22,9 +22,23 @@ const OWN_ADDRESS = /(^|_)(LISTEN|BIND)(_|$)/i;
  * SENTRY_DSN…). Only those are reported for localhost on a port another service publishes on the host: a value on the
  * host-side port shows the author thinking of the host's view, as in a public base URL put into e-mailed links.
  */
-const SERVER_SIDE_WORD = /^(db|database|databases|redis|postgres|postgresql|pg|mysql|mariadb|mongo\w*|amqp|rabbitmq|rabbit|kafka|broker|brokers|cache|memcached|elasticsearch|dsn)$/i;
+const SERVER_SIDE_WORD =
+  /^(db|database|databases|redis|postgres|postgresql|pg|mysql|mariadb|mongo\w*|amqp|rabbitmq|rabbit|kafka|broker|brokers|cache|memcached|elasticsearch|dsn)$/i;
 /** URL schemes of server protocols, never opened by a browser. */
-const SERVER_SCHEMES = new Set(['postgres', 'postgresql', 'mysql', 'mysql2', 'mariadb', 'redis', 'rediss', 'amqp', 'amqps', 'mongodb', 'mongodb+srv', 'memcached']);
+const SERVER_SCHEMES = new Set([
+  'postgres',
+  'postgresql',
+  'mysql',
+  'mysql2',
+  'mariadb',
+  'redis',
+  'rediss',
+  'amqp',
+  'amqps',
+  'mongodb',
+  'mongodb+srv',
+  'memcached',
+]);
 
 /** scheme://[user[:pass]@]localhost[:port], the host ending where a path, query, list or the value ends. */
 const URL_TARGET = /\b([a-z][a-z0-9+.-]*):\/\/(?:[^@/\s]*@)?(localhost|127\.0\.0\.1)(?::(\d+))?(?=[/?#,;\s]|$)/gi;
@@ -60,9 +74,14 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
     // Host networking makes localhost the host, where published ports are; service:/container: share another's localhost.
     if (!ownNamespace(service)) continue;
     // What listens on this service's own localhost: itself and sidecars that share its namespace.
-    const local = new Set([...ports.get(service)!, ...compose.services.filter((s) => s.networkMode === `service:${service.name}`).flatMap((s) => [...ports.get(s)!])]);
+    const local = new Set([
+      ...ports.get(service)!,
+      ...compose.services.filter((s) => s.networkMode === `service:${service.name}`).flatMap((s) => [...ports.get(s)!]),
+    ]);
     // Services it can reach by name: running with it (profiles), not host-networked, not inside another's namespace.
-    const reachable = compose.services.filter((s) => s !== service && runTogether(service, s) && ownNamespace(s) && shareNetwork(service, s));
+    const reachable = compose.services.filter(
+      (s) => s !== service && runTogether(service, s) && ownNamespace(s) && shareNetwork(service, s),
+    );
 
     for (const variable of service.environment) {
       if (BROWSER_FACING.test(variable.name) || OWN_ADDRESS.test(variable.name)) continue;
@@ -76,18 +95,30 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
         const replacement = `${other.name}${target.writtenPort !== undefined ? `:${containerPort ?? target.writtenPort}` : ''}`;
         const fixed = variable.value.slice(0, target.index) + replacement + variable.value.slice(target.index + target.length);
         const written = variable.value.slice(target.index, target.index + target.length);
-        const why = match.via === 'published'
-          ? `port ${target.port} is where service ${other.name} is published on the host (container port ${containerPort})`
-          : match.via === 'name'
-            ? `${variable.name} names service ${other.name}`
-            : `service ${other.name} listens on port ${target.port}`;
+        const why =
+          match.via === 'published'
+            ? `port ${target.port} is where service ${other.name} is published on the host (container port ${containerPort})`
+            : match.via === 'name'
+              ? `${variable.name} names service ${other.name}`
+              : `service ${other.name} listens on port ${target.port}`;
         report({
           cause: 'compose-localhost',
           title: `Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why}; inside a container, localhost is the container itself`,
           subject: { kind: 'service', name: service.name },
           location: { file: variable.at.file, line: variable.at.line, column: variable.at.column },
-          fixes: [{ title: `Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve it)`, command: environmentLine(variable, fixed) }],
-          evidence: { variable: variable.name, value: variable.value, service: other.name, ...(target.port !== undefined ? { port: target.port } : {}), ...(other.profiles.length ? { profiles: other.profiles } : {}) },
+          fixes: [
+            {
+              title: `Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve it)`,
+              command: environmentLine(variable, fixed),
+            },
+          ],
+          evidence: {
+            variable: variable.name,
+            value: variable.value,
+            service: other.name,
+            ...(target.port !== undefined ? { port: target.port } : {}),
+            ...(other.profiles.length ? { profiles: other.profiles } : {}),
+          },
         });
         break;
       }
@@ -104,18 +135,38 @@ function targetsIn(name: string, value: string): Target[] {
     const hostAt = m.index! + m[0].indexOf(host, m[0].indexOf('://') + 3);
     const written = m[3] !== undefined ? Number(m[3]) : undefined;
     const port = written ?? schemeDefaultPort(m[1]!);
-    targets.push({ index: hostAt, length: host.length + (m[3] !== undefined ? m[3].length + 1 : 0), host, ...(port !== undefined ? { port } : {}), ...(written !== undefined ? { writtenPort: written } : {}), words: [m[1]!.toLowerCase(), ...nameWords], scheme: m[1]!.toLowerCase() });
+    targets.push({
+      index: hostAt,
+      length: host.length + (m[3] !== undefined ? m[3].length + 1 : 0),
+      host,
+      ...(port !== undefined ? { port } : {}),
+      ...(written !== undefined ? { writtenPort: written } : {}),
+      words: [m[1]!.toLowerCase(), ...nameWords],
+      scheme: m[1]!.toLowerCase(),
+    });
   }
   if (targets.length === 0) {
     for (const m of value.matchAll(HOST_PORT_TARGET)) {
       const host = m[1]!;
       const port = Number(m[2]);
-      targets.push({ index: m.index! + m[0].indexOf(host), length: host.length + m[2]!.length + 1, host, port, writtenPort: port, words: nameWords });
+      targets.push({
+        index: m.index! + m[0].indexOf(host),
+        length: host.length + m[2]!.length + 1,
+        host,
+        port,
+        writtenPort: port,
+        words: nameWords,
+      });
     }
   }
   const hostVariable = HOST_VARIABLE.exec(name);
   if (targets.length === 0 && hostVariable && LOCAL_HOST.test(value.trim())) {
-    targets.push({ index: value.indexOf(value.trim()), length: value.trim().length, host: value.trim(), words: hostVariable[1]!.toLowerCase().split(/[_-]+/).filter(Boolean) });
+    targets.push({
+      index: value.indexOf(value.trim()),
+      length: value.trim().length,
+      host: value.trim(),
+      words: hostVariable[1]!.toLowerCase().split(/[_-]+/).filter(Boolean),
+    });
   }
   return targets;
 }
@@ -153,7 +204,9 @@ function findService(target: Target, services: ComposeService[], ports: Map<Comp
   if (listening.length > 0 || target.writtenPort === undefined) return undefined;
   // localhost:<host port>: the port another service publishes; by name it is reached on the container port.
   const published = services.flatMap((s) =>
-    s.ports.filter((p) => p.published && p.published.from <= target.port! && target.port! <= p.published.to).map((p) => ({ s, containerPort: Number(p.target.split('-')[0]) + (target.port! - p.published!.from) })),
+    s.ports
+      .filter((p) => p.published && p.published.from <= target.port! && target.port! <= p.published.to)
+      .map((p) => ({ s, containerPort: Number(p.target.split('-')[0]) + (target.port! - p.published!.from) })),
   );
   if (published.length !== 1 || !Number.isFinite(published[0]!.containerPort)) return undefined;
   return { other: published[0]!.s, via: 'published', containerPort: published[0]!.containerPort };

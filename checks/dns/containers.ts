@@ -1,7 +1,15 @@
 import type { CheckContext, FindingInput } from '../../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary, NetworkSummary } from '../../src/facts/docker/types.js';
 import type { DockerConnection } from '../../src/facts/types.js';
-import { composeLabels, containerName, containerSubject, exitedStatus, parseTime, RECENT_MS, USER_STOP_CODES } from '../shared/containers.js';
+import {
+  composeLabels,
+  containerName,
+  containerSubject,
+  exitedStatus,
+  parseTime,
+  RECENT_MS,
+  USER_STOP_CODES,
+} from '../shared/containers.js';
 import { logTail } from '../shared/logs.js';
 import type { dnsCodes } from './codes.js';
 import type { DaemonDns } from './host.js';
@@ -27,7 +35,12 @@ function namesOf(c: ContainerSummary): string[] {
   return names;
 }
 
-export async function diagnoseContainers(ctx: CheckContext, connection: DockerConnection, daemon: DaemonDns | undefined, report: (r: Report) => void): Promise<void> {
+export async function diagnoseContainers(
+  ctx: CheckContext,
+  connection: DockerConnection,
+  daemon: DaemonDns | undefined,
+  report: (r: Report) => void,
+): Promise<void> {
   const { facts } = ctx;
   const now = facts.now();
   const containers = await facts.containers();
@@ -99,7 +112,10 @@ export async function diagnoseContainers(ctx: CheckContext, connection: DockerCo
             title: `Container ${name} cannot resolve "${lookup.name}" (container ${targetName}): both are on the default bridge, which has no DNS between containers`,
             subject,
             fixes: [
-              { title: 'Put both containers on a user-defined network, where names resolve', command: `docker network create app-net && docker network connect app-net ${name} && docker network connect app-net ${targetName}` },
+              {
+                title: 'Put both containers on a user-defined network, where names resolve',
+                command: `docker network create app-net && docker network connect app-net ${name} && docker network connect app-net ${targetName}`,
+              },
               { title: 'Or run them with compose, which creates one network per project' },
             ],
             evidence: { ...evidence, target: targetName },
@@ -109,7 +125,12 @@ export async function diagnoseContainers(ctx: CheckContext, connection: DockerCo
             cause: 'different-network',
             title: `Container ${name} cannot resolve "${lookup.name}": container ${targetName} is on ${targetNets.join(', ') || 'no network'}, and ${name} is on ${nets.join(', ') || 'no network'}`,
             subject,
-            fixes: [{ title: `Connect ${name} to a network of ${targetName}`, command: `docker network connect ${targetNets.find((n) => !DEFAULT_BRIDGE.has(n)) ?? '<network>'} ${name}` }],
+            fixes: [
+              {
+                title: `Connect ${name} to a network of ${targetName}`,
+                command: `docker network connect ${targetNets.find((n) => !DEFAULT_BRIDGE.has(n)) ?? '<network>'} ${name}`,
+              },
+            ],
             evidence: { ...evidence, target: targetName, targetNetworks: targetNets },
           });
         }
@@ -143,8 +164,18 @@ export async function diagnoseContainers(ctx: CheckContext, connection: DockerCo
       title: `Container ${name} could not resolve${lookup.name ? ` "${lookup.name}"` : ' a name'}: "${lookup.line}"`,
       subject,
       fixes: [
-        { title: 'Try the lookup from a container on the same network, with your network\'s resolver', command: `docker run --rm --network ${nets[0] ?? 'bridge'} --dns <your DNS server> busybox nslookup ${lookup.name ?? '<name>'}` },
-        ...(parsedResolv?.footer.usedDefaults ? [{ title: 'Docker fell back to Google DNS for this container; set your own in daemon.json', command: '"dns": ["<your DNS server IP>"]' }] : []),
+        {
+          title: "Try the lookup from a container on the same network, with your network's resolver",
+          command: `docker run --rm --network ${nets[0] ?? 'bridge'} --dns <your DNS server> busybox nslookup ${lookup.name ?? '<name>'}`,
+        },
+        ...(parsedResolv?.footer.usedDefaults
+          ? [
+              {
+                title: 'Docker fell back to Google DNS for this container; set your own in daemon.json',
+                command: '"dns": ["<your DNS server IP>"]',
+              },
+            ]
+          : []),
       ],
       evidence,
     });
@@ -153,7 +184,14 @@ export async function diagnoseContainers(ctx: CheckContext, connection: DockerCo
 
 function loopbackFixes(name: string) {
   return [
-    { title: 'Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host\'s DNS. docker rm -f removes the container and its writable layer; named volumes stay', command: `docker rm -f ${name} && docker run --dns <your DNS server> …` },
-    { title: 'Or, if a DNS server runs on the host, give containers its address on the Docker bridge (e.g. 172.17.0.1) and make it listen there' },
+    {
+      title:
+        "Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host's DNS. docker rm -f removes the container and its writable layer; named volumes stay",
+      command: `docker rm -f ${name} && docker run --dns <your DNS server> …`,
+    },
+    {
+      title:
+        'Or, if a DNS server runs on the host, give containers its address on the Docker bridge (e.g. 172.17.0.1) and make it listen there',
+    },
   ];
 }

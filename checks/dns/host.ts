@@ -13,7 +13,11 @@ export interface DaemonDns {
 }
 
 /** Findings about the engine host's resolvers, daemon.json and forwarding. Returns daemon.json's DNS for the container part. */
-export async function diagnoseHost(ctx: CheckContext, connection: DockerConnection, report: (r: Report) => void): Promise<DaemonDns | undefined> {
+export async function diagnoseHost(
+  ctx: CheckContext,
+  connection: DockerConnection,
+  report: (r: Report) => void,
+): Promise<DaemonDns | undefined> {
   const { facts } = ctx;
   if (connection.info?.IPv4Forwarding === false) {
     report({
@@ -22,7 +26,10 @@ export async function diagnoseHost(ctx: CheckContext, connection: DockerConnecti
       subject: { kind: 'host', name: connection.info.Name ?? 'engine host' },
       fixes: [
         { title: 'Turn it back on', command: 'sudo sysctl -w net.ipv4.ip_forward=1' },
-        { title: 'Keep it on across reboots and sysctl reloads', command: "echo 'net.ipv4.ip_forward = 1' | sudo tee -a /etc/sysctl.d/99-docker.conf" },
+        {
+          title: 'Keep it on across reboots and sysctl reloads',
+          command: "echo 'net.ipv4.ip_forward = 1' | sudo tee -a /etc/sysctl.d/99-docker.conf",
+        },
       ],
       evidence: { IPv4Forwarding: false },
     });
@@ -46,9 +53,15 @@ export async function diagnoseHost(ctx: CheckContext, connection: DockerConnecti
         location: { file: '/etc/resolv.conf' },
         fixes: [
           // An edit, not a write: daemon.json may hold other settings that a `tee` would wipe.
-          { title: 'Add "dns": ["<your DNS server IP>"] to /etc/docker/daemon.json, keeping its other settings, then restart Docker', command: 'sudoedit /etc/docker/daemon.json && sudo systemctl restart docker' },
+          {
+            title: 'Add "dns": ["<your DNS server IP>"] to /etc/docker/daemon.json, keeping its other settings, then restart Docker',
+            command: 'sudoedit /etc/docker/daemon.json && sudo systemctl restart docker',
+          },
           { title: 'Find the real upstream servers your host uses', command: 'resolvectl status | grep "DNS Servers"' },
-          { title: 'Or use a user-defined network (compose does), whose embedded resolver forwards through the host', command: 'docker network create app-net && docker run --network app-net …' },
+          {
+            title: 'Or use a user-defined network (compose does), whose embedded resolver forwards through the host',
+            command: 'docker network create app-net && docker run --network app-net …',
+          },
         ],
         evidence: { nameservers: host.nameservers },
       });
@@ -71,7 +84,11 @@ export async function diagnoseHost(ctx: CheckContext, connection: DockerConnecti
   return daemon;
 }
 
-async function readDaemonJson(ctx: CheckContext, connection: DockerConnection, report: (r: Report) => void): Promise<DaemonDns | undefined> {
+async function readDaemonJson(
+  ctx: CheckContext,
+  connection: DockerConnection,
+  report: (r: Report) => void,
+): Promise<DaemonDns | undefined> {
   const file = ctx.facts.daemonConfigFile(connection.kind === 'rootless');
   const text = await ctx.facts.hostFile(file);
   if (text === undefined || text.trim() === '') return undefined;
@@ -105,14 +122,21 @@ async function readDaemonJson(ctx: CheckContext, connection: DockerConnection, r
       title: `${file} gives every container the DNS server ${loopback.join(', ')}, which inside a container is the container itself`,
       subject,
       location: { file, ...lineOf('dns') },
-      fixes: [{ title: 'Use a DNS server reachable from containers (your network\'s resolver, not 127.x), then restart Docker', command: 'sudo systemctl restart docker' }],
+      fixes: [
+        {
+          title: "Use a DNS server reachable from containers (your network's resolver, not 127.x), then restart Docker",
+          command: 'sudo systemctl restart docker',
+        },
+      ],
       evidence: { dns },
     });
   }
   const badCidrs = [
     ...(typeof config.bip === 'string' && !isCidr(config.bip) ? [`bip "${config.bip}"`] : []),
     ...(Array.isArray(config['default-address-pools'])
-      ? (config['default-address-pools'] as { base?: unknown }[]).filter((p) => typeof p?.base !== 'string' || !isCidr(p.base)).map((p) => `default-address-pools base "${String(p?.base)}"`)
+      ? (config['default-address-pools'] as { base?: unknown }[])
+          .filter((p) => typeof p?.base !== 'string' || !isCidr(p.base))
+          .map((p) => `default-address-pools base "${String(p?.base)}"`)
       : []),
   ];
   if (badDns.length > 0 || badCidrs.length > 0) {

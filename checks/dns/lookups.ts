@@ -40,14 +40,24 @@ export function failedLookup(logs: string, inspect: ContainerInspect): FailedLoo
 
 function cleanName(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
-  const name = raw.replace(/^[a-z]+:\/\//i, '').replace(/[/:].*$/, '').replace(/\.$/, '').toLowerCase();
+  const name = raw
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/[/:].*$/, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   return /^[a-z0-9_.-]+$/.test(name) ? name : undefined;
 }
 
 /** For `nslookup web`, `curl http://api:8080/`, or `sh -c "ping -c1 db"`: the name the tool was given. */
 export function nameFromCommand(inspect: ContainerInspect): string | undefined {
   const argv = [inspect.Path, ...(inspect.Args ?? [])];
-  const words = argv.length >= 3 && /(^|\/)(ba)?sh$/.test(argv[0]!) && argv[1] === '-c' ? argv.slice(2).join(' ').split(/[\s;&|]+/) : argv;
+  const words =
+    argv.length >= 3 && /(^|\/)(ba)?sh$/.test(argv[0]!) && argv[1] === '-c'
+      ? argv
+          .slice(2)
+          .join(' ')
+          .split(/[\s;&|]+/)
+      : argv;
   for (let i = 0; i < words.length; i++) {
     if (!LOOKUP_TOOLS.test((words[i] ?? '').split('/').pop()!)) continue;
     for (const word of words.slice(i + 1)) {

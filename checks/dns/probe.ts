@@ -9,13 +9,22 @@ type Report = FindingInput & { cause: keyof typeof dnsCodes };
 /** Images likely to have a resolver tool, best first, with the command that resolves a name in each. */
 function probeImages(images: ImageSummary[]): { image: string; command: (name: string) => string[] }[] {
   const tagged = images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'));
-  const nslookup = tagged.filter((t) => /busybox|alpine/i.test(t)).map((image) => ({ image, command: (name: string) => ['nslookup', name] }));
-  const getent = tagged.filter((t) => /debian|ubuntu|node|python|postgres/i.test(t)).map((image) => ({ image, command: (name: string) => ['getent', 'hosts', name] }));
+  const nslookup = tagged
+    .filter((t) => /busybox|alpine/i.test(t))
+    .map((image) => ({ image, command: (name: string) => ['nslookup', name] }));
+  const getent = tagged
+    .filter((t) => /debian|ubuntu|node|python|postgres/i.test(t))
+    .map((image) => ({ image, command: (name: string) => ['getent', 'hosts', name] }));
   return [...nslookup, ...getent];
 }
 
 /** --probe: resolve the probe name (and on project networks, the other services) from short-lived labelled containers. */
-export async function runProbes(ctx: CheckContext, compose: ComposeProject | null, passive: string[], report: (r: Report) => void): Promise<void> {
+export async function runProbes(
+  ctx: CheckContext,
+  compose: ComposeProject | null,
+  passive: string[],
+  report: (r: Report) => void,
+): Promise<void> {
   const { facts, options } = ctx;
   const name = options.probeName ?? 'registry-1.docker.io';
   const candidates = probeImages(await facts.images());
@@ -43,24 +52,54 @@ export async function runProbes(ctx: CheckContext, compose: ComposeProject | nul
       let used;
       for (const candidate of candidates) {
         used = candidate;
-        result = await facts.probe({ image: candidate.image, command: candidate.command(lookup), network: network.Name, dns: options.probeDns, timeoutMs: perProbeMs }, ctx.signal);
+        result = await facts.probe(
+          {
+            image: candidate.image,
+            command: candidate.command(lookup),
+            network: network.Name,
+            dns: options.probeDns,
+            timeoutMs: perProbeMs,
+          },
+          ctx.signal,
+        );
         // Exit 126/127 or a start error: this image lacks the tool; try the next one.
         if (!result.startError && result.exitCode !== 126 && result.exitCode !== 127) break;
       }
       if (!result || !used) continue;
       const subject = { kind: 'network' as const, name: network.Name };
       const output = result.output.trim().split('\n').filter(Boolean);
-      const evidence = { image: used.image, command: used.command(lookup).join(' '), network: network.Name, dns: options.probeDns ?? 'Docker default', exitCode: result.exitCode, durationMs: Math.round(result.durationMs), output: output.slice(-6) };
+      const evidence = {
+        image: used.image,
+        command: used.command(lookup).join(' '),
+        network: network.Name,
+        dns: options.probeDns ?? 'Docker default',
+        exitCode: result.exitCode,
+        durationMs: Math.round(result.durationMs),
+        output: output.slice(-6),
+      };
       if (result.exitCode === 0) {
-        report({ cause: 'probe-ok', title: `A probe container on network ${network.Name} resolved "${lookup}" in ${formatDuration(result.durationMs)}`, subject, fixes: [], evidence });
+        report({
+          cause: 'probe-ok',
+          title: `A probe container on network ${network.Name} resolved "${lookup}" in ${formatDuration(result.durationMs)}`,
+          subject,
+          fixes: [],
+          evidence,
+        });
       } else {
-        const why = result.timedOut ? `it gave no answer within ${formatDuration(perProbeMs)}` : (output.at(-1) ?? `exit ${result.exitCode}`);
+        const why = result.timedOut
+          ? `it gave no answer within ${formatDuration(perProbeMs)}`
+          : (output.at(-1) ?? `exit ${result.exitCode}`);
         report({
           cause: 'probe-failed',
           title: `A probe container on network ${network.Name} could not resolve "${lookup}": ${why}`,
           subject,
           explanation: `A short-lived probe container (${used.image}) on network ${network.Name} could not resolve the name${options.probeDns ? ` through ${options.probeDns.join(', ')}` : ''}.${passive.length ? ` The passive findings above name likely causes: ${passive.join(', ')}.` : ' No passive finding explains it: check the upstream resolvers and firewall.'}`,
-          fixes: [{ title: 'Repeat the lookup by hand', command: `docker run --rm --network ${network.Name}${options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : ''} ${used.image} ${used.command(lookup).join(' ')}` }],
+          fixes: [
+            {
+              title: 'Repeat the lookup by hand',
+              command: `docker run --rm --network ${network.Name}${options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : ''} ${used.image} ${used.command(lookup).join(' ')}`,
+            },
+          ],
           evidence,
         });
       }

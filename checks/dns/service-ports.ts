@@ -3,13 +3,25 @@ import type { ComposeService } from '../../src/facts/project/compose.js';
 
 /** Well-known server images, the port they listen on and the words a variable or URL scheme uses for them. */
 const KINDS: { kind: string; image: RegExp; port: number; words: string[]; schemes: string[] }[] = [
-  { kind: 'postgres', image: /^(postgres|postgis|timescaledb|pgvector|supabase\/postgres)/, port: 5432, words: ['postgres', 'postgresql', 'pg', 'psql'], schemes: ['postgres', 'postgresql'] },
+  {
+    kind: 'postgres',
+    image: /^(postgres|postgis|timescaledb|pgvector|supabase\/postgres)/,
+    port: 5432,
+    words: ['postgres', 'postgresql', 'pg', 'psql'],
+    schemes: ['postgres', 'postgresql'],
+  },
   { kind: 'mysql', image: /^(mysql|mariadb|percona)/, port: 3306, words: ['mysql', 'mariadb'], schemes: ['mysql', 'mariadb', 'mysql2'] },
   { kind: 'mongo', image: /^mongo/, port: 27017, words: ['mongo', 'mongodb'], schemes: ['mongodb'] },
   { kind: 'redis', image: /^(redis|valkey|keydb|eqalpha\/keydb)/, port: 6379, words: ['redis', 'valkey', 'cache'], schemes: ['redis'] },
   { kind: 'rabbitmq', image: /^rabbitmq/, port: 5672, words: ['rabbitmq', 'rabbit', 'amqp', 'broker'], schemes: ['amqp'] },
   { kind: 'memcached', image: /^memcached/, port: 11211, words: ['memcached', 'memcache'], schemes: ['memcached'] },
-  { kind: 'elasticsearch', image: /^(elasticsearch|opensearch|elastic\/elasticsearch|opensearchproject\/opensearch)/, port: 9200, words: ['elasticsearch', 'elastic', 'es', 'opensearch'], schemes: [] },
+  {
+    kind: 'elasticsearch',
+    image: /^(elasticsearch|opensearch|elastic\/elasticsearch|opensearchproject\/opensearch)/,
+    port: 9200,
+    words: ['elasticsearch', 'elastic', 'es', 'opensearch'],
+    schemes: [],
+  },
 ];
 
 /** Generic words for "the database" that name any database kind. */
@@ -21,7 +33,10 @@ function imageRepo(image: string | undefined): string {
   if (!image) return '';
   const noDigest = image.split('@')[0]!;
   const noTag = noDigest.replace(/:[^/]+$/, '');
-  return noTag.replace(/^[^/]+\.[^/]+\//, '').replace(/^library\//, '').toLowerCase();
+  return noTag
+    .replace(/^[^/]+\.[^/]+\//, '')
+    .replace(/^library\//, '')
+    .toLowerCase();
 }
 
 /** The well-known kind of a service, from its image, else from its name (a built `db` service tells nothing). */

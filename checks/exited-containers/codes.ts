@@ -26,7 +26,7 @@ export const exitedCodes = {
   },
   'bad-interpreter': {
     severity: 'error',
-    summary: 'the script\'s interpreter or loader is missing (often a CRLF #! line)',
+    summary: "the script's interpreter or loader is missing (often a CRLF #! line)",
     explanation:
       '"exec …: no such file or directory" for a file that exists means the kernel could not find what the file needs to run: the interpreter named on its #! line (a Windows checkout turns "#!/bin/sh" into "#!/bin/sh\\r"), or the glibc loader of a binary copied into a musl (alpine) image.',
     docsUrl: RUN_DOCS,
@@ -35,13 +35,14 @@ export const exitedCodes = {
     severity: 'error',
     summary: 'killed by the out-of-memory killer',
     explanation:
-      'The kernel\'s OOM killer ended the main process (exit 137 with OOMKilled=true). With a memory limit (-m, mem_limit, deploy.resources.limits.memory) the container reached it: the fix suggests twice the current limit, never less, and moves the swap limit with it. Without a limit of its own, the host (or a parent cgroup) ran out of memory and the kernel picked this process: a container limit would not help, so the fix looks at what uses the memory. Either way the application may need more memory than it has, or leak.',
+      "The kernel's OOM killer ended the main process (exit 137 with OOMKilled=true). With a memory limit (-m, mem_limit, deploy.resources.limits.memory) the container reached it: the fix suggests twice the current limit, never less, and moves the swap limit with it. Without a limit of its own, the host (or a parent cgroup) ran out of memory and the kernel picked this process: a container limit would not help, so the fix looks at what uses the memory. Either way the application may need more memory than it has, or leak.",
     docsUrl: 'https://docs.docker.com/engine/containers/resource_constraints/#memory',
   },
   'crashed-by-signal': {
     severity: 'error',
     summary: 'the process died from a signal (segfault, abort)',
-    explanation: 'An exit code of 128+n means the process was ended by signal n: 139 is SIGSEGV (a segmentation fault, often a native module built for another libc), 134 is SIGABRT (an abort, such as Node\'s heap-out-of-memory).',
+    explanation:
+      "An exit code of 128+n means the process was ended by signal n: 139 is SIGSEGV (a segmentation fault, often a native module built for another libc), 134 is SIGABRT (an abort, such as Node's heap-out-of-memory).",
     docsUrl: RUN_DOCS,
   },
   'app-error': {
@@ -89,7 +90,7 @@ export const exitedCodes = {
     severity: 'warning',
     summary: 'a container meant to stay up exited 0 within seconds',
     explanation:
-      'The main process finished successfully within seconds, but the container carries signs of a long-running service that one-shot jobs do not have: it publishes ports, it has a health check of its own, or it runs a server image (one that EXPOSEs ports) with the image\'s own command. Its command is not a process that stays in the foreground: a server that forks into the background, a script that starts something and returns, or a command that prints its usage and exits. A one-off `compose run` container or an on-failure restart policy (signs of a job) keep this a note.',
+      "The main process finished successfully within seconds, but the container carries signs of a long-running service that one-shot jobs do not have: it publishes ports, it has a health check of its own, or it runs a server image (one that EXPOSEs ports) with the image's own command. Its command is not a process that stays in the foreground: a server that forks into the background, a script that starts something and returns, or a command that prints its usage and exits. A one-off `compose run` container or an on-failure restart policy (signs of a job) keep this a note.",
     docsUrl: RUN_DOCS,
   },
   finished: {

@@ -42,7 +42,11 @@ export function shellWord(word: string): string {
 export const shellLine = (words: readonly string[]): string => words.map(shellWord).join(' ');
 
 /** The command a container ran, as the user would type it: from Config, since Podman repeats Path in Args for a bare command. */
-export function ranCommand(inspect: { Path: string; Args?: string[] | null; Config: { Entrypoint?: string[] | null; Cmd?: string[] | null } }): string {
+export function ranCommand(inspect: {
+  Path: string;
+  Args?: string[] | null;
+  Config: { Entrypoint?: string[] | null; Cmd?: string[] | null };
+}): string {
   const argv = configuredArgv(inspect.Config);
   return shellLine(argv.length ? argv : [inspect.Path, ...(inspect.Args ?? [])]);
 }
@@ -92,7 +96,12 @@ function inScript(script: string): (Omit<Daemoniser, 'foreground'> & { script?: 
   const trailing = /^([\s\S]*[^&\\])&\s*$/.exec(script);
   if (trailing) {
     const fixed = trailing[1]!.trimEnd();
-    return { program: script.trim(), why: 'the trailing `&` runs it in the background, and the shell (the container\'s main process) exits', foregroundPart: fixed, script: fixed };
+    return {
+      program: script.trim(),
+      why: "the trailing `&` runs it in the background, and the shell (the container's main process) exits",
+      foregroundPart: fixed,
+      script: fixed,
+    };
   }
   // Keep $VARS as written: the script is read, never run.
   const entries = parse(script, (key) => `$${key}`);
@@ -105,7 +114,13 @@ function inScript(script: string): (Omit<Daemoniser, 'foreground'> & { script?: 
   const { words, ...rest } = found;
   // Expansions ($VAR, `cmd`) would come back quoted: give the foreground form of the command, not a rewritten script.
   if (!words || /[$`]/.test(script)) return rest;
-  return { ...rest, script: [...entries.slice(0, cut + 1), ...words].map((e) => opOf(e) ?? shellWord(e as string)).join(' ').replace(/ ;/g, ';') };
+  return {
+    ...rest,
+    script: [...entries.slice(0, cut + 1), ...words]
+      .map((e) => opOf(e) ?? shellWord(e as string))
+      .join(' ')
+      .replace(/ ;/g, ';'),
+  };
 }
 
 /** Checks one simple command (argv) against the known daemonisers; `words` is its foreground form, when known. */
@@ -125,7 +140,13 @@ function inWords(input: readonly string[]): (Omit<Daemoniser, 'foreground'> & { 
   const args = argv.slice(1);
   const name = base(program);
   const has = (...flags: string[]) => args.some((a) => flags.includes(a));
-  const done = (why: string, fg: string[], extra: Partial<Daemoniser> = {}) => ({ program: shellLine(argv), why, words: [...head, ...fg], foregroundPart: shellLine(fg), ...extra });
+  const done = (why: string, fg: string[], extra: Partial<Daemoniser> = {}) => ({
+    program: shellLine(argv),
+    why,
+    words: [...head, ...fg],
+    foregroundPart: shellLine(fg),
+    ...extra,
+  });
   const described = (why: string, foregroundPart: string) => ({ program: shellLine(argv), why, foregroundPart });
   // Version, help and config-test runs are one-shot by design (the flags differ per program: busybox httpd's -h is its web root).
   const oneShot = ONE_SHOT_FLAGS.find(([pattern]) => pattern.test(name))?.[1] ?? [];
@@ -133,13 +154,17 @@ function inWords(input: readonly string[]): (Omit<Daemoniser, 'foreground'> & { 
 
   switch (true) {
     case name === 'httpd': {
-      if (has('-f', '-X', '-DFOREGROUND') || args.some((a, k) => (a === '-D' && args[k + 1] === 'FOREGROUND'))) {
+      if (has('-f', '-X', '-DFOREGROUND') || args.some((a, k) => a === '-D' && args[k + 1] === 'FOREGROUND')) {
         // Apache's -f names a config file: `httpd -f /x.conf` still daemonises, busybox's -f means foreground.
         const apacheConfig = args.indexOf('-f') >= 0 && /\.conf$/.test(args[args.indexOf('-f') + 1] ?? '');
         if (!apacheConfig || has('-DFOREGROUND', '-X') || args.includes('FOREGROUND')) return undefined;
       }
       return isApache(program, args)
-        ? done('Apache httpd forks into the background unless started with -DFOREGROUND', [program, ...args.filter((a, k) => !(a === '-k' || args[k - 1] === '-k')), '-DFOREGROUND'])
+        ? done('Apache httpd forks into the background unless started with -DFOREGROUND', [
+            program,
+            ...args.filter((a, k) => !(a === '-k' || args[k - 1] === '-k')),
+            '-DFOREGROUND',
+          ])
         : done('busybox httpd forks into the background unless started with -f', [program, '-f', ...args]);
     }
     case name === 'apachectl' || name === 'apache2ctl':
@@ -150,7 +175,11 @@ function inWords(input: readonly string[]): (Omit<Daemoniser, 'foreground'> & { 
       const g = args.indexOf('-g');
       const fg = g >= 0 ? args.map((a, k) => (k === g + 1 ? `daemon off; ${a}` : a)) : [...args, '-g', 'daemon off;'];
       return done('nginx forks into the background unless its config or -g says `daemon off;`', [program, ...fg], {
-        configFile: { path: configPath(args, '-c') ?? '/etc/nginx/nginx.conf', daemonises: (text) => !/^\s*daemon\s+off\s*;/m.test(text), whenUnreadable: 'daemonises' },
+        configFile: {
+          path: configPath(args, '-c') ?? '/etc/nginx/nginx.conf',
+          daemonises: (text) => !/^\s*daemon\s+off\s*;/m.test(text),
+          whenUnreadable: 'daemonises',
+        },
       });
     }
     case /^php-fpm[\d.]*$/.test(name):
@@ -159,24 +188,39 @@ function inWords(input: readonly string[]): (Omit<Daemoniser, 'foreground'> & { 
     case name === 'sshd':
       if (has('-D', '-d')) return undefined;
       // sshd re-executes itself and refuses a relative path.
-      return done('sshd forks into the background unless started with -D', [program.startsWith('/') ? program : '/usr/sbin/sshd', '-D', ...args]);
+      return done('sshd forks into the background unless started with -D', [
+        program.startsWith('/') ? program : '/usr/sbin/sshd',
+        '-D',
+        ...args,
+      ]);
     case name === 'redis-server': {
       const flag = args.indexOf('--daemonize');
       if (flag >= 0) {
         if (args[flag + 1] !== 'yes') return undefined;
-        return done('`--daemonize yes` sends redis-server to the background', [program, ...args.map((a, k) => (k === flag + 1 ? 'no' : a))]);
+        return done('`--daemonize yes` sends redis-server to the background', [
+          program,
+          ...args.map((a, k) => (k === flag + 1 ? 'no' : a)),
+        ]);
       }
       const conf = args.find((a) => !a.startsWith('-'));
       // Only its config file can say `daemonize yes`; the caller reads it from the container to be sure.
       if (!conf) return undefined;
-      return done('its config file sets `daemonize yes`, which sends redis-server to the background', [program, ...args, '--daemonize', 'no'], {
-        configFile: { path: conf, daemonises: (text) => /^\s*daemonize\s+yes\b/im.test(text), whenUnreadable: 'unknown' },
-      });
+      return done(
+        'its config file sets `daemonize yes`, which sends redis-server to the background',
+        [program, ...args, '--daemonize', 'no'],
+        {
+          configFile: { path: conf, daemonises: (text) => /^\s*daemonize\s+yes\b/im.test(text), whenUnreadable: 'unknown' },
+        },
+      );
     }
     case name === 'supervisord':
       if (has('-n', '--nodaemon')) return undefined;
       return done('supervisord forks into the background unless started with -n (or `nodaemon=true`)', [program, '-n', ...args], {
-        configFile: { path: configPath(args, '-c') ?? '/etc/supervisord.conf', daemonises: (text) => !/^\s*nodaemon\s*=\s*true/m.test(text), whenUnreadable: 'daemonises' },
+        configFile: {
+          path: configPath(args, '-c') ?? '/etc/supervisord.conf',
+          daemonises: (text) => !/^\s*nodaemon\s*=\s*true/m.test(text),
+          whenUnreadable: 'daemonises',
+        },
       });
     case name === 'crond' || name === 'cron':
       if (has('-f', '-n')) return undefined;

@@ -57,7 +57,10 @@ export function exitCodeMeaning(code: number, oomKilled: boolean): string {
 }
 
 const logsFix = (name: string): Fix => ({ title: 'Read its last log lines', command: `docker logs --tail 100 ${name}` });
-const shellFix = (inspect: ContainerInspect): Fix => ({ title: 'Look inside the image with a shell instead of its command', command: `docker run --rm -it --entrypoint sh ${inspect.Config.Image ?? inspect.Image}` });
+const shellFix = (inspect: ContainerInspect): Fix => ({
+  title: 'Look inside the image with a shell instead of its command',
+  command: `docker run --rm -it --entrypoint sh ${inspect.Config.Image ?? inspect.Image}`,
+});
 
 /** What the check found out beyond the container's state, for a container that exited 0 at once. */
 export interface ExitContext {
@@ -68,7 +71,12 @@ export interface ExitContext {
 }
 
 /** Diagnoses one container from its state and (for failures) its log tail. Undefined means nothing worth saying. */
-export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting: boolean, context: ExitContext = {}): Diagnosis | undefined {
+export function diagnoseExit(
+  inspect: ContainerInspect,
+  logs: string,
+  restarting: boolean,
+  context: ExitContext = {},
+): Diagnosis | undefined {
   const name = containerName(inspect);
   const code = inspect.State.ExitCode;
   const command = ranCommand(inspect);
@@ -129,9 +137,20 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
       return {
         cause: 'killed',
         title: `Container ${name} was killed with SIGKILL (exit 137)${ran}`,
-        fixes: inspect.Path === '/bin/sh' && inspect.Args?.[0] === '-c'
-          ? [{ title: 'Its command runs through /bin/sh -c, which does not forward SIGTERM: use the exec form', command: `CMD ["${inspect.Args[1]?.split(' ')[0] ?? 'app'}", "…"]` }]
-          : [{ title: 'If `docker stop` had to kill it, make the process handle SIGTERM, or run with an init', command: `docker run --init …` }],
+        fixes:
+          inspect.Path === '/bin/sh' && inspect.Args?.[0] === '-c'
+            ? [
+                {
+                  title: 'Its command runs through /bin/sh -c, which does not forward SIGTERM: use the exec form',
+                  command: `CMD ["${inspect.Args[1]?.split(' ')[0] ?? 'app'}", "…"]`,
+                },
+              ]
+            : [
+                {
+                  title: 'If `docker stop` had to kill it, make the process handle SIGTERM, or run with an init',
+                  command: `docker run --init …`,
+                },
+              ],
       };
     case 130:
     case 143:
@@ -144,7 +163,10 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
           match,
           fixes: [
             { title: 'Build or pull the image for this platform', command: 'docker buildx build --platform linux/amd64,linux/arm64 …' },
-            { title: 'Or register emulators to run foreign images', command: 'docker run --privileged --rm tonistiigi/binfmt --install all' },
+            {
+              title: 'Or register emulators to run foreign images',
+              command: 'docker run --privileged --rm tonistiigi/binfmt --install all',
+            },
           ],
         };
       }
@@ -154,7 +176,10 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
           title: `Container ${name} could not exec its command: "${match.line.trim()}" (exit 255)`,
           match,
           fixes: [
-            { title: 'Strip Windows line endings from the script, in the Dockerfile or the checkout', command: `sed -i 's/\\r$//' ${inspect.Path}` },
+            {
+              title: 'Strip Windows line endings from the script, in the Dockerfile or the checkout',
+              command: `sed -i 's/\\r$//' ${inspect.Path}`,
+            },
             { title: 'Keep scripts LF in git', command: "echo '*.sh text eol=lf' >> .gitattributes" },
           ],
         };
@@ -175,7 +200,9 @@ export function diagnoseExit(inspect: ContainerInspect, logs: string, restarting
 
 function existsCommand(inspect: ContainerInspect): string {
   const image = inspect.Config.Image ?? inspect.Image;
-  const probe = inspect.Path.includes('/') ? `ls -l ${inspect.Path}` : `command -v ${inspect.Path} || echo "${inspect.Path} is not on PATH: $PATH"`;
+  const probe = inspect.Path.includes('/')
+    ? `ls -l ${inspect.Path}`
+    : `command -v ${inspect.Path} || echo "${inspect.Path} is not on PATH: $PATH"`;
   return `docker run --rm --entrypoint sh ${image} -c '${probe}'`;
 }
 
@@ -236,7 +263,9 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
       title: `Container ${name} exited 0${ran} although ${stayUp.strong.join(' and ')}: its command \`${configured}\` finished, so nothing kept it running`,
       fixes: [
         logsFix(name),
-        { title: 'Give it a command that stays in the foreground (a server in its foreground mode, not one that forks into the background)' },
+        {
+          title: 'Give it a command that stays in the foreground (a server in its foreground mode, not one that forks into the background)',
+        },
         shellFix(inspect),
       ],
     };
@@ -265,10 +294,7 @@ function startFailure(inspect: ContainerInspect): Diagnosis {
     return {
       cause: 'not-executable',
       title: `Container ${name} never started: ${shortError(error)}`,
-      fixes: [
-        chmodFix(inspect),
-        { title: 'Remove the container that was left behind', command: `docker rm ${name}` },
-      ],
+      fixes: [chmodFix(inspect), { title: 'Remove the container that was left behind', command: `docker rm ${name}` }],
     };
   }
   return {

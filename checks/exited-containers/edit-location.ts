@@ -7,7 +7,11 @@ import { commandSource, composeServiceOf } from '../shared/project-source.js';
  * Where the project sets the part of the command a fix rewrites: compose `command:` or `entrypoint:`, else the built
  * Dockerfile's CMD or ENTRYPOINT. With both set (an entrypoint script plus a command), the fix names the one it changes.
  */
-export async function editLocation(facts: Facts, labels: Record<string, string> | null | undefined, part: 'command' | 'entrypoint'): Promise<Location | undefined> {
+export async function editLocation(
+  facts: Facts,
+  labels: Record<string, string> | null | undefined,
+  part: 'command' | 'entrypoint',
+): Promise<Location | undefined> {
   const found = await composeServiceOf(facts, labels);
   if (!found) return undefined;
   const { service, project } = found;

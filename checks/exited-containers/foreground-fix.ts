@@ -26,7 +26,12 @@ export function foregroundFixes(inspect: ContainerInspect, daemoniser: Daemonise
   const flags = [...publishFlags(inspect), ...restartFlags(inspect)];
   const argv = keepsEntrypoint ? words : ['--entrypoint', shellWord(words[0]!), shellWord(image), ...words.slice(1).map(shellWord)];
   const run = keepsEntrypoint ? ['docker run -d', ...flags, shellWord(image), shellLine(argv)] : ['docker run -d', ...flags, ...argv];
-  return [{ title: `${title}: run it again with the foreground command (plus any volumes or environment it had)`, command: run.filter(Boolean).join(' ') }];
+  return [
+    {
+      title: `${title}: run it again with the foreground command (plus any volumes or environment it had)`,
+      command: run.filter(Boolean).join(' '),
+    },
+  ];
 }
 
 /** Which part of the command the fix rewrites: the command after an entrypoint it keeps, or the entrypoint itself. */

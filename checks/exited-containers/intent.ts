@@ -7,7 +7,14 @@ type IntentInspect = ContainerInspect & {
   Config: ContainerInspect['Config'] & { AttachStdout?: boolean; Healthcheck?: { Test?: string[] | null } | null };
   HostConfig: ContainerInspect['HostConfig'] & { PublishAllPorts?: boolean };
 };
-type IntentImage = ImageInspect & { Config?: (NonNullable<ImageInspect['Config']> & { ExposedPorts?: Record<string, object> | null; Healthcheck?: { Test?: string[] | null } | null }) | null };
+type IntentImage = ImageInspect & {
+  Config?:
+    | (NonNullable<ImageInspect['Config']> & {
+        ExposedPorts?: Record<string, object> | null;
+        Healthcheck?: { Test?: string[] | null } | null;
+      })
+    | null;
+};
 
 /**
  * Whether a container that exited 0 at once was meant to stay up. `strong` signals are things nobody sets on a one-shot
@@ -34,7 +41,8 @@ export function stayUpEvidence(raw: ContainerInspect, rawImage: ImageInspect | n
   // The daemon copies the image's health check into the container's config: only one set for this container is intent.
   const health = inspect.Config.Healthcheck?.Test;
   const imageHealth = image?.Config?.Healthcheck?.Test;
-  if (health?.length && health[0] !== 'NONE' && JSON.stringify(health) !== JSON.stringify(imageHealth)) strong.push('it has a health check');
+  if (health?.length && health[0] !== 'NONE' && JSON.stringify(health) !== JSON.stringify(imageHealth))
+    strong.push('it has a health check');
 
   // A server image run with its own command; a job reusing the app image (`migrate`, `manage.py …`) overrides the command.
   const exposed = Object.keys(image?.Config?.ExposedPorts ?? {});
@@ -46,7 +54,8 @@ export function stayUpEvidence(raw: ContainerInspect, rawImage: ImageInspect | n
   const detached = !compose && inspect.Config.AttachStdout === false;
 
   if (composeLabels(inspect.Config.Labels)?.oneoff) against.push('it is a one-off `compose run` container');
-  if (inspect.HostConfig.RestartPolicy?.Name === 'on-failure') against.push('its restart policy is on-failure, which treats exit 0 as done');
+  if (inspect.HostConfig.RestartPolicy?.Name === 'on-failure')
+    against.push('its restart policy is on-failure, which treats exit 0 as done');
   return { strong, detached, against };
 }
 

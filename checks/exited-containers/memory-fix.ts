@@ -34,12 +34,22 @@ export function memoryFixes(inspect: ContainerInspect): Fix[] {
   const swap = (inspect.HostConfig as { MemorySwap?: number }).MemorySwap ?? 0;
   // -1 is unlimited swap; 0 means docker's default (twice the memory limit); otherwise keep the same swap allowance.
   const nextSwap = swap === -1 ? '-1' : dockerSize(swap >= limit ? next + (swap - limit) : next * 2);
-  const fixes: Fix[] = [{ title: `Give it more memory than its current ${formatBytes(limit)} (twice as much)`, command: `docker update --memory ${dockerSize(next)} --memory-swap ${nextSwap} ${name}` }];
+  const fixes: Fix[] = [
+    {
+      title: `Give it more memory than its current ${formatBytes(limit)} (twice as much)`,
+      command: `docker update --memory ${dockerSize(next)} --memory-swap ${nextSwap} ${name}`,
+    },
+  ];
   if (composeLabels(inspect.Config.Labels)) {
-    fixes.push({ title: `In the compose file, raise the service's mem_limit (or deploy.resources.limits.memory) to ${dockerSize(next)}, or the next \`up\` brings the old limit back` });
+    fixes.push({
+      title: `In the compose file, raise the service's mem_limit (or deploy.resources.limits.memory) to ${dockerSize(next)}, or the next \`up\` brings the old limit back`,
+    });
   }
   if (configuredArgv(inspect.Config).some((w) => /(^|\/)node(js)?(\s|$)/.test(w))) {
-    fixes.push({ title: 'For Node, also cap the heap below the new limit (in the container\'s environment)', command: `NODE_OPTIONS=--max-old-space-size=${Math.floor((next / MIB) * 0.75)}` });
+    fixes.push({
+      title: "For Node, also cap the heap below the new limit (in the container's environment)",
+      command: `NODE_OPTIONS=--max-old-space-size=${Math.floor((next / MIB) * 0.75)}`,
+    });
   }
   return fixes;
 }

@@ -34,7 +34,8 @@ export const portCodes = {
   'bind-failed': {
     severity: 'error',
     summary: 'the port could not be bound, and the holder is not visible from here',
-    explanation: 'The daemon could not bind the host port. The holder could not be identified from this machine (a remote engine, or a process in another network namespace).',
+    explanation:
+      'The daemon could not bind the host port. The holder could not be identified from this machine (a remote engine, or a process in another network namespace).',
     docsUrl: PORT_DOCS,
   },
   'rootless-privileged-port': {
@@ -47,19 +48,22 @@ export const portCodes = {
   'compose-port-taken': {
     severity: 'error',
     summary: 'a port the compose file publishes is already taken',
-    explanation: 'The compose file publishes a host port that a host process or a container outside this project already holds, so `docker compose up` will fail for that service.',
+    explanation:
+      'The compose file publishes a host port that a host process or a container outside this project already holds, so `docker compose up` will fail for that service.',
     docsUrl: 'https://docs.docker.com/reference/compose-file/services/#ports',
   },
   'compose-duplicate-port': {
     severity: 'error',
     summary: 'two services publish the same host port',
-    explanation: 'Two services that `docker compose up` starts together (no profiles, or profiles COMPOSE_PROFILES enables) publish the same host port and protocol on overlapping addresses; whichever starts second fails with "port is already allocated". Services in profiles that are never enabled together do not conflict.',
+    explanation:
+      'Two services that `docker compose up` starts together (no profiles, or profiles COMPOSE_PROFILES enables) publish the same host port and protocol on overlapping addresses; whichever starts second fails with "port is already allocated". Services in profiles that are never enabled together do not conflict.',
     docsUrl: 'https://docs.docker.com/reference/compose-file/services/#ports',
   },
   'compose-fixed-port-replicas': {
     severity: 'error',
     summary: 'a fixed host port on a service with several replicas',
-    explanation: 'Every replica of a service tries to publish the same fixed host port, so every replica after the first fails. Publish only the container port (an ephemeral host port), a range, or put a proxy in front.',
+    explanation:
+      'Every replica of a service tries to publish the same fixed host port, so every replica after the first fails. Publish only the container port (an ephemeral host port), a range, or put a proxy in front.',
     docsUrl: 'https://docs.docker.com/reference/compose-file/services/#ports',
   },
 } satisfies Record<string, FindingCodeMeta>;

@@ -14,24 +14,41 @@ export type Holder =
   | { kind: 'engine'; process: string; pid?: number; address: string };
 
 /** Processes that belong to a container engine: their listeners are other engines' published ports. */
-const ENGINE_PROCESSES = /^(docker-proxy|rootlesskit|rootlessport|slirp4netns|conmon|podman|gvproxy|vpnkit.*|com\.docker\..*|dockerd|containerd)$/;
+const ENGINE_PROCESSES =
+  /^(docker-proxy|rootlesskit|rootlessport|slirp4netns|conmon|podman|gvproxy|vpnkit.*|com\.docker\..*|dockerd|containerd)$/;
 
 export function publishedBy(containers: readonly ContainerSummary[], wanted: HostPort, exceptId?: string): ContainerSummary | undefined {
   return containers.find(
-    (c) => c.Id !== exceptId && c.State === 'running' && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol && addressesOverlap(p.IP ?? '', wanted.ip)),
+    (c) =>
+      c.Id !== exceptId &&
+      c.State === 'running' &&
+      (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol && addressesOverlap(p.IP ?? '', wanted.ip)),
   );
 }
 
 /** Who holds a host port: a container of this daemon first (its docker-proxy is only the daemon's agent), else a host listener. */
-export function findHolder(wanted: HostPort, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, exceptId?: string): Holder | undefined {
+export function findHolder(
+  wanted: HostPort,
+  containers: readonly ContainerSummary[],
+  listeners: readonly Listener[] | undefined,
+  exceptId?: string,
+): Holder | undefined {
   const container = publishedBy(containers, wanted, exceptId);
   if (container) {
     const compose = composeLabels(container.Labels);
-    return { kind: 'container', name: containerName(container), id: container.Id.slice(0, 12), ...(compose ? { composeProject: compose.project, composeService: compose.service, ...(compose.oneoff ? { oneoff: true } : {}) } : {}) };
+    return {
+      kind: 'container',
+      name: containerName(container),
+      id: container.Id.slice(0, 12),
+      ...(compose ? { composeProject: compose.project, composeService: compose.service, ...(compose.oneoff ? { oneoff: true } : {}) } : {}),
+    };
   }
-  const listener = listeners?.find((l) => l.port === wanted.port && l.protocol === wanted.protocol && addressesOverlap(l.address, wanted.ip));
+  const listener = listeners?.find(
+    (l) => l.port === wanted.port && l.protocol === wanted.protocol && addressesOverlap(l.address, wanted.ip),
+  );
   if (!listener) return undefined;
-  if (listener.process && ENGINE_PROCESSES.test(listener.process)) return { kind: 'engine', process: listener.process, pid: listener.pid, address: listener.address };
+  if (listener.process && ENGINE_PROCESSES.test(listener.process))
+    return { kind: 'engine', process: listener.process, pid: listener.pid, address: listener.address };
   return { kind: 'process', process: listener.process, pid: listener.pid, address: listener.address };
 }
 
@@ -42,7 +59,9 @@ export function describeHolder(holder: Holder): string {
     case 'engine':
       return `${holder.process}${holder.pid ? ` (pid ${holder.pid})` : ''}, part of another container engine`;
     case 'process':
-      return holder.process ? `${holder.process}${holder.pid ? ` (pid ${holder.pid})` : ''}` : 'a process this user cannot see (run as root to name it)';
+      return holder.process
+        ? `${holder.process}${holder.pid ? ` (pid ${holder.pid})` : ''}`
+        : 'a process this user cannot see (run as root to name it)';
   }
 }
 
@@ -72,7 +91,13 @@ function stripBrackets(ip: string): string {
 const MAX_PORT = 65535;
 
 /** The first port from `start` (within 200) that nothing here holds and the project does not publish, for a remap the user can paste. */
-function firstFreeFrom(start: number, protocol: string, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, taken: ReadonlySet<number>): number | undefined {
+function firstFreeFrom(
+  start: number,
+  protocol: string,
+  containers: readonly ContainerSummary[],
+  listeners: readonly Listener[] | undefined,
+  taken: ReadonlySet<number>,
+): number | undefined {
   for (let candidate = start; candidate <= Math.min(MAX_PORT, start + 200); candidate++) {
     if (taken.has(candidate)) continue;
     if (!findHolder({ ip: '', port: candidate, protocol }, containers, listeners)) return candidate;
@@ -81,7 +106,13 @@ function firstFreeFrom(start: number, protocol: string, containers: readonly Con
 }
 
 /** The next free port above `port`; always a valid port number (at the top of the range it looks from 1024 up). */
-export function nextFreePort(port: number, protocol: string, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, taken: ReadonlySet<number> = new Set()): number {
+export function nextFreePort(
+  port: number,
+  protocol: string,
+  containers: readonly ContainerSummary[],
+  listeners: readonly Listener[] | undefined,
+  taken: ReadonlySet<number> = new Set(),
+): number {
   const start = port < MAX_PORT ? port + 1 : 1024;
   return firstFreeFrom(start, protocol, containers, listeners, taken) ?? start;
 }
@@ -90,7 +121,14 @@ export function nextFreePort(port: number, protocol: string, containers: readonl
  * An unprivileged host port to publish instead of `port` on a rootless engine: 8000 + port where that is valid and at
  * least `floor` (80 → 8080, 443 → 8443), else from `floor` up; free of every holder we know of, and never above 65535.
  */
-export function unprivilegedAlternative(port: number, floor: number, protocol: string, containers: readonly ContainerSummary[], listeners: readonly Listener[] | undefined, taken: ReadonlySet<number> = new Set()): number {
+export function unprivilegedAlternative(
+  port: number,
+  floor: number,
+  protocol: string,
+  containers: readonly ContainerSummary[],
+  listeners: readonly Listener[] | undefined,
+  taken: ReadonlySet<number> = new Set(),
+): number {
   const low = Math.max(floor, 1024);
   const preferred = port + 8000 <= MAX_PORT && port + 8000 >= low ? port + 8000 : low;
   return firstFreeFrom(preferred, protocol, containers, listeners, taken) ?? preferred;

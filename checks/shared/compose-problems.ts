@@ -42,7 +42,7 @@ const COMPOSE_READERS: { id: string; readsFirst: (facts: Facts) => Promise<unkno
 export const composeProblemCodes = {
   'compose-invalid': {
     severity: 'error',
-    summary: 'compose refuses the project\'s compose file',
+    summary: "compose refuses the project's compose file",
     explanation:
       'The compose file is not valid YAML, a required variable has no value, or a value in it is invalid, so `docker compose` refuses the whole project (`up`, `build` and `config` stop on it). Until it is fixed, docker-doctor judges none of its services either. One check reports it: the first of port-conflicts, bind-mounts, dns and build-context that the run selected and that can run.',
     docsUrl: 'https://docs.docker.com/reference/compose-file/',
@@ -80,7 +80,11 @@ async function composeProblemsReporter(ctx: CheckContext): Promise<string> {
 
 async function getsToCompose(facts: Facts, meta: CheckMeta, readsFirst: (facts: Facts) => Promise<unknown>): Promise<boolean> {
   if (meta.platforms && !meta.platforms.includes(facts.platform())) return false;
-  const available = (fact: Promise<unknown>) => fact.then(() => true, () => false);
+  const available = (fact: Promise<unknown>) =>
+    fact.then(
+      () => true,
+      () => false,
+    );
   for (const name of meta.requires) if (!(await available(facts.need(name)))) return false;
   return available(readsFirst(facts));
 }
@@ -105,7 +109,13 @@ async function composeFindings(ctx: CheckContext, compose: ComposeProject): Prom
       subject: { kind: 'file', name: problem.file },
       location: { file: problem.file, line: problem.line, column: problem.column },
       explanation: `${problem.kind === 'yaml' ? `${problem.file} is not valid YAML` : `Compose refuses ${problem.file} at line ${problem.line}`}, so \`docker compose\` refuses the whole project (\`up\`, \`build\` and \`config\` stop on it). Until it is fixed, docker-doctor judges none of its services either${notJudged(ctx)}.`,
-      fixes: [{ title: `Correct ${at}, then check that compose accepts the project (it prints only what it refuses)`, command: 'docker compose config --quiet', runIn: 'project' }],
+      fixes: [
+        {
+          title: `Correct ${at}, then check that compose accepts the project (it prints only what it refuses)`,
+          command: 'docker compose config --quiet',
+          runIn: 'project',
+        },
+      ],
       evidence: { message: problem.message, ...(more > 0 ? { laterErrors: more } : {}) },
     });
   }
@@ -120,12 +130,21 @@ async function unsetVariables(ctx: CheckContext, compose: ComposeProject, proble
   const first = problems[0]!;
   const envExists = (await ctx.facts.stat(path.join(compose.dir, '.env')).catch(() => null))?.type === 'file';
   const where = (list: ComposeProblem[]) => list.map((p) => `${p.file}:${p.line}`);
-  const listed = names.length > 1 ? `${names.length} required variables have no value: ${names.join(', ')}` : `Required variable ${names[0]} has no value`;
+  const listed =
+    names.length > 1
+      ? `${names.length} required variables have no value: ${names.join(', ')}`
+      : `Required variable ${names[0]} has no value`;
   const places = names.length > 1 ? `first at ${first.file}:${first.line}` : `${where(byName.get(names[0]!)!).join(', ')}`;
   const fixes: Fix[] = [
     // No command: what it would write are the values, which only the user knows (and must never appear here).
-    { title: `${envExists ? `Add a line NAME=value to .env in ${compose.dir}` : `Create .env in ${compose.dir} with a line NAME=value`} for ${names.length > 1 ? `each of ${names.join(', ')}` : names[0]} (or export ${names.length > 1 ? 'them' : 'it'} in the shell that runs compose)` },
-    { title: 'Then check that compose accepts the project (it prints only what it refuses)', command: 'docker compose config --quiet', runIn: 'project' },
+    {
+      title: `${envExists ? `Add a line NAME=value to .env in ${compose.dir}` : `Create .env in ${compose.dir} with a line NAME=value`} for ${names.length > 1 ? `each of ${names.join(', ')}` : names[0]} (or export ${names.length > 1 ? 'them' : 'it'} in the shell that runs compose)`,
+    },
+    {
+      title: 'Then check that compose accepts the project (it prints only what it refuses)',
+      command: 'docker compose config --quiet',
+      runIn: 'project',
+    },
   ];
   return {
     cause: 'compose-invalid',

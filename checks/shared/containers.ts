@@ -1,6 +1,13 @@
 import type { ContainerInspect, ContainerSummary, MountPoint } from '../../src/facts/docker/types.js';
 import path from 'node:path';
-import { COMPOSE_CONFIG_FILES, COMPOSE_ONEOFF, COMPOSE_PROJECT, COMPOSE_SERVICE, COMPOSE_WORKING_DIR, containerName } from '../../src/facts/docker/types.js';
+import {
+  COMPOSE_CONFIG_FILES,
+  COMPOSE_ONEOFF,
+  COMPOSE_PROJECT,
+  COMPOSE_SERVICE,
+  COMPOSE_WORKING_DIR,
+  containerName,
+} from '../../src/facts/docker/types.js';
 import type { Subject } from '../../src/engine/types.js';
 
 export { containerName };

@@ -2,22 +2,66 @@ import { redactText } from '../../src/engine/redact.js';
 
 /** Failure shapes that show up in container logs, each with what it usually means. Matched line by line, last match first. */
 export interface LogSignature {
-  id: 'exec-format' | 'exec-missing' | 'not-found' | 'permission-denied' | 'read-only' | 'address-in-use' | 'name-resolution' | 'connection-refused' | 'missing-module' | 'out-of-memory';
+  id:
+    | 'exec-format'
+    | 'exec-missing'
+    | 'not-found'
+    | 'permission-denied'
+    | 'read-only'
+    | 'address-in-use'
+    | 'name-resolution'
+    | 'connection-refused'
+    | 'missing-module'
+    | 'out-of-memory';
   pattern: RegExp;
   meaning: string;
 }
 
 export const LOG_SIGNATURES: LogSignature[] = [
   { id: 'exec-format', pattern: /exec format error/i, meaning: 'the binary was built for another CPU architecture' },
-  { id: 'exec-missing', pattern: /^exec .+: no such file or directory$|exec: "[^"]+": stat .*: no such file or directory/i, meaning: 'the program or its interpreter (the #! line, or the dynamic loader) does not exist in the image; a Windows CRLF line ending on the #! line looks the same' },
-  { id: 'not-found', pattern: /: not found$|executable file not found in \$PATH|command not found/i, meaning: 'a command the container runs is not installed in the image or not on PATH' },
-  { id: 'permission-denied', pattern: /permission denied|EACCES|operation not permitted|EPERM/i, meaning: 'the process was denied access to a file or directory' },
+  {
+    id: 'exec-missing',
+    pattern: /^exec .+: no such file or directory$|exec: "[^"]+": stat .*: no such file or directory/i,
+    meaning:
+      'the program or its interpreter (the #! line, or the dynamic loader) does not exist in the image; a Windows CRLF line ending on the #! line looks the same',
+  },
+  {
+    id: 'not-found',
+    pattern: /: not found$|executable file not found in \$PATH|command not found/i,
+    meaning: 'a command the container runs is not installed in the image or not on PATH',
+  },
+  {
+    id: 'permission-denied',
+    pattern: /permission denied|EACCES|operation not permitted|EPERM/i,
+    meaning: 'the process was denied access to a file or directory',
+  },
   { id: 'read-only', pattern: /read-only file system|EROFS/i, meaning: 'the process wrote to a read-only mount or file system' },
-  { id: 'address-in-use', pattern: /address already in use|EADDRINUSE/i, meaning: 'the port the application binds inside the container is already taken' },
-  { id: 'name-resolution', pattern: /temporary failure in name resolution|could not resolve host|getaddrinfo (EAI_AGAIN|ENOTFOUND)|no such host|bad address|name or service not known|server can't find|no servers could be reached|could not translate host name/i, meaning: 'a host name did not resolve inside the container' },
-  { id: 'connection-refused', pattern: /ECONNREFUSED|connection refused/i, meaning: 'a service it connects to was not accepting connections (not started yet, wrong host, or localhost inside a container)' },
-  { id: 'missing-module', pattern: /cannot find module|ModuleNotFoundError|No module named|ImportError|ClassNotFoundException|no such file or directory/i, meaning: 'a file or module the application loads is missing from the image' },
-  { id: 'out-of-memory', pattern: /heap out of memory|OutOfMemoryError|MemoryError|cannot allocate memory/i, meaning: 'the application ran out of memory' },
+  {
+    id: 'address-in-use',
+    pattern: /address already in use|EADDRINUSE/i,
+    meaning: 'the port the application binds inside the container is already taken',
+  },
+  {
+    id: 'name-resolution',
+    pattern:
+      /temporary failure in name resolution|could not resolve host|getaddrinfo (EAI_AGAIN|ENOTFOUND)|no such host|bad address|name or service not known|server can't find|no servers could be reached|could not translate host name/i,
+    meaning: 'a host name did not resolve inside the container',
+  },
+  {
+    id: 'connection-refused',
+    pattern: /ECONNREFUSED|connection refused/i,
+    meaning: 'a service it connects to was not accepting connections (not started yet, wrong host, or localhost inside a container)',
+  },
+  {
+    id: 'missing-module',
+    pattern: /cannot find module|ModuleNotFoundError|No module named|ImportError|ClassNotFoundException|no such file or directory/i,
+    meaning: 'a file or module the application loads is missing from the image',
+  },
+  {
+    id: 'out-of-memory',
+    pattern: /heap out of memory|OutOfMemoryError|MemoryError|cannot allocate memory/i,
+    meaning: 'the application ran out of memory',
+  },
 ];
 
 export interface LogMatch {

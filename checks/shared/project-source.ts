@@ -9,7 +9,10 @@ import { composeLabels } from './containers.js';
  * The service of this project's compose files that a container was created from, if it was. A container made from other
  * files than the ones discovered here (`docker compose -f stack.yml up`) is matched against the files its labels name.
  */
-export async function composeServiceOf(facts: Facts, labels: Record<string, string> | null | undefined): Promise<{ project: ComposeProject; service: ComposeService } | undefined> {
+export async function composeServiceOf(
+  facts: Facts,
+  labels: Record<string, string> | null | undefined,
+): Promise<{ project: ComposeProject; service: ComposeService } | undefined> {
   const compose = composeLabels(labels);
   if (!compose) return undefined;
   const [project, files] = await Promise.all([facts.compose().catch(() => null), facts.projectFiles()]);

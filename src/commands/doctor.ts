@@ -23,7 +23,12 @@ Other commands:
 
 Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage error, 3 a check crashed.`;
   static override usage = ['[CHECK...] [--json] [-C <dir>] [-H <host> | --context <name>] [--fail-on error|warning|info|never] [-v]'];
-  static override examples = ['<%= config.bin %>', '<%= config.bin %> port-conflicts dns', '<%= config.bin %> --json --fail-on warning', '<%= config.bin %> -H ssh://me@build-box daemon'];
+  static override examples = [
+    '<%= config.bin %>',
+    '<%= config.bin %> port-conflicts dns',
+    '<%= config.bin %> --json --fail-on warning',
+    '<%= config.bin %> -H ssh://me@build-box daemon',
+  ];
 
   static override args = {
     // ignoreStdin: oclif would otherwise take piped input as the list of checks.
@@ -35,14 +40,26 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     project: Flags.string({ char: 'C', description: 'project directory to inspect [default: current directory]' }),
     host: Flags.string({ char: 'H', description: 'daemon socket to connect to, as for the docker CLI (unix://, tcp://, ssh://)' }),
     context: Flags.string({ description: 'docker context to use (overrides DOCKER_HOST and the current context)' }),
-    'fail-on': Flags.option({ options: ['error', 'warning', 'info', 'never'] as const, default: 'error', description: 'lowest severity that makes the exit code 1' })(),
+    'fail-on': Flags.option({
+      options: ['error', 'warning', 'info', 'never'] as const,
+      default: 'error',
+      description: 'lowest severity that makes the exit code 1',
+    })(),
     verbose: Flags.boolean({ char: 'v', description: 'show evidence, notes and timings' }),
     timeout: Flags.string({ description: 'seconds each check may take (fractions allowed)', default: '10' }),
     probe: Flags.boolean({ description: 'allow active probes that start short-lived, labelled containers from local images' }),
     'probe-name': Flags.string({ description: 'host name the dns probe resolves [default: registry-1.docker.io]', dependsOn: ['probe'] }),
-    'probe-dns': Flags.string({ description: 'DNS server for the probe containers (repeatable; default: what Docker gives containers)', multiple: true, dependsOn: ['probe'] }),
+    'probe-dns': Flags.string({
+      description: 'DNS server for the probe containers (repeatable; default: what Docker gives containers)',
+      multiple: true,
+      dependsOn: ['probe'],
+    }),
     'context-max-mb': Flags.integer({ description: 'build-context: warn above this many MB sent to the builder', default: 100, min: 1 }),
-    'context-max-files': Flags.integer({ description: 'build-context: warn above this many files sent to the builder', default: 10_000, min: 1 }),
+    'context-max-files': Flags.integer({
+      description: 'build-context: warn above this many files sent to the builder',
+      default: 10_000,
+      min: 1,
+    }),
     fix: Flags.boolean({ description: 'write the .dockerignore that build-context proposes (never over an existing file)' }),
     'no-color': Flags.boolean({ description: 'disable colours (also NO_COLOR)' }),
   };

@@ -5,7 +5,11 @@ import { loadRegistry } from '../engine/registry.js';
 export default class Explain extends Command {
   static override summary = 'Explain a check or a finding code (offline).';
   static override args = {
-    target: Args.string({ description: 'a check id (daemon) or a finding code (daemon/permission-denied)', required: true, ignoreStdin: true }),
+    target: Args.string({
+      description: 'a check id (daemon) or a finding code (daemon/permission-denied)',
+      required: true,
+      ignoreStdin: true,
+    }),
   };
   static override examples = ['<%= config.bin %> explain daemon', '<%= config.bin %> explain daemon/permission-denied'];
 

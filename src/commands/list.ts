@@ -17,7 +17,11 @@ export default class List extends Command {
         id: meta.id,
         category: meta.category,
         title: meta.title,
-        codes: Object.entries(meta.codes).map(([cause, code]) => ({ code: `${meta.id}/${cause}`, severity: code.severity, summary: code.summary })),
+        codes: Object.entries(meta.codes).map(([cause, code]) => ({
+          code: `${meta.id}/${cause}`,
+          severity: code.severity,
+          summary: code.summary,
+        })),
       }));
       process.stdout.write(renderJson({ schemaVersion: 1, checks: catalogue }));
       return;

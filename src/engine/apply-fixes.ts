@@ -17,7 +17,9 @@ export function applyFixes(report: Report): string[] {
         writeFileSync(target, text, { flag: 'wx' });
         done.push(`fix: wrote ${target}`);
       } catch (error) {
-        done.push(`fix: did not write ${target}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : (error as Error).message}`);
+        done.push(
+          `fix: did not write ${target}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : (error as Error).message}`,
+        );
       }
     }
   }

@@ -15,7 +15,12 @@ export interface DiagnoseOptions extends RunOptions, FactSettings {
 }
 
 /** One doctor run: facts are created once and shared by every selected check, then the report is assembled. */
-export async function diagnose(checks: readonly Check[], clients: FactClients, options: DiagnoseOptions, events?: RunnerEvents): Promise<Report> {
+export async function diagnose(
+  checks: readonly Check[],
+  clients: FactClients,
+  options: DiagnoseOptions,
+  events?: RunnerEvents,
+): Promise<Report> {
   const startedAt = new Date();
   const started = performance.now();
   const facts = createFacts(clients, options);

@@ -19,7 +19,12 @@ const DOCKER_COMPOSE = /\bdocker compose\b/;
  * `cd <dir> &&` when the user ran elsewhere, and checks write `docker compose`, which becomes `docker-compose` on a
  * host that has only Compose v1 (asked only when some fix names compose).
  */
-export async function placeFixes(results: CheckResult[], cwd: string, projectDir: string, composeCommand: () => Promise<string>): Promise<void> {
+export async function placeFixes(
+  results: CheckResult[],
+  cwd: string,
+  projectDir: string,
+  composeCommand: () => Promise<string>,
+): Promise<void> {
   const dir = projectDirFrom(cwd, projectDir);
   const findings = results.flatMap((r) => r.findings);
   const namesCompose = findings.some((f) => f.fixes.some((fix) => fix.command !== undefined && DOCKER_COMPOSE.test(fix.command)));

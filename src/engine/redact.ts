@@ -3,11 +3,109 @@ import type { Finding } from './types.js';
 export const REDACTED = '[redacted]';
 
 /** Words that make a name secret: DB_PASSWORD, GITHUB_TOKEN, client_secret, apiKey, BASIC_AUTH, credentials… */
-const SECRET_WORDS = new Set(['password', 'passwd', 'pass', 'passphrase', 'pwd', 'token', 'tokens', 'secret', 'secrets', 'apikey', 'auth', 'authorization', 'credential', 'credentials', 'creds', 'cookie', 'signature', 'privatekey', 'accesskey', 'secretkey']);
+const SECRET_WORDS = new Set([
+  'password',
+  'passwd',
+  'pass',
+  'passphrase',
+  'pwd',
+  'token',
+  'tokens',
+  'secret',
+  'secrets',
+  'apikey',
+  'auth',
+  'authorization',
+  'credential',
+  'credentials',
+  'creds',
+  'cookie',
+  'signature',
+  'privatekey',
+  'accesskey',
+  'secretkey',
+]);
 /** Words after a secret word that make the name describe the secret instead of holding it: TOKEN_TTL, SSH_AUTH_SOCK, COOKIE_DOMAIN, PASSWORD_FILE. */
-const METADATA_WORDS = new Set(['type', 'ttl', 'expiry', 'expires', 'expiration', 'lifetime', 'url', 'uri', 'endpoint', 'path', 'file', 'dir', 'name', 'length', 'size', 'header', 'domain', 'prefix', 'timeout', 'max', 'min', 'enabled', 'enable', 'disabled', 'method', 'mode', 'sock', 'socket', 'provider', 'issuer', 'audience', 'algorithm', 'format', 'version', 'count', 'policy', 'samesite', 'secure', 'httponly', 'host', 'port', 'user', 'username', 'mechanism', 'plugin', 'strategy', 'backend', 'required', 'hash', 'rotation', 'store']);
+const METADATA_WORDS = new Set([
+  'type',
+  'ttl',
+  'expiry',
+  'expires',
+  'expiration',
+  'lifetime',
+  'url',
+  'uri',
+  'endpoint',
+  'path',
+  'file',
+  'dir',
+  'name',
+  'length',
+  'size',
+  'header',
+  'domain',
+  'prefix',
+  'timeout',
+  'max',
+  'min',
+  'enabled',
+  'enable',
+  'disabled',
+  'method',
+  'mode',
+  'sock',
+  'socket',
+  'provider',
+  'issuer',
+  'audience',
+  'algorithm',
+  'format',
+  'version',
+  'count',
+  'policy',
+  'samesite',
+  'secure',
+  'httponly',
+  'host',
+  'port',
+  'user',
+  'username',
+  'mechanism',
+  'plugin',
+  'strategy',
+  'backend',
+  'required',
+  'hash',
+  'rotation',
+  'store',
+]);
 /** `key` holds a secret unless a word before it says it is a database or lookup key: primary_key, sort_key, cache_key. */
-const LOOKUP_KEY_WORDS = new Set(['primary', 'foreign', 'sort', 'partition', 'range', 'cache', 'public', 'hash', 'unique', 'composite', 'lookup', 'row', 'object', 'idempotency', 'group', 'routing', 'shard', 'index', 'map', 'dedup', 'dedupe', 'natural', 'surrogate', 'pub']);
+const LOOKUP_KEY_WORDS = new Set([
+  'primary',
+  'foreign',
+  'sort',
+  'partition',
+  'range',
+  'cache',
+  'public',
+  'hash',
+  'unique',
+  'composite',
+  'lookup',
+  'row',
+  'object',
+  'idempotency',
+  'group',
+  'routing',
+  'shard',
+  'index',
+  'map',
+  'dedup',
+  'dedupe',
+  'natural',
+  'surrogate',
+  'pub',
+]);
 /** Names of the shell's own state that look like secret words. */
 const NOT_SECRET_NAMES = new Set(['pwd', 'oldpwd']);
 
@@ -53,18 +151,31 @@ const RULES: [RegExp, (...groups: string[]) => string][] = [
   // "password": "x" in JSON-ish text
   [/("([A-Za-z0-9_.-]+)"\s*:\s*)"([^"]*)"/g, (m, prefix, name) => (isSecretName(name) ? `${prefix}"${REDACTED}"` : m)],
   // --password X, --api-key=X
-  [new RegExp(String.raw`(^|\s)(--?([A-Za-z][A-Za-z0-9-]*))(=|[ \t]+)("[^"]*"|'[^']*'|[^\s"',;-][^\s"',;]*)`, 'g'), (m, lead, flag, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) ? `${lead}${flag}${sep}${REDACTED}` : m)],
+  [
+    new RegExp(String.raw`(^|\s)(--?([A-Za-z][A-Za-z0-9-]*))(=|[ \t]+)("[^"]*"|'[^']*'|[^\s"',;-][^\s"',;]*)`, 'g'),
+    (m, lead, flag, name, sep, value) =>
+      isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) ? `${lead}${flag}${sep}${REDACTED}` : m,
+  ],
   // mysql -pSECRET (the password glued to -p; only for the MySQL clients, where -p means password)
-  [/\b(mysql|mysqladmin|mysqldump|mariadb|mariadb-dump|mariadb-admin)\b([^\n]*?\s)-p(?!\s|-)\S+/g, (_m, tool, middle) => `${tool}${middle}-p${REDACTED}`],
+  [
+    /\b(mysql|mysqladmin|mysqldump|mariadb|mariadb-dump|mariadb-admin)\b([^\n]*?\s)-p(?!\s|-)\S+/g,
+    (_m, tool, middle) => `${tool}${middle}-p${REDACTED}`,
+  ],
   // NAME=value, NAME: value. Not the last segment of a path (`/srv/passwd.conf:/etc/passwd` is a mount, `source:target`),
   // and not NAME:/path with nothing between (a named volume or a `file:/path`), which hold paths, not secrets.
   [
     // The separator stays on one line: `A=\nB=x` is an empty A, not A holding "B=x".
     new RegExp(String.raw`(?<![\w/.~-])([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*[=:][ \t]*)("[^"]*"|'[^']*'|${BARE_VALUE})`, 'g'),
-    (m, name, sep, value) => (isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) && !(sep === ':' && /^(\.{0,2}|~)\//.test(value)) ? `${name}${sep}${REDACTED}` : m),
+    (m, name, sep, value) =>
+      isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) && !(sep === ':' && /^(\.{0,2}|~)\//.test(value))
+        ? `${name}${sep}${REDACTED}`
+        : m,
   ],
   // Well-known token shapes that appear without a name: GitHub, GitLab, Slack, AWS key ids, OpenAI/Stripe, Google, npm, JWTs.
-  [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b/g, () => REDACTED],
+  [
+    /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b/g,
+    () => REDACTED,
+  ],
   [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => REDACTED],
   // (One that starts with / is an absolute path such as /srv/Data2024/MyProject/uploads, not a key: a fix must keep it.)
   [/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, (m) => (looksLikeSecretKey(m) && !m.startsWith('/') ? REDACTED : m)],
@@ -94,7 +205,11 @@ export function redactFinding(finding: Finding): Finding {
     ...finding,
     title: redactText(finding.title),
     explanation: redactText(finding.explanation),
-    fixes: finding.fixes.map((fix) => ({ ...fix, title: redactText(fix.title), ...(fix.command !== undefined ? { command: redactText(fix.command) } : {}) })),
+    fixes: finding.fixes.map((fix) => ({
+      ...fix,
+      title: redactText(fix.title),
+      ...(fix.command !== undefined ? { command: redactText(fix.command) } : {}),
+    })),
     ...(finding.evidence ? { evidence: redactValue(finding.evidence) as Record<string, unknown> } : {}),
   };
 }

@@ -57,7 +57,13 @@ export function buildEnvironment(
   };
 }
 
-export function buildReport(input: { version: string; startedAt: Date; durationMs: number; environment: Environment; checks: CheckResult[] }): Report {
+export function buildReport(input: {
+  version: string;
+  startedAt: Date;
+  durationMs: number;
+  environment: Environment;
+  checks: CheckResult[];
+}): Report {
   const count = (status: CheckResult['status']) => input.checks.filter((c) => c.status === status).length;
   const findings: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   for (const check of input.checks) for (const f of check.findings) findings[f.severity]++;

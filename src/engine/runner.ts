@@ -18,7 +18,12 @@ export interface RunnerOptions extends RunOptions {
 export class CheckTimeout extends Error {}
 
 /** Runs checks concurrently, each isolated: a throw or a hang becomes that check's `crashed` result, never the run's. */
-export async function runChecks(checks: readonly Check[], facts: Facts, options: RunnerOptions, events: RunnerEvents = {}): Promise<CheckResult[]> {
+export async function runChecks(
+  checks: readonly Check[],
+  facts: Facts,
+  options: RunnerOptions,
+  events: RunnerEvents = {},
+): Promise<CheckResult[]> {
   const results: CheckResult[] = new Array(checks.length);
   const selected = checks.map((c) => c.meta);
   let next = 0;

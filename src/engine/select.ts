@@ -35,7 +35,8 @@ export function nearestIds(input: string, candidates: readonly string[], max = 2
     .map((id) => {
       const d = distance(needle, id);
       // "port" or "ports" should find "port-conflicts": a shared prefix is as good as a small edit.
-      const related = id.startsWith(needle) || needle.startsWith(id) || id.split('-').some((part) => part.startsWith(needle) || needle.startsWith(part));
+      const related =
+        id.startsWith(needle) || needle.startsWith(id) || id.split('-').some((part) => part.startsWith(needle) || needle.startsWith(part));
       return { id, score: related ? Math.min(d, 1) : d };
     })
     .filter(({ id, score }) => score <= Math.max(2, Math.floor(id.length / 3)))

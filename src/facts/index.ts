@@ -28,7 +28,6 @@ export interface FactSettings {
   timeoutMs: number;
 }
 
-
 /** An API call gets most of a check's budget, never all of it: a hung endpoint must leave the check time to say so. */
 export function requestTimeoutFor(timeoutMs: number): number {
   return Math.max(300, Math.floor(timeoutMs * 0.6));
@@ -167,7 +166,9 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
           ...(runtimeDir ? [{ path: path.join(runtimeDir, 'podman', 'podman.sock'), kind: 'Podman (rootless)' }] : []),
           { path: '/run/podman/podman.sock', kind: 'Podman (rootful)' },
         ];
-        const present = await Promise.all(candidates.map(async (c) => ((await facts.stat(c.path).catch(() => null))?.type === 'socket' ? c : null)));
+        const present = await Promise.all(
+          candidates.map(async (c) => ((await facts.stat(c.path).catch(() => null))?.type === 'socket' ? c : null)),
+        );
         return present.filter((c): c is { path: string; kind: string } => c !== null);
       }),
 
@@ -175,7 +176,12 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     containers: () =>
       once('docker.containers', async () =>
-        (await engineList<Record<string, unknown>>('/containers/json', early((client) => client.getJson<unknown>('/containers/json?all=1', request))))
+        (
+          await engineList<Record<string, unknown>>(
+            '/containers/json',
+            early((client) => client.getJson<unknown>('/containers/json?all=1', request)),
+          )
+        )
           .map(containerSummaryShape)
           .filter((c): c is ContainerSummary => c !== undefined),
       ),
@@ -197,7 +203,11 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         const [client, inspect] = await Promise.all([engine(), facts.inspectContainer(id)]);
         // Bounded by bytes as well as lines: a daemon that never ends the stream, or megabyte-long lines, stop at 1 MiB.
         const tail = (lines: number) =>
-          client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${lines}`, { ...request, maxBytes: LOG_TAIL_BYTES, truncate: true });
+          client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${lines}`, {
+            ...request,
+            maxBytes: LOG_TAIL_BYTES,
+            truncate: true,
+          });
         let { body } = await tail(LOG_TAIL_LINES);
         // Cut at 1 MiB, the tail kept its oldest lines; the last few hold the cause, so ask for those alone.
         if (body.length >= LOG_TAIL_BYTES) ({ body } = await tail(5));
@@ -217,7 +227,9 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     containerFile: (id, file) =>
       once(`docker.file:${id}:${file}`, async () => {
         try {
-          const { body } = await (await engine()).getBuffer(`/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(file)}`, request);
+          const { body } = await (
+            await engine()
+          ).getBuffer(`/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(file)}`, request);
           return firstFileInTar(body);
         } catch (error) {
           if (error instanceof EngineError && error.details.statusCode === 404) return undefined;
@@ -225,7 +237,8 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         }
       }),
 
-    listeners: () => once('host.listeners', () => (clients.proc.platform === 'linux' ? readProcListeners(clients.fs) : clients.systemListeners())),
+    listeners: () =>
+      once('host.listeners', () => (clients.proc.platform === 'linux' ? readProcListeners(clients.fs) : clients.systemListeners())),
 
     unprivilegedPortStart: () =>
       once('host.unprivileged-port-start', async () => {
@@ -245,7 +258,11 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         return { uid: parse(uid), gid: parse(gid) };
       }),
 
-    selinuxEnforcing: () => once('host.selinux', async () => ((await clients.fs.readText('/sys/fs/selinux/enforce').catch(() => undefined)) ?? '').trim() === '1'),
+    selinuxEnforcing: () =>
+      once(
+        'host.selinux',
+        async () => ((await clients.fs.readText('/sys/fs/selinux/enforce').catch(() => undefined)) ?? '').trim() === '1',
+      ),
 
     // The YAML and Dockerfile parsers load only for projects that have such files: ~25 ms of start-up otherwise.
     compose: () =>
@@ -257,7 +274,10 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     composeAt: (files, workingDir) =>
       once(`project.compose-at:${workingDir}:${files.join(',')}`, async () =>
-        (await import('./project/compose.js')).loadCompose(clients.fs, workingDir, clients.proc.env, { files, locationsFrom: settings.projectDir }),
+        (await import('./project/compose.js')).loadCompose(clients.fs, workingDir, clients.proc.env, {
+          files,
+          locationsFrom: settings.projectDir,
+        }),
       ),
 
     dockerfiles: () =>
@@ -294,19 +314,27 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
       once(`host.read-problem:${file}`, () =>
         clients.fs.readText(file).then(
           () => undefined,
-          (error: NodeJS.ErrnoException) => (error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.message.replace(`${file} `, '')),
+          (error: NodeJS.ErrnoException) =>
+            error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.message.replace(`${file} `, ''),
         ),
       ),
 
     daemonConfigFile: (rootless) =>
-      rootless ? path.join(clients.proc.env.XDG_CONFIG_HOME || path.join(clients.proc.homedir, '.config'), 'docker', 'daemon.json') : '/etc/docker/daemon.json',
+      rootless
+        ? path.join(clients.proc.env.XDG_CONFIG_HOME || path.join(clients.proc.homedir, '.config'), 'docker', 'daemon.json')
+        : '/etc/docker/daemon.json',
 
     oomEvents: (id, sinceMs) =>
       once(`docker.oom:${id}`, async () => {
         const filters = encodeURIComponent(JSON.stringify({ event: ['oom'], container: [id] }));
         const now = Math.floor(clients.now() / 1000);
-        const { body } = await (await engine()).getBuffer(`/events?since=${Math.floor(sinceMs / 1000)}&until=${now + 1}&filters=${filters}`, request);
-        return body.toString('utf8').split('\n').filter((l) => l.trim().startsWith('{')).length;
+        const { body } = await (
+          await engine()
+        ).getBuffer(`/events?since=${Math.floor(sinceMs / 1000)}&until=${now + 1}&filters=${filters}`, request);
+        return body
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.trim().startsWith('{')).length;
       }),
 
     kernelLog: () =>
@@ -316,20 +344,30 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         return result && result.exitCode === 0 ? result.stdout : undefined;
       }),
 
-    networks: () => once('docker.networks', async () => engineList<NetworkSummary>('/networks', (await engine()).getJson<unknown>('/networks', request))),
+    networks: () =>
+      once('docker.networks', async () => engineList<NetworkSummary>('/networks', (await engine()).getJson<unknown>('/networks', request))),
 
-    images: () => once('docker.images', async () => engineList<ImageSummary>('/images/json', (await engine()).getJson<unknown>('/images/json', request))),
+    images: () =>
+      once('docker.images', async () =>
+        engineList<ImageSummary>('/images/json', (await engine()).getJson<unknown>('/images/json', request)),
+      ),
 
     probe: async (spec, signal) => runProbe(await engine(), { ...spec, signal }),
 
-    builds: () => once('project.builds', async () => discoverBuilds(settings.projectDir, await facts.compose().catch(() => null), (await facts.projectFiles()).dockerfiles)),
+    builds: () =>
+      once('project.builds', async () =>
+        discoverBuilds(settings.projectDir, await facts.compose().catch(() => null), (await facts.projectFiles()).dockerfiles),
+      ),
 
     contextScan: (build, rules, budgetMs) =>
       once(`project.context:${build.context}:${build.ignoreFile ?? ''}`, () =>
         scanContext(build.context, {
           rules,
           budgetMs,
-          alwaysSent: [...(build.inline ? [] : [path.relative(build.context, build.dockerfileAbs)]), ...(build.ignoreFile ? [path.relative(build.context, build.ignoreFile)] : [])],
+          alwaysSent: [
+            ...(build.inline ? [] : [path.relative(build.context, build.dockerfileAbs)]),
+            ...(build.ignoreFile ? [path.relative(build.context, build.ignoreFile)] : []),
+          ],
         }),
       ),
 
@@ -342,7 +380,8 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
 
     composeCommand: () =>
       once('host.compose-command', async () => {
-        const answers = async (file: string, args: string[]) => (await clients.exec.run(file, args, { timeoutMs: 3000 }).catch(() => undefined))?.exitCode === 0;
+        const answers = async (file: string, args: string[]) =>
+          (await clients.exec.run(file, args, { timeoutMs: 3000 }).catch(() => undefined))?.exitCode === 0;
         if (await answers('docker', ['compose', 'version'])) return 'docker compose';
         return (await answers('docker-compose', ['version'])) ? 'docker-compose' : 'docker compose';
       }),
@@ -354,11 +393,14 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         case 'docker':
           return facts.dockerInfo();
         case 'linux':
-          return clients.proc.platform === 'linux' ? Promise.resolve(true) : Promise.reject(new FactUnavailable('this check applies to Linux hosts only'));
+          return clients.proc.platform === 'linux'
+            ? Promise.resolve(true)
+            : Promise.reject(new FactUnavailable('this check applies to Linux hosts only'));
         case 'local-engine':
           return facts.dockerConnection().then((c) => {
             if (!c.reachable) throw new FactUnavailable(unreachableReason(c));
-            if (!c.local) throw new FactUnavailable(`the engine at ${c.endpoint.host} is not on this machine, so its host files cannot be read`);
+            if (!c.local)
+              throw new FactUnavailable(`the engine at ${c.endpoint.host} is not on this machine, so its host files cannot be read`);
             return true;
           });
       }

@@ -15,7 +15,15 @@ export function palette(enabled: boolean): Palette {
     const id = (s: string) => s;
     return { red: id, yellow: id, green: id, cyan: id, dim: id, bold: id, magenta: id };
   }
-  return { red: wrap(31, 39), yellow: wrap(33, 39), green: wrap(32, 39), cyan: wrap(36, 39), dim: wrap(2, 22), bold: wrap(1, 22), magenta: wrap(35, 39) };
+  return {
+    red: wrap(31, 39),
+    yellow: wrap(33, 39),
+    green: wrap(32, 39),
+    cyan: wrap(36, 39),
+    dim: wrap(2, 22),
+    bold: wrap(1, 22),
+    magenta: wrap(35, 39),
+  };
 }
 
 /** Colour follows the docker CLI and no-color.org: off with NO_COLOR (any value), --no-color, or when the stream is not a TTY. */

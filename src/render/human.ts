@@ -95,7 +95,10 @@ function summaryLine(report: Report, c: Palette): string {
     const text = `No problems found in ${checks}, ${seconds}`;
     return s.crashed ? c.magenta(text) : c.green(text);
   }
-  const parts = [s.findings.error ? `${s.findings.error} error${s.findings.error === 1 ? '' : 's'}` : '', s.findings.warning ? `${s.findings.warning} warning${s.findings.warning === 1 ? '' : 's'}` : ''].filter(Boolean);
+  const parts = [
+    s.findings.error ? `${s.findings.error} error${s.findings.error === 1 ? '' : 's'}` : '',
+    s.findings.warning ? `${s.findings.warning} warning${s.findings.warning === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
   const text = `${problems} problem${problems === 1 ? '' : 's'} (${parts.join(', ')}) in ${checks}, ${seconds}`;
   return s.findings.error ? c.red(text) : c.yellow(text);
 }

@@ -1,6 +1,4 @@
-export type JsonParse =
-  | { ok: true; value: unknown }
-  | { ok: false; message: string; line?: number; column?: number };
+export type JsonParse = { ok: true; value: unknown } | { ok: false; message: string; line?: number; column?: number };
 
 /** JSON.parse that turns V8's "at position N" into a line and column a user can jump to. */
 export function parseJsonWithLocation(text: string): JsonParse {

@@ -53,7 +53,11 @@ function expectSafeFixes(report: Report, projectDir: string): void {
     report.checks.flatMap((check) =>
       check.findings
         .filter((finding) => isProjectFinding(finding, projectDir) === project)
-        .flatMap((finding) => finding.fixes.flatMap((fix) => fixViolations(fix, (file) => existsSync(path.resolve(projectDir, file))).map((v) => `${finding.code}: \`${fix.command}\` ${v}`))),
+        .flatMap((finding) =>
+          finding.fixes.flatMap((fix) =>
+            fixViolations(fix, (file) => existsSync(path.resolve(projectDir, file))).map((v) => `${finding.code}: \`${fix.command}\` ${v}`),
+          ),
+        ),
     );
   for (const violation of violations(false)) {
     const shape = violation.replace(/`[^`]*`/, '`…`');
@@ -71,7 +75,12 @@ function expectCase(c: AccuracyCase, report: Report, projectDir: string): void {
     expect.soft(projectStatus(report, id, projectDir), `status of ${id}; findings: ${JSON.stringify(shown)}`).toBe(status);
   }
   for (const wanted of c.expect.present) {
-    const match = findings.some((f) => f.code === wanted.code && (!wanted.severity || f.severity === wanted.severity) && (!wanted.subject || f.subject.name === wanted.subject));
+    const match = findings.some(
+      (f) =>
+        f.code === wanted.code &&
+        (!wanted.severity || f.severity === wanted.severity) &&
+        (!wanted.subject || f.subject.name === wanted.subject),
+    );
     expect.soft(match, `expected ${JSON.stringify(wanted)} among ${JSON.stringify(shown)}`).toBe(true);
   }
   for (const code of c.expect.absent) {
@@ -87,19 +96,33 @@ async function expectBuilds(c: AccuracyCase, projectDir: string): Promise<void> 
 }
 
 describe('the fix-safety scan', () => {
-  const violations = (command: string, title = 'Fix it', exists: string[] = []) => fixViolations({ title, command }, (f) => exists.includes(f));
+  const violations = (command: string, title = 'Fix it', exists: string[] = []) =>
+    fixViolations({ title, command }, (f) => exists.includes(f));
 
   it('splits commands into simple commands, keeping quotes and redirections apart and here-document bodies out', () => {
     expect(parseCommand("cd 'my app' && printf '%s\\n' '**/node_modules' >> .dockerignore")).toEqual([
       { words: ['cd', 'my app'], redirects: [], sudo: false },
       { words: ['printf', '%s\\n', '**/node_modules'], redirects: [{ op: '>>', target: '.dockerignore' }], sudo: false },
     ]);
-    expect(parseCommand("cat > .dockerignore <<'EOF'\nrm -rf /\nEOF")).toEqual([{ words: ['cat'], redirects: [{ op: '>', target: '.dockerignore' }], sudo: false }]);
-    expect(parseCommand("echo x | sudo tee -a /etc/hosts")[1]).toEqual({ words: ['tee', '-a', '/etc/hosts'], redirects: [], sudo: true });
+    expect(parseCommand("cat > .dockerignore <<'EOF'\nrm -rf /\nEOF")).toEqual([
+      { words: ['cat'], redirects: [{ op: '>', target: '.dockerignore' }], sudo: false },
+    ]);
+    expect(parseCommand('echo x | sudo tee -a /etc/hosts')[1]).toEqual({ words: ['tee', '-a', '/etc/hosts'], redirects: [], sudo: true });
   });
 
   it('accepts the fixes checks print today', () => {
-    for (const command of ['mkdir -p data', 'cd app && touch config.yml', "printf '%s\\n' '.env' >> .dockerignore", 'docker compose -p shop down', 'sudo systemctl restart docker', 'systemctl --user restart docker', 'sudo usermod -aG docker dev', 'python3 -m json.tool /etc/docker/daemon.json', "echo 'net.ipv4.ip_forward = 1' | sudo tee -a /etc/sysctl.d/99-docker.conf", 'sudo mkdir -p /var/lib/app']) {
+    for (const command of [
+      'mkdir -p data',
+      'cd app && touch config.yml',
+      "printf '%s\\n' '.env' >> .dockerignore",
+      'docker compose -p shop down',
+      'sudo systemctl restart docker',
+      'systemctl --user restart docker',
+      'sudo usermod -aG docker dev',
+      'python3 -m json.tool /etc/docker/daemon.json',
+      "echo 'net.ipv4.ip_forward = 1' | sudo tee -a /etc/sysctl.d/99-docker.conf",
+      'sudo mkdir -p /var/lib/app',
+    ]) {
       expect(violations(command), command).toEqual([]);
     }
     expect(violations("cat > .dockerignore <<'EOF'\n**/node_modules\nEOF")).toEqual([]);
@@ -108,7 +131,13 @@ describe('the fix-safety scan', () => {
   });
 
   it('reads Dockerfile and compose snippets as lines to paste, not commands: what they delete is in the image', () => {
-    for (const command of ['RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*', '&& rm -rf /var/lib/apt/lists/*', '- "8081:80"', 'ports: ["80"]', '"mtu": 1400']) {
+    for (const command of [
+      'RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*',
+      '&& rm -rf /var/lib/apt/lists/*',
+      '- "8081:80"',
+      'ports: ["80"]',
+      '"mtu": 1400',
+    ]) {
       expect(violations(command), command).toEqual([]);
     }
   });
@@ -122,7 +151,9 @@ describe('the fix-safety scan', () => {
   });
 
   it('flags overwrites: > onto an existing file, tee without -a', () => {
-    expect(violations("cat > .dockerignore <<'EOF'\nx\nEOF", 'Add this', ['.dockerignore'])).toEqual(['overwrites .dockerignore (use >> or a new file)']);
+    expect(violations("cat > .dockerignore <<'EOF'\nx\nEOF", 'Add this', ['.dockerignore'])).toEqual([
+      'overwrites .dockerignore (use >> or a new file)',
+    ]);
     // The shape that replaced a whole daemon.json to set one key.
     expect(violations(`echo '{"dns": ["10.0.0.2"]}' | sudo tee /etc/docker/daemon.json && sudo systemctl restart docker`)).toEqual([
       'overwrites /etc/docker/daemon.json (tee without -a replaces what is there; merge or append instead)',
@@ -130,14 +161,20 @@ describe('the fix-safety scan', () => {
   });
 
   it('flags ../ chains to host paths', () => {
-    expect(violations('chmod 644 ../../../../etc/app.conf')).toEqual(['reaches a host path through a chain of ../ (absolute host paths stay absolute)']);
+    expect(violations('chmod 644 ../../../../etc/app.conf')).toEqual([
+      'reaches a host path through a chain of ../ (absolute host paths stay absolute)',
+    ]);
     expect(violations('mkdir -p ../shared')).toEqual([]);
   });
 
   it('flags removals whose title does not say what is lost', () => {
     expect(violations('docker rm -f web', 'Start over')).toEqual(['removes containers but its title does not say so ("Start over")']);
-    expect(violations('docker volume rm shop_db', 'Remove the volume')).toEqual(['removes volumes but its title does not say their data is lost ("Remove the volume")']);
-    expect(violations('docker system prune -a', 'Free space')).toEqual(['removes system prune but its title does not say so ("Free space")']);
+    expect(violations('docker volume rm shop_db', 'Remove the volume')).toEqual([
+      'removes volumes but its title does not say their data is lost ("Remove the volume")',
+    ]);
+    expect(violations('docker system prune -a', 'Free space')).toEqual([
+      'removes system prune but its title does not say so ("Free space")',
+    ]);
     expect(violations('docker compose -p shop down -v', 'Stop the project')).toEqual([
       'removes compose volumes but its title does not say so ("Stop the project")',
       'removes volumes but its title does not say their data is lost ("Stop the project")',
@@ -147,7 +184,9 @@ describe('the fix-safety scan', () => {
   it('flags host writes and systemctl without sudo, and redirects into /etc', () => {
     expect(violations('systemctl restart docker')).toEqual(['runs systemctl without sudo']);
     expect(violations('mkdir -p /etc/docker')).toEqual(['writes under /etc or /var without sudo (mkdir /etc/docker)']);
-    expect(violations("sudo echo '{}' > /etc/docker/daemon.json")).toEqual(['redirects into /etc/docker/daemon.json, which needs root: a redirect is not run by sudo (use sudo tee -a)']);
+    expect(violations("sudo echo '{}' > /etc/docker/daemon.json")).toEqual([
+      'redirects into /etc/docker/daemon.json, which needs root: a redirect is not run by sudo (use sudo tee -a)',
+    ]);
   });
 });
 
@@ -163,7 +202,10 @@ describe('which fixes the harness applies', () => {
 
   it('leaves alone what is not a project file fix, and says why', () => {
     expect(planFix('docker rm web', root, root)).toEqual({ run: false, reason: 'not a file fix (docker)' });
-    expect(planFix('sudo mkdir -p /srv/data', root, root)).toEqual({ run: false, reason: 'needs root: it changes the host, not the project' });
+    expect(planFix('sudo mkdir -p /srv/data', root, root)).toEqual({
+      run: false,
+      reason: 'needs root: it changes the host, not the project',
+    });
     expect(planFix('mkdir -p /srv/data', root, root)).toEqual({ run: false, reason: 'acts outside the project (/srv/data)' });
     expect(planFix('cd .. && touch x', root, root)).toEqual({ run: false, reason: 'acts outside the project (..)' });
     expect(planFix('mkdir -p ~/appdata', root, root)).toEqual({ run: false, reason: 'acts outside the project (~/appdata)' });
@@ -182,13 +224,20 @@ describe('comparing two runs (rule 3)', () => {
     explanation: '',
     fixes: command ? [{ title: 'fix', command }] : [],
   });
-  const report = (...findings: Finding[]) => ({ checks: [{ id: 'x', title: 'X', category: 'c', status: 'warned', durationMs: 0, findings }] }) as unknown as Report;
+  const report = (...findings: Finding[]) =>
+    ({ checks: [{ id: 'x', title: 'X', category: 'c', status: 'warned', durationMs: 0, findings }] }) as unknown as Report;
 
   it('reports findings that appeared, and findings whose main fix ran but which stayed', () => {
     const before = report(finding('x/missing', 'app', 'mkdir -p data'), finding('x/other', 'db', 'touch db.env'));
     const after = report(finding('x/missing', 'app', 'mkdir -p data'), finding('x/new', 'app'));
-    const applied = [{ code: 'x/missing', command: 'mkdir -p data', ran: true }, { code: 'x/other', command: 'touch db.env', ran: true }];
-    expect(compareRuns(before, after, applied, '/p')).toEqual({ added: ['x/new service:app (warning): x/new on app'], notFixed: ['x/missing service:app (warning): x/missing on app'] });
+    const applied = [
+      { code: 'x/missing', command: 'mkdir -p data', ran: true },
+      { code: 'x/other', command: 'touch db.env', ran: true },
+    ];
+    expect(compareRuns(before, after, applied, '/p')).toEqual({
+      added: ['x/new service:app (warning): x/new on app'],
+      notFixed: ['x/missing service:app (warning): x/missing on app'],
+    });
   });
 
   it('compares findings that share a key by count: one of two fixed and gone is fixed', () => {
@@ -196,20 +245,36 @@ describe('comparing two runs (rule 3)', () => {
     const copied = finding('x/secret', 'Dockerfile');
     const applied = [{ code: 'x/secret', command: sent.fixes[0]!.command!, ran: true }];
     expect(compareRuns(report(sent, copied), report(copied), applied, '/p')).toEqual({ added: [], notFixed: [] });
-    expect(compareRuns(report(sent, copied), report(copied, copied), applied, '/p').notFixed).toEqual(['x/secret service:Dockerfile (warning): x/secret on Dockerfile']);
+    expect(compareRuns(report(sent, copied), report(copied, copied), applied, '/p').notFixed).toEqual([
+      'x/secret service:Dockerfile (warning): x/secret on Dockerfile',
+    ]);
   });
 
   it('does not hold a finding to a fix that did not run, nor count findings about containers', () => {
     const container = { ...finding('x/exited', 'web-1'), subject: { kind: 'container' as const, name: 'web-1' } };
     const before = report(finding('x/missing', 'app', 'docker compose up'));
     const after = report(finding('x/missing', 'app', 'docker compose up'), container);
-    expect(compareRuns(before, after, [{ code: 'x/missing', command: 'docker compose up', ran: false, reason: 'not a file fix (docker)' }], '/p')).toEqual({ added: [], notFixed: [] });
+    expect(
+      compareRuns(
+        before,
+        after,
+        [{ code: 'x/missing', command: 'docker compose up', ran: false, reason: 'not a file fix (docker)' }],
+        '/p',
+      ),
+    ).toEqual({ added: [], notFixed: [] });
   });
 });
 
 describe('the accuracy corpus', () => {
   it('holds the generic cases, each with a description', () => {
-    expect(cases.map((c) => c.name)).toEqual(expect.arrayContaining(['generic-fixes-printed', 'generic-healthy-compose', 'generic-ignore-lines-appended', 'generic-no-docker-files']));
+    expect(cases.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        'generic-fixes-printed',
+        'generic-healthy-compose',
+        'generic-ignore-lines-appended',
+        'generic-no-docker-files',
+      ]),
+    );
   });
 });
 
@@ -253,17 +318,20 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
       if (!c.applyFixes) await expectBuilds(c, dir);
     });
 
-    it.runIf(c.applyFixes)('its printed fixes, applied, create no new finding and fix what they address' + (c.build ? `; ${c.build} still builds` : ''), async () => {
-      const { dir, report: before } = await firstRun();
-      const { applied } = await fixedInside();
-      const after = await diagnose(c, dir, dir, env);
-      expectSafeFixes(after, dir);
-      const { added, notFixed } = compareRuns(before, after, applied, dir);
-      expect(added, 'new findings after the fixes').toEqual([]);
-      expect(notFixed, 'findings still there after their main fix ran').toEqual([]);
-      for (const check of after.checks) expect.soft(check.status, `${check.id} after the fixes`).not.toBe('crashed');
-      await expectBuilds(c, dir);
-    });
+    it.runIf(c.applyFixes)(
+      'its printed fixes, applied, create no new finding and fix what they address' + (c.build ? `; ${c.build} still builds` : ''),
+      async () => {
+        const { dir, report: before } = await firstRun();
+        const { applied } = await fixedInside();
+        const after = await diagnose(c, dir, dir, env);
+        expectSafeFixes(after, dir);
+        const { added, notFixed } = compareRuns(before, after, applied, dir);
+        expect(added, 'new findings after the fixes').toEqual([]);
+        expect(notFixed, 'findings still there after their main fix ran').toEqual([]);
+        for (const check of after.checks) expect.soft(check.status, `${check.id} after the fixes`).not.toBe('crashed');
+        await expectBuilds(c, dir);
+      },
+    );
 
     it.runIf(c.applyFixes)('its fixes do the same when typed from the parent directory with -C', async () => {
       // Inside: docker-doctor run in the project. Outside: a second copy, run from its parent as `-C <name>`, where
@@ -275,9 +343,15 @@ describe.skipIf(!engineAvailable())('the accuracy corpus on the real engine', ()
       const outside = copyProject(c, outsideParent);
       const fromOutside = await diagnose(c, c.name, outsideParent, env);
       expectSafeFixes(fromOutside, outside);
-      expect(projectFindings(fromOutside, outside).map((f) => findingKey(f, outside)), 'the same findings from the parent directory').toEqual(projectFindings(fromInside, inside).map((f) => findingKey(f, inside)));
+      expect(
+        projectFindings(fromOutside, outside).map((f) => findingKey(f, outside)),
+        'the same findings from the parent directory',
+      ).toEqual(projectFindings(fromInside, inside).map((f) => findingKey(f, inside)));
       const ran = await applyFixes(fromOutside, outside, outsideParent, outsideParent);
-      expect(snapshotTree(outsideParent), `fixes typed from the parent directory: ${JSON.stringify(ran.filter((a) => a.ran).map((a) => a.command))}`).toEqual(tree);
+      expect(
+        snapshotTree(outsideParent),
+        `fixes typed from the parent directory: ${JSON.stringify(ran.filter((a) => a.ran).map((a) => a.command))}`,
+      ).toEqual(tree);
     });
   });
 });

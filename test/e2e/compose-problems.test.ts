@@ -19,7 +19,15 @@ const env = () => {
 };
 
 async function composeConfig(dir: string): Promise<{ exitCode: number; output: string }> {
-  const result = await execa('docker-compose', ['config', '--quiet'], { cwd: dir, env: env(), extendEnv: false, reject: false, all: true, stdin: 'ignore', timeout: 60_000 });
+  const result = await execa('docker-compose', ['config', '--quiet'], {
+    cwd: dir,
+    env: env(),
+    extendEnv: false,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    timeout: 60_000,
+  });
   return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '') };
 }
 
@@ -29,7 +37,8 @@ async function doctor(dir: string, checks: string[], cwd?: string): Promise<Repo
   return run.report!;
 }
 
-const composeInvalid = (report: Report) => report.checks.flatMap((c) => c.findings.filter((f) => f.code.endsWith('/compose-invalid')).map((f) => ({ check: c.id, finding: f })));
+const composeInvalid = (report: Report) =>
+  report.checks.flatMap((c) => c.findings.filter((f) => f.code.endsWith('/compose-invalid')).map((f) => ({ check: c.id, finding: f })));
 
 const UNSET = 'services:\n  web:\n    image: busybox\n    environment:\n      A: ${A:?set A}\n      B: ${B:?}\n    ports: ["${C:?}:80"]\n';
 
@@ -43,13 +52,18 @@ describe.runIf(engineAvailable())('compose files compose refuses', () => {
 
     const report = await doctor(dir, []);
     const reported = composeInvalid(report);
-    expect(reported.map((r) => [r.check, r.finding.severity, r.finding.location])).toEqual([['port-conflicts', 'error', { file: 'docker-compose.yml', line: 5, column: 10 }]]);
-    expect(reported[0]!.finding.title).toBe('3 required variables have no value: A, B, C, so compose refuses the project (first at docker-compose.yml:5)');
+    expect(reported.map((r) => [r.check, r.finding.severity, r.finding.location])).toEqual([
+      ['port-conflicts', 'error', { file: 'docker-compose.yml', line: 5, column: 10 }],
+    ]);
+    expect(reported[0]!.finding.title).toBe(
+      '3 required variables have no value: A, B, C, so compose refuses the project (first at docker-compose.yml:5)',
+    );
     // This host has only Compose v1: the check the fix names is the one it has.
     expect(reported[0]!.finding.fixes.map((f) => f.command)).toEqual([undefined, 'docker-compose config --quiet']);
 
     // Run alone, the other readers of the compose file say it themselves.
-    for (const id of ['bind-mounts', 'dns', 'build-context']) expect(composeInvalid(await doctor(dir, [id])).map((r) => r.check)).toEqual([id]);
+    for (const id of ['bind-mounts', 'dns', 'build-context'])
+      expect(composeInvalid(await doctor(dir, [id])).map((r) => r.check)).toEqual([id]);
 
     // The fix: a line for each in .env, with a value. Compose accepts the project, and the finding is gone.
     writeFileSync(path.join(dir, '.env'), 'A=one\nB=two\nC=18080\n');
@@ -67,7 +81,14 @@ describe.runIf(engineAvailable())('compose files compose refuses', () => {
     expect(check).toBe(`cd ${dir} && docker-compose config --quiet`);
     writeFileSync(path.join(dir, '.env'), 'A=one\nB=two\nC=18080\n');
     // Typed from another directory, it checks the project it names.
-    const typed = await execa('sh', ['-c', check], { cwd: tempDir('dd-elsewhere-'), env: env(), extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000 });
+    const typed = await execa('sh', ['-c', check], {
+      cwd: tempDir('dd-elsewhere-'),
+      env: env(),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 60_000,
+    });
     expect(typed.exitCode).toBe(0);
   }, 120_000);
 
@@ -79,6 +100,8 @@ describe.runIf(engineAvailable())('compose files compose refuses', () => {
     expect(refused.output).toMatch(/line 4/);
 
     const reported = composeInvalid(await doctor(dir, []));
-    expect(reported.map((r) => [r.check, r.finding.location])).toEqual([['port-conflicts', { file: 'docker-compose.yml', line: 4, column: 1 }]]);
+    expect(reported.map((r) => [r.check, r.finding.location])).toEqual([
+      ['port-conflicts', { file: 'docker-compose.yml', line: 4, column: 1 }],
+    ]);
   }, 120_000);
 });

@@ -26,7 +26,15 @@ async function doctor(dir: string, checks: string[]): Promise<Report> {
 
 async function waitForExit(project: string, count: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const { stdout } = await execa('docker', ['ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '--filter', 'status=exited', '-q']);
+    const { stdout } = await execa('docker', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+      '--filter',
+      'status=exited',
+      '-q',
+    ]);
     if (stdout.split('\n').filter(Boolean).length >= count) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -46,12 +54,15 @@ describe.runIf(engineAvailable())('compose projects as docker-compose runs them'
     await removeLabelled(scope);
   }, 120_000);
 
-  it('does not take the project\'s own container for the holder of its port when .env sets COMPOSE_PROJECT_NAME', async () => {
+  it("does not take the project's own container for the holder of its port when .env sets COMPOSE_PROJECT_NAME", async () => {
     const dir = tempDir('dd-compose-name-');
     const port = await freePort();
     const name = projectName('own');
     writeFileSync(path.join(dir, '.env'), `COMPOSE_PROJECT_NAME=${name}\n`);
-    writeFileSync(path.join(dir, 'compose.yaml'), `services:\n  web:\n    image: ${image}\n    command: ["sleep", "600"]\n    ports:\n      - "127.0.0.1:${port}:80"\n${labels}`);
+    writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      `services:\n  web:\n    image: ${image}\n    command: ["sleep", "600"]\n    ports:\n      - "127.0.0.1:${port}:80"\n${labels}`,
+    );
     projects.push({ dir, args: [] });
     await compose(dir, ['up', '-d']);
     const report = await doctor(dir, ['port-conflicts']);
@@ -63,7 +74,10 @@ describe.runIf(engineAvailable())('compose projects as docker-compose runs them'
     const port = await freePort();
     const name = projectName('run');
     writeFileSync(path.join(dir, '.env'), `COMPOSE_PROJECT_NAME=${name}\n`);
-    writeFileSync(path.join(dir, 'compose.yaml'), `services:\n  web:\n    image: ${image}\n    command: ["sleep", "600"]\n    ports:\n      - "127.0.0.1:${port}:80"\n${labels}`);
+    writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      `services:\n  web:\n    image: ${image}\n    command: ["sleep", "600"]\n    ports:\n      - "127.0.0.1:${port}:80"\n${labels}`,
+    );
     projects.push({ dir, args: [] });
     await compose(dir, ['run', '-d', '--service-ports', 'web', 'sleep', '600']);
     const report = await doctor(dir, ['port-conflicts']);
@@ -76,23 +90,32 @@ describe.runIf(engineAvailable())('compose projects as docker-compose runs them'
     const dir = tempDir('dd-compose-dup-');
     const port = await freePort();
     const name = projectName('dup');
-    const svc = (n: string) => `  ${n}:\n    image: ${image}\n    command: ["sleep", "600"]\n    ports:\n      - "127.0.0.1:${port}:80"\n${labels}`;
+    const svc = (n: string) =>
+      `  ${n}:\n    image: ${image}\n    command: ["sleep", "600"]\n    ports:\n      - "127.0.0.1:${port}:80"\n${labels}`;
     writeFileSync(path.join(dir, 'stack.yml'), `services:\n${svc('first')}${svc('second')}`);
     projects.push({ dir, args: ['-p', name, '-f', 'stack.yml'] });
     await compose(dir, ['-p', name, '-f', 'stack.yml', 'up', '-d']).catch(() => undefined); // One of the two fails on the port.
     const report = await doctor(dir, ['port-conflicts']);
     // Other tests run on this engine at the same time: only this project's containers count.
-    const finding = report.checks[0]!.findings.find((f) => f.code === 'port-conflicts/held-by-container' && f.subject.name.startsWith(`${name}_`));
+    const finding = report.checks[0]!.findings.find(
+      (f) => f.code === 'port-conflicts/held-by-container' && f.subject.name.startsWith(`${name}_`),
+    );
     expect(finding, JSON.stringify(report.checks[0])).toBeDefined();
     const [loser, winner] = finding!.subject.name === `${name}_first_1` ? ['first', 'second'] : ['second', 'first'];
-    expect(finding).toMatchObject({ subject: { name: `${name}_${loser}_1` }, location: { file: 'stack.yml', line: loser === 'first' ? 6 : 13 } });
+    expect(finding).toMatchObject({
+      subject: { name: `${name}_${loser}_1` },
+      location: { file: 'stack.yml', line: loser === 'first' ? 6 : 13 },
+    });
     expect(finding!.fixes[0]!.command).toBe(`docker stop ${name}_${winner}_1`);
   }, 120_000);
 
-  it('places a `-f stack.yml` project\'s container at its command line, and never a one-off container', async () => {
+  it("places a `-f stack.yml` project's container at its command line, and never a one-off container", async () => {
     const dir = tempDir('dd-compose-stack-');
     const name = projectName('stack');
-    writeFileSync(path.join(dir, 'stack.yml'), `services:\n  job:\n    image: ${image}\n    command: ["sh", "-c", "echo starting; exit 3"]\n${labels}`);
+    writeFileSync(
+      path.join(dir, 'stack.yml'),
+      `services:\n  job:\n    image: ${image}\n    command: ["sh", "-c", "echo starting; exit 3"]\n${labels}`,
+    );
     projects.push({ dir, args: ['-p', name, '-f', 'stack.yml'] });
     await compose(dir, ['-p', name, '-f', 'stack.yml', 'up', '-d']);
     await compose(dir, ['-p', name, '-f', 'stack.yml', 'run', '-d', 'job', 'sh', '-c', 'exit 4']);

@@ -17,7 +17,12 @@ describe.runIf(engineAvailable())('daemon check on a real engine', () => {
     const run = await runCli(['daemon', '--json']);
     expect(run.report!.checks[0]).toMatchObject({ id: 'daemon', status: expect.stringMatching(/passed|warned/) });
     expect(findingsOf(run.report, 'daemon').filter((f) => f.severity === 'error')).toEqual([]);
-    expect(run.report!.environment.docker).toMatchObject({ endpoint: 'unix:///var/run/docker.sock', source: 'default', context: 'default', kind: 'docker' });
+    expect(run.report!.environment.docker).toMatchObject({
+      endpoint: 'unix:///var/run/docker.sock',
+      source: 'default',
+      context: 'default',
+      kind: 'docker',
+    });
     expect(run.report!.environment.docker.serverVersion).toMatch(/^\d+\.\d+/);
     expect(run.report!.environment.docker.apiVersion).toMatch(/^1\.\d+$/);
   });
@@ -28,8 +33,15 @@ describe.runIf(engineAvailable())('daemon check on a real engine', () => {
     expect(run.exitCode).toBe(1);
     const [finding] = findingsOf(run.report, 'daemon');
     expect(finding).toMatchObject({ code: 'daemon/socket-missing', subject: { kind: 'daemon', name: `unix://${socket}` } });
-    expect(finding!.fixes.map((f) => f.command)).toEqual(expect.arrayContaining(['unset DOCKER_HOST', 'export DOCKER_HOST=unix:///var/run/docker.sock']));
-    expect(run.report!.environment.docker).toMatchObject({ endpoint: `unix://${socket}`, source: 'DOCKER_HOST', serverVersion: null, apiVersion: null });
+    expect(finding!.fixes.map((f) => f.command)).toEqual(
+      expect.arrayContaining(['unset DOCKER_HOST', 'export DOCKER_HOST=unix:///var/run/docker.sock']),
+    );
+    expect(run.report!.environment.docker).toMatchObject({
+      endpoint: `unix://${socket}`,
+      source: 'DOCKER_HOST',
+      serverVersion: null,
+      apiVersion: null,
+    });
   });
 
   it('a socket that accepts but never answers gives a no-answer finding, not a hang', async () => {
@@ -70,12 +82,15 @@ describe.runIf(engineAvailable())('daemon check on a real engine', () => {
     expect(run.exitCode).toBe(1);
     const findings = findingsOf(run.report, 'daemon');
     expect(findings.map((f) => f.code)).toEqual(['daemon/not-a-socket']);
-    expect(findings[0]!.title).toBe(`${target} is ${kind === 'directory' ? 'a directory' : 'a regular file'}, not a socket: check DOCKER_HOST, which points there (from DOCKER_HOST)`);
+    expect(findings[0]!.title).toBe(
+      `${target} is ${kind === 'directory' ? 'a directory' : 'a regular file'}, not a socket: check DOCKER_HOST, which points there (from DOCKER_HOST)`,
+    );
     const commands = findings[0]!.fixes.map((f) => f.command ?? '');
     expect(commands).toContain('unset DOCKER_HOST');
     expect(commands.join('\n')).not.toMatch(/\brm\b|rmdir|\bmv\b/);
     // Typing every printed command leaves the user's files where they were.
-    for (const command of commands.filter((c) => c && !c.startsWith('export'))) await execa('sh', ['-c', command], { reject: false, env: cleanEnv({ DOCKER_HOST: `unix://${target}` }) });
+    for (const command of commands.filter((c) => c && !c.startsWith('export')))
+      await execa('sh', ['-c', command], { reject: false, env: cleanEnv({ DOCKER_HOST: `unix://${target}` }) });
     expect(readFileSync(path.join(home, 'thesis.tex'), 'utf8')).toBe('years of work');
   });
 
@@ -90,7 +105,9 @@ describe.runIf(engineAvailable())('daemon check on a real engine', () => {
     expect(run.exitCode).toBe(1);
     const [finding] = findingsOf(run.report, 'daemon');
     expect(finding!.code).toBe('daemon/permission-denied');
-    expect(finding!.title).toMatch(/^nobody cannot open \/var\/run\/docker\.sock: it belongs to group docker \(mode 0660\) and nobody is not in it$/);
+    expect(finding!.title).toMatch(
+      /^nobody cannot open \/var\/run\/docker\.sock: it belongs to group docker \(mode 0660\) and nobody is not in it$/,
+    );
     expect(finding!.fixes.map((f) => f.command)).toEqual(expect.arrayContaining(['sudo usermod -aG docker nobody', 'newgrp docker']));
     expect(finding!.evidence).toMatchObject({ uid: 65534, socketGroup: 'docker', socketMode: '0660' });
   });
@@ -105,10 +122,14 @@ describe.runIf(engineAvailable())('daemon check on a real engine', () => {
       return dir;
     }
 
-    it('--context uses the context\'s endpoint', async () => {
+    it("--context uses the context's endpoint", async () => {
       const dir = configWithContext('local-test', 'unix:///var/run/docker.sock');
       const run = await runCli(['daemon', '--json', '--context', 'local-test'], { env: cleanEnv({ DOCKER_CONFIG: dir }) });
-      expect(run.report!.environment.docker).toMatchObject({ endpoint: 'unix:///var/run/docker.sock', source: 'flag', context: 'local-test' });
+      expect(run.report!.environment.docker).toMatchObject({
+        endpoint: 'unix:///var/run/docker.sock',
+        source: 'flag',
+        context: 'local-test',
+      });
       expect(run.report!.environment.docker.serverVersion).not.toBeNull();
     });
 

@@ -56,13 +56,22 @@ describe.runIf(engineAvailable())('dns on a real engine', () => {
 
   it('a container run with --dns 127.0.0.1 that fails a lookup gets the loopback-resolver cause', () => {
     const [finding] = findingsFor(p('loopback'));
-    expect(finding).toMatchObject({ code: 'dns/container-loopback-dns', severity: 'error', evidence: expect.objectContaining({ name: 'example.test', dns: ['127.0.0.1'] }) });
+    expect(finding).toMatchObject({
+      code: 'dns/container-loopback-dns',
+      severity: 'error',
+      evidence: expect.objectContaining({ name: 'example.test', dns: ['127.0.0.1'] }),
+    });
   });
 
   it('a container that fails to reach another on the default bridge by name gets the default-bridge cause', () => {
     const [finding] = findingsFor(p('client'));
-    expect(finding).toMatchObject({ code: 'dns/default-bridge-no-names', evidence: expect.objectContaining({ name: p('server'), target: p('server') }) });
-    expect(finding!.title).toBe(`Container ${p('client')} cannot resolve "${p('server')}" (container ${p('server')}): both are on the default bridge, which has no DNS between containers`);
+    expect(finding).toMatchObject({
+      code: 'dns/default-bridge-no-names',
+      evidence: expect.objectContaining({ name: p('server'), target: p('server') }),
+    });
+    expect(finding!.title).toBe(
+      `Container ${p('client')} cannot resolve "${p('server')}" (container ${p('server')}): both are on the default bridge, which has no DNS between containers`,
+    );
   });
 
   describe.runIf(process.getuid?.() === 0 && bridgeGateway() !== undefined)('--probe', () => {
@@ -106,13 +115,17 @@ describe.runIf(engineAvailable())('dns on a real engine', () => {
       const silent = dgram.createSocket('udp4');
       await new Promise<void>((resolve) => silent.bind(53, gateway, () => resolve()));
       try {
-        const child = execa(process.execPath, [BIN, 'dns', '--json', '--probe', '--probe-name', 'example.test', '--probe-dns', `${gateway}`, '--timeout', '60'], {
-          env: { ...cleanEnv(), NO_COLOR: '1' },
-          extendEnv: false,
-          cwd: tempDir(),
-          reject: false,
-          stdin: 'ignore',
-        });
+        const child = execa(
+          process.execPath,
+          [BIN, 'dns', '--json', '--probe', '--probe-name', 'example.test', '--probe-dns', `${gateway}`, '--timeout', '60'],
+          {
+            env: { ...cleanEnv(), NO_COLOR: '1' },
+            extendEnv: false,
+            cwd: tempDir(),
+            reject: false,
+            stdin: 'ignore',
+          },
+        );
         // The probe container exists while it waits; interrupt then.
         let seen: string[] = [];
         for (let i = 0; i < 100 && seen.length === 0; i++) {
@@ -124,7 +137,10 @@ describe.runIf(engineAvailable())('dns on a real engine', () => {
           await new Promise((r) => setTimeout(r, 20));
         }
         const result = await child;
-        expect(seen.length, `exit ${result.exitCode} signal ${result.signal} stderr ${String(result.stderr).slice(0, 300)}`).toBeGreaterThan(0);
+        expect(
+          seen.length,
+          `exit ${result.exitCode} signal ${result.signal} stderr ${String(result.stderr).slice(0, 300)}`,
+        ).toBeGreaterThan(0);
         expect(result.signal, String(result.stderr).slice(0, 300)).toBeUndefined();
         expect(await probeContainers()).toEqual([]);
         const interrupted = JSON.parse(String(result.stdout)) as Report;
@@ -161,7 +177,13 @@ services:
       NEXTAUTH_URL: http://localhost:8080
 `;
   const up = async () => {
-    const result = await execa('docker-compose', ['-p', project, 'up', '--no-color', '--exit-code-from', 'client'], { cwd: dir, reject: false, timeout: 120_000, stdin: 'ignore', all: true });
+    const result = await execa('docker-compose', ['-p', project, 'up', '--no-color', '--exit-code-from', 'client'], {
+      cwd: dir,
+      reject: false,
+      timeout: 120_000,
+      stdin: 'ignore',
+      all: true,
+    });
     return { code: result.exitCode ?? -1, output: String(result.all) };
   };
   const localhostFindings = async () => {
@@ -173,14 +195,22 @@ services:
     await ensureTestImage();
   });
   afterAll(async () => {
-    await execa('docker-compose', ['-p', project, 'down', '--remove-orphans'], { cwd: dir, reject: false, timeout: 60_000, stdin: 'ignore' });
+    await execa('docker-compose', ['-p', project, 'down', '--remove-orphans'], {
+      cwd: dir,
+      reject: false,
+      timeout: 60_000,
+      stdin: 'ignore',
+    });
     await removeLabelled(scope);
   });
 
   it('reports the localhost URL (not the browser-facing one); it fails for real, and the printed value works', async () => {
     writeFileSync(path.join(dir, 'docker-compose.yml'), compose('http://localhost:8080/passwd'));
     const findings = await localhostFindings();
-    const line = compose('').split('\n').findIndex((l) => l.includes('API_URL:')) + 1;
+    const line =
+      compose('')
+        .split('\n')
+        .findIndex((l) => l.includes('API_URL:')) + 1;
     expect(findings.map((f) => [f.subject.name, f.location?.line, f.evidence?.variable])).toEqual([['client', line, 'API_URL']]);
     const fixed = findings[0]!.fixes[0]!.command!;
     // Written in the mapping's own syntax, to replace the line it names.

@@ -27,11 +27,15 @@ async function scopedEngine(labelValue: string): Promise<{ host: string; close()
   const socketPath = path.join(tempDir('dd-exited-proxy-'), 'docker.sock');
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://engine');
-    if (/^(\/v[\d.]+)?\/containers\/json$/.test(url.pathname)) url.searchParams.set('filters', JSON.stringify({ label: [`${TEST_LABEL}=${labelValue}`] }));
-    const upstream = http.request({ socketPath: DOCKER_SOCKET, path: `${url.pathname}${url.search}`, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    if (/^(\/v[\d.]+)?\/containers\/json$/.test(url.pathname))
+      url.searchParams.set('filters', JSON.stringify({ label: [`${TEST_LABEL}=${labelValue}`] }));
+    const upstream = http.request(
+      { socketPath: DOCKER_SOCKET, path: `${url.pathname}${url.search}`, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
@@ -46,7 +50,8 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
   let projectDir: string;
   const ports: Record<string, number> = {};
   const findingsFor = (subject: string): Finding[] => report.checks.flatMap((c) => c.findings.filter((f) => f.subject.name === subject));
-  const compose = (...args: string[]) => execa('docker-compose', ['-p', composeProject, ...args], { cwd: projectDir, reject: false, timeout: 120_000, stdin: 'ignore' });
+  const compose = (...args: string[]) =>
+    execa('docker-compose', ['-p', composeProject, ...args], { cwd: projectDir, reject: false, timeout: 120_000, stdin: 'ignore' });
 
   beforeAll(async () => {
     const image = await ensureTestImage();
@@ -87,7 +92,10 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
     // A project image whose entrypoint script execs the CMD, and the CMD daemonises: the fix edits the CMD line.
     mkdirSync(path.join(projectDir, 'built'));
     writeFileSync(path.join(projectDir, 'built', 'entry.sh'), '#!/bin/sh\nexec "$@"\n');
-    writeFileSync(path.join(projectDir, 'built', 'Dockerfile'), `FROM ${image}\nCOPY entry.sh /entry.sh\nENTRYPOINT ["/bin/sh", "/entry.sh"]\nCMD ["httpd", "-p", "80"]\n`);
+    writeFileSync(
+      path.join(projectDir, 'built', 'Dockerfile'),
+      `FROM ${image}\nCOPY entry.sh /entry.sh\nENTRYPOINT ["/bin/sh", "/entry.sh"]\nCMD ["httpd", "-p", "80"]\n`,
+    );
 
     await Promise.all([
       docker('run', '-d', '--name', p('httpd'), ...label(), ...dns, '-p', `127.0.0.1:${ports.httpd}:80`, image, 'httpd', '-p', '80'),
@@ -129,12 +137,19 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
   it('a detached busybox httpd with a published port: a warning with the `httpd -f` fix', () => {
     const [finding] = findingsFor(p('httpd'));
     expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning' });
-    expect(finding!.title).toMatch(new RegExp(`^Container ${p('httpd')} exited 0 after [\\d.]+ s because its command \`httpd -p 80\` does not stay in the foreground: busybox httpd forks`));
+    expect(finding!.title).toMatch(
+      new RegExp(
+        `^Container ${p('httpd')} exited 0 after [\\d.]+ s because its command \`httpd -p 80\` does not stay in the foreground: busybox httpd forks`,
+      ),
+    );
     expect(finding!.fixes[0]!.command).toBe(`docker run -d -p 127.0.0.1:${ports.httpd}:80 docker-doctor-test/busybox:1 httpd -f -p 80`);
-    expect(finding!.evidence).toMatchObject({ exitCode: 0, meantToStayUp: { signals: [`it publishes port 127.0.0.1:${ports.httpd}→80/tcp`, 'it was started detached'], against: [] } });
+    expect(finding!.evidence).toMatchObject({
+      exitCode: 0,
+      meantToStayUp: { signals: [`it publishes port 127.0.0.1:${ports.httpd}→80/tcp`, 'it was started detached'], against: [] },
+    });
   });
 
-  it('a detached `sh -c \'sleep 100 &\'`: a warning that drops the trailing &', () => {
+  it("a detached `sh -c 'sleep 100 &'`: a warning that drops the trailing &", () => {
     const [finding] = findingsFor(p('bg'));
     expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning' });
     expect(finding!.fixes[0]!.command).toBe("docker run -d docker-doctor-test/busybox:1 sh -c 'sleep 100'");
@@ -146,7 +161,11 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
 
   it('an attached `echo hi`: a note', () => {
     const [finding] = findingsFor(p('echo'));
-    expect(finding).toMatchObject({ code: 'exited-containers/finished', severity: 'info', evidence: expect.objectContaining({ meantToStayUp: { signals: [], against: [] } }) });
+    expect(finding).toMatchObject({
+      code: 'exited-containers/finished',
+      severity: 'info',
+      evidence: expect.objectContaining({ meantToStayUp: { signals: [], against: [] } }),
+    });
     expect(finding!.title).toContain('its command `echo hi` finished');
   });
 
@@ -165,20 +184,37 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
   it('a restart loop of a daemonising command: the loop names it and the fix keeps it in the foreground', () => {
     const [finding] = findingsFor(p('loop'));
     expect(finding).toMatchObject({ code: 'exited-containers/restart-loop', severity: 'error' });
-    expect(finding!.title).toMatch(/(it last exited with code 0|it is up again for now): its command `httpd -p 80` does not stay in the foreground/);
+    expect(finding!.title).toMatch(
+      /(it last exited with code 0|it is up again for now): its command `httpd -p 80` does not stay in the foreground/,
+    );
     expect(finding!.fixes[0]!.command).toBe('docker run -d --restart always docker-doctor-test/busybox:1 httpd -f -p 80');
   });
 
   it('a compose service whose command daemonises: the foreground command at its compose line', () => {
     const [finding] = findingsFor(`${composeProject}_web_1`);
-    expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning', location: { file: 'docker-compose.yml', line: 4 } });
-    expect(finding!.fixes).toEqual([{ title: 'Keep `httpd -f -p 80` in the foreground: in docker-compose.yml (line 4), set', command: 'command: ["httpd","-f","-p","80"]' }]);
+    expect(finding).toMatchObject({
+      code: 'exited-containers/daemonized',
+      severity: 'warning',
+      location: { file: 'docker-compose.yml', line: 4 },
+    });
+    expect(finding!.fixes).toEqual([
+      {
+        title: 'Keep `httpd -f -p 80` in the foreground: in docker-compose.yml (line 4), set',
+        command: 'command: ["httpd","-f","-p","80"]',
+      },
+    ]);
   });
 
   it('a built service whose CMD daemonises behind an entrypoint script: the fix edits the CMD line, and applied, it stays up with no finding', async () => {
     const [finding] = findingsFor(`${composeProject}_built_1`);
-    expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'warning', location: { file: 'built/Dockerfile', line: 4 } });
-    expect(finding!.fixes).toEqual([{ title: 'Keep `httpd -f -p 80` in the foreground: in built/Dockerfile (line 4), set', command: 'CMD ["httpd","-f","-p","80"]' }]);
+    expect(finding).toMatchObject({
+      code: 'exited-containers/daemonized',
+      severity: 'warning',
+      location: { file: 'built/Dockerfile', line: 4 },
+    });
+    expect(finding!.fixes).toEqual([
+      { title: 'Keep `httpd -f -p 80` in the foreground: in built/Dockerfile (line 4), set', command: 'CMD ["httpd","-f","-p","80"]' },
+    ]);
 
     const dockerfile = path.join(projectDir, 'built', 'Dockerfile');
     const lines = readFileSync(dockerfile, 'utf8').split('\n');
@@ -199,7 +235,9 @@ describe.runIf(engineAvailable())('exited-containers on a real engine: container
   }, 120_000);
 
   it('a compose init job with restart "no" and no ports that exited 0: a note', () => {
-    expect(findingsFor(`${composeProject}_init_1`)).toEqual([expect.objectContaining({ code: 'exited-containers/finished', severity: 'info' })]);
+    expect(findingsFor(`${composeProject}_init_1`)).toEqual([
+      expect.objectContaining({ code: 'exited-containers/finished', severity: 'info' }),
+    ]);
   });
 
   it('the check fails on the loop, so the default --fail-on error exits 1', () => {

@@ -10,7 +10,8 @@ function hangingListDaemon(): http.Server {
   return http.createServer((req, res) => {
     const url = req.url ?? '';
     if (url.endsWith('/_ping')) return void res.end('OK');
-    if (url.endsWith('/version')) return void res.end(JSON.stringify({ Version: '28.2.2', ApiVersion: '1.50', Os: 'linux', Arch: 'amd64' }));
+    if (url.endsWith('/version'))
+      return void res.end(JSON.stringify({ Version: '28.2.2', ApiVersion: '1.50', Os: 'linux', Arch: 'amd64' }));
     if (url.endsWith('/info')) return void res.end(JSON.stringify({ ServerVersion: '28.2.2', OperatingSystem: 'Test', Warnings: [] }));
     // Everything else: hold the request open.
   });
@@ -31,12 +32,19 @@ describe('a daemon that answers its ping but hangs on the container list', () =>
     const run = await runCli(['--json', '--timeout', '2', '-H', `unix://${socket}`], { env: cleanEnv(), timeoutMs: 30_000 });
     const report = run.report!;
     const status = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
-    expect(status).toMatchObject({ daemon: 'failed', 'exited-containers': 'skipped', 'port-conflicts': 'skipped', 'bind-mounts': 'skipped', dns: 'skipped' });
+    expect(status).toMatchObject({
+      daemon: 'failed',
+      'exited-containers': 'skipped',
+      'port-conflicts': 'skipped',
+      'bind-mounts': 'skipped',
+      dns: 'skipped',
+    });
     expect(report.summary.crashed).toBe(0);
     const daemon = report.checks.find((c) => c.id === 'daemon')!;
     expect(daemon.findings.map((f) => f.code)).toEqual(['daemon/endpoint-failed']);
     expect(daemon.findings[0]!.title).toMatch(/failed GET \/containers\/json: .*did not answer/);
-    for (const check of report.checks.filter((c) => c.status === 'skipped' && c.id !== 'build-context')) expect(check.skipReason).toMatch(/failed GET \/containers\/json/);
+    for (const check of report.checks.filter((c) => c.status === 'skipped' && c.id !== 'build-context'))
+      expect(check.skipReason).toMatch(/failed GET \/containers\/json/);
     expect(run.exitCode).toBe(1);
   });
 });

@@ -32,7 +32,11 @@ describe('special and unreadable files in a project', () => {
   it.each([
     ['a FIFO Dockerfile', { Dockerfile: 'fifo' as const }, 'Dockerfile is a FIFO, not a regular file'],
     ['a Dockerfile that links to /dev/zero', { Dockerfile: { link: '/dev/zero' } }, 'Dockerfile is a device, not a regular file'],
-    ['a FIFO .dockerignore', { Dockerfile: 'FROM scratch\n', '.dockerignore': 'fifo' as const }, '.dockerignore is a FIFO, not a regular file'],
+    [
+      'a FIFO .dockerignore',
+      { Dockerfile: 'FROM scratch\n', '.dockerignore': 'fifo' as const },
+      '.dockerignore is a FIFO, not a regular file',
+    ],
     // Below the root, discovery also reads the Dockerfile to guess its context: that read must not block either.
     ['a FIFO Dockerfile in a subdirectory', { svc: '', 'svc/Dockerfile': 'fifo' as const }, 'svc/Dockerfile is a FIFO, not a regular file'],
   ])('%s is a build-context finding naming it', async (name, files, title) => {
@@ -55,14 +59,17 @@ describe('special and unreadable files in a project', () => {
     expect(findings[0]!.title).toContain('not a regular file');
   });
 
-  it.runIf(process.getuid?.() === 0)('an unreadable project directory is a finding, not "no Dockerfile" (root only: drops to uid 65534, since root reads everything)', async () => {
-    const dir = project('unlistable', { Dockerfile: 'FROM scratch\n' });
-    chmodSync(dir, 0o000);
-    chmodSync(root, 0o755);
-    const run = await runCli(['build-context', '--json', '-C', dir], { setpriv: ['--reuid=65534', '--regid=65534', '--clear-groups'] });
-    const check = run.report!.checks.find((c) => c.id === 'build-context')!;
-    expect(check.status).toBe('failed');
-    expect(check.findings[0]).toMatchObject({ code: 'build-context/file-unreadable', subject: { kind: 'file', name: dir } });
-    chmodSync(dir, 0o755);
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'an unreadable project directory is a finding, not "no Dockerfile" (root only: drops to uid 65534, since root reads everything)',
+    async () => {
+      const dir = project('unlistable', { Dockerfile: 'FROM scratch\n' });
+      chmodSync(dir, 0o000);
+      chmodSync(root, 0o755);
+      const run = await runCli(['build-context', '--json', '-C', dir], { setpriv: ['--reuid=65534', '--regid=65534', '--clear-groups'] });
+      const check = run.report!.checks.find((c) => c.id === 'build-context')!;
+      expect(check.status).toBe('failed');
+      expect(check.findings[0]).toMatchObject({ code: 'build-context/file-unreadable', subject: { kind: 'file', name: dir } });
+      chmodSync(dir, 0o755);
+    },
+  );
 });

@@ -23,15 +23,26 @@ function project(volumes: string, command = '["true"]'): { dir: string; name: st
 
 /** docker-compose 1.x is what this engine has; `up` is the real judge of whether the mount works. */
 async function composeUp(p: { dir: string; name: string }) {
-  const result = await execa('docker-compose', ['-p', p.name, 'up', '--no-color', '--abort-on-container-exit'], { cwd: p.dir, reject: false, timeout: 120_000, stdin: 'ignore' });
+  const result = await execa('docker-compose', ['-p', p.name, 'up', '--no-color', '--abort-on-container-exit'], {
+    cwd: p.dir,
+    reject: false,
+    timeout: 120_000,
+    stdin: 'ignore',
+  });
   return { exitCode: result.exitCode ?? -1, output: `${String(result.stdout)}\n${String(result.stderr)}` };
 }
 
 /** This test's findings about its own compose project (other tests on this engine leave containers of their own). */
-const own = (report: Parameters<typeof findingsOf>[0]) => findingsOf(report, 'bind-mounts').filter((f) => f.code === 'bind-mounts/compose-source-missing');
+const own = (report: Parameters<typeof findingsOf>[0]) =>
+  findingsOf(report, 'bind-mounts').filter((f) => f.code === 'bind-mounts/compose-source-missing');
 
 async function composeDown(p: { dir: string; name: string }) {
-  await execa('docker-compose', ['-p', p.name, 'down', '--remove-orphans'], { cwd: p.dir, reject: false, timeout: 60_000, stdin: 'ignore' });
+  await execa('docker-compose', ['-p', p.name, 'down', '--remove-orphans'], {
+    cwd: p.dir,
+    reject: false,
+    timeout: 60_000,
+    stdin: 'ignore',
+  });
 }
 
 const composeAvailable = (() => {
@@ -56,7 +67,12 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
     const elsewhere = tempDir('dd-cwd-');
     const run = await runCli(['bind-mounts', '--json', '-C', p.dir], { cwd: elsewhere });
     const [finding] = own(run.report);
-    expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'error', subject: { kind: 'service', name: 'app' }, location: { file: 'docker-compose.yml', line: 8 } });
+    expect(finding).toMatchObject({
+      code: 'bind-mounts/compose-source-missing',
+      severity: 'error',
+      subject: { kind: 'service', name: 'app' },
+      location: { file: 'docker-compose.yml', line: 8 },
+    });
     expect(finding!.fixes[0]!.command).toBe(`cd ${p.dir} && mkdir -p cache`);
 
     const before = await composeUp(p);
@@ -77,7 +93,11 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
     const run = await runCli(['bind-mounts', '--json', '-C', p.dir]);
     const findings = own(run.report);
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({ severity: 'error', subject: { kind: 'file', name: './shared' }, location: { file: 'docker-compose.yml', line: 8 } });
+    expect(findings[0]).toMatchObject({
+      severity: 'error',
+      subject: { kind: 'file', name: './shared' },
+      location: { file: 'docker-compose.yml', line: 8 },
+    });
     expect(findings[0]!.title).toMatch(/^Services app, worker bind-mount \.\/shared, .*\(docker-compose\.yml:8, 16\)$/);
     expect(findings[0]!.fixes.map((f) => f.command)).toEqual([`cd ${p.dir} && mkdir -p shared`]);
 
@@ -98,7 +118,12 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
     expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'warning' });
     expect(finding!.title).toContain('the container fails to start if the image has a file at /etc/passwd');
     // An empty passwd file would be no fix (nor a directory): the user's own file goes there.
-    expect(finding!.fixes).toEqual([{ title: 'Put your configuration file passwd.conf at ./passwd.conf (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)' }]);
+    expect(finding!.fixes).toEqual([
+      {
+        title:
+          'Put your configuration file passwd.conf at ./passwd.conf (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)',
+      },
+    ]);
 
     const up = await composeUp(p);
     expect(up.exitCode).not.toBe(0);
@@ -107,7 +132,9 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
     expect(statSync(path.join(p.dir, 'passwd.conf')).isDirectory()).toBe(true);
 
     // The container left in Created: its error names source:target, which is a mount, not a secret.
-    const failed = findingsOf((await runCli(['bind-mounts', '--json', '-C', p.dir])).report, 'bind-mounts').find((f) => f.code === 'bind-mounts/mount-failed' && f.subject.name.startsWith(p.name));
+    const failed = findingsOf((await runCli(['bind-mounts', '--json', '-C', p.dir])).report, 'bind-mounts').find(
+      (f) => f.code === 'bind-mounts/mount-failed' && f.subject.name.startsWith(p.name),
+    );
     expect(failed).toBeDefined();
     const error = String(failed!.evidence?.error);
     expect(error).toContain(`${p.dir}/passwd.conf`);
@@ -142,7 +169,8 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
     ]);
 
     // Run as root here, so sudo is not needed (and may not be installed).
-    for (const command of fixes) await execa('sh', ['-c', command!.replace(/\bsudo /g, '')], { cwd: deeper, env: { ...process.env, HOME: home } });
+    for (const command of fixes)
+      await execa('sh', ['-c', command!.replace(/\bsudo /g, '')], { cwd: deeper, env: { ...process.env, HOME: home } });
     expect(statSync(path.join(home, 'appdata')).isDirectory()).toBe(true);
     expect(statSync(path.join(outside, 'srv data')).isDirectory()).toBe(true);
     expect(statSync(path.join(p.dir, 'conf')).isDirectory()).toBe(true);
@@ -151,7 +179,10 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
   });
 
   it('missing directories for a root image pass, and `up` indeed works with the empty directories Docker makes', async () => {
-    const p = project('      - ./initdb/:/docker-entrypoint-initdb.d/\n      - ./nginx/conf.d:/etc/nginx/conf.d\n      - ./data:/data\n', '["sh", "-c", "touch /data/ok && ls -d /docker-entrypoint-initdb.d /etc/nginx/conf.d"]');
+    const p = project(
+      '      - ./initdb/:/docker-entrypoint-initdb.d/\n      - ./nginx/conf.d:/etc/nginx/conf.d\n      - ./data:/data\n',
+      '["sh", "-c", "touch /data/ok && ls -d /docker-entrypoint-initdb.d /etc/nginx/conf.d"]',
+    );
     const run = await runCli(['bind-mounts', '--json', '-C', p.dir]);
     expect(own(run.report)).toEqual([]);
 
@@ -163,7 +194,11 @@ describe.runIf(composeAvailable)('compose bind sources on a real engine', () => 
 
   it('a non-root user and a missing directory is a warning; `up` fails as it says, and after the printed fix it works', async () => {
     const volumes = '      - ./uploads:/uploads\n';
-    const withUser = (p: { dir: string }) => writeFileSync(path.join(p.dir, 'docker-compose.yml'), readFileSync(path.join(p.dir, 'docker-compose.yml'), 'utf8').replace('    volumes:', '    user: "1000"\n    volumes:'));
+    const withUser = (p: { dir: string }) =>
+      writeFileSync(
+        path.join(p.dir, 'docker-compose.yml'),
+        readFileSync(path.join(p.dir, 'docker-compose.yml'), 'utf8').replace('    volumes:', '    user: "1000"\n    volumes:'),
+      );
     const broken = project(volumes, '["touch", "/uploads/x"]');
     withUser(broken);
     const run = await runCli(['bind-mounts', '--json', '-C', broken.dir]);

@@ -11,7 +11,10 @@ function envWithPlugin() {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(
     path.join(dataDir, 'package.json'),
-    JSON.stringify({ private: true, oclif: { schema: 1, plugins: [{ name: 'docker-doctor-plugin-example', type: 'link', root: fixturePath('plugin-example') }] } }),
+    JSON.stringify({
+      private: true,
+      oclif: { schema: 1, plugins: [{ name: 'docker-doctor-plugin-example', type: 'link', root: fixturePath('plugin-example') }] },
+    }),
   );
   return cleanEnv({ DOCKER_DOCTOR_DATA_DIR: dataDir, DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
 }
@@ -36,7 +39,7 @@ describe('checks from an installed oclif plugin', () => {
     expect(healthy.exitCode).toBe(0);
   });
 
-  it('explain reads the plugin check\'s own text', async () => {
+  it("explain reads the plugin check's own text", async () => {
     const run = await runCli(['explain', 'example-dockerfile/missing'], { env: envWithPlugin() });
     expect(run.stdout).toContain('This team builds every project from a Dockerfile at its root.');
   });

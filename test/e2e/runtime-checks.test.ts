@@ -59,15 +59,87 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
       dockerMayFail('run', '--name', p('nobin'), ...label, ...none, image, 'nosuchcmd'),
       dockerMayFail('run', '--name', p('sh127'), ...label, ...none, image, 'sh', '-c', 'nosuchcmd'),
       dockerMayFail('run', '--name', p('noexec'), ...label, ...none, image, '/etc/passwd'),
-      dockerMayFail('run', '--name', p('oom'), ...label, ...none, '-m', '8m', '--memory-swap', '8m', image, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'),
-      docker('run', '-d', '--name', p('loop'), ...label, ...none, '--restart', 'always', image, 'sh', '-c', 'echo "fatal: config file /etc/app.conf missing"; exit 3'),
+      dockerMayFail(
+        'run',
+        '--name',
+        p('oom'),
+        ...label,
+        ...none,
+        '-m',
+        '8m',
+        '--memory-swap',
+        '8m',
+        image,
+        'dd',
+        'if=/dev/zero',
+        'of=/dev/null',
+        'bs=64M',
+        'count=1',
+      ),
+      docker(
+        'run',
+        '-d',
+        '--name',
+        p('loop'),
+        ...label,
+        ...none,
+        '--restart',
+        'always',
+        image,
+        'sh',
+        '-c',
+        'echo "fatal: config file /etc/app.conf missing"; exit 3',
+      ),
       dockerMayFail('run', '-d', '--name', p('hostport'), ...label, ...dns, '-p', `127.0.0.1:${ports.hostHeld}:80`, image, 'sleep', '300'),
-      dockerMayFail('run', '--name', p('denied'), ...label, ...none, '--user', '1000', '-v', `${rootOwned}:/data`, image, 'sh', '-c', 'echo hi > /data/out'),
-      docker('run', '-d', '--name', p('healthy'), ...label, ...dns, '--user', '1000', '-p', `127.0.0.1:${ports.healthy}:80`, '-v', `${userOwned}:/data`, image, 'sh', '-c', 'while true; do date > /data/t; sleep 1; done'),
+      dockerMayFail(
+        'run',
+        '--name',
+        p('denied'),
+        ...label,
+        ...none,
+        '--user',
+        '1000',
+        '-v',
+        `${rootOwned}:/data`,
+        image,
+        'sh',
+        '-c',
+        'echo hi > /data/out',
+      ),
+      docker(
+        'run',
+        '-d',
+        '--name',
+        p('healthy'),
+        ...label,
+        ...dns,
+        '--user',
+        '1000',
+        '-p',
+        `127.0.0.1:${ports.healthy}:80`,
+        '-v',
+        `${userOwned}:/data`,
+        image,
+        'sh',
+        '-c',
+        'while true; do date > /data/t; sleep 1; done',
+      ),
       docker('run', '-d', '--name', p('holder'), ...label, ...dns, '-p', `127.0.0.1:${ports.containerHeld}:80`, image, 'sleep', '300'),
     ]);
     // Only once the holder publishes its port can the second container fail on it.
-    await dockerMayFail('run', '-d', '--name', p('blocked'), ...label, ...dns, '-p', `127.0.0.1:${ports.containerHeld}:80`, image, 'sleep', '300');
+    await dockerMayFail(
+      'run',
+      '-d',
+      '--name',
+      p('blocked'),
+      ...label,
+      ...dns,
+      '-p',
+      `127.0.0.1:${ports.containerHeld}:80`,
+      image,
+      'sleep',
+      '300',
+    );
     await waitFor(async () => Number(await docker('inspect', '-f', '{{.RestartCount}}', p('loop'))) >= 2, 'the restart loop');
 
     const run = await runCli(['exited-containers', 'port-conflicts', 'bind-mounts', '--json', '-C', projectDir]);
@@ -83,11 +155,15 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
   describe('exited-containers', () => {
     it('a container whose command is echo: finished, as a note', () => {
       expect(findingsFor(p('echo'))).toEqual([expect.objectContaining({ code: 'exited-containers/finished', severity: 'info' })]);
-      expect(findingsFor(p("echo"))[0]!.title, findingsFor(p("echo"))[0]!.title).toMatch(new RegExp(`^Container ${p('echo')} exited 0 after [\\d.]+ s: its command \`echo hello\` finished`));
+      expect(findingsFor(p('echo'))[0]!.title, findingsFor(p('echo'))[0]!.title).toMatch(
+        new RegExp(`^Container ${p('echo')} exited 0 after [\\d.]+ s: its command \`echo hello\` finished`),
+      );
     });
 
     it('a missing binary, at start and from a shell (127)', () => {
-      expect(findingsFor(p('nobin'))).toEqual([expect.objectContaining({ code: 'exited-containers/command-not-found', severity: 'error' })]);
+      expect(findingsFor(p('nobin'))).toEqual([
+        expect.objectContaining({ code: 'exited-containers/command-not-found', severity: 'error' }),
+      ]);
       expect(findingsFor(p('nobin'))[0]!.title).toContain('exec: "nosuchcmd": executable file not found in $PATH');
       const [shell] = findingsFor(p('sh127'));
       expect(shell).toMatchObject({ code: 'exited-containers/command-not-found' });
@@ -100,7 +176,10 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
 
     it('an OOM kill under a small memory limit', () => {
       const [finding] = findingsFor(p('oom'));
-      expect(finding).toMatchObject({ code: 'exited-containers/oom-killed', evidence: expect.objectContaining({ exitCode: 137, oomKilled: true }) });
+      expect(finding).toMatchObject({
+        code: 'exited-containers/oom-killed',
+        evidence: expect.objectContaining({ exitCode: 137, oomKilled: true }),
+      });
       expect(finding!.title).toContain('its 8 MiB memory limit');
       // The fix asks for more than it has, never the same or less (swap was capped at the limit, so it stays at the new one).
       expect(finding!.fixes[0]!.command).toBe(`docker update --memory 16m --memory-swap 16m ${p('oom')}`);
@@ -110,7 +189,11 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
       const [finding] = findingsFor(p('loop'));
       expect(finding).toMatchObject({ code: 'exited-containers/restart-loop', severity: 'error' });
       // Whether the loop is caught running or stopped, the title names the log line that explains it.
-      expect(finding!.title).toMatch(new RegExp(`^Container ${p('loop')} is restarting in a loop \\(\\d+ restarts?\\); (it last exited with code 3: the application failed; |it is up again for now: )last log line "fatal: config file /etc/app.conf missing"$`));
+      expect(finding!.title).toMatch(
+        new RegExp(
+          `^Container ${p('loop')} is restarting in a loop \\(\\d+ restarts?\\); (it last exited with code 3: the application failed; |it is up again for now: )last log line "fatal: config file /etc/app.conf missing"$`,
+        ),
+      );
       expect(finding!.evidence!.logTail).toContain('fatal: config file /etc/app.conf missing');
     });
   });
@@ -119,7 +202,9 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
     it('a port held by a host process the test started', () => {
       const [finding] = findingsFor(p('hostport'), 'port-conflicts');
       expect(finding).toMatchObject({ code: 'port-conflicts/held-by-process' });
-      expect(finding!.title).toBe(`Port ${ports.hostHeld}/tcp is held by ${(finding!.evidence!.holder as { process: string }).process} (pid ${process.pid}), so container ${p('hostport')} cannot start`);
+      expect(finding!.title).toBe(
+        `Port ${ports.hostHeld}/tcp is held by ${(finding!.evidence!.holder as { process: string }).process} (pid ${process.pid}), so container ${p('hostport')} cannot start`,
+      );
       expect(finding!.fixes.map((f) => f.command)).toContain(`docker rm ${p('hostport')}`);
       // The failed start is one cause: exited-containers leaves it to port-conflicts.
       expect(findingsFor(p('hostport'), 'exited-containers')).toEqual([]);
@@ -127,7 +212,10 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
 
     it('a port held by another container', () => {
       const [finding] = findingsFor(p('blocked'), 'port-conflicts');
-      expect(finding).toMatchObject({ code: 'port-conflicts/held-by-container', evidence: expect.objectContaining({ holder: expect.objectContaining({ name: p('holder') }) }) });
+      expect(finding).toMatchObject({
+        code: 'port-conflicts/held-by-container',
+        evidence: expect.objectContaining({ holder: expect.objectContaining({ name: p('holder') }) }),
+      });
     });
 
     it('a compose file whose published port is held, interpolated from .env, at its line', () => {
@@ -140,7 +228,11 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
   describe('bind-mounts', () => {
     it('a root-owned 0755 bind source written by uid 1000', () => {
       const [finding] = findingsFor(p('denied'));
-      expect(finding).toMatchObject({ code: 'bind-mounts/not-writable', severity: 'error', evidence: expect.objectContaining({ uid: 1000, owner: 0, permissions: '0755' }) });
+      expect(finding).toMatchObject({
+        code: 'bind-mounts/not-writable',
+        severity: 'error',
+        evidence: expect.objectContaining({ uid: 1000, owner: 0, permissions: '0755' }),
+      });
       expect(finding!.title).toContain('mounted at /data');
       expect(finding!.fixes[0]!.command).toMatch(/^sudo chown -R 1000:\d+ /);
       expect(findingsFor(p('denied'), 'exited-containers')).toEqual([]);
@@ -148,7 +240,11 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
 
     it('a compose bind source that does not exist and is meant as a file', () => {
       const [finding] = findingsFor('web', 'bind-mounts');
-      expect(finding).toMatchObject({ code: 'bind-mounts/compose-source-missing', severity: 'warning', location: { file: 'compose.yaml', line: 7 } });
+      expect(finding).toMatchObject({
+        code: 'bind-mounts/compose-source-missing',
+        severity: 'warning',
+        location: { file: 'compose.yaml', line: 7 },
+      });
     });
   });
 

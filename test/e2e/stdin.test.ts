@@ -10,7 +10,13 @@ describe('standard input', () => {
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   it('is never read: piped text does not become the list of checks', async () => {
-    const run = await execa(process.execPath, [BIN, '--json', '--timeout', '3'], { input: 'build-context\n', cwd: project, env: cleanEnv(), extendEnv: false, reject: false });
+    const run = await execa(process.execPath, [BIN, '--json', '--timeout', '3'], {
+      input: 'build-context\n',
+      cwd: project,
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+    });
     const report = JSON.parse(String(run.stdout)) as Report;
     expect(report.checks.map((c) => c.id)).toContain('daemon');
     expect(report.checks.length).toBeGreaterThan(1);

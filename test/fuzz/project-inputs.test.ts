@@ -27,26 +27,87 @@ const oddText = fc.oneof(
   word,
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\t', '~', 'null', 'true', '0x1F', '-1', '1e999', '::', '[', ']', '{', '}', '\\', '\u0000', '\u001b[31m', '../..', '/', '/etc', '*', '**'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\t',
+    '~',
+    'null',
+    'true',
+    '0x1F',
+    '-1',
+    '1e999',
+    '::',
+    '[',
+    ']',
+    '{',
+    '}',
+    '\\',
+    '\u0000',
+    '\u001b[31m',
+    '../..',
+    '/',
+    '/etc',
+    '*',
+    '**',
+  ),
 );
 /** Interpolation as compose and Dockerfiles write it, well-formed or not, over names that are not secret. */
 const interpolation = fc
-  .tuple(fc.constantFrom('HOST_PORT', 'TAG', 'DATA_DIR', 'UNSET_VAR', 'X', ''), fc.constantFrom('', ':-8080', '-d', ':?needed', '?', ':+x', '}', '${X}', '${'))
-  .chain(([name, tail]) => fc.constantFrom(`\${${name}${tail}}`, `\${${name}${tail}`, `$${name}`, `$$${name}`, '${', '$', '${}', '${${X}}', `\${${name}:-\${TAG:-\${`));
-const value = fc.oneof({ weight: 3, arbitrary: oddText }, { weight: 2, arbitrary: interpolation }, fc.integer({ min: -70_000, max: 70_000 }), fc.double(), fc.boolean(), fc.constant(null));
+  .tuple(
+    fc.constantFrom('HOST_PORT', 'TAG', 'DATA_DIR', 'UNSET_VAR', 'X', ''),
+    fc.constantFrom('', ':-8080', '-d', ':?needed', '?', ':+x', '}', '${X}', '${'),
+  )
+  .chain(([name, tail]) =>
+    fc.constantFrom(
+      `\${${name}${tail}}`,
+      `\${${name}${tail}`,
+      `$${name}`,
+      `$$${name}`,
+      '${',
+      '$',
+      '${}',
+      '${${X}}',
+      `\${${name}:-\${TAG:-\${`,
+    ),
+  );
+const value = fc.oneof(
+  { weight: 3, arbitrary: oddText },
+  { weight: 2, arbitrary: interpolation },
+  fc.integer({ min: -70_000, max: 70_000 }),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+);
 
 const portSpec = fc.oneof(
   fc.integer({ min: -1, max: 70_000 }),
   fc.tuple(fc.integer({ min: 0, max: 70_000 }), fc.integer({ min: 0, max: 70_000 })).map(([a, b]) => `${a}:${b}`),
-  fc.tuple(fc.integer({ min: 0, max: 70_000 }), fc.integer({ min: 0, max: 40 })).map(([a, n]) => `127.0.0.1:${a}-${a + n}:${a}-${a + n}/udp`),
+  fc
+    .tuple(fc.integer({ min: 0, max: 70_000 }), fc.integer({ min: 0, max: 40 }))
+    .map(([a, n]) => `127.0.0.1:${a}-${a + n}:${a}-${a + n}/udp`),
   fc.constantFrom('::1:80:80', '[::1]:80:80', '80-79:80', '0.0.0.0:${HOST_PORT}:80', '${HOST_PORT:-', 'a:b:c:d', ':80', '80:', '65536:1'),
   fc.record({ target: value, published: value, host_ip: value, protocol: value, mode: value }, { requiredKeys: [] }),
   interpolation,
 );
 const volumeSpec = fc.oneof(
-  fc.tuple(fc.constantFrom('.', './data', '/', '/etc/passwd', '~/x', '../..', '${DATA_DIR}', 'named', '/dev/zero', '\\\\?\\C:'), fc.constantFrom('/data', 'relative', '', '/a:/b')).map(([a, b]) => `${a}:${b}`),
+  fc
+    .tuple(
+      fc.constantFrom('.', './data', '/', '/etc/passwd', '~/x', '../..', '${DATA_DIR}', 'named', '/dev/zero', '\\\\?\\C:'),
+      fc.constantFrom('/data', 'relative', '', '/a:/b'),
+    )
+    .map(([a, b]) => `${a}:${b}`),
   fc.tuple(oddText, oddText, fc.constantFrom('ro', 'rw', 'z', 'Z', 'rshared', 'x')).map(([a, b, m]) => `${a}:${b}:${m}`),
-  fc.record({ type: fc.constantFrom('bind', 'volume', 'tmpfs', 'npipe', 'cluster', 'x'), source: value, target: value, read_only: value, bind: fc.record({ create_host_path: value }) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      type: fc.constantFrom('bind', 'volume', 'tmpfs', 'npipe', 'cluster', 'x'),
+      source: value,
+      target: value,
+      read_only: value,
+      bind: fc.record({ create_host_path: value }),
+    },
+    { requiredKeys: [] },
+  ),
   value,
 );
 
@@ -57,10 +118,20 @@ const secretEnvMap = fc.constantFrom<Record<string, string>>(
   { AWS_SECRET_ACCESS_KEY: SECRET, PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${SECRET}\n-----END PRIVATE KEY-----` },
   { REDIS_URL: `redis://:${SECRET}@cache:6379/0`, MYSQL_ROOT_PASSWORD: SECRET },
 );
-const environment = fc.tuple(secretEnvMap, fc.dictionary(word.map((w) => w.toUpperCase()), value, { maxKeys: 6 }), fc.boolean()).map(([secrets, extra, asList]) => {
-  const all = { ...extra, ...secrets };
-  return asList ? Object.entries(all).map(([k, v]) => `${k}=${String(v)}`) : all;
-});
+const environment = fc
+  .tuple(
+    secretEnvMap,
+    fc.dictionary(
+      word.map((w) => w.toUpperCase()),
+      value,
+      { maxKeys: 6 },
+    ),
+    fc.boolean(),
+  )
+  .map(([secrets, extra, asList]) => {
+    const all = { ...extra, ...secrets };
+    return asList ? Object.entries(all).map(([k, v]) => `${k}=${String(v)}`) : all;
+  });
 
 // Narrowed: no build context of '/' or '/dev'. A compose `build: {context: /}` with `--timeout 3` runs 6-17 s and, on
 // a bigger host tree, ends with build-context crashed ("timed out"): the walk stops at its budget, but the work after it
@@ -91,10 +162,17 @@ const service = fc.record(
     environment: fc.oneof({ weight: 4, arbitrary: environment }, value),
     env_file: fc.oneof(fc.constantFrom('.env', 'missing.env', '/dev/zero', ['.env', { path: 'opt.env', required: false }]), value),
     profiles: fc.oneof(fc.array(oddText, { maxLength: 3 }), value),
-    extends: fc.oneof(fc.record({ service: word, file: fc.constantFrom('compose.yaml', 'other.yaml', 'missing.yaml', '/dev/zero') }, { requiredKeys: [] }), word, value),
+    extends: fc.oneof(
+      fc.record({ service: word, file: fc.constantFrom('compose.yaml', 'other.yaml', 'missing.yaml', '/dev/zero') }, { requiredKeys: [] }),
+      word,
+      value,
+    ),
     depends_on: fc.oneof(fc.array(word, { maxLength: 3 }), fc.dictionary(word, fc.record({ condition: value }), { maxKeys: 3 })),
     network_mode: fc.constantFrom('host', 'none', 'service:db', 'container:x', 'bridge', '${X}'),
-    networks: fc.oneof(fc.array(word, { maxLength: 3 }), fc.dictionary(word, fc.oneof(fc.constant(null), fc.record({ aliases: fc.array(oddText, { maxLength: 2 }) })), { maxKeys: 3 })),
+    networks: fc.oneof(
+      fc.array(word, { maxLength: 3 }),
+      fc.dictionary(word, fc.oneof(fc.constant(null), fc.record({ aliases: fc.array(oddText, { maxLength: 2 }) })), { maxKeys: 3 }),
+    ),
     command: fc.oneof(oddText, fc.constant(['--password', SECRET]), fc.constant(`serve --password ${SECRET}`)),
     healthcheck: fc.record({ test: fc.oneof(oddText, fc.array(oddText, { maxLength: 3 })), interval: value }, { requiredKeys: [] }),
     extra_hosts: fc.oneof(fc.array(oddText, { maxLength: 3 }), value),
@@ -104,17 +182,34 @@ const service = fc.record(
 );
 /** Random structure where a compose key expects something else: deep nesting, long lists, wrong types. */
 const junk = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, value, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(oddText, tie('node'), { maxKeys: 4 })),
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    value,
+    fc.array(tie('node'), { maxLength: 4 }),
+    fc.dictionary(oddText, tie('node'), { maxKeys: 4 }),
+  ),
 })).node;
 
 const composeObject = fc.record(
   {
     name: fc.oneof(word, value),
     version: fc.constantFrom('3.8', '2', 3, '${X}'),
-    services: fc.oneof({ weight: 6, arbitrary: fc.dictionary(fc.oneof(word, oddText), fc.oneof({ weight: 5, arbitrary: service }, junk), { minKeys: 1, maxKeys: 5 }) }, junk),
-    include: fc.oneof(fc.constantFrom(['other.yaml'], ['missing.yaml'], ['compose.yaml'], [{ path: '/dev/zero' }], ['../../../etc/passwd']), junk),
+    services: fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.dictionary(fc.oneof(word, oddText), fc.oneof({ weight: 5, arbitrary: service }, junk), { minKeys: 1, maxKeys: 5 }),
+      },
+      junk,
+    ),
+    include: fc.oneof(
+      fc.constantFrom(['other.yaml'], ['missing.yaml'], ['compose.yaml'], [{ path: '/dev/zero' }], ['../../../etc/passwd']),
+      junk,
+    ),
     volumes: fc.oneof(fc.dictionary(word, fc.oneof(fc.constant(null), junk), { maxKeys: 3 }), junk),
-    networks: fc.oneof(fc.dictionary(word, fc.oneof(fc.constant(null), fc.record({ external: value, name: value }, { requiredKeys: [] })), { maxKeys: 3 }), junk),
+    networks: fc.oneof(
+      fc.dictionary(word, fc.oneof(fc.constant(null), fc.record({ external: value, name: value }, { requiredKeys: [] })), { maxKeys: 3 }),
+      junk,
+    ),
     secrets: fc.constant({ db_password: { environment: 'DB_PASSWORD' } }),
     'x-extra': junk,
   },
@@ -137,19 +232,40 @@ const composeRaw = fc.oneof(
     `services:\n  a:\n    image: x\n    command: --password ${SECRET} --db postgres://u:${SECRET}@db/x\n`,
   ),
   // Many keys, deep nesting: big within reason.
-  fc.integer({ min: 100, max: 600 }).map((n) => `services:\n${Array.from({ length: n }, (_, i) => `  s${i}:\n    image: x\n    ports: ["${1000 + (i % 50)}:80"]\n    environment: {DB_PASSWORD: ${SECRET}}\n`).join('')}`),
-  fc.integer({ min: 50, max: 400 }).map((depth) => `services:\n  a:\n    image: x\n    x: ${'['.repeat(depth)}${']'.repeat(depth)}\n    y: ${'{a: '.repeat(depth)}1${'}'.repeat(depth)}\n`),
-  fc.integer({ min: 10, max: 200 }).map((n) => `x-a0: &a0 {k: v, DB_PASSWORD: ${SECRET}}\n${Array.from({ length: n }, (_, i) => `x-a${i + 1}: &a${i + 1} [*a${i}, *a${i}]\n`).join('')}services:\n  a:\n    image: x\n    labels: *a${n}\n`),
+  fc
+    .integer({ min: 100, max: 600 })
+    .map(
+      (n) =>
+        `services:\n${Array.from({ length: n }, (_, i) => `  s${i}:\n    image: x\n    ports: ["${1000 + (i % 50)}:80"]\n    environment: {DB_PASSWORD: ${SECRET}}\n`).join('')}`,
+    ),
+  fc
+    .integer({ min: 50, max: 400 })
+    .map(
+      (depth) =>
+        `services:\n  a:\n    image: x\n    x: ${'['.repeat(depth)}${']'.repeat(depth)}\n    y: ${'{a: '.repeat(depth)}1${'}'.repeat(depth)}\n`,
+    ),
+  fc
+    .integer({ min: 10, max: 200 })
+    .map(
+      (n) =>
+        `x-a0: &a0 {k: v, DB_PASSWORD: ${SECRET}}\n${Array.from({ length: n }, (_, i) => `x-a${i + 1}: &a${i + 1} [*a${i}, *a${i}]\n`).join('')}services:\n  a:\n    image: x\n    labels: *a${n}\n`,
+    ),
 );
 
 const composeText = fc.oneof(
   { weight: 4, arbitrary: composeObject.map((doc) => stringify(doc, { aliasDuplicateObjects: false })) },
   { weight: 2, arbitrary: composeRaw },
   // A valid file cut or spliced at a random place.
-  fc.tuple(composeObject.map((doc) => stringify(doc, { aliasDuplicateObjects: false })), fc.nat(), oddText).map(([text, at, insert]) => {
-    const cut = at % (text.length + 1);
-    return text.slice(0, cut) + insert + text.slice(cut);
-  }),
+  fc
+    .tuple(
+      composeObject.map((doc) => stringify(doc, { aliasDuplicateObjects: false })),
+      fc.nat(),
+      oddText,
+    )
+    .map(([text, at, insert]) => {
+      const cut = at % (text.length + 1);
+      return text.slice(0, cut) + insert + text.slice(cut);
+    }),
 );
 
 const dockerfileLine = fc.oneof(
@@ -198,7 +314,12 @@ const dockerfileLine = fc.oneof(
     'RUN --mount=type=secret,id=db_password,target=/run/secrets/x --mount=type=cache,target=/root/.cache --network=none true',
     'RUN --mount=type=bind,from=,source=${',
   ),
-  fc.tuple(fc.constantFrom('FROM', 'RUN', 'COPY', 'ADD', 'ENV', 'ARG', 'EXPOSE', 'WORKDIR', 'nonsense', 'run', 'CoPy'), fc.array(oddText, { maxLength: 4 })).map(([ins, args]) => `${ins} ${args.join(' ')}`),
+  fc
+    .tuple(
+      fc.constantFrom('FROM', 'RUN', 'COPY', 'ADD', 'ENV', 'ARG', 'EXPOSE', 'WORKDIR', 'nonsense', 'run', 'CoPy'),
+      fc.array(oddText, { maxLength: 4 }),
+    )
+    .map(([ins, args]) => `${ins} ${args.join(' ')}`),
   oddText,
 );
 const dockerfileText = fc.oneof(
@@ -207,7 +328,39 @@ const dockerfileText = fc.oneof(
 );
 
 const ignoreLine = fc.oneof(
-  fc.constantFrom('[', ']', '[a-', '[!a]', '[^', '\\', 'a\\', '\\[', '**', '**/', '/**', '**/**/**/*.log', '!', '!*', '!**/keep', '#', '# comment', '.', '..', '/', '../x', '*', '?', '???', '{a,b}', 'a/**/b/**/c/**/d', ' trailing ', 'node_modules', '!Dockerfile', 'Dockerfile', '.dockerignore'),
+  fc.constantFrom(
+    '[',
+    ']',
+    '[a-',
+    '[!a]',
+    '[^',
+    '\\',
+    'a\\',
+    '\\[',
+    '**',
+    '**/',
+    '/**',
+    '**/**/**/*.log',
+    '!',
+    '!*',
+    '!**/keep',
+    '#',
+    '# comment',
+    '.',
+    '..',
+    '/',
+    '../x',
+    '*',
+    '?',
+    '???',
+    '{a,b}',
+    'a/**/b/**/c/**/d',
+    ' trailing ',
+    'node_modules',
+    '!Dockerfile',
+    'Dockerfile',
+    '.dockerignore',
+  ),
   fc.integer({ min: 1000, max: 5000 }).map((n) => '*'.repeat(n)),
   fc.integer({ min: 100, max: 3000 }).map((n) => '**/a'.repeat(n)),
   fc.integer({ min: 100, max: 3000 }).map((n) => `${'[a'.repeat(n)}`),
@@ -240,14 +393,21 @@ const envLine = fc.oneof(
     '#',
     '\u0000',
   ),
-  fc.tuple(word.map((w) => w.toUpperCase()), oddText, fc.constantFrom('', '"', "'", '`')).map(([k, v, q]) => `${k}=${q}${v}${q}`),
+  fc
+    .tuple(
+      word.map((w) => w.toUpperCase()),
+      oddText,
+      fc.constantFrom('', '"', "'", '`'),
+    )
+    .map(([k, v, q]) => `${k}=${q}${v}${q}`),
   oddText,
 );
 const envText = fc.array(envLine, { maxLength: 15 }).map((lines) => lines.join('\n'));
 
 type Special = 'fifo' | 'zero' | 'loop' | 'dir';
 const special = fc.constantFrom<Special>('fifo', 'zero', 'loop', 'dir');
-const maybeSpecial = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 8, arbitrary: arb }, { weight: 1, arbitrary: special }, { weight: 1, arbitrary: fc.constant(undefined) });
+const maybeSpecial = <T>(arb: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 8, arbitrary: arb }, { weight: 1, arbitrary: special }, { weight: 1, arbitrary: fc.constant(undefined) });
 
 const project = fc.record({
   compose: maybeSpecial(composeText),
@@ -302,7 +462,14 @@ describe('fuzzed project files', () => {
   const socket = path.join(daemonDir, 'docker.sock');
   const daemon = fuzzDaemon();
   // A healthy, empty daemon, so the checks that need one read the compose file instead of being skipped.
-  daemon.route = (url) => ({ kind: 'json', body: url.startsWith('/containers/json') || url.startsWith('/networks') || url.startsWith('/images/json') ? [] : { message: 'no such object' }, status: url.startsWith('/containers/json') || url.startsWith('/networks') || url.startsWith('/images/json') ? 200 : 404 });
+  daemon.route = (url) => ({
+    kind: 'json',
+    body:
+      url.startsWith('/containers/json') || url.startsWith('/networks') || url.startsWith('/images/json')
+        ? []
+        : { message: 'no such object' },
+    status: url.startsWith('/containers/json') || url.startsWith('/networks') || url.startsWith('/images/json') ? 200 : 404,
+  });
   beforeAll(() => daemon.listen(socket));
   afterAll(() => daemon.close());
   const env = () => cleanEnv({ DB_PASSWORD: undefined });
@@ -311,7 +478,10 @@ describe('fuzzed project files', () => {
     await fc.assert(
       fc.asyncProperty(project, async (p) => {
         const dir = writeProject(p);
-        const run = await runCli(['--json', '-C', dir, '-H', `unix://${socket}`, ...CHECKS, '--timeout', '3'], { env: env(), timeoutMs: 30_000 });
+        const run = await runCli(['--json', '-C', dir, '-H', `unix://${socket}`, ...CHECKS, '--timeout', '3'], {
+          env: env(),
+          timeoutMs: 30_000,
+        });
         expectSafe(run, true);
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
@@ -322,7 +492,10 @@ describe('fuzzed project files', () => {
     await fc.assert(
       fc.asyncProperty(project, async (p) => {
         const dir = writeProject(p);
-        const run = await runCli(['-v', '-C', dir, '-H', `unix://${socket}`, ...CHECKS, '--timeout', '3'], { env: env(), timeoutMs: 30_000 });
+        const run = await runCli(['-v', '-C', dir, '-H', `unix://${socket}`, ...CHECKS, '--timeout', '3'], {
+          env: env(),
+          timeoutMs: 30_000,
+        });
         expectSafe(run, false);
       }),
       { seed: SEED + 1, numRuns: HUMAN_RUNS, endOnFailure: true },

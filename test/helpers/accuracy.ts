@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+} from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { statusFromFindings } from '../../src/engine/runner.js';
@@ -77,9 +88,11 @@ export function parseCase(name: string, dir: string): AccuracyCase {
   const status = (expectRaw.status ?? {}) as Record<string, CheckStatus>;
   for (const [id, value] of Object.entries(status)) if (!STATUSES.has(value)) fail(`expect.status.${id} "${value}" is not a status`);
   const present = (expectRaw.present ?? []) as ExpectedFinding[];
-  for (const p of present) if (typeof p.code !== 'string' || !p.code.includes('/')) fail('expect.present entries need a code "<check>/<cause>"');
+  for (const p of present)
+    if (typeof p.code !== 'string' || !p.code.includes('/')) fail('expect.present entries need a code "<check>/<cause>"');
   if (raw.build !== undefined && typeof raw.build !== 'string') fail('build names a Dockerfile');
-  if (raw.build !== undefined && !existsSync(path.join(projectDir, raw.build as string))) fail(`build names ${String(raw.build)}, which is not in project/`);
+  if (raw.build !== undefined && !existsSync(path.join(projectDir, raw.build as string)))
+    fail(`build names ${String(raw.build)}, which is not in project/`);
   return {
     name,
     projectDir,
@@ -130,7 +143,9 @@ export function isProjectFinding(finding: Finding, projectDir: string): boolean 
 }
 
 export function projectFindings(report: Report, projectDir: string): (Finding & { check: string })[] {
-  return report.checks.flatMap((check) => check.findings.filter((f) => isProjectFinding(f, projectDir)).map((f) => ({ ...f, check: check.id })));
+  return report.checks.flatMap((check) =>
+    check.findings.filter((f) => isProjectFinding(f, projectDir)).map((f) => ({ ...f, check: check.id })),
+  );
 }
 
 /** A check's status as this project's findings make it: skipped and crashed as reported, else derived from them. */
@@ -147,7 +162,10 @@ export function projectStatus(report: Report, checkId: string, projectDir: strin
  * (one secret file copied on purpose, another merely sent): runs are compared as multisets of keys.
  */
 export function findingKey(f: Finding, projectDir?: string): string {
-  const name = projectDir && (f.subject.name === projectDir || f.subject.name.startsWith(`${projectDir}/`)) ? `<project>${f.subject.name.slice(projectDir.length)}` : f.subject.name;
+  const name =
+    projectDir && (f.subject.name === projectDir || f.subject.name.startsWith(`${projectDir}/`))
+      ? `<project>${f.subject.name.slice(projectDir.length)}`
+      : f.subject.name;
   const at = f.location ? ` @${f.location.file}${f.location.line ? `:${f.location.line}` : ''}` : '';
   return `${f.code} ${f.subject.kind}:${name}${at}`;
 }
@@ -164,16 +182,25 @@ function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
  * Rule 3, from two runs on one project with the fixes of the first applied in between: findings that appeared
  * (`added`), and findings whose first fix, their main one, ran but which are still reported (`notFixed`).
  */
-export function compareRuns(before: Report, after: Report, applied: AppliedFix[], projectDir: string): { added: string[]; notFixed: string[] } {
+export function compareRuns(
+  before: Report,
+  after: Report,
+  applied: AppliedFix[],
+  projectDir: string,
+): { added: string[]; notFixed: string[] } {
   const key = (f: Finding) => findingKey(f);
   const was = projectFindings(before, projectDir);
   const now = projectFindings(after, projectDir);
   const ran = new Set(applied.filter((a) => a.ran).map((a) => `${a.code} ${a.command}`));
   const fixed = was.filter((f) => f.fixes[0]?.command !== undefined && ran.has(`${f.code} ${f.fixes[0].command}`));
   const [wasCount, nowCount, fixedCount] = [countBy(was, key), countBy(now, key), countBy(fixed, key)];
-  const added = [...nowCount].filter(([k, n]) => n > (wasCount.get(k) ?? 0)).flatMap(([k]) => now.filter((f) => key(f) === k).map(describeFinding));
+  const added = [...nowCount]
+    .filter(([k, n]) => n > (wasCount.get(k) ?? 0))
+    .flatMap(([k]) => now.filter((f) => key(f) === k).map(describeFinding));
   // Each finding fixed must take one occurrence of its key with it.
-  const notFixed = [...fixedCount].filter(([k, n]) => (nowCount.get(k) ?? 0) > (wasCount.get(k) ?? 0) - n).flatMap(([k]) => fixed.filter((f) => key(f) === k).map(describeFinding));
+  const notFixed = [...fixedCount]
+    .filter(([k, n]) => (nowCount.get(k) ?? 0) > (wasCount.get(k) ?? 0) - n)
+    .flatMap(([k]) => fixed.filter((f) => key(f) === k).map(describeFinding));
   return { added, notFixed };
 }
 
@@ -246,7 +273,23 @@ export function parseCommand(command: string): Segment[] {
 
 const SYSTEM_DIRS = 'etc|var|usr|run|proc|sys|home|root|opt|srv|tmp|dev|mnt|media|lib|bin|sbin|boot';
 const DOTDOT_TO_HOST = new RegExp(`(?:\\.\\./){2,}(?:${SYSTEM_DIRS})(?:/|\\b)`);
-const WRITERS = new Set(['tee', 'mkdir', 'touch', 'chmod', 'chown', 'chgrp', 'cp', 'mv', 'ln', 'install', 'rm', 'rmdir', 'sed', 'truncate', 'dd']);
+const WRITERS = new Set([
+  'tee',
+  'mkdir',
+  'touch',
+  'chmod',
+  'chown',
+  'chgrp',
+  'cp',
+  'mv',
+  'ln',
+  'install',
+  'rm',
+  'rmdir',
+  'sed',
+  'truncate',
+  'dd',
+]);
 const HOST_WRITE_PATH = /^\/(etc|var)\//;
 
 /** Docker (or Podman) commands that remove containers, images or volumes, and whether a volume is among them. */
@@ -263,7 +306,8 @@ function removal(words: string[]): { what: string; volumes: boolean } | undefine
   if (sub.includes('prune')) return { what: `${sub[0]} prune`, volumes: sub[0] === 'volume' || flags.includes('--volumes') };
   // `compose down` is how a project is stopped (its containers come back on `up`); with -v, --rmi or `compose rm` it removes more.
   if (sub[0] === 'compose' && sub.includes('rm')) return { what: 'compose containers', volumes: volumeFlag };
-  if (sub[0] === 'compose' && sub.includes('down') && (volumeFlag || flags.includes('--rmi'))) return { what: volumeFlag ? 'compose volumes' : 'compose images', volumes: volumeFlag };
+  if (sub[0] === 'compose' && sub.includes('down') && (volumeFlag || flags.includes('--rmi')))
+    return { what: volumeFlag ? 'compose volumes' : 'compose images', volumes: volumeFlag };
   return undefined;
 }
 
@@ -272,7 +316,8 @@ function removal(words: string[]): { what: string; volumes: boolean } | undefine
  * /var/lib/apt/lists/*` (the end of a RUN line), `- "8081:80"`, `ports: […]`, `"mtu": 1400`. What it deletes is inside
  * the image being built, not the user's files.
  */
-const SNIPPET = /^\s*(?:&&|(?:FROM|RUN|COPY|ADD|ENV|ARG|CMD|ENTRYPOINT|USER|WORKDIR|EXPOSE|VOLUME|LABEL|HEALTHCHECK|SHELL|ONBUILD|STOPSIGNAL)\s|- |[\w.-]+:\s|"[\w.-]+"\s*:)/;
+const SNIPPET =
+  /^\s*(?:&&|(?:FROM|RUN|COPY|ADD|ENV|ARG|CMD|ENTRYPOINT|USER|WORKDIR|EXPOSE|VOLUME|LABEL|HEALTHCHECK|SHELL|ONBUILD|STOPSIGNAL)\s|- |[\w.-]+:\s|"[\w.-]+"\s*:)/;
 
 /**
  * Every way a fix breaks the rules for fixes (docs/writing-checks.md), as sentences; empty when it keeps them.
@@ -286,11 +331,16 @@ export function fixViolations(fix: Fix, exists: (file: string) => boolean = () =
   for (const segment of parseCommand(command)) {
     const [program = '', ...args] = segment.words;
     const paths = args.filter((a) => !a.startsWith('-'));
-    if (program === 'rm' && args.some((a) => /^-\w*[rR]/.test(a) || a === '--recursive')) problems.push(`deletes a tree (rm ${args.join(' ')})`);
+    if (program === 'rm' && args.some((a) => /^-\w*[rR]/.test(a) || a === '--recursive'))
+      problems.push(`deletes a tree (rm ${args.join(' ')})`);
     else if (program === 'rm') problems.push(`deletes files (rm ${args.join(' ')})`);
     if (program === 'find' && args.includes('-delete')) problems.push('deletes files (find -delete)');
-    if (program === 'shred' || program === 'truncate' || (program === 'dd' && args.some((a) => a.startsWith('of=')))) problems.push(`destroys file contents (${program})`);
-    if (program === 'git' && (args.includes('clean') || (args.includes('reset') && args.includes('--hard')) || (args.includes('checkout') && args.includes('--')))) {
+    if (program === 'shred' || program === 'truncate' || (program === 'dd' && args.some((a) => a.startsWith('of='))))
+      problems.push(`destroys file contents (${program})`);
+    if (
+      program === 'git' &&
+      (args.includes('clean') || (args.includes('reset') && args.includes('--hard')) || (args.includes('checkout') && args.includes('--')))
+    ) {
       problems.push(`discards work (git ${args.join(' ')})`);
     }
     if (program === 'tee' && !args.some((a) => a === '-a' || a === '--append')) {
@@ -298,15 +348,20 @@ export function fixViolations(fix: Fix, exists: (file: string) => boolean = () =
     }
     for (const r of segment.redirects) {
       if (r.target === '/dev/null' || r.target.startsWith('&')) continue;
-      if (HOST_WRITE_PATH.test(r.target)) problems.push(`redirects into ${r.target}, which needs root: a redirect is not run by sudo (use sudo tee -a)`);
-      else if (r.op === '>' && (path.isAbsolute(r.target) || exists(r.target))) problems.push(`overwrites ${r.target} (use >> or a new file)`);
+      if (HOST_WRITE_PATH.test(r.target))
+        problems.push(`redirects into ${r.target}, which needs root: a redirect is not run by sudo (use sudo tee -a)`);
+      else if (r.op === '>' && (path.isAbsolute(r.target) || exists(r.target)))
+        problems.push(`overwrites ${r.target} (use >> or a new file)`);
     }
-    if (!segment.sudo && WRITERS.has(program) && paths.some((p) => HOST_WRITE_PATH.test(p))) problems.push(`writes under /etc or /var without sudo (${program} ${paths.join(' ')})`);
+    if (!segment.sudo && WRITERS.has(program) && paths.some((p) => HOST_WRITE_PATH.test(p)))
+      problems.push(`writes under /etc or /var without sudo (${program} ${paths.join(' ')})`);
     if (!segment.sudo && program === 'systemctl' && !args.includes('--user')) problems.push('runs systemctl without sudo');
     const removed = removal(segment.words);
     if (removed) {
-      if (!/remov|delet|lose|lost/i.test(fix.title)) problems.push(`removes ${removed.what} but its title does not say so ("${fix.title}")`);
-      if (removed.volumes && !/lose|lost|delet|data/i.test(fix.title)) problems.push(`removes volumes but its title does not say their data is lost ("${fix.title}")`);
+      if (!/remov|delet|lose|lost/i.test(fix.title))
+        problems.push(`removes ${removed.what} but its title does not say so ("${fix.title}")`);
+      if (removed.volumes && !/lose|lost|delet|data/i.test(fix.title))
+        problems.push(`removes volumes but its title does not say their data is lost ("${fix.title}")`);
     }
   }
   return problems;
@@ -339,7 +394,12 @@ export function planFix(command: string, cwd: string, root: string): FixPlan {
     if (segment.sudo) return { run: false, reason: 'needs root: it changes the host, not the project' };
     if (!FILE_PROGRAMS.has(program)) return { run: false, reason: `not a file fix (${program || segment.words.join(' ')})` };
     const operands = args.filter((a) => !a.startsWith('-'));
-    const paths = program === 'cd' || program === 'mkdir' || program === 'touch' || program === 'tee' ? operands : program === 'chmod' || program === 'chown' ? operands.slice(1) : [];
+    const paths =
+      program === 'cd' || program === 'mkdir' || program === 'touch' || program === 'tee'
+        ? operands
+        : program === 'chmod' || program === 'chown'
+          ? operands.slice(1)
+          : [];
     for (const p of [...paths, ...segment.redirects.map((r) => r.target)]) {
       if (!inside(p)) return { run: false, reason: `acts outside the project (${p})` };
     }
@@ -371,7 +431,8 @@ export async function applyFixes(report: Report, projectDir: string, cwd: string
           continue;
         }
         const result = await execa('sh', ['-c', fix.command], { cwd, reject: false, timeout: 10_000, stdin: 'ignore' });
-        if (result.exitCode !== 0) throw new Error(`the fix for ${finding.code} failed (exit ${result.exitCode}): ${fix.command}\n${String(result.stderr)}`);
+        if (result.exitCode !== 0)
+          throw new Error(`the fix for ${finding.code} failed (exit ${result.exitCode}): ${fix.command}\n${String(result.stderr)}`);
         applied.push({ code: finding.code, command: fix.command, ran: true });
       }
     }
@@ -407,18 +468,29 @@ export function snapshotTree(root: string): Record<string, string> {
  * and the earlier stages of a multi-stage build too: the classic builder leaves each as an unlabelled, untagged image.
  * Removed without -f, so an image another one still uses stays.
  */
-export async function dockerBuild(projectDir: string, dockerfile: string, tag: string, label: string): Promise<{ exitCode: number; output: string }> {
-  const result = await execa('docker', ['build', '--force-rm', '--network', 'none', '--label', label, '-t', tag, '-f', path.join(projectDir, dockerfile), projectDir], {
-    reject: false,
-    timeout: 120_000,
-    stdin: 'ignore',
-    all: true,
-    env: { DOCKER_BUILDKIT: '0' },
-  });
+export async function dockerBuild(
+  projectDir: string,
+  dockerfile: string,
+  tag: string,
+  label: string,
+): Promise<{ exitCode: number; output: string }> {
+  const result = await execa(
+    'docker',
+    ['build', '--force-rm', '--network', 'none', '--label', label, '-t', tag, '-f', path.join(projectDir, dockerfile), projectDir],
+    {
+      reject: false,
+      timeout: 120_000,
+      stdin: 'ignore',
+      all: true,
+      env: { DOCKER_BUILDKIT: '0' },
+    },
+  );
   await execa('docker', ['image', 'rm', '-f', tag], { reject: false, stdin: 'ignore' });
   // Only the untagged ones: the FROM line's image (the shared test image) is listed in the output too.
   const built = new Set([...String(result.all ?? '').matchAll(/^ ---> ([0-9a-f]{12})$/gm)].map((m) => m[1]!));
-  const dangling = String((await execa('docker', ['images', '-q', '--filter', 'dangling=true'], { reject: false, stdin: 'ignore' })).stdout).split('\n');
+  const dangling = String(
+    (await execa('docker', ['images', '-q', '--filter', 'dangling=true'], { reject: false, stdin: 'ignore' })).stdout,
+  ).split('\n');
   const stages = dangling.filter((id) => built.has(id));
   if (stages.length > 0) await execa('docker', ['image', 'rm', ...stages], { reject: false, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '') };

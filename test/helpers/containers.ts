@@ -44,7 +44,15 @@ export function summary(c: FakeContainer): ContainerSummary {
     Command: [...(c.entrypoint ?? []), ...(c.cmd ?? [])].join(' '),
     Created: 0,
     State: state,
-    Status: c.status ?? (state === 'exited' ? `Exited (${c.exitCode ?? 0}) 2 minutes ago` : state === 'running' ? 'Up 2 hours' : state === 'created' ? 'Created' : 'Restarting (1) 1 second ago'),
+    Status:
+      c.status ??
+      (state === 'exited'
+        ? `Exited (${c.exitCode ?? 0}) 2 minutes ago`
+        : state === 'running'
+          ? 'Up 2 hours'
+          : state === 'created'
+            ? 'Created'
+            : 'Restarting (1) 1 second ago'),
     Ports: c.ports ?? [],
     Labels: c.labels ?? {},
     Mounts: c.mounts ?? [],
@@ -111,7 +119,8 @@ export function engineWith(containers: FakeContainer[], extra: EngineRoutes = {}
   for (const c of containers) {
     routes[`/containers/${c.id}/json`] = inspect(c);
     routes[`/containers/${c.id}/logs`] = c.logs ?? '';
-    for (const [file, content] of Object.entries(c.files ?? {})) routes[`/containers/${c.id}/archive?path=${encodeURIComponent(file)}`] = tarOf(file.split('/').pop()!, content);
+    for (const [file, content] of Object.entries(c.files ?? {}))
+      routes[`/containers/${c.id}/archive?path=${encodeURIComponent(file)}`] = tarOf(file.split('/').pop()!, content);
   }
   return routes;
 }

@@ -4,7 +4,11 @@ import dgram from 'node:dgram';
  * A tiny authoritative DNS responder for tests: A queries for names in `answers` get that address,
  * everything else NXDOMAIN. It never forwards, so no test lookup can reach the machine's real resolver.
  */
-export async function startDnsServer(address: string, answers: Record<string, string>, port = 53): Promise<{ close(): Promise<void>; queries: string[] }> {
+export async function startDnsServer(
+  address: string,
+  answers: Record<string, string>,
+  port = 53,
+): Promise<{ close(): Promise<void>; queries: string[] }> {
   const socket = dgram.createSocket('udp4');
   const queries: string[] = [];
   socket.on('message', (msg, rinfo) => {

@@ -42,10 +42,32 @@ export async function ensureTestImage(): Promise<string> {
   const root = tempDir('dd-rootfs-');
   for (const dir of ['bin', 'etc', 'tmp', 'data']) mkdirSync(path.join(root, dir), { recursive: true });
   copyFileSync(busybox, path.join(root, 'bin', 'busybox'));
-  for (const applet of ['sh', 'echo', 'cat', 'sleep', 'ls', 'id', 'nslookup', 'wget', 'nc', 'touch', 'mkdir', 'httpd', 'true', 'false', 'env', 'head', 'dd', 'chmod']) {
+  for (const applet of [
+    'sh',
+    'echo',
+    'cat',
+    'sleep',
+    'ls',
+    'id',
+    'nslookup',
+    'wget',
+    'nc',
+    'touch',
+    'mkdir',
+    'httpd',
+    'true',
+    'false',
+    'env',
+    'head',
+    'dd',
+    'chmod',
+  ]) {
     symlinkSync('busybox', path.join(root, 'bin', applet));
   }
-  writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  writeFileSync(
+    path.join(root, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  );
   writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n');
   const file = path.join(tempDir(), 'rootfs.tar');
   await execa('tar', ['-C', root, '-cf', file, '.']);

@@ -25,13 +25,24 @@ export function fakeFs(files: Record<string, FakeFile | string>): FsClient {
         const isDir = [...entries.keys()].some((p) => p.startsWith(file.endsWith('/') ? file : `${file}/`));
         return isDir ? { path: file, type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 4096, mtimeMs: 0, ctimeMs: 0 } : null;
       }
-      return { path: file, type: 'file', mode: 0o644, uid: 0, gid: 0, size: entry.text?.length ?? 0, mtimeMs: 0, ctimeMs: 0, ...entry.stat };
+      return {
+        path: file,
+        type: 'file',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: entry.text?.length ?? 0,
+        mtimeMs: 0,
+        ctimeMs: 0,
+        ...entry.stat,
+      };
     },
     async readdir(dir) {
       const prefix = dir.endsWith('/') ? dir : `${dir}/`;
       const names = new Set<string>();
       for (const p of entries.keys()) if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0]!);
-      if (names.size === 0 && entries.get(dir)?.stat?.type !== 'directory') throw Object.assign(new Error(`ENOENT: ${dir}`), { code: 'ENOENT' });
+      if (names.size === 0 && entries.get(dir)?.stat?.type !== 'directory')
+        throw Object.assign(new Error(`ENOENT: ${dir}`), { code: 'ENOENT' });
       return [...names];
     },
     async readlink(file) {
@@ -71,7 +82,13 @@ export const HEALTHY_ENGINE: EngineRoutes = {
   '/_ping': 'OK',
   '/version': { Version: '28.2.2', ApiVersion: '1.50', Os: 'linux', Arch: 'amd64' },
   '/containers/json': [],
-  '/info': { Name: 'host', ServerVersion: '28.2.2', OperatingSystem: 'Debian GNU/Linux 12', SecurityOptions: ['name=seccomp,profile=builtin'], Warnings: [] },
+  '/info': {
+    Name: 'host',
+    ServerVersion: '28.2.2',
+    OperatingSystem: 'Debian GNU/Linux 12',
+    SecurityOptions: ['name=seccomp,profile=builtin'],
+    Warnings: [],
+  },
 };
 
 export interface FakeClientOptions {
@@ -104,7 +121,9 @@ export function fakeClients(options: FakeClientOptions = {}): FactClients & { en
       groups: options.groups ?? [1000],
       username: options.username ?? 'dev',
     },
-    exec: options.exec ?? { run: async () => ({ exitCode: 1, stdout: '', stderr: 'System has not been booted with systemd', failed: true }) },
+    exec: options.exec ?? {
+      run: async () => ({ exitCode: 1, stdout: '', stderr: 'System has not been booted with systemd', failed: true }),
+    },
     now: () => options.now ?? Date.parse('2026-11-22T12:00:00Z'),
     systemListeners: async () => [],
     engine(host) {

@@ -2,21 +2,31 @@ import http from 'node:http';
 
 /** What a fuzzed daemon does on one endpoint that is not /_ping, /version or /info. */
 export type Fault =
-  | { kind: 'json'; body: unknown; status?: number }
-  | { kind: 'raw'; body: string; status: number }
-  | { kind: 'endless' }
-  | { kind: 'hang' };
+  { kind: 'json'; body: unknown; status?: number } | { kind: 'raw'; body: string; status: number } | { kind: 'endless' } | { kind: 'hang' };
 
 export const PING_VERSION_INFO = {
   version: { Version: '28.2.2', ApiVersion: '1.50', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' },
-  info: { ServerVersion: '28.2.2', OperatingSystem: 'Fuzz', OSType: 'linux', Warnings: [], Driver: 'overlay2', DockerRootDir: '/var/lib/docker' },
+  info: {
+    ServerVersion: '28.2.2',
+    OperatingSystem: 'Fuzz',
+    OSType: 'linux',
+    Warnings: [],
+    Driver: 'overlay2',
+    DockerRootDir: '/var/lib/docker',
+  },
 };
 
 /**
  * A daemon on a unix socket that answers its ping, version and info, and answers every other endpoint as `route`
  * decides (one fuzz case at a time: set `route` before each run). Hung and endless answers are cut by close().
  */
-export function fuzzDaemon(): { server: http.Server; route: (url: string) => Fault; listen(socket: string): Promise<void>; reset(): void; close(): void } {
+export function fuzzDaemon(): {
+  server: http.Server;
+  route: (url: string) => Fault;
+  listen(socket: string): Promise<void>;
+  reset(): void;
+  close(): void;
+} {
   const daemon = {
     route: (_url: string): Fault => ({ kind: 'json', body: [] }),
     server: http.createServer((req, res) => {

@@ -50,7 +50,10 @@ export function staleSocket(socketPath: string): void {
 }
 
 /** A tiny HTTP server on a unix socket answering like (or unlike) a Docker daemon. */
-export async function httpSocket(socketPath: string, handler: (url: string) => { status: number; body: string }): Promise<{ close(): Promise<void> }> {
+export async function httpSocket(
+  socketPath: string,
+  handler: (url: string) => { status: number; body: string },
+): Promise<{ close(): Promise<void> }> {
   const { createServer } = await import('node:http');
   const server = createServer((req, res) => {
     const { status, body } = handler(req.url ?? '/');

@@ -5,8 +5,16 @@ import type { FileStat } from '../../src/facts/types.js';
 import { engineWith, minutesBefore, type FakeContainer } from '../helpers/containers.js';
 import { fakeClients, fakeFacts, HEALTHY_ENGINE, runCheck, SOCKET, type FakeFile } from '../helpers/fakes.js';
 
-const dir = (uid: number, gid: number, mode: number, extra: Partial<FileStat> = {}): FakeFile => ({ stat: { type: 'directory', uid, gid, mode, ctimeMs: Date.parse(minutesBefore(5)), ...extra } });
-const bind = (source: string, destination: string, rw = true, mode = '') => ({ Type: 'bind' as const, Source: source, Destination: destination, RW: rw, Mode: mode });
+const dir = (uid: number, gid: number, mode: number, extra: Partial<FileStat> = {}): FakeFile => ({
+  stat: { type: 'directory', uid, gid, mode, ctimeMs: Date.parse(minutesBefore(5)), ...extra },
+});
+const bind = (source: string, destination: string, rw = true, mode = '') => ({
+  Type: 'bind' as const,
+  Source: source,
+  Destination: destination,
+  RW: rw,
+  Mode: mode,
+});
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n';
 
 async function diagnose(containers: FakeContainer[], files: Record<string, FakeFile | string> = {}, info: object = {}) {
@@ -18,18 +26,43 @@ async function diagnose(containers: FakeContainer[], files: Record<string, FakeF
 describe('bind-mounts', () => {
   it('ties a Permission denied log line to the mount and names owner, mode and user', async () => {
     const result = await diagnose(
-      [{ id: 'c1', name: 'writer', user: 'node', exitCode: 1, logs: "Error: EACCES: permission denied, open '/app/data/db.json'\n", mounts: [bind('/srv/data', '/app/data')], files: { '/etc/passwd': PASSWD, '/etc/group': 'node:x:1000:\n' } }],
+      [
+        {
+          id: 'c1',
+          name: 'writer',
+          user: 'node',
+          exitCode: 1,
+          logs: "Error: EACCES: permission denied, open '/app/data/db.json'\n",
+          mounts: [bind('/srv/data', '/app/data')],
+          files: { '/etc/passwd': PASSWD, '/etc/group': 'node:x:1000:\n' },
+        },
+      ],
       { '/srv/data': dir(0, 0, 0o755), '/srv/data/old': 'x' },
     );
     expect(result.findings).toHaveLength(1);
-    expect(result.findings[0]).toMatchObject({ code: 'bind-mounts/not-writable', severity: 'error', subject: { kind: 'container', name: 'writer' } });
-    expect(result.findings[0]!.title).toBe('Container writer runs as node (uid 1000) and cannot write /srv/data (owned by 0:0, mode 0755), mounted at /app/data: "Error: EACCES: permission denied, open \'/app/data/db.json\'"');
+    expect(result.findings[0]).toMatchObject({
+      code: 'bind-mounts/not-writable',
+      severity: 'error',
+      subject: { kind: 'container', name: 'writer' },
+    });
+    expect(result.findings[0]!.title).toBe(
+      'Container writer runs as node (uid 1000) and cannot write /srv/data (owned by 0:0, mode 0755), mounted at /app/data: "Error: EACCES: permission denied, open \'/app/data/db.json\'"',
+    );
     expect(result.findings[0]!.fixes[0]!.command).toBe('sudo chown -R 1000:1000 /srv/data');
   });
 
   it('shell-quotes the mount paths in the fixes for a running container', async () => {
     const result = await diagnose(
-      [{ id: 'q1', name: 'writer', user: '1000:1000', exitCode: 1, logs: "touch: /app/data/x: Permission denied\n", mounts: [bind('/srv/my data', '/app/data')] }],
+      [
+        {
+          id: 'q1',
+          name: 'writer',
+          user: '1000:1000',
+          exitCode: 1,
+          logs: 'touch: /app/data/x: Permission denied\n',
+          mounts: [bind('/srv/my data', '/app/data')],
+        },
+      ],
       { '/srv/my data': dir(0, 0, 0o755), '/srv/my data/old': 'x' },
     );
     expect(result.findings[0]!.fixes.map((f) => f.command)).toEqual([
@@ -41,25 +74,66 @@ describe('bind-mounts', () => {
   });
 
   it('explains a denial the file mode does not account for', async () => {
-    const result = await diagnose([{ id: 'c2', name: 'w', user: '1000:1000', exitCode: 1, logs: 'touch: /data/x: Permission denied\n', mounts: [bind('/srv/open', '/data')] }], { '/srv/open': dir(1000, 1000, 0o755), '/srv/open/a': 'x' });
+    const result = await diagnose(
+      [
+        {
+          id: 'c2',
+          name: 'w',
+          user: '1000:1000',
+          exitCode: 1,
+          logs: 'touch: /data/x: Permission denied\n',
+          mounts: [bind('/srv/open', '/data')],
+        },
+      ],
+      { '/srv/open': dir(1000, 1000, 0o755), '/srv/open/a': 'x' },
+    );
     expect(result.findings[0]!.code).toBe('bind-mounts/not-writable');
     expect(result.findings[0]!.explanation).toMatch(/Something other than the file mode blocks it/);
   });
 
   it('reports a write to a read-only mount', async () => {
-    const result = await diagnose([{ id: 'c3', name: 'ro', exitCode: 1, logs: 'touch: /cfg/x: Read-only file system\n', mounts: [bind('/srv/cfg', '/cfg', false, 'ro')] }], { '/srv/cfg': dir(0, 0, 0o755) });
+    const result = await diagnose(
+      [
+        {
+          id: 'c3',
+          name: 'ro',
+          exitCode: 1,
+          logs: 'touch: /cfg/x: Read-only file system\n',
+          mounts: [bind('/srv/cfg', '/cfg', false, 'ro')],
+        },
+      ],
+      { '/srv/cfg': dir(0, 0, 0o755) },
+    );
     expect(result.findings.map((f) => f.code)).toEqual(['bind-mounts/read-only']);
   });
 
   it('reports a directory Docker auto-created as root for a non-root user, even while it runs', async () => {
-    const result = await diagnose([{ id: 'c4', name: 'app', state: 'running', user: '1000', mounts: [bind('/srv/new', '/data')] }], { '/srv/new': dir(0, 0, 0o755) });
+    const result = await diagnose([{ id: 'c4', name: 'app', state: 'running', user: '1000', mounts: [bind('/srv/new', '/data')] }], {
+      '/srv/new': dir(0, 0, 0o755),
+    });
     expect(result.findings.map((f) => [f.code, f.severity])).toEqual([['bind-mounts/auto-created-root', 'warning']]);
   });
 
   it('explains rootless id shifting', async () => {
     const result = await diagnose(
-      [{ id: 'c5', name: 'pg', user: '999:999', exitCode: 1, logs: 'mkdir: cannot create directory \'/var/lib/postgresql/data/pgdata\': Permission denied\n', mounts: [bind('/home/dev/pg', '/var/lib/postgresql/data')] }],
-      { '/home/dev/pg': dir(1000, 1000, 0o755), '/home/dev/pg/x': 'x', '/home/dev/.local/share/docker': dir(1000, 1000, 0o710), '/etc/subuid': 'dev:100000:65536\n', '/etc/subgid': 'dev:100000:65536\n', '/etc/passwd': 'dev:x:1000:1000::/home/dev:/bin/bash\n' },
+      [
+        {
+          id: 'c5',
+          name: 'pg',
+          user: '999:999',
+          exitCode: 1,
+          logs: "mkdir: cannot create directory '/var/lib/postgresql/data/pgdata': Permission denied\n",
+          mounts: [bind('/home/dev/pg', '/var/lib/postgresql/data')],
+        },
+      ],
+      {
+        '/home/dev/pg': dir(1000, 1000, 0o755),
+        '/home/dev/pg/x': 'x',
+        '/home/dev/.local/share/docker': dir(1000, 1000, 0o710),
+        '/etc/subuid': 'dev:100000:65536\n',
+        '/etc/subgid': 'dev:100000:65536\n',
+        '/etc/passwd': 'dev:x:1000:1000::/home/dev:/bin/bash\n',
+      },
       { SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'], DockerRootDir: '/home/dev/.local/share/docker' },
     );
     expect(result.findings[0]!.code).toBe('bind-mounts/id-shifted');
@@ -68,7 +142,15 @@ describe('bind-mounts', () => {
 
   it('reports SELinux when enforcing, the mount has no label and the mode allows access', async () => {
     const result = await diagnose(
-      [{ id: 'c6', name: 'web', exitCode: 1, logs: "nginx: [emerg] open() \"/etc/nginx/conf.d/site.conf\" failed (13: Permission denied)\n", mounts: [bind('/home/dev/site', '/etc/nginx/conf.d')] }],
+      [
+        {
+          id: 'c6',
+          name: 'web',
+          exitCode: 1,
+          logs: 'nginx: [emerg] open() "/etc/nginx/conf.d/site.conf" failed (13: Permission denied)\n',
+          mounts: [bind('/home/dev/site', '/etc/nginx/conf.d')],
+        },
+      ],
       { '/home/dev/site': dir(1000, 1000, 0o755), '/home/dev/site/site.conf': 'x', '/sys/fs/selinux/enforce': '1\n' },
       { SecurityOptions: ['name=seccomp,profile=default', 'name=selinux'] },
     );
@@ -77,18 +159,24 @@ describe('bind-mounts', () => {
   });
 
   it('counts --group-add groups, so a socket shared through its group is readable', async () => {
-    const containers: FakeContainer[] = [{ id: 'g1', name: 'agent', state: 'running', user: '1000', mounts: [bind('/var/run/docker.sock', '/var/run/docker.sock')] }];
+    const containers: FakeContainer[] = [
+      { id: 'g1', name: 'agent', state: 'running', user: '1000', mounts: [bind('/var/run/docker.sock', '/var/run/docker.sock')] },
+    ];
     const routes = engineWith(containers);
     const base = routes['/containers/g1/json'] as { HostConfig: object };
     routes['/containers/g1/json'] = { ...base, HostConfig: { ...base.HostConfig, GroupAdd: ['999'] } };
-    const clients = fakeClients({ engine: routes, files: { '/var/run/docker.sock': { stat: { type: 'socket', uid: 0, gid: 999, mode: 0o660 } } } });
+    const clients = fakeClients({
+      engine: routes,
+      files: { '/var/run/docker.sock': { stat: { type: 'socket', uid: 0, gid: 999, mode: 0o660 } } },
+    });
     const result = await runCheck(bindMounts, fakeFacts(clients));
     expect(result.findings).toEqual([]);
     expect(result.status).toBe('passed');
   });
 
   it('reports a container that never started because of its mount', async () => {
-    const error = 'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/srv/nginx.conf" to rootfs at "/etc/nginx/nginx.conf": mount /srv/nginx.conf:/etc/nginx/nginx.conf (via /proc/self/fd/6), flags: 0x5000: not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
+    const error =
+      'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/srv/nginx.conf" to rootfs at "/etc/nginx/nginx.conf": mount /srv/nginx.conf:/etc/nginx/nginx.conf (via /proc/self/fd/6), flags: 0x5000: not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
     const result = await diagnose([{ id: 'c7', name: 'proxy', state: 'created', exitCode: 127, error }]);
     expect(result.findings.map((f) => f.code)).toEqual(['bind-mounts/mount-failed']);
     // The empty directory Docker made goes (rmdir removes nothing else); an empty nginx.conf would be no fix.
@@ -98,23 +186,34 @@ describe('bind-mounts', () => {
 
   describe('compose bind sources', () => {
     // The project is the user's (uid 1000 in the fakes), as it is when they cloned it.
-    const compose = (yaml: string) => ({ '/project': dir(1000, 1000, 0o755), '/project/compose.yaml': yaml, '/project/Dockerfile': 'FROM scratch\n' });
+    const compose = (yaml: string) => ({
+      '/project': dir(1000, 1000, 0o755),
+      '/project/compose.yaml': yaml,
+      '/project/Dockerfile': 'FROM scratch\n',
+    });
     const service = (volumes: string, extra = '') => compose(`services:\n  app:\n    image: app:1\n${extra}    volumes:\n${volumes}`);
     // The command a user types for each finding (a file's main fix is the user's own file: its command, if any, makes the directory).
-    const summary = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.map((f) => [f.code, f.severity, f.location?.line, f.fixes.find((x) => x.command)?.command]);
+    const summary = (r: Awaited<ReturnType<typeof diagnose>>) =>
+      r.findings.map((f) => [f.code, f.severity, f.location?.line, f.fixes.find((x) => x.command)?.command]);
 
     it('fails long syntax without create_host_path, with the right way to create the source', async () => {
-      const yaml = '      - type: bind\n        source: ./cache\n        target: /cache\n      - type: bind\n        source: ./conf/app.ini\n        target: /etc/app.ini\n';
+      const yaml =
+        '      - type: bind\n        source: ./cache\n        target: /cache\n      - type: bind\n        source: ./conf/app.ini\n        target: /etc/app.ini\n';
       const result = await diagnose([], service(yaml));
       expect(summary(result)).toEqual([
         ['bind-mounts/compose-source-missing', 'error', 5, 'mkdir -p cache'],
         ['bind-mounts/compose-source-missing', 'error', 8, 'mkdir -p conf'],
       ]);
       expect(result.findings[1]!.fixes).toEqual([
-        { title: 'Put your configuration file app.ini at ./conf/app.ini (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)' },
+        {
+          title:
+            'Put your configuration file app.ini at ./conf/app.ini (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)',
+        },
         { title: 'Its directory ./conf does not exist yet: create it first', command: 'mkdir -p conf', runIn: 'project' },
       ]);
-      expect(result.findings[0]!.title).toBe('Service app bind-mounts ./cache, which does not exist, and long syntax does not create it: `docker compose up` fails with "bind source path does not exist" (compose.yaml:5)');
+      expect(result.findings[0]!.title).toBe(
+        'Service app bind-mounts ./cache, which does not exist, and long syntax does not create it: `docker compose up` fails with "bind source path does not exist" (compose.yaml:5)',
+      );
       expect(result.findings[0]!.fixes[0]!.runIn).toBe('project');
       expect(result.status).toBe('failed');
     });
@@ -122,25 +221,35 @@ describe('bind-mounts', () => {
     it('warns about a missing file-like source, naming the uncertainty, and asks for the file (an empty nginx.conf is no fix)', async () => {
       const result = await diagnose([], service('      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n'));
       expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 5, undefined]]);
-      expect(result.findings[0]!.fixes[0]!.title).toBe('Put your configuration file nginx.conf at ./nginx.conf (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)');
-      expect(result.findings[0]!.title).toBe('Service app mounts ./nginx.conf onto /etc/nginx/nginx.conf, but ./nginx.conf does not exist: Docker will create an empty directory in its place, so the container fails to start if the image has a file at /etc/nginx/nginx.conf ("Are you trying to mount a directory onto a file"), and otherwise finds a directory where a file is expected (compose.yaml:5)');
+      expect(result.findings[0]!.fixes[0]!.title).toBe(
+        'Put your configuration file nginx.conf at ./nginx.conf (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)',
+      );
+      expect(result.findings[0]!.title).toBe(
+        'Service app mounts ./nginx.conf onto /etc/nginx/nginx.conf, but ./nginx.conf does not exist: Docker will create an empty directory in its place, so the container fails to start if the image has a file at /etc/nginx/nginx.conf ("Are you trying to mount a directory onto a file"), and otherwise finds a directory where a file is expected (compose.yaml:5)',
+      );
     });
 
     it('warns when a non-root user must write the directory Docker would create as root', async () => {
       const result = await diagnose([], service('      - ./data:/data\n', '    user: "1000"\n'));
       expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 6, 'mkdir -p data && sudo chown 1000 data']]);
-      expect(result.findings[0]!.title).toBe('Service app bind-mounts ./data, which does not exist: `docker compose up` will create it as root:root 0755, which user 1000 cannot write (compose.yaml:6)');
+      expect(result.findings[0]!.title).toBe(
+        'Service app bind-mounts ./data, which does not exist: `docker compose up` will create it as root:root 0755, which user 1000 cannot write (compose.yaml:6)',
+      );
     });
 
     it('reads the user from the image when it is here', async () => {
       const engine = { '/images/app%3A1/json': { Id: 'a', Config: { User: 'node', Volumes: null } } };
-      const clients = fakeClients({ engine: engineWith([], engine), files: { '/var/run/docker.sock': { stat: SOCKET }, ...service('      - ./uploads:/app/uploads\n') } });
+      const clients = fakeClients({
+        engine: engineWith([], engine),
+        files: { '/var/run/docker.sock': { stat: SOCKET }, ...service('      - ./uploads:/app/uploads\n') },
+      });
       const result = await runCheck(bindMounts, fakeFacts(clients));
       expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 5, 'mkdir -p uploads']]);
     });
 
     it('notes (info) a missing directory whose user is unknown, and never offers touch for a directory', async () => {
-      const yaml = '      - ./initdb:/docker-entrypoint-initdb.d\n      - ./nginx/conf.d:/etc/nginx/conf.d\n      - /etc/dnsmasq.d/:/etc/dnsmasq.d/\n      - ./site.v2:/srv/site\n';
+      const yaml =
+        '      - ./initdb:/docker-entrypoint-initdb.d\n      - ./nginx/conf.d:/etc/nginx/conf.d\n      - /etc/dnsmasq.d/:/etc/dnsmasq.d/\n      - ./site.v2:/srv/site\n';
       const result = await diagnose([], { ...service(yaml), '/etc/hosts': 'x' });
       expect(summary(result)).toEqual([
         ['bind-mounts/compose-source-missing', 'info', 5, 'mkdir -p initdb'],
@@ -153,21 +262,37 @@ describe('bind-mounts', () => {
       expect(result.status).toBe('passed');
     });
 
-    it('uses sudo for an absolute source under a directory that is not the user\'s', async () => {
-      const result = await diagnose([], { ...service('      - type: bind\n        source: /srv/shared/data\n        target: /data\n'), '/srv': dir(0, 0, 0o755) });
+    it("uses sudo for an absolute source under a directory that is not the user's", async () => {
+      const result = await diagnose([], {
+        ...service('      - type: bind\n        source: /srv/shared/data\n        target: /data\n'),
+        '/srv': dir(0, 0, 0o755),
+      });
       expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'error', 5, 'sudo mkdir -p /srv/shared/data']]);
     });
 
     describe('fixes that are safe to type, as found on real projects', () => {
-      const run = async (yaml: string, files: Record<string, FakeFile | string> = {}, options: { uid?: number; env?: Record<string, string> } = {}) => {
-        const clients = fakeClients({ engine: engineWith([]), files: { '/var/run/docker.sock': { stat: SOCKET }, ...compose(yaml), ...files }, uid: options.uid ?? 1000, env: { HOME: '/home/dev', ...options.env } });
+      const run = async (
+        yaml: string,
+        files: Record<string, FakeFile | string> = {},
+        options: { uid?: number; env?: Record<string, string> } = {},
+      ) => {
+        const clients = fakeClients({
+          engine: engineWith([]),
+          files: { '/var/run/docker.sock': { stat: SOCKET }, ...compose(yaml), ...files },
+          uid: options.uid ?? 1000,
+          env: { HOME: '/home/dev', ...options.env },
+        });
         return runCheck(bindMounts, fakeFacts(clients));
       };
-      const commands = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.flatMap((f) => f.fixes.map((x) => x.command).filter((c): c is string => c !== undefined));
+      const commands = (r: Awaited<ReturnType<typeof diagnose>>) =>
+        r.findings.flatMap((f) => f.fixes.map((x) => x.command).filter((c): c is string => c !== undefined));
       const systemDirs = { '/srv': dir(0, 0, 0o755), '/etc': dir(0, 0, 0o755), '/opt': dir(0, 0, 0o755), '/usr/share': dir(0, 0, 0o755) };
 
       it('keeps ~ as ~, absolute paths absolute, and runs project-relative fixes in the project (P10)', async () => {
-        const result = await run('services:\n  app:\n    image: app:1\n    volumes:\n      - ~/appdata:/data\n      - /srv/app:/srv\n      - ./conf:/conf\n', systemDirs);
+        const result = await run(
+          'services:\n  app:\n    image: app:1\n    volumes:\n      - ~/appdata:/data\n      - /srv/app:/srv\n      - ./conf:/conf\n',
+          systemDirs,
+        );
         expect(summary(result)).toEqual([
           ['bind-mounts/compose-source-missing', 'info', 5, 'mkdir -p ~/appdata'],
           ['bind-mounts/compose-source-missing', 'info', 6, 'sudo mkdir -p /srv/app'],
@@ -178,7 +303,8 @@ describe('bind-mounts', () => {
       });
 
       it('reports a missing path several services mount once, naming every service and line, with one fix (R6)', async () => {
-        const yaml = 'services:\n  web:\n    image: web:1\n    volumes:\n      - ~/.cache/x:/root/x:ro\n  worker:\n    image: worker:1\n    volumes:\n      - ~/.cache/x:/root/x:ro\n      - ./logs:/logs\n  jobs:\n    image: jobs:1\n    volumes:\n      - type: bind\n        source: ~/.cache/x\n        target: /cache\n';
+        const yaml =
+          'services:\n  web:\n    image: web:1\n    volumes:\n      - ~/.cache/x:/root/x:ro\n  worker:\n    image: worker:1\n    volumes:\n      - ~/.cache/x:/root/x:ro\n      - ./logs:/logs\n  jobs:\n    image: jobs:1\n    volumes:\n      - type: bind\n        source: ~/.cache/x\n        target: /cache\n';
         const result = await run(yaml);
         expect(summary(result)).toEqual([
           ['bind-mounts/compose-source-missing', 'error', 14, 'mkdir -p ~/.cache/x'],
@@ -186,7 +312,9 @@ describe('bind-mounts', () => {
         ]);
         const shared = result.findings[0]!;
         expect(shared.subject).toEqual({ kind: 'file', name: '~/.cache/x' });
-        expect(shared.title).toBe('Services web, worker, jobs bind-mount ~/.cache/x, which does not exist, and long syntax does not create it: `docker compose up` fails with "bind source path does not exist" (compose.yaml:5, 9, 14)');
+        expect(shared.title).toBe(
+          'Services web, worker, jobs bind-mount ~/.cache/x, which does not exist, and long syntax does not create it: `docker compose up` fails with "bind source path does not exist" (compose.yaml:5, 9, 14)',
+        );
         expect(shared.fixes).toHaveLength(1);
         expect(shared.evidence?.mounts).toEqual([
           { service: 'web', target: '/root/x', createHostPath: true, at: 'compose.yaml:5' },
@@ -199,14 +327,18 @@ describe('bind-mounts', () => {
       });
 
       it('names every target when services mount one missing file at different places (R6)', async () => {
-        const yaml = 'services:\n  a:\n    image: a:1\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n  b:\n    image: b:1\n    volumes:\n      - ./nginx.conf:/srv/nginx.conf:ro\n';
+        const yaml =
+          'services:\n  a:\n    image: a:1\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n  b:\n    image: b:1\n    volumes:\n      - ./nginx.conf:/srv/nginx.conf:ro\n';
         const result = await run(yaml);
         expect(summary(result)).toEqual([['bind-mounts/compose-source-missing', 'warning', 5, undefined]]);
-        expect(result.findings[0]!.title).toMatch(/^Services a, b mount \.\/nginx\.conf onto \/etc\/nginx\/nginx\.conf, \/srv\/nginx\.conf, but .* \(compose\.yaml:5, 9\)$/);
+        expect(result.findings[0]!.title).toMatch(
+          /^Services a, b mount \.\/nginx\.conf onto \/etc\/nginx\/nginx\.conf, \/srv\/nginx\.conf, but .* \(compose\.yaml:5, 9\)$/,
+        );
       });
 
-      it('says sudo for system paths, then gives the directory to the service\'s uid when it is known (P11)', async () => {
-        const yaml = 'services:\n  app:\n    image: app:1\n    volumes:\n      - "/etc/app/:/etc/app/"\n      - /opt/app/cert.p12:/opt/app/cert.p12:ro\n      - /usr/share/appdata/x:/x\n  worker:\n    image: worker:1\n    user: "1000:1000"\n    volumes:\n      - /srv/data:/data\n';
+      it("says sudo for system paths, then gives the directory to the service's uid when it is known (P11)", async () => {
+        const yaml =
+          'services:\n  app:\n    image: app:1\n    volumes:\n      - "/etc/app/:/etc/app/"\n      - /opt/app/cert.p12:/opt/app/cert.p12:ro\n      - /usr/share/appdata/x:/x\n  worker:\n    image: worker:1\n    user: "1000:1000"\n    volumes:\n      - /srv/data:/data\n';
         const result = await run(yaml, systemDirs);
         expect(summary(result)).toEqual([
           ['bind-mounts/compose-source-missing', 'info', 5, 'sudo mkdir -p /etc/app'],
@@ -216,20 +348,28 @@ describe('bind-mounts', () => {
         ]);
         expect(result.findings[0]!.fixes[0]!.title).toBe('Create the directory first (as root: /etc is not yours to write)');
         expect(result.findings[1]!.fixes).toEqual([
-          { title: 'Put your certificate cert.p12 at /opt/app/cert.p12 (an empty file is not a certificate, so touch is no fix; or correct the path if it is a typo)' },
-          { title: 'Its directory /opt/app does not exist yet: create it first (as root: /opt is not yours to write)', command: 'sudo mkdir -p /opt/app' },
+          {
+            title:
+              'Put your certificate cert.p12 at /opt/app/cert.p12 (an empty file is not a certificate, so touch is no fix; or correct the path if it is a typo)',
+          },
+          {
+            title: 'Its directory /opt/app does not exist yet: create it first (as root: /opt is not yours to write)',
+            command: 'sudo mkdir -p /opt/app',
+          },
         ]);
       });
 
       it('says sudo for system paths even to root, who types the fix in a shell of its own, but not for its home or the project (P11)', async () => {
-        const yaml = 'services:\n  app:\n    image: app:1\n    volumes:\n      - /srv/app:/srv\n      - ./data:/data\n      - ~/cache:/cache\n';
+        const yaml =
+          'services:\n  app:\n    image: app:1\n    volumes:\n      - /srv/app:/srv\n      - ./data:/data\n      - ~/cache:/cache\n';
         const result = await run(yaml, { ...systemDirs, '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n' }, { uid: 0 });
         expect(commands(result)).toEqual(['sudo mkdir -p /srv/app', 'mkdir -p data', 'mkdir -p ~/cache']);
         expect(result.findings[0]!.fixes[0]!.title).toBe('Create the directory first (as root: /srv is a system directory)');
       });
 
       it('names the .env variable that is still a placeholder and never creates the placeholder tree (P13)', async () => {
-        const yaml = 'services:\n  n8n:\n    image: n8n:1\n    volumes:\n      - ${DATA_FOLDER}/local_files:/files\n      - ${DATA_FOLDER}/caddy_config/Caddyfile:/etc/caddy/Caddyfile\n  plex:\n    image: plex:1\n    volumes:\n      - ${PLEX_MEDIA_PATH}:/data\n      - /path/to/backups:/backups\n      - ${MEDIA}:/media\n';
+        const yaml =
+          'services:\n  n8n:\n    image: n8n:1\n    volumes:\n      - ${DATA_FOLDER}/local_files:/files\n      - ${DATA_FOLDER}/caddy_config/Caddyfile:/etc/caddy/Caddyfile\n  plex:\n    image: plex:1\n    volumes:\n      - ${PLEX_MEDIA_PATH}:/data\n      - /path/to/backups:/backups\n      - ${MEDIA}:/media\n';
         const env = '# copy to .env and edit\nDATA_FOLDER=/<directory-path>/n8n-docker-caddy\nPLEX_MEDIA_PATH="/media/your/plex/path"\n';
         const result = await run(yaml, { '/project/.env': env }, { env: { MEDIA: '/mnt/changeme' } });
         expect(result.findings.map((f) => [f.code, f.severity, f.subject.name, f.location?.file, f.location?.line])).toEqual([
@@ -241,14 +381,20 @@ describe('bind-mounts', () => {
         expect(result.findings[0]!.title).toBe(
           "DATA_FOLDER in .env:2 is still the sample's placeholder /<directory-path>/n8n-docker-caddy: service n8n bind-mounts 2 paths under it (compose.yaml:5, 6), and `docker compose up` would create that placeholder tree as empty root-owned directories",
         );
-        expect(result.findings[0]!.fixes).toEqual([{ title: 'Edit .env line 2: set DATA_FOLDER to the real path on this machine (the sample says /<directory-path>/n8n-docker-caddy)' }]);
+        expect(result.findings[0]!.fixes).toEqual([
+          {
+            title:
+              'Edit .env line 2: set DATA_FOLDER to the real path on this machine (the sample says /<directory-path>/n8n-docker-caddy)',
+          },
+        ]);
         expect(result.findings[3]!.title).toContain('bind-mounts /mnt/changeme (from MEDIA), a placeholder path');
         expect(result.findings[3]!.fixes).toEqual([{ title: 'Set MEDIA (in .env or your shell) to the real path on this machine' }]);
         expect(commands(result)).toEqual([]);
       });
 
       it('shell-quotes every path in a fix, keeping ~/ outside the quotes (P14)', async () => {
-        const yaml = 'services:\n  app:\n    image: app:1\n    user: "1000"\n    volumes:\n      - ./my data:/data\n      - ~/my app/x:/x\n      - "/srv/a b;c:/y"\n      - ./$$(id):/z\n';
+        const yaml =
+          'services:\n  app:\n    image: app:1\n    user: "1000"\n    volumes:\n      - ./my data:/data\n      - ~/my app/x:/x\n      - "/srv/a b;c:/y"\n      - ./$$(id):/z\n';
         const result = await run(yaml, systemDirs);
         expect(commands(result)).toEqual([
           "mkdir -p 'my data' && sudo chown 1000 'my data'",
@@ -264,30 +410,46 @@ describe('bind-mounts', () => {
         const result = await run(yaml, { '/project/caddy_config/other.txt': 'x' });
         expect(summary(result)).toEqual([
           ['bind-mounts/compose-source-missing', 'warning', 5, undefined],
-          ['bind-mounts/compose-source-missing', 'warning', 6, 'mkdir -p letsencrypt && touch letsencrypt/acme.json && chmod 600 letsencrypt/acme.json'],
+          [
+            'bind-mounts/compose-source-missing',
+            'warning',
+            6,
+            'mkdir -p letsencrypt && touch letsencrypt/acme.json && chmod 600 letsencrypt/acme.json',
+          ],
           ['bind-mounts/compose-source-missing', 'warning', 7, 'mkdir -p certs'],
           ['bind-mounts/compose-source-missing', 'warning', 8, 'mkdir -p logs && touch logs/access.log'],
         ]);
-        expect(result.findings[0]!.fixes[0]!.title).toBe('Put your configuration file Caddyfile at ./caddy_config/Caddyfile (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)');
-        expect(result.findings[2]!.fixes[0]).toEqual({ title: 'Put your key server.key at ./certs/server.key (an empty file is not a key, so touch is no fix; or correct the path if it is a typo)' });
+        expect(result.findings[0]!.fixes[0]!.title).toBe(
+          'Put your configuration file Caddyfile at ./caddy_config/Caddyfile (an empty file is not a configuration file, so touch is no fix; or correct the path if it is a typo)',
+        );
+        expect(result.findings[2]!.fixes[0]).toEqual({
+          title:
+            'Put your key server.key at ./certs/server.key (an empty file is not a key, so touch is no fix; or correct the path if it is a typo)',
+        });
         expect(commands(result).join('\n')).not.toMatch(/mkdir[^&]*(Caddyfile|server\.key)|touch[^&]*(Caddyfile|server\.key)/);
       });
 
       it('never offers mkdir for what the host provides: kernel modules, /dev entries, sockets', async () => {
-        const yaml = 'services:\n  vpn:\n    image: vpn:1\n    volumes:\n      - /lib/modules:/lib/modules\n      - /dev/net/tun:/dev/net/tun\n      - /run/agent/agent.sock:/agent.sock\n';
+        const yaml =
+          'services:\n  vpn:\n    image: vpn:1\n    volumes:\n      - /lib/modules:/lib/modules\n      - /dev/net/tun:/dev/net/tun\n      - /run/agent/agent.sock:/agent.sock\n';
         const result = await run(yaml, systemDirs);
         expect(summary(result)).toEqual([
           ['bind-mounts/compose-source-missing', 'info', 5, undefined],
           ['bind-mounts/compose-source-missing', 'info', 6, undefined],
           ['bind-mounts/compose-source-missing', 'info', 7, undefined],
         ]);
-        expect(result.findings[0]!.title).toBe("Service vpn bind-mounts /lib/modules, which this host does not have: the host's kernel provides it (kernel modules), so no mkdir or touch can stand in for it (compose.yaml:5)");
-        expect(result.findings[2]!.fixes[0]!.title).toBe('Start the program that serves /run/agent/agent.sock (or point the mount at where its socket lives on this host)');
+        expect(result.findings[0]!.title).toBe(
+          "Service vpn bind-mounts /lib/modules, which this host does not have: the host's kernel provides it (kernel modules), so no mkdir or touch can stand in for it (compose.yaml:5)",
+        );
+        expect(result.findings[2]!.fixes[0]!.title).toBe(
+          'Start the program that serves /run/agent/agent.sock (or point the mount at where its socket lives on this host)',
+        );
         expect(result.status).toBe('passed');
       });
 
       it('calls directory-looking sources directories: no error, no touch, nothing about files (P12)', async () => {
-        const yaml = 'services:\n  mysql:\n    image: mysql:9\n    volumes:\n      - ./conf.d:/etc/mysql/conf.d:ro\n  dns:\n    image: pihole:1\n    volumes:\n      - "/etc/dnsmasq.d/:/etc/dnsmasq.d/"\n';
+        const yaml =
+          'services:\n  mysql:\n    image: mysql:9\n    volumes:\n      - ./conf.d:/etc/mysql/conf.d:ro\n  dns:\n    image: pihole:1\n    volumes:\n      - "/etc/dnsmasq.d/:/etc/dnsmasq.d/"\n';
         const result = await run(yaml, systemDirs);
         expect(summary(result)).toEqual([
           ['bind-mounts/compose-source-missing', 'info', 5, 'mkdir -p conf.d'],
@@ -307,7 +469,10 @@ describe('bind-mounts', () => {
     ])('passes when %s', async (name, files, volumes) => {
       const user = name.includes('non-root') ? '    user: app\n' : name.includes('root service') ? '    user: root\n' : '';
       const engine = name.includes('image that is here') ? { '/images/app%3A1/json': { Id: 'a', Config: { User: '' } } } : {};
-      const clients = fakeClients({ engine: engineWith([], engine), files: { '/var/run/docker.sock': { stat: SOCKET }, ...service(volumes, user), ...files } });
+      const clients = fakeClients({
+        engine: engineWith([], engine),
+        files: { '/var/run/docker.sock': { stat: SOCKET }, ...service(volumes, user), ...files },
+      });
       const result = await runCheck(bindMounts, fakeFacts(clients));
       expect(result.findings).toEqual([]);
       expect(result.status).toBe('passed');
@@ -315,10 +480,26 @@ describe('bind-mounts', () => {
   });
 
   it.each<[string, FakeContainer, Record<string, FakeFile | string>]>([
-    ['a running container writing its own directory', { id: 'h1', name: 'ok', state: 'running', user: '1000', mounts: [bind('/srv/mine', '/data')] }, { '/srv/mine': dir(1000, 1000, 0o755) }],
-    ['a root container on a root-owned directory', { id: 'h2', name: 'ok', state: 'running', mounts: [bind('/srv/rootdir', '/data')] }, { '/srv/rootdir': dir(0, 0, 0o755) }],
-    ['a non-root container on a root-owned directory with content (a config dir it reads)', { id: 'h3', name: 'ok', state: 'running', user: '101', mounts: [bind('/srv/conf', '/etc/app')] }, { '/srv/conf': dir(0, 0, 0o755), '/srv/conf/app.ini': 'x' }],
-    ['a failing container whose logs say nothing about its mounts', { id: 'h4', name: 'ok', exitCode: 1, logs: 'Error: missing API_URL\n', mounts: [bind('/srv/x', '/x')] }, { '/srv/x': dir(0, 0, 0o700) }],
+    [
+      'a running container writing its own directory',
+      { id: 'h1', name: 'ok', state: 'running', user: '1000', mounts: [bind('/srv/mine', '/data')] },
+      { '/srv/mine': dir(1000, 1000, 0o755) },
+    ],
+    [
+      'a root container on a root-owned directory',
+      { id: 'h2', name: 'ok', state: 'running', mounts: [bind('/srv/rootdir', '/data')] },
+      { '/srv/rootdir': dir(0, 0, 0o755) },
+    ],
+    [
+      'a non-root container on a root-owned directory with content (a config dir it reads)',
+      { id: 'h3', name: 'ok', state: 'running', user: '101', mounts: [bind('/srv/conf', '/etc/app')] },
+      { '/srv/conf': dir(0, 0, 0o755), '/srv/conf/app.ini': 'x' },
+    ],
+    [
+      'a failing container whose logs say nothing about its mounts',
+      { id: 'h4', name: 'ok', exitCode: 1, logs: 'Error: missing API_URL\n', mounts: [bind('/srv/x', '/x')] },
+      { '/srv/x': dir(0, 0, 0o700) },
+    ],
   ])('stays quiet about %s', async (_name, container, files) => {
     const result = await diagnose([container], files);
     expect(result.findings).toEqual([]);
@@ -327,7 +508,16 @@ describe('bind-mounts', () => {
 });
 
 describe('canAccess', () => {
-  const s = (uid: number, gid: number, mode: number, type: FileStat['type'] = 'directory'): FileStat => ({ path: '/x', type, uid, gid, mode, size: 0, mtimeMs: 0, ctimeMs: 0 });
+  const s = (uid: number, gid: number, mode: number, type: FileStat['type'] = 'directory'): FileStat => ({
+    path: '/x',
+    type,
+    uid,
+    gid,
+    mode,
+    size: 0,
+    mtimeMs: 0,
+    ctimeMs: 0,
+  });
   it.each([
     [s(0, 0, 0o755), 1000, [1000], 'write', false],
     [s(0, 0, 0o755), 1000, [1000], 'read', true],

@@ -6,8 +6,14 @@ import { parseDockerfile } from '../../src/facts/project/dockerfile.js';
 // Each case would take seconds to minutes with a backtracking regex; vitest's timeout catches a regression.
 describe('build-context rules stay linear on hostile text', () => {
   it('a RUN with forty `-o` options, before a subcommand or before none', () => {
-    const dockerfile = parseDockerfile('Dockerfile', `FROM debian\nRUN apt-get update && apt-get ${'-o '.repeat(40)}install x\nRUN apt-get update && apt-get ${'-o '.repeat(40)}x\n`);
-    expect(cacheFindings(dockerfile).map((f) => [f.cause, f.line])).toEqual([['apt-lists-kept', 2], ['apt-update-alone', 3]]);
+    const dockerfile = parseDockerfile(
+      'Dockerfile',
+      `FROM debian\nRUN apt-get update && apt-get ${'-o '.repeat(40)}install x\nRUN apt-get update && apt-get ${'-o '.repeat(40)}x\n`,
+    );
+    expect(cacheFindings(dockerfile).map((f) => [f.cause, f.line])).toEqual([
+      ['apt-lists-kept', 2],
+      ['apt-update-alone', 3],
+    ]);
   });
 
   it('.npmrc and .env lines of 200,000 spaces', () => {

@@ -23,7 +23,8 @@ async function diagnose(dir: string, options: { contextMaxFiles?: number; contex
   return result!;
 }
 
-const buildsOf = async (dir: string, compose: ComposeProject | null = null) => discoverBuilds(dir, compose, await findDockerfiles(nodeFs, dir));
+const buildsOf = async (dir: string, compose: ComposeProject | null = null) =>
+  discoverBuilds(dir, compose, await findDockerfiles(nodeFs, dir));
 
 /** A path is heavy from 1 MiB on. */
 const MIB = 'x'.repeat(1024 * 1024);
@@ -32,7 +33,10 @@ const codes = (r: { findings: { code: string }[] }) => r.findings.map((f) => f.c
 
 describe('build-context', () => {
   it('skips a project with no build', async () => {
-    expect(await diagnose(project({ 'README.md': 'x' }))).toMatchObject({ status: 'skipped', skipReason: 'no Dockerfile or compose build in the project' });
+    expect(await diagnose(project({ 'README.md': 'x' }))).toMatchObject({
+      status: 'skipped',
+      skipReason: 'no Dockerfile or compose build in the project',
+    });
   });
 
   it('reports a COPY source the ignore file excludes, naming the Dockerfile line and the ignore line', async () => {
@@ -44,7 +48,10 @@ describe('build-context', () => {
 
   it('reports malformed ignore lines at their line', async () => {
     const dir = project({ '.dockerignore': 'ok\n!\n', Dockerfile: 'FROM scratch\n' });
-    expect((await diagnose(dir)).findings[0]).toMatchObject({ code: 'build-context/ignore-invalid', location: { file: '.dockerignore', line: 2 } });
+    expect((await diagnose(dir)).findings[0]).toMatchObject({
+      code: 'build-context/ignore-invalid',
+      location: { file: '.dockerignore', line: 2 },
+    });
   });
 
   it('reports heavy paths an existing ignore file lets through (a bare node_modules misses nested ones)', async () => {
@@ -60,17 +67,26 @@ describe('build-context', () => {
     expect(codes(before)).toEqual(['build-context/heavy-paths-sent', 'build-context/secrets-sent']);
     // Each command stands alone, so each ends the unterminated last line; the blank line is harmless.
     for (const finding of before.findings) execFileSync('sh', ['-c', finding.fixes[0]!.command!], { cwd: dir });
-    expect(readFileSync(path.join(dir, '.dockerignore'), 'utf8')).toBe("node_modules\n**/node_modules\n\n.env\n");
+    expect(readFileSync(path.join(dir, '.dockerignore'), 'utf8')).toBe('node_modules\n**/node_modules\n\n.env\n');
     expect(codes(await diagnose(dir))).toEqual([]);
   });
 
   it('does not call heavy what the Dockerfile copies on purpose', async () => {
-    const dir = project({ '.dockerignore': '**/node_modules\n', 'dist/index.html': 'x', Dockerfile: 'FROM nginx\nCOPY dist/ /usr/share/nginx/html/\n' });
+    const dir = project({
+      '.dockerignore': '**/node_modules\n',
+      'dist/index.html': 'x',
+      Dockerfile: 'FROM nginx\nCOPY dist/ /usr/share/nginx/html/\n',
+    });
     expect(codes(await diagnose(dir))).toEqual([]);
   });
 
   it('reports secrets, and a context over the file threshold with what dominates it', async () => {
-    const files: Record<string, string> = { '.dockerignore': '.git\n', 'certs/server.key': 'k', '.env.example': 'x', Dockerfile: 'FROM scratch\n' };
+    const files: Record<string, string> = {
+      '.dockerignore': '.git\n',
+      'certs/server.key': 'k',
+      '.env.example': 'x',
+      Dockerfile: 'FROM scratch\n',
+    };
     for (let i = 0; i < 30; i++) files[`assets/img${i}.png`] = 'p';
     const result = await diagnose(project(files), { contextMaxFiles: 20 });
     expect(codes(result)).toEqual(['build-context/context-large', 'build-context/secrets-sent']);
@@ -82,7 +98,10 @@ describe('build-context', () => {
     const dir = project({ Dockerfile: 'FROM scratch\nCOPY . /app/\n', 'src/a.js': 'x' });
     const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
     // The walk stopping at its budget, fed in: a real one needs a tree that takes seconds to walk.
-    const slow: Facts = { ...facts, contextScan: async (...args) => ({ ...(await facts.contextScan(...args)), truncated: true, elapsedMs: 6000 }) };
+    const slow: Facts = {
+      ...facts,
+      contextScan: async (...args) => ({ ...(await facts.contextScan(...args)), truncated: true, elapsedMs: 6000 }),
+    };
     const [result] = await runChecks([buildContext], slow, { probe: false, verbose: false, timeoutMs: 10_000 });
     expect(codes(result!)).toEqual(['build-context/scan-incomplete']);
     expect(result!.findings[0]!.title).toBe('The walk of . stopped after 6 s at 27 B in 2 files; the context is at least that large');
@@ -92,18 +111,31 @@ describe('build-context', () => {
   it('an unreadable directory the Dockerfile copies from is to be made readable, not excluded (that would break the COPY)', async () => {
     const dir = project({ Dockerfile: 'FROM scratch\nCOPY private/ /app/private/\n', 'private/a.txt': 'x', 'logs/a.txt': 'x' });
     const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
-    const locked = (unreadable: string[]): Facts => ({ ...facts, contextScan: async (...args) => ({ ...(await facts.contextScan(...args)), unreadable }) });
+    const locked = (unreadable: string[]): Facts => ({
+      ...facts,
+      contextScan: async (...args) => ({ ...(await facts.contextScan(...args)), unreadable }),
+    });
     const [copied] = await runChecks([buildContext], locked(['private']), { probe: false, verbose: false, timeoutMs: 10_000 });
-    expect(copied!.findings[0]!.fixes).toEqual([{ title: 'Give the user who builds read access to private: the Dockerfile copies from there' }]);
+    expect(copied!.findings[0]!.fixes).toEqual([
+      { title: 'Give the user who builds read access to private: the Dockerfile copies from there' },
+    ]);
     const [other] = await runChecks([buildContext], locked(['logs']), { probe: false, verbose: false, timeoutMs: 10_000 });
     expect(other!.findings[0]!.fixes[0]!.command).toBe("printf '%s\\n' logs >> .dockerignore");
   });
 
   it('over the size threshold, a large file at the root leads what dominates the context', async () => {
-    const result = await diagnose(project({ '.dockerignore': '.git\n', 'export.sql': 'x'.repeat(3000), 'src/a.js': 'x'.repeat(200), Dockerfile: 'FROM scratch\n' }), { contextMaxBytes: 1000 });
+    const result = await diagnose(
+      project({ '.dockerignore': '.git\n', 'export.sql': 'x'.repeat(3000), 'src/a.js': 'x'.repeat(200), Dockerfile: 'FROM scratch\n' }),
+      { contextMaxBytes: 1000 },
+    );
     expect(codes(result)).toEqual(['build-context/context-large']);
     expect(result.findings[0]!.title).toMatch(/the largest parts are export\.sql \(3 KiB\), src \(200 B\)$/);
-    expect((result.findings[0]!.evidence!.largestFiles as { path: string }[]).map((f) => f.path)).toEqual(['export.sql', 'src/a.js', 'Dockerfile', '.dockerignore']);
+    expect((result.findings[0]!.evidence!.largestFiles as { path: string }[]).map((f) => f.path)).toEqual([
+      'export.sql',
+      'src/a.js',
+      'Dockerfile',
+      '.dockerignore',
+    ]);
   });
 
   it('past twenty secret files, the fix excludes them by kind, and the evidence stays bounded', async () => {
@@ -120,13 +152,23 @@ describe('build-context', () => {
   });
 
   it('uses the Dockerfile-specific ignore file first, as BuildKit does', async () => {
-    const dir = project({ '.dockerignore': '', 'app.Dockerfile': 'FROM scratch\n', 'app.Dockerfile.dockerignore': 'secret.env\n', 'secret.env': 'x' });
+    const dir = project({
+      '.dockerignore': '',
+      'app.Dockerfile': 'FROM scratch\n',
+      'app.Dockerfile.dockerignore': 'secret.env\n',
+      'secret.env': 'x',
+    });
     const [build] = await buildsOf(dir);
     expect(build!.ignoreFile).toBe(path.join(dir, 'app.Dockerfile.dockerignore'));
   });
 
   it('finds compose builds with their context and Dockerfile, and nested Dockerfiles', async () => {
-    const dir = project({ 'compose.yaml': 'services:\n  api:\n    build:\n      context: ./api\n      dockerfile: Dockerfile.prod\n', 'api/Dockerfile.prod': 'FROM scratch\n', 'worker/Dockerfile': 'FROM scratch\n', 'node_modules/x/Dockerfile': 'FROM scratch\n' });
+    const dir = project({
+      'compose.yaml': 'services:\n  api:\n    build:\n      context: ./api\n      dockerfile: Dockerfile.prod\n',
+      'api/Dockerfile.prod': 'FROM scratch\n',
+      'worker/Dockerfile': 'FROM scratch\n',
+      'node_modules/x/Dockerfile': 'FROM scratch\n',
+    });
     const { loadCompose } = await import('../../src/facts/project/compose.js');
     const builds = await buildsOf(dir, await loadCompose(nodeFs, dir, {}));
     expect(builds.map((b) => [b.dockerfile, path.relative(dir, b.context) || '.', b.service])).toEqual([
@@ -136,22 +178,49 @@ describe('build-context', () => {
   });
 
   it('reads a compose dockerfile_inline, with findings at the compose lines, and skips remote contexts', async () => {
-    const compose = ['services:', '  api:', '    build:', '      context: .', '      dockerfile_inline: |', '        FROM node:20', '        COPY . .', '        RUN npm ci', '  web:', '    build:', '      dockerfile_inline: "FROM debian\\nRUN apt-get update"', '  remote:', '    build: https://github.com/docker/welcome.git', ''].join('\n');
+    const compose = [
+      'services:',
+      '  api:',
+      '    build:',
+      '      context: .',
+      '      dockerfile_inline: |',
+      '        FROM node:20',
+      '        COPY . .',
+      '        RUN npm ci',
+      '  web:',
+      '    build:',
+      '      dockerfile_inline: "FROM debian\\nRUN apt-get update"',
+      '  remote:',
+      '    build: https://github.com/docker/welcome.git',
+      '',
+    ].join('\n');
     const result = await diagnose(project({ 'compose.yaml': compose, 'package.json': '{}' }));
     expect(result.findings.map((f) => [f.code, f.location?.file, f.location?.line])).toEqual([
       ['build-context/copy-before-install', 'compose.yaml', 7],
       ['build-context/apt-update-alone', 'compose.yaml', 11],
     ]);
-    expect(result.findings[0]!.title).toBe('compose.yaml:7 copies the whole context before npm ci at line 8, so every source change reruns the install');
+    expect(result.findings[0]!.title).toBe(
+      'compose.yaml:7 copies the whole context before npm ci at line 8, so every source change reruns the install',
+    );
   });
 
   it('stays quiet for a small project without an ignore file and nothing heavy in it', async () => {
-    expect(codes(await diagnose(project({ 'main.go': 'package main', Dockerfile: 'FROM golang:1.22 AS build\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app\n' })))).toEqual([]);
+    expect(
+      codes(
+        await diagnose(
+          project({
+            'main.go': 'package main',
+            Dockerfile: 'FROM golang:1.22 AS build\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app\n',
+          }),
+        ),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('build-context: secrets, by what the Dockerfile does with them', () => {
-  const secretFindings = (r: { findings: { code: string }[] }) => r.findings.filter((f) => f.code === 'build-context/secrets-sent') as Awaited<ReturnType<typeof diagnose>>['findings'];
+  const secretFindings = (r: { findings: { code: string }[] }) =>
+    r.findings.filter((f) => f.code === 'build-context/secrets-sent') as Awaited<ReturnType<typeof diagnose>>['findings'];
 
   it('a key the Dockerfile copies by name is a note without an exclusion; one sent but never copied is info, and excluding it keeps the COPY working', async () => {
     const dir = project({
@@ -164,10 +233,20 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
     const result = await diagnose(dir);
     expect(result.status).toBe('passed');
     const [loose, copied] = secretFindings(result);
-    expect(loose).toMatchObject({ severity: 'info', title: 'The build context . sends secret-looking files to the builder (certs/client.key), but no COPY puts them in the image' });
-    expect(loose!.fixes).toEqual([{ title: 'Exclude them in .dockerignore', command: "printf '%s\\n' certs/client.key >> .dockerignore", runIn: 'project' }]);
+    expect(loose).toMatchObject({
+      severity: 'info',
+      title: 'The build context . sends secret-looking files to the builder (certs/client.key), but no COPY puts them in the image',
+    });
+    expect(loose!.fixes).toEqual([
+      { title: 'Exclude them in .dockerignore', command: "printf '%s\\n' certs/client.key >> .dockerignore", runIn: 'project' },
+    ]);
     // Its own subject, so the fix of the other finding is not held to it.
-    expect(copied).toMatchObject({ severity: 'info', subject: { kind: 'file', name: 'certs/server.key' }, location: { file: 'Dockerfile', line: 2 }, title: 'Dockerfile:2 copies secret-looking files into the image on purpose: certs/server.key' });
+    expect(copied).toMatchObject({
+      severity: 'info',
+      subject: { kind: 'file', name: 'certs/server.key' },
+      location: { file: 'Dockerfile', line: 2 },
+      title: 'Dockerfile:2 copies secret-looking files into the image on purpose: certs/server.key',
+    });
     expect(copied!.fixes.every((f) => f.command === undefined)).toBe(true);
     for (const fix of result.findings.flatMap((f) => f.fixes)) if (fix.command) execFileSync('sh', ['-c', fix.command], { cwd: dir });
     const after = await diagnose(dir);
@@ -176,15 +255,34 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
   });
 
   it('a secret under a directory the Dockerfile copies is copied on purpose too', async () => {
-    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY config/ /app/config/\n', 'config/.env': 'DB_PASSWORD=1', 'config/app.yaml': 'a: 1' }));
+    const result = await diagnose(
+      project({ Dockerfile: 'FROM scratch\nCOPY config/ /app/config/\n', 'config/.env': 'DB_PASSWORD=1', 'config/app.yaml': 'a: 1' }),
+    );
     expect(result.status).toBe('passed');
-    expect(secretFindings(result).map((f) => [f.severity, f.title])).toEqual([['info', 'Dockerfile:2 copies secret-looking files into the image on purpose: config/.env']]);
+    expect(secretFindings(result).map((f) => [f.severity, f.title])).toEqual([
+      ['info', 'Dockerfile:2 copies secret-looking files into the image on purpose: config/.env'],
+    ]);
   });
 
   it.each([
-    ['a whole-context copy in the final image: an error', 'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\n', 'error', 'and Dockerfile:3 copies them into the image'],
-    ['a whole-context copy in a build stage only: a warning', 'FROM ruby:3.3 AS build\nCOPY . .\nRUN bundle install\nFROM ruby:3.3-slim\nCOPY --from=build /usr/local/bundle /usr/local/bundle\n', 'warning', 'and Dockerfile:2 copies them into a build stage, from which a COPY --from can carry them into the image'],
-    ['no whole-context copy: info', 'FROM mcr.microsoft.com/mssql/server:2022-latest\nCOPY setup.sql /setup.sql\n', 'info', 'but no COPY puts them in the image'],
+    [
+      'a whole-context copy in the final image: an error',
+      'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\n',
+      'error',
+      'and Dockerfile:3 copies them into the image',
+    ],
+    [
+      'a whole-context copy in a build stage only: a warning',
+      'FROM ruby:3.3 AS build\nCOPY . .\nRUN bundle install\nFROM ruby:3.3-slim\nCOPY --from=build /usr/local/bundle /usr/local/bundle\n',
+      'warning',
+      'and Dockerfile:2 copies them into a build stage, from which a COPY --from can carry them into the image',
+    ],
+    [
+      'no whole-context copy: info',
+      'FROM mcr.microsoft.com/mssql/server:2022-latest\nCOPY setup.sql /setup.sql\n',
+      'info',
+      'but no COPY puts them in the image',
+    ],
   ])('%s, and no npm example for a project that is not npm', async (_name, dockerfile, severity, where) => {
     const result = await diagnose(project({ Dockerfile: dockerfile, '.env': 'SA_PASSWORD=x', 'setup.sql': 'select 1;', Gemfile: '' }));
     const [finding] = secretFindings(result);
@@ -194,19 +292,43 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
   });
 
   it('when the Dockerfile cannot be read, a secret is a warning that says so, and nothing is proposed under the guess that it copies everything', async () => {
-    const result = await diagnose(project({ 'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: missing.Dockerfile\n', '.env': 'SECRET_KEY=1', 'dist/app.js': MIB }));
+    const result = await diagnose(
+      project({
+        'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: missing.Dockerfile\n',
+        '.env': 'SECRET_KEY=1',
+        'dist/app.js': MIB,
+      }),
+    );
     expect(result.findings.map((f) => [f.code, f.severity, f.title])).toEqual([
-      ['build-context/secrets-sent', 'warning', 'The build context . sends secret-looking files to the builder (.env), and missing.Dockerfile could not be read to tell whether a COPY puts them in the image'],
+      [
+        'build-context/secrets-sent',
+        'warning',
+        'The build context . sends secret-looking files to the builder (.env), and missing.Dockerfile could not be read to tell whether a COPY puts them in the image',
+      ],
     ]);
   });
 
   it('an .npmrc in an npm build gets the npm build-secret example', async () => {
-    const result = await diagnose(project({ Dockerfile: 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n', '.npmrc': '//registry/:_authToken=x', 'package.json': '{}' }));
-    expect(secretFindings(result)[0]!.fixes.map((f) => f.command)).toEqual(["printf '%s\\n' .npmrc >> .dockerignore", 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci']);
+    const result = await diagnose(
+      project({
+        Dockerfile: 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n',
+        '.npmrc': '//registry/:_authToken=x',
+        'package.json': '{}',
+      }),
+    );
+    expect(secretFindings(result)[0]!.fixes.map((f) => f.command)).toEqual([
+      "printf '%s\\n' .npmrc >> .dockerignore",
+      'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci',
+    ]);
   });
 
   it('past twenty secrets, a kind pattern that would exclude a copied file gives way to the paths of that kind', async () => {
-    const files: Record<string, string> = { '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\nCOPY tls/ca.pem /etc/ca.pem\nCOPY . /app/\n', 'tls/ca.pem': 'c', '.env': 'API_TOKEN=1' };
+    const files: Record<string, string> = {
+      '.dockerignore': '.git\n',
+      Dockerfile: 'FROM scratch\nCOPY tls/ca.pem /etc/ca.pem\nCOPY . /app/\n',
+      'tls/ca.pem': 'c',
+      '.env': 'API_TOKEN=1',
+    };
     for (let i = 0; i < 25; i++) files[`fixtures/k${i}.key`] = 'k';
     const dir = project(files);
     const [loose] = secretFindings(await diagnose(dir));
@@ -219,28 +341,50 @@ describe('build-context: secrets, by what the Dockerfile does with them', () => 
 });
 
 describe('build-context: a heavy path is heavy by size, and never one the image needs', () => {
-  const proposal = (r: Awaited<ReturnType<typeof diagnose>>) => r.findings.find((f) => f.code === 'build-context/no-dockerignore')?.evidence?.proposal;
+  const proposal = (r: Awaited<ReturnType<typeof diagnose>>) =>
+    r.findings.find((f) => f.code === 'build-context/no-dockerignore')?.evidence?.proposal;
 
   it('names alone are not heavy: a Go package internal/build and a tiny dist', async () => {
-    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY . /src/\n', 'internal/build/version.go': 'package build\n\nvar Version = "1"\n', 'dist/README.md': 'x', 'node_modules/a/index.js': 'x' }));
+    const result = await diagnose(
+      project({
+        Dockerfile: 'FROM scratch\nCOPY . /src/\n',
+        'internal/build/version.go': 'package build\n\nvar Version = "1"\n',
+        'dist/README.md': 'x',
+        'node_modules/a/index.js': 'x',
+      }),
+    );
     expect(result).toMatchObject({ status: 'passed', findings: [] });
   });
 
   it('under COPY . ., build output the app may serve stays; .git and caches go', async () => {
-    const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY . /srv/\n', 'wwwroot/lib/bootstrap/dist/css/b.css': MIB, '.git/objects/p.pack': MIB, '__pycache__/m.pyc': MIB }));
+    const result = await diagnose(
+      project({
+        Dockerfile: 'FROM scratch\nCOPY . /srv/\n',
+        'wwwroot/lib/bootstrap/dist/css/b.css': MIB,
+        '.git/objects/p.pack': MIB,
+        '__pycache__/m.pyc': MIB,
+      }),
+    );
     expect(proposal(result)).toBe('# Proposed by docker-doctor from what this context holds\n.git\n**/__pycache__\n');
   });
 
   it('under COPY . ., node_modules goes only when the build installs the dependencies itself, and .git stays when a RUN calls git', async () => {
     const tree = { 'node_modules/a/index.js': MIB, '.git/objects/p.pack': MIB, 'package.json': '{}' };
-    const runsAsIs = await diagnose(project({ ...tree, Dockerfile: 'FROM node:20\nCOPY . .\nRUN git describe --tags > VERSION\nCMD ["node", "index.js"]\n' }));
+    const runsAsIs = await diagnose(
+      project({ ...tree, Dockerfile: 'FROM node:20\nCOPY . .\nRUN git describe --tags > VERSION\nCMD ["node", "index.js"]\n' }),
+    );
     expect(runsAsIs).toMatchObject({ status: 'passed', findings: [] });
     const installs = await diagnose(project({ ...tree, Dockerfile: 'FROM node:20\nCOPY package.json ./\nRUN npm ci\nCOPY . .\n' }));
     expect(proposal(installs)).toBe('# Proposed by docker-doctor from what this context holds\n.git\n**/node_modules\n');
   });
 
   it('without a whole-context copy, heavy paths go unless a COPY names them, and the pattern gives way to the path when it would exclude a COPY source', async () => {
-    const dir = project({ '.dockerignore': '.git\n', Dockerfile: 'FROM scratch\nCOPY web/dist /srv/\n', 'web/dist/app.js': 'x', 'tools/dist/big.bin': MIB });
+    const dir = project({
+      '.dockerignore': '.git\n',
+      Dockerfile: 'FROM scratch\nCOPY web/dist /srv/\n',
+      'web/dist/app.js': 'x',
+      'tools/dist/big.bin': MIB,
+    });
     const result = await diagnose(dir);
     expect(codes(result)).toEqual(['build-context/heavy-paths-sent']);
     expect(result.findings[0]!.fixes[0]!.command).toBe("printf '%s\\n' tools/dist >> .dockerignore");
@@ -293,7 +437,8 @@ describe('build-context: discovery', () => {
   });
 
   it('a compose build target decides which stages count', async () => {
-    const dockerfile = 'FROM debian AS dev\nRUN apt-get update && apt-get install -y gdb\nFROM debian AS prod\nRUN apt-get update && apt-get install -y curl\nFROM prod AS test\nRUN true\n';
+    const dockerfile =
+      'FROM debian AS dev\nRUN apt-get update && apt-get install -y gdb\nFROM debian AS prod\nRUN apt-get update && apt-get install -y curl\nFROM prod AS test\nRUN true\n';
     const compose = 'services:\n  app:\n    build:\n      context: .\n      target: dev\n';
     const targeted = await diagnose(project({ Dockerfile: dockerfile, 'compose.yaml': compose }));
     expect(targeted.findings.map((f) => [f.code, f.location?.line])).toEqual([['build-context/apt-lists-kept', 2]]);
@@ -307,43 +452,110 @@ describe('Dockerfile cache rules', () => {
 
   it.each<[string, string, (string | number)[][]]>([
     ['COPY . . before npm ci', 'FROM node:20\nCOPY . .\nRUN npm ci\n', [['copy-before-install', 2]]],
-    ['ADD ./ before pip install, across a line continuation', 'FROM python:3\nADD ./ /app\nRUN pip install \\\n  -r requirements.txt\n', [['copy-before-install', 2]]],
+    [
+      'ADD ./ before pip install, across a line continuation',
+      'FROM python:3\nADD ./ /app\nRUN pip install \\\n  -r requirements.txt\n',
+      [['copy-before-install', 2]],
+    ],
     ['manifest first is fine', 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n', []],
     ['only within the same stage', 'FROM node:20 AS a\nCOPY . .\nFROM node:20\nRUN npm ci\n', []],
-    ['apt-get update alone; the install-only RUN after it is not "lists kept" (its lists are in the earlier layer)', 'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n', [['apt-update-alone', 2]]],
+    [
+      'apt-get update alone; the install-only RUN after it is not "lists kept" (its lists are in the earlier layer)',
+      'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n',
+      [['apt-update-alone', 2]],
+    ],
     ['lists kept by the RUN that fetched them', 'FROM debian\nRUN apt-get update && apt-get install -y curl\n', [['apt-lists-kept', 2]]],
     ['apt done right', 'FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
-    ['dependencies fetched before the copy: building after it is fine', 'FROM maven\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn package\n', []],
+    [
+      'dependencies fetched before the copy: building after it is fine',
+      'FROM maven\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn package\n',
+      [],
+    ],
     ['yarn build is not an install', 'FROM node:20\nCOPY . .\nRUN yarn build\n', []],
     ['a bare yarn is', 'FROM node:20\nCOPY . .\nRUN yarn --frozen-lockfile && yarn build\n', [['copy-before-install', 2]]],
-    ['apt in a heredoc, and a backtick escape directive', '# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n', [['apt-lists-kept', 3]]],
-    ['backtick continuation', '# escape=`\nFROM debian\nRUN apt-get update && `\n    apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
+    [
+      'apt in a heredoc, and a backtick escape directive',
+      '# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n',
+      [['apt-lists-kept', 3]],
+    ],
+    [
+      'backtick continuation',
+      '# escape=`\nFROM debian\nRUN apt-get update && `\n    apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n',
+      [],
+    ],
     ['COPY --from is not the context', 'FROM a AS b\nFROM node:20\nCOPY --from=b . .\nRUN npm ci\n', []],
-    ['cargo-chef cooks the dependencies before the copy', 'FROM rust AS chef\nRUN cargo install cargo-chef\nFROM chef AS planner\nCOPY . .\nRUN cargo chef prepare --recipe-path recipe.json\nFROM chef AS builder\nCOPY --from=planner /recipe.json .\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\nFROM debian\nCOPY --from=builder /target/release/app /app\n', []],
-    ['an unrelated pip upgrade does not hide the install after the copy', 'FROM python:3\nRUN pip install --upgrade pip\nCOPY . .\nRUN pip install -r requirements.txt\n', [['copy-before-install', 3]]],
-    ['npm install -g of a tool does not either, and COPY ./ . copies the whole context', 'FROM node:20\nRUN npm install -g pnpm\nCOPY ./ .\nRUN npm ci\n', [['copy-before-install', 3]]],
-    ['pip wheel -r is an install, and COPY .. stops at the context root', 'FROM python:3 AS w\nCOPY .. /app\nRUN pip wheel -w /wheels -r requirements.txt\nFROM python:3-slim\nCOPY --from=w /wheels /wheels\n', [['copy-before-install', 2]]],
+    [
+      'cargo-chef cooks the dependencies before the copy',
+      'FROM rust AS chef\nRUN cargo install cargo-chef\nFROM chef AS planner\nCOPY . .\nRUN cargo chef prepare --recipe-path recipe.json\nFROM chef AS builder\nCOPY --from=planner /recipe.json .\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\nFROM debian\nCOPY --from=builder /target/release/app /app\n',
+      [],
+    ],
+    [
+      'an unrelated pip upgrade does not hide the install after the copy',
+      'FROM python:3\nRUN pip install --upgrade pip\nCOPY . .\nRUN pip install -r requirements.txt\n',
+      [['copy-before-install', 3]],
+    ],
+    [
+      'npm install -g of a tool does not either, and COPY ./ . copies the whole context',
+      'FROM node:20\nRUN npm install -g pnpm\nCOPY ./ .\nRUN npm ci\n',
+      [['copy-before-install', 3]],
+    ],
+    [
+      'pip wheel -r is an install, and COPY .. stops at the context root',
+      'FROM python:3 AS w\nCOPY .. /app\nRUN pip wheel -w /wheels -r requirements.txt\nFROM python:3-slim\nCOPY --from=w /wheels /wheels\n',
+      [['copy-before-install', 2]],
+    ],
     ['naming a package is not installing the manifests', 'FROM node:20\nCOPY . .\nRUN npm install express\n', []],
-    ['an install in the stage it is built FROM came first', 'FROM node:20 AS deps\nCOPY package*.json ./\nRUN npm ci\nFROM deps\nCOPY . .\nRUN npm ci --offline\n', []],
+    [
+      'an install in the stage it is built FROM came first',
+      'FROM node:20 AS deps\nCOPY package*.json ./\nRUN npm ci\nFROM deps\nCOPY . .\nRUN npm ci --offline\n',
+      [],
+    ],
     ['a stage the build never runs is not judged', 'FROM node:20 AS unused\nCOPY . .\nRUN npm ci\nFROM scratch\nCOPY app /app\n', []],
-    ['apt lists in a stage the image only copies files from stay behind', 'FROM debian AS tools\nRUN apt-get update && apt-get install -y curl\nFROM scratch\nCOPY --from=tools /usr/bin/curl /curl\n', []],
-    ['apt lists in the stage the image is built FROM are in it', 'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nCMD ["curl"]\n', [['apt-lists-kept', 2]]],
-    ['removing lists a later RUN installs from would break it: said nothing', 'FROM debian\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b && rm -rf /var/lib/apt/lists/*\n', []],
+    [
+      'apt lists in a stage the image only copies files from stay behind',
+      'FROM debian AS tools\nRUN apt-get update && apt-get install -y curl\nFROM scratch\nCOPY --from=tools /usr/bin/curl /curl\n',
+      [],
+    ],
+    [
+      'apt lists in the stage the image is built FROM are in it',
+      'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nCMD ["curl"]\n',
+      [['apt-lists-kept', 2]],
+    ],
+    [
+      'removing lists a later RUN installs from would break it: said nothing',
+      'FROM debian\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b && rm -rf /var/lib/apt/lists/*\n',
+      [],
+    ],
   ])('%s', (_name, text, expected) => {
     expect(rules(text)).toEqual(expected);
   });
 
   it.each([
     ['npm', 'FROM node:20\nCOPY . .\nRUN npm ci --omit=dev\n', 'COPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .'],
-    ['pip, into the WORKDIR named in full', 'FROM python:3\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n', 'COPY requirements*.txt /app/\nRUN pip install -r requirements.txt\nCOPY . /app'],
-    ['npm with the build in the same RUN: the build comes after the sources', 'FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n', 'COPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build'],
-    ['maven, whose install is the build', 'FROM maven\nCOPY . .\nRUN mvn -B package\n', 'COPY pom.xml ./\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn -B package'],
-  ])('the reorder fix for %s keeps the user\'s own command', (_tool, text, reorder) => {
+    [
+      'pip, into the WORKDIR named in full',
+      'FROM python:3\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n',
+      'COPY requirements*.txt /app/\nRUN pip install -r requirements.txt\nCOPY . /app',
+    ],
+    [
+      'npm with the build in the same RUN: the build comes after the sources',
+      'FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n',
+      'COPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build',
+    ],
+    [
+      'maven, whose install is the build',
+      'FROM maven\nCOPY . .\nRUN mvn -B package\n',
+      'COPY pom.xml ./\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn -B package',
+    ],
+  ])("the reorder fix for %s keeps the user's own command", (_tool, text, reorder) => {
     expect(cacheFindings(parseDockerfile('Dockerfile', text))[0]!.reorder?.command).toBe(reorder);
   });
 
   it('reads COPY sources in both forms', () => {
-    const df = parseDockerfile('Dockerfile', 'FROM x\nCOPY ["a b.txt", "./c/", "/dst/"]\nCOPY --chown=1 ./src/../lib /x\nADD https://example.com/f /f\n');
+    const df = parseDockerfile(
+      'Dockerfile',
+      'FROM x\nCOPY ["a b.txt", "./c/", "/dst/"]\nCOPY --chown=1 ./src/../lib /x\nADD https://example.com/f /f\n',
+    );
     expect(df.instructions.map(copySources)).toEqual([[], ['a b.txt', 'c'], ['lib'], []]);
   });
 });
@@ -354,11 +566,31 @@ describe('build-context: right on real projects (second round)', () => {
   const CERTIFICATE = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkq\n-----END CERTIFICATE-----\n';
 
   it.each<[string, string, (string | number)[][]]>([
-    ['apt-get -y install (an option before the subcommand) is the install of the same RUN', 'FROM debian\nRUN apt-get update && apt-get -y install wget\n', [['apt-lists-kept', 2]]],
-    ['apt-get -qq, -o values and continuations too', 'FROM debian\nRUN apt-get -qq update && \\\n  DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confold \\\n  -qq install wget && rm -rf /var/lib/apt/lists/*\n', []],
-    ['pnpm fetch from the lockfile, then install --offline after the copy: pnpm\'s own recipe', 'FROM node:20\nCOPY pnpm-lock.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --offline\n', []],
-    ['a global tool after the copy is not a dependency install (turbo prune)', 'FROM node:20\nCOPY . .\nRUN npm install -g turbo\nRUN turbo prune web --docker\n', []],
-    ['a pip upgrade after the copy is not one either, and does not hide the real install', 'FROM python:3\nCOPY . .\nRUN pip install --upgrade pip\nRUN pip install -r requirements.txt\n', [['copy-before-install', 2]]],
+    [
+      'apt-get -y install (an option before the subcommand) is the install of the same RUN',
+      'FROM debian\nRUN apt-get update && apt-get -y install wget\n',
+      [['apt-lists-kept', 2]],
+    ],
+    [
+      'apt-get -qq, -o values and continuations too',
+      'FROM debian\nRUN apt-get -qq update && \\\n  DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confold \\\n  -qq install wget && rm -rf /var/lib/apt/lists/*\n',
+      [],
+    ],
+    [
+      "pnpm fetch from the lockfile, then install --offline after the copy: pnpm's own recipe",
+      'FROM node:20\nCOPY pnpm-lock.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --offline\n',
+      [],
+    ],
+    [
+      'a global tool after the copy is not a dependency install (turbo prune)',
+      'FROM node:20\nCOPY . .\nRUN npm install -g turbo\nRUN turbo prune web --docker\n',
+      [],
+    ],
+    [
+      'a pip upgrade after the copy is not one either, and does not hide the real install',
+      'FROM python:3\nCOPY . .\nRUN pip install --upgrade pip\nRUN pip install -r requirements.txt\n',
+      [['copy-before-install', 2]],
+    ],
   ])('%s', (_name, text, expected) => {
     expect(rules(text)).toEqual(expected);
   });
@@ -369,63 +601,111 @@ describe('build-context: right on real projects (second round)', () => {
       title: 'Add `rm -rf /var/lib/apt/lists/*` as the last line of the heredoc, before EOF',
       command: 'RUN <<EOF\napt-get update\napt-get install -y git\nrm -rf /var/lib/apt/lists/*\nEOF',
     });
-    expect(fix('FROM debian\nRUN --network=host <<-EOT bash\n\tapt-get update\n\tapt-get install -y git\n\tEOT\n')!.command).toBe('RUN --network=host <<-EOT bash\n\tapt-get update\n\tapt-get install -y git\nrm -rf /var/lib/apt/lists/*\n\tEOT');
-    expect(fix('FROM debian\nRUN apt-get update && apt-get install -y git\n')).toEqual({ title: 'Remove the lists in the same RUN', command: '&& rm -rf /var/lib/apt/lists/*' });
+    expect(fix('FROM debian\nRUN --network=host <<-EOT bash\n\tapt-get update\n\tapt-get install -y git\n\tEOT\n')!.command).toBe(
+      'RUN --network=host <<-EOT bash\n\tapt-get update\n\tapt-get install -y git\nrm -rf /var/lib/apt/lists/*\n\tEOT',
+    );
+    expect(fix('FROM debian\nRUN apt-get update && apt-get install -y git\n')).toEqual({
+      title: 'Remove the lists in the same RUN',
+      command: '&& rm -rf /var/lib/apt/lists/*',
+    });
     // A heredoc that is data for a command (cat <<EOF > file), not the script: said in words.
-    expect(fix('FROM debian\nRUN apt-get update && apt-get install -y git && cat <<EOF > /etc/motd\nhi\nEOF\n')).toEqual({ title: 'Add `&& rm -rf /var/lib/apt/lists/*` to the end of the apt-get install command' });
+    expect(fix('FROM debian\nRUN apt-get update && apt-get install -y git && cat <<EOF > /etc/motd\nhi\nEOF\n')).toEqual({
+      title: 'Add `&& rm -rf /var/lib/apt/lists/*` to the end of the apt-get install command',
+    });
   });
 
   it('a VS Code dev container is not judged on image size, the production Dockerfile still is', async () => {
     const apt = 'RUN apt-get update && apt-get -y install git\n';
     const result = await diagnose(project({ '.devcontainer/Dockerfile': `FROM debian\n${apt}`, Dockerfile: `FROM debian\n${apt}` }));
     expect(result.findings.map((f) => [f.code, f.location?.file])).toEqual([['build-context/apt-lists-kept', 'Dockerfile']]);
-    expect(await diagnose(project({ '.devcontainer/Dockerfile': `FROM debian\n${apt}` }))).toMatchObject({ status: 'passed', findings: [] });
+    expect(await diagnose(project({ '.devcontainer/Dockerfile': `FROM debian\n${apt}` }))).toMatchObject({
+      status: 'passed',
+      findings: [],
+    });
   });
 
   describe('the copy-before-install fix copies the manifests from where they are', () => {
-    const fixOf = async (files: Record<string, string>) => (await diagnose(project(files))).findings.find((f) => f.code === 'build-context/copy-before-install')!.fixes[0]!;
+    const fixOf = async (files: Record<string, string>) =>
+      (await diagnose(project(files))).findings.find((f) => f.code === 'build-context/copy-before-install')!.fixes[0]!;
 
     it('.NET: every project file at its path, the solution-wide settings, and the restore where the Dockerfile restores', async () => {
       const fix = await fixOf({
-        Dockerfile: 'FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src/Web\nRUN dotnet restore\nRUN dotnet publish -o /out\n',
+        Dockerfile:
+          'FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src/Web\nRUN dotnet restore\nRUN dotnet publish -o /out\n',
         'App.sln': '',
         'Directory.Packages.props': '<Project/>',
         'src/Web/Web.csproj': '<Project/>',
         'src/Web/Program.cs': '',
         'src/Core/Core.csproj': '<Project/>',
       });
-      expect(fix.command).toBe('COPY App.sln Directory.Packages.props ./\nCOPY src/Core/Core.csproj src/Core/\nCOPY src/Web/Web.csproj src/Web/\nRUN cd src/Web && dotnet restore\nCOPY . .');
+      expect(fix.command).toBe(
+        'COPY App.sln Directory.Packages.props ./\nCOPY src/Core/Core.csproj src/Core/\nCOPY src/Web/Web.csproj src/Web/\nRUN cd src/Web && dotnet restore\nCOPY . .',
+      );
       expect(fix.title).toContain('Replace line 3 with these lines');
     });
 
     it('Go in a subdirectory, by WORKDIR or by cd, into a copy named in full', async () => {
       const tree = { 'svc/go.mod': 'module x', 'svc/go.sum': '', 'svc/main.go': 'package main' };
-      expect((await fixOf({ ...tree, Dockerfile: 'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nWORKDIR /src/svc\nRUN go mod download\n' })).command).toBe('COPY svc/go.mod svc/go.sum svc/\nRUN cd svc && go mod download\nCOPY . .');
-      expect((await fixOf({ ...tree, Dockerfile: 'FROM golang:1.22\nCOPY . /src\nRUN cd /src/svc && go mod download && go build ./...\n' })).command).toBe('COPY svc/go.mod svc/go.sum /src/svc/\nRUN cd /src/svc && go mod download\nCOPY . /src');
+      expect(
+        (await fixOf({ ...tree, Dockerfile: 'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nWORKDIR /src/svc\nRUN go mod download\n' })).command,
+      ).toBe('COPY svc/go.mod svc/go.sum svc/\nRUN cd svc && go mod download\nCOPY . .');
+      expect(
+        (await fixOf({ ...tree, Dockerfile: 'FROM golang:1.22\nCOPY . /src\nRUN cd /src/svc && go mod download && go build ./...\n' }))
+          .command,
+      ).toBe('COPY svc/go.mod svc/go.sum /src/svc/\nRUN cd /src/svc && go mod download\nCOPY . /src');
     });
 
     it('only the manifests that exist are named, and with none there is no command', async () => {
-      expect((await fixOf({ Dockerfile: 'FROM golang:1.22\nCOPY . .\nRUN go mod download\n', 'go.mod': 'module x' })).command).toBe('COPY go.mod ./\nRUN go mod download\nCOPY . .');
+      expect((await fixOf({ Dockerfile: 'FROM golang:1.22\nCOPY . .\nRUN go mod download\n', 'go.mod': 'module x' })).command).toBe(
+        'COPY go.mod ./\nRUN go mod download\nCOPY . .',
+      );
       // go.mod is in svc/ but the install runs at the root: a COPY of go.mod there would fail the build.
-      expect(await fixOf({ Dockerfile: 'FROM golang:1.22\nCOPY . .\nRUN go mod download\n', 'svc/go.mod': 'module x' })).toEqual({ title: 'Copy the dependency manifests first, install, then copy the rest' });
+      expect(await fixOf({ Dockerfile: 'FROM golang:1.22\nCOPY . .\nRUN go mod download\n', 'svc/go.mod': 'module x' })).toEqual({
+        title: 'Copy the dependency manifests first, install, then copy the rest',
+      });
       // An install that runs outside what the copy put in place: nothing can be told.
-      expect(await fixOf({ Dockerfile: 'FROM python:3\nCOPY . /app\nRUN pip install -r requirements.txt\n', 'requirements.txt': 'flask' })).toEqual({ title: 'Copy the dependency manifests first, install, then copy the rest' });
+      expect(
+        await fixOf({ Dockerfile: 'FROM python:3\nCOPY . /app\nRUN pip install -r requirements.txt\n', 'requirements.txt': 'flask' }),
+      ).toEqual({ title: 'Copy the dependency manifests first, install, then copy the rest' });
     });
   });
 
   it('steps between the copy and the install stay before it: the copy moves below the install, or, when a step may read the sources, the fix says so in words', async () => {
-    const dockerfile = (step: string) => `FROM python:3\nWORKDIR /home/app\nCOPY --chown=app . .\nENV VIRTUAL_ENV=/home/app/venv\nRUN python -m venv $VIRTUAL_ENV && pip install --upgrade pip\n${step}\nRUN pip install -r requirements.txt\n`;
-    const fixes = async (step: string) => (await diagnose(project({ Dockerfile: dockerfile(step), 'requirements.txt': 'flask\n', 'entrypoint.sh': '' }))).findings.map((f) => f.fixes);
+    const dockerfile = (step: string) =>
+      `FROM python:3\nWORKDIR /home/app\nCOPY --chown=app . .\nENV VIRTUAL_ENV=/home/app/venv\nRUN python -m venv $VIRTUAL_ENV && pip install --upgrade pip\n${step}\nRUN pip install -r requirements.txt\n`;
+    const fixes = async (step: string) =>
+      (await diagnose(project({ Dockerfile: dockerfile(step), 'requirements.txt': 'flask\n', 'entrypoint.sh': '' }))).findings.map(
+        (f) => f.fixes,
+      );
     expect(await fixes('ENV PATH="$VIRTUAL_ENV/bin:$PATH"')).toEqual([
-      [{ title: 'Remove line 3 and put these lines in place of line 7: the steps between them keep their order, and the sources come after the install', command: 'COPY --chown=app requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY --chown=app . .' }],
+      [
+        {
+          title:
+            'Remove line 3 and put these lines in place of line 7: the steps between them keep their order, and the sources come after the install',
+          command: 'COPY --chown=app requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY --chown=app . .',
+        },
+      ],
     ]);
-    expect(await fixes('RUN chmod +x entrypoint.sh')).toEqual([[{ title: 'Copy the dependency manifests and install before line 3, moving up with them what the install needs among lines 4–6 (ENV, RUN); then copy the rest' }]]);
+    expect(await fixes('RUN chmod +x entrypoint.sh')).toEqual([
+      [
+        {
+          title:
+            'Copy the dependency manifests and install before line 3, moving up with them what the install needs among lines 4–6 (ENV, RUN); then copy the rest',
+        },
+      ],
+    ]);
   });
 
   it('an install from a requirements file the context does not hold (only if it exists) is no copy-before-install', async () => {
-    const dockerfile = 'FROM python:3\nCOPY . /usr/src/app\nRUN if [ -s /usr/src/app/requirements.txt ]; then \\\n    pip install -r /usr/src/app/requirements.txt; \\\n  fi\n';
-    expect(await diagnose(project({ Dockerfile: dockerfile, 'requirements.example.txt': 'x' }))).toMatchObject({ status: 'passed', findings: [] });
-    expect(codes(await diagnose(project({ Dockerfile: dockerfile, 'requirements.txt': 'flask' })))).toEqual(['build-context/copy-before-install']);
+    const dockerfile =
+      'FROM python:3\nCOPY . /usr/src/app\nRUN if [ -s /usr/src/app/requirements.txt ]; then \\\n    pip install -r /usr/src/app/requirements.txt; \\\n  fi\n';
+    expect(await diagnose(project({ Dockerfile: dockerfile, 'requirements.example.txt': 'x' }))).toMatchObject({
+      status: 'passed',
+      findings: [],
+    });
+    expect(codes(await diagnose(project({ Dockerfile: dockerfile, 'requirements.txt': 'flask' })))).toEqual([
+      'build-context/copy-before-install',
+    ]);
   });
 
   it('a Dockerfile that names its own directory inside the image is built from the root; a one-word directory is not enough to tell', async () => {
@@ -435,7 +715,10 @@ describe('build-context: right on real projects (second round)', () => {
       'svc/Dockerfile': 'FROM golang\nWORKDIR /src/svc\nCOPY . .\nRUN go build\n',
       'svc/main.go': 'package main',
     });
-    expect((await buildsOf(dir)).map((b) => [b.dockerfile, path.relative(dir, b.context) || '.'])).toEqual([['svc/Dockerfile', 'svc'], ['src/Web/Dockerfile', '.']]);
+    expect((await buildsOf(dir)).map((b) => [b.dockerfile, path.relative(dir, b.context) || '.'])).toEqual([
+      ['svc/Dockerfile', 'svc'],
+      ['src/Web/Dockerfile', '.'],
+    ]);
   });
 
   it('judges secret-looking files by what they hold: public keys, DH parameters, certificates, settings and plain .env are not secrets', async () => {
@@ -475,7 +758,10 @@ describe('build-context: right on real projects (second round)', () => {
     });
     const result = await diagnose(dir);
     expect(result.findings.map((f) => [f.severity, f.title])).toEqual([
-      ['error', 'The build context . (built by Dockerfile.alpine, Dockerfile.debian) sends secret-looking files to the builder (test/client.key), and Dockerfile.alpine:3 copies them into the image'],
+      [
+        'error',
+        'The build context . (built by Dockerfile.alpine, Dockerfile.debian) sends secret-looking files to the builder (test/client.key), and Dockerfile.alpine:3 copies them into the image',
+      ],
       ['info', 'Dockerfile.alpine:2 and Dockerfile.debian:2 copy secret-looking files into the image on purpose: app/server.key'],
       ['info', 'Dockerfile.debian:3 copies secret-looking files into the image on purpose: tools/ca.key'],
     ]);
@@ -484,7 +770,12 @@ describe('build-context: right on real projects (second round)', () => {
   });
 
   it('finds Dockerfile-<variant> names, in discovery and in the environment alike', async () => {
-    const fs = fakeFs({ '/p/Dockerfile-alpine': 'FROM scratch', '/p/Dockerfile-test': 'FROM scratch', '/p/Dockerfile-lint.yml': 'x', '/p/Containerfile-dev': 'FROM scratch' });
+    const fs = fakeFs({
+      '/p/Dockerfile-alpine': 'FROM scratch',
+      '/p/Dockerfile-test': 'FROM scratch',
+      '/p/Dockerfile-lint.yml': 'x',
+      '/p/Containerfile-dev': 'FROM scratch',
+    });
     expect(await findDockerfiles(fs, '/p')).toEqual(['Containerfile-dev', 'Dockerfile-alpine', 'Dockerfile-test']);
     const dir = project({ 'Dockerfile-alpine': 'FROM scratch\nCOPY . /src/\n', 'main.go': 'package main' });
     const facts = createFacts({ ...fakeClients(), fs: nodeFs }, { projectDir: dir, timeoutMs: 10_000 });
@@ -502,25 +793,31 @@ describe('build-context: right on real projects (second round)', () => {
       'web/build/bundle.js': MIB,
     });
     const result = await diagnose(dir);
-    expect(result.findings.find((f) => f.code === 'build-context/no-dockerignore')!.evidence!.proposal).toBe('# Proposed by docker-doctor from what this context holds\ntarget\nweb/build\n');
+    expect(result.findings.find((f) => f.code === 'build-context/no-dockerignore')!.evidence!.proposal).toBe(
+      '# Proposed by docker-doctor from what this context holds\ntarget\nweb/build\n',
+    );
   });
 });
 
 describe('build-context: right on real projects (final review)', () => {
   const rules = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => [f.cause, f.line]);
-  const secretFindings = (r: { findings: { code: string }[] }) => r.findings.filter((f) => f.code === 'build-context/secrets-sent') as Awaited<ReturnType<typeof diagnose>>['findings'];
+  const secretFindings = (r: { findings: { code: string }[] }) =>
+    r.findings.filter((f) => f.code === 'build-context/secrets-sent') as Awaited<ReturnType<typeof diagnose>>['findings'];
   const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
 
   it('R2: a key a COPY --from carries into the image by directory is needed by it: a note, never an exclusion', async () => {
     const dir = project({
-      Dockerfile: 'FROM golang AS build\nCOPY . /src\nRUN go build -o /app ./...\nFROM alpine\nCOPY --from=build /src/keys/. /svc/keys/.\nCOPY --from=build /app /svc/app\n',
+      Dockerfile:
+        'FROM golang AS build\nCOPY . /src\nRUN go build -o /app ./...\nFROM alpine\nCOPY --from=build /src/keys/. /svc/keys/.\nCOPY --from=build /app /svc/app\n',
       'keys/k.pem': PRIVATE_KEY,
       'main.go': 'package main',
     });
     const result = await diagnose(dir);
     expect(result.status).toBe('passed');
     const found = secretFindings(result);
-    expect(found.map((f) => [f.severity, f.title, f.location?.line])).toEqual([['info', 'Dockerfile:5 copies secret-looking files into the image on purpose: keys/k.pem', 5]]);
+    expect(found.map((f) => [f.severity, f.title, f.location?.line])).toEqual([
+      ['info', 'Dockerfile:5 copies secret-looking files into the image on purpose: keys/k.pem', 5],
+    ]);
     expect(found[0]!.fixes.every((f) => f.command === undefined)).toBe(true);
   });
 
@@ -534,17 +831,28 @@ describe('build-context: right on real projects (final review)', () => {
     const [loose, note] = secretFindings(result);
     expect(loose).toMatchObject({ severity: 'warning', title: expect.stringContaining('(dev/other.pem)') });
     expect(loose!.fixes[0]!.command).toBe("printf '%s\\n' dev/other.pem >> .dockerignore");
-    expect(note).toMatchObject({ severity: 'info', title: 'Dockerfile:5 copies secret-looking files into the image on purpose: keys/k.pem' });
+    expect(note).toMatchObject({
+      severity: 'info',
+      title: 'Dockerfile:5 copies secret-looking files into the image on purpose: keys/k.pem',
+    });
   });
 
   it('R2: a COPY --from of the whole directory the build stage copied the context to is a whole copy into the image', async () => {
-    const result = await diagnose(project({ Dockerfile: 'FROM golang AS build\nCOPY . /src\nFROM alpine\nCOPY --from=build /src /app\n', 'keys/k.pem': PRIVATE_KEY }));
-    expect(secretFindings(result).map((f) => [f.severity, f.title])).toEqual([['error', 'The build context . sends secret-looking files to the builder (keys/k.pem), and Dockerfile:4 carries the stage that copied the whole context into the image']]);
+    const result = await diagnose(
+      project({ Dockerfile: 'FROM golang AS build\nCOPY . /src\nFROM alpine\nCOPY --from=build /src /app\n', 'keys/k.pem': PRIVATE_KEY }),
+    );
+    expect(secretFindings(result).map((f) => [f.severity, f.title])).toEqual([
+      [
+        'error',
+        'The build context . sends secret-looking files to the builder (keys/k.pem), and Dockerfile:4 carries the stage that copied the whole context into the image',
+      ],
+    ]);
   });
 
   it('R2: a build output a COPY --from carries is not protected from a heavy-path exclusion (node_modules is rebuilt there)', async () => {
     const dir = project({
-      Dockerfile: 'FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nFROM node:20-slim\nCOPY --from=build /app/node_modules /app/node_modules\n',
+      Dockerfile:
+        'FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nFROM node:20-slim\nCOPY --from=build /app/node_modules /app/node_modules\n',
       'package.json': '{}',
       'package-lock.json': '{}',
       'node_modules/big/blob.js': MIB,
@@ -553,10 +861,18 @@ describe('build-context: right on real projects (final review)', () => {
   });
 
   it.each([
-    ['R5: a PKCS#12 under example/ sent by a whole-context copy is info, the exclusion still offered', { 'apps/web/example/cert.p12': 'bin' }, 'info'],
+    [
+      'R5: a PKCS#12 under example/ sent by a whole-context copy is info, the exclusion still offered',
+      { 'apps/web/example/cert.p12': 'bin' },
+      'info',
+    ],
     ['R5: one under tests/fixtures/ too', { 'tests/fixtures/client.pfx': 'bin' }, 'info'],
     ['R5: a keystore anywhere else stays an error', { 'certs/cert.p12': 'bin' }, 'error'],
-    ['R5: an example keystore next to a real secret: the real one decides', { 'example/cert.p12': 'bin', 'deploy/prod.key': PRIVATE_KEY }, 'error'],
+    [
+      'R5: an example keystore next to a real secret: the real one decides',
+      { 'example/cert.p12': 'bin', 'deploy/prod.key': PRIVATE_KEY },
+      'error',
+    ],
   ])('%s', async (_name, files, severity) => {
     const result = await diagnose(project({ Dockerfile: 'FROM scratch\nCOPY . /app\n', ...files }));
     expect(result.status).toBe(severity === 'error' ? 'failed' : 'passed');
@@ -567,15 +883,51 @@ describe('build-context: right on real projects (final review)', () => {
   });
 
   it.each<[string, string, (string | number)[][]]>([
-    ['R3: a stage built FROM this one installs from its lists with no update: no rm fix', 'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN apt-get install -y gcc\nRUN echo x > /out\nFROM base\nCOPY --from=build /out /out\n', []],
-    ['R3: transitively too', 'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS mid\nRUN true\nFROM mid AS build\nRUN apt-get -y install gcc\nFROM base\nCOPY --from=build /out /out\n', []],
-    ['R3: a derived stage that updates for itself needs nothing from these lists', 'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN apt-get update && apt-get install -y gcc\nFROM base\nCOPY --from=build /out /out\n', [['apt-lists-kept', 2]]],
-    ['R3: an install-only RUN in an unrelated stage does not count', 'FROM debian AS other\nRUN apt-get install -y gcc\nFROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nCOPY --from=other /out /out\n', [['apt-lists-kept', 4]]],
-    ['FN1: a tmpfs on /var/log keeps the lists in the layer', 'FROM debian\nRUN --mount=type=tmpfs,target=/var/log apt-get -y update && apt-get -y install curl\n', [['apt-lists-kept', 2]]],
-    ['FN1: a pip cache mount does too', 'FROM debian\nRUN --mount=type=cache,target=/root/.cache apt-get update && apt-get install -y curl\n', [['apt-lists-kept', 2]]],
-    ['FN1: /var/cache/apt alone does too', 'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y curl\n', [['apt-lists-kept', 2]]],
-    ['FN1: a cache on /var/lib/apt keeps them out', 'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y curl\n', []],
-    ['FN1: so does one on /var/lib/apt/lists/ (dst= spelling)', 'FROM debian\nRUN --mount=type=cache,dst=/var/lib/apt/lists/ apt-get update && apt-get install -y curl\n', []],
+    [
+      'R3: a stage built FROM this one installs from its lists with no update: no rm fix',
+      'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN apt-get install -y gcc\nRUN echo x > /out\nFROM base\nCOPY --from=build /out /out\n',
+      [],
+    ],
+    [
+      'R3: transitively too',
+      'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS mid\nRUN true\nFROM mid AS build\nRUN apt-get -y install gcc\nFROM base\nCOPY --from=build /out /out\n',
+      [],
+    ],
+    [
+      'R3: a derived stage that updates for itself needs nothing from these lists',
+      'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN apt-get update && apt-get install -y gcc\nFROM base\nCOPY --from=build /out /out\n',
+      [['apt-lists-kept', 2]],
+    ],
+    [
+      'R3: an install-only RUN in an unrelated stage does not count',
+      'FROM debian AS other\nRUN apt-get install -y gcc\nFROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nCOPY --from=other /out /out\n',
+      [['apt-lists-kept', 4]],
+    ],
+    [
+      'FN1: a tmpfs on /var/log keeps the lists in the layer',
+      'FROM debian\nRUN --mount=type=tmpfs,target=/var/log apt-get -y update && apt-get -y install curl\n',
+      [['apt-lists-kept', 2]],
+    ],
+    [
+      'FN1: a pip cache mount does too',
+      'FROM debian\nRUN --mount=type=cache,target=/root/.cache apt-get update && apt-get install -y curl\n',
+      [['apt-lists-kept', 2]],
+    ],
+    [
+      'FN1: /var/cache/apt alone does too',
+      'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y curl\n',
+      [['apt-lists-kept', 2]],
+    ],
+    [
+      'FN1: a cache on /var/lib/apt keeps them out',
+      'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y curl\n',
+      [],
+    ],
+    [
+      'FN1: so does one on /var/lib/apt/lists/ (dst= spelling)',
+      'FROM debian\nRUN --mount=type=cache,dst=/var/lib/apt/lists/ apt-get update && apt-get install -y curl\n',
+      [],
+    ],
   ])('%s', (_name, text, expected) => {
     expect(rules(text)).toEqual(expected);
   });

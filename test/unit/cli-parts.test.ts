@@ -12,8 +12,17 @@ import { colorEnabled, palette } from '../../src/render/colors.js';
 import { renderHuman } from '../../src/render/human.js';
 import { expectValidReport } from '../helpers/schema.js';
 
-const meta = (id: string) => ({ id, title: `${id} ok`, category: 'x', description: 'd', requires: [], codes: { bad: { severity: 'error' as const, summary: 's', explanation: 'e' } } });
-const catalogue = ['daemon', 'exited-containers', 'port-conflicts', 'bind-mounts', 'dns', 'build-context'].map((id) => defineCheck({ meta: meta(id), run: () => undefined }));
+const meta = (id: string) => ({
+  id,
+  title: `${id} ok`,
+  category: 'x',
+  description: 'd',
+  requires: [],
+  codes: { bad: { severity: 'error' as const, summary: 's', explanation: 'e' } },
+});
+const catalogue = ['daemon', 'exited-containers', 'port-conflicts', 'bind-mounts', 'dns', 'build-context'].map((id) =>
+  defineCheck({ meta: meta(id), run: () => undefined }),
+);
 
 describe('selectChecks', () => {
   it('returns all checks in catalogue order when no ids are given, or the named ones in catalogue order', () => {
@@ -43,7 +52,15 @@ describe('selectChecks', () => {
 });
 
 const env: Environment = {
-  docker: { endpoint: 'unix:///var/run/docker.sock', source: 'default', context: 'default', serverVersion: '28.2.2', apiVersion: '1.50', kind: 'docker', os: 'Debian' },
+  docker: {
+    endpoint: 'unix:///var/run/docker.sock',
+    source: 'default',
+    context: 'default',
+    serverVersion: '28.2.2',
+    apiVersion: '1.50',
+    kind: 'docker',
+    os: 'Debian',
+  },
   host: { platform: 'linux', arch: 'x64', release: '6.1.0' },
   project: { dir: '/p', dockerfiles: ['Dockerfile'], composeFiles: [] },
 };
@@ -70,12 +87,21 @@ function result(id: string, status: CheckResult['status'], severities: Severity[
   };
 }
 
-const report = (checks: CheckResult[]) => buildReport({ version: '0.1.0', startedAt: new Date('2026-11-22T10:00:00Z'), durationMs: 412, environment: env, checks });
+const report = (checks: CheckResult[]) =>
+  buildReport({ version: '0.1.0', startedAt: new Date('2026-11-22T10:00:00Z'), durationMs: 412, environment: env, checks });
 
 describe('report and exit codes', () => {
   it('counts statuses and findings and matches the published schema', () => {
     const r = report([result('a', 'passed'), result('b', 'failed', ['error', 'warning']), result('c', 'skipped'), result('d', 'crashed')]);
-    expect(r.summary).toEqual({ checks: 4, passed: 1, warned: 0, failed: 1, skipped: 1, crashed: 1, findings: { error: 1, warning: 1, info: 0 } });
+    expect(r.summary).toEqual({
+      checks: 4,
+      passed: 1,
+      warned: 0,
+      failed: 1,
+      skipped: 1,
+      crashed: 1,
+      findings: { error: 1, warning: 1, info: 0 },
+    });
     expectValidReport(r);
   });
 
@@ -95,7 +121,10 @@ describe('report and exit codes', () => {
 });
 
 describe('human renderer', () => {
-  const text = renderHuman(report([result('daemon', 'passed'), result('port-conflicts', 'failed', ['error']), result('dns', 'skipped')]), { verbose: false, colors: palette(false) });
+  const text = renderHuman(report([result('daemon', 'passed'), result('port-conflicts', 'failed', ['error']), result('dns', 'skipped')]), {
+    verbose: false,
+    colors: palette(false),
+  });
 
   it('prints a line per check, findings with location and fixes, and a summary', () => {
     expect(text).toContain('[✓] daemon');
@@ -150,7 +179,12 @@ describe('plugin registry', () => {
   });
 
   it('rejects malformed and duplicate plugin checks with a reason', async () => {
-    const registry = await loadRegistry(hooks([[{ meta: meta('daemon'), run: () => undefined }, { meta: { id: 'x' } }]], [{ plugin: { name: 'broken' }, error: new Error('cannot load') }]));
+    const registry = await loadRegistry(
+      hooks(
+        [[{ meta: meta('daemon'), run: () => undefined }, { meta: { id: 'x' } }]],
+        [{ plugin: { name: 'broken' }, error: new Error('cannot load') }],
+      ),
+    );
     expect(registry.checks.map((c) => c.meta.id)).toEqual(builtinChecks.map((c) => c.meta.id));
     expect(registry.problems).toEqual([
       'plugin broken: cannot load',

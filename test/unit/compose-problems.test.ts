@@ -22,20 +22,30 @@ const THREE_UNSET = [
 ].join('\n');
 
 /** The run a user gets with `docker-doctor <ids>` on a project whose only file is compose.yaml. */
-async function run(ids: string[], files: Record<string, FakeFile | string>, { daemon = true, env = {}, routes = {} }: { daemon?: boolean; env?: Record<string, string>; routes?: EngineRoutes } = {}): Promise<CheckResult[]> {
-  const engine = { ...engineWith([], { '/info': { ...(HEALTHY_ENGINE['/info'] as object), IPv4Forwarding: true }, '/networks': [] }), ...routes };
+async function run(
+  ids: string[],
+  files: Record<string, FakeFile | string>,
+  { daemon = true, env = {}, routes = {} }: { daemon?: boolean; env?: Record<string, string>; routes?: EngineRoutes } = {},
+): Promise<CheckResult[]> {
+  const engine = {
+    ...engineWith([], { '/info': { ...(HEALTHY_ENGINE['/info'] as object), IPv4Forwarding: true }, '/networks': [] }),
+    ...routes,
+  };
   const clients = fakeClients({ engine, files: { ...(daemon ? { '/var/run/docker.sock': { stat: SOCKET } } : {}), ...files }, env });
   return runChecks(selectChecks(builtinChecks, ids), fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
 }
 
-const composeInvalid = (results: CheckResult[]) => results.flatMap((r) => r.findings.filter((f) => f.code.endsWith('/compose-invalid')).map((f) => ({ check: r.id, finding: f })));
+const composeInvalid = (results: CheckResult[]) =>
+  results.flatMap((r) => r.findings.filter((f) => f.code.endsWith('/compose-invalid')).map((f) => ({ check: r.id, finding: f })));
 const byId = (results: CheckResult[], id: string) => results.find((r) => r.id === id)!;
 
 describe('compose-file problems: one finding per cause, once per run', () => {
   it('aggregates the required variables without a value into one finding, reported by the first compose reader only', async () => {
     const results = await run([], { '/project/compose.yaml': THREE_UNSET });
     const reported = composeInvalid(results);
-    expect(reported.map((r) => [r.check, r.finding.code, r.finding.severity])).toEqual([['port-conflicts', 'port-conflicts/compose-invalid', 'error']]);
+    expect(reported.map((r) => [r.check, r.finding.code, r.finding.severity])).toEqual([
+      ['port-conflicts', 'port-conflicts/compose-invalid', 'error'],
+    ]);
     const { finding } = reported[0]!;
     expect(finding.title).toBe('3 required variables have no value: A, B, C, so compose refuses the project (first at compose.yaml:5)');
     expect(finding).toMatchObject({ subject: { kind: 'file', name: 'compose.yaml' }, location: { file: 'compose.yaml', line: 5 } });
@@ -50,12 +60,19 @@ describe('compose-file problems: one finding per cause, once per run', () => {
     });
     expect(finding.fixes).toEqual([
       { title: 'Create .env in /project with a line NAME=value for each of A, B, C (or export them in the shell that runs compose)' },
-      { title: 'Then check that compose accepts the project (it prints only what it refuses)', command: 'docker compose config --quiet', runIn: 'project' },
+      {
+        title: 'Then check that compose accepts the project (it prints only what it refuses)',
+        command: 'docker compose config --quiet',
+        runIn: 'project',
+      },
     ]);
     // The others say nothing about it and judge none of the services compose refuses.
     expect(byId(results, 'bind-mounts').status).toBe('passed');
     expect(byId(results, 'dns').status).toBe('passed');
-    expect(byId(results, 'build-context')).toMatchObject({ status: 'skipped', skipReason: 'no Dockerfile in the project, and compose refuses compose.yaml (reported by port-conflicts)' });
+    expect(byId(results, 'build-context')).toMatchObject({
+      status: 'skipped',
+      skipReason: 'no Dockerfile in the project, and compose refuses compose.yaml (reported by port-conflicts)',
+    });
   });
 
   it.each([['bind-mounts'], ['dns'], ['build-context']])('still reports it when %s runs alone', async (id) => {
@@ -76,41 +93,65 @@ describe('compose-file problems: one finding per cause, once per run', () => {
   });
 
   it('goes to build-context when the daemon answers but its container list cannot be read', async () => {
-    const results = await run([], { '/project/compose.yaml': THREE_UNSET }, { routes: { '/containers/json': new EngineError('http', 'answered HTTP 500', { statusCode: 500 }) } });
+    const results = await run(
+      [],
+      { '/project/compose.yaml': THREE_UNSET },
+      { routes: { '/containers/json': new EngineError('http', 'answered HTTP 500', { statusCode: 500 }) } },
+    );
     expect(byId(results, 'port-conflicts').status).toBe('skipped');
     expect(composeInvalid(results).map((r) => r.check)).toEqual(['build-context']);
   });
 
   it('names only the variables still missing, and never a value from .env', async () => {
-    const results = await run(['port-conflicts'], { '/project/compose.yaml': THREE_UNSET, '/project/.env': 'A=hunter2-secret-value\nB=\n' });
+    const results = await run(['port-conflicts'], {
+      '/project/compose.yaml': THREE_UNSET,
+      '/project/.env': 'A=hunter2-secret-value\nB=\n',
+    });
     const { finding } = composeInvalid(results)[0]!;
     // B is set but empty: `:?` still refuses it; C is set by nobody.
     expect(finding.title).toBe('2 required variables have no value: B, C, so compose refuses the project (first at compose.yaml:6)');
-    expect(finding.fixes[0]).toEqual({ title: 'Add a line NAME=value to .env in /project for each of B, C (or export them in the shell that runs compose)' });
+    expect(finding.fixes[0]).toEqual({
+      title: 'Add a line NAME=value to .env in /project for each of B, C (or export them in the shell that runs compose)',
+    });
     expect(JSON.stringify(results)).not.toContain('hunter2');
   });
 
   it('names secret-looking variables whole (a name is not a value), and the value of one that is set nowhere', async () => {
-    const yaml = 'services:\n  db:\n    image: busybox\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?}\n      API_TOKEN: ${API_TOKEN:?}\n';
+    const yaml =
+      'services:\n  db:\n    image: busybox\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?}\n      API_TOKEN: ${API_TOKEN:?}\n';
     const results = await run(['port-conflicts'], { '/project/compose.yaml': yaml, '/project/.env': 'OTHER_SECRET=s3cr3t-value\n' });
     const { finding } = composeInvalid(results)[0]!;
-    expect(finding.title).toBe('2 required variables have no value: POSTGRES_PASSWORD, API_TOKEN, so compose refuses the project (first at compose.yaml:5)');
-    expect(finding.fixes[0]!.title).toBe('Add a line NAME=value to .env in /project for each of POSTGRES_PASSWORD, API_TOKEN (or export them in the shell that runs compose)');
+    expect(finding.title).toBe(
+      '2 required variables have no value: POSTGRES_PASSWORD, API_TOKEN, so compose refuses the project (first at compose.yaml:5)',
+    );
+    expect(finding.fixes[0]!.title).toBe(
+      'Add a line NAME=value to .env in /project for each of POSTGRES_PASSWORD, API_TOKEN (or export them in the shell that runs compose)',
+    );
     expect(JSON.stringify(results)).not.toContain('s3cr3t');
   });
 
   it('says "Required variable X" for one, with every line it is used at', async () => {
     const yaml = 'services:\n  web:\n    image: ${TAG:?}\n    command: ${TAG:?}\n';
     const [result] = await run(['dns'], { '/project/compose.yaml': yaml });
-    expect(result!.findings.map((f) => f.title)).toEqual(['Required variable TAG has no value, so compose refuses the project (compose.yaml:3, compose.yaml:4)']);
+    expect(result!.findings.map((f) => f.title)).toEqual([
+      'Required variable TAG has no value, so compose refuses the project (compose.yaml:3, compose.yaml:4)',
+    ]);
   });
 
   it('reports a file that is not valid YAML once, at its first error, by one check', async () => {
     const results = await run([], { '/project/compose.yaml': 'services:\n  web:\n    image: busybox\n   ports:\n      - "1:1"\n' });
     const reported = composeInvalid(results);
     expect(reported.map((r) => [r.check, r.finding.location])).toEqual([['port-conflicts', { file: 'compose.yaml', line: 4, column: 1 }]]);
-    expect(reported[0]!.finding.title).toBe('Compose cannot read compose.yaml: All mapping items must start at the same column (compose.yaml:4:1)');
-    expect(reported[0]!.finding.fixes).toEqual([{ title: 'Correct compose.yaml:4, then check that compose accepts the project (it prints only what it refuses)', command: 'docker compose config --quiet', runIn: 'project' }]);
+    expect(reported[0]!.finding.title).toBe(
+      'Compose cannot read compose.yaml: All mapping items must start at the same column (compose.yaml:4:1)',
+    );
+    expect(reported[0]!.finding.fixes).toEqual([
+      {
+        title: 'Correct compose.yaml:4, then check that compose accepts the project (it prints only what it refuses)',
+        command: 'docker compose config --quiet',
+        runIn: 'project',
+      },
+    ]);
   });
 
   it('judges no service of a file compose refuses: a duplicate port and a localhost reference wait until it is fixed', async () => {
@@ -132,7 +173,11 @@ describe('compose-file problems: one finding per cause, once per run', () => {
     expect(results.flatMap((r) => r.findings.map((f) => f.code))).toEqual(['port-conflicts/compose-invalid']);
     // With the variable set, the same file has its findings.
     const fixed = await run([], { '/project/compose.yaml': yaml }, { env: { TOKEN: 't' } });
-    expect(fixed.flatMap((r) => r.findings.map((f) => f.code)).sort()).toEqual(['bind-mounts/compose-source-missing', 'dns/compose-localhost', 'port-conflicts/compose-duplicate-port']);
+    expect(fixed.flatMap((r) => r.findings.map((f) => f.code)).sort()).toEqual([
+      'bind-mounts/compose-source-missing',
+      'dns/compose-localhost',
+      'port-conflicts/compose-duplicate-port',
+    ]);
   });
 
   it('keeps a distinct problem as its own finding beside the variables', async () => {

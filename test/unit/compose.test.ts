@@ -10,12 +10,17 @@ async function load(files: Record<string, string | FakeFile>, env: Record<string
   expect(project).not.toBeNull();
   return project!;
 }
-const prefixed = (files: Record<string, string | FakeFile>) => Object.fromEntries(Object.entries(files).map(([p, f]) => [p.startsWith('/') ? p : `${DIR}/${p}`, f]));
+const prefixed = (files: Record<string, string | FakeFile>) =>
+  Object.fromEntries(Object.entries(files).map(([p, f]) => [p.startsWith('/') ? p : `${DIR}/${p}`, f]));
 const service = (project: ComposeProject, name: string) => project.services.find((s) => s.name === name)!;
 
 describe('compose files compose would read', () => {
   it('prefers compose.yaml over docker-compose.yml, and takes the first override file by compose-go order', async () => {
-    const sources = await findComposeFiles(fakeFs(prefixed({ 'docker-compose.yml': '', 'compose.yaml': '', 'docker-compose.override.yml': '', 'compose.override.yml': '' })), DIR, {});
+    const sources = await findComposeFiles(
+      fakeFs(prefixed({ 'docker-compose.yml': '', 'compose.yaml': '', 'docker-compose.override.yml': '', 'compose.override.yml': '' })),
+      DIR,
+      {},
+    );
     expect(sources?.files).toEqual(['/project/compose.yaml', '/project/compose.override.yml']);
   });
 
@@ -28,7 +33,7 @@ describe('compose files compose would read', () => {
     });
     expect(project.files).toEqual(['base.yml', 'deploy/prod.yml']);
     expect(project.services.map((s) => s.name)).toEqual(['web']);
-    expect(service(project, 'web').ports[0]!.at).toEqual({ file: "deploy/prod.yml", line: 3, column: 13 });
+    expect(service(project, 'web').ports[0]!.at).toEqual({ file: 'deploy/prod.yml', line: 3, column: 13 });
   });
 
   it('has no project without a compose file', async () => {
@@ -39,7 +44,9 @@ describe('compose files compose would read', () => {
 describe('project name', () => {
   const files = { 'compose.yaml': 'name: declared\nservices:\n  web: {image: x}\n' };
   it('COMPOSE_PROJECT_NAME from the environment wins over name:', async () => {
-    expect((await load({ ...files, '.env': 'COMPOSE_PROJECT_NAME=fromdotenv\n' }, { COMPOSE_PROJECT_NAME: 'FromEnv' })).name).toBe('fromenv');
+    expect((await load({ ...files, '.env': 'COMPOSE_PROJECT_NAME=fromdotenv\n' }, { COMPOSE_PROJECT_NAME: 'FromEnv' })).name).toBe(
+      'fromenv',
+    );
   });
   it('COMPOSE_PROJECT_NAME from .env wins over name:', async () => {
     expect((await load({ ...files, '.env': 'COMPOSE_PROJECT_NAME=fromdotenv\n' })).name).toBe('fromdotenv');
@@ -90,13 +97,15 @@ describe('YAML anchors and merge keys', () => {
 });
 
 describe('extends', () => {
-  it('takes the base service from the same file, then the service\'s own keys', async () => {
-    const project = await load({ 'compose.yaml': 'services:\n  base:\n    image: app\n    ports: ["9000:9000"]\n  web:\n    extends: base\n    ports: ["8080:80"]\n' });
+  it("takes the base service from the same file, then the service's own keys", async () => {
+    const project = await load({
+      'compose.yaml': 'services:\n  base:\n    image: app\n    ports: ["9000:9000"]\n  web:\n    extends: base\n    ports: ["8080:80"]\n',
+    });
     expect(service(project, 'web').image).toBe('app');
     expect(service(project, 'web').ports.map((p) => p.raw)).toEqual(['9000:9000', '8080:80']);
   });
 
-  it('takes it from another file, with that file\'s locations and relative paths', async () => {
+  it("takes it from another file, with that file's locations and relative paths", async () => {
     const project = await load({
       'compose.yaml': 'services:\n  web:\n    extends:\n      file: common/base.yml\n      service: app\n',
       'common/base.yml': 'services:\n  app:\n    build: ./src\n    command: run\n    volumes: ["./data:/data"]\n',
@@ -109,12 +118,14 @@ describe('extends', () => {
 
   it('reports a missing base service and a cycle instead of hanging', async () => {
     const project = await load({ 'compose.yaml': 'services:\n  a:\n    extends: b\n  b:\n    extends: a\n  c:\n    extends: nowhere\n' });
-    expect(project.problems.map((p) => p.message)).toEqual(expect.arrayContaining(['extends cycle: service a extends itself', 'extends: there is no service nowhere in compose.yaml']));
+    expect(project.problems.map((p) => p.message)).toEqual(
+      expect.arrayContaining(['extends cycle: service a extends itself', 'extends: there is no service nowhere in compose.yaml']),
+    );
   });
 });
 
 describe('include', () => {
-  it('adds the included project\'s services, relative to its own directory and .env', async () => {
+  it("adds the included project's services, relative to its own directory and .env", async () => {
     const project = await load(
       {
         'compose.yaml': 'include:\n  - db/compose.yaml\nservices:\n  web: {image: web}\n',
@@ -128,7 +139,7 @@ describe('include', () => {
     expect(db.ports[0]).toMatchObject({ published: { from: 5433, to: 5433 }, at: { file: 'db/compose.yaml', line: 4 } });
   });
 
-  it('lets the including project\'s variables win over the included .env', async () => {
+  it("lets the including project's variables win over the included .env", async () => {
     const project = await load({
       'compose.yaml': 'include:\n  - path: db/compose.yaml\n    env_file: db/custom.env\n',
       '.env': 'DB_PORT=7000\n',
@@ -139,32 +150,59 @@ describe('include', () => {
   });
 
   it('reports a service defined both here and in the included file', async () => {
-    const project = await load({ 'compose.yaml': 'include:\n  - other.yml\nservices:\n  web: {image: a}\n', 'other.yml': 'services:\n  web: {image: b}\n' });
-    expect(project.problems).toEqual([expect.objectContaining({ file: 'compose.yaml', line: 2, message: 'services.web conflicts with the service of that name in other.yml' })]);
+    const project = await load({
+      'compose.yaml': 'include:\n  - other.yml\nservices:\n  web: {image: a}\n',
+      'other.yml': 'services:\n  web: {image: b}\n',
+    });
+    expect(project.problems).toEqual([
+      expect.objectContaining({
+        file: 'compose.yaml',
+        line: 2,
+        message: 'services.web conflicts with the service of that name in other.yml',
+      }),
+    ]);
     expect(service(project, 'web').image).toBe('a');
   });
 });
 
 describe('profiles', () => {
-  const yaml = 'services:\n  web: {image: a}\n  debug:\n    image: b\n    profiles: [debug]\n  tools:\n    image: c\n    profiles: [tools, ci]\n';
+  const yaml =
+    'services:\n  web: {image: a}\n  debug:\n    image: b\n    profiles: [debug]\n  tools:\n    image: c\n    profiles: [tools, ci]\n';
   it('starts only services without profiles by default', async () => {
     const project = await load({ 'compose.yaml': yaml });
-    expect(project.services.map((s) => [s.name, s.active])).toEqual([['web', true], ['debug', false], ['tools', false]]);
+    expect(project.services.map((s) => [s.name, s.active])).toEqual([
+      ['web', true],
+      ['debug', false],
+      ['tools', false],
+    ]);
   });
   it('honours COMPOSE_PROFILES from .env and from the environment, and *', async () => {
-    expect((await load({ 'compose.yaml': yaml, '.env': 'COMPOSE_PROFILES=ci\n' })).services.map((s) => s.active)).toEqual([true, false, true]);
-    expect((await load({ 'compose.yaml': yaml }, { COMPOSE_PROFILES: 'debug,tools' })).services.map((s) => s.active)).toEqual([true, true, true]);
+    expect((await load({ 'compose.yaml': yaml, '.env': 'COMPOSE_PROFILES=ci\n' })).services.map((s) => s.active)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect((await load({ 'compose.yaml': yaml }, { COMPOSE_PROFILES: 'debug,tools' })).services.map((s) => s.active)).toEqual([
+      true,
+      true,
+      true,
+    ]);
     expect((await load({ 'compose.yaml': yaml }, { COMPOSE_PROFILES: '*' })).services.every((s) => s.active)).toBe(true);
   });
 });
 
-it('expands ~ in bind sources from the injected HOME, not this process\'s', async () => {
+it("expands ~ in bind sources from the injected HOME, not this process's", async () => {
   const project = await load({ 'compose.yaml': 'services:\n  web:\n    volumes: ["~/data:/data"]\n' }, { HOME: '/home/someone' });
   expect(service(project, 'web').volumes[0]!.source).toBe('/home/someone/data');
 });
 
 describe('containers a compose project made', () => {
-  const labels = (extra: Record<string, string>) => ({ 'com.docker.compose.project': 'stack', 'com.docker.compose.service': 'web', 'com.docker.compose.project.working_dir': DIR, ...extra });
+  const labels = (extra: Record<string, string>) => ({
+    'com.docker.compose.project': 'stack',
+    'com.docker.compose.service': 'web',
+    'com.docker.compose.project.working_dir': DIR,
+    ...extra,
+  });
   const facts = () =>
     fakeFacts(
       fakeClients({
@@ -175,25 +213,48 @@ describe('containers a compose project made', () => {
       }),
     );
 
-  it('takes the files from the container\'s labels (compose -f stack.yml), v1 relative or v2 absolute', async () => {
-    expect(await commandSource(facts(), labels({ 'com.docker.compose.project.config_files': 'stack.yml' }))).toEqual({ file: 'stack.yml', line: 4, column: 14 });
-    expect(await commandSource(facts(), labels({ 'com.docker.compose.project.config_files': '/project/stack.yml' }))).toEqual({ file: 'stack.yml', line: 4, column: 14 });
-    expect(await commandSource(facts(), labels({ 'com.docker.compose.project.config_files': '/project/compose.yaml' }))).toEqual({ file: 'compose.yaml', line: 4, column: 14 });
+  it("takes the files from the container's labels (compose -f stack.yml), v1 relative or v2 absolute", async () => {
+    expect(await commandSource(facts(), labels({ 'com.docker.compose.project.config_files': 'stack.yml' }))).toEqual({
+      file: 'stack.yml',
+      line: 4,
+      column: 14,
+    });
+    expect(await commandSource(facts(), labels({ 'com.docker.compose.project.config_files': '/project/stack.yml' }))).toEqual({
+      file: 'stack.yml',
+      line: 4,
+      column: 14,
+    });
+    expect(await commandSource(facts(), labels({ 'com.docker.compose.project.config_files': '/project/compose.yaml' }))).toEqual({
+      file: 'compose.yaml',
+      line: 4,
+      column: 14,
+    });
   });
 
-  it('never attributes a one-off (docker compose run) container to the service\'s command line', async () => {
-    expect(await commandSource(facts(), labels({ 'com.docker.compose.oneoff': 'True', 'com.docker.compose.project.config_files': 'stack.yml' }))).toBeUndefined();
+  it("never attributes a one-off (docker compose run) container to the service's command line", async () => {
+    expect(
+      await commandSource(facts(), labels({ 'com.docker.compose.oneoff': 'True', 'com.docker.compose.project.config_files': 'stack.yml' })),
+    ).toBeUndefined();
   });
 
   it('ignores a container of another project in another directory', async () => {
-    expect(await commandSource(facts(), { ...labels({}), 'com.docker.compose.project.working_dir': '/elsewhere', 'com.docker.compose.project': 'other' })).toBeUndefined();
+    expect(
+      await commandSource(facts(), {
+        ...labels({}),
+        'com.docker.compose.project.working_dir': '/elsewhere',
+        'com.docker.compose.project': 'other',
+      }),
+    ).toBeUndefined();
   });
 });
 
 describe('.env and the files themselves', () => {
   it('expands ${VAR} in .env values from earlier keys, then the environment; single quotes stay literal', async () => {
     const project = await load(
-      { '.env': 'BASE=80\nWEB_PORT=${BASE}81\nNAME=${USER_NAME}-dev\nRAW=\'${BASE}\'\n', 'compose.yaml': 'services:\n  web:\n    ports: ["${WEB_PORT}:80"]\n    environment: ["RAW=${RAW}"]\n' },
+      {
+        '.env': "BASE=80\nWEB_PORT=${BASE}81\nNAME=${USER_NAME}-dev\nRAW='${BASE}'\n",
+        'compose.yaml': 'services:\n  web:\n    ports: ["${WEB_PORT}:80"]\n    environment: ["RAW=${RAW}"]\n',
+      },
       { USER_NAME: 'ana', COMPOSE_PROJECT_NAME: '' },
     );
     expect(service(project, 'web').ports[0]!.published).toEqual({ from: 8081, to: 8081 });
@@ -210,8 +271,10 @@ describe('.env and the files themselves', () => {
 
 describe('override files', () => {
   it('append ports, and drop or replace them with !reset and !override', async () => {
-    const base = 'services:\n  web:\n    image: a\n    ports: ["8080:80"]\n  api:\n    image: b\n    ports: ["9000:9000"]\n  db:\n    image: c\n    ports: ["5432:5432"]\n';
-    const override = 'services:\n  web:\n    ports: ["8443:443"]\n  api:\n    ports: !reset []\n  db:\n    ports: !override ["15432:5432"]\n';
+    const base =
+      'services:\n  web:\n    image: a\n    ports: ["8080:80"]\n  api:\n    image: b\n    ports: ["9000:9000"]\n  db:\n    image: c\n    ports: ["5432:5432"]\n';
+    const override =
+      'services:\n  web:\n    ports: ["8443:443"]\n  api:\n    ports: !reset []\n  db:\n    ports: !override ["15432:5432"]\n';
     const project = await load({ 'compose.yaml': base, 'compose.override.yaml': override });
     expect(project.services.map((s) => [s.name, s.ports.map((p) => p.raw)])).toEqual([
       ['web', ['8080:80', '8443:443']],
@@ -224,7 +287,9 @@ describe('override files', () => {
 
 describe('problems compose refuses the project for', () => {
   it('names every required variable without a value, each at its line, even several in one value', async () => {
-    const project = await load({ 'compose.yaml': 'services:\n  web:\n    image: ${REG:?}/${IMG?no image}:${TAG:-latest}\n    command: ${REG:?}\n' });
+    const project = await load({
+      'compose.yaml': 'services:\n  web:\n    image: ${REG:?}/${IMG?no image}:${TAG:-latest}\n    command: ${REG:?}\n',
+    });
     expect(project.problems.map((p) => [p.kind, p.variable, p.line])).toEqual([
       ['variable', 'REG', 3],
       ['variable', 'IMG', 3],
@@ -240,22 +305,29 @@ describe('problems compose refuses the project for', () => {
   });
 
   it('leaves out a build whose context cannot be interpolated, rather than measure a guessed one', async () => {
-    const project = await load({ 'compose.yaml': 'services:\n  app:\n    build:\n      context: ${APP_DIR:?}\n  web:\n    build: ./web\n' });
+    const project = await load({
+      'compose.yaml': 'services:\n  app:\n    build:\n      context: ${APP_DIR:?}\n  web:\n    build: ./web\n',
+    });
     expect(service(project, 'app').build).toBeUndefined();
     expect(service(project, 'web').build?.context).toBe('/project/web');
   });
 });
 
 describe('services that run together', () => {
-  const yaml = 'services:\n  app: {image: x}\n  web: {image: x, profiles: [aio]}\n  api: {image: x, profiles: [aio, split]}\n  backend: {image: x, profiles: [split]}\n';
+  const yaml =
+    'services:\n  app: {image: x}\n  web: {image: x, profiles: [aio]}\n  api: {image: x, profiles: [aio, split]}\n  backend: {image: x, profiles: [split]}\n';
   it('with `up`: the active ones; for a service whose profile is off: those its profile would start with it', async () => {
     const project = await load({ 'compose.yaml': yaml });
-    const with_ = (name: string) => project.services.filter((s) => s.name !== name && runTogether(service(project, name), s)).map((s) => s.name);
+    const with_ = (name: string) =>
+      project.services.filter((s) => s.name !== name && runTogether(service(project, name), s)).map((s) => s.name);
     expect(with_('app')).toEqual([]);
     expect(with_('web')).toEqual(['app', 'api']);
     expect(with_('backend')).toEqual(['app', 'api']);
     const enabled = await load({ 'compose.yaml': yaml }, { COMPOSE_PROFILES: 'split' });
-    expect(enabled.services.filter((s) => s.name !== 'app' && runTogether(enabled.services[0]!, s)).map((s) => s.name)).toEqual(['api', 'backend']);
+    expect(enabled.services.filter((s) => s.name !== 'app' && runTogether(enabled.services[0]!, s)).map((s) => s.name)).toEqual([
+      'api',
+      'backend',
+    ]);
   });
 });
 
@@ -264,13 +336,16 @@ describe('compose files that are large or set a key twice', () => {
     const keys = Array.from({ length: 40_000 }, (_, i) => `      K${i}: v${i}`).join('\n');
     const text = `services:\n  web:\n    image: x\n    environment:\n${keys}\n      K7: again\n`;
     const project = await loadCompose(fakeFs({ '/p/compose.yaml': text }), '/p', {});
-    expect(project!.problems).toEqual([expect.objectContaining({ file: 'compose.yaml', line: 40_005, message: 'mapping key "K7" already defined at line 12', kind: 'yaml' })]);
+    expect(project!.problems).toEqual([
+      expect.objectContaining({ file: 'compose.yaml', line: 40_005, message: 'mapping key "K7" already defined at line 12', kind: 'yaml' }),
+    ]);
   });
 });
 
 describe('ports compose would refuse', () => {
   it('are problems at their lines; host port 0 means any free port', async () => {
-    const text = 'services:\n  web:\n    image: x\n    ports:\n      - "0:80"\n      - "70000:80"\n      - "123456789012345678901:80"\n      - "8080:0"\n      - "3000-2000:3000-2000"\n      - target: 99999\n        published: 8081\n      - "1000-3000:1000-3000"\n';
+    const text =
+      'services:\n  web:\n    image: x\n    ports:\n      - "0:80"\n      - "70000:80"\n      - "123456789012345678901:80"\n      - "8080:0"\n      - "3000-2000:3000-2000"\n      - target: 99999\n        published: 8081\n      - "1000-3000:1000-3000"\n';
     const project = await loadCompose(fakeFs({ '/p/compose.yaml': text }), '/p', {});
     expect(project!.problems.map((p) => [p.line, p.message])).toEqual([
       [6, 'a port above 65535 in port "70000:80"'],
@@ -290,16 +365,34 @@ describe('a .env that exists but cannot be read', () => {
   it('is a problem naming it, not silently empty variables', async () => {
     const fs = fakeFs({ '/p/compose.yaml': 'services:\n  web:\n    image: x\n', '/p/.env': { stat: { type: 'other' } } });
     const project = await loadCompose(fs, '/p', {});
-    expect(project!.problems).toEqual([expect.objectContaining({ file: '.env', line: 1, message: '.env is not a regular file, so compose cannot read its variables' })]);
+    expect(project!.problems).toEqual([
+      expect.objectContaining({ file: '.env', line: 1, message: '.env is not a regular file, so compose cannot read its variables' }),
+    ]);
   });
 });
 
 describe('attributing a container to this project', () => {
   it('never by name alone when the container says it came from another directory', async () => {
-    const clients = fakeClients({ files: { '/project/compose.yaml': 'services:\n  web:\n    image: x\n    command: ["serve"]\n', '/elsewhere/project/compose.yaml': 'services:\n  web:\n    image: y\n    command: ["other"]\n' } });
+    const clients = fakeClients({
+      files: {
+        '/project/compose.yaml': 'services:\n  web:\n    image: x\n    command: ["serve"]\n',
+        '/elsewhere/project/compose.yaml': 'services:\n  web:\n    image: y\n    command: ["other"]\n',
+      },
+    });
     const facts = fakeFacts(clients);
-    const labels = { 'com.docker.compose.project': 'project', 'com.docker.compose.service': 'web', 'com.docker.compose.project.working_dir': '/elsewhere/project', 'com.docker.compose.project.config_files': '/elsewhere/project/compose.yaml' };
+    const labels = {
+      'com.docker.compose.project': 'project',
+      'com.docker.compose.service': 'web',
+      'com.docker.compose.project.working_dir': '/elsewhere/project',
+      'com.docker.compose.project.config_files': '/elsewhere/project/compose.yaml',
+    };
     expect(await commandSource(facts, labels)).toBeUndefined();
-    expect(await commandSource(facts, { ...labels, 'com.docker.compose.project.working_dir': '/project', 'com.docker.compose.project.config_files': '/project/compose.yaml' })).toMatchObject({ file: 'compose.yaml', line: 4 });
+    expect(
+      await commandSource(facts, {
+        ...labels,
+        'com.docker.compose.project.working_dir': '/project',
+        'com.docker.compose.project.config_files': '/project/compose.yaml',
+      }),
+    ).toMatchObject({ file: 'compose.yaml', line: 4 });
   });
 });

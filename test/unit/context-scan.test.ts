@@ -54,7 +54,7 @@ describe('context scan', () => {
   });
 
   it('largestDirectories adds each directory to its parents, up to the depth', async () => {
-    const root = tree({ 'a/b/c/one': '1234', 'a/two': '12', 'top': '123456789' });
+    const root = tree({ 'a/b/c/one': '1234', 'a/two': '12', top: '123456789' });
     const scan = await scanContext(root, { budgetMs: 10_000, workerScript: null });
     expect(largestDirectories(scan.dirs)).toEqual([
       { path: 'a', bytes: 6, files: 2 },
@@ -86,7 +86,8 @@ describe('context scan', () => {
       // On a loaded machine the worker can start after this thread has walked everything (then it is rightly not
       // used): try a few times, so the comparison is made with two threads.
       let shared = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: BUILT_WORKER });
-      for (let tries = 1; shared.threads < 2 && tries < 5; tries++) shared = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: BUILT_WORKER });
+      for (let tries = 1; shared.threads < 2 && tries < 5; tries++)
+        shared = await scanContext(big, { rules: RULES, budgetMs: 30_000, workerScript: BUILT_WORKER });
       expect(alone.threads).toBe(1);
       expect(shared.threads).toBe(2);
       expect(sentPaths(shared.dirs).sort()).toEqual(sentPaths(alone.dirs).sort());

@@ -27,7 +27,11 @@ describe('daemon check', () => {
     expect(result.status).toBe('failed');
     expect(result.findings).toHaveLength(1);
     const [finding] = result.findings;
-    expect(finding).toMatchObject({ code: 'daemon/socket-missing', severity: 'error', subject: { kind: 'daemon', name: 'unix:///var/run/docker.sock' } });
+    expect(finding).toMatchObject({
+      code: 'daemon/socket-missing',
+      severity: 'error',
+      subject: { kind: 'daemon', name: 'unix:///var/run/docker.sock' },
+    });
     expect(finding!.title).toContain('/var/run/docker.sock');
     expect(finding!.fixes.map((f) => f.command)).toContain('export DOCKER_HOST=unix:///run/user/1000/docker.sock');
   });
@@ -51,29 +55,44 @@ describe('daemon check', () => {
   });
 
   describe('something that is not a socket at the endpoint', () => {
-    const commands = (r: { findings: { fixes: { command?: string }[] }[] }) => r.findings.flatMap((f) => f.fixes.map((x) => x.command ?? ''));
+    const commands = (r: { findings: { fixes: { command?: string }[] }[] }) =>
+      r.findings.flatMap((f) => f.fixes.map((x) => x.command ?? ''));
 
-    it('offers rmdir (never rm) for an empty directory at the daemon\'s own socket path', async () => {
+    it("offers rmdir (never rm) for an empty directory at the daemon's own socket path", async () => {
       const result = await diagnose({ files: { '/var/run/docker.sock': { stat: { type: 'directory' } } } });
       expect(result.findings[0]).toMatchObject({ code: 'daemon/not-a-socket', severity: 'error' });
-      expect(result.findings[0]!.title).toBe('/var/run/docker.sock is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was missing leaves one (the default socket)');
+      expect(result.findings[0]!.title).toBe(
+        '/var/run/docker.sock is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was missing leaves one (the default socket)',
+      );
       expect(commands(result)).toEqual(['sudo rmdir /var/run/docker.sock && sudo systemctl restart docker']);
     });
 
     it('removes nothing when the directory at the default path has content', async () => {
-      const result = await diagnose({ files: { '/var/run/docker.sock': { stat: { type: 'directory' } }, '/var/run/docker.sock/notes.txt': 'mine' } });
+      const result = await diagnose({
+        files: { '/var/run/docker.sock': { stat: { type: 'directory' } }, '/var/run/docker.sock/notes.txt': 'mine' },
+      });
       expect(result.findings[0]!.code).toBe('daemon/not-a-socket');
       expect(commands(result)).toEqual(['sudo ls -la /var/run/docker.sock']);
     });
 
     it.each<[string, string, Record<string, { stat: object } | string>, string]>([
-      ['a home directory given by a DOCKER_HOST typo', '/home/dev', { '/home/dev': { stat: { type: 'directory', uid: 1000 } }, '/home/dev/thesis.tex': 'years of work' }, 'a directory'],
+      [
+        'a home directory given by a DOCKER_HOST typo',
+        '/home/dev',
+        { '/home/dev': { stat: { type: 'directory', uid: 1000 } }, '/home/dev/thesis.tex': 'years of work' },
+        'a directory',
+      ],
       ['an empty directory named by DOCKER_HOST', '/tmp/empty', { '/tmp/empty': { stat: { type: 'directory' } } }, 'a directory'],
       ['a regular file named by DOCKER_HOST', '/home/dev/docker.sock', { '/home/dev/docker.sock': 'data' }, 'a regular file'],
     ])('says check DOCKER_HOST and removes nothing for %s', async (_name, target, files, kind) => {
-      const result = await diagnose({ env: { DOCKER_HOST: `unix://${target}` }, files: { '/var/run/docker.sock': { stat: SOCKET }, ...files } });
+      const result = await diagnose({
+        env: { DOCKER_HOST: `unix://${target}` },
+        files: { '/var/run/docker.sock': { stat: SOCKET }, ...files },
+      });
       expect(result.findings.map((f) => f.code)).toEqual(['daemon/not-a-socket']);
-      expect(result.findings[0]!.title).toBe(`${target} is ${kind}, not a socket: check DOCKER_HOST, which points there (from DOCKER_HOST)`);
+      expect(result.findings[0]!.title).toBe(
+        `${target} is ${kind}, not a socket: check DOCKER_HOST, which points there (from DOCKER_HOST)`,
+      );
       expect(commands(result)).toContain('unset DOCKER_HOST');
       expect(commands(result).join('\n')).not.toMatch(/\brm\b|rmdir|mv /);
     });
@@ -128,7 +147,9 @@ describe('daemon check', () => {
 
   it('names the timeout in a no-answer finding', async () => {
     const result = await diagnose({ engine: failing(new EngineError('no-answer', 'silent', { connected: true })) });
-    expect(result.findings[0]!.title).toBe('The daemon at unix:///var/run/docker.sock accepted the connection but did not answer within 1 s');
+    expect(result.findings[0]!.title).toBe(
+      'The daemon at unix:///var/run/docker.sock accepted the connection but did not answer within 1 s',
+    );
   });
 
   it('reports a current context that does not exist once, without a second connection finding', async () => {
@@ -141,7 +162,11 @@ describe('daemon check', () => {
   it('warns that DOCKER_HOST overrides the selected context even when the daemon answers', async () => {
     const meta = contextMetaPath('/home/dev/.docker', 'remote');
     const result = await diagnose({
-      files: { '/var/run/docker.sock': { stat: SOCKET }, '/home/dev/.docker/config.json': '{"currentContext":"remote"}', [meta]: '{"Endpoints":{"docker":{"Host":"tcp://10.1.1.1:2376"}}}' },
+      files: {
+        '/var/run/docker.sock': { stat: SOCKET },
+        '/home/dev/.docker/config.json': '{"currentContext":"remote"}',
+        [meta]: '{"Endpoints":{"docker":{"Host":"tcp://10.1.1.1:2376"}}}',
+      },
       env: { DOCKER_HOST: 'unix:///var/run/docker.sock' },
     });
     expect(result.status).toBe('warned');
@@ -149,13 +174,29 @@ describe('daemon check', () => {
   });
 
   it('reports a malformed docker config with its line', async () => {
-    const result = await diagnose({ files: { '/var/run/docker.sock': { stat: SOCKET }, '/home/dev/.docker/config.json': '{\n "auths": {}\n "x": 1}' } });
-    expect(result.findings[0]).toMatchObject({ code: 'daemon/config-invalid', severity: 'warning', location: { file: '/home/dev/.docker/config.json', line: 3 } });
+    const result = await diagnose({
+      files: { '/var/run/docker.sock': { stat: SOCKET }, '/home/dev/.docker/config.json': '{\n "auths": {}\n "x": 1}' },
+    });
+    expect(result.findings[0]).toMatchObject({
+      code: 'daemon/config-invalid',
+      severity: 'warning',
+      location: { file: '/home/dev/.docker/config.json', line: 3 },
+    });
   });
 
   it('turns engine warnings into findings, serious ones as warnings and the rest as notes', async () => {
     const result = await diagnose({
-      engine: { ...HEALTHY_ENGINE, '/info': { ...(HEALTHY_ENGINE['/info'] as object), Warnings: ['WARNING: API is accessible on http://0.0.0.0:2375 without encryption.', 'WARNING: No swap limit support', 'WARNING: IPv4 forwarding is disabled'] } },
+      engine: {
+        ...HEALTHY_ENGINE,
+        '/info': {
+          ...(HEALTHY_ENGINE['/info'] as object),
+          Warnings: [
+            'WARNING: API is accessible on http://0.0.0.0:2375 without encryption.',
+            'WARNING: No swap limit support',
+            'WARNING: IPv4 forwarding is disabled',
+          ],
+        },
+      },
     });
     expect(result.status).toBe('warned');
     expect(result.findings.map((f) => [f.code, f.severity])).toEqual([

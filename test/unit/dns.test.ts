@@ -15,9 +15,19 @@ interface Setup {
 
 function routesFor(setup: Setup): EngineRoutes {
   const containers = setup.containers ?? [];
-  const routes = engineWith(containers, { '/info': { ...(HEALTHY_ENGINE['/info'] as object), IPv4Forwarding: true, ...setup.info }, '/networks': [{ Name: 'bridge', Id: 'b', Driver: 'bridge' }, { Name: 'secret', Id: 's', Driver: 'bridge', Internal: true }], ...setup.routes });
+  const routes = engineWith(containers, {
+    '/info': { ...(HEALTHY_ENGINE['/info'] as object), IPv4Forwarding: true, ...setup.info },
+    '/networks': [
+      { Name: 'bridge', Id: 'b', Driver: 'bridge' },
+      { Name: 'secret', Id: 's', Driver: 'bridge', Internal: true },
+    ],
+    ...setup.routes,
+  });
   // Network membership and DNS settings are not in the generic fixtures.
-  routes['/containers/json'] = (routes['/containers/json'] as object[]).map((summary, i) => ({ ...summary, NetworkSettings: { Networks: Object.fromEntries((containers[i]!.networks ?? ['bridge']).map((n) => [n, {}])) } }));
+  routes['/containers/json'] = (routes['/containers/json'] as object[]).map((summary, i) => ({
+    ...summary,
+    NetworkSettings: { Networks: Object.fromEntries((containers[i]!.networks ?? ['bridge']).map((n) => [n, {}])) },
+  }));
   for (const c of containers) {
     const base = inspect(c);
     routes[`/containers/${c.id}/json`] = {
@@ -32,7 +42,13 @@ function routesFor(setup: Setup): EngineRoutes {
 
 async function diagnose(setup: Setup, options: { probe?: boolean; probeName?: string; probeDns?: string[] } = {}) {
   const clients = fakeClients({ engine: routesFor(setup), files: { '/var/run/docker.sock': { stat: SOCKET }, ...setup.files } });
-  const [result] = await runChecks([dns], fakeFacts(clients), { probe: options.probe ?? false, probeName: options.probeName, probeDns: options.probeDns, verbose: false, timeoutMs: 5000 });
+  const [result] = await runChecks([dns], fakeFacts(clients), {
+    probe: options.probe ?? false,
+    probeName: options.probeName,
+    probeDns: options.probeDns,
+    verbose: false,
+    timeoutMs: 5000,
+  });
   return result!;
 }
 
@@ -41,15 +57,43 @@ const codes = (r: { findings: { code: string; severity: string }[] }) => r.findi
 describe('dns: the host and daemon.json', () => {
   it.each<[string, Record<string, string>, string[][]]>([
     ['only a loopback dnsmasq resolver', { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' }, [['dns/host-loopback-resolver', 'warning']]],
-    ['systemd-resolved with no upstreams', { '/etc/resolv.conf': 'nameserver 127.0.0.53\noptions edns0\n', '/run/systemd/resolve/resolv.conf': '# no servers\n' }, [['dns/host-loopback-resolver', 'warning']]],
-    ['systemd-resolved with real upstreams (Docker uses them)', { '/etc/resolv.conf': 'nameserver 127.0.0.53\n', '/run/systemd/resolve/resolv.conf': 'nameserver 10.0.0.2\n' }, []],
+    [
+      'systemd-resolved with no upstreams',
+      { '/etc/resolv.conf': 'nameserver 127.0.0.53\noptions edns0\n', '/run/systemd/resolve/resolv.conf': '# no servers\n' },
+      [['dns/host-loopback-resolver', 'warning']],
+    ],
+    [
+      'systemd-resolved with real upstreams (Docker uses them)',
+      { '/etc/resolv.conf': 'nameserver 127.0.0.53\n', '/run/systemd/resolve/resolv.conf': 'nameserver 10.0.0.2\n' },
+      [],
+    ],
     ['a normal resolver', { '/etc/resolv.conf': 'nameserver 192.168.1.1\nsearch lan\n' }, []],
-    ['loopback resolvers but daemon.json sets dns', { '/etc/resolv.conf': 'nameserver 127.0.1.1\n', '/etc/docker/daemon.json': '{"dns": ["10.0.0.2"]}' }, []],
+    [
+      'loopback resolvers but daemon.json sets dns',
+      { '/etc/resolv.conf': 'nameserver 127.0.1.1\n', '/etc/docker/daemon.json': '{"dns": ["10.0.0.2"]}' },
+      [],
+    ],
     ['a malformed daemon.json', { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' }, [['dns/daemon-json-invalid', 'error']]],
-    ['a loopback dns in daemon.json', { '/etc/docker/daemon.json': '{\n  "dns": ["127.0.0.1"]\n}\n' }, [['dns/daemon-dns-loopback', 'error']]],
-    ['malformed dns and bip', { '/etc/docker/daemon.json': '{"dns": ["dns.example"], "bip": "172.26.0.1"}' }, [['dns/daemon-network-invalid', 'error']]],
+    [
+      'a loopback dns in daemon.json',
+      { '/etc/docker/daemon.json': '{\n  "dns": ["127.0.0.1"]\n}\n' },
+      [['dns/daemon-dns-loopback', 'error']],
+    ],
+    [
+      'malformed dns and bip',
+      { '/etc/docker/daemon.json': '{"dns": ["dns.example"], "bip": "172.26.0.1"}' },
+      [['dns/daemon-network-invalid', 'error']],
+    ],
     ['an unroutable dns entry', { '/etc/docker/daemon.json': '{"dns": ["0.0.0.0"]}' }, [['dns/daemon-network-invalid', 'error']]],
-    ['an MTU above the uplink\'s', { '/etc/docker/daemon.json': '{"mtu": 1500}', '/proc/net/route': 'Iface\tDestination\tGateway\nwg0\t00000000\t0100000A\n', '/sys/class/net/wg0/mtu': '1420\n' }, [['dns/mtu-mismatch', 'warning']]],
+    [
+      "an MTU above the uplink's",
+      {
+        '/etc/docker/daemon.json': '{"mtu": 1500}',
+        '/proc/net/route': 'Iface\tDestination\tGateway\nwg0\t00000000\t0100000A\n',
+        '/sys/class/net/wg0/mtu': '1420\n',
+      },
+      [['dns/mtu-mismatch', 'warning']],
+    ],
   ])('%s', async (_name, files, expected) => {
     const result = await diagnose({ files });
     expect(codes(result)).toEqual(expected);
@@ -62,12 +106,19 @@ describe('dns: the host and daemon.json', () => {
   });
 
   it('reports IPv4 forwarding off once, and not again for each failing lookup', async () => {
-    const result = await diagnose({ info: { IPv4Forwarding: false }, containers: [{ id: 'f1', name: 'app', exitCode: 1, logs: 'getaddrinfo EAI_AGAIN api.example.com\n' }] });
+    const result = await diagnose({
+      info: { IPv4Forwarding: false },
+      containers: [{ id: 'f1', name: 'app', exitCode: 1, logs: 'getaddrinfo EAI_AGAIN api.example.com\n' }],
+    });
     expect(codes(result)).toEqual([['dns/ip-forward-disabled', 'error']]);
   });
 
   it('reads no host files for a remote engine', async () => {
-    const clients = fakeClients({ env: { DOCKER_HOST: 'tcp://10.9.9.9:2376' }, engine: routesFor({}), files: { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' } });
+    const clients = fakeClients({
+      env: { DOCKER_HOST: 'tcp://10.9.9.9:2376' },
+      engine: routesFor({}),
+      files: { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' },
+    });
     const result = await runCheck(dns, fakeFacts(clients));
     expect(result.findings).toEqual([]);
     expect(result.status).toBe('passed');
@@ -83,14 +134,28 @@ describe('dns: containers', () => {
       ],
     });
     expect(result.findings.map((f) => [f.code, f.subject.name])).toEqual([['dns/default-bridge-no-names', 'client']]);
-    expect(result.findings[0]!.fixes[0]!.command).toBe('docker network create app-net && docker network connect app-net client && docker network connect app-net web');
+    expect(result.findings[0]!.fixes[0]!.command).toBe(
+      'docker network create app-net && docker network connect app-net client && docker network connect app-net web',
+    );
   });
 
   it('ties a failure to a service on another network', async () => {
     const result = await diagnose({
       containers: [
-        { id: 'd1', name: 'shop-db-1', state: 'running', networks: ['shop_default'], labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'db' } },
-        { id: 'a1', name: 'api', exitCode: 1, networks: ['api_default'], logs: 'psql: error: could not translate host name "db" to address: Name or service not known\n' },
+        {
+          id: 'd1',
+          name: 'shop-db-1',
+          state: 'running',
+          networks: ['shop_default'],
+          labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'db' },
+        },
+        {
+          id: 'a1',
+          name: 'api',
+          exitCode: 1,
+          networks: ['api_default'],
+          logs: 'psql: error: could not translate host name "db" to address: Name or service not known\n',
+        },
       ],
     });
     expect(result.findings.map((f) => f.code)).toEqual(['dns/different-network']);
@@ -112,7 +177,11 @@ describe('dns: containers', () => {
       containers: [{ id: 'l1', name: 'fetch', exitCode: 6, dns: ['127.0.0.1'], logs: 'curl: (6) Could not resolve host: example.com\n' }],
       files: { '/var/lib/docker/containers/l1/resolv.conf': 'nameserver 127.0.0.1\n' },
     });
-    expect(result.findings[0]).toMatchObject({ code: 'dns/container-loopback-dns', severity: 'error', evidence: expect.objectContaining({ name: 'example.com', resolvConf: expect.objectContaining({ nameservers: ['127.0.0.1'] }) }) });
+    expect(result.findings[0]).toMatchObject({
+      code: 'dns/container-loopback-dns',
+      severity: 'error',
+      evidence: expect.objectContaining({ name: 'example.com', resolvConf: expect.objectContaining({ nameservers: ['127.0.0.1'] }) }),
+    });
   });
 
   it('warns about a loopback --dns on a running container, but not with host networking', async () => {
@@ -126,24 +195,39 @@ describe('dns: containers', () => {
   });
 
   it('does not warn about a DNS server container that resolves through itself', async () => {
-    const clients = fakeClients({ engine: (() => { const r = routesFor({ containers: [{ id: 'ph', name: 'pihole', state: 'running', dns: ['127.0.0.1'] }] }); const i = r['/containers/ph/json'] as { Config: object }; i.Config = { ...i.Config, ExposedPorts: { '53/udp': {}, '53/tcp': {} } }; return r; })(), files: { '/var/run/docker.sock': { stat: SOCKET } } });
+    const clients = fakeClients({
+      engine: (() => {
+        const r = routesFor({ containers: [{ id: 'ph', name: 'pihole', state: 'running', dns: ['127.0.0.1'] }] });
+        const i = r['/containers/ph/json'] as { Config: object };
+        i.Config = { ...i.Config, ExposedPorts: { '53/udp': {}, '53/tcp': {} } };
+        return r;
+      })(),
+      files: { '/var/run/docker.sock': { stat: SOCKET } },
+    });
     const [result] = await runChecks([dns], fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
     expect(result!.findings).toEqual([]);
     expect(result!.status).toBe('passed');
   });
 
   it('explains an internal network', async () => {
-    const result = await diagnose({ containers: [{ id: 'i1', name: 'job', exitCode: 1, networks: ['secret'], logs: '[Errno -3] Temporary failure in name resolution\n' }] });
+    const result = await diagnose({
+      containers: [{ id: 'i1', name: 'job', exitCode: 1, networks: ['secret'], logs: '[Errno -3] Temporary failure in name resolution\n' }],
+    });
     expect(result.findings.map((f) => f.code)).toEqual(['dns/internal-network']);
   });
 
-  it('reports other failed lookups, noting Docker\'s fallback to public DNS', async () => {
+  it("reports other failed lookups, noting Docker's fallback to public DNS", async () => {
     const result = await diagnose({
       containers: [{ id: 'g1', name: 'build', exitCode: 100, logs: "Temporary failure resolving 'deb.debian.org'\n" }],
-      files: { '/var/lib/docker/containers/g1/resolv.conf': "nameserver 8.8.8.8\nnameserver 8.8.4.4\n# Based on host file: '/etc/resolv.conf' (legacy)\n# Used default nameservers.\n" },
+      files: {
+        '/var/lib/docker/containers/g1/resolv.conf':
+          "nameserver 8.8.8.8\nnameserver 8.8.4.4\n# Based on host file: '/etc/resolv.conf' (legacy)\n# Used default nameservers.\n",
+      },
     });
     expect(result.findings[0]).toMatchObject({ code: 'dns/lookup-failed', evidence: expect.objectContaining({ name: 'deb.debian.org' }) });
-    expect(result.findings[0]!.fixes.map((f) => f.title)).toContain('Docker fell back to Google DNS for this container; set your own in daemon.json');
+    expect(result.findings[0]!.fixes.map((f) => f.title)).toContain(
+      'Docker fell back to Google DNS for this container; set your own in daemon.json',
+    );
   });
 
   it('stays quiet for healthy containers and old failures', async () => {
@@ -160,8 +244,9 @@ describe('dns: containers', () => {
 });
 
 describe('dns: compose and the probe', () => {
-  it('reports a service that reaches another service as localhost, at the variable\'s line', async () => {
-    const yaml = 'services:\n  db:\n    image: postgres\n    ports: ["5432:5432"]\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app@localhost:5432/app\n      OTHER: http://localhost:9999\n';
+  it("reports a service that reaches another service as localhost, at the variable's line", async () => {
+    const yaml =
+      'services:\n  db:\n    image: postgres\n    ports: ["5432:5432"]\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app@localhost:5432/app\n      OTHER: http://localhost:9999\n';
     const result = await diagnose({ files: { '/project/compose.yaml': yaml } });
     expect(result.findings.map((f) => [f.code, f.subject.name, f.location?.line])).toEqual([['dns/compose-localhost', 'api', 8]]);
     expect(result.findings[0]!.fixes[0]!.command).toBe('DATABASE_URL: postgres://app@db:5432/app');
@@ -173,17 +258,61 @@ describe('dns: compose and the probe', () => {
       r.findings.filter((f) => f.code === 'dns/compose-localhost').map((f) => [f.subject.name, f.fixes[0]!.command]);
 
     it.each<[string, string, string[][]]>([
-      ['a service that only exposes its port', '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n      API_URL: http://localhost:3000/api\n', [['worker', 'API_URL: http://app:3000/api']]],
-      ['DB_HOST: localhost with a postgres service and no port', '  db:\n    image: postgres:16\n  api:\n    image: api\n    environment:\n      DB_HOST: localhost\n', [['api', 'DB_HOST: db']]],
-      ['REDIS_HOST: 127.0.0.1 with a service named cache running redis', '  cache:\n    image: redis:7-alpine\n  api:\n    image: api\n    environment:\n      - REDIS_HOST=127.0.0.1\n', [['api', '- REDIS_HOST=cache']]],
-      ['a URL without a port whose scheme names a postgres service', '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app:pw@localhost/app\n', [['api', 'DATABASE_URL: postgres://app:[redacted]@database/app']]],
-      ['redis://localhost with a redis service', '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      CELERY_BROKER: redis://localhost/0\n', [['worker', 'CELERY_BROKER: redis://redis/0']]],
-      ['a bare localhost:port', '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      REDIS_ADDR: localhost:6379\n', [['worker', 'REDIS_ADDR: redis:6379']]],
-      ['the host port another service publishes, fixed to its container port', '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n      PGURL: postgres://localhost:5433/app\n', [['api', 'PGURL: postgres://db:5432/app']]],
-      ['a published host port in a server-side variable, in list syntax', '  cache:\n    image: my-cache\n    ports: ["16379:6379"]\n  api:\n    image: api\n    environment:\n      - CACHE_ADDR=localhost:16379\n', [['api', '- CACHE_ADDR=cache:6379']]],
-      ['a published host port with a server URL scheme, whatever the name', '  q:\n    image: my-queue\n    ports: ["5673:5672"]\n  worker:\n    image: w\n    environment:\n      CELERY_URL: amqp://guest:guest@localhost:5673//\n', [['worker', 'CELERY_URL: amqp://guest:[redacted]@q:5672//']]],
-      ['a published host port in a DSN, quoted where YAML needs it', '  sentry:\n    image: my-sentry\n    ports: ["9001:9000"]\n  api:\n    image: api\n    environment:\n      SENTRY_DSN: "http://key@localhost:9001/1 #dev"\n', [['api', 'SENTRY_DSN: "http://key@sentry:9000/1 #dev"']]],
-      ['the container port of another service, in any variable (as before)', '  server:\n    image: app\n    ports: ["5001:5000"]\n  worker:\n    image: app\n    environment:\n      APP_HOST: http://localhost:5000\n', [['worker', 'APP_HOST: http://server:5000']]],
+      [
+        'a service that only exposes its port',
+        '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n      API_URL: http://localhost:3000/api\n',
+        [['worker', 'API_URL: http://app:3000/api']],
+      ],
+      [
+        'DB_HOST: localhost with a postgres service and no port',
+        '  db:\n    image: postgres:16\n  api:\n    image: api\n    environment:\n      DB_HOST: localhost\n',
+        [['api', 'DB_HOST: db']],
+      ],
+      [
+        'REDIS_HOST: 127.0.0.1 with a service named cache running redis',
+        '  cache:\n    image: redis:7-alpine\n  api:\n    image: api\n    environment:\n      - REDIS_HOST=127.0.0.1\n',
+        [['api', '- REDIS_HOST=cache']],
+      ],
+      [
+        'a URL without a port whose scheme names a postgres service',
+        '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app:pw@localhost/app\n',
+        [['api', 'DATABASE_URL: postgres://app:[redacted]@database/app']],
+      ],
+      [
+        'redis://localhost with a redis service',
+        '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      CELERY_BROKER: redis://localhost/0\n',
+        [['worker', 'CELERY_BROKER: redis://redis/0']],
+      ],
+      [
+        'a bare localhost:port',
+        '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      REDIS_ADDR: localhost:6379\n',
+        [['worker', 'REDIS_ADDR: redis:6379']],
+      ],
+      [
+        'the host port another service publishes, fixed to its container port',
+        '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n      PGURL: postgres://localhost:5433/app\n',
+        [['api', 'PGURL: postgres://db:5432/app']],
+      ],
+      [
+        'a published host port in a server-side variable, in list syntax',
+        '  cache:\n    image: my-cache\n    ports: ["16379:6379"]\n  api:\n    image: api\n    environment:\n      - CACHE_ADDR=localhost:16379\n',
+        [['api', '- CACHE_ADDR=cache:6379']],
+      ],
+      [
+        'a published host port with a server URL scheme, whatever the name',
+        '  q:\n    image: my-queue\n    ports: ["5673:5672"]\n  worker:\n    image: w\n    environment:\n      CELERY_URL: amqp://guest:guest@localhost:5673//\n',
+        [['worker', 'CELERY_URL: amqp://guest:[redacted]@q:5672//']],
+      ],
+      [
+        'a published host port in a DSN, quoted where YAML needs it',
+        '  sentry:\n    image: my-sentry\n    ports: ["9001:9000"]\n  api:\n    image: api\n    environment:\n      SENTRY_DSN: "http://key@localhost:9001/1 #dev"\n',
+        [['api', 'SENTRY_DSN: "http://key@sentry:9000/1 #dev"']],
+      ],
+      [
+        'the container port of another service, in any variable (as before)',
+        '  server:\n    image: app\n    ports: ["5001:5000"]\n  worker:\n    image: app\n    environment:\n      APP_HOST: http://localhost:5000\n',
+        [['worker', 'APP_HOST: http://server:5000']],
+      ],
     ])('reports %s', async (_name, services, expected) => {
       const result = await diagnose(project(services));
       expect(localhost(result)).toEqual(expected);
@@ -191,19 +320,58 @@ describe('dns: compose and the probe', () => {
     });
 
     it.each<[string, string]>([
-      ['browser-facing URLs (links, redirects, CORS, client bundles)', '  web:\n    image: web\n    ports: ["3000:3000"]\n  api:\n    image: api\n    environment:\n      APP_BASEURL: http://localhost:3000\n      NEXTAUTH_URL: http://localhost:3000\n      CORS_ORIGIN: http://localhost:3000\n      OAUTH_CALLBACK_URL: http://localhost:3000/cb\n      LOGIN_REDIRECT: http://localhost:3000/home\n      NEXT_PUBLIC_API: http://localhost:3000\n      VITE_API_URL: http://localhost:3000\n      REACT_APP_API: http://localhost:3000\n      FRONTEND_URL: http://localhost:3000\n      PUBLIC_SITE_URL: http://localhost:3000\n      ALLOWED_ORIGINS: http://localhost:3000\n      GITHUB_CALLBACKURL: http://localhost:3000/auth\n'],
-      ['a service that reaches its own port', '  app:\n    image: app\n    ports: ["3000:3000"]\n    environment:\n      SELF_URL: http://localhost:3000/health\n  web:\n    image: web\n    expose: ["3000"]\n'],
-      ['a sidecar sharing the namespace (network_mode: service:app)', '  app:\n    image: app\n    environment:\n      PROXY: http://localhost:4000\n  proxy:\n    image: envoy\n    network_mode: service:app\n    expose: ["4000"]\n  other:\n    image: x\n    expose: ["4000"]\n'],
-      ['a host-networked service', '  db:\n    image: postgres\n  api:\n    image: api\n    network_mode: host\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
-      ['a target that is host-networked (its name does not resolve)', '  db:\n    image: postgres\n    network_mode: host\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
-      ['the service\'s own listen address', '  php:\n    image: php:8-fpm\n    expose: ["9000"]\n  metrics:\n    image: exporter\n    environment:\n      LISTEN_ADDR: 127.0.0.1:9000\n      BIND_ADDRESS: localhost:9000\n'],
-      ['a port no service listens on', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      OTHER: http://localhost:9999\n'],
-      ['HOST: localhost whose words name no service', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HOST: localhost\n      SMTP_HOST: localhost\n'],
-      ['two services on the same port, neither named', '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n'],
-      ['services on networks they do not share', '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n'],
-      ['an http URL without a port when nothing listens on 80', '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HEALTH: http://localhost/health\n'],
-      ['an http URL without a port when a front proxy listens on 80 (it is most often meant for that proxy, through the host)', '  proxy:\n    image: nginx\n    ports: ["80:80"]\n    expose: ["80"]\n  api:\n    image: api\n    environment:\n      WEBHOOK_URL: http://localhost/hooks\n'],
-      ['a public base URL on a port another service publishes (redash REDASH_HOST: links in e-mails)', '  server:\n    image: redash\n    ports: ["5001:5000"]\n  worker:\n    image: redash\n    environment:\n      APP_HOST: http://localhost:5001\n  scheduler:\n    image: redash\n    environment:\n      - REDASH_HOST=http://localhost:5001\n      - SERVICE_URL=localhost:5001\n'],
+      [
+        'browser-facing URLs (links, redirects, CORS, client bundles)',
+        '  web:\n    image: web\n    ports: ["3000:3000"]\n  api:\n    image: api\n    environment:\n      APP_BASEURL: http://localhost:3000\n      NEXTAUTH_URL: http://localhost:3000\n      CORS_ORIGIN: http://localhost:3000\n      OAUTH_CALLBACK_URL: http://localhost:3000/cb\n      LOGIN_REDIRECT: http://localhost:3000/home\n      NEXT_PUBLIC_API: http://localhost:3000\n      VITE_API_URL: http://localhost:3000\n      REACT_APP_API: http://localhost:3000\n      FRONTEND_URL: http://localhost:3000\n      PUBLIC_SITE_URL: http://localhost:3000\n      ALLOWED_ORIGINS: http://localhost:3000\n      GITHUB_CALLBACKURL: http://localhost:3000/auth\n',
+      ],
+      [
+        'a service that reaches its own port',
+        '  app:\n    image: app\n    ports: ["3000:3000"]\n    environment:\n      SELF_URL: http://localhost:3000/health\n  web:\n    image: web\n    expose: ["3000"]\n',
+      ],
+      [
+        'a sidecar sharing the namespace (network_mode: service:app)',
+        '  app:\n    image: app\n    environment:\n      PROXY: http://localhost:4000\n  proxy:\n    image: envoy\n    network_mode: service:app\n    expose: ["4000"]\n  other:\n    image: x\n    expose: ["4000"]\n',
+      ],
+      [
+        'a host-networked service',
+        '  db:\n    image: postgres\n  api:\n    image: api\n    network_mode: host\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
+      ],
+      [
+        'a target that is host-networked (its name does not resolve)',
+        '  db:\n    image: postgres\n    network_mode: host\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
+      ],
+      [
+        "the service's own listen address",
+        '  php:\n    image: php:8-fpm\n    expose: ["9000"]\n  metrics:\n    image: exporter\n    environment:\n      LISTEN_ADDR: 127.0.0.1:9000\n      BIND_ADDRESS: localhost:9000\n',
+      ],
+      [
+        'a port no service listens on',
+        '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      OTHER: http://localhost:9999\n',
+      ],
+      [
+        'HOST: localhost whose words name no service',
+        '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HOST: localhost\n      SMTP_HOST: localhost\n',
+      ],
+      [
+        'two services on the same port, neither named',
+        '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n',
+      ],
+      [
+        'services on networks they do not share',
+        '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
+      ],
+      [
+        'an http URL without a port when nothing listens on 80',
+        '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HEALTH: http://localhost/health\n',
+      ],
+      [
+        'an http URL without a port when a front proxy listens on 80 (it is most often meant for that proxy, through the host)',
+        '  proxy:\n    image: nginx\n    ports: ["80:80"]\n    expose: ["80"]\n  api:\n    image: api\n    environment:\n      WEBHOOK_URL: http://localhost/hooks\n',
+      ],
+      [
+        'a public base URL on a port another service publishes (redash REDASH_HOST: links in e-mails)',
+        '  server:\n    image: redash\n    ports: ["5001:5000"]\n  worker:\n    image: redash\n    environment:\n      APP_HOST: http://localhost:5001\n  scheduler:\n    image: redash\n    environment:\n      - REDASH_HOST=http://localhost:5001\n      - SERVICE_URL=localhost:5001\n',
+      ],
     ])('passes for %s', async (_name, services) => {
       const result = await diagnose(project(services));
       expect(localhost(result)).toEqual([]);
@@ -211,7 +379,10 @@ describe('dns: compose and the probe', () => {
     });
 
     it('uses the EXPOSE of a local image', async () => {
-      const result = await diagnose({ ...project('  search:\n    image: meili:1\n  api:\n    image: api\n    environment:\n      SEARCH_URL: http://localhost:7700\n'), routes: { '/images/meili%3A1/json': { Id: 'm', Config: { ExposedPorts: { '7700/tcp': {} } } } } });
+      const result = await diagnose({
+        ...project('  search:\n    image: meili:1\n  api:\n    image: api\n    environment:\n      SEARCH_URL: http://localhost:7700\n'),
+        routes: { '/images/meili%3A1/json': { Id: 'm', Config: { ExposedPorts: { '7700/tcp': {} } } } },
+      });
       expect(localhost(result)).toEqual([['api', 'SEARCH_URL: http://search:7700']]);
     });
   });
@@ -227,15 +398,29 @@ describe('dns: compose and the probe', () => {
       'DELETE /containers/p1': '',
     };
     const { fakeEngine } = await import('../helpers/fakes.js');
-    const clients = fakeClients({ engine: () => fakeEngine(routesFor({ routes }), calls), files: { '/var/run/docker.sock': { stat: SOCKET } } });
+    const clients = fakeClients({
+      engine: () => fakeEngine(routesFor({ routes }), calls),
+      files: { '/var/run/docker.sock': { stat: SOCKET } },
+    });
     const quiet = await runChecks([dns], fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
     expect(quiet[0]!.findings).toEqual([]);
     expect(quiet[0]!.status).toBe('passed');
     expect(calls.some((c) => c.startsWith('POST'))).toBe(false);
 
-    const [result] = await runChecks([dns], fakeFacts(clients), { probe: true, probeName: 'example.test', probeDns: ['172.17.0.1'], verbose: false, timeoutMs: 5000 });
+    const [result] = await runChecks([dns], fakeFacts(clients), {
+      probe: true,
+      probeName: 'example.test',
+      probeDns: ['172.17.0.1'],
+      verbose: false,
+      timeoutMs: 5000,
+    });
     expect(result!.findings.map((f) => [f.code, f.subject.name])).toEqual([['dns/probe-ok', 'bridge']]);
-    expect(calls.filter((c) => c.startsWith('POST') || c.startsWith('DELETE')).map((c) => c.split('?')[0])).toEqual(['POST /containers/create', 'POST /containers/p1/start', 'POST /containers/p1/wait', 'DELETE /containers/p1']);
+    expect(calls.filter((c) => c.startsWith('POST') || c.startsWith('DELETE')).map((c) => c.split('?')[0])).toEqual([
+      'POST /containers/create',
+      'POST /containers/p1/start',
+      'POST /containers/p1/wait',
+      'DELETE /containers/p1',
+    ]);
   });
 
   it('says so when no local image can probe', async () => {
@@ -245,9 +430,16 @@ describe('dns: compose and the probe', () => {
 });
 
 describe('dns parsing', () => {
-  it('reads Docker\'s resolv.conf footer', () => {
-    const conf = parseResolvConf("nameserver 127.0.0.11\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal resolver)\n# ExtServers: [host(127.0.0.53)]\n");
-    expect(conf).toEqual({ nameservers: ['127.0.0.11'], search: [], options: ['ndots:0'], footer: { basedOn: '/etc/resolv.conf (internal resolver)', usedDefaults: false, extServers: ['host(127.0.0.53)'] } });
+  it("reads Docker's resolv.conf footer", () => {
+    const conf = parseResolvConf(
+      "nameserver 127.0.0.11\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal resolver)\n# ExtServers: [host(127.0.0.53)]\n",
+    );
+    expect(conf).toEqual({
+      nameservers: ['127.0.0.11'],
+      search: [],
+      options: ['ndots:0'],
+      footer: { basedOn: '/etc/resolv.conf (internal resolver)', usedDefaults: false, extServers: ['host(127.0.0.53)'] },
+    });
   });
 
   it.each([
@@ -262,7 +454,14 @@ describe('dns parsing', () => {
 
   it('takes the name from the command when the log line has none', () => {
     expect(nameFromCommand(inspect({ id: 'x', name: 'x', path: 'nslookup', args: ['web'] }))).toBe('web');
-    expect(nameFromCommand(inspect({ id: 'x', name: 'x', path: 'sh', args: ['-c', 'sleep 1; curl -fsS http://api:8080/health'] }))).toBe('api');
-    expect(failedLookup(';; connection timed out; no servers could be reached\n', inspect({ id: 'x', name: 'x', path: 'nslookup', args: ['db'] }))).toEqual({ line: ';; connection timed out; no servers could be reached', name: 'db' });
+    expect(nameFromCommand(inspect({ id: 'x', name: 'x', path: 'sh', args: ['-c', 'sleep 1; curl -fsS http://api:8080/health'] }))).toBe(
+      'api',
+    );
+    expect(
+      failedLookup(
+        ';; connection timed out; no servers could be reached\n',
+        inspect({ id: 'x', name: 'x', path: 'nslookup', args: ['db'] }),
+      ),
+    ).toEqual({ line: ';; connection timed out; no servers could be reached', name: 'db' });
   });
 });

@@ -3,7 +3,12 @@ import { parseDotEnv } from '../../src/facts/project/interpolate.js';
 
 describe('.env files', () => {
   it('expand earlier keys over the environment, and strip inline comments', () => {
-    expect(parseDotEnv('A=1\nB=${A}-${HOME}\nC=x # note\nD="q # kept"\n', { A: 'env', HOME: '/h' })).toEqual({ A: '1', B: '1-/h', C: 'x', D: 'q # kept' });
+    expect(parseDotEnv('A=1\nB=${A}-${HOME}\nC=x # note\nD="q # kept"\n', { A: 'env', HOME: '/h' })).toEqual({
+      A: '1',
+      B: '1-/h',
+      C: 'x',
+      D: 'q # kept',
+    });
   });
 
   it('stay linear in the size of the file: 20,000 lines, and a line of 200,000 spaces', () => {

@@ -15,15 +15,38 @@ function inputs(files: Record<string, string>, over: Partial<EndpointInputs> = {
   };
 }
 
-const meta = (name: string, host: string) => ({ [contextMetaPath(CONFIG_DIR, name)]: JSON.stringify({ Name: name, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }) });
+const meta = (name: string, host: string) => ({
+  [contextMetaPath(CONFIG_DIR, name)]: JSON.stringify({ Name: name, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
+});
 const config = (currentContext: string) => ({ [`${CONFIG_DIR}/config.json`]: JSON.stringify({ currentContext }) });
 
 describe('resolveEndpoint follows the docker CLI order', () => {
   const files = { ...config('remote'), ...meta('remote', 'tcp://10.0.0.5:2375'), ...meta('other', 'unix:///run/other.sock') };
   it.each([
-    ['--context wins over everything', { contextFlag: 'other' }, { DOCKER_HOST: 'unix:///x.sock', DOCKER_CONTEXT: 'remote' }, 'unix:///run/other.sock', 'flag', 'other'],
-    ['-H beats DOCKER_HOST', { hostFlag: 'unix:///flag.sock' }, { DOCKER_HOST: 'unix:///env.sock' }, 'unix:///flag.sock', 'flag', 'default'],
-    ['DOCKER_HOST beats DOCKER_CONTEXT', {}, { DOCKER_HOST: 'unix:///env.sock', DOCKER_CONTEXT: 'other' }, 'unix:///env.sock', 'DOCKER_HOST', 'default'],
+    [
+      '--context wins over everything',
+      { contextFlag: 'other' },
+      { DOCKER_HOST: 'unix:///x.sock', DOCKER_CONTEXT: 'remote' },
+      'unix:///run/other.sock',
+      'flag',
+      'other',
+    ],
+    [
+      '-H beats DOCKER_HOST',
+      { hostFlag: 'unix:///flag.sock' },
+      { DOCKER_HOST: 'unix:///env.sock' },
+      'unix:///flag.sock',
+      'flag',
+      'default',
+    ],
+    [
+      'DOCKER_HOST beats DOCKER_CONTEXT',
+      {},
+      { DOCKER_HOST: 'unix:///env.sock', DOCKER_CONTEXT: 'other' },
+      'unix:///env.sock',
+      'DOCKER_HOST',
+      'default',
+    ],
     ['DOCKER_CONTEXT beats currentContext', {}, { DOCKER_CONTEXT: 'other' }, 'unix:///run/other.sock', 'DOCKER_CONTEXT', 'other'],
   ])('%s', async (_name, flags, env, host, source, context) => {
     const resolved = await resolveEndpoint(inputs(files, { ...flags, env }));
@@ -31,7 +54,12 @@ describe('resolveEndpoint follows the docker CLI order', () => {
   });
 
   it('uses the default socket when nothing is set', async () => {
-    expect(await resolveEndpoint(inputs({}))).toMatchObject({ host: 'unix:///var/run/docker.sock', source: 'default', context: 'default', problems: [] });
+    expect(await resolveEndpoint(inputs({}))).toMatchObject({
+      host: 'unix:///var/run/docker.sock',
+      source: 'default',
+      context: 'default',
+      problems: [],
+    });
   });
 
   it('uses currentContext from config.json', async () => {
@@ -40,13 +68,17 @@ describe('resolveEndpoint follows the docker CLI order', () => {
   });
 
   it('honours DOCKER_CONFIG', async () => {
-    const resolved = await resolveEndpoint(inputs({ '/etc/dockercfg/config.json': '{"currentContext":"default"}' }, { env: { DOCKER_CONFIG: '/etc/dockercfg' } }));
+    const resolved = await resolveEndpoint(
+      inputs({ '/etc/dockercfg/config.json': '{"currentContext":"default"}' }, { env: { DOCKER_CONFIG: '/etc/dockercfg' } }),
+    );
     expect(resolved).toMatchObject({ host: 'unix:///var/run/docker.sock', source: 'context', configFile: '/etc/dockercfg/config.json' });
   });
 
   it('notes DOCKER_HOST overriding a selected context', async () => {
     const resolved = await resolveEndpoint(inputs(files, { env: { DOCKER_HOST: 'unix:///env.sock' } }));
-    expect(resolved.problems).toEqual([{ kind: 'context-overridden', context: 'remote', contextFrom: 'config', by: 'DOCKER_HOST', host: 'unix:///env.sock' }]);
+    expect(resolved.problems).toEqual([
+      { kind: 'context-overridden', context: 'remote', contextFrom: 'config', by: 'DOCKER_HOST', host: 'unix:///env.sock' },
+    ]);
   });
 
   it('does not complain when DOCKER_HOST is set and the context is default', async () => {
@@ -67,7 +99,9 @@ describe('resolveEndpoint follows the docker CLI order', () => {
   });
 
   it('reports a context whose meta has no docker endpoint', async () => {
-    const resolved = await resolveEndpoint(inputs({ ...config('broken'), [contextMetaPath(CONFIG_DIR, 'broken')]: '{"Name":"broken","Endpoints":{}}' }));
+    const resolved = await resolveEndpoint(
+      inputs({ ...config('broken'), [contextMetaPath(CONFIG_DIR, 'broken')]: '{"Name":"broken","Endpoints":{}}' }),
+    );
     expect(resolved.problems[0]).toMatchObject({ kind: 'context-invalid', context: 'broken' });
   });
 
@@ -81,9 +115,15 @@ describe('resolveEndpoint follows the docker CLI order', () => {
 
   it('picks up TLS material for tcp with DOCKER_TLS_VERIFY', async () => {
     const resolved = await resolveEndpoint(
-      inputs({ '/certs/ca.pem': 'x', '/certs/cert.pem': 'x', '/certs/key.pem': 'x' }, { env: { DOCKER_HOST: 'tcp://10.0.0.5', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } }),
+      inputs(
+        { '/certs/ca.pem': 'x', '/certs/cert.pem': 'x', '/certs/key.pem': 'x' },
+        { env: { DOCKER_HOST: 'tcp://10.0.0.5', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } },
+      ),
     );
-    expect(resolved).toMatchObject({ host: 'tcp://10.0.0.5:2376', tls: { verify: true, ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem' } });
+    expect(resolved).toMatchObject({
+      host: 'tcp://10.0.0.5:2376',
+      tls: { verify: true, ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem' },
+    });
   });
 });
 

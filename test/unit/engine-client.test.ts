@@ -43,7 +43,9 @@ describe('the Engine API client classifies connection failures', () => {
   it('a regular file in place of the socket is refused by the kernel', async () => {
     const file = path.join(tempDir(), 'file.sock');
     writeFileSync(file, '');
-    expect(['refused', 'other']).toContain((await errorOf(createHttpEngineClient(`unix://${file}`).getBuffer('/_ping', { timeoutMs: 1000 }))).kind);
+    expect(['refused', 'other']).toContain(
+      (await errorOf(createHttpEngineClient(`unix://${file}`).getBuffer('/_ping', { timeoutMs: 1000 }))).kind,
+    );
   });
 
   it('an HTTP error carries the daemon message', async () => {
@@ -68,7 +70,9 @@ describe('the Engine API client classifies connection failures', () => {
     const socket = path.join(tempDir(), 'html.sock');
     const server = await httpSocket(socket, () => ({ status: 200, body: '<html>' }));
     closers.push(server.close);
-    expect((await errorOf(createHttpEngineClient(`unix://${socket}`).getJson('/version', { timeoutMs: 1000 }))).message).toMatch(/not answer with JSON/);
+    expect((await errorOf(createHttpEngineClient(`unix://${socket}`).getJson('/version', { timeoutMs: 1000 }))).message).toMatch(
+      /not answer with JSON/,
+    );
   });
 
   it('an aborted signal cancels the request', async () => {
@@ -87,7 +91,9 @@ describe('the Engine API client classifies connection failures', () => {
     closers.push(server.close);
     const controller = new AbortController();
     controller.abort();
-    expect((await errorOf(createHttpEngineClient(`unix://${socket}`).getBuffer('/_ping', { timeoutMs: 5000, signal: controller.signal }))).kind).toBe('aborted');
+    expect(
+      (await errorOf(createHttpEngineClient(`unix://${socket}`).getBuffer('/_ping', { timeoutMs: 5000, signal: controller.signal }))).kind,
+    ).toBe('aborted');
   });
 
   it('a closed loopback TCP port is refused', async () => {
@@ -96,6 +102,8 @@ describe('the Engine API client classifies connection failures', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     await new Promise<void>((r) => server.close(() => r()));
-    expect((await errorOf(createHttpEngineClient(`tcp://127.0.0.1:${port}`).getBuffer('/_ping', { timeoutMs: 1000 }))).kind).toBe('refused');
+    expect((await errorOf(createHttpEngineClient(`tcp://127.0.0.1:${port}`).getBuffer('/_ping', { timeoutMs: 1000 }))).kind).toBe(
+      'refused',
+    );
   });
 });

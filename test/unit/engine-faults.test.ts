@@ -11,8 +11,16 @@ function facts(containers: unknown) {
 
 describe('an endpoint that fails after the ping', () => {
   it.each([
-    ['HTTP 500', new EngineError('http', '/containers/json?all=1 answered HTTP 500: boom', { statusCode: 500 }), /failed GET \/containers\/json: .*HTTP 500: boom/],
-    ['no answer', new EngineError('no-answer', 'the daemon accepted the connection but did not answer /containers/json?all=1 within 2 s'), /failed GET \/containers\/json: .*did not answer/],
+    [
+      'HTTP 500',
+      new EngineError('http', '/containers/json?all=1 answered HTTP 500: boom', { statusCode: 500 }),
+      /failed GET \/containers\/json: .*HTTP 500: boom/,
+    ],
+    [
+      'no answer',
+      new EngineError('no-answer', 'the daemon accepted the connection but did not answer /containers/json?all=1 within 2 s'),
+      /failed GET \/containers\/json: .*did not answer/,
+    ],
     ['not a list', { message: 'hello' }, /failed GET \/containers\/json: it answered object, not a list/],
     ['null', null, /it answered null, not a list/],
   ])('skips the checks that need it with one reason (%s)', async (_name, answer, reason) => {

@@ -43,7 +43,11 @@ describe('Engine API answers are bounded', () => {
     const socket = path.join(dir, 'logs.sock');
     const server = await endlessDaemon(socket);
     try {
-      const { body } = await createHttpEngineClient(`unix://${socket}`).getBuffer('/containers/x/logs', { timeoutMs: 10_000, maxBytes: 200_000, truncate: true });
+      const { body } = await createHttpEngineClient(`unix://${socket}`).getBuffer('/containers/x/logs', {
+        timeoutMs: 10_000,
+        maxBytes: 200_000,
+        truncate: true,
+      });
       expect(body.length).toBe(200_000);
     } finally {
       server.closeAllConnections();

@@ -3,7 +3,14 @@ import { placeFixes, projectDirFrom } from '../../src/engine/fix-placement.js';
 import type { CheckResult } from '../../src/engine/types.js';
 
 function resultWith(fixes: CheckResult['findings'][number]['fixes']): CheckResult {
-  const finding = { code: 'x/y', severity: 'error' as const, title: 't', subject: { kind: 'file' as const, name: 'f' }, explanation: 'e', fixes };
+  const finding = {
+    code: 'x/y',
+    severity: 'error' as const,
+    title: 't',
+    subject: { kind: 'file' as const, name: 'f' },
+    explanation: 'e',
+    fixes,
+  };
   return { id: 'x', title: 'X', category: 'c', status: 'failed', durationMs: 0, findings: [finding] };
 }
 
@@ -17,7 +24,10 @@ describe('fixes that run in the project directory', () => {
   });
 
   it('start with cd to a relative path below the current directory, quoted when needed', async () => {
-    const result = resultWith([{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }]);
+    const result = resultWith([
+      { title: 'make it', command: 'mkdir -p data', runIn: 'project' },
+      { title: 'global', command: 'docker ps' },
+    ]);
     await placeFixes([result], '/home/me', '/home/me/my app', v2);
     expect(result.findings[0]!.fixes).toEqual([
       { title: 'make it', command: "cd 'my app' && mkdir -p data" },
@@ -47,6 +57,9 @@ describe('fixes that name compose', () => {
       { title: 'stop both', command: 'docker compose -p a down && docker compose -p b down' },
     ]);
     await placeFixes([result], '/home/me', '/home/me/app', v1);
-    expect(result.findings[0]!.fixes.map((f) => f.command)).toEqual(['cd app && docker-compose config', 'docker-compose -p a down && docker-compose -p b down']);
+    expect(result.findings[0]!.fixes.map((f) => f.command)).toEqual([
+      'cd app && docker-compose config',
+      'docker-compose -p a down && docker-compose -p b down',
+    ]);
   });
 });

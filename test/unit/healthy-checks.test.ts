@@ -45,7 +45,16 @@ const HEALTHY_CONTAINERS: FakeContainer[] = [
     mounts: [{ Type: 'bind', Source: '/srv/shop/html', Destination: '/www', Mode: 'ro', RW: false, Propagation: 'rprivate' }],
   },
   // A one-shot job that ran five minutes and exited 0: finished work, not a container that "exits immediately".
-  { id: 'b2'.repeat(32), name: 'shop-migrate-1', image: 'shop-web', state: 'exited', exitCode: 0, startedAt: minutesBefore(7), finishedAt: minutesBefore(2), cmd: ['sh', '-c', 'migrate'] },
+  {
+    id: 'b2'.repeat(32),
+    name: 'shop-migrate-1',
+    image: 'shop-web',
+    state: 'exited',
+    exitCode: 0,
+    startedAt: minutesBefore(7),
+    finishedAt: minutesBefore(2),
+    cmd: ['sh', '-c', 'migrate'],
+  },
 ];
 
 /** A well-formed project: compose service with a build, a port, an existing bind source; a Dockerfile and a .dockerignore. */
@@ -73,7 +82,11 @@ async function runAll(checks: readonly Check[], world: World): Promise<CheckResu
   dirs.push(dir);
   const info = { ...(HEALTHY_ENGINE['/info'] as object), Warnings: world.warnings ?? [] };
   const routes = { '/info': info, '/networks': [{ Name: 'bridge', Id: 'n1', Driver: 'bridge', Internal: false }], '/images/json': [] };
-  const clients = fakeClients({ files: world.host ?? HEALTHY_HOST, engine: engineWith(world.containers ?? HEALTHY_CONTAINERS, routes), groups: [1000, 999] });
+  const clients = fakeClients({
+    files: world.host ?? HEALTHY_HOST,
+    engine: engineWith(world.containers ?? HEALTHY_CONTAINERS, routes),
+    groups: [1000, 999],
+  });
   return runChecks(checks, fakeFactsAt(dir, clients), { probe: false, verbose: false, timeoutMs: 5000 });
 }
 
@@ -81,21 +94,36 @@ const HEALTHY: World = { project: HEALTHY_PROJECT };
 
 /** The assertion every healthy case makes: passed (not merely "no findings"), with the reason when it could not run. */
 function expectPassed(result: CheckResult): void {
-  expect({ id: result.id, status: result.status, error: result.error?.message, skipReason: result.skipReason, findings: result.findings.map((f) => `${f.code}: ${f.title}`) })
-    .toEqual({ id: result.id, status: 'passed', error: undefined, skipReason: undefined, findings: [] });
+  expect({
+    id: result.id,
+    status: result.status,
+    error: result.error?.message,
+    skipReason: result.skipReason,
+    findings: result.findings.map((f) => `${f.code}: ${f.title}`),
+  }).toEqual({ id: result.id, status: 'passed', error: undefined, skipReason: undefined, findings: [] });
 }
 
 const NO_DAEMON_HOST = Object.fromEntries(Object.entries(HEALTHY_HOST).filter(([file]) => file !== '/var/run/docker.sock'));
 
 describe('every built-in check on a healthy world', () => {
   it('covers the whole catalogue', () => {
-    expect(builtinChecks.map((c) => c.meta.id)).toEqual(['daemon', 'exited-containers', 'port-conflicts', 'bind-mounts', 'dns', 'build-context']);
+    expect(builtinChecks.map((c) => c.meta.id)).toEqual([
+      'daemon',
+      'exited-containers',
+      'port-conflicts',
+      'bind-mounts',
+      'dns',
+      'build-context',
+    ]);
   });
 
-  it.each(builtinChecks.map((check) => [check.meta.id, check] as const))('%s passes on a healthy engine and a well-formed project', async (_id, check) => {
-    const [result] = await runAll([check], HEALTHY);
-    expectPassed(result!);
-  });
+  it.each(builtinChecks.map((check) => [check.meta.id, check] as const))(
+    '%s passes on a healthy engine and a well-formed project',
+    async (_id, check) => {
+      const [result] = await runAll([check], HEALTHY);
+      expectPassed(result!);
+    },
+  );
 
   it('all checks together pass, none crashed (shared facts are fetched concurrently)', async () => {
     const results = await runAll(builtinChecks, HEALTHY);
@@ -105,7 +133,11 @@ describe('every built-in check on a healthy world', () => {
   it('in a directory with no Docker files, only build-context is skipped, and says why', async () => {
     const results = await runAll(builtinChecks, { project: { 'README.md': '# notes\n' } });
     for (const result of results.filter((r) => r.id !== 'build-context')) expectPassed(result);
-    expect(results.find((r) => r.id === 'build-context')).toMatchObject({ status: 'skipped', skipReason: 'no Dockerfile or compose build in the project', findings: [] });
+    expect(results.find((r) => r.id === 'build-context')).toMatchObject({
+      status: 'skipped',
+      skipReason: 'no Dockerfile or compose build in the project',
+      findings: [],
+    });
   });
 
   it('with no daemon, only daemon fails; the checks that need it are skipped with its reason, the project check still passes', async () => {
@@ -128,33 +160,65 @@ describe('every built-in check on a healthy world', () => {
  * look at (no containers inspected, no compose file read) would "pass" every check and prove nothing.
  */
 const CONTROLS: { id: string; defect: string; world: World; code: string }[] = [
-  { id: 'daemon', defect: 'the engine warns about insecure registries', world: { ...HEALTHY, warnings: ['WARNING: API is accessible on http://0.0.0.0:2375 without encryption.'] }, code: 'daemon/engine-warning' },
+  {
+    id: 'daemon',
+    defect: 'the engine warns about insecure registries',
+    world: { ...HEALTHY, warnings: ['WARNING: API is accessible on http://0.0.0.0:2375 without encryption.'] },
+    code: 'daemon/engine-warning',
+  },
   {
     id: 'exited-containers',
     defect: 'the job exited 127 a second after starting',
-    world: { ...HEALTHY, containers: [HEALTHY_CONTAINERS[0]!, { ...HEALTHY_CONTAINERS[1]!, exitCode: 127, startedAt: minutesBefore(2, 1), logs: 'sh: migrate: not found\n' }] },
+    world: {
+      ...HEALTHY,
+      containers: [
+        HEALTHY_CONTAINERS[0]!,
+        { ...HEALTHY_CONTAINERS[1]!, exitCode: 127, startedAt: minutesBefore(2, 1), logs: 'sh: migrate: not found\n' },
+      ],
+    },
     code: 'exited-containers/command-not-found',
   },
   {
     id: 'port-conflicts',
     defect: 'a second service publishes the same host port',
-    world: { project: { ...HEALTHY_PROJECT, 'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}  admin:\n    image: shop-admin\n    ports:\n      - "8080:9000"\n` } },
+    world: {
+      project: {
+        ...HEALTHY_PROJECT,
+        'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}  admin:\n    image: shop-admin\n    ports:\n      - "8080:9000"\n`,
+      },
+    },
     code: 'port-conflicts/compose-duplicate-port',
   },
   {
     id: 'bind-mounts',
     defect: 'a bind source that does not exist',
-    world: { project: { ...HEALTHY_PROJECT, 'compose.yaml': HEALTHY_PROJECT['compose.yaml'].replace('./html:/www:ro', './uploads:/uploads') } },
+    world: {
+      project: { ...HEALTHY_PROJECT, 'compose.yaml': HEALTHY_PROJECT['compose.yaml'].replace('./html:/www:ro', './uploads:/uploads') },
+    },
     code: 'bind-mounts/compose-source-missing',
   },
   {
     id: 'bind-mounts',
-    defect: 'the running container\'s user cannot read its bind source',
-    world: { ...HEALTHY, containers: [{ ...HEALTHY_CONTAINERS[0]!, user: '1000' }], host: { ...HEALTHY_HOST, '/srv/shop/html': { stat: { type: 'directory', uid: 0, gid: 0, mode: 0o700 } } } },
+    defect: "the running container's user cannot read its bind source",
+    world: {
+      ...HEALTHY,
+      containers: [{ ...HEALTHY_CONTAINERS[0]!, user: '1000' }],
+      host: { ...HEALTHY_HOST, '/srv/shop/html': { stat: { type: 'directory', uid: 0, gid: 0, mode: 0o700 } } },
+    },
     code: 'bind-mounts/not-readable',
   },
-  { id: 'dns', defect: 'the host resolves only through a loopback stub', world: { ...HEALTHY, host: { ...HEALTHY_HOST, '/etc/resolv.conf': 'nameserver 127.0.0.53\n' } }, code: 'dns/host-loopback-resolver' },
-  { id: 'build-context', defect: 'a .env file the ignore file lets through', world: { project: { ...HEALTHY_PROJECT, '.dockerignore': '.git\n', '.env': 'TOKEN=x\n' } }, code: 'build-context/secrets-sent' },
+  {
+    id: 'dns',
+    defect: 'the host resolves only through a loopback stub',
+    world: { ...HEALTHY, host: { ...HEALTHY_HOST, '/etc/resolv.conf': 'nameserver 127.0.0.53\n' } },
+    code: 'dns/host-loopback-resolver',
+  },
+  {
+    id: 'build-context',
+    defect: 'a .env file the ignore file lets through',
+    world: { project: { ...HEALTHY_PROJECT, '.dockerignore': '.git\n', '.env': 'TOKEN=x\n' } },
+    code: 'build-context/secrets-sent',
+  },
 ];
 
 describe('controls: the healthy world is one defect away from a finding', () => {
@@ -163,7 +227,10 @@ describe('controls: the healthy world is one defect away from a finding', () => 
   });
 
   it.each(CONTROLS.map((c) => [c.id, c.defect, c] as const))('%s reports when %s', async (id, _defect, control) => {
-    const [result] = await runAll(builtinChecks.filter((c) => c.meta.id === id), control.world);
+    const [result] = await runAll(
+      builtinChecks.filter((c) => c.meta.id === id),
+      control.world,
+    );
     expect(result!.error).toBeUndefined();
     expect(result!.findings.map((f) => f.code)).toContain(control.code);
   });
@@ -172,7 +239,13 @@ describe('controls: the healthy world is one defect away from a finding', () => 
 describe('the healthy assertion itself', () => {
   // Proof that these tests catch a crash: the same checks, made to throw after doing their work, fail the assertion.
   it.each(builtinChecks.map((check) => [check.meta.id, check] as const))('fails when %s throws', async (_id, check) => {
-    const throwing: Check = { meta: check.meta, run: async (ctx) => { await check.run(ctx); throw new Error(`${check.meta.id} fell over`); } };
+    const throwing: Check = {
+      meta: check.meta,
+      run: async (ctx) => {
+        await check.run(ctx);
+        throw new Error(`${check.meta.id} fell over`);
+      },
+    };
     const [result] = await runAll([throwing], HEALTHY);
     expect(result).toMatchObject({ status: 'crashed', error: { message: `${check.meta.id} fell over` }, findings: [] });
     expect(() => expectPassed(result!)).toThrow();

@@ -18,7 +18,15 @@ describe('human output is safe for a terminal', () => {
       startedAt: new Date(0),
       durationMs: 1,
       environment: {
-        docker: { endpoint: 'unix:///var/run/docker.sock', source: 'default', context: 'default', serverVersion: null, apiVersion: null, kind: null, os: null },
+        docker: {
+          endpoint: 'unix:///var/run/docker.sock',
+          source: 'default',
+          context: 'default',
+          serverVersion: null,
+          apiVersion: null,
+          kind: null,
+          os: null,
+        },
         host: { platform: 'linux', arch: 'x64', release: '6' },
         project: { dir: '/p', dockerfiles: [], composeFiles: [] },
       },

@@ -2,10 +2,51 @@ import { describe, expect, it } from 'vitest';
 import { isSecretName, redactText, redactValue, REDACTED } from '../../src/engine/redact.js';
 
 describe('secret names', () => {
-  it.each(['DB_PASSWORD', 'MYSQL_ROOT_PASSWORD', 'GITHUB_TOKEN', 'client_secret', 'apiKey', 'API_KEY', 'AWS_SECRET_ACCESS_KEY', 'BASIC_AUTH', 'auth', 'DB_PASS', 'REDIS_PWD', 'SESSION_COOKIE', 'private-key', 'KEY', 'APP_KEY', 'credentials', 'Authorization', 'PGPASSWORD', 'HTPASSWD', 'JWTSECRET', 'SSH_KEY', 'GPG_KEY'])('%s holds a secret', (name) => {
+  it.each([
+    'DB_PASSWORD',
+    'MYSQL_ROOT_PASSWORD',
+    'GITHUB_TOKEN',
+    'client_secret',
+    'apiKey',
+    'API_KEY',
+    'AWS_SECRET_ACCESS_KEY',
+    'BASIC_AUTH',
+    'auth',
+    'DB_PASS',
+    'REDIS_PWD',
+    'SESSION_COOKIE',
+    'private-key',
+    'KEY',
+    'APP_KEY',
+    'credentials',
+    'Authorization',
+    'PGPASSWORD',
+    'HTPASSWD',
+    'JWTSECRET',
+    'SSH_KEY',
+    'GPG_KEY',
+  ])('%s holds a secret', (name) => {
     expect(isSecretName(name)).toBe(true);
   });
-  it.each(['PWD', 'OLDPWD', 'SSH_AUTH_SOCK', 'TOKENIZERS_PARALLELISM', 'COOKIE_DOMAIN', 'primary_key', 'SORT_KEY', 'TOKEN_TTL', 'DB_PASSWORD_FILE', 'PASSWORD_MIN_LENGTH', 'AUTH_URL', 'PORT', 'HOST', 'KEYBOARD', 'MONKEY', 'PASSENGER_APP_ENV', 'SECRETS_DIR'])('%s does not', (name) => {
+  it.each([
+    'PWD',
+    'OLDPWD',
+    'SSH_AUTH_SOCK',
+    'TOKENIZERS_PARALLELISM',
+    'COOKIE_DOMAIN',
+    'primary_key',
+    'SORT_KEY',
+    'TOKEN_TTL',
+    'DB_PASSWORD_FILE',
+    'PASSWORD_MIN_LENGTH',
+    'AUTH_URL',
+    'PORT',
+    'HOST',
+    'KEYBOARD',
+    'MONKEY',
+    'PASSENGER_APP_ENV',
+    'SECRETS_DIR',
+  ])('%s does not', (name) => {
     expect(isSecretName(name)).toBe(false);
   });
 });
@@ -55,7 +96,8 @@ describe('redaction', () => {
   });
 
   it('removes a whole private key block, and the body of one whose BEGIN line fell outside the tail', () => {
-    const body = 'MIIEowIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL\nQWERTYUIOPasdfghjklzxcvbnm1234567890QWERTYUIOPasdfghjklzxcvbnm12\n';
+    const body =
+      'MIIEowIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL\nQWERTYUIOPasdfghjklzxcvbnm1234567890QWERTYUIOPasdfghjklzxcvbnm12\n';
     const whole = redactText(`start\n-----BEGIN OPENSSH PRIVATE KEY-----\n${body}-----END OPENSSH PRIVATE KEY-----\nend`);
     expect(whole).not.toContain('MIIEow');
     expect(whole).toContain('end');
@@ -65,7 +107,11 @@ describe('redaction', () => {
   });
 
   it('redacts values under secret keys and whole NAME=value strings in evidence', () => {
-    expect(redactValue({ env: ['DB_PASSWORD=a b c', 'PORT=1'], apiKey: 'x', primary_key: 'id' })).toEqual({ env: [`DB_PASSWORD=${REDACTED}`, 'PORT=1'], apiKey: REDACTED, primary_key: 'id' });
+    expect(redactValue({ env: ['DB_PASSWORD=a b c', 'PORT=1'], apiKey: 'x', primary_key: 'id' })).toEqual({
+      env: [`DB_PASSWORD=${REDACTED}`, 'PORT=1'],
+      apiKey: REDACTED,
+      primary_key: 'id',
+    });
   });
 
   it('leaves the static explanation texts alone', () => {

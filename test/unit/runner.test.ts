@@ -9,7 +9,15 @@ const code = { severity: 'error' as const, summary: 's', explanation: 'why it ha
 
 function check(id: string, run: (ctx: CheckContext) => unknown, extra: Partial<Check['meta']> = {}): Check {
   return defineCheck({
-    meta: { id, title: `${id} is fine`, category: 'test', description: 'd', requires: [], codes: { broken: code, odd: { ...code, severity: 'warning' } }, ...extra },
+    meta: {
+      id,
+      title: `${id} is fine`,
+      category: 'test',
+      description: 'd',
+      requires: [],
+      codes: { broken: code, odd: { ...code, severity: 'warning' } },
+      ...extra,
+    },
     run: async (ctx) => void (await run(ctx)),
   });
 }
@@ -37,7 +45,13 @@ describe('runner', () => {
 
   it('isolates a throwing check and a hanging check; the others still run', async () => {
     const results = await runChecks(
-      [check('throws', () => { throw new Error('kaboom'); }), check('hangs', () => new Promise(() => undefined)), check('fine', () => undefined)],
+      [
+        check('throws', () => {
+          throw new Error('kaboom');
+        }),
+        check('hangs', () => new Promise(() => undefined)),
+        check('fine', () => undefined),
+      ],
       fakeFacts(),
       options,
     );
@@ -59,17 +73,26 @@ describe('runner', () => {
     expect(result).toMatchObject({ status: 'crashed', error: { message: 'timed out after 0.2 s' }, findings: [] });
   });
 
-  it('skips a check whose required fact is unavailable, with the fact\'s reason', async () => {
+  it("skips a check whose required fact is unavailable, with the fact's reason", async () => {
     const facts = fakeFacts(fakeClients({ files: {} }));
     let ran = false;
     const [result] = await runChecks([check('needs-docker', () => (ran = true), { requires: ['docker'] })], facts, options);
     expect(ran).toBe(false);
-    expect(result).toMatchObject({ status: 'skipped', skipReason: 'the Docker daemon is not reachable at unix:///var/run/docker.sock (see the daemon check)', findings: [] });
+    expect(result).toMatchObject({
+      status: 'skipped',
+      skipReason: 'the Docker daemon is not reachable at unix:///var/run/docker.sock (see the daemon check)',
+      findings: [],
+    });
   });
 
   it('skips when the check calls ctx.skip or a fact throws FactUnavailable', async () => {
     const results = await runChecks(
-      [check('skips', (ctx) => ctx.skip('no Dockerfile in /project')), check('fact', () => { throw new FactUnavailable('no compose file'); })],
+      [
+        check('skips', (ctx) => ctx.skip('no Dockerfile in /project')),
+        check('fact', () => {
+          throw new FactUnavailable('no compose file');
+        }),
+      ],
       fakeFacts(),
       options,
     );
@@ -85,7 +108,11 @@ describe('runner', () => {
   });
 
   it('crashes a check that reports an undeclared cause', async () => {
-    const [result] = await runChecks([check('sloppy', (ctx) => ctx.report({ cause: 'nope', title: 't', subject, fixes: [] }))], fakeFacts(), options);
+    const [result] = await runChecks(
+      [check('sloppy', (ctx) => ctx.report({ cause: 'nope', title: 't', subject, fixes: [] }))],
+      fakeFacts(),
+      options,
+    );
     expect(result).toMatchObject({ status: 'crashed', error: { message: 'check sloppy reported undeclared cause "nope"' } });
   });
 
@@ -110,34 +137,71 @@ describe('runner', () => {
     expect(result!.findings[0]!.evidence).toEqual({ env: ['API_TOKEN=[redacted]', 'PORT=80'], password: '[redacted]' });
   });
 
-  it('keeps a fix\'s runIn through redaction, so fix placement can prefix `cd <dir> &&`', async () => {
+  it("keeps a fix's runIn through redaction, so fix placement can prefix `cd <dir> &&`", async () => {
     const [result] = await runChecks(
-      [check('placed', (ctx) => ctx.report({ cause: 'broken', title: 't', subject, fixes: [{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }] }))],
+      [
+        check('placed', (ctx) =>
+          ctx.report({
+            cause: 'broken',
+            title: 't',
+            subject,
+            fixes: [
+              { title: 'make it', command: 'mkdir -p data', runIn: 'project' },
+              { title: 'global', command: 'docker ps' },
+            ],
+          }),
+        ),
+      ],
       fakeFacts(),
       options,
     );
-    expect(result!.findings[0]!.fixes).toEqual([{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }]);
+    expect(result!.findings[0]!.fixes).toEqual([
+      { title: 'make it', command: 'mkdir -p data', runIn: 'project' },
+      { title: 'global', command: 'docker ps' },
+    ]);
   });
 
   it('gives runIn fixes `cd <dir> &&` end to end when the user stands above the project (-C), and drops runIn from the report', async () => {
-    const placed = check('placed', (ctx) => ctx.report({ cause: 'broken', title: 't', subject, fixes: [{ title: 'make it', command: 'mkdir -p data', runIn: 'project' }, { title: 'global', command: 'docker ps' }] }));
+    const placed = check('placed', (ctx) =>
+      ctx.report({
+        cause: 'broken',
+        title: 't',
+        subject,
+        fixes: [
+          { title: 'make it', command: 'mkdir -p data', runIn: 'project' },
+          { title: 'global', command: 'docker ps' },
+        ],
+      }),
+    );
     const report = await diagnose([placed], fakeClients(), { version: '0', projectDir: '/home/me/app', cwd: '/home/me', ...options });
-    expect(report.checks[0]!.findings[0]!.fixes).toEqual([{ title: 'make it', command: 'cd app && mkdir -p data' }, { title: 'global', command: 'docker ps' }]);
+    expect(report.checks[0]!.findings[0]!.fixes).toEqual([
+      { title: 'make it', command: 'cd app && mkdir -p data' },
+      { title: 'global', command: 'docker ps' },
+    ]);
   });
 
   it('fetches a shared fact once however many checks ask for it', async () => {
     const clients = fakeClients();
     const facts = fakeFacts(clients);
-    await runChecks([1, 2, 3, 4].map((n) => check(`c${n}`, (ctx) => ctx.facts.dockerInfo(), { requires: ['docker'] })), facts, options);
+    await runChecks(
+      [1, 2, 3, 4].map((n) => check(`c${n}`, (ctx) => ctx.facts.dockerInfo(), { requires: ['docker'] })),
+      facts,
+      options,
+    );
     expect(clients.engineHosts).toEqual(['unix:///var/run/docker.sock']);
   });
 
   it('emits start and finish events for every check', async () => {
     const events: string[] = [];
-    await runChecks([check('a', () => undefined), check('b', () => undefined)], fakeFacts(), { ...options, concurrency: 1 }, {
-      onStart: (c) => events.push(`start ${c.meta.id}`),
-      onFinish: (c, r) => events.push(`finish ${c.meta.id} ${r.status}`),
-    });
+    await runChecks(
+      [check('a', () => undefined), check('b', () => undefined)],
+      fakeFacts(),
+      { ...options, concurrency: 1 },
+      {
+        onStart: (c) => events.push(`start ${c.meta.id}`),
+        onFinish: (c, r) => events.push(`finish ${c.meta.id} ${r.status}`),
+      },
+    );
     expect(events).toEqual(['start a', 'finish a passed', 'start b', 'finish b passed']);
   });
 });

@@ -23,7 +23,11 @@ export async function connect(
   const now = options.now ?? (() => performance.now());
   const started = now();
   const base = { endpoint, timeoutMs: options.pingTimeoutMs, local: isLocalEndpoint(endpoint.host) };
-  const fail = (kind: NonNullable<DockerConnection['failure']>['kind'], message: string, extra: { code?: string; statusCode?: number } = {}) => ({
+  const fail = (
+    kind: NonNullable<DockerConnection['failure']>['kind'],
+    message: string,
+    extra: { code?: string; statusCode?: number } = {},
+  ) => ({
     connection: { ...base, reachable: false, failure: { kind, message, ...extra }, elapsedMs: Math.round(now() - started) },
   });
 
@@ -49,7 +53,8 @@ export async function connect(
   try {
     await client.getBuffer('/_ping', { timeoutMs: options.pingTimeoutMs });
   } catch (error) {
-    if (error instanceof EngineError) return fail(error.kind, error.message, { code: error.details.code, statusCode: error.details.statusCode });
+    if (error instanceof EngineError)
+      return fail(error.kind, error.message, { code: error.details.code, statusCode: error.details.statusCode });
     return fail('other', (error as Error).message);
   }
   const elapsedMs = Math.round(now() - started);

@@ -75,9 +75,19 @@ export async function resolveEndpoint(inputs: EndpointInputs): Promise<ResolvedE
   if (inputs.contextFlag) return fromContext(inputs, configDir, configFile, inputs.contextFlag, 'flag', problems);
   if (inputs.hostFlag) return fromHost(inputs.hostFlag, 'flag');
   if (env.DOCKER_HOST) {
-    const selected = env.DOCKER_CONTEXT ? { name: env.DOCKER_CONTEXT, from: 'DOCKER_CONTEXT' as const } : currentContext ? { name: currentContext, from: 'config' as const } : undefined;
+    const selected = env.DOCKER_CONTEXT
+      ? { name: env.DOCKER_CONTEXT, from: 'DOCKER_CONTEXT' as const }
+      : currentContext
+        ? { name: currentContext, from: 'config' as const }
+        : undefined;
     if (selected && selected.name !== 'default') {
-      problems.push({ kind: 'context-overridden', context: selected.name, contextFrom: selected.from, by: 'DOCKER_HOST', host: env.DOCKER_HOST });
+      problems.push({
+        kind: 'context-overridden',
+        context: selected.name,
+        contextFrom: selected.from,
+        by: 'DOCKER_HOST',
+        host: env.DOCKER_HOST,
+      });
     }
     return fromHost(env.DOCKER_HOST, 'DOCKER_HOST');
   }
@@ -86,7 +96,11 @@ export async function resolveEndpoint(inputs: EndpointInputs): Promise<ResolvedE
   return { host: defaultHost(inputs.platform), source: 'default', context: 'default', configFile, problems };
 }
 
-async function readDockerConfig(inputs: EndpointInputs, file: string, problems: EndpointProblem[]): Promise<{ currentContext?: unknown } | undefined> {
+async function readDockerConfig(
+  inputs: EndpointInputs,
+  file: string,
+  problems: EndpointProblem[],
+): Promise<{ currentContext?: unknown } | undefined> {
   let text: string | undefined;
   try {
     text = await inputs.readText(file);
@@ -142,7 +156,8 @@ async function fromContext(
     problems.push({ kind: 'context-invalid', context: name, metaPath, message });
     return { host: null, source, context: name, configFile, problems };
   }
-  const skipVerify = parsed.ok && (parsed.value as { Endpoints?: { docker?: { SkipTLSVerify?: unknown } } }).Endpoints?.docker?.SkipTLSVerify === true;
+  const skipVerify =
+    parsed.ok && (parsed.value as { Endpoints?: { docker?: { SkipTLSVerify?: unknown } } }).Endpoints?.docker?.SkipTLSVerify === true;
   const normalised = parseDockerHost(host, false);
   if ('error' in normalised) {
     problems.push({ kind: 'invalid-host', host, from: source, message: normalised.error });

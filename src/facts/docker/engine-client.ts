@@ -87,7 +87,11 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
         agent,
         path,
         method: options.method ?? 'GET',
-        headers: { Host: 'docker', Accept: 'application/json', ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+        headers: {
+          Host: 'docker',
+          Accept: 'application/json',
+          ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        },
       });
       const timer = setTimeout(() => {
         const seconds = formatSeconds(options.timeoutMs);
@@ -123,7 +127,13 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
             chunks.push(chunk.subarray(0, chunk.length - (received - maxBytes)));
             finish(null, { body: Buffer.concat(chunks), headers: res.headers, status: res.statusCode ?? 0 });
           } else {
-            finish(new EngineError('other', `${path} answered more than ${Math.round(maxBytes / 1024 / 1024)} MiB; the daemon is not answering as Docker does`, { connected: true }));
+            finish(
+              new EngineError(
+                'other',
+                `${path} answered more than ${Math.round(maxBytes / 1024 / 1024)} MiB; the daemon is not answering as Docker does`,
+                { connected: true },
+              ),
+            );
           }
           req.destroy();
         });
@@ -132,7 +142,13 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
           const body = Buffer.concat(chunks);
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return finish(null, { body, headers: res.headers, status });
-          finish(new EngineError('http', `${path} answered HTTP ${status}: ${errorMessage(body)}`, { statusCode: status, connected: true, body: body.toString('utf8').slice(0, 500) }));
+          finish(
+            new EngineError('http', `${path} answered HTTP ${status}: ${errorMessage(body)}`, {
+              statusCode: status,
+              connected: true,
+              body: body.toString('utf8').slice(0, 500),
+            }),
+          );
         });
       });
       req.end(options.body !== undefined ? JSON.stringify(options.body) : undefined);
@@ -180,7 +196,8 @@ function readTlsFile(file: string): Buffer {
   const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > 1024 * 1024) throw new EngineError('tls', `${file} is not a certificate or key file (not a regular file of at most 1 MiB)`);
+    if (!stat.isFile() || stat.size > 1024 * 1024)
+      throw new EngineError('tls', `${file} is not a certificate or key file (not a regular file of at most 1 MiB)`);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

@@ -23,7 +23,18 @@ function dropMistyped(value: Record<string, unknown>, fields: Record<string, Kin
 
 const objects = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter(isObject) : []);
 /** Mounts as both the list and inspect answers give them. */
-const mounts = (value: unknown) => objects(value).map((m) => pick(m, { Type: 'string', Name: 'string', Source: 'string', Destination: 'string', Mode: 'string', RW: 'boolean', Propagation: 'string' }));
+const mounts = (value: unknown) =>
+  objects(value).map((m) =>
+    pick(m, {
+      Type: 'string',
+      Name: 'string',
+      Source: 'string',
+      Destination: 'string',
+      Mode: 'string',
+      RW: 'boolean',
+      Propagation: 'string',
+    }),
+  );
 const stringMap = (value: unknown): Record<string, string> =>
   isObject(value) ? Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
 
@@ -40,34 +51,73 @@ export function containerSummaryShape(value: Record<string, unknown>): Container
     Image: typeof value.Image === 'string' ? value.Image : '',
     State: (typeof value.State === 'string' ? value.State : '') as ContainerSummary['State'],
     Status: typeof value.Status === 'string' ? value.Status : '',
-    Ports: objects(value.Ports).map((p) => pick(p, { IP: 'string', PrivatePort: 'number', PublicPort: 'number', Type: 'string' })) as unknown as ContainerSummary['Ports'],
+    Ports: objects(value.Ports).map((p) =>
+      pick(p, { IP: 'string', PrivatePort: 'number', PublicPort: 'number', Type: 'string' }),
+    ) as unknown as ContainerSummary['Ports'],
     Labels: stringMap(value.Labels),
     Mounts: mounts(value.Mounts) as unknown as ContainerSummary['Mounts'],
     HostConfig: isObject(value.HostConfig) ? pick(value.HostConfig, { NetworkMode: 'string' }) : undefined,
     NetworkSettings: networks
-      ? { Networks: Object.fromEntries(Object.entries(networks).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])).map(([name, n]) => [name, pick(n, { NetworkID: 'string', IPAddress: 'string' })])) }
+      ? {
+          Networks: Object.fromEntries(
+            Object.entries(networks)
+              .filter((e): e is [string, Record<string, unknown>] => isObject(e[1]))
+              .map(([name, n]) => [name, pick(n, { NetworkID: 'string', IPAddress: 'string' })]),
+          ),
+        }
       : undefined,
   } as ContainerSummary;
 }
 
-const strings = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : undefined);
+const strings = (value: unknown): string[] | undefined =>
+  Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : undefined;
 const bindings = (value: unknown) =>
-  isObject(value) ? Object.fromEntries(Object.entries(value).map(([port, list]) => [port, objects(list).map((b) => pick(b, { HostIp: 'string', HostPort: 'string' }))])) : undefined;
+  isObject(value)
+    ? Object.fromEntries(
+        Object.entries(value).map(([port, list]) => [port, objects(list).map((b) => pick(b, { HostIp: 'string', HostPort: 'string' }))]),
+      )
+    : undefined;
 
 /**
  * GET /containers/{id}/json with every field the checks read in its documented type (a wrong-typed one reads as
  * absent), or undefined when Id, State, Config or HostConfig is missing: then the answer is no container at all.
  */
 export function containerInspectShape(value: unknown): ContainerInspect | undefined {
-  if (!isObject(value) || typeof value.Id !== 'string' || !isObject(value.State) || !isObject(value.Config) || !isObject(value.HostConfig)) return undefined;
+  if (!isObject(value) || typeof value.Id !== 'string' || !isObject(value.State) || !isObject(value.Config) || !isObject(value.HostConfig))
+    return undefined;
   const { State: state, Config: config, HostConfig: host } = value;
-  const health = isObject(state.Health) ? { ...pick(state.Health, { Status: 'string', FailingStreak: 'number' }), Log: objects(state.Health.Log).map((l) => pick(l, { ExitCode: 'number', Output: 'string' })) } : undefined;
+  const health = isObject(state.Health)
+    ? {
+        ...pick(state.Health, { Status: 'string', FailingStreak: 'number' }),
+        Log: objects(state.Health.Log).map((l) => pick(l, { ExitCode: 'number', Output: 'string' })),
+      }
+    : undefined;
   const networks = isObject(value.NetworkSettings) && isObject(value.NetworkSettings.Networks) ? value.NetworkSettings.Networks : undefined;
   return {
-    ...dropMistyped(value, { Id: 'string', Name: 'string', Created: 'string', Path: 'string', Image: 'string', RestartCount: 'number', ResolvConfPath: 'string', LogPath: 'string' }),
+    ...dropMistyped(value, {
+      Id: 'string',
+      Name: 'string',
+      Created: 'string',
+      Path: 'string',
+      Image: 'string',
+      RestartCount: 'number',
+      ResolvConfPath: 'string',
+      LogPath: 'string',
+    }),
     Args: strings(value.Args) ?? [],
     State: {
-      ...dropMistyped(state, { Status: 'string', Running: 'boolean', Restarting: 'boolean', OOMKilled: 'boolean', Dead: 'boolean', Pid: 'number', ExitCode: 'number', Error: 'string', StartedAt: 'string', FinishedAt: 'string' }),
+      ...dropMistyped(state, {
+        Status: 'string',
+        Running: 'boolean',
+        Restarting: 'boolean',
+        OOMKilled: 'boolean',
+        Dead: 'boolean',
+        Pid: 'number',
+        ExitCode: 'number',
+        Error: 'string',
+        StartedAt: 'string',
+        FinishedAt: 'string',
+      }),
       Health: health,
     },
     HostConfig: {
@@ -78,16 +128,32 @@ export function containerInspectShape(value: unknown): ContainerInspect | undefi
       DnsOptions: strings(host.DnsOptions),
       DnsSearch: strings(host.DnsSearch),
       PortBindings: bindings(host.PortBindings),
-      RestartPolicy: isObject(host.RestartPolicy) && typeof host.RestartPolicy.Name === 'string' ? pick(host.RestartPolicy, { Name: 'string', MaximumRetryCount: 'number' }) : undefined,
-      LogConfig: isObject(host.LogConfig) && typeof host.LogConfig.Type === 'string' ? { Type: host.LogConfig.Type, Config: stringMap(host.LogConfig.Config) } : undefined,
+      RestartPolicy:
+        isObject(host.RestartPolicy) && typeof host.RestartPolicy.Name === 'string'
+          ? pick(host.RestartPolicy, { Name: 'string', MaximumRetryCount: 'number' })
+          : undefined,
+      LogConfig:
+        isObject(host.LogConfig) && typeof host.LogConfig.Type === 'string'
+          ? { Type: host.LogConfig.Type, Config: stringMap(host.LogConfig.Config) }
+          : undefined,
     },
     Config: {
-      ...dropMistyped(config, { Hostname: 'string', User: 'string', Image: 'string', Tty: 'boolean', OpenStdin: 'boolean', WorkingDir: 'string', StopTimeout: 'number' }),
+      ...dropMistyped(config, {
+        Hostname: 'string',
+        User: 'string',
+        Image: 'string',
+        Tty: 'boolean',
+        OpenStdin: 'boolean',
+        WorkingDir: 'string',
+        StopTimeout: 'number',
+      }),
       Env: strings(config.Env),
       Cmd: strings(config.Cmd),
       Entrypoint: strings(config.Entrypoint),
       Labels: stringMap(config.Labels),
-      ExposedPorts: isObject(config.ExposedPorts) ? Object.fromEntries(Object.entries(config.ExposedPorts).filter((e): e is [string, Record<string, unknown>] => isObject(e[1]))) : undefined,
+      ExposedPorts: isObject(config.ExposedPorts)
+        ? Object.fromEntries(Object.entries(config.ExposedPorts).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])))
+        : undefined,
     },
     Mounts: mounts(value.Mounts),
     NetworkSettings: isObject(value.NetworkSettings)
@@ -97,7 +163,14 @@ export function containerInspectShape(value: unknown): ContainerInspect | undefi
             ? Object.fromEntries(
                 Object.entries(networks)
                   .filter((e): e is [string, Record<string, unknown>] => isObject(e[1]))
-                  .map(([name, n]) => [name, { ...pick(n, { NetworkID: 'string', IPAddress: 'string' }), Aliases: strings(n.Aliases), DNSNames: strings(n.DNSNames) }]),
+                  .map(([name, n]) => [
+                    name,
+                    {
+                      ...pick(n, { NetworkID: 'string', IPAddress: 'string' }),
+                      Aliases: strings(n.Aliases),
+                      DNSNames: strings(n.DNSNames),
+                    },
+                  ]),
               )
             : undefined,
         }

@@ -1,7 +1,10 @@
 import { EngineError, formatSeconds, type EngineClient, type RequestOptions } from './engine-client.js';
 
 interface Modem {
-  dial(options: Record<string, unknown>, callback: (error: (Error & { statusCode?: number; code?: string }) | null, data: unknown) => void): void;
+  dial(
+    options: Record<string, unknown>,
+    callback: (error: (Error & { statusCode?: number; code?: string }) | null, data: unknown) => void,
+  ): void;
 }
 
 /** ssh:// endpoints go through dockerode, which runs `docker system dial-stdio` on the remote host like the docker CLI. */
@@ -10,7 +13,12 @@ export function createSshEngineClient(host: string): EngineClient {
   const load = () =>
     (modem ??= import('dockerode').then(({ default: Docker }) => {
       const url = new URL(host);
-      const docker = new Docker({ protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, username: url.username || undefined });
+      const docker = new Docker({
+        protocol: 'ssh',
+        host: url.hostname,
+        port: url.port ? Number(url.port) : 22,
+        username: url.username || undefined,
+      });
       return (docker as unknown as { modem: Modem }).modem;
     }));
 
@@ -18,12 +26,23 @@ export function createSshEngineClient(host: string): EngineClient {
     const m = await load();
     const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])]);
     return new Promise((resolve, reject) => {
-      m.dial({ path, method, options: body ?? {}, statusCodes: { 200: true, 201: true, 204: true, 304: true }, isStream: raw, abortSignal: signal }, (error, data) => {
-        if (!error) return resolve(data);
-        if (signal.aborted) return reject(new EngineError('no-answer', `${host} did not answer ${path} within ${formatSeconds(options.timeoutMs)}`));
-        if (error.statusCode) return reject(new EngineError('http', error.message, { statusCode: error.statusCode, connected: true }));
-        reject(new EngineError('other', `${host}: ${error.message}`, { code: error.code }));
-      });
+      m.dial(
+        {
+          path,
+          method,
+          options: body ?? {},
+          statusCodes: { 200: true, 201: true, 204: true, 304: true },
+          isStream: raw,
+          abortSignal: signal,
+        },
+        (error, data) => {
+          if (!error) return resolve(data);
+          if (signal.aborted)
+            return reject(new EngineError('no-answer', `${host} did not answer ${path} within ${formatSeconds(options.timeoutMs)}`));
+          if (error.statusCode) return reject(new EngineError('http', error.message, { statusCode: error.statusCode, connected: true }));
+          reject(new EngineError('other', `${host}: ${error.message}`, { code: error.code }));
+        },
+      );
     });
   };
 

@@ -7,7 +7,8 @@ export function demuxLogs(body: Buffer, tty: boolean): string {
     const stream = body[offset];
     const size = body.readUInt32BE(offset + 4);
     // Anything that is not a frame header means the body was not multiplexed after all.
-    if (stream === undefined || stream > 2 || body[offset + 1] !== 0 || body[offset + 2] !== 0 || body[offset + 3] !== 0) return body.toString('utf8');
+    if (stream === undefined || stream > 2 || body[offset + 1] !== 0 || body[offset + 2] !== 0 || body[offset + 3] !== 0)
+      return body.toString('utf8');
     parts.push(body.subarray(offset + 8, offset + 8 + size));
     offset += 8 + size;
   }

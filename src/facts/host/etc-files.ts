@@ -6,7 +6,16 @@ export function parseGroupFile(text: string): GroupEntry[] {
     if (!line || line.startsWith('#')) continue;
     const [name, , gid, members] = line.split(':');
     if (name === undefined || gid === undefined || !/^\d+$/.test(gid)) continue;
-    entries.push({ name, gid: Number(gid), members: members ? members.split(',').map((m) => m.trim()).filter(Boolean) : [] });
+    entries.push({
+      name,
+      gid: Number(gid),
+      members: members
+        ? members
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean)
+        : [],
+    });
   }
   return entries;
 }

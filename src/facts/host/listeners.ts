@@ -45,14 +45,22 @@ export function parseProcNet(text: string, protocol: 'tcp' | 'udp', family: 4 | 
     if ((protocol === 'tcp' && state !== '0A') || (protocol === 'udp' && state !== '07')) continue;
     const [hexAddress, hexPort] = (local ?? '').split(':');
     if (!hexAddress || !hexPort) continue;
-    out.push({ protocol, address: family === 4 ? decodeIPv4(hexAddress) : decodeIPv6(hexAddress), port: parseInt(hexPort, 16), inode: Number(inode) });
+    out.push({
+      protocol,
+      address: family === 4 ? decodeIPv4(hexAddress) : decodeIPv6(hexAddress),
+      port: parseInt(hexPort, 16),
+      inode: Number(inode),
+    });
   }
   return out;
 }
 
 export function decodeIPv4(hex: string): string {
   const bytes = hex.match(/../g) ?? [];
-  return bytes.reverse().map((b) => parseInt(b, 16)).join('.');
+  return bytes
+    .reverse()
+    .map((b) => parseInt(b, 16))
+    .join('.');
 }
 
 /** /proc prints IPv6 as four 32-bit words, each in host (little-endian) byte order. */
@@ -89,7 +97,10 @@ async function socketOwners(fs: FsClient, proc: string, wanted: Set<number>): Pr
       continue; // Gone, or another user's process.
     }
     const links = await Promise.all(fds.map((fd) => fs.readlink(`${proc}/${pid}/fd/${fd}`)));
-    const inodes = links.map((l) => /^socket:\[(\d+)\]$/.exec(l ?? '')?.[1]).filter((i): i is string => i !== undefined).map(Number);
+    const inodes = links
+      .map((l) => /^socket:\[(\d+)\]$/.exec(l ?? '')?.[1])
+      .filter((i): i is string => i !== undefined)
+      .map(Number);
     const mine = inodes.filter((i) => wanted.has(i) && !owners.has(i));
     if (mine.length === 0) continue;
     const comm = ((await fs.readText(`${proc}/${pid}/comm`).catch(() => undefined)) ?? '').trim();

@@ -24,7 +24,11 @@ export interface BuildSpec {
  * project, see findDockerfiles), each built from its own directory, or from the project root when that is where
  * its COPY sources are (Go's build/package/Dockerfile is built with `-f` from the root).
  */
-export async function discoverBuilds(projectDir: string, compose: ComposeProject | null, dockerfiles: readonly string[]): Promise<BuildSpec[]> {
+export async function discoverBuilds(
+  projectDir: string,
+  compose: ComposeProject | null,
+  dockerfiles: readonly string[],
+): Promise<BuildSpec[]> {
   const builds: BuildSpec[] = [];
   const seen = new Set<string>();
   const add = (spec: Omit<BuildSpec, 'ignoreFile'>) => {
@@ -75,7 +79,15 @@ async function likelyContext(dockerfileAbs: string, projectDir: string): Promise
   // A Dockerfile that names its own directory inside the image (`WORKDIR /app/src/Web` in src/Web/Dockerfile) was
   // written for the whole tree: it is built from the root. Only for paths of two parts or more: one word is too common.
   const ownPath = path.relative(projectDir, own).split(path.sep).join('/');
-  if (ownPath.includes('/') && instructions.some((i) => ['WORKDIR', 'RUN', 'COPY', 'ADD'].includes(i.keyword) && i.args.split(/[\s"'=:]+/).some((word) => word.replace(/\/$/, '').endsWith(`/${ownPath}`)))) return projectDir;
+  if (
+    ownPath.includes('/') &&
+    instructions.some(
+      (i) =>
+        ['WORKDIR', 'RUN', 'COPY', 'ADD'].includes(i.keyword) &&
+        i.args.split(/[\s"'=:]+/).some((word) => word.replace(/\/$/, '').endsWith(`/${ownPath}`)),
+    )
+  )
+    return projectDir;
   const copied = instructions.flatMap(copySources);
   const sources = copied.filter((s) => s !== '.' && !/[*?[]/.test(s));
   if (sources.length === 0 && copied.includes('.')) {

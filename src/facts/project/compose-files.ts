@@ -6,7 +6,12 @@ import { parseDotEnv } from './interpolate.js';
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
 
 /** Its override files (DefaultOverrideFileNames): the first one present is merged over whichever main file won. */
-export const COMPOSE_OVERRIDE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'];
+export const COMPOSE_OVERRIDE_NAMES = [
+  'compose.override.yml',
+  'compose.override.yaml',
+  'docker-compose.override.yml',
+  'docker-compose.override.yaml',
+];
 
 export type Vars = Record<string, string | undefined>;
 
@@ -62,7 +67,10 @@ export async function findComposeFiles(fs: FsClient, dir: string, env: Vars): Pr
   const list = vars.COMPOSE_FILE;
   if (list) {
     const separator = vars.COMPOSE_PATH_SEPARATOR || path.delimiter;
-    const files = list.split(separator).filter(Boolean).map((f) => path.resolve(dir, f));
+    const files = list
+      .split(separator)
+      .filter(Boolean)
+      .map((f) => path.resolve(dir, f));
     return files.length > 0 ? { files, vars } : null;
   }
   const names = new Set(await fs.readdir(dir).catch(() => [] as string[]));

@@ -56,7 +56,11 @@ export function duplicateKeys(root: Node | null, lineOf: (offset: number) => num
           const offset = pair.key.range?.[0] ?? 0;
           const first = seen.get(key);
           if (first === undefined) seen.set(key, offset);
-          else issues.push({ offset, message: `mapping key "${key.length > 80 ? `${key.slice(0, 80)}…` : key}" already defined at line ${lineOf(first)}` });
+          else
+            issues.push({
+              offset,
+              message: `mapping key "${key.length > 80 ? `${key.slice(0, 80)}…` : key}" already defined at line ${lineOf(first)}`,
+            });
         }
         walk(pair.value);
       }

@@ -114,7 +114,9 @@ export interface LoadOptions {
  * project name. Every value keeps the file and line it is written at.
  */
 export async function loadCompose(fs: FsClient, dir: string, env: Vars, options: LoadOptions = {}): Promise<ComposeProject | null> {
-  const sources = options.sources ?? (options.files ? { files: options.files, vars: await projectVars(fs, dir, env) } : await findComposeFiles(fs, dir, env));
+  const sources =
+    options.sources ??
+    (options.files ? { files: options.files, vars: await projectVars(fs, dir, env) } : await findComposeFiles(fs, dir, env));
   if (!sources || sources.files.length === 0) return null;
   const locationsFrom = options.locationsFrom ?? dir;
   const { files, vars } = sources;
@@ -123,12 +125,22 @@ export async function loadCompose(fs: FsClient, dir: string, env: Vars, options:
   // A .env that exists but cannot be read (a FIFO, a device, no permission) leaves its variables unset: say why.
   if (!/^(1|true)$/i.test(env.COMPOSE_DISABLE_ENV_FILE ?? '')) {
     const dotEnv = await readProjectFile(fs, path.join(dir, '.env'));
-    if ('problem' in dotEnv) loader.problems.push({ file: path.relative(locationsFrom, path.join(dir, '.env')), line: 1, column: 1, message: `.env ${dotEnv.problem}, so compose cannot read its variables` });
+    if ('problem' in dotEnv)
+      loader.problems.push({
+        file: path.relative(locationsFrom, path.join(dir, '.env')),
+        line: 1,
+        column: 1,
+        message: `.env ${dotEnv.problem}, so compose cannot read its variables`,
+      });
   }
   const model = await loader.loadModel(files, vars, workingDir, []);
-  const profiles = (vars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const profiles = (vars.COMPOSE_PROFILES ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const services = [...model.services.values()];
-  for (const service of services) service.active = service.profiles.length === 0 || profiles.includes('*') || service.profiles.some((p) => profiles.includes(p));
+  for (const service of services)
+    service.active = service.profiles.length === 0 || profiles.includes('*') || service.profiles.some((p) => profiles.includes(p));
   return {
     // The environment wins over name:, which wins over the directory (compose-go's withNamePrecedenceLoad).
     name: normaliseProjectName(vars.COMPOSE_PROJECT_NAME || model.declaredName || path.basename(workingDir)),
@@ -206,14 +218,21 @@ class ComposeLoader {
       const projectDirectory = isMap(item) ? r.str(item.get('project_directory', true)) : undefined;
       const includedDir = projectDirectory ? path.resolve(projectDir, projectDirectory) : path.dirname(files[0]!);
       const envNode = isMap(item) ? (item.get('env_file', true) as Node | undefined) : undefined;
-      const envFiles = envNode ? (isSeq(envNode) ? envNode.items.map((i) => r.str(i)) : [r.str(envNode)]).filter((f): f is string => !!f).map((f) => path.resolve(projectDir, f)) : [path.join(includedDir, '.env')];
+      const envFiles = envNode
+        ? (isSeq(envNode) ? envNode.items.map((i) => r.str(i)) : [r.str(envNode)])
+            .filter((f): f is string => !!f)
+            .map((f) => path.resolve(projectDir, f))
+        : [path.join(includedDir, '.env')];
       const fromFiles: Vars = {};
       for (const file of envFiles) Object.assign(fromFiles, await readEnvFile(this.fs, file, vars));
       // The including project's variables win over the included project's env file (compose-go's ApplyInclude).
       const included = await this.loadModel(files, { ...fromFiles, ...vars }, includedDir, chain);
       for (const [name, service] of included.services) {
         if (model.services.has(name)) {
-          this.problems.push({ ...r.at(item), message: `services.${name} conflicts with the service of that name in ${path.relative(this.locationsFrom, files[0]!)}` });
+          this.problems.push({
+            ...r.at(item),
+            message: `services.${name} conflicts with the service of that name in ${path.relative(this.locationsFrom, files[0]!)}`,
+          });
           continue;
         }
         model.services.set(name, service);
@@ -270,7 +289,13 @@ class ComposeLoader {
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         const pos = lines.linePos(error.pos[0]);
-        this.problems.push({ file, line: pos.line, column: pos.col, message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), kind: 'yaml' });
+        this.problems.push({
+          file,
+          line: pos.line,
+          column: pos.col,
+          message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+          kind: 'yaml',
+        });
       }
       return undefined;
     }
@@ -315,8 +340,12 @@ class ComposeLoader {
           // Compose names the first required variable without a value; every one in the value is named here, so
           // that one edit of .env can give them all.
           const stand: Vars = { ...vars };
-          for (let e: unknown = error; e instanceof InterpolationError; ) {
-            problems.push({ ...at(node as Node), message: e.message, ...(e.variable ? { kind: 'variable' as const, variable: e.variable } : {}) });
+          for (let e: unknown = error; e instanceof InterpolationError;) {
+            problems.push({
+              ...at(node as Node),
+              message: e.message,
+              ...(e.variable ? { kind: 'variable' as const, variable: e.variable } : {}),
+            });
             if (!e.variable || stand[e.variable]) break;
             stand[e.variable] = 'x';
             e = tryInterpolate(value, stand);
@@ -338,7 +367,19 @@ function tryInterpolate(value: string, vars: Vars): unknown {
 }
 
 function newService(name: string, at: SourceLocation): ComposeService {
-  return { name, at, ports: [], expose: [], profiles: [], active: true, volumes: [], environment: [], networks: [], readOnly: false, dns: [] };
+  return {
+    name,
+    at,
+    ports: [],
+    expose: [],
+    profiles: [],
+    active: true,
+    volumes: [],
+    environment: [],
+    networks: [],
+    readOnly: false,
+    dns: [],
+  };
 }
 
 /** Each problem once, in the order of the text: files as they were first met, then by line and column. */
@@ -438,7 +479,9 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
           dockerfile: r.str(build.get('dockerfile', true)) ?? 'Dockerfile',
           at: r.at(build),
           ...(r.str(build.get('target', true)) ? { target: r.str(build.get('target', true))! } : {}),
-          ...(inlineText !== undefined ? { inline: { text: inlineText, file: r.file, line: r.at(inlineNode).line + (block ? 1 : 0), block } } : {}),
+          ...(inlineText !== undefined
+            ? { inline: { text: inlineText, file: r.file, line: r.at(inlineNode).line + (block ? 1 : 0), block } }
+            : {}),
         };
       }
     } else if (r.str(build) && !REMOTE_CONTEXT.test(r.str(build)!)) {
@@ -492,7 +535,12 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
     for (const item of environment.items as Node[]) {
       const entry = r.str(item) ?? '';
       const eq = entry.indexOf('=');
-      service.environment.push({ name: eq === -1 ? entry : entry.slice(0, eq), value: eq === -1 ? '' : entry.slice(eq + 1), at: r.at(item), form: 'list' });
+      service.environment.push({
+        name: eq === -1 ? entry : entry.slice(0, eq),
+        value: eq === -1 ? '' : entry.slice(eq + 1),
+        at: r.at(item),
+        form: 'list',
+      });
     }
   }
 }
@@ -604,7 +652,16 @@ export function shortVolume(raw: string | undefined, at: SourceLocation, dir: st
   const opts = options.split(',');
   const selinux = opts.includes('Z') ? 'Z' : opts.includes('z') ? 'z' : undefined;
   if (!isHostPath(source)) return { type: 'volume', source, target, readOnly: opts.includes('ro'), createHostPath: false, at };
-  return { type: 'bind', source: resolveHostPath(dir, source, home), sourceAsWritten: source, target, readOnly: opts.includes('ro'), createHostPath: true, ...(selinux ? { selinux } : {}), at };
+  return {
+    type: 'bind',
+    source: resolveHostPath(dir, source, home),
+    sourceAsWritten: source,
+    target,
+    readOnly: opts.includes('ro'),
+    createHostPath: true,
+    ...(selinux ? { selinux } : {}),
+    at,
+  };
 }
 
 function longVolume(map: YAMLMap, r: Reader): ComposeVolume | undefined {
@@ -620,7 +677,16 @@ function longVolume(map: YAMLMap, r: Reader): ComposeVolume | undefined {
   const selinuxRaw = isMap(bind) ? r.str(bind.get('selinux', true)) : undefined;
   const selinux = selinuxRaw === 'z' || selinuxRaw === 'Z' ? selinuxRaw : undefined;
   if (type === 'bind' && source) {
-    return { type: 'bind', source: resolveHostPath(r.dir, source, r.home), sourceAsWritten: source, target, readOnly, createHostPath, ...(selinux ? { selinux } : {}), at: r.at(map) };
+    return {
+      type: 'bind',
+      source: resolveHostPath(r.dir, source, r.home),
+      sourceAsWritten: source,
+      target,
+      readOnly,
+      createHostPath,
+      ...(selinux ? { selinux } : {}),
+      at: r.at(map),
+    };
   }
   return { type: type === 'volume' || type === 'tmpfs' ? type : 'other', source, target, readOnly, createHostPath: false, at: r.at(map) };
 }

@@ -38,7 +38,11 @@ function workerFile(): string | undefined {
  */
 export async function scanContext(root: string, options: ScanOptions): Promise<ContextScan> {
   const started = performance.now();
-  const { part, threads } = await walkShared(root, [''], { ...options, deadline: started + options.budgetMs, always: new Set(options.alwaysSent ?? []) });
+  const { part, threads } = await walkShared(root, [''], {
+    ...options,
+    deadline: started + options.budgetMs,
+    always: new Set(options.alwaysSent ?? []),
+  });
   return { ...part, root, elapsedMs: performance.now() - started, threads };
 }
 
@@ -53,7 +57,10 @@ export interface IgnoredSize {
  * What the ignore file keeps out of a scanned context: the directories it pruned, walked in full, and the files it
  * skipped. Only measured when a finding needs it, so that a context with a well-ignored node_modules stays fast.
  */
-export async function measureIgnored(scan: ContextScan, options: Pick<ScanOptions, 'budgetMs' | 'signal' | 'workerScript'>): Promise<IgnoredSize> {
+export async function measureIgnored(
+  scan: ContextScan,
+  options: Pick<ScanOptions, 'budgetMs' | 'signal' | 'workerScript'>,
+): Promise<IgnoredSize> {
   const deadline = performance.now() + options.budgetMs;
   const { part: dirs } = await walkShared(scan.root, [...scan.excludedDirs], { ...options, deadline, always: new Set() });
   const result = { files: dirs.sentFiles, bytes: dirs.sentBytes, truncated: dirs.truncated || scan.truncated };
@@ -69,7 +76,11 @@ export async function measureIgnored(scan: ContextScan, options: Pick<ScanOption
 }
 
 /** A walk from the given directories that hands half of what remains to a worker thread once it proves large. */
-async function walkShared(root: string, stack: string[], options: Omit<ScanOptions, 'budgetMs' | 'alwaysSent'> & { deadline: number; always: ReadonlySet<string> }): Promise<{ part: WalkPart; threads: number }> {
+async function walkShared(
+  root: string,
+  stack: string[],
+  options: Omit<ScanOptions, 'budgetMs' | 'alwaysSent'> & { deadline: number; always: ReadonlySet<string> },
+): Promise<{ part: WalkPart; threads: number }> {
   const script = options.workerScript === undefined ? workerFile() : options.workerScript;
   let helper: ReturnType<typeof runWorker> | undefined;
   let queue: DirQueue | undefined;
@@ -77,7 +88,14 @@ async function walkShared(root: string, stack: string[], options: Omit<ScanOptio
     after: 1000,
     start: (dirs: string[]) => {
       queue = new DirQueue(dirs);
-      const input: WorkerInput = { root, dirs, buffer: queue.buffer, rules: options.rules ? rulesToText(options.rules) : undefined, always: [...options.always], deadline: Date.now() + (options.deadline - performance.now()) };
+      const input: WorkerInput = {
+        root,
+        dirs,
+        buffer: queue.buffer,
+        rules: options.rules ? rulesToText(options.rules) : undefined,
+        always: [...options.always],
+        deadline: Date.now() + (options.deadline - performance.now()),
+      };
       helper = runWorker(script!, queue, input);
       return queue;
     },

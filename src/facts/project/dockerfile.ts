@@ -31,7 +31,11 @@ export function parseDockerfile(file: string, text: string): ParsedDockerfile {
     if (keyword === 'FROM') {
       const args = instruction.getArguments().map((a) => a.getValue());
       const asIndex = args.findIndex((a) => a.toLowerCase() === 'as');
-      stages.push({ image: args[0] ?? '', ...(asIndex > 0 && args[asIndex + 1] ? { name: args[asIndex + 1] } : {}), line: instruction.getRange().start.line + 1 });
+      stages.push({
+        image: args[0] ?? '',
+        ...(asIndex > 0 && args[asIndex + 1] ? { name: args[asIndex + 1] } : {}),
+        line: instruction.getRange().start.line + 1,
+      });
     }
     instructions.push({
       keyword,

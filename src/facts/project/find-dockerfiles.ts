@@ -7,7 +7,8 @@ import type { FsClient } from '../clients.js';
  */
 const DOCKERFILE_NAME = /^([Dd]ockerfile|Containerfile)([.-].+)?$|^.+\.([Dd]ockerfile|Containerfile)$/;
 /** Names that look like one but are not built: ignore files, documentation, scripts, data, backups and templates. */
-const NOT_DOCKERFILE = /\.(dockerignore|md|txt|rst|json|ya?ml|toml|sh|ps1|py|js|bak|orig|rej|patch|diff|swp|tmpl|tpl|template|j2|jinja2?|in|erb)$|~$/i;
+const NOT_DOCKERFILE =
+  /\.(dockerignore|md|txt|rst|json|ya?ml|toml|sh|ps1|py|js|bak|orig|rej|patch|diff|swp|tmpl|tpl|template|j2|jinja2?|in|erb)$|~$/i;
 
 export function isDockerfileName(name: string): boolean {
   return DOCKERFILE_NAME.test(name) && !NOT_DOCKERFILE.test(name);
@@ -17,7 +18,19 @@ export function isDockerfileName(name: string): boolean {
  * Directories never searched for Dockerfiles: dependency trees, version control and build caches. `build` is searched:
  * Go projects keep theirs in build/package/.
  */
-const SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', 'dist', 'target', '.venv', 'venv', '__pycache__', '.next', '.cache', 'coverage']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  'vendor',
+  'dist',
+  'target',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.next',
+  '.cache',
+  'coverage',
+]);
 
 /**
  * The project's Dockerfiles, relative to it: depth ≤ 3, the first 100 directories breadth-first (so a huge tree costs
@@ -44,7 +57,8 @@ export async function findDockerfiles(fs: FsClient, dir: string, maxDepth = 3, m
     names.forEach((name, i) => {
       const entry = path.posix.join(rel, name);
       // A FIFO or device under a Dockerfile's name is listed too: the builder would try it, so the check names it.
-      if ((stats[i]?.type === 'file' || stats[i]?.type === 'other' || stats[i]?.type === 'socket') && isDockerfileName(name)) found.push(entry);
+      if ((stats[i]?.type === 'file' || stats[i]?.type === 'other' || stats[i]?.type === 'socket') && isDockerfileName(name))
+        found.push(entry);
       else if (stats[i]?.type === 'directory' && depth < maxDepth && !SKIP_DIRS.has(name)) queue.push([entry, depth + 1]);
     });
   }

@@ -55,7 +55,10 @@ export function parseIgnoreFile(text: string): IgnoreRules {
     const line = index + 1;
     // ignorefile.ReadAll reads lines with a bufio.Scanner, whose 64 KiB token limit makes the CLI refuse the file.
     if (Buffer.byteLength(rawLine) > MAX_LINE_BYTES) {
-      problems.push({ line, message: `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")` });
+      problems.push({
+        line,
+        message: `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")`,
+      });
       return;
     }
     if (rawLine.startsWith('#')) return;
@@ -81,7 +84,10 @@ export function parseIgnoreFile(text: string): IgnoreRules {
       patterns.push(compilePattern({ raw: rawLine.trim(), line, exclusion: invert, cleaned }));
     } catch (compileError) {
       // Go's regexp refuses the same patterns (a range out of order such as [z-a]), and so does the builder.
-      problems.push({ line, message: `syntax error in pattern "${shorten(rawLine.trim())}": ${(compileError as Error).message.replace(/^error parsing regexp: /, '')}` });
+      problems.push({
+        line,
+        message: `syntax error in pattern "${shorten(rawLine.trim())}": ${(compileError as Error).message.replace(/^error parsing regexp: /, '')}`,
+      });
     }
   });
   return { patterns, problems };
