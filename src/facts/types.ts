@@ -59,7 +59,10 @@ export interface DockerConnection {
   version?: EngineVersion;
   info?: EngineInfo;
   kind?: EngineKind;
-  /** True when the engine runs on this machine (a unix socket or loopback tcp, not Docker Desktop's VM), so host files and /proc describe it. */
+  /**
+   * True when the engine runs on this machine (a unix socket or loopback tcp, not Docker Desktop's VM), so host files
+   * and /proc describe it.
+   */
   local: boolean;
 }
 
@@ -114,12 +117,31 @@ export interface ProjectFiles {
   composeFiles: string[];
 }
 
-export interface Facts {
+/** The Docker engine: endpoint, connection and Engine API answers (src/facts/docker/facts.ts, keys `docker.*`). */
+export interface DockerFacts {
   dockerEndpoint(): Promise<ResolvedEndpoint>;
   /** Never rejects: an unreachable daemon is data. */
   dockerConnection(): Promise<DockerConnection>;
   /** Rejects with FactUnavailable when the daemon is unreachable. */
   dockerInfo(): Promise<EngineInfo>;
+  /** Every container (GET /containers/json?all=1), listed once. Rejects with FactUnavailable when the daemon is unreachable. */
+  containers(): Promise<ContainerSummary[]>;
+  inspectContainer(id: string): Promise<ContainerInspect>;
+  /** The last lines of a container's stdout and stderr, demultiplexed (not yet redacted). */
+  containerLogs(id: string): Promise<string>;
+  imageInspect(ref: string): Promise<ImageInspect | null>;
+  /** One file from a container's filesystem (works on stopped containers), or undefined. */
+  containerFile(id: string, path: string): Promise<Buffer | undefined>;
+  networks(): Promise<NetworkSummary[]>;
+  images(): Promise<ImageSummary[]>;
+  /** OOM events the daemon recorded for a container (it keeps the last 256 events of any kind, in memory). */
+  oomEvents(containerId: string, sinceMs: number): Promise<number>;
+  /** Starts a labelled, short-lived probe container (only for --probe) and removes it. */
+  probe(spec: Omit<ProbeSpec, 'signal'>, signal?: AbortSignal): Promise<ProbeResult>;
+}
+
+/** This machine: the user, its files, services, sockets and commands (src/facts/host/facts.ts, keys `host.*`). */
+export interface HostFacts {
   stat(path: string): Promise<FileStat | null>;
   /** Entry names of a directory, or null when it cannot be listed. */
   listDir(path: string): Promise<string[] | null>;
@@ -130,24 +152,39 @@ export interface Facts {
   dockerServices(): Promise<ServiceState[]>;
   /** Other places a Docker-compatible socket may live on this machine (rootless, Desktop, Podman). */
   socketCandidates(): Promise<{ path: string; kind: string }[]>;
-  projectFiles(): Promise<ProjectFiles>;
-  /** Every container (GET /containers/json?all=1), listed once. Rejects with FactUnavailable when the daemon is unreachable. */
-  containers(): Promise<ContainerSummary[]>;
-  inspectContainer(id: string): Promise<ContainerInspect>;
-  /** The last lines of a container's stdout and stderr, demultiplexed (not yet redacted). */
-  containerLogs(id: string): Promise<string>;
-  imageInspect(ref: string): Promise<ImageInspect | null>;
-  /** One file from a container's filesystem (works on stopped containers), or undefined. */
-  containerFile(id: string, path: string): Promise<Buffer | undefined>;
   /** Listening TCP and bound UDP sockets on this host, with their processes where visible. */
   listeners(): Promise<Listener[]>;
   /** net.ipv4.ip_unprivileged_port_start, when readable. */
   unprivilegedPortStart(): Promise<number | undefined>;
   subordinateIds(): Promise<{ uid: SubIdRange[]; gid: SubIdRange[] }>;
   selinuxEnforcing(): Promise<boolean>;
+  /**
+   * Why a file that exists cannot be read as text (not a regular file, too large, permission denied); undefined when
+   * it can, or is missing.
+   */
+  readProblem(path: string): Promise<string | undefined>;
+  /** A text file on this host (undefined when missing or unreadable). */
+  hostFile(path: string): Promise<string | undefined>;
+  /** The kernel log (dmesg), when this user may read it; OOM kills the daemon missed are there. */
+  kernelLog(): Promise<string | undefined>;
+  /** Where this engine reads daemon.json: /etc/docker for rootful, $XDG_CONFIG_HOME/docker for rootless. */
+  daemonConfigFile(rootless: boolean): string;
+  /**
+   * The compose command this host has: `docker compose` (v2 plugin) or `docker-compose` (v1, standalone);
+   * `docker compose` when neither answers.
+   */
+  composeCommand(): Promise<'docker compose' | 'docker-compose'>;
+}
+
+/** The project directory: its Dockerfiles, compose files and build contexts (src/facts/project/facts.ts, keys `project.*`). */
+export interface ProjectFacts {
+  projectFiles(): Promise<ProjectFiles>;
   /** The project's compose model, or null when it has no compose file. */
   compose(): Promise<ComposeProject | null>;
-  /** The compose files a running project was started with (its labels), read once per file list; locations relative to the project directory. */
+  /**
+   * The compose files a running project was started with (its labels), read once per file list; locations relative
+   * to the project directory.
+   */
   composeAt(files: string[], workingDir: string): Promise<ComposeProject | null>;
   dockerfiles(): Promise<ParsedDockerfile[]>;
   /** One Dockerfile, parsed once (`file` is its path relative to the project, for locations). */
@@ -160,22 +197,10 @@ export interface Facts {
   contextScan(build: BuildSpec, rules: IgnoreRules | undefined, budgetMs: number): Promise<ContextScan>;
   /** What a scan's ignore file keeps out (the pruned directories walked in full); only for findings that need it. */
   contextIgnored(scan: ContextScan, budgetMs: number): Promise<IgnoredSize>;
-  /** Why a file that exists cannot be read as text (not a regular file, too large, permission denied); undefined when it can, or is missing. */
-  readProblem(path: string): Promise<string | undefined>;
-  /** A text file on this host (undefined when missing or unreadable). */
-  hostFile(path: string): Promise<string | undefined>;
-  networks(): Promise<NetworkSummary[]>;
-  /** OOM events the daemon recorded for a container (it keeps the last 256 events of any kind, in memory). */
-  oomEvents(containerId: string, sinceMs: number): Promise<number>;
-  /** The kernel log (dmesg), when this user may read it; OOM kills the daemon missed are there. */
-  kernelLog(): Promise<string | undefined>;
-  /** Where this engine reads daemon.json: /etc/docker for rootful, $XDG_CONFIG_HOME/docker for rootless. */
-  daemonConfigFile(rootless: boolean): string;
-  images(): Promise<ImageSummary[]>;
-  /** Starts a labelled, short-lived probe container (only for --probe) and removes it. */
-  probe(spec: Omit<ProbeSpec, 'signal'>, signal?: AbortSignal): Promise<ProbeResult>;
-  /** The compose command this host has: `docker compose` (v2 plugin) or `docker-compose` (v1, standalone); `docker compose` when neither answers. */
-  composeCommand(): Promise<'docker compose' | 'docker-compose'>;
+}
+
+/** What a check reads through ctx.facts: every domain's providers, plus the run itself. */
+export interface Facts extends DockerFacts, HostFacts, ProjectFacts {
   /** Wall-clock time, injectable so age rules are testable. */
   now(): number;
   platform(): NodeJS.Platform;
