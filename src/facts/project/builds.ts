@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { nodeFs, type FsClient } from '../clients.js';
 import type { ComposeProject, InlineDockerfile, SourceLocation } from './compose.js';
 import { isDockerfileName } from './find-dockerfiles.js';
-import { readRegularText } from '../clients.js';
 
 export interface BuildSpec {
   /** The Dockerfile, relative to the project directory (for dockerfile_inline, the compose file that holds it). */
@@ -22,23 +21,25 @@ export interface BuildSpec {
 /**
  * Every build of the project: compose `build:` entries, and the Dockerfiles discovery found (paths relative to the
  * project, see findDockerfiles), each built from its own directory, or from the project root when that is where
- * its COPY sources are (Go's build/package/Dockerfile is built with `-f` from the root).
+ * its COPY sources are (Go's build/package/Dockerfile is built with `-f` from the root). Files are read through `fs`
+ * (the facts pass the injected client; tests of real directories may leave the default).
  */
 export async function discoverBuilds(
   projectDir: string,
   compose: ComposeProject | null,
   dockerfiles: readonly string[],
+  fs: FsClient = nodeFs,
 ): Promise<BuildSpec[]> {
   const builds: BuildSpec[] = [];
   const seen = new Set<string>();
-  const add = (spec: Omit<BuildSpec, 'ignoreFile'>) => {
+  const add = async (spec: Omit<BuildSpec, 'ignoreFile'>) => {
     const key = `${spec.dockerfileAbs}\0${spec.context}\0${spec.inline ? spec.service : ''}`;
     if (seen.has(key)) return;
     seen.add(key);
     // An inline Dockerfile has no file name, so no <Dockerfile>.dockerignore either.
     const specific = spec.inline ? undefined : `${spec.dockerfileAbs}.dockerignore`;
     const shared = path.join(spec.context, '.dockerignore');
-    const ignoreFile = specific && fs.existsSync(specific) ? specific : fs.existsSync(shared) ? shared : undefined;
+    const ignoreFile = specific && (await exists(fs, specific)) ? specific : (await exists(fs, shared)) ? shared : undefined;
     builds.push({ ...spec, ...(ignoreFile ? { ignoreFile } : {}) });
   };
   for (const service of compose?.services ?? []) {
@@ -46,7 +47,7 @@ export async function discoverBuilds(
     if (!build) continue;
     // dockerfile_inline wins over dockerfile, as in compose.
     const dockerfileAbs = build.inline ? path.resolve(compose!.dir, build.inline.file) : path.resolve(build.context, build.dockerfile);
-    add({
+    await add({
       dockerfile: path.relative(projectDir, dockerfileAbs),
       dockerfileAbs,
       context: build.context,
@@ -59,7 +60,7 @@ export async function discoverBuilds(
   for (const file of dockerfiles) {
     const full = path.join(projectDir, file);
     if (builds.some((b) => b.dockerfileAbs === full && !b.inline)) continue;
-    add({ dockerfile: file, dockerfileAbs: full, context: await likelyContext(full, projectDir) });
+    await add({ dockerfile: file, dockerfileAbs: full, context: await likelyContext(fs, full, projectDir) });
   }
   return builds;
 }
@@ -68,11 +69,11 @@ export async function discoverBuilds(
  * The Dockerfile's own directory, unless it names that directory inside the image, more of its COPY sources exist
  * from the project root than from there, or it copies only the whole context and its directory holds nothing else.
  */
-async function likelyContext(dockerfileAbs: string, projectDir: string): Promise<string> {
+async function likelyContext(fs: FsClient, dockerfileAbs: string, projectDir: string): Promise<string> {
   const own = path.dirname(dockerfileAbs);
   if (own === projectDir) return own;
-  // Through the non-blocking regular-file reader: a FIFO named Dockerfile must never stop the event loop.
-  const text = await readRegularText(dockerfileAbs).catch(() => undefined);
+  // readText reads regular files only, without blocking: a FIFO named Dockerfile must never stop the event loop.
+  const text = await fs.readText(dockerfileAbs).catch(() => undefined);
   if (text === undefined) return own;
   const { copySources, parseDockerfile } = await import('./dockerfile.js');
   const instructions = parseDockerfile('', text).instructions;
@@ -92,9 +93,14 @@ async function likelyContext(dockerfileAbs: string, projectDir: string): Promise
   const sources = copied.filter((s) => s !== '.' && !/[*?[]/.test(s));
   if (sources.length === 0 && copied.includes('.')) {
     // Only whole-context or glob copies: a directory that holds nothing but Dockerfiles is no context for them.
-    const others = fs.readdirSync(own).filter((name) => !isDockerfileName(name) && !name.endsWith('.dockerignore'));
+    const others = (await fs.readdir(own)).filter((name) => !isDockerfileName(name) && !name.endsWith('.dockerignore'));
     return others.length === 0 ? projectDir : own;
   }
-  const found = (dir: string) => sources.filter((s) => fs.existsSync(path.join(dir, s))).length;
-  return found(projectDir) > found(own) ? projectDir : own;
+  const found = async (dir: string) => (await Promise.all(sources.map((s) => exists(fs, path.join(dir, s))))).filter(Boolean).length;
+  return (await found(projectDir)) > (await found(own)) ? projectDir : own;
+}
+
+/** Like fs.existsSync: anything there, following links; an unreadable path counts as absent. */
+async function exists(fs: FsClient, file: string): Promise<boolean> {
+  return (await fs.stat(file).catch(() => null)) !== null;
 }

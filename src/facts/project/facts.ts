@@ -46,7 +46,7 @@ export function projectFacts({ once, clients, settings }: FactScope): ProjectFac
     builds: () =>
       once(K.builds, async () => {
         const compose = await facts.compose().catch(() => null);
-        return discoverBuilds(dir, compose, (await facts.projectFiles()).dockerfiles);
+        return discoverBuilds(dir, compose, (await facts.projectFiles()).dockerfiles, clients.fs);
       }),
     contextScan: (build, rules, budgetMs) => once(K.context(build), () => contextScan(build, rules, budgetMs)),
     contextIgnored: (scan, budgetMs) => {
