@@ -78,6 +78,42 @@ const bindings = (value: unknown) =>
       )
     : undefined;
 
+/** The scalar fields the checks read, by part of the inspect answer, with their documented types. */
+const INSPECT_FIELDS: Record<'top' | 'state' | 'host' | 'config', Record<string, Kind>> = {
+  top: {
+    Id: 'string',
+    Name: 'string',
+    Created: 'string',
+    Path: 'string',
+    Image: 'string',
+    RestartCount: 'number',
+    ResolvConfPath: 'string',
+    LogPath: 'string',
+  },
+  state: {
+    Status: 'string',
+    Running: 'boolean',
+    Restarting: 'boolean',
+    OOMKilled: 'boolean',
+    Dead: 'boolean',
+    Pid: 'number',
+    ExitCode: 'number',
+    Error: 'string',
+    StartedAt: 'string',
+    FinishedAt: 'string',
+  },
+  host: { NetworkMode: 'string', Memory: 'number', ReadonlyRootfs: 'boolean', UsernsMode: 'string' },
+  config: {
+    Hostname: 'string',
+    User: 'string',
+    Image: 'string',
+    Tty: 'boolean',
+    OpenStdin: 'boolean',
+    WorkingDir: 'string',
+    StopTimeout: 'number',
+  },
+};
+
 /**
  * GET /containers/{id}/json with every field the checks read in its documented type (a wrong-typed one reads as
  * absent), or undefined when Id, State, Config or HostConfig is missing: then the answer is no container at all.
@@ -85,95 +121,73 @@ const bindings = (value: unknown) =>
 export function containerInspectShape(value: unknown): ContainerInspect | undefined {
   if (!isObject(value) || typeof value.Id !== 'string' || !isObject(value.State) || !isObject(value.Config) || !isObject(value.HostConfig))
     return undefined;
-  const { State: state, Config: config, HostConfig: host } = value;
+  return {
+    ...dropMistyped(value, INSPECT_FIELDS.top),
+    Args: strings(value.Args) ?? [],
+    State: stateShape(value.State),
+    HostConfig: hostConfigShape(value.HostConfig),
+    Config: configShape(value.Config),
+    Mounts: mounts(value.Mounts),
+    NetworkSettings: isObject(value.NetworkSettings) ? networkSettingsShape(value.NetworkSettings) : undefined,
+  } as unknown as ContainerInspect;
+}
+
+function stateShape(state: Record<string, unknown>) {
   const health = isObject(state.Health)
     ? {
         ...pick(state.Health, { Status: 'string', FailingStreak: 'number' }),
         Log: objects(state.Health.Log).map((l) => pick(l, { ExitCode: 'number', Output: 'string' })),
       }
     : undefined;
-  const networks = isObject(value.NetworkSettings) && isObject(value.NetworkSettings.Networks) ? value.NetworkSettings.Networks : undefined;
+  return { ...dropMistyped(state, INSPECT_FIELDS.state), Health: health };
+}
+
+function hostConfigShape(host: Record<string, unknown>) {
   return {
-    ...dropMistyped(value, {
-      Id: 'string',
-      Name: 'string',
-      Created: 'string',
-      Path: 'string',
-      Image: 'string',
-      RestartCount: 'number',
-      ResolvConfPath: 'string',
-      LogPath: 'string',
-    }),
-    Args: strings(value.Args) ?? [],
-    State: {
-      ...dropMistyped(state, {
-        Status: 'string',
-        Running: 'boolean',
-        Restarting: 'boolean',
-        OOMKilled: 'boolean',
-        Dead: 'boolean',
-        Pid: 'number',
-        ExitCode: 'number',
-        Error: 'string',
-        StartedAt: 'string',
-        FinishedAt: 'string',
-      }),
-      Health: health,
-    },
-    HostConfig: {
-      ...dropMistyped(host, { NetworkMode: 'string', Memory: 'number', ReadonlyRootfs: 'boolean', UsernsMode: 'string' }),
-      Binds: strings(host.Binds),
-      GroupAdd: strings(host.GroupAdd),
-      Dns: strings(host.Dns),
-      DnsOptions: strings(host.DnsOptions),
-      DnsSearch: strings(host.DnsSearch),
-      PortBindings: bindings(host.PortBindings),
-      RestartPolicy:
-        isObject(host.RestartPolicy) && typeof host.RestartPolicy.Name === 'string'
-          ? pick(host.RestartPolicy, { Name: 'string', MaximumRetryCount: 'number' })
-          : undefined,
-      LogConfig:
-        isObject(host.LogConfig) && typeof host.LogConfig.Type === 'string'
-          ? { Type: host.LogConfig.Type, Config: stringMap(host.LogConfig.Config) }
-          : undefined,
-    },
-    Config: {
-      ...dropMistyped(config, {
-        Hostname: 'string',
-        User: 'string',
-        Image: 'string',
-        Tty: 'boolean',
-        OpenStdin: 'boolean',
-        WorkingDir: 'string',
-        StopTimeout: 'number',
-      }),
-      Env: strings(config.Env),
-      Cmd: strings(config.Cmd),
-      Entrypoint: strings(config.Entrypoint),
-      Labels: stringMap(config.Labels),
-      ExposedPorts: isObject(config.ExposedPorts)
-        ? Object.fromEntries(Object.entries(config.ExposedPorts).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])))
+    ...dropMistyped(host, INSPECT_FIELDS.host),
+    Binds: strings(host.Binds),
+    GroupAdd: strings(host.GroupAdd),
+    Dns: strings(host.Dns),
+    DnsOptions: strings(host.DnsOptions),
+    DnsSearch: strings(host.DnsSearch),
+    PortBindings: bindings(host.PortBindings),
+    RestartPolicy:
+      isObject(host.RestartPolicy) && typeof host.RestartPolicy.Name === 'string'
+        ? pick(host.RestartPolicy, { Name: 'string', MaximumRetryCount: 'number' })
         : undefined,
-    },
-    Mounts: mounts(value.Mounts),
-    NetworkSettings: isObject(value.NetworkSettings)
-      ? {
-          Ports: bindings(value.NetworkSettings.Ports),
-          Networks: networks
-            ? Object.fromEntries(
-                Object.entries(networks)
-                  .filter((e): e is [string, Record<string, unknown>] => isObject(e[1]))
-                  .map(([name, n]) => [
-                    name,
-                    {
-                      ...pick(n, { NetworkID: 'string', IPAddress: 'string' }),
-                      Aliases: strings(n.Aliases),
-                      DNSNames: strings(n.DNSNames),
-                    },
-                  ]),
-              )
-            : undefined,
-        }
+    LogConfig:
+      isObject(host.LogConfig) && typeof host.LogConfig.Type === 'string'
+        ? { Type: host.LogConfig.Type, Config: stringMap(host.LogConfig.Config) }
+        : undefined,
+  };
+}
+
+function configShape(config: Record<string, unknown>) {
+  return {
+    ...dropMistyped(config, INSPECT_FIELDS.config),
+    Env: strings(config.Env),
+    Cmd: strings(config.Cmd),
+    Entrypoint: strings(config.Entrypoint),
+    Labels: stringMap(config.Labels),
+    ExposedPorts: isObject(config.ExposedPorts)
+      ? Object.fromEntries(Object.entries(config.ExposedPorts).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])))
       : undefined,
-  } as unknown as ContainerInspect;
+  };
+}
+
+function networkSettingsShape(settings: Record<string, unknown>) {
+  const networks = isObject(settings.Networks) ? settings.Networks : undefined;
+  return {
+    Ports: bindings(settings.Ports),
+    Networks: networks
+      ? Object.fromEntries(
+          Object.entries(networks)
+            .filter((e): e is [string, Record<string, unknown>] => isObject(e[1]))
+            .map(([name, n]) => [
+              name,
+              { ...pick(n, { NetworkID: 'string', IPAddress: 'string' }), Aliases: strings(n.Aliases), DNSNames: strings(n.DNSNames) },
+            ]),
+        )
+      : undefined,
+  };
 }
