@@ -444,13 +444,32 @@ const RESETTABLE: Record<string, (service: ComposeService) => void> = {
   deploy: (s) => delete s.replicas,
 };
 
+type Get = (key: string) => Node | undefined;
+
+/** One service's keys over what earlier files or its base already set. */
 function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
-  const get = (key: string) => map.get(key, true) as Node | undefined;
+  const get: Get = (key) => map.get(key, true) as Node | undefined;
+  applyResets(service, map);
+  readRunSettings(service, get, r);
+  const build = get('build');
+  if (build) readBuild(service, build, r);
+  readNetworking(service, get, r);
+  readReplicas(service, get, r);
+  readPorts(service, get('ports'), r);
+  readVolumes(service, get('volumes'), r);
+  readEnvironment(service, get('environment'), r);
+}
+
+function applyResets(service: ComposeService, map: YAMLMap): void {
   for (const pair of map.items) {
     const tag = (pair.value as Node | null)?.tag;
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     if ((tag === '!reset' || tag === '!override') && RESETTABLE[key]) RESETTABLE[key](service);
   }
+}
+
+/** image, container_name, command, entrypoint, user. */
+function readRunSettings(service: ComposeService, get: Get, r: Reader): void {
   const image = r.str(get('image'));
   if (image) service.image = image;
   const containerName = r.str(get('container_name'));
@@ -463,32 +482,36 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   }
   const user = get('user');
   if (user && r.str(user) !== undefined) service.user = { value: r.str(user)!, at: r.at(user) };
-  const build = get('build');
-  // A build whose own values cannot be interpolated is left out: a guessed context would be measured instead of the real one.
+}
+
+/** A build whose own values cannot be interpolated is left out: a guessed context would be measured instead of the real one. */
+function readBuild(service: ComposeService, build: Node, r: Reader): void {
   const problemsBefore = r.problems.length;
-  if (build) {
-    if (isMap(build)) {
-      const context = r.str(build.get('context', true)) ?? '.';
-      const inlineNode = build.get('dockerfile_inline', true) as Node | undefined;
-      const inlineText = r.str(inlineNode);
-      const block = isScalar(inlineNode) && (inlineNode.type === 'BLOCK_LITERAL' || inlineNode.type === 'BLOCK_FOLDED');
-      // A git or URL context is fetched by the builder: there is nothing on this host to measure.
-      if (!REMOTE_CONTEXT.test(context)) {
-        service.build = {
-          context: path.resolve(r.dir, context),
-          dockerfile: r.str(build.get('dockerfile', true)) ?? 'Dockerfile',
-          at: r.at(build),
-          ...(r.str(build.get('target', true)) ? { target: r.str(build.get('target', true))! } : {}),
-          ...(inlineText !== undefined
-            ? { inline: { text: inlineText, file: r.file, line: r.at(inlineNode).line + (block ? 1 : 0), block } }
-            : {}),
-        };
-      }
-    } else if (r.str(build) && !REMOTE_CONTEXT.test(r.str(build)!)) {
-      service.build = { context: path.resolve(r.dir, r.str(build)!), dockerfile: 'Dockerfile', at: r.at(build) };
+  if (isMap(build)) {
+    const context = r.str(build.get('context', true)) ?? '.';
+    const inlineNode = build.get('dockerfile_inline', true) as Node | undefined;
+    const inlineText = r.str(inlineNode);
+    const block = isScalar(inlineNode) && (inlineNode.type === 'BLOCK_LITERAL' || inlineNode.type === 'BLOCK_FOLDED');
+    // A git or URL context is fetched by the builder: there is nothing on this host to measure.
+    if (!REMOTE_CONTEXT.test(context)) {
+      service.build = {
+        context: path.resolve(r.dir, context),
+        dockerfile: r.str(build.get('dockerfile', true)) ?? 'Dockerfile',
+        at: r.at(build),
+        ...(r.str(build.get('target', true)) ? { target: r.str(build.get('target', true))! } : {}),
+        ...(inlineText !== undefined
+          ? { inline: { text: inlineText, file: r.file, line: r.at(inlineNode).line + (block ? 1 : 0), block } }
+          : {}),
+      };
     }
-    if (r.problems.length > problemsBefore) delete service.build;
+  } else if (r.str(build) && !REMOTE_CONTEXT.test(r.str(build)!)) {
+    service.build = { context: path.resolve(r.dir, r.str(build)!), dockerfile: 'Dockerfile', at: r.at(build) };
   }
+  if (r.problems.length > problemsBefore) delete service.build;
+}
+
+/** network_mode, networks, read_only, dns, expose and profiles. */
+function readNetworking(service: ComposeService, get: Get, r: Reader): void {
   const networkMode = r.str(get('network_mode'));
   if (networkMode) service.networkMode = networkMode;
   const networks = get('networks');
@@ -499,33 +522,38 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   const dns = get('dns');
   if (isSeq(dns)) service.dns = dns.items.map((i) => r.str(i)).filter((n): n is string => !!n);
   else if (r.str(dns)) service.dns = [r.str(dns)!];
-
   for (const key of ['expose', 'profiles'] as const) {
     const list = get(key);
     if (isSeq(list)) service[key] = list.items.map((i) => r.str(i)).filter((v): v is string => !!v);
   }
+}
 
+/** deploy.replicas, else scale. */
+function readReplicas(service: ComposeService, get: Get, r: Reader): void {
   const deploy = get('deploy');
   const replicas = isMap(deploy) ? r.str(deploy.get('replicas', true)) : undefined;
   const scale = r.str(get('scale'));
   const count = Number(replicas ?? scale);
   if (Number.isFinite(count) && (replicas ?? scale) !== undefined) service.replicas = count;
+}
 
-  const ports = get('ports');
-  if (isSeq(ports)) {
-    for (const item of ports.items as Node[]) {
-      const port = isMap(item) ? longPort(item, r) : shortPort(r.str(item), r.at(item), r);
-      if (port) service.ports.push(port);
-    }
+function readPorts(service: ComposeService, ports: Node | undefined, r: Reader): void {
+  if (!isSeq(ports)) return;
+  for (const item of ports.items as Node[]) {
+    const port = isMap(item) ? longPort(item, r) : shortPort(r.str(item), r.at(item), r);
+    if (port) service.ports.push(port);
   }
-  const volumes = get('volumes');
-  if (isSeq(volumes)) {
-    for (const item of volumes.items as Node[]) {
-      const volume = isMap(item) ? longVolume(item, r) : shortVolume(r.str(item), r.at(item), r.dir, r.home);
-      if (volume) service.volumes.push(volume);
-    }
+}
+
+function readVolumes(service: ComposeService, volumes: Node | undefined, r: Reader): void {
+  if (!isSeq(volumes)) return;
+  for (const item of volumes.items as Node[]) {
+    const volume = isMap(item) ? longVolume(item, r) : shortVolume(r.str(item), r.at(item), r.dir, r.home);
+    if (volume) service.volumes.push(volume);
   }
-  const environment = get('environment');
+}
+
+function readEnvironment(service: ComposeService, environment: Node | undefined, r: Reader): void {
   if (isMap(environment)) {
     for (const pair of environment.items) {
       const name = isScalar(pair.key) ? String(pair.key.value) : '';
