@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import type https from 'node:https';
 import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 
@@ -66,99 +67,12 @@ export interface EngineClient {
 export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineClient {
   const target = connectionTarget(host, tls);
   const transport: typeof http | typeof https = target.secure ? loadHttps() : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: 16 });
-
-  const request = (path: string, options: RequestOptions & { method?: string; body?: unknown }) =>
-    new Promise<{ body: Buffer; headers: http.IncomingHttpHeaders; status: number }>((resolve, reject) => {
-      // Checked before a request exists: destroying one before its 'error' listener is attached crashes the process.
-      if (options.signal?.aborted) return reject(new EngineError('aborted', `request ${path} was cancelled`));
-      let connected = false;
-      let settled = false;
-      const finish = (error: EngineError | null, value?: { body: Buffer; headers: http.IncomingHttpHeaders; status: number }) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        if (error) reject(error);
-        else resolve(value!);
-      };
-      const req = transport.request({
-        ...target.options,
-        agent,
-        path,
-        method: options.method ?? 'GET',
-        headers: {
-          Host: 'docker',
-          Accept: 'application/json',
-          ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-        },
-      });
-      const timer = setTimeout(() => {
-        const seconds = formatSeconds(options.timeoutMs);
-        finish(
-          connected
-            ? new EngineError('no-answer', `the daemon accepted the connection but did not answer ${path} within ${seconds}`, { connected })
-            : new EngineError('connect-timeout', `nothing accepted the connection to ${host} within ${seconds}`, { connected }),
-        );
-        req.destroy();
-      }, options.timeoutMs);
-      const onAbort = () => {
-        finish(new EngineError('aborted', `request ${path} was cancelled`, { connected }));
-        req.destroy();
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('socket', (socket) => {
-        // A reused keep-alive socket is already connected and emits no 'connect' (listening for it would leak listeners).
-        if (!socket.connecting) {
-          connected = true;
-          return;
-        }
-        socket.once(target.secure ? 'secureConnect' : 'connect', () => (connected = true));
-      });
-      req.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, host, connected)));
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
-        let received = 0;
-        res.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received <= maxBytes) return void chunks.push(chunk);
-          if (options.truncate) {
-            chunks.push(chunk.subarray(0, chunk.length - (received - maxBytes)));
-            finish(null, { body: Buffer.concat(chunks), headers: res.headers, status: res.statusCode ?? 0 });
-          } else {
-            finish(
-              new EngineError(
-                'other',
-                `${path} answered more than ${Math.round(maxBytes / 1024 / 1024)} MiB; the daemon is not answering as Docker does`,
-                { connected: true },
-              ),
-            );
-          }
-          req.destroy();
-        });
-        res.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, host, true)));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return finish(null, { body, headers: res.headers, status });
-          finish(
-            new EngineError('http', `${path} answered HTTP ${status}: ${errorMessage(body)}`, {
-              statusCode: status,
-              connected: true,
-              body: body.toString('utf8').slice(0, 500),
-            }),
-          );
-        });
-      });
-      req.end(options.body !== undefined ? JSON.stringify(options.body) : undefined);
-    });
-  const getBuffer = (path: string, options: RequestOptions) => request(path, options);
-
+  const route: Route = { host, target, transport, agent: new transport.Agent({ keepAlive: true, maxSockets: 16 }) };
+  const getBuffer = (path: string, options: RequestOptions) => request(route, path, options);
   return {
     getBuffer,
     async send(path, options) {
-      const { status, body } = await request(path, options);
+      const { status, body } = await request(route, path, options);
       return { status, body };
     },
     async getJson<T>(path: string, options: RequestOptions): Promise<T> {
@@ -170,6 +84,112 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
       }
     },
   };
+}
+
+/** Where requests go: the endpoint as the user named it, and how to reach it. */
+interface Route {
+  host: string;
+  target: { secure: boolean; options: https.RequestOptions };
+  transport: typeof http | typeof https;
+  agent: http.Agent;
+}
+
+interface Answer {
+  body: Buffer;
+  headers: http.IncomingHttpHeaders;
+  status: number;
+}
+
+/** Settles a request once: with an error, or with the answer. */
+type Finish = (error: EngineError | null, value?: Answer) => void;
+
+/**
+ * One request with a deadline that tells "nothing accepted the connection" from "accepted and never answered", an
+ * abort signal, and a bounded body.
+ */
+function request(route: Route, path: string, options: RequestOptions & { method?: string; body?: unknown }): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    // Checked before a request exists: destroying one before its 'error' listener is attached crashes the process.
+    if (options.signal?.aborted) return reject(new EngineError('aborted', `request ${path} was cancelled`));
+    const link = { connected: false };
+    let settled = false;
+    const finish: Finish = (error, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve(value!);
+    };
+    const req = route.transport.request({
+      ...route.target.options,
+      agent: route.agent,
+      path,
+      method: options.method ?? 'GET',
+      headers: {
+        Host: 'docker',
+        Accept: 'application/json',
+        ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      },
+    });
+    const timer = setTimeout(() => {
+      finish(timeoutError(route.host, path, options.timeoutMs, link.connected));
+      req.destroy();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      finish(new EngineError('aborted', `request ${path} was cancelled`, { connected: link.connected }));
+      req.destroy();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('socket', (socket) => watchConnect(socket, route.target.secure, link));
+    req.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, route.host, link.connected)));
+    req.on('response', (res) => readAnswer(res, path, route.host, options, finish, () => req.destroy()));
+    req.end(options.body !== undefined ? JSON.stringify(options.body) : undefined);
+  });
+}
+
+function timeoutError(host: string, path: string, timeoutMs: number, connected: boolean): EngineError {
+  const seconds = formatSeconds(timeoutMs);
+  return connected
+    ? new EngineError('no-answer', `the daemon accepted the connection but did not answer ${path} within ${seconds}`, { connected })
+    : new EngineError('connect-timeout', `nothing accepted the connection to ${host} within ${seconds}`, { connected });
+}
+
+function watchConnect(socket: Socket, secure: boolean, link: { connected: boolean }): void {
+  // A reused keep-alive socket is already connected and emits no 'connect' (listening for it would leak listeners).
+  if (!socket.connecting) {
+    link.connected = true;
+    return;
+  }
+  socket.once(secure ? 'secureConnect' : 'connect', () => (link.connected = true));
+}
+
+/** The body, at most maxBytes of it (past that: kept and cut with `truncate`, else a fault); non-2xx is an error. */
+function readAnswer(res: http.IncomingMessage, path: string, host: string, options: RequestOptions, finish: Finish, stop: () => void) {
+  const chunks: Buffer[] = [];
+  const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
+  let received = 0;
+  res.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received <= maxBytes) return void chunks.push(chunk);
+    if (options.truncate) {
+      chunks.push(chunk.subarray(0, chunk.length - (received - maxBytes)));
+      finish(null, { body: Buffer.concat(chunks), headers: res.headers, status: res.statusCode ?? 0 });
+    } else {
+      const limit = `${Math.round(maxBytes / 1024 / 1024)} MiB`;
+      const message = `${path} answered more than ${limit}; the daemon is not answering as Docker does`;
+      finish(new EngineError('other', message, { connected: true }));
+    }
+    stop();
+  });
+  res.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, host, true)));
+  res.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return finish(null, { body, headers: res.headers, status });
+    const details = { statusCode: status, connected: true, body: body.toString('utf8').slice(0, 500) };
+    finish(new EngineError('http', `${path} answered HTTP ${status}: ${errorMessage(body)}`, details));
+  });
 }
 
 function connectionTarget(host: string, tls?: TlsMaterial): { secure: boolean; options: https.RequestOptions } {
