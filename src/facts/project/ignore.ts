@@ -46,6 +46,11 @@ export function cleanPath(p: string): string {
   return rooted ? `/${joined}` : joined || '.';
 }
 
+/** Go's regexp error, without its "error parsing regexp" prefix. */
+function regexpError(error: unknown): string {
+  return (error as Error).message.replace(/^error parsing regexp: /, '');
+}
+
 /** ignorefile.ReadAll then NewPatternMatcher: comments only at byte 0, trimmed, cleaned, one leading / dropped. */
 export function parseIgnoreFile(text: string): IgnoreRules {
   const patterns: IgnorePattern[] = [];
@@ -57,7 +62,9 @@ export function parseIgnoreFile(text: string): IgnoreRules {
     if (Buffer.byteLength(rawLine) > MAX_LINE_BYTES) {
       problems.push({
         line,
-        message: `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")`,
+        message:
+          `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; ` +
+          'the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")',
       });
       return;
     }
@@ -86,7 +93,7 @@ export function parseIgnoreFile(text: string): IgnoreRules {
       // Go's regexp refuses the same patterns (a range out of order such as [z-a]), and so does the builder.
       problems.push({
         line,
-        message: `syntax error in pattern "${shorten(rawLine.trim())}": ${(compileError as Error).message.replace(/^error parsing regexp: /, '')}`,
+        message: `syntax error in pattern "${shorten(rawLine.trim())}": ${regexpError(compileError)}`,
       });
     }
   });
