@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpEngineClient, EngineError } from '../../src/facts/docker/engine-client.js';
+import { createSshEngineClient } from '../../src/facts/docker/ssh-client.js';
 import { httpSocket, silentSocket, staleSocket, tempDir } from '../helpers/sockets.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -105,5 +108,18 @@ describe('the Engine API client classifies connection failures', () => {
     expect((await errorOf(createHttpEngineClient(`tcp://127.0.0.1:${port}`).getBuffer('/_ping', { timeoutMs: 1000 }))).kind).toBe(
       'refused',
     );
+  });
+});
+
+describe('the ssh:// client', () => {
+  it('names the endpoint when nothing listens there (loopback only)', async () => {
+    const server = net.createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as net.AddressInfo;
+    // Closed again before the request: a port that was free a moment ago refuses the connection.
+    await new Promise((resolve) => server.close(resolve));
+    const error = await errorOf(createSshEngineClient(`ssh://nobody@127.0.0.1:${port}`).getJson('/_ping', { timeoutMs: 5000 }));
+    expect(error.kind).toBe('other');
+    expect(error.message).toContain(`ssh://nobody@127.0.0.1:${port}: connect ECONNREFUSED`);
   });
 });
