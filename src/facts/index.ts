@@ -16,6 +16,9 @@ export { PROJECT_KEYS } from './project/facts.js';
 /**
  * Lazy, memoised fact providers: each fact is fetched at most once per run, however many checks ask. The providers
  * live with their domain (docker/, host/, project/ facts.ts); this only puts them together over one memo.
+ *
+ * A new fact: declare it on its domain's interface in types.ts, give it a key in that domain's *_KEYS, and write its
+ * provider in that domain's facts.ts, reading the world only through `scope.clients` (tests hand in fakes).
  */
 export function createFacts(clients: FactClients, settings: FactSettings): Facts {
   const memo = createMemo(settings.observer);
