@@ -21,7 +21,7 @@ function projectAt(files: Record<string, string | FakeFile>, env: Record<string,
   return { facts, asked };
 }
 
-describe('project facts read only through the injected clients', () => {
+describe('builds read only through the injected clients', () => {
   it('the project directory is not on disk', () => {
     expect(existsSync(DIR)).toBe(false);
   });
@@ -73,7 +73,9 @@ describe('project facts read only through the injected clients', () => {
     expect(build).toMatchObject({ service: 'api', context: `${DIR}/api`, ignoreFile: `${DIR}/api/.dockerignore` });
     expect((await facts.buildDockerfile(build!))?.instructions.map((i) => i.keyword)).toEqual(['FROM', 'COPY']);
   });
+});
 
+describe('compose facts read only through the injected clients', () => {
   it("expands ~ in compose bind sources from the injected environment's HOME", async () => {
     const { facts } = projectAt({ 'compose.yaml': 'services:\n  web:\n    volumes: ["~/data:/data"]\n' }, { HOME: '/home/someone' });
     const compose = await facts.compose();
