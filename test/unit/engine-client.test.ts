@@ -51,6 +51,19 @@ describe('the Engine API client classifies connection failures', () => {
     );
   });
 
+  it('a closed loopback TCP port is refused', async () => {
+    const net = await import('node:net');
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    expect((await errorOf(createHttpEngineClient(`tcp://127.0.0.1:${port}`).getBuffer('/_ping', { timeoutMs: 1000 }))).kind).toBe(
+      'refused',
+    );
+  });
+});
+
+describe('the Engine API client reads answers', () => {
   it('an HTTP error carries the daemon message', async () => {
     const socket = path.join(tempDir(), 'http.sock');
     const server = await httpSocket(socket, () => ({ status: 500, body: '{"message":"boom"}' }));
@@ -77,7 +90,9 @@ describe('the Engine API client classifies connection failures', () => {
       /not answer with JSON/,
     );
   });
+});
 
+describe('the Engine API client is cancelled by its signal', () => {
   it('an aborted signal cancels the request', async () => {
     const socket = path.join(tempDir(), 'silent2.sock');
     const server = await silentSocket(socket);
@@ -97,17 +112,6 @@ describe('the Engine API client classifies connection failures', () => {
     expect(
       (await errorOf(createHttpEngineClient(`unix://${socket}`).getBuffer('/_ping', { timeoutMs: 5000, signal: controller.signal }))).kind,
     ).toBe('aborted');
-  });
-
-  it('a closed loopback TCP port is refused', async () => {
-    const net = await import('node:net');
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    await new Promise<void>((r) => server.close(() => r()));
-    expect((await errorOf(createHttpEngineClient(`tcp://127.0.0.1:${port}`).getBuffer('/_ping', { timeoutMs: 1000 }))).kind).toBe(
-      'refused',
-    );
   });
 });
 
