@@ -14,15 +14,17 @@ export interface Memo {
 export function createMemo(observer?: FactObserver, clock: () => number = () => performance.now()): Memo {
   const cache = new Map<string, Promise<unknown>>();
   const watch = (key: string, value: Promise<unknown>) => {
+    // Rejections are observed by whoever awaits; this keeps an unawaited failure from crashing the process.
+    if (!observer) return void value.catch(() => undefined);
     const started = clock();
     const settled = (ok: boolean) => () => {
       try {
-        observer?.settled(key, clock() - started, ok);
+        observer.settled(key, clock() - started, ok);
       } catch {
         // A profiler that fails must not fail the diagnosis.
       }
     };
-    // Also observes rejections: whoever awaits sees them, and an unawaited failure must not crash the process.
+    // Observes rejections too, as above.
     value.then(settled(true), settled(false));
   };
   return {
