@@ -36,13 +36,21 @@ export interface ExpectedFinding {
   fixes?: (string | undefined)[];
 }
 
+/** The check must report exactly these findings, in this order. */
+export interface BrokenCase extends TesterCase {
+  findings: ExpectedFinding[];
+}
+
+/** The check must be skipped with this reason (exact, or a pattern). */
+export interface SkippedCase extends TesterCase {
+  reason: string | RegExp;
+}
+
 export interface TesterCases {
   /** The check must end `passed` with no findings: not merely "no findings" (a check that throws has none either). */
   healthy?: TesterCase[];
-  /** The check must report exactly these findings, in this order. */
-  broken?: (TesterCase & { findings: ExpectedFinding[] })[];
-  /** The check must be skipped with this reason (exact, or a pattern). */
-  skipped?: (TesterCase & { reason: string | RegExp })[];
+  broken?: BrokenCase[];
+  skipped?: SkippedCase[];
 }
 
 type Describe = (name: string, body: () => void) => unknown;
@@ -75,8 +83,8 @@ export class CheckTester {
     if (!describe || !it) throw new Error('CheckTester needs describe and it: set CheckTester.describe and CheckTester.it');
     describe(this.check.meta.id, () => {
       for (const c of cases.healthy ?? []) it(`healthy: ${c.name}`, () => this.expectHealthy(c));
-      for (const c of cases.broken ?? []) it(`broken: ${c.name}`, () => this.expectFindings(c, c.findings));
-      for (const c of cases.skipped ?? []) it(`skipped: ${c.name}`, () => this.expectSkipped(c, c.reason));
+      for (const c of cases.broken ?? []) it(`broken: ${c.name}`, () => this.expectBroken(c));
+      for (const c of cases.skipped ?? []) it(`skipped: ${c.name}`, () => this.expectSkipped(c));
     });
   }
 
@@ -90,13 +98,16 @@ export class CheckTester {
     return result!;
   }
 
+  /** Runs a healthy case; rejects unless the check passed with no findings. */
   async expectHealthy(c: TesterCase): Promise<void> {
     const result = await this.result(c);
     deepStrictEqual(outcome(result, []), { status: 'passed', error: undefined, skipReason: undefined, findings: [] }, c.name);
     await c.assert?.(result);
   }
 
-  async expectFindings(c: TesterCase, expected: readonly ExpectedFinding[]): Promise<void> {
+  /** Runs a broken case; rejects (an AssertionError with a diff) unless it reports exactly `c.findings`. */
+  async expectBroken(c: BrokenCase): Promise<void> {
+    const expected = c.findings;
     if (expected.length === 0) fail(`${c.name}: a broken case lists at least one finding (a healthy case lists none)`);
     const result = await this.result(c);
     const wanted = expected.map((e) => ({ ...e, code: e.code.includes('/') ? e.code : `${this.check.meta.id}/${e.code}` }));
@@ -109,7 +120,9 @@ export class CheckTester {
     await c.assert?.(result);
   }
 
-  async expectSkipped(c: TesterCase, reason: string | RegExp): Promise<void> {
+  /** Runs a skipped case; rejects unless the check was skipped with `c.reason`. */
+  async expectSkipped(c: SkippedCase): Promise<void> {
+    const { reason } = c;
     const result = await this.result(c);
     const actual = { status: result.status, error: result.error?.message, skipReason: result.skipReason };
     const matched = typeof reason === 'string' ? reason === result.skipReason : reason.test(result.skipReason ?? '');

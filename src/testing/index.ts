@@ -3,7 +3,15 @@
  * builders for the world it looks at (containers, compose files, Dockerfiles, listeners, files). A separate entry:
  * nothing here loads when the CLI runs, and it needs no test framework at runtime.
  */
-export { CheckTester, type CaseFacts, type ExpectedFinding, type TesterCase, type TesterCases } from './check-tester.js';
+export {
+  CheckTester,
+  type BrokenCase,
+  type CaseFacts,
+  type SkippedCase,
+  type ExpectedFinding,
+  type TesterCase,
+  type TesterCases,
+} from './check-tester.js';
 export { fakeFacts, overlayFs, type FakeWorld } from './facts.js';
 export { fakeClients, SOCKET, type FakeClientOptions } from './clients.js';
 export {
