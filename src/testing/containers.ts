@@ -184,13 +184,22 @@ export function tarOf(name: string, content: string): Buffer {
   return Buffer.concat([header, body, Buffer.alloc(1024)]);
 }
 
+/** Text as the daemon streams a container's output without a TTY: one stdout frame (stream 1, big-endian size). */
+export function stdoutFrame(text: string): Buffer {
+  const body = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = 1;
+  header.writeUInt32BE(body.length, 4);
+  return Buffer.concat([header, body]);
+}
+
 /** Engine routes serving these containers (list, inspect, logs, files) on top of a healthy daemon; `extra` wins. */
 export function engineWith(containers: readonly ContainerFields[], extra: EngineRoutes = {}): EngineRoutes {
   const routes: EngineRoutes = { ...HEALTHY_ENGINE, '/containers/json': containers.map(containerSummary), ...extra };
   for (const c of containers) {
     const id = containerId(c);
     routes[`/containers/${id}/json`] = containerInspect(c);
-    routes[`/containers/${id}/logs`] = c.logs ?? '';
+    routes[`/containers/${id}/logs`] = c.tty ? (c.logs ?? '') : stdoutFrame(c.logs ?? '');
     for (const [file, content] of Object.entries(c.files ?? {}))
       routes[`/containers/${id}/archive?path=${encodeURIComponent(file)}`] = tarOf(file.split('/').pop()!, content);
   }
