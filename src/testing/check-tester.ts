@@ -1,7 +1,7 @@
 import { deepStrictEqual, fail } from 'node:assert/strict';
 import { placeFixes } from '../engine/fix-placement.js';
-import { runChecks } from '../engine/runner.js';
-import type { Check, CheckResult, Finding, RunOptions, Severity } from '../engine/types.js';
+import { runChecks, statusFromFindings } from '../engine/runner.js';
+import type { Check, CheckResult, Finding, RunOptions, Severity, Subject } from '../engine/types.js';
 import type { Facts } from '../facts/types.js';
 import { fakeFacts, type FakeWorld } from './facts.js';
 
@@ -25,13 +25,14 @@ export interface TesterCase {
 /**
  * A finding a broken case must report. `code` is the full code (`port-conflicts/held-by-process`) or only its cause.
  * `subject` matches when it is part of the subject's name, or is the finding's location written `file`,
- * `file:line` or `file:line:column`. `title` is the exact title or a pattern; `fixes` the fix commands in order, as
+ * `file:line` or `file:line:column`; a `{ kind, name }` object must equal the subject (and its `id`, when given).
+ * `title` is the exact title or a pattern; `fixes` the fix commands in order, as
  * the CLI prints them (`undefined` for a fix without a command).
  */
 export interface ExpectedFinding {
   code: string;
   severity: Severity;
-  subject?: string;
+  subject?: string | Subject;
   title?: string | RegExp;
   fixes?: (string | undefined)[];
 }
@@ -111,10 +112,11 @@ export class CheckTester {
     if (expected.length === 0) fail(`${c.name}: a broken case lists at least one finding (a healthy case lists none)`);
     const result = await this.result(c);
     const wanted = expected.map((e) => ({ ...e, code: e.code.includes('/') ? e.code : `${this.check.meta.id}/${e.code}` }));
-    const ran = result.status === 'crashed' || result.status === 'skipped' ? result.status : 'ran';
+    // The status the listed severities give (any error: failed; any warning: warned), as the report would show it.
+    const status = statusFromFindings(wanted.map((e) => ({ severity: e.severity }) as Finding));
     deepStrictEqual(
-      { ...outcome(result, wanted), status: ran },
-      { status: 'ran', error: undefined, skipReason: undefined, findings: wanted.map(expectedView) },
+      outcome(result, wanted),
+      { status, error: undefined, skipReason: undefined, findings: wanted.map(expectedView) },
       c.name,
     );
     await c.assert?.(result);
@@ -151,7 +153,7 @@ function actualView(finding: Finding, expected: ExpectedFinding | undefined): Re
   const view: Record<string, unknown> = { code: finding.code, severity: finding.severity };
   const subject = expected?.subject;
   if (!expected || subject !== undefined)
-    view.subject = subject !== undefined && subjectMatches(finding, subject) ? subject : describeSubject(finding);
+    view.subject = subject !== undefined && subjectMatches(finding, subject) ? subject : describeSubject(finding, subject);
   const title = expected?.title;
   if (!expected || title !== undefined)
     view.title = title !== undefined && titleMatches(finding.title, title) ? String(title) : finding.title;
@@ -167,14 +169,21 @@ function expectedView(expected: ExpectedFinding): Record<string, unknown> {
   return view;
 }
 
-function subjectMatches(finding: Finding, subject: string): boolean {
+function subjectMatches(finding: Finding, subject: string | Subject): boolean {
+  if (typeof subject !== 'string') {
+    const { kind, name, id } = finding.subject;
+    return kind === subject.kind && name === subject.name && (subject.id === undefined || id === subject.id);
+  }
   if (finding.subject.name.includes(subject)) return true;
   const at = finding.location;
   if (!at) return false;
   return [at.file, `${at.file}:${at.line}`, `${at.file}:${at.line}:${at.column}`].includes(subject);
 }
 
-const describeSubject = (f: Finding) =>
+/** What a finding's subject is shown as when it does not match: the subject object for an object expectation. */
+const describeSubject = (f: Finding, expected?: string | Subject) => (typeof expected === 'object' ? f.subject : describeSubjectText(f));
+
+const describeSubjectText = (f: Finding) =>
   f.location
     ? `${f.subject.name} (${[f.location.file, f.location.line, f.location.column].filter((x) => x !== undefined).join(':')})`
     : f.subject.name;
