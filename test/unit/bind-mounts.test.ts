@@ -236,8 +236,10 @@ const CONTAINERS: BrokenCase[] = [
         exitCode: 127,
         error:
           'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during ' +
-          'container init: error mounting "/srv/nginx.conf" to rootfs at "/etc/nginx/nginx.conf": mount /srv/nginx.conf:/etc/nginx/nginx.conf ' +
-          '(via /proc/self/fd/6), flags: 0x5000: not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)? ' +
+          'container init: error mounting "/srv/nginx.conf" to rootfs at "/etc/nginx/nginx.conf": mount ' +
+          '/srv/nginx.conf:/etc/nginx/nginx.conf ' +
+          '(via /proc/self/fd/6), flags: 0x5000: not a directory: unknown: Are you trying to mount a ' +
+          'directory onto a file (or vice-versa)? ' +
           'Check if the specified host path exists and is the expected type',
       },
     ]),
@@ -319,7 +321,8 @@ const COMPOSE: BrokenCase[] = [
     {
       files: {
         ...service(
-          '      - ./initdb:/docker-entrypoint-initdb.d\n      - ./nginx/conf.d:/etc/nginx/conf.d\n      - /etc/dnsmasq.d/:/etc/dnsmasq.d/\n' +
+          '      - ./initdb:/docker-entrypoint-initdb.d\n      - ./nginx/conf.d:/etc/nginx/conf.d\n  ' +
+            '    - /etc/dnsmasq.d/:/etc/dnsmasq.d/\n' +
             '      - ./site.v2:/srv/site\n',
         ),
         '/etc/hosts': 'x',
@@ -377,7 +380,8 @@ const SAFE_FIXES: BrokenCase[] = [
         severity: 'error',
         subject: { kind: 'file', name: '~/.cache/x' },
         title:
-          'Services web, worker, jobs bind-mount ~/.cache/x, which does not exist, and long syntax does not create it: `docker compose up` ' +
+          'Services web, worker, jobs bind-mount ~/.cache/x, which does not exist, and long syntax does ' +
+          'not create it: `docker compose up` ' +
           'fails with "bind source path does not exist" (compose.yaml:5, 9, 14)',
         fixes: ['mkdir -p ~/.cache/x'],
       },
@@ -539,7 +543,8 @@ const SAFE_FIXES: BrokenCase[] = [
       );
       expect(r.findings[2]!.fixes[0]).toEqual({
         title:
-          'Put your key server.key at ./certs/server.key (an empty file is not a key, so touch is no fix; or correct the path if it is a typo)',
+          'Put your key server.key at ./certs/server.key (an empty file is not a key, so touch is no ' +
+          'fix; or correct the path if it is a typo)',
       });
       expect(commands(r).join('\n')).not.toMatch(/mkdir[^&]*(Caddyfile|server\.key)|touch[^&]*(Caddyfile|server\.key)/);
     },
@@ -558,7 +563,8 @@ const SAFE_FIXES: BrokenCase[] = [
     ],
     (r) => {
       expect(r.findings[0]!.title).toBe(
-        "Service vpn bind-mounts /lib/modules, which this host does not have: the host's kernel provides it (kernel modules), so no mkdir " +
+        "Service vpn bind-mounts /lib/modules, which this host does not have: the host's kernel provides " +
+          'it (kernel modules), so no mkdir ' +
           'or touch can stand in for it (compose.yaml:5)',
       );
       expect(r.findings[2]!.fixes[0]!.title).toBe(
@@ -570,7 +576,8 @@ const SAFE_FIXES: BrokenCase[] = [
   composeCase(
     'safe: directory-looking sources are directories: no error, no touch, nothing about files (P12)',
     project(
-      'services:\n  mysql:\n    image: mysql:9\n    volumes:\n      - ./conf.d:/etc/mysql/conf.d:ro\n  dns:\n    image: pihole:1\n    volumes:\n' +
+      'services:\n  mysql:\n    image: mysql:9\n    volumes:\n      - ./conf.d:/etc/mysql/conf.d:ro\n' +
+        '  dns:\n    image: pihole:1\n    volumes:\n' +
         '      - "/etc/dnsmasq.d/:/etc/dnsmasq.d/"\n',
       systemDirs,
     ),

@@ -108,7 +108,8 @@ const hostCase = ([name, files, expected]: (typeof HOST_CASES)[number]) => ({
 const COMPOSE_REPORTS: [string, string, string[][]][] = [
   [
     'a service that only exposes its port',
-    '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n      API_URL: http://localhost:3000/api\n',
+    '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n' +
+      '      API_URL: http://localhost:3000/api\n',
     [['worker', 'API_URL: http://app:3000/api']],
   ],
   [
@@ -123,7 +124,8 @@ const COMPOSE_REPORTS: [string, string, string[][]][] = [
   ],
   [
     'a URL without a port whose scheme names a postgres service',
-    '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app:pw@localhost/app\n',
+    '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n' +
+      '      DATABASE_URL: postgres://app:pw@localhost/app\n',
     [['api', 'DATABASE_URL: postgres://app:[redacted]@database/app']],
   ],
   [
@@ -138,27 +140,32 @@ const COMPOSE_REPORTS: [string, string, string[][]][] = [
   ],
   [
     'the host port another service publishes, fixed to its container port',
-    '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n      PGURL: postgres://localhost:5433/app\n',
+    '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n' +
+      '      PGURL: postgres://localhost:5433/app\n',
     [['api', 'PGURL: postgres://db:5432/app']],
   ],
   [
     'a published host port in a server-side variable, in list syntax',
-    '  cache:\n    image: my-cache\n    ports: ["16379:6379"]\n  api:\n    image: api\n    environment:\n      - CACHE_ADDR=localhost:16379\n',
+    '  cache:\n    image: my-cache\n    ports: ["16379:6379"]\n  api:\n    image: api\n    environment:\n' +
+      '      - CACHE_ADDR=localhost:16379\n',
     [['api', '- CACHE_ADDR=cache:6379']],
   ],
   [
     'a published host port with a server URL scheme, whatever the name',
-    '  q:\n    image: my-queue\n    ports: ["5673:5672"]\n  worker:\n    image: w\n    environment:\n      CELERY_URL: amqp://guest:guest@localhost:5673//\n',
+    '  q:\n    image: my-queue\n    ports: ["5673:5672"]\n  worker:\n    image: w\n    environment:\n' +
+      '      CELERY_URL: amqp://guest:guest@localhost:5673//\n',
     [['worker', 'CELERY_URL: amqp://guest:[redacted]@q:5672//']],
   ],
   [
     'a published host port in a DSN, quoted where YAML needs it',
-    '  sentry:\n    image: my-sentry\n    ports: ["9001:9000"]\n  api:\n    image: api\n    environment:\n      SENTRY_DSN: "http://key@localhost:9001/1 #dev"\n',
+    '  sentry:\n    image: my-sentry\n    ports: ["9001:9000"]\n  api:\n    image: api\n    environment:\n' +
+      '      SENTRY_DSN: "http://key@localhost:9001/1 #dev"\n',
     [['api', 'SENTRY_DSN: "http://key@sentry:9000/1 #dev"']],
   ],
   [
     'the container port of another service, in any variable (as before)',
-    '  server:\n    image: app\n    ports: ["5001:5000"]\n  worker:\n    image: app\n    environment:\n      APP_HOST: http://localhost:5000\n',
+    '  server:\n    image: app\n    ports: ["5001:5000"]\n  worker:\n    image: app\n    environment:\n' +
+      '      APP_HOST: http://localhost:5000\n',
     [['worker', 'APP_HOST: http://server:5000']],
   ],
 ];
@@ -166,27 +173,39 @@ const COMPOSE_REPORTS: [string, string, string[][]][] = [
 const COMPOSE_PASSES: [string, string][] = [
   [
     'browser-facing URLs (links, redirects, CORS, client bundles)',
-    '  web:\n    image: web\n    ports: ["3000:3000"]\n  api:\n    image: api\n    environment:\n      APP_BASEURL: http://localhost:3000\n      NEXTAUTH_URL: http://localhost:3000\n      CORS_ORIGIN: http://localhost:3000\n      OAUTH_CALLBACK_URL: http://localhost:3000/cb\n      LOGIN_REDIRECT: http://localhost:3000/home\n      NEXT_PUBLIC_API: http://localhost:3000\n      VITE_API_URL: http://localhost:3000\n      REACT_APP_API: http://localhost:3000\n      FRONTEND_URL: http://localhost:3000\n      PUBLIC_SITE_URL: http://localhost:3000\n      ALLOWED_ORIGINS: http://localhost:3000\n      GITHUB_CALLBACKURL: http://localhost:3000/auth\n',
+    '  web:\n    image: web\n    ports: ["3000:3000"]\n  api:\n    image: api\n    environment:\n' +
+      '      APP_BASEURL: http://localhost:3000\n      NEXTAUTH_URL: http://localhost:3000\n     ' +
+      ' CORS_ORIGIN: http://localhost:3000\n      OAUTH_CALLBACK_URL: http://localhost:3000/cb\n ' +
+      '     LOGIN_REDIRECT: http://localhost:3000/home\n      NEXT_PUBLIC_API: http://localhost:3000\n' +
+      '      VITE_API_URL: http://localhost:3000\n      REACT_APP_API: http://localhost:3000\n   ' +
+      '   FRONTEND_URL: http://localhost:3000\n      PUBLIC_SITE_URL: http://localhost:3000\n    ' +
+      '  ALLOWED_ORIGINS: http://localhost:3000\n      GITHUB_CALLBACKURL: http://localhost:3000/auth\n',
   ],
   [
     'a service that reaches its own port',
-    '  app:\n    image: app\n    ports: ["3000:3000"]\n    environment:\n      SELF_URL: http://localhost:3000/health\n  web:\n    image: web\n    expose: ["3000"]\n',
+    '  app:\n    image: app\n    ports: ["3000:3000"]\n    environment:\n      SELF_URL: http://localhost:3000/health\n' +
+      '  web:\n    image: web\n    expose: ["3000"]\n',
   ],
   [
     'a sidecar sharing the namespace (network_mode: service:app)',
-    '  app:\n    image: app\n    environment:\n      PROXY: http://localhost:4000\n  proxy:\n    image: envoy\n    network_mode: service:app\n    expose: ["4000"]\n  other:\n    image: x\n    expose: ["4000"]\n',
+    '  app:\n    image: app\n    environment:\n      PROXY: http://localhost:4000\n  proxy:\n  ' +
+      '  image: envoy\n    network_mode: service:app\n    expose: ["4000"]\n  other:\n    image: ' +
+      'x\n    expose: ["4000"]\n',
   ],
   [
     'a host-networked service',
-    '  db:\n    image: postgres\n  api:\n    image: api\n    network_mode: host\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
+    '  db:\n    image: postgres\n  api:\n    image: api\n    network_mode: host\n    environment:\n' +
+      '      DATABASE_URL: postgres://localhost:5432/app\n',
   ],
   [
     'a target that is host-networked (its name does not resolve)',
-    '  db:\n    image: postgres\n    network_mode: host\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
+    '  db:\n    image: postgres\n    network_mode: host\n  api:\n    image: api\n    environment:\n' +
+      '      DATABASE_URL: postgres://localhost:5432/app\n',
   ],
   [
     "the service's own listen address",
-    '  php:\n    image: php:8-fpm\n    expose: ["9000"]\n  metrics:\n    image: exporter\n    environment:\n      LISTEN_ADDR: 127.0.0.1:9000\n      BIND_ADDRESS: localhost:9000\n',
+    '  php:\n    image: php:8-fpm\n    expose: ["9000"]\n  metrics:\n    image: exporter\n    environment:\n' +
+      '      LISTEN_ADDR: 127.0.0.1:9000\n      BIND_ADDRESS: localhost:9000\n',
   ],
   [
     'a port no service listens on',
@@ -198,11 +217,13 @@ const COMPOSE_PASSES: [string, string][] = [
   ],
   [
     'two services on the same port, neither named',
-    '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n',
+    '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n' +
+      '    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n',
   ],
   [
     'services on networks they do not share',
-    '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
+    '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n' +
+      '    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
   ],
   [
     'an http URL without a port when nothing listens on 80',
@@ -210,11 +231,14 @@ const COMPOSE_PASSES: [string, string][] = [
   ],
   [
     'an http URL without a port when a front proxy listens on 80 (it is most often meant for that proxy, through the host)',
-    '  proxy:\n    image: nginx\n    ports: ["80:80"]\n    expose: ["80"]\n  api:\n    image: api\n    environment:\n      WEBHOOK_URL: http://localhost/hooks\n',
+    '  proxy:\n    image: nginx\n    ports: ["80:80"]\n    expose: ["80"]\n  api:\n    image: api\n' +
+      '    environment:\n      WEBHOOK_URL: http://localhost/hooks\n',
   ],
   [
     'a public base URL on a port another service publishes (redash REDASH_HOST: links in e-mails)',
-    '  server:\n    image: redash\n    ports: ["5001:5000"]\n  worker:\n    image: redash\n    environment:\n      APP_HOST: http://localhost:5001\n  scheduler:\n    image: redash\n    environment:\n      - REDASH_HOST=http://localhost:5001\n      - SERVICE_URL=localhost:5001\n',
+    '  server:\n    image: redash\n    ports: ["5001:5000"]\n  worker:\n    image: redash\n    ' +
+      'environment:\n      APP_HOST: http://localhost:5001\n  scheduler:\n    image: redash\n    ' +
+      'environment:\n      - REDASH_HOST=http://localhost:5001\n      - SERVICE_URL=localhost:5001\n',
   ],
 ];
 
@@ -449,7 +473,8 @@ describe('dns: the probe', () => {
 describe('dns parsing', () => {
   it("reads Docker's resolv.conf footer", () => {
     const conf = parseResolvConf(
-      "nameserver 127.0.0.11\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal resolver)\n# ExtServers: [host(127.0.0.53)]\n",
+      "nameserver 127.0.0.11\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal " +
+        'resolver)\n# ExtServers: [host(127.0.0.53)]\n',
     );
     expect(conf).toEqual({
       nameservers: ['127.0.0.11'],

@@ -139,7 +139,8 @@ const EXITS: [string, FakeContainer, string, string][] = [
       state: 'created',
       exitCode: 127,
       error:
-        'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown',
+        'failed to create shim task: OCI runtime create failed: runc create failed: unable to start ' +
+        'container process: exec: "nosuch": executable file not found in $PATH: unknown',
     },
     'exited-containers/command-not-found',
     'error',
@@ -201,7 +202,8 @@ const QUIET: [string, FakeContainer][] = [
       state: 'created',
       exitCode: 127,
       error:
-        'error mounting "/x" to rootfs at "/etc/x.conf": not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)?',
+        'error mounting "/x" to rootfs at "/etc/x.conf": not a directory: unknown: Are you trying to ' +
+        'mount a directory onto a file (or vice-versa)?',
     },
   ],
   [
@@ -415,7 +417,8 @@ new CheckTester(exitedContainers).run({
           code: 'app-error',
           severity: 'error',
           title:
-            'Container api exited with code 1 after 1 s: a service it connects to was not accepting connections (not started yet, wrong host, ' +
+            'Container api exited with code 1 after 1 s: a service it connects to was not accepting connections ' +
+            '(not started yet, wrong host, ' +
             'or localhost inside a container): "Error: connect ECONNREFUSED 127.0.0.1:5432"',
         },
       ],
@@ -489,7 +492,8 @@ new CheckTester(exitedContainers).run({
           code: 'daemonized',
           severity: 'warning',
           title:
-            'Container web exited 0 after 1 s because its command `httpd -p 80` does not stay in the foreground: busybox httpd forks into ' +
+            'Container web exited 0 after 1 s because its command `httpd -p 80` does not stay in the foreground: ' +
+            'busybox httpd forks into ' +
             'the background unless started with -f',
         },
       ],
@@ -595,7 +599,8 @@ new CheckTester(exitedContainers).run({
           code: 'restart-loop',
           severity: 'error',
           title:
-            'Container loop is restarting in a loop (5 restarts); it last exited with code 0: its command `httpd -p 80` does not stay in the ' +
+            'Container loop is restarting in a loop (5 restarts); it last exited with code 0: its command ' +
+            '`httpd -p 80` does not stay in the ' +
             'foreground (busybox httpd forks into the background unless started with -f)',
           fixes: ['docker run -d --restart always busybox httpd -f -p 80', 'docker update --restart=no loop && docker stop loop'],
         },
@@ -753,7 +758,8 @@ describe('exit code words', () => {
   it('shortens OCI start errors to the part that matters', () => {
     expect(
       shortError(
-        'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "x": executable file not found in $PATH: unknown',
+        'failed to create shim task: OCI runtime create failed: runc create failed: unable to start ' +
+          'container process: exec: "x": executable file not found in $PATH: unknown',
       ),
     ).toBe('exec: "x": executable file not found in $PATH');
   });

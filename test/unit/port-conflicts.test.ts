@@ -40,7 +40,9 @@ const allocated = (name: string, ip: string, port: number): ContainerFields => (
   name,
   state: 'created',
   exitCode: 128,
-  error: `driver failed programming external connectivity on endpoint ${name} (abc): Bind for ${ip}:${port} failed: port is already allocated`,
+  error:
+    `driver failed programming external connectivity on endpoint ${name} (abc): ` +
+    `Bind for ${ip}:${port} failed: port is already allocated`,
   portBindings: { '80/tcp': [{ HostIp: ip === '0.0.0.0' ? '' : ip, HostPort: String(port) }] },
 });
 
@@ -62,8 +64,9 @@ const published = (name: string, labels: Record<string, string>, ip = '0.0.0.0')
 
 const commands = (r: CheckResult) => r.findings.flatMap((f) => f.fixes.map((x) => x.command));
 const rootlessError = (port: number) =>
-  `cannot expose privileged port ${port}, you can add 'net.ipv4.ip_unprivileged_port_start=${port}' to /etc/sysctl.conf (currently 1024), ` +
-  `or set CAP_NET_BIND_SERVICE on rootlesskit binary, or choose a larger port number (>= 1024): listen tcp4 0.0.0.0:${port}: bind: permission denied`;
+  `cannot expose privileged port ${port}, you can add 'net.ipv4.ip_unprivileged_port_start=${port}' to /etc/sysctl.conf ` +
+  `(currently 1024), or set CAP_NET_BIND_SERVICE on rootlesskit binary, or choose a larger port number (>= 1024): ` +
+  `listen tcp4 0.0.0.0:${port}: bind: permission denied`;
 const PROFILES =
   'services:\n  web:\n    profiles: [dev]\n    ports: ["8080:80"]\n  web-prod:\n    profiles: [prod]\n    ports: ["8080:80"]\n';
 
@@ -80,7 +83,8 @@ new CheckTester(portConflicts).run({
       name: 'compose: different protocols, different host IPs, ephemeral ports',
       facts: world({
         compose:
-          'services:\n  a:\n    ports: ["53:53/udp", "127.0.0.1:8080:80", "3000"]\n  b:\n    ports: ["53:53/tcp", "127.0.0.2:8080:80", "3000"]\n',
+          'services:\n  a:\n    ports: ["53:53/udp", "127.0.0.1:8080:80", "3000"]\n  b:\n    ports: ["53:53/tcp", ' +
+          '"127.0.0.2:8080:80", "3000"]\n',
       }),
     },
     {
