@@ -669,110 +669,116 @@ describe('build-context: discovery', () => {
   });
 });
 
+/** Dockerfile text → the cache rules it breaks, with their lines. */
+const CACHE_RULES: [string, string, (string | number)[][]][] = [
+  ['COPY . . before npm ci', 'FROM node:20\nCOPY . .\nRUN npm ci\n', [['copy-before-install', 2]]],
+  [
+    'ADD ./ before pip install, across a line continuation',
+    'FROM python:3\nADD ./ /app\nRUN pip install \\\n  -r requirements.txt\n',
+    [['copy-before-install', 2]],
+  ],
+  ['manifest first is fine', 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n', []],
+  ['only within the same stage', 'FROM node:20 AS a\nCOPY . .\nFROM node:20\nRUN npm ci\n', []],
+  [
+    'apt-get update alone; the install-only RUN after it is not "lists kept" (its lists are in the earlier layer)',
+    'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n',
+    [['apt-update-alone', 2]],
+  ],
+  ['lists kept by the RUN that fetched them', 'FROM debian\nRUN apt-get update && apt-get install -y curl\n', [['apt-lists-kept', 2]]],
+  ['apt done right', 'FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
+  [
+    'dependencies fetched before the copy: building after it is fine',
+    'FROM maven\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn package\n',
+    [],
+  ],
+  ['yarn build is not an install', 'FROM node:20\nCOPY . .\nRUN yarn build\n', []],
+  ['a bare yarn is', 'FROM node:20\nCOPY . .\nRUN yarn --frozen-lockfile && yarn build\n', [['copy-before-install', 2]]],
+  [
+    'apt in a heredoc, and a backtick escape directive',
+    '# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n',
+    [['apt-lists-kept', 3]],
+  ],
+  [
+    'backtick continuation',
+    '# escape=`\nFROM debian\nRUN apt-get update && `\n    apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n',
+    [],
+  ],
+  ['COPY --from is not the context', 'FROM a AS b\nFROM node:20\nCOPY --from=b . .\nRUN npm ci\n', []],
+  [
+    'cargo-chef cooks the dependencies before the copy',
+    'FROM rust AS chef\nRUN cargo install cargo-chef\nFROM chef AS planner\nCOPY . .\nRUN cargo ' +
+      'chef prepare --recipe-path recipe.json\nFROM chef AS builder\nCOPY --from=planner /recipe.json ' +
+      '.\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\n' +
+      'FROM debian\nCOPY --from=builder /target/release/app /app\n',
+    [],
+  ],
+  [
+    'an unrelated pip upgrade does not hide the install after the copy',
+    'FROM python:3\nRUN pip install --upgrade pip\nCOPY . .\nRUN pip install -r requirements.txt\n',
+    [['copy-before-install', 3]],
+  ],
+  [
+    'npm install -g of a tool does not either, and COPY ./ . copies the whole context',
+    'FROM node:20\nRUN npm install -g pnpm\nCOPY ./ .\nRUN npm ci\n',
+    [['copy-before-install', 3]],
+  ],
+  [
+    'pip wheel -r is an install, and COPY .. stops at the context root',
+    'FROM python:3 AS w\nCOPY .. /app\nRUN pip wheel -w /wheels -r requirements.txt\nFROM python:3-slim\nCOPY --from=w /wheels /wheels\n',
+    [['copy-before-install', 2]],
+  ],
+  ['naming a package is not installing the manifests', 'FROM node:20\nCOPY . .\nRUN npm install express\n', []],
+  [
+    'an install in the stage it is built FROM came first',
+    'FROM node:20 AS deps\nCOPY package*.json ./\nRUN npm ci\nFROM deps\nCOPY . .\nRUN npm ci --offline\n',
+    [],
+  ],
+  ['a stage the build never runs is not judged', 'FROM node:20 AS unused\nCOPY . .\nRUN npm ci\nFROM scratch\nCOPY app /app\n', []],
+  [
+    'apt lists in a stage the image only copies files from stay behind',
+    'FROM debian AS tools\nRUN apt-get update && apt-get install -y curl\nFROM scratch\nCOPY --from=tools /usr/bin/curl /curl\n',
+    [],
+  ],
+  [
+    'apt lists in the stage the image is built FROM are in it',
+    'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nCMD ["curl"]\n',
+    [['apt-lists-kept', 2]],
+  ],
+  [
+    'removing lists a later RUN installs from would break it: said nothing',
+    'FROM debian\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b && rm -rf /var/lib/apt/lists/*\n',
+    [],
+  ],
+];
+
+/** The copy-before-install reorder fix keeps the install command as the user wrote it. */
+const REORDER_FIXES = [
+  ['npm', 'FROM node:20\nCOPY . .\nRUN npm ci --omit=dev\n', 'COPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .'],
+  [
+    'pip, into the WORKDIR named in full',
+    'FROM python:3\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n',
+    'COPY requirements*.txt /app/\nRUN pip install -r requirements.txt\nCOPY . /app',
+  ],
+  [
+    'npm with the build in the same RUN: the build comes after the sources',
+    'FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n',
+    'COPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build',
+  ],
+  [
+    'maven, whose install is the build',
+    'FROM maven\nCOPY . .\nRUN mvn -B package\n',
+    'COPY pom.xml ./\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn -B package',
+  ],
+];
+
 describe('Dockerfile cache rules', () => {
   const rules = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => [f.cause, f.line]);
 
-  it.each<[string, string, (string | number)[][]]>([
-    ['COPY . . before npm ci', 'FROM node:20\nCOPY . .\nRUN npm ci\n', [['copy-before-install', 2]]],
-    [
-      'ADD ./ before pip install, across a line continuation',
-      'FROM python:3\nADD ./ /app\nRUN pip install \\\n  -r requirements.txt\n',
-      [['copy-before-install', 2]],
-    ],
-    ['manifest first is fine', 'FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n', []],
-    ['only within the same stage', 'FROM node:20 AS a\nCOPY . .\nFROM node:20\nRUN npm ci\n', []],
-    [
-      'apt-get update alone; the install-only RUN after it is not "lists kept" (its lists are in the earlier layer)',
-      'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n',
-      [['apt-update-alone', 2]],
-    ],
-    ['lists kept by the RUN that fetched them', 'FROM debian\nRUN apt-get update && apt-get install -y curl\n', [['apt-lists-kept', 2]]],
-    ['apt done right', 'FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', []],
-    [
-      'dependencies fetched before the copy: building after it is fine',
-      'FROM maven\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn package\n',
-      [],
-    ],
-    ['yarn build is not an install', 'FROM node:20\nCOPY . .\nRUN yarn build\n', []],
-    ['a bare yarn is', 'FROM node:20\nCOPY . .\nRUN yarn --frozen-lockfile && yarn build\n', [['copy-before-install', 2]]],
-    [
-      'apt in a heredoc, and a backtick escape directive',
-      '# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n',
-      [['apt-lists-kept', 3]],
-    ],
-    [
-      'backtick continuation',
-      '# escape=`\nFROM debian\nRUN apt-get update && `\n    apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n',
-      [],
-    ],
-    ['COPY --from is not the context', 'FROM a AS b\nFROM node:20\nCOPY --from=b . .\nRUN npm ci\n', []],
-    [
-      'cargo-chef cooks the dependencies before the copy',
-      'FROM rust AS chef\nRUN cargo install cargo-chef\nFROM chef AS planner\nCOPY . .\nRUN cargo ' +
-        'chef prepare --recipe-path recipe.json\nFROM chef AS builder\nCOPY --from=planner /recipe.json ' +
-        '.\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\n' +
-        'FROM debian\nCOPY --from=builder /target/release/app /app\n',
-      [],
-    ],
-    [
-      'an unrelated pip upgrade does not hide the install after the copy',
-      'FROM python:3\nRUN pip install --upgrade pip\nCOPY . .\nRUN pip install -r requirements.txt\n',
-      [['copy-before-install', 3]],
-    ],
-    [
-      'npm install -g of a tool does not either, and COPY ./ . copies the whole context',
-      'FROM node:20\nRUN npm install -g pnpm\nCOPY ./ .\nRUN npm ci\n',
-      [['copy-before-install', 3]],
-    ],
-    [
-      'pip wheel -r is an install, and COPY .. stops at the context root',
-      'FROM python:3 AS w\nCOPY .. /app\nRUN pip wheel -w /wheels -r requirements.txt\nFROM python:3-slim\nCOPY --from=w /wheels /wheels\n',
-      [['copy-before-install', 2]],
-    ],
-    ['naming a package is not installing the manifests', 'FROM node:20\nCOPY . .\nRUN npm install express\n', []],
-    [
-      'an install in the stage it is built FROM came first',
-      'FROM node:20 AS deps\nCOPY package*.json ./\nRUN npm ci\nFROM deps\nCOPY . .\nRUN npm ci --offline\n',
-      [],
-    ],
-    ['a stage the build never runs is not judged', 'FROM node:20 AS unused\nCOPY . .\nRUN npm ci\nFROM scratch\nCOPY app /app\n', []],
-    [
-      'apt lists in a stage the image only copies files from stay behind',
-      'FROM debian AS tools\nRUN apt-get update && apt-get install -y curl\nFROM scratch\nCOPY --from=tools /usr/bin/curl /curl\n',
-      [],
-    ],
-    [
-      'apt lists in the stage the image is built FROM are in it',
-      'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nCMD ["curl"]\n',
-      [['apt-lists-kept', 2]],
-    ],
-    [
-      'removing lists a later RUN installs from would break it: said nothing',
-      'FROM debian\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b && rm -rf /var/lib/apt/lists/*\n',
-      [],
-    ],
-  ])('%s', (_name, text, expected) => {
+  it.each(CACHE_RULES)('%s', (_name, text, expected) => {
     expect(rules(text)).toEqual(expected);
   });
 
-  it.each([
-    ['npm', 'FROM node:20\nCOPY . .\nRUN npm ci --omit=dev\n', 'COPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .'],
-    [
-      'pip, into the WORKDIR named in full',
-      'FROM python:3\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n',
-      'COPY requirements*.txt /app/\nRUN pip install -r requirements.txt\nCOPY . /app',
-    ],
-    [
-      'npm with the build in the same RUN: the build comes after the sources',
-      'FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n',
-      'COPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build',
-    ],
-    [
-      'maven, whose install is the build',
-      'FROM maven\nCOPY . .\nRUN mvn -B package\n',
-      'COPY pom.xml ./\nRUN mvn dependency:go-offline\nCOPY . .\nRUN mvn -B package',
-    ],
-  ])("the reorder fix for %s keeps the user's own command", (_tool, text, reorder) => {
+  it.each(REORDER_FIXES)("the reorder fix for %s keeps the user's own command", (_tool, text, reorder) => {
     expect(cacheFindings(parseDockerfile('Dockerfile', text))[0]!.reorder?.command).toBe(reorder);
   });
 
@@ -785,37 +791,40 @@ describe('Dockerfile cache rules', () => {
   });
 });
 
+/** Cache rules on real projects (second round). */
+const SECOND_ROUND_RULES: [string, string, (string | number)[][]][] = [
+  [
+    'apt-get -y install (an option before the subcommand) is the install of the same RUN',
+    'FROM debian\nRUN apt-get update && apt-get -y install wget\n',
+    [['apt-lists-kept', 2]],
+  ],
+  [
+    'apt-get -qq, -o values and continuations too',
+    'FROM debian\nRUN apt-get -qq update && \\\n  DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confold ' +
+      '\\\n  -qq install wget && rm -rf /var/lib/apt/lists/*\n',
+    [],
+  ],
+  [
+    "pnpm fetch from the lockfile, then install --offline after the copy: pnpm's own recipe",
+    'FROM node:20\nCOPY pnpm-lock.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --offline\n',
+    [],
+  ],
+  [
+    'a global tool after the copy is not a dependency install (turbo prune)',
+    'FROM node:20\nCOPY . .\nRUN npm install -g turbo\nRUN turbo prune web --docker\n',
+    [],
+  ],
+  [
+    'a pip upgrade after the copy is not one either, and does not hide the real install',
+    'FROM python:3\nCOPY . .\nRUN pip install --upgrade pip\nRUN pip install -r requirements.txt\n',
+    [['copy-before-install', 2]],
+  ],
+];
+
 describe('build-context: right on real projects (second round)', () => {
   const rules = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => [f.cause, f.line]);
 
-  it.each<[string, string, (string | number)[][]]>([
-    [
-      'apt-get -y install (an option before the subcommand) is the install of the same RUN',
-      'FROM debian\nRUN apt-get update && apt-get -y install wget\n',
-      [['apt-lists-kept', 2]],
-    ],
-    [
-      'apt-get -qq, -o values and continuations too',
-      'FROM debian\nRUN apt-get -qq update && \\\n  DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confold ' +
-        '\\\n  -qq install wget && rm -rf /var/lib/apt/lists/*\n',
-      [],
-    ],
-    [
-      "pnpm fetch from the lockfile, then install --offline after the copy: pnpm's own recipe",
-      'FROM node:20\nCOPY pnpm-lock.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --offline\n',
-      [],
-    ],
-    [
-      'a global tool after the copy is not a dependency install (turbo prune)',
-      'FROM node:20\nCOPY . .\nRUN npm install -g turbo\nRUN turbo prune web --docker\n',
-      [],
-    ],
-    [
-      'a pip upgrade after the copy is not one either, and does not hide the real install',
-      'FROM python:3\nCOPY . .\nRUN pip install --upgrade pip\nRUN pip install -r requirements.txt\n',
-      [['copy-before-install', 2]],
-    ],
-  ])('%s', (_name, text, expected) => {
+  it.each(SECOND_ROUND_RULES)('%s', (_name, text, expected) => {
     expect(rules(text)).toEqual(expected);
   });
 
@@ -837,7 +846,9 @@ describe('build-context: right on real projects (second round)', () => {
       title: 'Add `&& rm -rf /var/lib/apt/lists/*` to the end of the apt-get install command',
     });
   });
+});
 
+describe('build-context: the copy-before-install fix', () => {
   describe('the copy-before-install fix copies the manifests from where they are', () => {
     const fixOf = async (files: Record<string, string>) =>
       (await diagnose(project(files))).findings.find((f) => f.code === 'build-context/copy-before-install')!.fixes[0]!;
@@ -885,7 +896,9 @@ describe('build-context: right on real projects (second round)', () => {
       ).toEqual({ title: 'Copy the dependency manifests first, install, then copy the rest' });
     });
   });
+});
 
+describe('build-context: right on real projects (second round, fixes and discovery)', () => {
   it(
     'steps between the copy and the install stay before it: the copy moves below the install, or, ' +
       'when a step may read the sources, the fix says so in words',
@@ -934,7 +947,9 @@ describe('build-context: right on real projects (second round)', () => {
       ]);
     },
   );
+});
 
+describe('build-context: right on real projects (second round, names)', () => {
   it('finds Dockerfile-<variant> names, in discovery and in the environment alike', async () => {
     const fs = fakeFs({
       '/p/Dockerfile-alpine': 'FROM scratch',
@@ -965,6 +980,60 @@ describe('build-context: right on real projects (second round)', () => {
   });
 });
 
+/** Cache rules on real projects (final review): apt lists other stages need, and cache mounts. */
+const FINAL_REVIEW_RULES: [string, string, (string | number)[][]][] = [
+  [
+    'R3: a stage built FROM this one installs from its lists with no update: no rm fix',
+    'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN ' +
+      'apt-get install -y gcc\nRUN echo x > /out\nFROM base\nCOPY --from=build /out /out\n',
+    [],
+  ],
+  [
+    'R3: transitively too',
+    'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS mid\nRUN ' +
+      'true\nFROM mid AS build\nRUN apt-get -y install gcc\nFROM base\nCOPY --from=build /out /out\n',
+    [],
+  ],
+  [
+    'R3: a derived stage that updates for itself needs nothing from these lists',
+    'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN ' +
+      'apt-get update && apt-get install -y gcc\nFROM base\nCOPY --from=build /out /out\n',
+    [['apt-lists-kept', 2]],
+  ],
+  [
+    'R3: an install-only RUN in an unrelated stage does not count',
+    'FROM debian AS other\nRUN apt-get install -y gcc\nFROM debian AS base\nRUN apt-get update ' +
+      '&& apt-get install -y curl\nFROM base\nCOPY --from=other /out /out\n',
+    [['apt-lists-kept', 4]],
+  ],
+  [
+    'FN1: a tmpfs on /var/log keeps the lists in the layer',
+    'FROM debian\nRUN --mount=type=tmpfs,target=/var/log apt-get -y update && apt-get -y install curl\n',
+    [['apt-lists-kept', 2]],
+  ],
+  [
+    'FN1: a pip cache mount does too',
+    'FROM debian\nRUN --mount=type=cache,target=/root/.cache apt-get update && apt-get install -y curl\n',
+    [['apt-lists-kept', 2]],
+  ],
+  [
+    'FN1: /var/cache/apt alone does too',
+    'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y curl\n',
+    [['apt-lists-kept', 2]],
+  ],
+  [
+    'FN1: a cache on /var/lib/apt keeps them out',
+    'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked ' +
+      'apt-get update && apt-get install -y curl\n',
+    [],
+  ],
+  [
+    'FN1: so does one on /var/lib/apt/lists/ (dst= spelling)',
+    'FROM debian\nRUN --mount=type=cache,dst=/var/lib/apt/lists/ apt-get update && apt-get install -y curl\n',
+    [],
+  ],
+];
+
 describe('build-context: right on real projects (final review)', () => {
   const rules = (text: string) => cacheFindings(parseDockerfile('Dockerfile', text)).map((f) => [f.cause, f.line]);
 
@@ -980,58 +1049,7 @@ describe('build-context: right on real projects (final review)', () => {
     expect(codes(await diagnose(dir))).toContain('build-context/no-dockerignore');
   });
 
-  it.each<[string, string, (string | number)[][]]>([
-    [
-      'R3: a stage built FROM this one installs from its lists with no update: no rm fix',
-      'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN ' +
-        'apt-get install -y gcc\nRUN echo x > /out\nFROM base\nCOPY --from=build /out /out\n',
-      [],
-    ],
-    [
-      'R3: transitively too',
-      'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS mid\nRUN ' +
-        'true\nFROM mid AS build\nRUN apt-get -y install gcc\nFROM base\nCOPY --from=build /out /out\n',
-      [],
-    ],
-    [
-      'R3: a derived stage that updates for itself needs nothing from these lists',
-      'FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nFROM base AS build\nRUN ' +
-        'apt-get update && apt-get install -y gcc\nFROM base\nCOPY --from=build /out /out\n',
-      [['apt-lists-kept', 2]],
-    ],
-    [
-      'R3: an install-only RUN in an unrelated stage does not count',
-      'FROM debian AS other\nRUN apt-get install -y gcc\nFROM debian AS base\nRUN apt-get update ' +
-        '&& apt-get install -y curl\nFROM base\nCOPY --from=other /out /out\n',
-      [['apt-lists-kept', 4]],
-    ],
-    [
-      'FN1: a tmpfs on /var/log keeps the lists in the layer',
-      'FROM debian\nRUN --mount=type=tmpfs,target=/var/log apt-get -y update && apt-get -y install curl\n',
-      [['apt-lists-kept', 2]],
-    ],
-    [
-      'FN1: a pip cache mount does too',
-      'FROM debian\nRUN --mount=type=cache,target=/root/.cache apt-get update && apt-get install -y curl\n',
-      [['apt-lists-kept', 2]],
-    ],
-    [
-      'FN1: /var/cache/apt alone does too',
-      'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y curl\n',
-      [['apt-lists-kept', 2]],
-    ],
-    [
-      'FN1: a cache on /var/lib/apt keeps them out',
-      'FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked ' +
-        'apt-get update && apt-get install -y curl\n',
-      [],
-    ],
-    [
-      'FN1: so does one on /var/lib/apt/lists/ (dst= spelling)',
-      'FROM debian\nRUN --mount=type=cache,dst=/var/lib/apt/lists/ apt-get update && apt-get install -y curl\n',
-      [],
-    ],
-  ])('%s', (_name, text, expected) => {
+  it.each(FINAL_REVIEW_RULES)('%s', (_name, text, expected) => {
     expect(rules(text)).toEqual(expected);
   });
 });

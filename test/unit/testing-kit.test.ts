@@ -65,7 +65,9 @@ describe('CheckTester', () => {
     }
     expect(names).toEqual(['describe kit-demo', 'it healthy: running', 'it broken: exited', 'it skipped: running']);
   });
+});
 
+describe('CheckTester: what fails a case', () => {
   it('fails a healthy case that reports, is skipped, or crashes', async () => {
     await expect(tester.expectHealthy(exited)).rejects.toThrow(AssertionError);
     await expect(tester.expectHealthy({ name: 'none', facts: {} })).rejects.toThrow(/no containers/);
@@ -157,7 +159,9 @@ describe('fact builders', () => {
       { protocol: 'udp', address: '::1', port: 5353, inode: 15353 },
     ]);
   });
+});
 
+describe('fact builders: projects and files', () => {
   it('composeProject() loads YAML text with the real loader: interpolation and line numbers', async () => {
     const project = await composeProject('services:\n  web:\n    image: nginx:${TAG:-1.27}\n    ports: ["8080:80"]\n', { dir: '/srv/app' });
     expect(project.dir).toBe('/srv/app');
