@@ -18,7 +18,12 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts', 'scan-worker': 'src/facts/project/scan-worker.ts' },
+  entryPoints: {
+    cli: 'src/cli.ts',
+    index: 'src/index.ts',
+    testing: 'src/testing/index.ts',
+    'scan-worker': 'src/facts/project/scan-worker.ts',
+  },
   outdir: 'dist',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

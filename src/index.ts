@@ -14,3 +14,8 @@ export type {
   Subject,
 } from './engine/types.js';
 export type { Facts, FactName } from './facts/types.js';
+export type { CheckResult, CheckStatus, RunOptions } from './engine/types.js';
+export type { ComposePort, ComposeProject, ComposeService, ComposeVolume, SourceLocation } from './facts/project/compose.js';
+export type { DockerfileInstruction, ParsedDockerfile } from './facts/project/dockerfile.js';
+export type { ContainerInspect, ContainerSummary, ImageInspect, MountPoint } from './facts/docker/types.js';
+export type { Listener } from './facts/host/listeners.js';

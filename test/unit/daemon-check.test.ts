@@ -1,215 +1,208 @@
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import daemon from '../../checks/daemon.js';
 import { contextMetaPath } from '../../src/facts/docker/endpoint.js';
 import { EngineError } from '../../src/facts/docker/engine-client.js';
-import { HEALTHY_ENGINE, SOCKET, fakeClients, fakeFacts, runCheck, type FakeClientOptions } from '../helpers/fakes.js';
+import type { CheckResult } from '../../src/engine/types.js';
+import { CheckTester, fakeClients, HEALTHY_ENGINE, SOCKET, type FakeClientOptions, type FakeWorld } from '../../src/testing/index.js';
 
 const GROUPS = 'root:x:0:\ndocker:x:999:alice\nusers:x:100:\n';
 
-async function diagnose(options: FakeClientOptions) {
-  return runCheck(daemon, fakeFacts(fakeClients(options)));
-}
+/** A host exactly as described: `files` replaces the default socket, so a test without it has no daemon socket. */
+const host = (options: FakeClientOptions): FakeWorld => ({ clients: fakeClients(options) });
 
 const failing = (error: EngineError) => ({ ...HEALTHY_ENGINE, '/_ping': error });
+const denied = () => failing(new EngineError('permission-denied', 'permission denied', { code: 'EACCES' }));
+const commands = (r: CheckResult) => r.findings.flatMap((f) => f.fixes.map((x) => x.command ?? ''));
 
-describe('daemon check', () => {
-  it('passes with no findings when the daemon answers', async () => {
-    const result = await diagnose({});
-    expect(result.status).toBe('passed');
-    expect(result.findings).toEqual([]);
-  });
+const NOT_A_SOCKET: [string, string, FakeClientOptions['files'], string][] = [
+  [
+    'a home directory given by a DOCKER_HOST typo',
+    '/home/dev',
+    { '/home/dev': { stat: { type: 'directory', uid: 1000 } }, '/home/dev/thesis.tex': 'years of work' },
+    'a directory',
+  ],
+  ['an empty directory named by DOCKER_HOST', '/tmp/empty', { '/tmp/empty': { stat: { type: 'directory' } } }, 'a directory'],
+  ['a regular file named by DOCKER_HOST', '/home/dev/docker.sock', { '/home/dev/docker.sock': 'data' }, 'a regular file'],
+];
 
-  it('reports a missing default socket and offers the rootless socket that exists', async () => {
-    const result = await diagnose({
-      files: { '/run/user/1000/docker.sock': { stat: { type: 'socket' } } },
-      env: { XDG_RUNTIME_DIR: '/run/user/1000' },
-    });
-    expect(result.status).toBe('failed');
-    expect(result.findings).toHaveLength(1);
-    const [finding] = result.findings;
-    expect(finding).toMatchObject({
-      code: 'daemon/socket-missing',
-      severity: 'error',
-      subject: { kind: 'daemon', name: 'unix:///var/run/docker.sock' },
-    });
-    expect(finding!.title).toContain('/var/run/docker.sock');
-    expect(finding!.fixes.map((f) => f.command)).toContain('export DOCKER_HOST=unix:///run/user/1000/docker.sock');
-  });
+const CONNECTION_FAILURES = [
+  ['refused', 'daemon/connection-refused'],
+  ['no-answer', 'daemon/no-answer'],
+  ['connect-timeout', 'daemon/connect-timeout'],
+  ['host-not-found', 'daemon/host-unreachable'],
+  ['tls', 'daemon/tls-failed'],
+  ['reset', 'daemon/unexpected-answer'],
+  ['http', 'daemon/unexpected-answer'],
+] as const;
 
-  it('suggests unsetting DOCKER_HOST first when it points at a missing socket and a daemon runs elsewhere', async () => {
-    const result = await diagnose({ env: { DOCKER_HOST: 'unix:///tmp/gone.sock' } });
-    const [finding] = result.findings;
-    expect(finding!.code).toBe('daemon/socket-missing');
-    expect(finding!.fixes[0]!.command).toBe('unset DOCKER_HOST');
-    expect(finding!.fixes.map((f) => f.command)).toContain('export DOCKER_HOST=unix:///var/run/docker.sock');
-  });
+const ENGINE_WARNINGS = [
+  'WARNING: API is accessible on http://0.0.0.0:2375 without encryption.',
+  'WARNING: No swap limit support',
+  'WARNING: IPv4 forwarding is disabled',
+];
 
-  it('says start the daemon when no socket exists anywhere, with the systemd state when known', async () => {
-    const result = await diagnose({
-      files: {},
-      exec: { run: async (_f, args) => ({ exitCode: 3, stdout: args.includes('--user') ? '' : 'failed\n', stderr: '', failed: true }) },
-    });
-    const commands = result.findings[0]!.fixes.map((f) => f.command);
-    expect(commands).toContain('sudo journalctl -u docker --no-pager -n 50');
-    expect(commands).toContain('sudo systemctl enable --now docker');
-  });
-
-  describe('something that is not a socket at the endpoint', () => {
-    const commands = (r: { findings: { fixes: { command?: string }[] }[] }) =>
-      r.findings.flatMap((f) => f.fixes.map((x) => x.command ?? ''));
-
-    it("offers rmdir (never rm) for an empty directory at the daemon's own socket path", async () => {
-      const result = await diagnose({ files: { '/var/run/docker.sock': { stat: { type: 'directory' } } } });
-      expect(result.findings[0]).toMatchObject({ code: 'daemon/not-a-socket', severity: 'error' });
-      expect(result.findings[0]!.title).toBe(
-        '/var/run/docker.sock is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was missing leaves one (the default socket)',
-      );
-      expect(commands(result)).toEqual(['sudo rmdir /var/run/docker.sock && sudo systemctl restart docker']);
-    });
-
-    it('removes nothing when the directory at the default path has content', async () => {
-      const result = await diagnose({
-        files: { '/var/run/docker.sock': { stat: { type: 'directory' } }, '/var/run/docker.sock/notes.txt': 'mine' },
-      });
-      expect(result.findings[0]!.code).toBe('daemon/not-a-socket');
-      expect(commands(result)).toEqual(['sudo ls -la /var/run/docker.sock']);
-    });
-
-    it.each<[string, string, Record<string, { stat: object } | string>, string]>([
-      [
-        'a home directory given by a DOCKER_HOST typo',
-        '/home/dev',
-        { '/home/dev': { stat: { type: 'directory', uid: 1000 } }, '/home/dev/thesis.tex': 'years of work' },
-        'a directory',
-      ],
-      ['an empty directory named by DOCKER_HOST', '/tmp/empty', { '/tmp/empty': { stat: { type: 'directory' } } }, 'a directory'],
-      ['a regular file named by DOCKER_HOST', '/home/dev/docker.sock', { '/home/dev/docker.sock': 'data' }, 'a regular file'],
-    ])('says check DOCKER_HOST and removes nothing for %s', async (_name, target, files, kind) => {
-      const result = await diagnose({
-        env: { DOCKER_HOST: `unix://${target}` },
-        files: { '/var/run/docker.sock': { stat: SOCKET }, ...files },
-      });
-      expect(result.findings.map((f) => f.code)).toEqual(['daemon/not-a-socket']);
-      expect(result.findings[0]!.title).toBe(
-        `${target} is ${kind}, not a socket: check DOCKER_HOST, which points there (from DOCKER_HOST)`,
-      );
-      expect(commands(result)).toContain('unset DOCKER_HOST');
-      expect(commands(result).join('\n')).not.toMatch(/\brm\b|rmdir|mv /);
-    });
-  });
-
-  it('tells a user outside the docker group to join it, naming the user and group', async () => {
-    const result = await diagnose({
-      files: { '/var/run/docker.sock': { stat: SOCKET }, '/etc/group': GROUPS },
-      engine: failing(new EngineError('permission-denied', 'permission denied', { code: 'EACCES' })),
-      username: 'bob',
-      groups: [100],
-    });
-    const [finding] = result.findings;
-    expect(finding).toMatchObject({ code: 'daemon/permission-denied' });
-    expect(finding!.title).toBe('bob cannot open /var/run/docker.sock: it belongs to group docker (mode 0660) and bob is not in it');
-    expect(finding!.fixes.map((f) => f.command)).toEqual(expect.arrayContaining(['sudo usermod -aG docker bob', 'newgrp docker']));
-  });
-
-  it('tells a user listed in /etc/group but without the group in this session to log in again', async () => {
-    const result = await diagnose({
-      files: { '/var/run/docker.sock': { stat: SOCKET }, '/etc/group': GROUPS },
-      engine: failing(new EngineError('permission-denied', 'permission denied', { code: 'EACCES' })),
-      username: 'alice',
-      groups: [100],
-    });
-    expect(result.findings[0]).toMatchObject({ code: 'daemon/group-not-active' });
-    expect(result.findings[0]!.fixes[0]!.command).toBe('newgrp docker');
-  });
-
-  it('explains a root:root socket (no docker group existed when the daemon started)', async () => {
-    const result = await diagnose({
-      files: { '/var/run/docker.sock': { stat: { ...SOCKET, gid: 0 } }, '/etc/group': GROUPS },
-      engine: failing(new EngineError('permission-denied', 'permission denied', { code: 'EACCES' })),
-    });
-    expect(result.findings[0]!.code).toBe('daemon/permission-denied');
-    expect(result.findings[0]!.fixes[0]!.command).toContain('groupadd');
-  });
-
-  it.each([
-    ['refused', 'daemon/connection-refused'],
-    ['no-answer', 'daemon/no-answer'],
-    ['connect-timeout', 'daemon/connect-timeout'],
-    ['host-not-found', 'daemon/host-unreachable'],
-    ['tls', 'daemon/tls-failed'],
-    ['reset', 'daemon/unexpected-answer'],
-    ['http', 'daemon/unexpected-answer'],
-  ] as const)('maps a %s failure to %s', async (kind, code) => {
-    const result = await diagnose({ engine: failing(new EngineError(kind, `${kind} happened`)) });
-    expect(result.findings.map((f) => f.code)).toEqual([code]);
-    expect(result.status).toBe('failed');
-  });
-
-  it('names the timeout in a no-answer finding', async () => {
-    const result = await diagnose({ engine: failing(new EngineError('no-answer', 'silent', { connected: true })) });
-    expect(result.findings[0]!.title).toBe(
-      'The daemon at unix:///var/run/docker.sock accepted the connection but did not answer within 1 s',
-    );
-  });
-
-  it('reports a current context that does not exist once, without a second connection finding', async () => {
-    const result = await diagnose({ files: { '/home/dev/.docker/config.json': '{"currentContext":"desktop-linux"}' } });
-    expect(result.findings.map((f) => f.code)).toEqual(['daemon/context-not-found']);
-    expect(result.findings[0]!.title).toContain('"desktop-linux"');
-    expect(result.findings[0]!.fixes[0]!.command).toBe('docker context use default');
-  });
-
-  it('warns that DOCKER_HOST overrides the selected context even when the daemon answers', async () => {
-    const meta = contextMetaPath('/home/dev/.docker', 'remote');
-    const result = await diagnose({
-      files: {
-        '/var/run/docker.sock': { stat: SOCKET },
-        '/home/dev/.docker/config.json': '{"currentContext":"remote"}',
-        [meta]: '{"Endpoints":{"docker":{"Host":"tcp://10.1.1.1:2376"}}}',
-      },
-      env: { DOCKER_HOST: 'unix:///var/run/docker.sock' },
-    });
-    expect(result.status).toBe('warned');
-    expect(result.findings.map((f) => f.code)).toEqual(['daemon/context-overridden']);
-  });
-
-  it('reports a malformed docker config with its line', async () => {
-    const result = await diagnose({
-      files: { '/var/run/docker.sock': { stat: SOCKET }, '/home/dev/.docker/config.json': '{\n "auths": {}\n "x": 1}' },
-    });
-    expect(result.findings[0]).toMatchObject({
-      code: 'daemon/config-invalid',
-      severity: 'warning',
-      location: { file: '/home/dev/.docker/config.json', line: 3 },
-    });
-  });
-
-  it('turns engine warnings into findings, serious ones as warnings and the rest as notes', async () => {
-    const result = await diagnose({
-      engine: {
-        ...HEALTHY_ENGINE,
-        '/info': {
-          ...(HEALTHY_ENGINE['/info'] as object),
-          Warnings: [
-            'WARNING: API is accessible on http://0.0.0.0:2375 without encryption.',
-            'WARNING: No swap limit support',
-            'WARNING: IPv4 forwarding is disabled',
-          ],
+new CheckTester(daemon).run({
+  healthy: [{ name: 'the daemon answers', facts: host({}) }],
+  broken: [
+    {
+      name: 'a missing default socket, with the rootless socket that exists offered',
+      facts: host({ files: { '/run/user/1000/docker.sock': { stat: { type: 'socket' } } }, env: { XDG_RUNTIME_DIR: '/run/user/1000' } }),
+      findings: [
+        {
+          code: 'socket-missing',
+          severity: 'error',
+          subject: { kind: 'daemon', name: 'unix:///var/run/docker.sock' },
+          title: /\/var\/run\/docker\.sock/,
         },
+      ],
+      assert: (r) => expect(commands(r)).toContain('export DOCKER_HOST=unix:///run/user/1000/docker.sock'),
+    },
+    {
+      name: 'DOCKER_HOST at a missing socket while a daemon runs elsewhere: unset it first',
+      facts: host({ env: { DOCKER_HOST: 'unix:///tmp/gone.sock' } }),
+      findings: [{ code: 'socket-missing', severity: 'error', subject: 'unix:///tmp/gone.sock' }],
+      assert: (r) => {
+        expect(r.findings[0]!.fixes[0]!.command).toBe('unset DOCKER_HOST');
+        expect(commands(r)).toContain('export DOCKER_HOST=unix:///var/run/docker.sock');
       },
-    });
-    expect(result.status).toBe('warned');
-    expect(result.findings.map((f) => [f.code, f.severity])).toEqual([
-      ['daemon/engine-warning', 'warning'],
-      ['daemon/engine-warning', 'info'],
-    ]);
-    expect(result.findings[0]!.title).toContain('without encryption');
-    // Forwarding is the dns check's finding (one cause, one finding).
-    expect(result.findings.some((f) => f.title.includes('forwarding'))).toBe(false);
-  });
-
-  it('reports an invalid DOCKER_HOST', async () => {
-    const result = await diagnose({ env: { DOCKER_HOST: 'htp://oops' } });
-    expect(result.findings.map((f) => f.code)).toEqual(['daemon/invalid-host']);
-  });
+    },
+    {
+      name: 'no socket anywhere: start the daemon, with the systemd state when known',
+      facts: host({
+        files: {},
+        exec: { run: async (_f, args) => ({ exitCode: 3, stdout: args.includes('--user') ? '' : 'failed\n', stderr: '', failed: true }) },
+      }),
+      findings: [{ code: 'socket-missing', severity: 'error' }],
+      assert: (r) =>
+        expect(commands(r)).toEqual(
+          expect.arrayContaining(['sudo journalctl -u docker --no-pager -n 50', 'sudo systemctl enable --now docker']),
+        ),
+    },
+    {
+      name: "an empty directory at the daemon's own socket path: rmdir, never rm",
+      facts: host({ files: { '/var/run/docker.sock': { stat: { type: 'directory' } } } }),
+      findings: [
+        {
+          code: 'not-a-socket',
+          severity: 'error',
+          title:
+            '/var/run/docker.sock is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made ' +
+            'while it was missing leaves one (the default socket)',
+          fixes: ['sudo rmdir /var/run/docker.sock && sudo systemctl restart docker'],
+        },
+      ],
+    },
+    {
+      name: 'a directory with content at the default path: nothing removed',
+      facts: host({ files: { '/var/run/docker.sock': { stat: { type: 'directory' } }, '/var/run/docker.sock/notes.txt': 'mine' } }),
+      findings: [{ code: 'not-a-socket', severity: 'error', fixes: ['sudo ls -la /var/run/docker.sock'] }],
+    },
+    ...NOT_A_SOCKET.map(([name, target, files, kind]) => ({
+      name: `${name}: check DOCKER_HOST, remove nothing`,
+      facts: host({ env: { DOCKER_HOST: `unix://${target}` }, files: { '/var/run/docker.sock': { stat: SOCKET }, ...files } }),
+      findings: [
+        {
+          code: 'not-a-socket',
+          severity: 'error' as const,
+          title: `${target} is ${kind}, not a socket: check DOCKER_HOST, which points there (from DOCKER_HOST)`,
+        },
+      ],
+      assert: (r: CheckResult) => {
+        expect(commands(r)).toContain('unset DOCKER_HOST');
+        expect(commands(r).join('\n')).not.toMatch(/\brm\b|rmdir|mv /);
+      },
+    })),
+    {
+      name: 'a user outside the docker group: join it, naming the user and group',
+      facts: host({
+        files: { '/var/run/docker.sock': { stat: SOCKET }, '/etc/group': GROUPS },
+        engine: denied(),
+        username: 'bob',
+        groups: [100],
+      }),
+      findings: [
+        {
+          code: 'permission-denied',
+          severity: 'error',
+          title: 'bob cannot open /var/run/docker.sock: it belongs to group docker (mode 0660) and bob is not in it',
+        },
+      ],
+      assert: (r) => expect(commands(r)).toEqual(expect.arrayContaining(['sudo usermod -aG docker bob', 'newgrp docker'])),
+    },
+    {
+      name: 'a user in /etc/group without the group in this session: log in again',
+      facts: host({
+        files: { '/var/run/docker.sock': { stat: SOCKET }, '/etc/group': GROUPS },
+        engine: denied(),
+        username: 'alice',
+        groups: [100],
+      }),
+      findings: [{ code: 'group-not-active', severity: 'error' }],
+      assert: (r) => expect(r.findings[0]!.fixes[0]!.command).toBe('newgrp docker'),
+    },
+    {
+      name: 'a root:root socket (no docker group existed when the daemon started)',
+      facts: host({ files: { '/var/run/docker.sock': { stat: { ...SOCKET, gid: 0 } }, '/etc/group': GROUPS }, engine: denied() }),
+      findings: [{ code: 'permission-denied', severity: 'error' }],
+      assert: (r) => expect(r.findings[0]!.fixes[0]!.command).toContain('groupadd'),
+    },
+    ...CONNECTION_FAILURES.map(([kind, code]) => ({
+      name: `a ${kind} failure is ${code}`,
+      facts: host({ engine: failing(new EngineError(kind, `${kind} happened`)) }),
+      findings: [{ code, severity: 'error' as const }],
+    })),
+    {
+      name: 'a no-answer finding names the timeout',
+      facts: host({ engine: failing(new EngineError('no-answer', 'silent', { connected: true })) }),
+      findings: [
+        {
+          code: 'no-answer',
+          severity: 'error',
+          title: 'The daemon at unix:///var/run/docker.sock accepted the connection but did not answer within 1 s',
+        },
+      ],
+    },
+    {
+      name: 'a current context that does not exist, once, without a second connection finding',
+      facts: host({ files: { '/home/dev/.docker/config.json': '{"currentContext":"desktop-linux"}' } }),
+      findings: [{ code: 'context-not-found', severity: 'error', title: /"desktop-linux"/ }],
+      assert: (r) => expect(r.findings[0]!.fixes[0]!.command).toBe('docker context use default'),
+    },
+    {
+      name: 'DOCKER_HOST overrides the selected context, even when the daemon answers',
+      facts: host({
+        files: {
+          '/var/run/docker.sock': { stat: SOCKET },
+          '/home/dev/.docker/config.json': '{"currentContext":"remote"}',
+          [contextMetaPath('/home/dev/.docker', 'remote')]: '{"Endpoints":{"docker":{"Host":"tcp://10.1.1.1:2376"}}}',
+        },
+        env: { DOCKER_HOST: 'unix:///var/run/docker.sock' },
+      }),
+      findings: [{ code: 'context-overridden', severity: 'warning' }],
+      assert: (r) => expect(r.status).toBe('warned'),
+    },
+    {
+      name: 'a malformed docker config, at its line',
+      facts: host({ files: { '/var/run/docker.sock': { stat: SOCKET }, '/home/dev/.docker/config.json': '{\n "auths": {}\n "x": 1}' } }),
+      findings: [{ code: 'config-invalid', severity: 'warning', subject: '/home/dev/.docker/config.json:3' }],
+    },
+    {
+      // Forwarding is the dns check's finding (one cause, one finding).
+      name: 'engine warnings: serious ones as warnings, the rest as notes, forwarding left to dns',
+      facts: host({ engine: { ...HEALTHY_ENGINE, '/info': { ...(HEALTHY_ENGINE['/info'] as object), Warnings: ENGINE_WARNINGS } } }),
+      findings: [
+        { code: 'engine-warning', severity: 'warning', title: /without encryption/ },
+        { code: 'engine-warning', severity: 'info' },
+      ],
+      assert: (r) => {
+        expect(r.status).toBe('warned');
+        expect(r.findings.some((f) => f.title.includes('forwarding'))).toBe(false);
+      },
+    },
+    {
+      name: 'an invalid DOCKER_HOST',
+      facts: host({ env: { DOCKER_HOST: 'htp://oops' } }),
+      findings: [{ code: 'invalid-host', severity: 'error' }],
+    },
+  ],
 });

@@ -2,13 +2,28 @@ import { describe, expect, it } from 'vitest';
 import dns from '../../checks/dns.js';
 import { failedLookup, nameFromCommand } from '../../checks/dns/lookups.js';
 import { parseResolvConf } from '../../checks/dns/resolv.js';
-import { engineWith, inspect, type FakeContainer } from '../helpers/containers.js';
-import { fakeClients, fakeFacts, HEALTHY_ENGINE, runCheck, SOCKET, type EngineRoutes, type FakeFile } from '../helpers/fakes.js';
+import type { CheckResult } from '../../src/engine/types.js';
 import { runChecks } from '../../src/engine/runner.js';
+import {
+  CheckTester,
+  containerInspect as inspect,
+  engineWith,
+  fakeClients,
+  fakeEngine,
+  fakeFacts,
+  HEALTHY_ENGINE,
+  type BrokenCase,
+  type ContainerFields,
+  type EngineRoutes,
+  type FakeFiles,
+  type FakeWorld,
+  SOCKET,
+  type TesterCase,
+} from '../../src/testing/index.js';
 
 interface Setup {
-  containers?: (FakeContainer & { networks?: string[]; dns?: string[]; networkMode?: string })[];
-  files?: Record<string, FakeFile | string>;
+  containers?: (ContainerFields & { id: string; networks?: string[]; dns?: string[]; networkMode?: string })[];
+  files?: FakeFiles;
   info?: object;
   routes?: EngineRoutes;
 }
@@ -40,107 +55,279 @@ function routesFor(setup: Setup): EngineRoutes {
   return routes;
 }
 
-async function diagnose(setup: Setup, options: { probe?: boolean; probeName?: string; probeDns?: string[] } = {}) {
-  const clients = fakeClients({ engine: routesFor(setup), files: { '/var/run/docker.sock': { stat: SOCKET }, ...setup.files } });
-  const [result] = await runChecks([dns], fakeFacts(clients), {
-    probe: options.probe ?? false,
-    probeName: options.probeName,
-    probeDns: options.probeDns,
-    verbose: false,
-    timeoutMs: 5000,
-  });
-  return result!;
-}
+/** A Linux host with the daemon socket, these files, and a daemon serving these containers and networks. */
+const world = (setup: Setup): FakeWorld => ({ engine: routesFor(setup), files: setup.files });
 
-const codes = (r: { findings: { code: string; severity: string }[] }) => r.findings.map((f) => [f.code, f.severity]);
+const HOST_CASES: [string, Record<string, string>, string[][]][] = [
+  ['only a loopback dnsmasq resolver', { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' }, [['dns/host-loopback-resolver', 'warning']]],
+  [
+    'systemd-resolved with no upstreams',
+    { '/etc/resolv.conf': 'nameserver 127.0.0.53\noptions edns0\n', '/run/systemd/resolve/resolv.conf': '# no servers\n' },
+    [['dns/host-loopback-resolver', 'warning']],
+  ],
+  [
+    'systemd-resolved with real upstreams (Docker uses them)',
+    { '/etc/resolv.conf': 'nameserver 127.0.0.53\n', '/run/systemd/resolve/resolv.conf': 'nameserver 10.0.0.2\n' },
+    [],
+  ],
+  ['a normal resolver', { '/etc/resolv.conf': 'nameserver 192.168.1.1\nsearch lan\n' }, []],
+  [
+    'loopback resolvers but daemon.json sets dns',
+    { '/etc/resolv.conf': 'nameserver 127.0.1.1\n', '/etc/docker/daemon.json': '{"dns": ["10.0.0.2"]}' },
+    [],
+  ],
+  ['a malformed daemon.json', { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' }, [['dns/daemon-json-invalid', 'error']]],
+  [
+    'a loopback dns in daemon.json',
+    { '/etc/docker/daemon.json': '{\n  "dns": ["127.0.0.1"]\n}\n' },
+    [['dns/daemon-dns-loopback', 'error']],
+  ],
+  [
+    'malformed dns and bip',
+    { '/etc/docker/daemon.json': '{"dns": ["dns.example"], "bip": "172.26.0.1"}' },
+    [['dns/daemon-network-invalid', 'error']],
+  ],
+  ['an unroutable dns entry', { '/etc/docker/daemon.json': '{"dns": ["0.0.0.0"]}' }, [['dns/daemon-network-invalid', 'error']]],
+  [
+    "an MTU above the uplink's",
+    {
+      '/etc/docker/daemon.json': '{"mtu": 1500}',
+      '/proc/net/route': 'Iface\tDestination\tGateway\nwg0\t00000000\t0100000A\n',
+      '/sys/class/net/wg0/mtu': '1420\n',
+    },
+    [['dns/mtu-mismatch', 'warning']],
+  ],
+];
 
-describe('dns: the host and daemon.json', () => {
-  it.each<[string, Record<string, string>, string[][]]>([
-    ['only a loopback dnsmasq resolver', { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' }, [['dns/host-loopback-resolver', 'warning']]],
-    [
-      'systemd-resolved with no upstreams',
-      { '/etc/resolv.conf': 'nameserver 127.0.0.53\noptions edns0\n', '/run/systemd/resolve/resolv.conf': '# no servers\n' },
-      [['dns/host-loopback-resolver', 'warning']],
-    ],
-    [
-      'systemd-resolved with real upstreams (Docker uses them)',
-      { '/etc/resolv.conf': 'nameserver 127.0.0.53\n', '/run/systemd/resolve/resolv.conf': 'nameserver 10.0.0.2\n' },
-      [],
-    ],
-    ['a normal resolver', { '/etc/resolv.conf': 'nameserver 192.168.1.1\nsearch lan\n' }, []],
-    [
-      'loopback resolvers but daemon.json sets dns',
-      { '/etc/resolv.conf': 'nameserver 127.0.1.1\n', '/etc/docker/daemon.json': '{"dns": ["10.0.0.2"]}' },
-      [],
-    ],
-    ['a malformed daemon.json', { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' }, [['dns/daemon-json-invalid', 'error']]],
-    [
-      'a loopback dns in daemon.json',
-      { '/etc/docker/daemon.json': '{\n  "dns": ["127.0.0.1"]\n}\n' },
-      [['dns/daemon-dns-loopback', 'error']],
-    ],
-    [
-      'malformed dns and bip',
-      { '/etc/docker/daemon.json': '{"dns": ["dns.example"], "bip": "172.26.0.1"}' },
-      [['dns/daemon-network-invalid', 'error']],
-    ],
-    ['an unroutable dns entry', { '/etc/docker/daemon.json': '{"dns": ["0.0.0.0"]}' }, [['dns/daemon-network-invalid', 'error']]],
-    [
-      "an MTU above the uplink's",
-      {
-        '/etc/docker/daemon.json': '{"mtu": 1500}',
-        '/proc/net/route': 'Iface\tDestination\tGateway\nwg0\t00000000\t0100000A\n',
-        '/sys/class/net/wg0/mtu': '1420\n',
-      },
-      [['dns/mtu-mismatch', 'warning']],
-    ],
-  ])('%s', async (_name, files, expected) => {
-    const result = await diagnose({ files });
-    expect(codes(result)).toEqual(expected);
-    if (expected.length === 0) expect(result.status).toBe('passed');
-  });
-
-  it('reports a malformed daemon.json at its line', async () => {
-    const result = await diagnose({ files: { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' } });
-    expect(result.findings[0]!.location).toMatchObject({ file: '/etc/docker/daemon.json', line: 3 });
-  });
-
-  it('reports IPv4 forwarding off once, and not again for each failing lookup', async () => {
-    const result = await diagnose({
-      info: { IPv4Forwarding: false },
-      containers: [{ id: 'f1', name: 'app', exitCode: 1, logs: 'getaddrinfo EAI_AGAIN api.example.com\n' }],
-    });
-    expect(codes(result)).toEqual([['dns/ip-forward-disabled', 'error']]);
-  });
-
-  it('reads no host files for a remote engine', async () => {
-    const clients = fakeClients({
-      env: { DOCKER_HOST: 'tcp://10.9.9.9:2376' },
-      engine: routesFor({}),
-      files: { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' },
-    });
-    const result = await runCheck(dns, fakeFacts(clients));
-    expect(result.findings).toEqual([]);
-    expect(result.status).toBe('passed');
-  });
+const hostCase = ([name, files, expected]: (typeof HOST_CASES)[number]) => ({
+  name: `host: ${name}`,
+  facts: world({ files }),
+  findings: expected.map(([code, severity]) => ({ code: code!, severity: severity as 'error' | 'warning' })),
 });
 
-describe('dns: containers', () => {
-  it('ties a failure to a container on the default bridge', async () => {
-    const result = await diagnose({
+const COMPOSE_REPORTS: [string, string, string[][]][] = [
+  [
+    'a service that only exposes its port',
+    '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n' +
+      '      API_URL: http://localhost:3000/api\n',
+    [['worker', 'API_URL: http://app:3000/api']],
+  ],
+  [
+    'DB_HOST: localhost with a postgres service and no port',
+    '  db:\n    image: postgres:16\n  api:\n    image: api\n    environment:\n      DB_HOST: localhost\n',
+    [['api', 'DB_HOST: db']],
+  ],
+  [
+    'REDIS_HOST: 127.0.0.1 with a service named cache running redis',
+    '  cache:\n    image: redis:7-alpine\n  api:\n    image: api\n    environment:\n      - REDIS_HOST=127.0.0.1\n',
+    [['api', '- REDIS_HOST=cache']],
+  ],
+  [
+    'a URL without a port whose scheme names a postgres service',
+    '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n' +
+      '      DATABASE_URL: postgres://app:pw@localhost/app\n',
+    [['api', 'DATABASE_URL: postgres://app:[redacted]@database/app']],
+  ],
+  [
+    'redis://localhost with a redis service',
+    '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      CELERY_BROKER: redis://localhost/0\n',
+    [['worker', 'CELERY_BROKER: redis://redis/0']],
+  ],
+  [
+    'a bare localhost:port',
+    '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      REDIS_ADDR: localhost:6379\n',
+    [['worker', 'REDIS_ADDR: redis:6379']],
+  ],
+  [
+    'the host port another service publishes, fixed to its container port',
+    '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n' +
+      '      PGURL: postgres://localhost:5433/app\n',
+    [['api', 'PGURL: postgres://db:5432/app']],
+  ],
+  [
+    'a published host port in a server-side variable, in list syntax',
+    '  cache:\n    image: my-cache\n    ports: ["16379:6379"]\n  api:\n    image: api\n    environment:\n' +
+      '      - CACHE_ADDR=localhost:16379\n',
+    [['api', '- CACHE_ADDR=cache:6379']],
+  ],
+  [
+    'a published host port with a server URL scheme, whatever the name',
+    '  q:\n    image: my-queue\n    ports: ["5673:5672"]\n  worker:\n    image: w\n    environment:\n' +
+      '      CELERY_URL: amqp://guest:guest@localhost:5673//\n',
+    [['worker', 'CELERY_URL: amqp://guest:[redacted]@q:5672//']],
+  ],
+  [
+    'a published host port in a DSN, quoted where YAML needs it',
+    '  sentry:\n    image: my-sentry\n    ports: ["9001:9000"]\n  api:\n    image: api\n    environment:\n' +
+      '      SENTRY_DSN: "http://key@localhost:9001/1 #dev"\n',
+    [['api', 'SENTRY_DSN: "http://key@sentry:9000/1 #dev"']],
+  ],
+  [
+    'the container port of another service, in any variable (as before)',
+    '  server:\n    image: app\n    ports: ["5001:5000"]\n  worker:\n    image: app\n    environment:\n' +
+      '      APP_HOST: http://localhost:5000\n',
+    [['worker', 'APP_HOST: http://server:5000']],
+  ],
+];
+
+const COMPOSE_PASSES: [string, string][] = [
+  [
+    'browser-facing URLs (links, redirects, CORS, client bundles)',
+    '  web:\n    image: web\n    ports: ["3000:3000"]\n  api:\n    image: api\n    environment:\n' +
+      '      APP_BASEURL: http://localhost:3000\n      NEXTAUTH_URL: http://localhost:3000\n     ' +
+      ' CORS_ORIGIN: http://localhost:3000\n      OAUTH_CALLBACK_URL: http://localhost:3000/cb\n ' +
+      '     LOGIN_REDIRECT: http://localhost:3000/home\n      NEXT_PUBLIC_API: http://localhost:3000\n' +
+      '      VITE_API_URL: http://localhost:3000\n      REACT_APP_API: http://localhost:3000\n   ' +
+      '   FRONTEND_URL: http://localhost:3000\n      PUBLIC_SITE_URL: http://localhost:3000\n    ' +
+      '  ALLOWED_ORIGINS: http://localhost:3000\n      GITHUB_CALLBACKURL: http://localhost:3000/auth\n',
+  ],
+  [
+    'a service that reaches its own port',
+    '  app:\n    image: app\n    ports: ["3000:3000"]\n    environment:\n      SELF_URL: http://localhost:3000/health\n' +
+      '  web:\n    image: web\n    expose: ["3000"]\n',
+  ],
+  [
+    'a sidecar sharing the namespace (network_mode: service:app)',
+    '  app:\n    image: app\n    environment:\n      PROXY: http://localhost:4000\n  proxy:\n  ' +
+      '  image: envoy\n    network_mode: service:app\n    expose: ["4000"]\n  other:\n    image: ' +
+      'x\n    expose: ["4000"]\n',
+  ],
+  [
+    'a host-networked service',
+    '  db:\n    image: postgres\n  api:\n    image: api\n    network_mode: host\n    environment:\n' +
+      '      DATABASE_URL: postgres://localhost:5432/app\n',
+  ],
+  [
+    'a target that is host-networked (its name does not resolve)',
+    '  db:\n    image: postgres\n    network_mode: host\n  api:\n    image: api\n    environment:\n' +
+      '      DATABASE_URL: postgres://localhost:5432/app\n',
+  ],
+  [
+    "the service's own listen address",
+    '  php:\n    image: php:8-fpm\n    expose: ["9000"]\n  metrics:\n    image: exporter\n    environment:\n' +
+      '      LISTEN_ADDR: 127.0.0.1:9000\n      BIND_ADDRESS: localhost:9000\n',
+  ],
+  [
+    'a port no service listens on',
+    '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      OTHER: http://localhost:9999\n',
+  ],
+  [
+    'HOST: localhost whose words name no service',
+    '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HOST: localhost\n      SMTP_HOST: localhost\n',
+  ],
+  [
+    'two services on the same port, neither named',
+    '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n' +
+      '    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n',
+  ],
+  [
+    'services on networks they do not share',
+    '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n' +
+      '    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
+  ],
+  [
+    'an http URL without a port when nothing listens on 80',
+    '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HEALTH: http://localhost/health\n',
+  ],
+  [
+    'an http URL without a port when a front proxy listens on 80 (it is most often meant for that proxy, through the host)',
+    '  proxy:\n    image: nginx\n    ports: ["80:80"]\n    expose: ["80"]\n  api:\n    image: api\n' +
+      '    environment:\n      WEBHOOK_URL: http://localhost/hooks\n',
+  ],
+  [
+    'a public base URL on a port another service publishes (redash REDASH_HOST: links in e-mails)',
+    '  server:\n    image: redash\n    ports: ["5001:5000"]\n  worker:\n    image: redash\n    ' +
+      'environment:\n      APP_HOST: http://localhost:5001\n  scheduler:\n    image: redash\n    ' +
+      'environment:\n      - REDASH_HOST=http://localhost:5001\n      - SERVICE_URL=localhost:5001\n',
+  ],
+];
+
+const project = (services: string, routes?: EngineRoutes) =>
+  world({ files: { '/project/compose.yaml': `services:\n${services}` }, routes });
+/** Each compose-localhost finding's service and first fix, the line to paste. */
+const localhost = (r: CheckResult) =>
+  r.findings.filter((f) => f.code === 'dns/compose-localhost').map((f) => [f.subject.name, f.fixes[0]!.command]);
+
+const composeReport = (name: string, facts: FakeWorld, expected: string[][]): BrokenCase => ({
+  name: `compose-localhost: ${name}`,
+  facts,
+  findings: expected.map(([service]) => ({
+    code: 'compose-localhost',
+    severity: 'error' as const,
+    subject: { kind: 'service' as const, name: service! },
+  })),
+  assert: (r) => expect(localhost(r)).toEqual(expected),
+});
+
+const HEALTHY: TesterCase[] = [
+  ...HOST_CASES.filter(([, , expected]) => expected.length === 0).map(hostCase),
+  {
+    name: 'a remote engine: no host files read',
+    facts: {
+      clients: fakeClients({
+        env: { DOCKER_HOST: 'tcp://10.9.9.9:2376' },
+        engine: routesFor({}),
+        files: { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' },
+      }),
+    },
+  },
+  {
+    name: 'a DNS server container that resolves through itself',
+    facts: () => {
+      const routes = routesFor({ containers: [{ id: 'ph', name: 'pihole', state: 'running', dns: ['127.0.0.1'] }] });
+      const i = routes['/containers/ph/json'] as { Config: object };
+      i.Config = { ...i.Config, ExposedPorts: { '53/udp': {}, '53/tcp': {} } };
+      return { engine: routes };
+    },
+  },
+  {
+    name: 'healthy containers and old failures',
+    facts: world({
+      containers: [
+        { id: 'h1', name: 'web', state: 'running' },
+        { id: 'h2', name: 'old', exitCode: 1, status: 'Exited (1) 3 days ago', logs: 'getaddrinfo ENOTFOUND db\n' },
+        { id: 'h3', name: 'crash', exitCode: 1, logs: 'TypeError: x is undefined\n' },
+      ],
+    }),
+  },
+  ...COMPOSE_PASSES.map(([name, services]) => ({ name: `compose-localhost: ${name}`, facts: project(services) })),
+];
+
+const BROKEN_HOST: BrokenCase[] = [
+  ...HOST_CASES.filter(([name, , expected]) => expected.length > 0 && name !== 'a malformed daemon.json').map(hostCase),
+  {
+    name: 'host: a malformed daemon.json, at its line',
+    facts: world({ files: { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' } }),
+    findings: [{ code: 'daemon-json-invalid', severity: 'error', subject: '/etc/docker/daemon.json:3' }],
+  },
+  {
+    name: 'IPv4 forwarding off, once, and not again for each failing lookup',
+    facts: world({
+      info: { IPv4Forwarding: false },
+      containers: [{ id: 'f1', name: 'app', exitCode: 1, logs: 'getaddrinfo EAI_AGAIN api.example.com\n' }],
+    }),
+    findings: [{ code: 'ip-forward-disabled', severity: 'error' }],
+  },
+];
+
+const BROKEN_CONTAINERS: BrokenCase[] = [
+  {
+    name: 'a failure tied to a container on the default bridge',
+    facts: world({
       containers: [
         { id: 'w1', name: 'web', state: 'running' },
         { id: 'c1', name: 'client', exitCode: 1, path: 'wget', args: ['-q', 'http://web:8080/'], logs: "wget: bad address 'web'\n" },
       ],
-    });
-    expect(result.findings.map((f) => [f.code, f.subject.name])).toEqual([['dns/default-bridge-no-names', 'client']]);
-    expect(result.findings[0]!.fixes[0]!.command).toBe(
-      'docker network create app-net && docker network connect app-net client && docker network connect app-net web',
-    );
-  });
-
-  it('ties a failure to a service on another network', async () => {
-    const result = await diagnose({
+    }),
+    findings: [{ code: 'default-bridge-no-names', severity: 'error', subject: 'client' }],
+    assert: (r) =>
+      expect(r.findings[0]!.fixes[0]!.command).toBe(
+        'docker network create app-net && docker network connect app-net client && docker network connect app-net web',
+      ),
+  },
+  {
+    name: 'a failure tied to a service on another network',
+    facts: world({
       containers: [
         {
           id: 'd1',
@@ -157,236 +344,96 @@ describe('dns: containers', () => {
           logs: 'psql: error: could not translate host name "db" to address: Name or service not known\n',
         },
       ],
-    });
-    expect(result.findings.map((f) => f.code)).toEqual(['dns/different-network']);
-    expect(result.findings[0]!.fixes[0]!.command).toBe('docker network connect shop_default api');
-  });
-
-  it('says nothing extra when the two containers share a user-defined network but still fail (reports the lookup)', async () => {
-    const result = await diagnose({
+    }),
+    findings: [{ code: 'different-network', severity: 'error' }],
+    assert: (r) => expect(r.findings[0]!.fixes[0]!.command).toBe('docker network connect shop_default api'),
+  },
+  {
+    name: 'two containers sharing a user-defined network that still fail: the lookup, nothing extra',
+    facts: world({
       containers: [
         { id: 'd1', name: 'db', state: 'running', networks: ['app'] },
         { id: 'a1', name: 'api', exitCode: 1, networks: ['app'], logs: 'dial tcp: lookup db on 127.0.0.11:53: no such host\n' },
       ],
-    });
-    expect(result.findings.map((f) => f.code)).toEqual(['dns/lookup-failed']);
-  });
-
-  it('blames a loopback --dns for a failed external lookup, with the resolv.conf footer as evidence', async () => {
-    const result = await diagnose({
+    }),
+    findings: [{ code: 'lookup-failed', severity: 'error' }],
+  },
+  {
+    name: 'a loopback --dns blamed for a failed external lookup, with the resolv.conf footer as evidence',
+    facts: world({
       containers: [{ id: 'l1', name: 'fetch', exitCode: 6, dns: ['127.0.0.1'], logs: 'curl: (6) Could not resolve host: example.com\n' }],
       files: { '/var/lib/docker/containers/l1/resolv.conf': 'nameserver 127.0.0.1\n' },
-    });
-    expect(result.findings[0]).toMatchObject({
-      code: 'dns/container-loopback-dns',
-      severity: 'error',
-      evidence: expect.objectContaining({ name: 'example.com', resolvConf: expect.objectContaining({ nameservers: ['127.0.0.1'] }) }),
-    });
-  });
-
-  it('warns about a loopback --dns on a running container, but not with host networking', async () => {
-    const result = await diagnose({
+    }),
+    findings: [{ code: 'container-loopback-dns', severity: 'error' }],
+    assert: (r) =>
+      expect(r.findings[0]!.evidence).toEqual(
+        expect.objectContaining({ name: 'example.com', resolvConf: expect.objectContaining({ nameservers: ['127.0.0.1'] }) }),
+      ),
+  },
+  {
+    name: 'a loopback --dns on a running container, but not with host networking',
+    facts: world({
       containers: [
         { id: 'r1', name: 'svc', state: 'running', dns: ['127.0.0.1'] },
         { id: 'r2', name: 'hostnet', state: 'running', dns: ['127.0.0.1'], networkMode: 'host', networks: ['host'] },
       ],
-    });
-    expect(result.findings.map((f) => [f.code, f.severity, f.subject.name])).toEqual([['dns/container-loopback-dns', 'warning', 'svc']]);
-  });
-
-  it('does not warn about a DNS server container that resolves through itself', async () => {
-    const clients = fakeClients({
-      engine: (() => {
-        const r = routesFor({ containers: [{ id: 'ph', name: 'pihole', state: 'running', dns: ['127.0.0.1'] }] });
-        const i = r['/containers/ph/json'] as { Config: object };
-        i.Config = { ...i.Config, ExposedPorts: { '53/udp': {}, '53/tcp': {} } };
-        return r;
-      })(),
-      files: { '/var/run/docker.sock': { stat: SOCKET } },
-    });
-    const [result] = await runChecks([dns], fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
-    expect(result!.findings).toEqual([]);
-    expect(result!.status).toBe('passed');
-  });
-
-  it('explains an internal network', async () => {
-    const result = await diagnose({
+    }),
+    findings: [{ code: 'container-loopback-dns', severity: 'warning', subject: 'svc' }],
+  },
+  {
+    name: 'an internal network',
+    facts: world({
       containers: [{ id: 'i1', name: 'job', exitCode: 1, networks: ['secret'], logs: '[Errno -3] Temporary failure in name resolution\n' }],
-    });
-    expect(result.findings.map((f) => f.code)).toEqual(['dns/internal-network']);
-  });
-
-  it("reports other failed lookups, noting Docker's fallback to public DNS", async () => {
-    const result = await diagnose({
+    }),
+    findings: [{ code: 'internal-network', severity: 'error' }],
+  },
+  {
+    name: "other failed lookups, noting Docker's fallback to public DNS",
+    facts: world({
       containers: [{ id: 'g1', name: 'build', exitCode: 100, logs: "Temporary failure resolving 'deb.debian.org'\n" }],
       files: {
         '/var/lib/docker/containers/g1/resolv.conf':
           "nameserver 8.8.8.8\nnameserver 8.8.4.4\n# Based on host file: '/etc/resolv.conf' (legacy)\n# Used default nameservers.\n",
       },
-    });
-    expect(result.findings[0]).toMatchObject({ code: 'dns/lookup-failed', evidence: expect.objectContaining({ name: 'deb.debian.org' }) });
-    expect(result.findings[0]!.fixes.map((f) => f.title)).toContain(
-      'Docker fell back to Google DNS for this container; set your own in daemon.json',
-    );
-  });
+    }),
+    findings: [{ code: 'lookup-failed', severity: 'error' }],
+    assert: (r) => {
+      expect(r.findings[0]!.evidence).toEqual(expect.objectContaining({ name: 'deb.debian.org' }));
+      expect(r.findings[0]!.fixes.map((f) => f.title)).toContain(
+        'Docker fell back to Google DNS for this container; set your own in daemon.json',
+      );
+    },
+  },
+];
 
-  it('stays quiet for healthy containers and old failures', async () => {
-    const result = await diagnose({
-      containers: [
-        { id: 'h1', name: 'web', state: 'running' },
-        { id: 'h2', name: 'old', exitCode: 1, status: 'Exited (1) 3 days ago', logs: 'getaddrinfo ENOTFOUND db\n' },
-        { id: 'h3', name: 'crash', exitCode: 1, logs: 'TypeError: x is undefined\n' },
-      ],
-    });
-    expect(result.findings).toEqual([]);
-    expect(result.status).toBe('passed');
-  });
-});
+const BROKEN_COMPOSE: BrokenCase[] = [
+  composeReport(
+    "a service that reaches another service as localhost, at the variable's line",
+    project(
+      '  db:\n    image: postgres\n    ports: ["5432:5432"]\n  api:\n    image: api\n    environment:\n' +
+        '      DATABASE_URL: postgres://app@localhost:5432/app\n      OTHER: http://localhost:9999\n',
+    ),
+    [['api', 'DATABASE_URL: postgres://app@db:5432/app']],
+  ),
+  ...COMPOSE_REPORTS.map(([name, services, expected]) => composeReport(name, project(services), expected)),
+  composeReport(
+    'uses the EXPOSE of a local image',
+    project('  search:\n    image: meili:1\n  api:\n    image: api\n    environment:\n      SEARCH_URL: http://localhost:7700\n', {
+      '/images/meili%3A1/json': { Id: 'm', Config: { ExposedPorts: { '7700/tcp': {} } } },
+    }),
+    [['api', 'SEARCH_URL: http://search:7700']],
+  ),
+  {
+    name: 'probe: no local image can probe',
+    facts: world({ routes: { '/images/json': [{ Id: 'x', RepoTags: ['myapp:dev'] }] } }),
+    options: { probe: true },
+    findings: [{ code: 'probe-skipped', severity: 'info' }],
+  },
+];
 
-describe('dns: compose and the probe', () => {
-  it("reports a service that reaches another service as localhost, at the variable's line", async () => {
-    const yaml =
-      'services:\n  db:\n    image: postgres\n    ports: ["5432:5432"]\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app@localhost:5432/app\n      OTHER: http://localhost:9999\n';
-    const result = await diagnose({ files: { '/project/compose.yaml': yaml } });
-    expect(result.findings.map((f) => [f.code, f.subject.name, f.location?.line])).toEqual([['dns/compose-localhost', 'api', 8]]);
-    expect(result.findings[0]!.fixes[0]!.command).toBe('DATABASE_URL: postgres://app@db:5432/app');
-  });
+new CheckTester(dns).run({ healthy: HEALTHY, broken: [...BROKEN_HOST, ...BROKEN_CONTAINERS, ...BROKEN_COMPOSE] });
 
-  describe('compose-localhost', () => {
-    const project = (services: string) => ({ files: { '/project/compose.yaml': `services:\n${services}` } });
-    const localhost = (r: { findings: { code: string; subject: { name: string }; fixes: { command?: string }[] }[] }) =>
-      r.findings.filter((f) => f.code === 'dns/compose-localhost').map((f) => [f.subject.name, f.fixes[0]!.command]);
-
-    it.each<[string, string, string[][]]>([
-      [
-        'a service that only exposes its port',
-        '  app:\n    build: .\n    expose: ["3000"]\n  worker:\n    image: worker\n    environment:\n      API_URL: http://localhost:3000/api\n',
-        [['worker', 'API_URL: http://app:3000/api']],
-      ],
-      [
-        'DB_HOST: localhost with a postgres service and no port',
-        '  db:\n    image: postgres:16\n  api:\n    image: api\n    environment:\n      DB_HOST: localhost\n',
-        [['api', 'DB_HOST: db']],
-      ],
-      [
-        'REDIS_HOST: 127.0.0.1 with a service named cache running redis',
-        '  cache:\n    image: redis:7-alpine\n  api:\n    image: api\n    environment:\n      - REDIS_HOST=127.0.0.1\n',
-        [['api', '- REDIS_HOST=cache']],
-      ],
-      [
-        'a URL without a port whose scheme names a postgres service',
-        '  database:\n    image: docker.io/library/postgres:16\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://app:pw@localhost/app\n',
-        [['api', 'DATABASE_URL: postgres://app:[redacted]@database/app']],
-      ],
-      [
-        'redis://localhost with a redis service',
-        '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      CELERY_BROKER: redis://localhost/0\n',
-        [['worker', 'CELERY_BROKER: redis://redis/0']],
-      ],
-      [
-        'a bare localhost:port',
-        '  redis:\n    image: redis\n  worker:\n    image: w\n    environment:\n      REDIS_ADDR: localhost:6379\n',
-        [['worker', 'REDIS_ADDR: redis:6379']],
-      ],
-      [
-        'the host port another service publishes, fixed to its container port',
-        '  db:\n    image: pg-custom\n    ports: ["5433:5432"]\n  api:\n    image: api\n    environment:\n      PGURL: postgres://localhost:5433/app\n',
-        [['api', 'PGURL: postgres://db:5432/app']],
-      ],
-      [
-        'a published host port in a server-side variable, in list syntax',
-        '  cache:\n    image: my-cache\n    ports: ["16379:6379"]\n  api:\n    image: api\n    environment:\n      - CACHE_ADDR=localhost:16379\n',
-        [['api', '- CACHE_ADDR=cache:6379']],
-      ],
-      [
-        'a published host port with a server URL scheme, whatever the name',
-        '  q:\n    image: my-queue\n    ports: ["5673:5672"]\n  worker:\n    image: w\n    environment:\n      CELERY_URL: amqp://guest:guest@localhost:5673//\n',
-        [['worker', 'CELERY_URL: amqp://guest:[redacted]@q:5672//']],
-      ],
-      [
-        'a published host port in a DSN, quoted where YAML needs it',
-        '  sentry:\n    image: my-sentry\n    ports: ["9001:9000"]\n  api:\n    image: api\n    environment:\n      SENTRY_DSN: "http://key@localhost:9001/1 #dev"\n',
-        [['api', 'SENTRY_DSN: "http://key@sentry:9000/1 #dev"']],
-      ],
-      [
-        'the container port of another service, in any variable (as before)',
-        '  server:\n    image: app\n    ports: ["5001:5000"]\n  worker:\n    image: app\n    environment:\n      APP_HOST: http://localhost:5000\n',
-        [['worker', 'APP_HOST: http://server:5000']],
-      ],
-    ])('reports %s', async (_name, services, expected) => {
-      const result = await diagnose(project(services));
-      expect(localhost(result)).toEqual(expected);
-      expect(result.status).toBe('failed');
-    });
-
-    it.each<[string, string]>([
-      [
-        'browser-facing URLs (links, redirects, CORS, client bundles)',
-        '  web:\n    image: web\n    ports: ["3000:3000"]\n  api:\n    image: api\n    environment:\n      APP_BASEURL: http://localhost:3000\n      NEXTAUTH_URL: http://localhost:3000\n      CORS_ORIGIN: http://localhost:3000\n      OAUTH_CALLBACK_URL: http://localhost:3000/cb\n      LOGIN_REDIRECT: http://localhost:3000/home\n      NEXT_PUBLIC_API: http://localhost:3000\n      VITE_API_URL: http://localhost:3000\n      REACT_APP_API: http://localhost:3000\n      FRONTEND_URL: http://localhost:3000\n      PUBLIC_SITE_URL: http://localhost:3000\n      ALLOWED_ORIGINS: http://localhost:3000\n      GITHUB_CALLBACKURL: http://localhost:3000/auth\n',
-      ],
-      [
-        'a service that reaches its own port',
-        '  app:\n    image: app\n    ports: ["3000:3000"]\n    environment:\n      SELF_URL: http://localhost:3000/health\n  web:\n    image: web\n    expose: ["3000"]\n',
-      ],
-      [
-        'a sidecar sharing the namespace (network_mode: service:app)',
-        '  app:\n    image: app\n    environment:\n      PROXY: http://localhost:4000\n  proxy:\n    image: envoy\n    network_mode: service:app\n    expose: ["4000"]\n  other:\n    image: x\n    expose: ["4000"]\n',
-      ],
-      [
-        'a host-networked service',
-        '  db:\n    image: postgres\n  api:\n    image: api\n    network_mode: host\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
-      ],
-      [
-        'a target that is host-networked (its name does not resolve)',
-        '  db:\n    image: postgres\n    network_mode: host\n  api:\n    image: api\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
-      ],
-      [
-        "the service's own listen address",
-        '  php:\n    image: php:8-fpm\n    expose: ["9000"]\n  metrics:\n    image: exporter\n    environment:\n      LISTEN_ADDR: 127.0.0.1:9000\n      BIND_ADDRESS: localhost:9000\n',
-      ],
-      [
-        'a port no service listens on',
-        '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      OTHER: http://localhost:9999\n',
-      ],
-      [
-        'HOST: localhost whose words name no service',
-        '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HOST: localhost\n      SMTP_HOST: localhost\n',
-      ],
-      [
-        'two services on the same port, neither named',
-        '  a:\n    image: a\n    expose: ["8080"]\n  b:\n    image: b\n    expose: ["8080"]\n  c:\n    image: c\n    environment:\n      UPSTREAM: http://localhost:8080\n',
-      ],
-      [
-        'services on networks they do not share',
-        '  db:\n    image: postgres\n    networks: [back]\n  api:\n    image: api\n    networks: [front]\n    environment:\n      DATABASE_URL: postgres://localhost:5432/app\n',
-      ],
-      [
-        'an http URL without a port when nothing listens on 80',
-        '  db:\n    image: postgres\n  api:\n    image: api\n    environment:\n      HEALTH: http://localhost/health\n',
-      ],
-      [
-        'an http URL without a port when a front proxy listens on 80 (it is most often meant for that proxy, through the host)',
-        '  proxy:\n    image: nginx\n    ports: ["80:80"]\n    expose: ["80"]\n  api:\n    image: api\n    environment:\n      WEBHOOK_URL: http://localhost/hooks\n',
-      ],
-      [
-        'a public base URL on a port another service publishes (redash REDASH_HOST: links in e-mails)',
-        '  server:\n    image: redash\n    ports: ["5001:5000"]\n  worker:\n    image: redash\n    environment:\n      APP_HOST: http://localhost:5001\n  scheduler:\n    image: redash\n    environment:\n      - REDASH_HOST=http://localhost:5001\n      - SERVICE_URL=localhost:5001\n',
-      ],
-    ])('passes for %s', async (_name, services) => {
-      const result = await diagnose(project(services));
-      expect(localhost(result)).toEqual([]);
-      expect(result.status).toBe('passed');
-    });
-
-    it('uses the EXPOSE of a local image', async () => {
-      const result = await diagnose({
-        ...project('  search:\n    image: meili:1\n  api:\n    image: api\n    environment:\n      SEARCH_URL: http://localhost:7700\n'),
-        routes: { '/images/meili%3A1/json': { Id: 'm', Config: { ExposedPorts: { '7700/tcp': {} } } } },
-      });
-      expect(localhost(result)).toEqual([['api', 'SEARCH_URL: http://search:7700']]);
-    });
-  });
-
+describe('dns: the probe', () => {
   it('probes only with --probe, removes the probe container, and reports the timing', async () => {
     const calls: string[] = [];
     const routes: EngineRoutes = {
@@ -397,17 +444,16 @@ describe('dns: compose and the probe', () => {
       '/containers/p1/logs': 'Name:\texample.test\nAddress: 10.0.0.9\n',
       'DELETE /containers/p1': '',
     };
-    const { fakeEngine } = await import('../helpers/fakes.js');
     const clients = fakeClients({
       engine: () => fakeEngine(routesFor({ routes }), calls),
       files: { '/var/run/docker.sock': { stat: SOCKET } },
     });
-    const quiet = await runChecks([dns], fakeFacts(clients), { probe: false, verbose: false, timeoutMs: 5000 });
+    const quiet = await runChecks([dns], fakeFacts({ clients }), { probe: false, verbose: false, timeoutMs: 5000 });
     expect(quiet[0]!.findings).toEqual([]);
     expect(quiet[0]!.status).toBe('passed');
     expect(calls.some((c) => c.startsWith('POST'))).toBe(false);
 
-    const [result] = await runChecks([dns], fakeFacts(clients), {
+    const [result] = await runChecks([dns], fakeFacts({ clients }), {
       probe: true,
       probeName: 'example.test',
       probeDns: ['172.17.0.1'],
@@ -422,17 +468,13 @@ describe('dns: compose and the probe', () => {
       'DELETE /containers/p1',
     ]);
   });
-
-  it('says so when no local image can probe', async () => {
-    const result = await diagnose({ routes: { '/images/json': [{ Id: 'x', RepoTags: ['myapp:dev'] }] } }, { probe: true });
-    expect(result.findings.map((f) => f.code)).toEqual(['dns/probe-skipped']);
-  });
 });
 
 describe('dns parsing', () => {
   it("reads Docker's resolv.conf footer", () => {
     const conf = parseResolvConf(
-      "nameserver 127.0.0.11\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal resolver)\n# ExtServers: [host(127.0.0.53)]\n",
+      "nameserver 127.0.0.11\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal " +
+        'resolver)\n# ExtServers: [host(127.0.0.53)]\n',
     );
     expect(conf).toEqual({
       nameservers: ['127.0.0.11'],
