@@ -16,6 +16,8 @@ export interface IgnorePattern {
   matchType: 'exact' | 'prefix' | 'suffix' | 'regexp';
   /** RE2 semantics, as Go's regexp: linear time, so `*a*a*a*a*a*b` cannot stall a walk the way a backtracking RegExp would. */
   regexp?: RE2JS;
+  /** Text every path this regexp matches contains: a path without it is rejected by one substring test. */
+  literal?: string;
 }
 
 export interface IgnoreProblem {
@@ -145,8 +147,24 @@ function compilePattern(p: Pick<IgnorePattern, 'raw' | 'line' | 'exclusion' | 'c
     }
   }
   const compiled: IgnorePattern = { ...p, matchType };
-  if (matchType === 'regexp') compiled.regexp = RE2JS.compile(`${re}$`);
+  if (matchType === 'regexp') {
+    compiled.regexp = RE2JS.compile(`${re}$`);
+    const literal = requiredLiteral(p.cleaned);
+    if (literal) compiled.literal = literal;
+  }
   return compiled;
+}
+
+/**
+ * The longest run of plain characters in a pattern, which every path it matches must contain. RE2 costs microseconds a
+ * path, and a proposed ignore file is matched against every file of a context: most paths fail this test instead.
+ * None for patterns with classes or escapes, whose characters are not all literal.
+ */
+function requiredLiteral(pattern: string): string | undefined {
+  if (/[[\]\\]/.test(pattern)) return undefined;
+  // `**/` is an optional group of whole directories: its slash is not required.
+  const runs = pattern.split(/\*\*\/?|\*|\?/);
+  return runs.reduce((a, b) => (b.length > a.length ? b : a), '') || undefined;
 }
 
 /** What Go's filepath.Match(pattern, ".") rejects: unterminated classes and dangling escapes. */
@@ -175,42 +193,47 @@ function validateGlob(pattern: string): string | undefined {
   return undefined;
 }
 
-function matchOne(p: IgnorePattern, path: string): boolean {
+/**
+ * MatchesOrParentMatches for one pattern: the path or a directory above it matches. Only a regexp needs those
+ * directories as strings; the other kinds answer for them with one string test, since each is a prefix of the path.
+ */
+function matchesOrParent(p: IgnorePattern, path: string, parents: () => string[]): boolean {
   switch (p.matchType) {
     case 'exact':
-      return path === p.cleaned;
+      return path === p.cleaned || path.startsWith(`${p.cleaned}/`);
     case 'prefix':
+      // A directory above the path that starts with the prefix makes the path start with it too.
       return path.startsWith(p.cleaned.slice(0, -2));
     case 'suffix': {
       const suffix = p.cleaned.slice(2);
-      if (path.endsWith(suffix)) return true;
-      return suffix.startsWith('/') && path === suffix.slice(1);
+      if (path.endsWith(suffix) || path.includes(`${suffix}/`)) return true;
+      const top = suffix.slice(1);
+      return suffix.startsWith('/') && (path === top || path.startsWith(`${top}/`));
     }
     case 'regexp':
-      return p.regexp!.matches(path);
+      return p.regexp!.matches(path) || parents().some((dir) => p.regexp!.matches(dir));
   }
 }
 
 /** MatchesOrParentMatches: true when the path (slash-separated, relative to the context) is excluded. Last match wins. */
 export function isExcluded(rules: IgnoreRules, file: string): boolean {
   let matched = false;
-  const slash = file.lastIndexOf('/');
-  const parentPath = slash === -1 ? '.' : file.slice(0, slash);
-  const parentDirs = parentPath.split('/');
+  let parents: string[] | undefined;
+  const lazyParents = () => (parents ??= parentDirs(file));
   for (const pattern of rules.patterns) {
     if (pattern.exclusion !== matched) continue;
-    let match = matchOne(pattern, file);
-    if (!match && parentPath !== '.') {
-      for (let i = 0; i < parentDirs.length; i++) {
-        if (matchOne(pattern, parentDirs.slice(0, i + 1).join('/'))) {
-          match = true;
-          break;
-        }
-      }
-    }
-    if (match) matched = !pattern.exclusion;
+    // The directories above the path are prefixes of it: what the path lacks, they lack too.
+    if (pattern.literal !== undefined && !file.includes(pattern.literal)) continue;
+    if (matchesOrParent(pattern, file, lazyParents)) matched = !pattern.exclusion;
   }
   return matched;
+}
+
+/** Every directory above a path, outermost first: `a/b/c` gives `a` and `a/b`. */
+function parentDirs(file: string): string[] {
+  const dirs: string[] = [];
+  for (let slash = file.indexOf('/'); slash !== -1; slash = file.indexOf('/', slash + 1)) dirs.push(file.slice(0, slash));
+  return dirs;
 }
 
 /**
