@@ -364,6 +364,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
         scanContext(build.context, {
           rules,
           budgetMs,
+          tree: clients.tree,
           alwaysSent: [
             ...(build.inline ? [] : [path.relative(build.context, build.dockerfileAbs)]),
             ...(build.ignoreFile ? [path.relative(build.context, build.ignoreFile)] : []),
@@ -374,7 +375,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     contextIgnored: (scan, budgetMs) => {
       // Keyed by the scan itself: one context can be scanned with two ignore files.
       let value = ignoredSizes.get(scan);
-      if (!value) ignoredSizes.set(scan, (value = measureIgnored(scan, { budgetMs })));
+      if (!value) ignoredSizes.set(scan, (value = measureIgnored(scan, { budgetMs, tree: clients.tree })));
       return value;
     },
 
