@@ -18,6 +18,8 @@ export interface IgnorePattern {
   regexp?: RE2JS;
   /** Text every path this regexp matches contains: a path without it is rejected by one substring test. */
   literal?: string;
+  /** For the other kinds: whether the path or a directory above it matches, made once per pattern. */
+  matchesOrParent?: (path: string) => boolean;
 }
 
 export interface IgnoreProblem {
@@ -147,7 +149,8 @@ function compilePattern(p: Pick<IgnorePattern, 'raw' | 'line' | 'exclusion' | 'c
     }
   }
   const compiled: IgnorePattern = { ...p, matchType };
-  if (matchType === 'regexp') {
+  if (matchType !== 'regexp') compiled.matchesOrParent = plainMatcher(matchType, p.cleaned);
+  else {
     compiled.regexp = RE2JS.compile(`${re}$`);
     const literal = requiredLiteral(p.cleaned);
     if (literal) compiled.literal = literal;
@@ -194,39 +197,46 @@ function validateGlob(pattern: string): string | undefined {
 }
 
 /**
- * MatchesOrParentMatches for one pattern: the path or a directory above it matches. Only a regexp needs those
- * directories as strings; the other kinds answer for them with one string test, since each is a prefix of the path.
+ * MatchesOrParentMatches for a pattern that is not a regexp: the path or a directory above it matches. Each of those
+ * directories is a prefix of the path, so one string test answers for all of them.
  */
-function matchesOrParent(p: IgnorePattern, path: string, parents: () => string[]): boolean {
-  switch (p.matchType) {
-    case 'exact':
-      return path === p.cleaned || path.startsWith(`${p.cleaned}/`);
-    case 'prefix':
-      // A directory above the path that starts with the prefix makes the path start with it too.
-      return path.startsWith(p.cleaned.slice(0, -2));
-    case 'suffix': {
-      const suffix = p.cleaned.slice(2);
-      if (path.endsWith(suffix) || path.includes(`${suffix}/`)) return true;
-      const top = suffix.slice(1);
-      return suffix.startsWith('/') && (path === top || path.startsWith(`${top}/`));
-    }
-    case 'regexp':
-      return p.regexp!.matches(path) || parents().some((dir) => p.regexp!.matches(dir));
+function plainMatcher(matchType: 'exact' | 'prefix' | 'suffix', cleaned: string): (path: string) => boolean {
+  const under = (path: string, dir: string) => path.startsWith(dir) && path.charCodeAt(dir.length) === SLASH;
+  if (matchType === 'exact') return (path) => path === cleaned || under(path, cleaned);
+  // A directory above the path that starts with the prefix makes the path start with it too.
+  if (matchType === 'prefix') {
+    const prefix = cleaned.slice(0, -2);
+    return (path) => path.startsWith(prefix);
   }
+  const suffix = cleaned.slice(2);
+  const suffixDir = `${suffix}/`;
+  const top = suffix.startsWith('/') ? suffix.slice(1) : undefined;
+  return (path) => path.endsWith(suffix) || path.includes(suffixDir) || (top !== undefined && (path === top || under(path, top)));
 }
+
+const SLASH = 0x2f;
 
 /** MatchesOrParentMatches: true when the path (slash-separated, relative to the context) is excluded. Last match wins. */
 export function isExcluded(rules: IgnoreRules, file: string): boolean {
   let matched = false;
+  // Built once, and only for a regexp: this runs for every file of a context, several times.
   let parents: string[] | undefined;
-  const lazyParents = () => (parents ??= parentDirs(file));
   for (const pattern of rules.patterns) {
     if (pattern.exclusion !== matched) continue;
+    let match: boolean;
+    if (pattern.matchesOrParent) match = pattern.matchesOrParent(file);
     // The directories above the path are prefixes of it: what the path lacks, they lack too.
-    if (pattern.literal !== undefined && !file.includes(pattern.literal)) continue;
-    if (matchesOrParent(pattern, file, lazyParents)) matched = !pattern.exclusion;
+    else if (pattern.literal !== undefined && !file.includes(pattern.literal)) match = false;
+    else match = regexpMatches(pattern.regexp!, file, (parents ??= parentDirs(file)));
+    if (match) matched = !pattern.exclusion;
   }
   return matched;
+}
+
+function regexpMatches(regexp: RE2JS, file: string, parents: readonly string[]): boolean {
+  if (regexp.matches(file)) return true;
+  for (const dir of parents) if (regexp.matches(dir)) return true;
+  return false;
 }
 
 /** Every directory above a path, outermost first: `a/b/c` gives `a` and `a/b`. */
