@@ -140,10 +140,18 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     for (const problem of rules.problems) {
       ctx.report({
         cause: 'ignore-invalid',
+        // Too many patterns is no error of the file: what this check says about the context is only less certain.
+        ...(problem.tooMany ? { severity: 'info' as const } : {}),
         title: `${rel(build.ignoreFile)}:${problem.line}: ${problem.message}`,
         subject: { kind: 'file', name: rel(build.ignoreFile) },
         location: { file: rel(build.ignoreFile), line: problem.line },
-        fixes: [{ title: 'Fix or remove the line; the builder rejects the whole file otherwise' }],
+        fixes: [
+          {
+            title: problem.tooMany
+              ? 'Fold the patterns into fewer (** reaches any depth): the builder matches every file against each one too'
+              : 'Fix or remove the line; the builder rejects the whole file otherwise',
+          },
+        ],
       });
     }
   }
