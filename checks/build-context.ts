@@ -23,13 +23,15 @@ export default defineCheck({
     id: 'build-context',
     title: 'Build contexts are small and cache-friendly',
     category: 'build',
-    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine, Dockerfile-alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where its COPY sources are or it names its own directory inside the image; and compose \`build:\` entries with their context, dockerfile or dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. Dockerfiles that share a context and ignore file share one walk and one finding about the context, which names them all, and no exclusion proposed for it touches what any of them copies. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
+    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine, Dockerfile-alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where its COPY sources are or it names its own directory inside the image; and compose \`build:\` entries with their context, dockerfile or dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. Dockerfiles that share a context and ignore file share one walk and one finding about the context, which names them all, and no exclusion proposed for it touches what any of them copies. A walk that outlasts half of what is left of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
 
 It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent, judged by name and then by content (private keys, credential lines in .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name, a COPY --from carries them into the image from a stage that copied them, nothing copies them, or they are keystores under an example, sample, test or fixture directory); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found), apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the image's own layers (not when a later RUN of that stage or of a stage built FROM it installs from them, nor under a RUN --mount on /var/lib/apt; not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).`,
     requires: [],
     codes: { ...buildContextCodes, ...composeProblemCodes },
   },
   async run(ctx) {
+    // Every walk shares what is left of the check's time, so several contexts, and the work after each walk, end within it.
+    const deadline = ctx.facts.now() + ctx.options.timeoutMs;
     const projectDir = (await ctx.facts.projectFiles()).dir;
     if ((await ctx.facts.listDir(projectDir)) === null) {
       ctx.report({
@@ -67,7 +69,7 @@ It reports a missing ignore file when the context holds heavy paths (at least 1 
       const key = `${build.context}\0${build.ignoreFile ?? ''}`;
       groups.set(key, [...(groups.get(key) ?? []), build]);
     }
-    for (const group of groups.values()) await checkContext(ctx, group, project);
+    for (const group of groups.values()) await checkContext(ctx, group, project, deadline);
     await composeVerdict;
   },
 });
@@ -104,8 +106,9 @@ const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 const MAX_SECRETS_READ = 200;
 const MAX_SECRET_BYTES_READ = 256 * 1024;
 
-async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], project: string): Promise<void> {
+async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], project: string, deadline: number): Promise<void> {
   const { facts, options } = ctx;
+  const timeLeft = () => Math.max(0, deadline - facts.now());
   const build = builds[0]!;
   const rel = (p: string) => path.relative(project, p) || '.';
   const contextName = rel(build.context);
@@ -137,15 +140,23 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     for (const problem of rules.problems) {
       ctx.report({
         cause: 'ignore-invalid',
+        // Too many patterns is no error of the file: what this check says about the context is only less certain.
+        ...(problem.tooMany ? { severity: 'info' as const } : {}),
         title: `${rel(build.ignoreFile)}:${problem.line}: ${problem.message}`,
         subject: { kind: 'file', name: rel(build.ignoreFile) },
         location: { file: rel(build.ignoreFile), line: problem.line },
-        fixes: [{ title: 'Fix or remove the line; the builder rejects the whole file otherwise' }],
+        fixes: [
+          {
+            title: problem.tooMany
+              ? 'Fold the patterns into fewer (** reaches any depth): the builder matches every file against each one too'
+              : 'Fix or remove the line; the builder rejects the whole file otherwise',
+          },
+        ],
       });
     }
   }
 
-  const scan = await facts.contextScan(build, rules, Math.max(1000, Math.floor(options.timeoutMs * 0.6)));
+  const scan = await facts.contextScan(build, rules, Math.floor(timeLeft() * 0.5));
   const plans = builds.map((b, i) => copyPlan(dockerfiles[i], b.target));
   const copiedBy = (file: string) => plans.some((plan) => plan.copiedBy(file));
   // What no proposed exclusion may touch: COPY/ADD sources and the files they copy, for every Dockerfile built from
@@ -171,7 +182,7 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   // ignore file prunes (a whole node_modules) is the cost the ignore file exists to avoid.
   const withoutIgnoreFile = async () => {
     if (!build.ignoreFile) return null;
-    const ignored = await facts.contextIgnored(scan, Math.max(500, Math.floor(options.timeoutMs * 0.25)));
+    const ignored = await facts.contextIgnored(scan, Math.floor(timeLeft() * 0.5));
     return { files: scan.sentFiles + ignored.files, bytes: scan.sentBytes + ignored.bytes, complete: !ignored.truncated };
   };
   const evidenceBase = {

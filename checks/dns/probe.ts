@@ -6,6 +6,39 @@ import type { dnsCodes } from './codes.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
+const PROBE_SHARE = 0.5;
+/** Less than this left, and a probe could not even be created and removed: the probes stop there. */
+const MIN_PROBE_MS = 1000;
+
+/** A probe whose container cannot be created (its image is gone, or built for another platform) is a start error. */
+async function probeOrStartError(ctx: CheckContext, spec: Parameters<CheckContext['facts']['probe']>[0]) {
+  return ctx.facts.probe(spec, ctx.signal).catch((error: unknown) => ({
+    exitCode: null,
+    output: '',
+    durationMs: 0,
+    timedOut: false,
+    startError: error instanceof Error ? error.message : String(error),
+  }));
+}
+
+function notStarted(network: string, why: string): Report {
+  return {
+    cause: 'probe-skipped',
+    title: `The DNS probe could not start a container on network ${network}: ${why}`,
+    subject: { kind: 'network', name: network },
+    fixes: [{ title: 'Pull a small image for the probe once', command: 'docker pull busybox' }],
+  };
+}
+
+function outOfTime(done: number, lookups: number): Report {
+  return {
+    cause: 'probe-skipped',
+    title: `The DNS probe stopped after ${done} of ${lookups} lookups: its share of --timeout ran out`,
+    subject: { kind: 'host', name: 'probe' },
+    fixes: [{ title: 'Give the check more time', command: 'docker-doctor dns --probe --timeout 60' }],
+  };
+}
+
 /** Images likely to have a resolver tool, best first, with the command that resolves a name in each. */
 function probeImages(images: ImageSummary[]): { image: string; command: (name: string) => string[] }[] {
   const tagged = images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'));
@@ -43,66 +76,82 @@ export async function runProbes(
     { network: { Name: 'bridge' }, names: [name] },
     ...projectNetworks.map((network) => ({ network, names: [name, ...(compose?.services.map((s) => s.name) ?? [])] })),
   ];
-  const perProbeMs = Math.max(2000, Math.floor(options.timeoutMs / (1 + targets.reduce((n, t) => n + t.names.length, 0))));
+  const lookups = targets.reduce((n, t) => n + t.names.length, 0);
+  const perProbeMs = Math.max(2000, Math.floor(options.timeoutMs / (1 + lookups)));
+  // The probes' own share of --timeout: when it runs out they stop and say so, and the check ends with its passive
+  // findings instead of timing out (which would mark it crashed).
+  const deadline = facts.now() + options.timeoutMs * PROBE_SHARE;
+  let done = 0;
 
   for (const { network, names } of targets) {
     for (const lookup of names) {
       if (ctx.signal.aborted) return;
+      const left = deadline - facts.now();
+      if (left < MIN_PROBE_MS) return report(outOfTime(done, lookups));
       let result;
       let used;
       for (const candidate of candidates) {
         used = candidate;
-        result = await facts.probe(
-          {
-            image: candidate.image,
-            command: candidate.command(lookup),
-            network: network.Name,
-            dns: options.probeDns,
-            timeoutMs: perProbeMs,
-          },
-          ctx.signal,
-        );
-        // Exit 126/127 or a start error: this image lacks the tool; try the next one.
+        const spec = { image: candidate.image, command: candidate.command(lookup), network: network.Name, dns: options.probeDns };
+        result = await probeOrStartError(ctx, { ...spec, timeoutMs: Math.min(perProbeMs, left) });
+        // Exit 126/127 or a start error (the image lacks the tool, or cannot run here): try the next one.
         if (!result.startError && result.exitCode !== 126 && result.exitCode !== 127) break;
       }
       if (!result || !used) continue;
-      const subject = { kind: 'network' as const, name: network.Name };
-      const output = result.output.trim().split('\n').filter(Boolean);
-      const evidence = {
-        image: used.image,
-        command: used.command(lookup).join(' '),
-        network: network.Name,
-        dns: options.probeDns ?? 'Docker default',
-        exitCode: result.exitCode,
-        durationMs: Math.round(result.durationMs),
-        output: output.slice(-6),
-      };
-      if (result.exitCode === 0) {
-        report({
-          cause: 'probe-ok',
-          title: `A probe container on network ${network.Name} resolved "${lookup}" in ${formatDuration(result.durationMs)}`,
-          subject,
-          fixes: [],
-          evidence,
-        });
-      } else {
-        const why = result.timedOut
-          ? `it gave no answer within ${formatDuration(perProbeMs)}`
-          : (output.at(-1) ?? `exit ${result.exitCode}`);
-        report({
-          cause: 'probe-failed',
-          title: `A probe container on network ${network.Name} could not resolve "${lookup}": ${why}`,
-          subject,
-          explanation: `A short-lived probe container (${used.image}) on network ${network.Name} could not resolve the name${options.probeDns ? ` through ${options.probeDns.join(', ')}` : ''}.${passive.length ? ` The passive findings above name likely causes: ${passive.join(', ')}.` : ' No passive finding explains it: check the upstream resolvers and firewall.'}`,
-          fixes: [
-            {
-              title: 'Repeat the lookup by hand',
-              command: `docker run --rm --network ${network.Name}${options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : ''} ${used.image} ${used.command(lookup).join(' ')}`,
-            },
-          ],
-          evidence,
-        });
+      done++;
+      if (result.startError) {
+        report(notStarted(network.Name, result.startError));
+        continue;
       }
+      report(resultFinding(ctx, { network: network.Name, lookup, used, result, timeoutMs: Math.min(perProbeMs, left), passive }));
     }
   }
+}
+
+interface ProbeOutcome {
+  network: string;
+  lookup: string;
+  used: { image: string; command: (name: string) => string[] };
+  result: { exitCode: number | null; output: string; durationMs: number; timedOut: boolean };
+  timeoutMs: number;
+  passive: string[];
+}
+
+/** What one finished probe found: the name resolved, or why not. */
+function resultFinding(ctx: CheckContext, { network, lookup, used, result, timeoutMs, passive }: ProbeOutcome): Report {
+  const { options } = ctx;
+  const subject = { kind: 'network' as const, name: network };
+  const output = result.output.trim().split('\n').filter(Boolean);
+  const evidence = {
+    image: used.image,
+    command: used.command(lookup).join(' '),
+    network,
+    dns: options.probeDns ?? 'Docker default',
+    exitCode: result.exitCode,
+    durationMs: Math.round(result.durationMs),
+    output: output.slice(-6),
+  };
+  if (result.exitCode === 0) {
+    return {
+      cause: 'probe-ok',
+      title: `A probe container on network ${network} resolved "${lookup}" in ${formatDuration(result.durationMs)}`,
+      subject,
+      fixes: [],
+      evidence,
+    };
+  }
+  const why = result.timedOut ? `it gave no answer within ${formatDuration(timeoutMs)}` : (output.at(-1) ?? `exit ${result.exitCode}`);
+  return {
+    cause: 'probe-failed',
+    title: `A probe container on network ${network} could not resolve "${lookup}": ${why}`,
+    subject,
+    explanation: `A short-lived probe container (${used.image}) on network ${network} could not resolve the name${options.probeDns ? ` through ${options.probeDns.join(', ')}` : ''}.${passive.length ? ` The passive findings above name likely causes: ${passive.join(', ')}.` : ' No passive finding explains it: check the upstream resolvers and firewall.'}`,
+    fixes: [
+      {
+        title: 'Repeat the lookup by hand',
+        command: `docker run --rm --network ${network}${options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : ''} ${used.image} ${used.command(lookup).join(' ')}`,
+      },
+    ],
+    evidence,
+  };
 }

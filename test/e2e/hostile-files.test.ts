@@ -59,6 +59,32 @@ describe('special and unreadable files in a project', () => {
     expect(findings[0]!.title).toContain('not a regular file');
   });
 
+  it('an interpolation error inside a secret is a finding at its line that quotes none of the secret, in JSON and -v', async () => {
+    const secret = 'Sup3rS3cretValue42';
+    const compose = [
+      'services:',
+      '  web:',
+      '    image: busybox',
+      '    environment:',
+      `      DB_PASSWORD: "Sup3r\${${secret}"`,
+      `      DB_URL: "postgres://u:\${PASS:?${secret}}@db/x"`,
+      `      API_TOKEN: "\${${secret} x}"`,
+      '',
+    ].join('\n');
+    const dir = project('interpolation-secrets', { 'compose.yaml': compose, Dockerfile: 'FROM scratch\n' });
+    const json = await runCli(['build-context', '--json', '-C', dir, '--timeout', '5'], { timeoutMs: 30_000 });
+    const findings = findingsOf(json.report, 'build-context').filter((f) => f.code === 'build-context/compose-invalid');
+    // The unclosed ${ and the invalid ${…} each at their line; the required variable names PASS, at its line.
+    expect(findings.map((f) => [f.location?.file, f.location?.line])).toEqual([
+      ['compose.yaml', 6],
+      ['compose.yaml', 5],
+      ['compose.yaml', 7],
+    ]);
+    expect(findings[0]!.title).toContain('PASS');
+    const human = await runCli(['build-context', '-v', '-C', dir, '--timeout', '5'], { timeoutMs: 30_000 });
+    for (const run of [json, human]) expect(run.stdout + run.stderr).not.toContain(secret);
+  });
+
   it.runIf(process.getuid?.() === 0)(
     'an unreadable project directory is a finding, not "no Dockerfile" (root only: drops to uid 65534, since root reads everything)',
     async () => {

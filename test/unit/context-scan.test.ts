@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { largestDirectories, largestFiles, largestParts, measureIgnored, scanContext } from '../../src/facts/project/context-scan.js';
-import { sentPaths } from '../../src/facts/project/context-walk.js';
+import type { TreeClient, TreeEntry } from '../../src/facts/clients.js';
+import { MAX_EXCLUDED_FILES, sentPaths } from '../../src/facts/project/context-walk.js';
 import { parseIgnoreFile } from '../../src/facts/project/ignore.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sockets.js';
@@ -24,7 +25,77 @@ function bigTree(dirs: number, perDir: number): string {
   return root;
 }
 
+/**
+ * An in-memory tree behind the walk's seam: files (relative path → size) under /fake, directories made from their
+ * paths, and directories that cannot be listed. `onSize` runs before each size is answered.
+ */
+function fakeTree(files: Record<string, number>, unreadable: string[] = [], onSize: () => void = () => {}): TreeClient {
+  const dirs = new Map<string, Map<string, boolean>>([['/fake', new Map()]]);
+  for (const file of Object.keys(files)) {
+    const parts = file.split('/');
+    parts.forEach((name, i) => {
+      const dir = ['/fake', ...parts.slice(0, i)].join('/');
+      if (!dirs.has(dir)) dirs.set(dir, new Map());
+      dirs.get(dir)!.set(name, i < parts.length - 1);
+    });
+  }
+  return {
+    list(dir) {
+      if (unreadable.some((u) => dir === `/fake/${u}`)) throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+      const entries = dirs.get(dir.replace(/\/$/, ''));
+      if (!entries) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return [...entries].map(([name, isDir]): TreeEntry => ({ name, isDirectory: () => isDir }));
+    },
+    size(path) {
+      onSize();
+      return files[path.slice('/fake/'.length)];
+    },
+  };
+}
+
 const RULES = parseIgnoreFile('**/node_modules\n*.log\n**/*.log\n!pkg3/src/f10.log\n');
+
+describe('through the tree seam (a fake tree, no disk)', () => {
+  it('sends what the rules keep, prunes what they exclude, and names what cannot be listed', async () => {
+    const tree = fakeTree({ 'app/main.js': 10, 'app/debug.log': 5, 'node_modules/x/index.js': 100, 'secret/key': 1, Dockerfile: 20 }, [
+      'secret',
+    ]);
+    const rules = parseIgnoreFile('**/node_modules\n*.log\n**/*.log\n');
+    const scan = await scanContext('/fake', { rules, budgetMs: 10_000, tree });
+    expect(scan.threads).toBe(1);
+    expect(sentPaths(scan.dirs).sort()).toEqual(['Dockerfile', 'app/main.js']);
+    expect([scan.sentFiles, scan.sentBytes]).toEqual([2, 30]);
+    expect(scan.excludedDirs).toEqual(['node_modules']);
+    expect(scan.excludedFiles).toEqual(['app/debug.log']);
+    expect(scan.unreadable).toEqual(['secret']);
+    expect(await measureIgnored(scan, { budgetMs: 10_000, tree })).toEqual({ files: 2, bytes: 105, truncated: false });
+  });
+
+  it('looks at the clock inside a flat directory, not only between directories', async () => {
+    const files = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`flat/f${i}`, 1]));
+    // Every size costs a tenth of a millisecond: the whole directory would take two seconds.
+    const slow = () => {
+      const until = performance.now() + 0.1;
+      while (performance.now() < until);
+    };
+    const started = performance.now();
+    const scan = await scanContext('/fake', { budgetMs: 50, tree: fakeTree(files, [], slow) });
+    expect(scan.truncated).toBe(true);
+    expect(scan.sentFiles).toBeLessThan(5000);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('keeps at most MAX_EXCLUDED_FILES excluded names, and then says their weight is a lower bound', async () => {
+    const files = Object.fromEntries(Array.from({ length: MAX_EXCLUDED_FILES + 10 }, (_, i) => [`logs/f${i}.log`, 2]));
+    const tree = fakeTree({ ...files, 'app.js': 1 });
+    const scan = await scanContext('/fake', { rules: parseIgnoreFile('**/*.log'), budgetMs: 30_000, tree });
+    expect(scan.sentFiles).toBe(1);
+    expect(scan.excludedFiles).toHaveLength(MAX_EXCLUDED_FILES);
+    expect(scan.excludedFilesCapped).toBe(true);
+    const ignored = await measureIgnored(scan, { budgetMs: 30_000, tree });
+    expect(ignored).toEqual({ files: MAX_EXCLUDED_FILES, bytes: 2 * MAX_EXCLUDED_FILES, truncated: true });
+  });
+});
 
 describe('context scan', () => {
   it('sends symlinks as links and never follows them, so loops cannot trap it', async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { builtinChecks } from '../../checks/index.js';
 import { isSecretName, redactText, redactValue, REDACTED } from '../../src/engine/redact.js';
+import { runChecks } from '../../src/engine/runner.js';
+import { selectChecks } from '../../src/engine/select.js';
+import { engineWith } from '../helpers/containers.js';
+import { fakeClients, fakeFacts, HEALTHY_ENGINE, SOCKET } from '../helpers/fakes.js';
 
 describe('secret names', () => {
   it.each([
@@ -128,5 +133,37 @@ describe('log excerpts', () => {
     const text = [...logLines(logs), ...logTail(logs)].join('\n');
     expect(text).not.toContain('Passw');
     expect(text).not.toContain('MIIEow');
+  });
+});
+
+describe('interpolation errors that echo a compose value', () => {
+  const SECRET = 'Sup3rS3cretValue42';
+  /** The findings a user gets for a compose file, with the fake daemon healthy so every compose reader runs. */
+  async function findingsFor(compose: string) {
+    const engine = engineWith([], { '/info': { ...(HEALTHY_ENGINE['/info'] as object), IPv4Forwarding: true }, '/networks': [] });
+    const clients = fakeClients({ engine, files: { '/var/run/docker.sock': { stat: SOCKET }, '/project/compose.yaml': compose } });
+    const results = await runChecks(selectChecks(builtinChecks, []), fakeFacts(clients), { probe: false, verbose: true, timeoutMs: 5000 });
+    return results.flatMap((r) => r.findings).filter((f) => f.code.endsWith('/compose-invalid'));
+  }
+
+  it.each([
+    ['an unclosed ${ inside a password', `DB_PASSWORD: "Sup3r\${${SECRET}"`],
+    ['an invalid ${…} inside a secret-named value', `API_TOKEN: "\${${SECRET} x}"`],
+    ['a URL whose password is a required variable', `DB_URL: "postgres://u:\${PASS:?${SECRET}}@db/x"`],
+    ['a required variable whose message is the token itself', 'TOKEN: ${TOKEN:?sk-live-4f9a8b7c6d5e4f3a2b1c0d9e}'],
+    ['a required variable inside a default', `DB_PASSWORD: "\${X:-\${Y:?${SECRET}}}"`],
+  ])('%s: the finding names the file:line, and no output holds the value', async (_name, line) => {
+    const findings = await findingsFor(`services:\n  web:\n    image: busybox\n    environment:\n      ${line}\n`);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.location).toMatchObject({ file: 'compose.yaml', line: 5 });
+    const text = JSON.stringify(findings);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('4f9a8b7c6d5e4f3a2b1c0d9e');
+  });
+
+  it('still shows a required variable message that reads as words, and names the variable', async () => {
+    const [finding] = await findingsFor('services:\n  web:\n    image: busybox\n    environment:\n      DB_URL: "${PASS:?must be set}"\n');
+    expect(finding!.title).toContain('PASS');
+    expect(JSON.stringify(finding!.evidence)).toContain('required variable PASS is missing a value: must be set');
   });
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { nodeTree, type TreeClient } from '../clients.js';
 import { DirQueue, HELPER_THREAD, MAIN_THREAD, sentPath, walk, type SentDir, type WalkPart } from './context-walk.js';
 import { parseIgnoreFile, type IgnoreRules } from './ignore.js';
 
@@ -20,6 +21,8 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** The worker that shares a large walk; null walks on this thread alone. Found next to the bundle by default. */
   workerScript?: string | null;
+  /** The reads the walk makes: node's file system by default. Another tree is walked on this thread alone. */
+  tree?: TreeClient;
 }
 
 /** Rules as text, to rebuild them in a worker (compiled regexps cannot cross threads). */
@@ -59,18 +62,20 @@ export interface IgnoredSize {
  */
 export async function measureIgnored(
   scan: ContextScan,
-  options: Pick<ScanOptions, 'budgetMs' | 'signal' | 'workerScript'>,
+  options: Pick<ScanOptions, 'budgetMs' | 'signal' | 'workerScript' | 'tree'>,
 ): Promise<IgnoredSize> {
   const deadline = performance.now() + options.budgetMs;
   const { part: dirs } = await walkShared(scan.root, [...scan.excludedDirs], { ...options, deadline, always: new Set() });
-  const result = { files: dirs.sentFiles, bytes: dirs.sentBytes, truncated: dirs.truncated || scan.truncated };
+  const truncated = dirs.truncated || scan.truncated || scan.excludedFilesCapped === true;
+  const result = { files: dirs.sentFiles, bytes: dirs.sentBytes, truncated };
   const base = scan.root.endsWith(path.sep) ? scan.root : `${scan.root}${path.sep}`;
+  const tree = options.tree ?? nodeTree;
   for (const [i, file] of scan.excludedFiles.entries()) {
     if ((i & 0xff) === 0 && (performance.now() > deadline || options.signal?.aborted)) return { ...result, truncated: true };
-    const stat = fs.lstatSync(`${base}${file}`, { throwIfNoEntry: false });
-    if (!stat) continue;
+    const size = tree.size(`${base}${file}`);
+    if (size === undefined) continue;
     result.files++;
-    result.bytes += stat.size;
+    result.bytes += size;
   }
   return result;
 }
@@ -81,7 +86,9 @@ async function walkShared(
   stack: string[],
   options: Omit<ScanOptions, 'budgetMs' | 'alwaysSent'> & { deadline: number; always: ReadonlySet<string> },
 ): Promise<{ part: WalkPart; threads: number }> {
-  const script = options.workerScript === undefined ? workerFile() : options.workerScript;
+  const tree = options.tree ?? nodeTree;
+  // The worker reads node's file system: a tree handed in (a fake one, in tests) is walked here alone.
+  const script = tree !== nodeTree ? null : options.workerScript === undefined ? workerFile() : options.workerScript;
   let helper: ReturnType<typeof runWorker> | undefined;
   let queue: DirQueue | undefined;
   const share = {
@@ -100,7 +107,7 @@ async function walkShared(
       return queue;
     },
   };
-  const own = walk(root, stack, { ...options, ...(script ? { share } : {}) });
+  const own = walk(root, stack, { ...options, tree, ...(script ? { share } : {}) });
   if (!helper) return { part: own, threads: 1 };
   // A walk just over the threshold can be over before the worker has started (~30 ms): then it has nothing to add.
   if (queue!.claimedBy(MAIN_THREAD).length === queue!.dirs.length) {
@@ -117,6 +124,7 @@ function merge(own: WalkPart, helper: WalkPart): WalkPart {
     dirs: own.dirs.concat(helper.dirs),
     excludedDirs: own.excludedDirs.concat(helper.excludedDirs),
     excludedFiles: own.excludedFiles.concat(helper.excludedFiles),
+    ...(own.excludedFilesCapped || helper.excludedFilesCapped ? { excludedFilesCapped: true } : {}),
     unreadable: own.unreadable.concat(helper.unreadable),
     truncated: own.truncated || helper.truncated,
   };
@@ -135,6 +143,7 @@ export interface WorkerInput {
 /** The helper's share of a walk: the directories it claims from the queue (in the worker), or a given list. */
 export function helperWalk(input: WorkerInput, stack: string[], queue?: DirQueue): WalkPart {
   return walk(input.root, stack, {
+    tree: nodeTree,
     always: new Set(input.always),
     deadline: performance.now() + Math.max(0, input.deadline - Date.now()),
     ...(queue ? { queue } : {}),

@@ -48,10 +48,10 @@ export function projectFacts({ once, clients, settings }: FactScope): ProjectFac
         const compose = await facts.compose().catch(() => null);
         return discoverBuilds(dir, compose, (await facts.projectFiles()).dockerfiles, clients.fs);
       }),
-    contextScan: (build, rules, budgetMs) => once(K.context(build), () => contextScan(build, rules, budgetMs)),
+    contextScan: (build, rules, budgetMs) => once(K.context(build), () => contextScan(clients.tree, build, rules, budgetMs)),
     contextIgnored: (scan, budgetMs) => {
       let value = ignoredSizes.get(scan);
-      if (!value) ignoredSizes.set(scan, (value = measureIgnored(scan, { budgetMs })));
+      if (!value) ignoredSizes.set(scan, (value = measureIgnored(scan, { budgetMs, tree: clients.tree })));
       return value;
     },
   };
@@ -91,10 +91,11 @@ async function inlineDockerfile(file: string, inline: InlineDockerfile): Promise
   };
 }
 
-function contextScan(build: BuildSpec, rules: IgnoreRules | undefined, budgetMs: number): Promise<ContextScan> {
+function contextScan(tree: FactClients['tree'], build: BuildSpec, rules: IgnoreRules | undefined, budgetMs: number): Promise<ContextScan> {
   return scanContext(build.context, {
     rules,
     budgetMs,
+    tree,
     // Sent whatever the ignore file says, as the docker CLI does.
     alwaysSent: [
       ...(build.inline ? [] : [path.relative(build.context, build.dockerfileAbs)]),

@@ -16,12 +16,24 @@ export interface IgnorePattern {
   matchType: 'exact' | 'prefix' | 'suffix' | 'regexp';
   /** RE2 semantics, as Go's regexp: linear time, so `*a*a*a*a*a*b` cannot stall a walk the way a backtracking RegExp would. */
   regexp?: RE2JS;
+  /** Text every path this regexp matches contains: a path without it is rejected by one substring test. */
+  literal?: string;
+  /** For the other kinds: whether the path or a directory above it matches, made once per pattern. */
+  matchesOrParent?: (path: string) => boolean;
 }
 
 export interface IgnoreProblem {
   line: number;
   message: string;
+  /** Set when the file is valid but holds more patterns than are read (the builder reads them all). */
+  tooMany?: true;
 }
+
+/**
+ * Patterns read from one ignore file. Real ones hold a few dozen; a million `a/**\/b` lines compiled to RE2 took 4.6 GB,
+ * and every path of a context is matched against each pattern.
+ */
+export const MAX_IGNORE_PATTERNS = 2000;
 
 export interface IgnoreRules {
   patterns: IgnorePattern[];
@@ -46,58 +58,64 @@ export function cleanPath(p: string): string {
   return rooted ? `/${joined}` : joined || '.';
 }
 
-/** Go's regexp error, without its "error parsing regexp" prefix. */
-function regexpError(error: unknown): string {
-  return (error as Error).message.replace(/^error parsing regexp: /, '');
-}
-
 /** ignorefile.ReadAll then NewPatternMatcher: comments only at byte 0, trimmed, cleaned, one leading / dropped. */
 export function parseIgnoreFile(text: string): IgnoreRules {
-  const patterns: IgnorePattern[] = [];
-  const problems: IgnoreProblem[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  lines.forEach((rawLine, index) => {
-    const line = index + 1;
-    // ignorefile.ReadAll reads lines with a bufio.Scanner, whose 64 KiB token limit makes the CLI refuse the file.
-    if (Buffer.byteLength(rawLine) > MAX_LINE_BYTES) {
-      problems.push({
-        line,
-        message:
-          `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; ` +
-          'the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")',
-      });
-      return;
+  const rules: IgnoreRules = { patterns: [], problems: [] };
+  const body = text.replace(/^\uFEFF/, '');
+  // Line by line without splitting: a 16 MiB file of short lines would be a million strings at once.
+  for (let start = 0, line = 1; start <= body.length; line++) {
+    const newline = body.indexOf('\n', start);
+    const end = newline === -1 ? body.length : newline;
+    const rawLine = body.slice(start, body[end - 1] === '\r' ? end - 1 : end);
+    start = end + 1;
+    if (rules.patterns.length < MAX_IGNORE_PATTERNS) readIgnoreLine(rules, rawLine, line);
+    else if (rawLine.trim() !== '' && !rawLine.startsWith('#')) {
+      const message = `more than ${MAX_IGNORE_PATTERNS} patterns: docker-doctor reads the first ${MAX_IGNORE_PATTERNS}, the builder all of them`;
+      rules.problems.push({ line, message, tooMany: true });
+      break;
     }
-    if (rawLine.startsWith('#')) return;
-    let pattern = rawLine.trim();
-    if (pattern === '') return;
-    const invert = pattern.startsWith('!');
-    if (invert) pattern = pattern.slice(1).trim();
-    if (pattern.length > 0) {
-      pattern = cleanPath(pattern);
-      if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
-    }
-    if (invert && pattern === '') {
-      problems.push({ line, message: 'illegal exclusion pattern: "!"' });
-      return;
-    }
-    const cleaned = cleanPath(pattern);
-    const error = validateGlob(cleaned);
-    if (error) {
-      problems.push({ line, message: `syntax error in pattern "${shorten(rawLine.trim())}": ${error}` });
-      return;
-    }
-    try {
-      patterns.push(compilePattern({ raw: rawLine.trim(), line, exclusion: invert, cleaned }));
-    } catch (compileError) {
-      // Go's regexp refuses the same patterns (a range out of order such as [z-a]), and so does the builder.
-      problems.push({
-        line,
-        message: `syntax error in pattern "${shorten(rawLine.trim())}": ${regexpError(compileError)}`,
-      });
-    }
-  });
-  return { patterns, problems };
+  }
+  return rules;
+}
+
+/** One line of an ignore file: a pattern, a problem at its line, or nothing (a comment or a blank line). */
+function readIgnoreLine({ patterns, problems }: IgnoreRules, rawLine: string, line: number): void {
+  // ignorefile.ReadAll reads lines with a bufio.Scanner, whose 64 KiB token limit makes the CLI refuse the file.
+  if (Buffer.byteLength(rawLine) > MAX_LINE_BYTES) {
+    problems.push({
+      line,
+      message: `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")`,
+    });
+    return;
+  }
+  if (rawLine.startsWith('#')) return;
+  let pattern = rawLine.trim();
+  if (pattern === '') return;
+  const invert = pattern.startsWith('!');
+  if (invert) pattern = pattern.slice(1).trim();
+  if (pattern.length > 0) {
+    pattern = cleanPath(pattern);
+    if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
+  }
+  if (invert && pattern === '') {
+    problems.push({ line, message: 'illegal exclusion pattern: "!"' });
+    return;
+  }
+  const cleaned = cleanPath(pattern);
+  const error = validateGlob(cleaned);
+  if (error) {
+    problems.push({ line, message: `syntax error in pattern "${shorten(rawLine.trim())}": ${error}` });
+    return;
+  }
+  try {
+    patterns.push(compilePattern({ raw: rawLine.trim(), line, exclusion: invert, cleaned }));
+  } catch (compileError) {
+    // Go's regexp refuses the same patterns (a range out of order such as [z-a]), and so does the builder.
+    problems.push({
+      line,
+      message: `syntax error in pattern "${shorten(rawLine.trim())}": ${(compileError as Error).message.replace(/^error parsing regexp: /, '')}`,
+    });
+  }
 }
 
 const MAX_LINE_BYTES = 64 * 1024;
@@ -152,8 +170,25 @@ function compilePattern(p: Pick<IgnorePattern, 'raw' | 'line' | 'exclusion' | 'c
     }
   }
   const compiled: IgnorePattern = { ...p, matchType };
-  if (matchType === 'regexp') compiled.regexp = RE2JS.compile(`${re}$`);
+  if (matchType !== 'regexp') compiled.matchesOrParent = plainMatcher(matchType, p.cleaned);
+  else {
+    compiled.regexp = RE2JS.compile(`${re}$`);
+    const literal = requiredLiteral(p.cleaned);
+    if (literal) compiled.literal = literal;
+  }
   return compiled;
+}
+
+/**
+ * The longest run of plain characters in a pattern, which every path it matches must contain. RE2 costs microseconds a
+ * path, and a proposed ignore file is matched against every file of a context: most paths fail this test instead.
+ * None for patterns with classes or escapes, whose characters are not all literal.
+ */
+function requiredLiteral(pattern: string): string | undefined {
+  if (/[[\]\\]/.test(pattern)) return undefined;
+  // `**/` is an optional group of whole directories: its slash is not required.
+  const runs = pattern.split(/\*\*\/?|\*|\?/);
+  return runs.reduce((a, b) => (b.length > a.length ? b : a), '') || undefined;
 }
 
 /** What Go's filepath.Match(pattern, ".") rejects: unterminated classes and dangling escapes. */
@@ -182,42 +217,54 @@ function validateGlob(pattern: string): string | undefined {
   return undefined;
 }
 
-function matchOne(p: IgnorePattern, path: string): boolean {
-  switch (p.matchType) {
-    case 'exact':
-      return path === p.cleaned;
-    case 'prefix':
-      return path.startsWith(p.cleaned.slice(0, -2));
-    case 'suffix': {
-      const suffix = p.cleaned.slice(2);
-      if (path.endsWith(suffix)) return true;
-      return suffix.startsWith('/') && path === suffix.slice(1);
-    }
-    case 'regexp':
-      return p.regexp!.matches(path);
+/**
+ * MatchesOrParentMatches for a pattern that is not a regexp: the path or a directory above it matches. Each of those
+ * directories is a prefix of the path, so one string test answers for all of them.
+ */
+function plainMatcher(matchType: 'exact' | 'prefix' | 'suffix', cleaned: string): (path: string) => boolean {
+  const under = (path: string, dir: string) => path.startsWith(dir) && path.charCodeAt(dir.length) === SLASH;
+  if (matchType === 'exact') return (path) => path === cleaned || under(path, cleaned);
+  // A directory above the path that starts with the prefix makes the path start with it too.
+  if (matchType === 'prefix') {
+    const prefix = cleaned.slice(0, -2);
+    return (path) => path.startsWith(prefix);
   }
+  const suffix = cleaned.slice(2);
+  const suffixDir = `${suffix}/`;
+  const top = suffix.startsWith('/') ? suffix.slice(1) : undefined;
+  return (path) => path.endsWith(suffix) || path.includes(suffixDir) || (top !== undefined && (path === top || under(path, top)));
 }
+
+const SLASH = 0x2f;
 
 /** MatchesOrParentMatches: true when the path (slash-separated, relative to the context) is excluded. Last match wins. */
 export function isExcluded(rules: IgnoreRules, file: string): boolean {
   let matched = false;
-  const slash = file.lastIndexOf('/');
-  const parentPath = slash === -1 ? '.' : file.slice(0, slash);
-  const parentDirs = parentPath.split('/');
+  // Built once, and only for a regexp: this runs for every file of a context, several times.
+  let parents: string[] | undefined;
   for (const pattern of rules.patterns) {
     if (pattern.exclusion !== matched) continue;
-    let match = matchOne(pattern, file);
-    if (!match && parentPath !== '.') {
-      for (let i = 0; i < parentDirs.length; i++) {
-        if (matchOne(pattern, parentDirs.slice(0, i + 1).join('/'))) {
-          match = true;
-          break;
-        }
-      }
-    }
+    let match: boolean;
+    if (pattern.matchesOrParent) match = pattern.matchesOrParent(file);
+    // The directories above the path are prefixes of it: what the path lacks, they lack too.
+    else if (pattern.literal !== undefined && !file.includes(pattern.literal)) match = false;
+    else match = regexpMatches(pattern.regexp!, file, (parents ??= parentDirs(file)));
     if (match) matched = !pattern.exclusion;
   }
   return matched;
+}
+
+function regexpMatches(regexp: RE2JS, file: string, parents: readonly string[]): boolean {
+  if (regexp.matches(file)) return true;
+  for (const dir of parents) if (regexp.matches(dir)) return true;
+  return false;
+}
+
+/** Every directory above a path, outermost first: `a/b/c` gives `a` and `a/b`. */
+function parentDirs(file: string): string[] {
+  const dirs: string[] = [];
+  for (let slash = file.indexOf('/'); slash !== -1; slash = file.indexOf('/', slash + 1)) dirs.push(file.slice(0, slash));
+  return dirs;
 }
 
 /**

@@ -67,7 +67,9 @@ export function interpolate(value: string, vars: Record<string, string | undefin
     }
     if (next === '{') {
       const end = matchingBrace(value, i + 1);
-      if (end === -1) throw new InterpolationError(`invalid interpolation format for "${value}": no closing brace`);
+      // Compose echoes the whole value here. These errors quote none of it: the value may be a password with a $ in it,
+      // and the error's file:line:column point at it.
+      if (end === -1) throw new InterpolationError(`invalid interpolation format: a "\${" has no closing brace${DOLLAR}`);
       out += expand(value.slice(i + 2, end), vars);
       i = end + 1;
       continue;
@@ -95,7 +97,7 @@ function matchingBrace(value: string, open: number): number {
 
 function expand(expression: string, vars: Record<string, string | undefined>): string {
   const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(expression);
-  if (!match) throw new InterpolationError(`invalid interpolation format: \${${expression}}`);
+  if (!match) throw new InterpolationError(`invalid interpolation format: a "\${…}" that is not a variable reference${DOLLAR}`);
   const [, name, op, arg = ''] = match;
   const value = vars[name!];
   const unset = value === undefined;
@@ -108,10 +110,10 @@ function expand(expression: string, vars: Record<string, string | undefined>): s
     case '-':
       return unset ? interpolate(arg, vars) : value!;
     case ':?':
-      if (empty) throw new InterpolationError(`required variable ${name} is missing a value${arg ? `: ${arg}` : ''}`, name);
+      if (empty) throw missing(name!, arg);
       return value!;
     case '?':
-      if (unset) throw new InterpolationError(`required variable ${name} is missing a value${arg ? `: ${arg}` : ''}`, name);
+      if (unset) throw missing(name!, arg);
       return value!;
     case ':+':
       return empty ? '' : interpolate(arg, vars);
@@ -120,4 +122,16 @@ function expand(expression: string, vars: Record<string, string | undefined>): s
     default:
       return value ?? '';
   }
+}
+
+const DOLLAR = ' (write $$ for a literal $)';
+
+/**
+ * `${NAME:?message}` without a value. Compose prints the message; so does this when it reads as words ("set it in
+ * .env"), and not when it looks like a value, which `${TOKEN:?sk-live-…}` shows it can be.
+ */
+function missing(name: string, message: string): InterpolationError {
+  const prose = /^[A-Za-z ,.;:!?'()-]*$/.test(message) && /\s/.test(message.trim());
+  const detail = message === '' ? '' : prose ? `: ${message}` : ' (its message is not shown: it reads like a value, not words)';
+  return new InterpolationError(`required variable ${name} is missing a value${detail}`, name);
 }
