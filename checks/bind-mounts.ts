@@ -5,15 +5,13 @@ import type { ContainerInspect, MountPoint } from '../src/facts/docker/types.js'
 import type { FileStat } from '../src/facts/types.js';
 import { bindCodes } from './bind-mounts/codes.js';
 import { checkComposeSources } from './bind-mounts/compose-sources.js';
-import { canAccess, formatMode, idMapping, resolveContainerUser, type ContainerUser, type IdMapping } from './bind-mounts/users.js';
-import { MOUNT_START_ERROR, shortError } from './exited-containers/diagnose.js';
-import { bindMountForLine, containerName, containerSubject, parseTime, RECENT_MS, USER_STOP_CODES } from './shared/containers.js';
+import { canAccess, idMapping, resolveContainerUser, type ContainerUser, type IdMapping } from './bind-mounts/users.js';
+import { ACCESS_DENIED, formatMode, READ_ONLY } from './shared/permissions.js';
+import { MOUNT_START_ERROR, shortError } from './shared/start-errors.js';
+import { bindMountForLine, containerName, containerSubject, finishedRecently, parseTime, USER_STOP_CODES } from './shared/containers.js';
 import { logLines } from './shared/logs.js';
 import { shellWord } from '../src/util/text.js';
-import { composeServiceOf } from './shared/project-source.js';
-
-const ACCESS_DENIED = /permission denied|EACCES|operation not permitted|EPERM/i;
-const READ_ONLY = /read-only file system|EROFS/i;
+import { composeServiceOf, locationOf } from './shared/project-source.js';
 
 type Cause = keyof typeof bindCodes;
 
@@ -54,8 +52,7 @@ Running containers are only judged on what can be seen without their logs: a mou
       }
       const binds = (inspect.Mounts ?? []).filter((m) => m.Type === 'bind');
       if (binds.length === 0) continue;
-      const finished = parseTime(state.FinishedAt);
-      if (!state.Running && (finished === undefined || now - finished > RECENT_MS)) continue;
+      if (!state.Running && !finishedRecently(inspect, now)) continue;
       const failing = state.Restarting || (!state.Running && state.ExitCode !== 0 && !USER_STOP_CODES.has(state.ExitCode));
       const logs = failing ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
       // Reading the image's /etc/passwd goes through the archive API (it mounts the container's filesystem): only when a mount needs it.
@@ -68,7 +65,7 @@ Running containers are only judged on what can be seen without their logs: a mou
           ctx.report({
             ...finding,
             ...(location && (finding.cause === 'not-writable' || finding.cause === 'not-readable')
-              ? { location: { file: location.file, line: location.line, column: location.column } }
+              ? { location: locationOf(location) }
               : {}),
           });
       }

@@ -3,19 +3,19 @@ import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/typ
 import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
 import { configuredArgv, findDaemoniser, ranCommand, type Daemoniser } from './exited-containers/daemonising.js';
-import { diagnoseExit, MOUNT_START_ERROR, PORT_START_ERROR, type ExitContext } from './exited-containers/diagnose.js';
+import { diagnoseExit, type ExitContext } from './exited-containers/diagnose.js';
+import { MOUNT_START_ERROR, PORT_START_ERROR } from './shared/start-errors.js';
 import { editLocation } from './exited-containers/edit-location.js';
 import { rewrittenPart } from './exited-containers/foreground-fix.js';
 import { stayUpEvidence } from './exited-containers/intent.js';
 import {
   bindMountForLine,
   containerSubject,
-  exitedStatus,
+  exitedLatelyOnItsOwn,
+  finishedRecently,
   neverStarted,
   parseTime,
-  RECENT_MS,
   runtimeMs,
-  USER_STOP_CODES,
 } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
@@ -62,10 +62,8 @@ function worthInspecting(c: ContainerSummary): boolean {
     case 'running':
       // A crash loop shows up as a young running container between restarts.
       return /^Up (Less than a second|\d+ seconds?)/.test(c.Status);
-    case 'exited': {
-      const { code, old } = exitedStatus(c.Status);
-      return !old && !(code !== undefined && USER_STOP_CODES.has(code));
-    }
+    case 'exited':
+      return exitedLatelyOnItsOwn(c.Status);
     default:
       return false;
   }
@@ -99,8 +97,7 @@ Containers that finished normally after running a while, containers stopped by t
       if (state.Status === 'created') {
         if (!state.Error || PORT_START_ERROR.test(state.Error) || MOUNT_START_ERROR.test(state.Error)) continue;
       } else if (!restarting) {
-        const finished = parseTime(state.FinishedAt);
-        if (finished === undefined || now - finished > RECENT_MS || neverStarted(inspect)) continue;
+        if (!finishedRecently(inspect, now) || neverStarted(inspect)) continue;
         if (state.ExitCode === 0 && (runtimeMs(inspect) ?? 0) >= SHORT_RUN_MS) continue;
       }
 

@@ -4,7 +4,7 @@ import type { CheckContext, Fix, Location } from '../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Listener } from '../src/facts/host/listeners.js';
 import type { ComposePort, ComposeProject, ComposeService } from '../src/facts/project/compose.js';
-import { PORT_START_ERROR, shortError } from './exited-containers/diagnose.js';
+import { PORT_START_ERROR, shortError } from './shared/start-errors.js';
 import { portCodes } from './port-conflicts/codes.js';
 import {
   describeHolder,
@@ -16,7 +16,7 @@ import {
   type HostPort,
 } from './port-conflicts/holders.js';
 import { composeLabels, containerName, containerSubject } from './shared/containers.js';
-import { composeServiceOf } from './shared/project-source.js';
+import { composeServiceOf, locationOf } from './shared/project-source.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
 
 export default defineCheck({
@@ -85,7 +85,7 @@ async function diagnoseFailedStart(
       const at = `${declared.at.file}:${declared.at.line}`;
       return {
         fix: { title: `${title} at ${at}`, command: `- "${declared.hostIp ? `${declared.hostIp}:` : ''}${free}:${declared.target}"` },
-        location: { file: declared.at.file, line: declared.at.line, column: declared.at.column },
+        location: locationOf(declared.at),
       };
     }
     const ip = port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : '';
@@ -191,7 +191,7 @@ function checkCompose(
     if (service.networkMode === 'host') continue;
     for (const port of service.ports) {
       if (!port.published) continue;
-      const location = { file: port.at.file, line: port.at.line, column: port.at.column };
+      const location = locationOf(port.at);
       const subject = { kind: 'service' as const, name: service.name };
       // One host port for one container port; a published range gets words only (`8011:8000-8010` is not valid).
       const remapLine = (free: number) =>

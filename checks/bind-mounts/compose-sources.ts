@@ -3,6 +3,7 @@ import type { ComposeProject, ComposeService, ComposeVolume } from '../../src/fa
 import { isPlaceholderPath, placeholderOrigin, type PlaceholderOrigin } from './placeholders.js';
 import { createFix, placeOf } from './source-fixes.js';
 import { hostProvided, intendedKind, type ImageConfig, type IntendedKind } from './source-kind.js';
+import { locationOf } from '../shared/project-source.js';
 
 const ROOT_USER = /^(0|root)(:|$)/;
 
@@ -91,7 +92,7 @@ async function reportMissing(ctx: CheckContext, compose: ComposeProject, mounts:
     title: `${judged.title(who, written)} (${composeLines(mounts.map((m) => m.volume))})`,
     // A path several services share is the subject itself (as the .env line is for a shared placeholder).
     subject: mounts.length > 1 ? { kind: 'file', name: place.shown } : { kind: 'service', name: lead.service.name },
-    location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+    location: locationOf(volume.at),
     fixes: createFix(kind, place, judged.user),
     evidence:
       mounts.length > 1
@@ -129,7 +130,7 @@ function reportHostProvided(
     severity: 'info',
     title: `Service ${service.name} bind-mounts ${written}, which this host does not have: ${origin}, so no mkdir or touch can stand in for it (${volume.at.file}:${volume.at.line})`,
     subject: { kind: 'service', name: service.name },
-    location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+    location: locationOf(volume.at),
     fixes: [
       {
         title:
@@ -195,7 +196,7 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
       severity: fails ? 'error' : 'warning',
       title: `Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome} (${volume.at.file}:${volume.at.line})`,
       subject: { kind: 'service', name: service.name },
-      location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+      location: locationOf(volume.at),
       fixes: [
         {
           title: origin.variable

@@ -94,7 +94,3 @@ export function canAccess(stat: FileStat, uid: number, gids: number[], access: A
   const granted = stat.uid === uid ? bits(6) : gids.includes(stat.gid) ? bits(3) : bits(0);
   return (granted & want) === want;
 }
-
-export function formatMode(mode: number): string {
-  return mode.toString(8).padStart(4, '0');
-}

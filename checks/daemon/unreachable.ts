@@ -1,10 +1,9 @@
 import type { CheckContext, Fix, FindingInput } from '../../src/engine/types.js';
 import type { DockerConnection } from '../../src/facts/types.js';
+import { formatMode } from '../shared/permissions.js';
 import type { DaemonCause } from './codes.js';
 
 type Report = Omit<FindingInput, 'cause'> & { cause: DaemonCause };
-
-const formatMode = (mode: number) => mode.toString(8).padStart(4, '0');
 
 /** One finding that names why the endpoint did not answer, with fixes for this machine's situation. */
 export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerConnection): Promise<Report | undefined> {

@@ -4,6 +4,7 @@ import type { ImageInspect } from '../../src/facts/docker/types.js';
 import { runTogether, type ComposeProject, type ComposeService } from '../../src/facts/project/compose.js';
 import type { dnsCodes } from './codes.js';
 import { listeningPorts, schemeDefaultPort, wordNamesService } from './service-ports.js';
+import { locationOf } from '../shared/project-source.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -105,7 +106,7 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
           cause: 'compose-localhost',
           title: `Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why}; inside a container, localhost is the container itself`,
           subject: { kind: 'service', name: service.name },
-          location: { file: variable.at.file, line: variable.at.line, column: variable.at.column },
+          location: locationOf(variable.at),
           fixes: [
             {
               title: `Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve it)`,

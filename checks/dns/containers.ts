@@ -5,10 +5,9 @@ import {
   composeLabels,
   containerName,
   containerSubject,
+  exitedLatelyOnItsOwn,
   exitedStatus,
-  parseTime,
-  RECENT_MS,
-  USER_STOP_CODES,
+  finishedRecently,
 } from '../shared/containers.js';
 import { logTail } from '../shared/logs.js';
 import type { dnsCodes } from './codes.js';
@@ -47,8 +46,7 @@ export async function diagnoseContainers(
   const recentlyFailed = (c: ContainerSummary) => {
     if (c.State === 'restarting') return true;
     if (c.State !== 'exited') return false;
-    const { code, old } = exitedStatus(c.Status);
-    return !old && code !== 0 && !(code !== undefined && USER_STOP_CODES.has(code));
+    return exitedLatelyOnItsOwn(c.Status) && exitedStatus(c.Status).code !== 0;
   };
   const candidates = containers.filter((c) => c.State === 'running' || recentlyFailed(c));
   if (candidates.length === 0) return;
@@ -63,8 +61,7 @@ export async function diagnoseContainers(
     if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) continue;
     const failing = summary.State !== 'running';
     if (failing) {
-      const finished = parseTime(inspect.State.FinishedAt);
-      if (!inspect.State.Restarting && (finished === undefined || now - finished > RECENT_MS)) continue;
+      if (!inspect.State.Restarting && !finishedRecently(inspect, now)) continue;
     }
     const servers = inspect.HostConfig.Dns?.length ? inspect.HostConfig.Dns : (daemon?.dns ?? []);
     const loopback = servers.filter(isLoopback);

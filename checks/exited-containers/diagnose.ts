@@ -2,6 +2,7 @@ import type { Fix, Location, Severity } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
 import { logLines, matchLogSignature, type LogMatch } from '../shared/logs.js';
+import { shortError } from '../shared/start-errors.js';
 import type { ExitedCause } from './codes.js';
 import { foregroundFixes } from './foreground-fix.js';
 import { ranCommand, type Daemoniser } from './daemonising.js';
@@ -15,10 +16,6 @@ export interface Diagnosis {
   fixes: Fix[];
   match?: LogMatch;
 }
-
-/** Start errors that other checks own: one cause, one finding. */
-export const PORT_START_ERROR = /port is already allocated|address already in use|cannot expose privileged port|failed to bind host port/i;
-export const MOUNT_START_ERROR = /mount|bind source path|not a directory|Are you trying to mount/i;
 
 const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', '/usr/bin/bash', 'ash', '/bin/ash', 'zsh', '/bin/zsh']);
 
@@ -302,13 +299,6 @@ function startFailure(inspect: ContainerInspect): Diagnosis {
     title: `Container ${name} never started: ${shortError(error)}`,
     fixes: [{ title: 'Fix the error, then remove the container that was left behind and run it again', command: `docker rm ${name}` }],
   };
-}
-
-/** Drops the OCI runtime boilerplate from a start error, keeping the part that names the problem. */
-export function shortError(error: string): string {
-  const trimmed = error.trim().replace(/: unknown$/, '');
-  const exec = /(exec: "[^"]+": .*)$/.exec(trimmed) ?? /unable to start container process: (.*)$/.exec(trimmed);
-  return (exec?.[1] ?? trimmed).trim();
 }
 
 function restartCause(inspect: ContainerInspect, logs: string): string {

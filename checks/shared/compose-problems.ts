@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CheckContext, CheckMeta, Fix, FindingCodeMeta, FindingInput } from '../../src/engine/types.js';
 import type { ComposeProblem, ComposeProject } from '../../src/facts/project/compose.js';
 import type { Facts } from '../../src/facts/types.js';
+import { locationOf } from './project-source.js';
 
 /*
  * Problems in the project's compose files: invalid YAML, a required variable (`${NAME:?err}`) without a value, an
@@ -107,7 +108,7 @@ async function composeFindings(ctx: CheckContext, compose: ComposeProject): Prom
       cause: 'compose-invalid',
       title: `Compose cannot read ${problem.file}: ${problem.message} (${at}:${problem.column})`,
       subject: { kind: 'file', name: problem.file },
-      location: { file: problem.file, line: problem.line, column: problem.column },
+      location: locationOf(problem),
       explanation: `${problem.kind === 'yaml' ? `${problem.file} is not valid YAML` : `Compose refuses ${problem.file} at line ${problem.line}`}, so \`docker compose\` refuses the whole project (\`up\`, \`build\` and \`config\` stop on it). Until it is fixed, docker-doctor judges none of its services either${notJudged(ctx)}.`,
       fixes: [
         {
@@ -150,7 +151,7 @@ async function unsetVariables(ctx: CheckContext, compose: ComposeProject, proble
     cause: 'compose-invalid',
     title: `${listed}, so compose refuses the project (${places})`,
     subject: { kind: 'file', name: first.file },
-    location: { file: first.file, line: first.line, column: first.column },
+    location: locationOf(first),
     explanation: `\${NAME:?message} (and \${NAME?message}) make a variable required: compose takes its value from the shell environment or from .env in the project directory, and when ${names.length > 1 ? 'one has' : 'it has'} none (or, with :?, an empty one) it refuses the whole project: "required variable ${names[0]} is missing a value" (Compose v1: "Missing mandatory value"), and \`up\`, \`build\` and \`config\` stop there. Until ${names.length > 1 ? 'they have values' : 'it has a value'}, docker-doctor judges none of the services either${notJudged(ctx)}.`,
     fixes,
     evidence: {
