@@ -10,7 +10,7 @@ import { ACCESS_DENIED, formatMode, READ_ONLY } from './shared/permissions.js';
 import { MOUNT_START_ERROR, shortError } from './shared/start-errors.js';
 import { bindMountForLine, containerName, containerSubject, finishedRecently, parseTime, USER_STOP_CODES } from './shared/containers.js';
 import { logLines } from './shared/logs.js';
-import { shellWord } from '../src/util/text.js';
+import { shellWord, prose } from '../src/util/text.js';
 import { composeServiceOf, locationOf } from './shared/project-source.js';
 
 type Cause = keyof typeof bindCodes;
@@ -20,9 +20,24 @@ export default defineCheck({
     id: 'bind-mounts',
     title: 'Bind mounts are usable by their containers',
     category: 'storage',
-    description: `Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755 because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to start. In the project's compose file it reports bind sources that do not exist yet by what compose will do with them: long syntax fails ("bind source path does not exist"); short syntax creates an empty root-owned directory, a warning when the source is meant as a file (an extension such as .conf or .sql) or a non-root user (the service's user:, else the image's USER when the image is here) must write there, a note when what it is meant to be is unknown, and nothing for a directory (a trailing slash, conf.d, initdb.d, no extension, the image's VOLUME) that root uses. A source that is still a sample's placeholder (/<directory-path>/…, /path/to/…, /media/your/…, usually from .env) is reported once per variable at its .env line, with a fix that edits it; fixes never create a placeholder, never make a directory where a file is meant, and never touch a certificate, key or configuration file (the user's own goes there).
+    description: prose`
+      Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and
+      mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's
+      /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing
+      containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755
+      because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to
+      start. In the project's compose file it reports bind sources that do not exist yet by what compose will do with them: long syntax
+      fails ("bind source path does not exist"); short syntax creates an empty root-owned directory, a warning when the source is meant as a
+      file (an extension such as .conf or .sql) or a non-root user (the service's user:, else the image's USER when the image is here) must
+      write there, a note when what it is meant to be is unknown, and nothing for a directory (a trailing slash, conf.d, initdb.d, no
+      extension, the image's VOLUME) that root uses. A source that is still a sample's placeholder (/<directory-path>/…, /path/to/…,
+      /media/your/…, usually from .env) is reported once per variable at its .env line, with a fix that edits it; fixes never create a
+      placeholder, never make a directory where a file is meant, and never touch a certificate, key or configuration file (the user's own
+      goes there).
 
-Running containers are only judged on what can be seen without their logs: a mount they cannot read, or an auto-created root-owned directory under a non-root user. Host ownership is read only for an engine on this machine.`,
+      Running containers are only judged on what can be seen without their logs: a mount they cannot read, or an auto-created root-owned
+      directory under a non-root user. Host ownership is read only for an engine on this machine.
+    `,
     requires: ['docker'],
     codes: { ...bindCodes, ...composeProblemCodes },
   },
@@ -149,12 +164,18 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
     if (mapping.kind !== 'none' && user && hostUid !== user.uid && mayWrite === false) {
       return {
         cause: 'id-shifted',
-        title: `Container ${name} runs as ${user.label}, which is uid ${hostUid ?? '?'} on the host (${mapping.describe}), and cannot write ${mount.Source} (${owner})`,
+        title: prose`
+          Container ${name} runs as ${user.label}, which is uid ${hostUid ?? '?'} on the host (${mapping.describe}), and cannot write
+          ${mount.Source} (${owner})
+        `,
         subject,
         fixes: [
           {
             title: 'Change ownership from inside a container, so the mapping applies',
-            command: `docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R ${user.uid}:${user.gid} /fix`,
+            command: prose`
+              docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R
+              ${user.uid}:${user.gid} /fix
+            `,
           },
           { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${name}-data` },
         ],
@@ -165,12 +186,19 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
     const explained = mayWrite === false || mayRead === false;
     return {
       cause,
-      title: `Container ${name} runs as ${who} and cannot ${cause === 'not-readable' ? 'read' : 'write'} ${mount.Source}${stat ? ` (${owner})` : ''}, mounted at ${mount.Destination}: "${denied}"`,
+      title: prose`
+        Container ${name} runs as ${who} and cannot ${cause === 'not-readable' ? 'read' : 'write'}
+        ${mount.Source}${stat ? ` (${owner})` : ''}, mounted at ${mount.Destination}: "${denied}"
+      `,
       subject,
       ...(explained
         ? {}
         : {
-            explanation: `The application got "Permission denied" under this bind mount${stat ? ', although the owner and mode allow it for this user' : ''}. ${stat ? 'Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside the directory with stricter permissions.' : 'Its ownership could not be read from here (the engine is not on this machine).'}`,
+            explanation: prose`
+              The application got "Permission denied" under this bind
+              mount${stat ? ', although the owner and mode allow it for this user' : ''}.
+              ${stat ? 'Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside the directory with stricter permissions.' : 'Its ownership could not be read from here (the engine is not on this machine).'}
+            `,
           }),
       fixes: ownershipFixes(mount, user, stat, name),
       evidence,
@@ -189,7 +217,10 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
   ) {
     return {
       cause: 'auto-created-root',
-      title: `${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name} (${who}) cannot write to ${mount.Destination}`,
+      title: prose`
+        ${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name} (${who})
+        cannot write to ${mount.Destination}
+      `,
       subject,
       fixes: ownershipFixes(mount, user, stat, name),
       evidence,
@@ -232,8 +263,10 @@ function ownershipFixes(mount: MountPoint, user: ContainerUser | undefined, stat
       command: stat ? `user: "${stat.uid}:${stat.gid}"` : 'user: "1000:1000"',
     },
     {
-      title:
-        'Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named volumes and bind-mounted data stay',
+      title: prose`
+        Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named
+        volumes and bind-mounted data stay
+      `,
       command: `docker rm -f ${name}`,
     },
   ];
@@ -259,14 +292,20 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
   const mounted = /error mounting "([^"]+)" to rootfs at "([^"]+)"/.exec(error);
   const ontoFileFix = mounted
     ? {
-        title: `If ${mounted[1]} should be a file: remove the empty directory Docker created in its place (rmdir removes only an empty one), then put your file there (an empty file is rarely what ${mounted[2]} needs)`,
+        title: prose`
+          If ${mounted[1]} should be a file: remove the empty directory Docker created in its place (rmdir removes only an empty one), then
+          put your file there (an empty file is rarely what ${mounted[2]} needs)
+        `,
         command: `rmdir ${shellWord(mounted[1]!)}`,
       }
     : { title: 'If the source should be a file: remove the empty directory Docker created in its place (rmdir), then put your file there' };
   ctx.report({
     cause: 'mount-failed',
     title: ontoFile
-      ? `Container ${name} never started: a directory was mounted onto a file, or a file onto a directory (${shortError(error).slice(0, 200)})`
+      ? prose`
+        Container ${name} never started: a directory was mounted onto a file, or a file onto a directory
+        (${shortError(error).slice(0, 200)})
+      `
       : `Container ${name} never started: ${missing ? `the bind source ${source ?? ''} does not exist` : shortError(error)}`,
     subject: containerSubject(inspect),
     fixes: [

@@ -14,6 +14,7 @@ import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, s
 import { holdsSecret } from './build-context/secret-content.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 import { formatBytes } from './shared/containers.js';
+import { prose } from '../src/util/text.js';
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 10_000;
@@ -23,9 +24,38 @@ export default defineCheck({
     id: 'build-context',
     title: 'Build contexts are small and cache-friendly',
     category: 'build',
-    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine, Dockerfile-alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where its COPY sources are or it names its own directory inside the image; and compose \`build:\` entries with their context, dockerfile or dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. Dockerfiles that share a context and ignore file share one walk and one finding about the context, which names them all, and no exclusion proposed for it touches what any of them copies. A walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
+    description: prose`
+      Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories,
+      breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine,
+      Dockerfile-alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where
+      its COPY sources are or it names its own directory inside the image; and compose \`build:\` entries with their context, dockerfile or
+      dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not
+      measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore
+      at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins,
+      case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never
+      followed. A context of more than a thousand entries is walked by two threads. Dockerfiles that share a context and ignore file share
+      one walk and one finding about the context, which names them all, and no exclusion proposed for it touches what any of them copies. A
+      walk that outlasts 60% of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder
+      fails on them too).
 
-It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent, judged by name and then by content (private keys, credential lines in .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name, a COPY --from carries them into the image from a stage that copied them, nothing copies them, or they are keystores under an example, sample, test or fixture directory); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found), apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the image's own layers (not when a later RUN of that stage or of a stage built FROM it installs from them, nor under a RUN --mount on /var/lib/apt; not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).`,
+      It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs,
+      caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an
+      existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files
+      (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes
+      are walked only then); secret-looking files that would be sent, judged by name and then by content (private keys, credential lines in
+      .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are
+      not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name, a COPY --from
+      carries them into the image from a stage that copied them, nothing copies them, or they are keystores under an example, sample, test
+      or fixture directory); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever
+      touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may
+      serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make
+      builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before
+      the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix
+      copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found),
+      apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the
+      image's own layers (not when a later RUN of that stage or of a stage built FROM it installs from them, nor under a RUN --mount on
+      /var/lib/apt; not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).
+    `,
     requires: [],
     codes: { ...buildContextCodes, ...composeProblemCodes },
   },
@@ -34,7 +64,10 @@ It reports a missing ignore file when the context holds heavy paths (at least 1 
     if ((await ctx.facts.listDir(projectDir)) === null) {
       ctx.report({
         cause: 'file-unreadable',
-        title: `Cannot read ${projectDir}: this user may not list it, so its Dockerfiles and compose files cannot be checked (nor built by this user)`,
+        title: prose`
+          Cannot read ${projectDir}: this user may not list it, so its Dockerfiles and compose files cannot be checked (nor built by this
+          user)
+        `,
         subject: { kind: 'file', name: projectDir },
         fixes: [
           {
@@ -84,7 +117,9 @@ async function reportUnreadable(ctx: CheckContext, files: readonly string[], rel
     found = true;
     ctx.report({
       cause: 'file-unreadable',
-      title: `${rel(file)} ${problem}: the docker CLI cannot read it either${/FIFO/.test(problem) ? ' (it would wait on it for ever)' : ''}`,
+      title: prose`
+        ${rel(file)} ${problem}: the docker CLI cannot read it either${/FIFO/.test(problem) ? ' (it would wait on it for ever)' : ''}
+      `,
       subject: { kind: 'file', name: rel(file) },
       location: { file: rel(file) },
       fixes: [
@@ -196,7 +231,11 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
       subject,
       fixes: [
         {
-          title: `Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in ${proposal.before.files.toLocaleString('en-US')} files to ${formatBytes(proposal.after.bytes)} in ${proposal.after.files.toLocaleString('en-US')} files (or run docker-doctor build-context --fix)`,
+          title: prose`
+            Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in
+            ${proposal.before.files.toLocaleString('en-US')} files to ${formatBytes(proposal.after.bytes)} in
+            ${proposal.after.files.toLocaleString('en-US')} files (or run docker-doctor build-context --fix)
+          `,
           command: `cat > ${shellWord(rel(target))} <<'EOF'\n${proposal.text}EOF`,
           runIn: 'project',
         },
@@ -234,11 +273,17 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     const without = await withoutIgnoreFile();
     const kept =
       without && without.files > scan.sentFiles
-        ? `, after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files`
+        ? prose`
+          , after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)}
+          in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files
+        `
         : '';
     ctx.report({
       cause: 'context-large',
-      title: `The build context ${contextName}${builtBy} is ${summary}${kept}; the largest parts are ${top.map((d) => `${d.path} (${sizeOf(d)})`).join(', ')}`,
+      title: prose`
+        The build context ${contextName}${builtBy} is ${summary}${kept}; the largest parts are
+        ${top.map((d) => `${d.path} (${sizeOf(d)})`).join(', ')}
+      `,
       subject,
       // No command: only the user knows which of the largest parts the image needs.
       fixes: [{ title: `Exclude in ${ignoreTarget} whatever of ${top.map((d) => d.path).join(', ')} the image does not need` }],
@@ -269,7 +314,10 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     ctx.report({
       cause: 'secrets-sent',
       severity,
-      title: `The build context ${contextName}${builtBy} sends ${examplesOnly ? 'example keystores' : 'secret-looking files'} to the builder (${listed}), ${where}`,
+      title: prose`
+        The build context ${contextName}${builtBy} sends ${examplesOnly ? 'example keystores' : 'secret-looking files'} to the builder
+        (${listed}), ${where}
+      `,
       ...(explanation ? { explanation } : {}),
       subject,
       fixes: [
@@ -315,15 +363,23 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     ctx.report({
       cause: 'secrets-sent',
       severity: 'info',
-      title: `${copies.map((c) => `${c.dockerfile}:${c.line}`).join(' and ')} cop${copies.length === 1 ? 'ies' : 'y'} secret-looking files into the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}`,
-      explanation:
-        'The Dockerfile copies these files by name, or a COPY --from carries them into the image from a stage that copied them, so the build needs them: excluding them would make the COPY fail or leave the image without them. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
+      title: prose`
+        ${copies.map((c) => `${c.dockerfile}:${c.line}`).join(' and ')} cop${copies.length === 1 ? 'ies' : 'y'} secret-looking files into
+        the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}
+      `,
+      explanation: prose`
+        The Dockerfile copies these files by name, or a COPY --from carries them into the image from a stage that copied them, so the build
+        needs them: excluding them would make the COPY fail or leave the image without them. Anyone who can pull the image can read them,
+        which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.
+      `,
       subject: { kind: 'file', name: rel(path.join(build.context, files[0]!)) },
       location: { file: first!.dockerfile, line: first!.line },
       fixes: [
         {
-          title:
-            'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image',
+          title: prose`
+            If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead
+            of copying them into the image
+          `,
         },
       ],
       evidence: { ...evidenceBase, copies, files: files.slice(0, 100), fileCount: files.length },
@@ -352,8 +408,14 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
     ctx.report({
       cause: 'scan-incomplete',
       title: scan.truncated
-        ? `The walk of ${contextName}${builtBy} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
-        : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
+        ? prose`
+          The walk of ${contextName}${builtBy} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least
+          that large
+        `
+        : prose`
+          ${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read
+          (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too
+        `,
       subject,
       fixes:
         scan.unreadable.length > 0
@@ -379,8 +441,10 @@ const isExampleKeystore = (file: string) =>
     .split('/')
     .slice(0, -1)
     .some((dir) => EXAMPLE_DIR.test(dir));
-const EXAMPLE_KEYSTORES =
-  'Every one of them is a keystore under an example, sample, test or fixture directory: almost always the sample a README or a test uses, committed on purpose; if one is a real credential, exclude it and mount it at run time.';
+const EXAMPLE_KEYSTORES = prose`
+  Every one of them is a keystore under an example, sample, test or fixture directory: almost always the sample a README or a test uses,
+  committed on purpose; if one is a real credential, exclude it and mount it at run time.
+`;
 
 /** How far secrets sent with the context get, for one Dockerfile: severity, the words for the title, and why. */
 function secretsReach(plan: CopyPlan, dockerfile: string): readonly ['error' | 'warning' | 'info', string, string | undefined] {
@@ -393,14 +457,20 @@ function secretsReach(plan: CopyPlan, dockerfile: string): readonly ['error' | '
     return [
       'warning',
       `and ${dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`,
-      "The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage's layers (and the build cache), and reach the image if a COPY --from takes the directory that holds them.",
+      prose`
+        The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage's layers (and the build cache),
+        and reach the image if a COPY --from takes the directory that holds them.
+      `,
     ];
   }
   if (plan.known)
     return [
       'info',
       'but no COPY puts them in the image',
-      'No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network, for a remote one). Excluding them costs nothing.',
+      prose`
+        No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network,
+        for a remote one). Excluding them costs nothing.
+      `,
     ];
   return ['warning', `and ${dockerfile} could not be read to tell whether a COPY puts them in the image`, undefined];
 }
@@ -453,7 +523,10 @@ async function checkDockerfile(
       const decisive = [...rules.patterns].reverse().find((p) => !p.exclusion && isExcluded({ patterns: [p], problems: [] }, source));
       ctx.report({
         cause: 'copy-source-ignored',
-        title: `${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found": ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it`,
+        title: prose`
+          ${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found":
+          ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it
+        `,
         subject,
         location: { file: build.dockerfile, line },
         fixes: [
@@ -472,7 +545,9 @@ async function checkDockerfile(
     if (finding.cause === 'copy-before-install') {
       ctx.report({
         cause: 'copy-before-install',
-        title: `${build.dockerfile}:${finding.line} copies the whole context before ${finding.detail}, so every source change reruns the install`,
+        title: prose`
+          ${build.dockerfile}:${finding.line} copies the whole context before ${finding.detail}, so every source change reruns the install
+        `,
         subject,
         location,
         fixes: [finding.reorder ?? { title: 'Copy the dependency manifests first, install, then copy the rest' }],

@@ -3,6 +3,7 @@ import type { CheckContext } from '../src/engine/types.js';
 import type { EndpointProblem } from '../src/facts/docker/endpoint.js';
 import { daemonCodes } from './daemon/codes.js';
 import { describeSource, diagnoseUnreachable } from './daemon/unreachable.js';
+import { prose } from '../src/util/text.js';
 
 /** Engine warnings that mean something is broken rather than merely unsupported on this kernel. */
 const SERIOUS_ENGINE_WARNING =
@@ -13,11 +14,21 @@ export default defineCheck({
     id: 'daemon',
     title: 'Docker daemon is reachable',
     category: 'daemon',
-    description: `Answers "Cannot connect to the Docker daemon": which endpoint the docker CLI would use and why (--context > -H > DOCKER_HOST > DOCKER_CONTEXT > currentContext in ~/.docker/config.json > the default socket), whether it exists, whether this user may open it, and whether the daemon answers within a few seconds.
+    description: prose`
+      Answers "Cannot connect to the Docker daemon": which endpoint the docker CLI would use and why (--context > -H > DOCKER_HOST >
+      DOCKER_CONTEXT > currentContext in ~/.docker/config.json > the default socket), whether it exists, whether this user may open it, and
+      whether the daemon answers within a few seconds.
 
-It tells apart a missing socket (daemon stopped, not installed, or running rootless/Desktop/Podman elsewhere), a socket this user may not open (not in the docker group, or added but not logged in again), a stale socket or closed TCP port, a path that is not a socket (a directory or file named by DOCKER_HOST, -H or a context is reported as such, never removed; only an empty directory at the daemon's own socket path gets rmdir), a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a DOCKER_HOST that silently overrides the selected context.
+      It tells apart a missing socket (daemon stopped, not installed, or running rootless/Desktop/Podman elsewhere), a socket this user may
+      not open (not in the docker group, or added but not logged in again), a stale socket or closed TCP port, a path that is not a socket
+      (a directory or file named by DOCKER_HOST, -H or a context is reported as such, never removed; only an empty directory at the daemon's
+      own socket path gets rmdir), a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a
+      DOCKER_HOST that silently overrides the selected context.
 
-When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding is reported once, by the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.`,
+      When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's
+      environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding is reported once, by
+      the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.
+    `,
     requires: [],
     codes: daemonCodes,
   },
@@ -81,7 +92,10 @@ function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host
     case 'config-invalid':
       ctx.report({
         cause: 'config-invalid',
-        title: `${problem.file}${problem.line ? `:${problem.line}` : ''} is not valid JSON (${problem.message}); the docker CLI ignores the whole file`,
+        title: prose`
+          ${problem.file}${problem.line ? `:${problem.line}` : ''} is not valid JSON (${problem.message}); the docker CLI ignores the whole
+          file
+        `,
         subject: { kind: 'file', name: problem.file },
         location: {
           file: problem.file,
@@ -149,7 +163,10 @@ function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host
     case 'context-overridden':
       ctx.report({
         cause: 'context-overridden',
-        title: `DOCKER_HOST=${problem.host} overrides the selected context "${problem.context}" (${problem.contextFrom === 'config' ? 'currentContext in the docker config' : 'DOCKER_CONTEXT'})`,
+        title: prose`
+          DOCKER_HOST=${problem.host} overrides the selected context "${problem.context}"
+          (${problem.contextFrom === 'config' ? 'currentContext in the docker config' : 'DOCKER_CONTEXT'})
+        `,
         subject: { kind: 'daemon', name: host ?? problem.host },
         fixes: [
           {

@@ -19,6 +19,7 @@ import {
 } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
+import { prose } from '../src/util/text.js';
 
 /** A successful exit after running longer than this is a job that finished, not a container that "exits immediately". */
 export const SHORT_RUN_MS = 10_000;
@@ -74,11 +75,25 @@ export default defineCheck({
     id: 'exited-containers',
     title: 'Containers stay up',
     category: 'containers',
-    description: `Answers "my container starts and exits immediately" and "it restarts in a loop". For every container that exited soon after starting, never started, or is restarting, it reads the state (exit code, OOMKilled, start error, start and finish times, restart count and policy), explains the exit code in words, reads the last log lines and matches known failure shapes in them (exec format error, permission denied, address already in use, name resolution, missing modules…), and points at the compose or Dockerfile line that sets the command when the container comes from this project.
+    description: prose`
+      Answers "my container starts and exits immediately" and "it restarts in a loop". For every container that exited soon after starting,
+      never started, or is restarting, it reads the state (exit code, OOMKilled, start error, start and finish times, restart count and
+      policy), explains the exit code in words, reads the last log lines and matches known failure shapes in them (exec format error,
+      permission denied, address already in use, name resolution, missing modules…), and points at the compose or Dockerfile line that sets
+      the command when the container comes from this project.
 
-A container that exits 0 within seconds is a warning when it was meant to stay up (started detached, published ports, a health check of its own, a restart policy, a server image run with its own command) and its command is a known daemonising one (busybox or Apache httpd, nginx, php-fpm, sshd, redis-server with daemonize yes, supervisord, crond, \`service x start\`, a trailing \`&\` in \`sh -c\`): the finding names that command and gives its foreground form, at the compose or Dockerfile line that sets it. Such a container with strong signs of a service (ports, a health check, a server image) is a warning even without a known daemoniser. A one-off \`compose run\`, an on-failure restart policy or nothing but a detached start keep it a note (jobs, migrations and CI containers exit 0 too). For an OOM kill the fix raises the memory limit above the current one; with no limit it says the host ran out.
+      A container that exits 0 within seconds is a warning when it was meant to stay up (started detached, published ports, a health check
+      of its own, a restart policy, a server image run with its own command) and its command is a known daemonising one (busybox or Apache
+      httpd, nginx, php-fpm, sshd, redis-server with daemonize yes, supervisord, crond, \`service x start\`, a trailing \`&\` in \`sh -c\`):
+      the finding names that command and gives its foreground form, at the compose or Dockerfile line that sets it. Such a container with
+      strong signs of a service (ports, a health check, a server image) is a warning even without a known daemoniser. A one-off \`compose
+      run\`, an on-failure restart policy or nothing but a detached start keep it a note (jobs, migrations and CI containers exit 0 too).
+      For an OOM kill the fix raises the memory limit above the current one; with no limit it says the host ran out.
 
-Containers that finished normally after running a while, containers stopped by the user (exit 143 or 130), containers created but never started, and exits older than a day are left alone. Start failures caused by ports or mounts are reported by the port-conflicts and bind-mounts checks instead.`,
+      Containers that finished normally after running a while, containers stopped by the user (exit 143 or 130), containers created but
+      never started, and exits older than a day are left alone. Start failures caused by ports or mounts are reported by the port-conflicts
+      and bind-mounts checks instead.
+    `,
     requires: ['docker'],
     codes: exitedCodes,
   },

@@ -18,15 +18,26 @@ import {
 import { composeLabels, containerName, containerSubject } from './shared/containers.js';
 import { composeServiceOf, locationOf } from './shared/project-source.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
+import { prose } from '../src/util/text.js';
 
 export default defineCheck({
   meta: {
     id: 'port-conflicts',
     title: 'Published ports are free',
     category: 'network',
-    description: `Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose files as compose does (COMPOSE_FILE, the override file, .env, anchors and merge keys, extends, include; short and long port syntax, ranges, host IPs, protocols, \${VAR:-default}) and reports published ports that are already held, two services publishing the same host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
+    description: prose`
+      Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created
+      with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process
+      on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose
+      files as compose does (COMPOSE_FILE, the override file, .env, anchors and merge keys, extends, include; short and long port syntax,
+      ranges, host IPs, protocols, \${VAR:-default}) and reports published ports that are already held, two services publishing the same
+      host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
 
-A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same service's running container (found under the project name compose uses: COMPOSE_PROJECT_NAME from the environment or .env, else name:, else the directory). A container made by \`docker compose run --service-ports\` is not the service's own: \`up\` fails on the port it holds. Services whose profiles are not enabled (COMPOSE_PROFILES) do not start, so they neither conflict nor hold anything.`,
+      A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same
+      service's running container (found under the project name compose uses: COMPOSE_PROJECT_NAME from the environment or .env, else name:,
+      else the directory). A container made by \`docker compose run --service-ports\` is not the service's own: \`up\` fails on the port it
+      holds. Services whose profiles are not enabled (COMPOSE_PROFILES) do not start, so they neither conflict nor hold anything.
+    `,
     requires: ['docker'],
     codes: { ...portCodes, ...composeProblemCodes },
   },
@@ -200,7 +211,10 @@ function checkCompose(
       if (port.published.from === port.published.to && (service.replicas ?? 1) > 1) {
         ctx.report({
           cause: 'compose-fixed-port-replicas',
-          title: `Service ${service.name} has ${service.replicas} replicas but publishes the fixed host port ${port.published.from} (${port.at.file}:${port.at.line})`,
+          title: prose`
+            Service ${service.name} has ${service.replicas} replicas but publishes the fixed host port ${port.published.from}
+            (${port.at.file}:${port.at.line})
+          `,
           subject,
           location,
           fixes: [
@@ -223,7 +237,10 @@ function checkCompose(
         if (duplicate) {
           ctx.report({
             cause: 'compose-duplicate-port',
-            title: `Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol} (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})`,
+            title: prose`
+              Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol}
+              (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})
+            `,
             subject,
             location,
             fixes: [
@@ -236,7 +253,10 @@ function checkCompose(
           const free = unprivilegedAlternative(number, unprivilegedStart, port.protocol, containers, listeners, taken);
           ctx.report({
             cause: 'rootless-privileged-port',
-            title: `Service ${service.name} publishes port ${number}, below ${unprivilegedStart}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})`,
+            title: prose`
+              Service ${service.name} publishes port ${number}, below ${unprivilegedStart}, which rootless Docker cannot bind
+              (${port.at.file}:${port.at.line})
+            `,
             subject,
             location,
             fixes: rootlessFixes(number, [
@@ -253,7 +273,10 @@ function checkCompose(
         const free = nextFreePort(number, port.protocol, containers, listeners, taken);
         ctx.report({
           cause: 'compose-port-taken',
-          title: `Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by ${describeHolder(holder)}`,
+          title: prose`
+            Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by
+            ${describeHolder(holder)}
+          `,
           subject,
           location,
           fixes: [
@@ -281,7 +304,10 @@ function duplicateFix(service: ComposeService, port: ComposePort, other: Compose
   if (port.at.file !== other.at.file || port.at.line !== other.at.line)
     return { title: `Give ${service.name} another host port at ${at}`, ...command };
   return {
-    title: `Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own (${service.at.file}:${service.at.line})${line !== undefined ? ', e.g.' : ''}`,
+    title: prose`
+      Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own
+      (${service.at.file}:${service.at.line})${line !== undefined ? ', e.g.' : ''}
+    `,
     ...command,
   };
 }

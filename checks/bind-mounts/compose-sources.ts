@@ -4,6 +4,7 @@ import { isPlaceholderPath, placeholderOrigin, type PlaceholderOrigin } from './
 import { createFix, placeOf } from './source-fixes.js';
 import { hostProvided, intendedKind, type ImageConfig, type IntendedKind } from './source-kind.js';
 import { locationOf } from '../shared/project-source.js';
+import { prose } from '../../src/util/text.js';
 
 const ROOT_USER = /^(0|root)(:|$)/;
 
@@ -128,7 +129,10 @@ function reportHostProvided(
   ctx.report({
     cause: 'compose-source-missing',
     severity: 'info',
-    title: `Service ${service.name} bind-mounts ${written}, which this host does not have: ${origin}, so no mkdir or touch can stand in for it (${volume.at.file}:${volume.at.line})`,
+    title: prose`
+      Service ${service.name} bind-mounts ${written}, which this host does not have: ${origin}, so no mkdir or touch can stand in for it
+      (${volume.at.file}:${volume.at.line})
+    `,
     subject: { kind: 'service', name: service.name },
     location: locationOf(volume.at),
     fixes: [
@@ -176,12 +180,18 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
       ctx.report({
         cause: 'compose-source-placeholder',
         severity: fails ? 'error' : 'warning',
-        title: `${origin.variable} in .env:${origin.envLine} is still the sample's placeholder ${origin.value}: service${services.length > 1 ? 's' : ''} ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'} ${group.length > 1 ? `${group.length} paths` : 'a path'} under it (${lines}), and ${outcome}`,
+        title: prose`
+          ${origin.variable} in .env:${origin.envLine} is still the sample's placeholder ${origin.value}:
+          service${services.length > 1 ? 's' : ''} ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'}
+          ${group.length > 1 ? `${group.length} paths` : 'a path'} under it (${lines}), and ${outcome}
+        `,
         subject: { kind: 'file', name: '.env' },
         location: { file: '.env', line: origin.envLine },
         fixes: [
           {
-            title: `Edit .env line ${origin.envLine}: set ${origin.variable} to the real path on this machine (the sample says ${origin.value})`,
+            title: prose`
+              Edit .env line ${origin.envLine}: set ${origin.variable} to the real path on this machine (the sample says ${origin.value})
+            `,
           },
         ],
         evidence,
@@ -194,7 +204,10 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
     ctx.report({
       cause: 'compose-source-placeholder',
       severity: fails ? 'error' : 'warning',
-      title: `Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome} (${volume.at.file}:${volume.at.line})`,
+      title: prose`
+        Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome}
+        (${volume.at.file}:${volume.at.line})
+      `,
       subject: { kind: 'service', name: service.name },
       location: locationOf(volume.at),
       fixes: [
@@ -229,14 +242,21 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
     return {
       severity: 'error',
       title: (who, written) =>
-        `${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind source path does not exist"`,
+        prose`
+          ${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind
+          source path does not exist"
+        `,
     };
   }
   if (kind === 'file') {
     return {
       severity: 'warning',
       title: (who, written) =>
-        `${who.subject} mount${who.plural ? '' : 's'} ${written} onto ${who.target}, but ${written} does not exist: Docker will create an empty directory in its place, so the container fails to start if the image has a file at ${who.target} ("Are you trying to mount a directory onto a file"), and otherwise finds a directory where a file is expected`,
+        prose`
+          ${who.subject} mount${who.plural ? '' : 's'} ${written} onto ${who.target}, but ${written} does not exist: Docker will create an
+          empty directory in its place, so the container fails to start if the image has a file at ${who.target} ("Are you trying to mount a
+          directory onto a file"), and otherwise finds a directory where a file is expected
+        `,
     };
   }
   // Whose the root-owned directory would be a problem for: the service's user, else the image's (when the image is here).
@@ -248,7 +268,10 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
       severity: 'warning',
       user,
       title: (who, written) =>
-        `${bindMounts(who)} ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user} cannot write`,
+        prose`
+          ${bindMounts(who)} ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user}
+          cannot write
+        `,
     };
   }
   // A root (or read-only) user is served by the empty directory Docker makes.
@@ -257,7 +280,13 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
     severity: 'info',
     title: (who, written) =>
       kind === 'directory'
-        ? `${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create it as an empty root:root directory, a problem only if a non-root user in the container must write there`
-        : `${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create an empty root:root directory there; if ${who.target} should be a file, create the file first`,
+        ? prose`
+          ${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create it as an empty root:root directory, a
+          problem only if a non-root user in the container must write there
+        `
+        : prose`
+          ${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create an empty root:root directory there; if
+          ${who.target} should be a file, create the file first
+        `,
   };
 }

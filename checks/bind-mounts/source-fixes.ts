@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CheckContext, Fix } from '../../src/engine/types.js';
 import type { ComposeProject, ComposeVolume } from '../../src/facts/project/compose.js';
-import { shellWord } from '../../src/util/text.js';
+import { shellWord, prose } from '../../src/util/text.js';
 import { fileRole, type IntendedKind } from './source-kind.js';
 import { canAccess } from './users.js';
 
@@ -143,7 +143,10 @@ export function createFix(kind: IntendedKind, place: Place, writer: string | und
   }
   return [
     {
-      title: `Create ${place.shown} as what the service expects there (a directory with mkdir -p, or your file), or correct the path if it is a typo`,
+      title: prose`
+        Create ${place.shown} as what the service expects there (a directory with mkdir -p, or your file), or correct the path if it is a
+        typo
+      `,
     },
   ];
 }

@@ -1,6 +1,7 @@
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { parseGroupFile, parsePasswdFile } from '../../src/facts/host/etc-files.js';
 import type { DockerConnection, FileStat, Facts, SubIdRange } from '../../src/facts/types.js';
+import { prose } from '../../src/util/text.js';
 
 export interface ContainerUser {
   /** As configured ("" means root). */
@@ -67,7 +68,10 @@ export async function idMapping(facts: Facts, connection: DockerConnection): Pro
         const r = range(which);
         return r && id - 1 < r.count ? r.start + id - 1 : undefined;
       },
-      describe: `rootless Docker maps container root to uid ${hostUid} and uid N≥1 to ${range('uid') ? `${range('uid')!.start}+N-1` : 'your subordinate ids'}`,
+      describe: prose`
+        rootless Docker maps container root to uid ${hostUid} and uid N≥1 to
+        ${range('uid') ? `${range('uid')!.start}+N-1` : 'your subordinate ids'}
+      `,
     };
   }
   if (options.some((o) => o.includes('name=userns'))) {

@@ -4,6 +4,7 @@ import type { SentDir } from '../../src/facts/project/context-walk.js';
 import type { Fix } from '../../src/engine/types.js';
 import { shellCommands } from './shell.js';
 import { ancestorStages } from './stages.js';
+import { prose } from '../../src/util/text.js';
 
 const posix = path.posix;
 
@@ -131,7 +132,10 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
   const moveDown = steps.length > 0;
   if (moveDown && (between.some((i) => i.keyword === 'WORKDIR') || !steps.every(readsNoSources))) {
     return {
-      title: `Copy the dependency manifests and install before line ${copy.line}, moving up with them what the install needs among lines ${steps[0]!.line}–${steps.at(-1)!.line} (${[...new Set(steps.map((i) => i.keyword))].join(', ')}); then copy the rest`,
+      title: prose`
+        Copy the dependency manifests and install before line ${copy.line}, moving up with them what the install needs among lines
+        ${steps[0]!.line}–${steps.at(-1)!.line} (${[...new Set(steps.map((i) => i.keyword))].join(', ')}); then copy the rest
+      `,
     };
   }
   const [, manifestList, fetch] = MANIFESTS.find(([pattern]) => pattern.test(command)) ?? [];
@@ -155,14 +159,20 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
     const command = [...copyLines, `RUN ${fetch ?? input.command}`, userCopy, ...(rest ? [`RUN ${rest}`] : [])].join('\n');
     if (!moveDown) return { title, command };
     return {
-      title: `Remove line ${copy.line} and put these lines in place of line ${run.line}: the steps between them keep their order, and the sources come after the install`,
+      title: prose`
+        Remove line ${copy.line} and put these lines in place of line ${run.line}: the steps between them keep their order, and the sources
+        come after the install
+      `,
       command,
     };
   }
   if (moveDown) return { title };
   const where = targetOf(sub);
   return {
-    title: `Replace line ${copy.line} with these lines: the manifests are copied from where they are, and installed where line ${run.line} installs them${fetch ? '' : ` (its install then finds them in place)`}`,
+    title: prose`
+      Replace line ${copy.line} with these lines: the manifests are copied from where they are, and installed where line ${run.line}
+      installs them${fetch ? '' : ` (its install then finds them in place)`}
+    `,
     command: [...copyLines, `RUN cd ${where === './' ? '.' : where.replace(/\/$/, '')} && ${fetch ?? command}`, userCopy].join('\n'),
   };
 }

@@ -2,6 +2,7 @@ import type { CheckContext, Fix, FindingInput } from '../../src/engine/types.js'
 import type { DockerConnection } from '../../src/facts/types.js';
 import { formatMode } from '../shared/permissions.js';
 import type { DaemonCause } from './codes.js';
+import { prose } from '../../src/util/text.js';
 
 type Report = Omit<FindingInput, 'cause'> & { cause: DaemonCause };
 
@@ -62,8 +63,10 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
             ]
           : [
               {
-                title:
-                  'Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json) and that the port is right',
+                title: prose`
+                  Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json)
+                  and that the port is right
+                `,
               },
               ...endpointResetFixes(connection),
             ],
@@ -167,13 +170,18 @@ async function notASocket(
     : emptyDaemonDir
       ? [
           {
-            title: `Remove the empty directory (rmdir refuses anything that is not empty), then restart the daemon so it creates its socket there`,
+            title: prose`
+              Remove the empty directory (rmdir refuses anything that is not empty), then restart the daemon so it creates its socket there
+            `,
             command: `sudo rmdir ${socketPath}${restart}`,
           },
         ]
       : [
           {
-            title: `Look at what is at ${socketPath}; the daemon can only create its socket once the path is free, so move it elsewhere if it is yours`,
+            title: prose`
+              Look at what is at ${socketPath}; the daemon can only create its socket once the path is free, so move it elsewhere if it is
+              yours
+            `,
             command: `sudo ls -la ${socketPath}`,
           },
         ];
@@ -181,9 +189,16 @@ async function notASocket(
   return {
     cause: 'not-a-socket',
     title: chosen
-      ? `${what}: check ${endpoint.source === 'DOCKER_HOST' ? 'DOCKER_HOST' : endpoint.source === 'flag' ? 'the -H/--context you gave' : `the context "${endpoint.context}"`}, which points there (${describeSource(connection)})`
+      ? prose`
+        ${what}: check
+        ${endpoint.source === 'DOCKER_HOST' ? 'DOCKER_HOST' : endpoint.source === 'flag' ? 'the -H/--context you gave' : `the context "${endpoint.context}"`},
+        which points there (${describeSource(connection)})
+      `
       : emptyDaemonDir
-        ? `${socketPath} is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was missing leaves one (${describeSource(connection)})`
+        ? prose`
+          ${socketPath} is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was
+          missing leaves one (${describeSource(connection)})
+        `
         : `${what}, so no daemon can answer there (${describeSource(connection)})`,
     subject,
     fixes,
@@ -232,7 +247,10 @@ async function permissionDenied(
     cause: 'permission-denied',
     title: noDockerGroup
       ? `${user} cannot open ${socketPath}: it belongs to root:root (mode ${formatMode(stat.mode)}), with no docker group to grant access`
-      : `${user} cannot open ${socketPath}: it belongs to group ${groupName}${stat ? ` (mode ${formatMode(stat.mode)})` : ''} and ${user} is not in it`,
+      : prose`
+        ${user} cannot open ${socketPath}: it belongs to group ${groupName}${stat ? ` (mode ${formatMode(stat.mode)})` : ''} and ${user} is
+        not in it
+      `,
     subject,
     fixes: noDockerGroup
       ? [

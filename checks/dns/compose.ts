@@ -5,6 +5,7 @@ import { runTogether, type ComposeProject, type ComposeService } from '../../src
 import type { dnsCodes } from './codes.js';
 import { listeningPorts, schemeDefaultPort, wordNamesService } from './service-ports.js';
 import { locationOf } from '../shared/project-source.js';
+import { prose } from '../../src/util/text.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -104,12 +105,18 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
               : `service ${other.name} listens on port ${target.port}`;
         report({
           cause: 'compose-localhost',
-          title: `Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why}; inside a container, localhost is the container itself`,
+          title: prose`
+            Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why};
+            inside a container, localhost is the container itself
+          `,
           subject: { kind: 'service', name: service.name },
           location: locationOf(variable.at),
           fixes: [
             {
-              title: `Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve it)`,
+              title: prose`
+                Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve
+                it)
+              `,
               command: environmentLine(variable, fixed),
             },
           ],

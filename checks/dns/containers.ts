@@ -14,6 +14,7 @@ import type { dnsCodes } from './codes.js';
 import type { DaemonDns } from './host.js';
 import { failedLookup } from './lookups.js';
 import { isLoopback, parseResolvConf } from './resolv.js';
+import { prose } from '../../src/util/text.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -77,7 +78,9 @@ export async function diagnoseContainers(
       if (loopback.length > 0 && !servesDns) {
         report({
           cause: 'container-loopback-dns',
-          title: `Container ${name} is told to use the DNS server ${loopback.join(', ')}, which inside the container is the container itself`,
+          title: prose`
+            Container ${name} is told to use the DNS server ${loopback.join(', ')}, which inside the container is the container itself
+          `,
           subject,
           fixes: loopbackFixes(name),
           evidence: { dns: servers, networks: nets },
@@ -106,12 +109,17 @@ export async function diagnoseContainers(
         if (bothOnBridge) {
           report({
             cause: 'default-bridge-no-names',
-            title: `Container ${name} cannot resolve "${lookup.name}" (container ${targetName}): both are on the default bridge, which has no DNS between containers`,
+            title: prose`
+              Container ${name} cannot resolve "${lookup.name}" (container ${targetName}): both are on the default bridge, which has no DNS
+              between containers
+            `,
             subject,
             fixes: [
               {
                 title: 'Put both containers on a user-defined network, where names resolve',
-                command: `docker network create app-net && docker network connect app-net ${name} && docker network connect app-net ${targetName}`,
+                command: prose`
+                  docker network create app-net && docker network connect app-net ${name} && docker network connect app-net ${targetName}
+                `,
               },
               { title: 'Or run them with compose, which creates one network per project' },
             ],
@@ -120,7 +128,10 @@ export async function diagnoseContainers(
         } else {
           report({
             cause: 'different-network',
-            title: `Container ${name} cannot resolve "${lookup.name}": container ${targetName} is on ${targetNets.join(', ') || 'no network'}, and ${name} is on ${nets.join(', ') || 'no network'}`,
+            title: prose`
+              Container ${name} cannot resolve "${lookup.name}": container ${targetName} is on ${targetNets.join(', ') || 'no network'}, and
+              ${name} is on ${nets.join(', ') || 'no network'}
+            `,
             subject,
             fixes: [
               {
@@ -138,7 +149,10 @@ export async function diagnoseContainers(
       report({
         cause: 'container-loopback-dns',
         severity: 'error',
-        title: `Container ${name} failed a lookup${lookup.name ? ` of "${lookup.name}"` : ''} because its DNS server ${loopback.join(', ')} is the container itself: "${lookup.line}"`,
+        title: prose`
+          Container ${name} failed a lookup${lookup.name ? ` of "${lookup.name}"` : ''} because its DNS server ${loopback.join(', ')} is the
+          container itself: "${lookup.line}"
+        `,
         subject,
         fixes: loopbackFixes(name),
         evidence,
@@ -148,7 +162,10 @@ export async function diagnoseContainers(
     if (nets.length > 0 && nets.every((n) => internal.has(n)) && !target) {
       report({
         cause: 'internal-network',
-        title: `Container ${name} failed to resolve${lookup.name ? ` "${lookup.name}"` : ' a name'}: it is only on internal network${nets.length > 1 ? 's' : ''} ${nets.join(', ')}, which have no outside access`,
+        title: prose`
+          Container ${name} failed to resolve${lookup.name ? ` "${lookup.name}"` : ' a name'}: it is only on internal
+          network${nets.length > 1 ? 's' : ''} ${nets.join(', ')}, which have no outside access
+        `,
         subject,
         fixes: [{ title: 'Also attach it to a network with outside access', command: `docker network connect bridge ${name}` }],
         evidence,
@@ -182,8 +199,10 @@ export async function diagnoseContainers(
 function loopbackFixes(name: string) {
   return [
     {
-      title:
-        "Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host's DNS. docker rm -f removes the container and its writable layer; named volumes stay",
+      title: prose`
+        Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host's DNS. docker
+        rm -f removes the container and its writable layer; named volumes stay
+      `,
       command: `docker rm -f ${name} && docker run --dns <your DNS server> …`,
     },
     {

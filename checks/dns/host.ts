@@ -3,6 +3,7 @@ import type { DockerConnection } from '../../src/facts/types.js';
 import { parseJsonWithLocation } from '../../src/util/json.js';
 import type { dnsCodes } from './codes.js';
 import { isCidr, isIp, isLoopback, parseResolvConf } from './resolv.js';
+import { prose } from '../../src/util/text.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -48,7 +49,10 @@ export async function diagnoseHost(
     if (onlyLoopback && resolvedUpstreams.length === 0) {
       report({
         cause: 'host-loopback-resolver',
-        title: `/etc/resolv.conf lists only loopback nameservers (${host.nameservers.join(', ')}), so containers on the default bridge get Google's 8.8.8.8 and 8.8.4.4 instead`,
+        title: prose`
+          /etc/resolv.conf lists only loopback nameservers (${host.nameservers.join(', ')}), so containers on the default bridge get
+          Google's 8.8.8.8 and 8.8.4.4 instead
+        `,
         subject: { kind: 'file', name: '/etc/resolv.conf' },
         location: { file: '/etc/resolv.conf' },
         fixes: [
@@ -73,7 +77,10 @@ export async function diagnoseHost(
     if (uplink && daemon.mtu > uplink.mtu) {
       report({
         cause: 'mtu-mismatch',
-        title: `daemon.json sets "mtu": ${daemon.mtu}, larger than ${uplink.iface}'s MTU of ${uplink.mtu}, so large packets from containers are dropped`,
+        title: prose`
+          daemon.json sets "mtu": ${daemon.mtu}, larger than ${uplink.iface}'s MTU of ${uplink.mtu}, so large packets from containers are
+          dropped
+        `,
         subject: { kind: 'file', name: daemon.file },
         location: { file: daemon.file },
         fixes: [{ title: `Set the container MTU at or below ${uplink.mtu} and restart Docker`, command: `"mtu": ${uplink.mtu}` }],
@@ -142,7 +149,10 @@ async function readDaemonJson(
   if (badDns.length > 0 || badCidrs.length > 0) {
     report({
       cause: 'daemon-network-invalid',
-      title: `${file} has malformed network settings: ${[...badDns.map((d) => (isIp(d) ? `dns "${d}" is not a routable address` : `dns "${d}" is not an IP address`)), ...badCidrs.map((c) => `${c} is not a CIDR`)].join('; ')}`,
+      title: prose`
+        ${file} has malformed network settings:
+        ${[...badDns.map((d) => (isIp(d) ? `dns "${d}" is not a routable address` : `dns "${d}" is not an IP address`)), ...badCidrs.map((c) => `${c} is not a CIDR`)].join('; ')}
+      `,
       subject,
       location: { file, ...lineOf(badDns.length ? 'dns' : badCidrs[0]!.startsWith('bip') ? 'bip' : 'default-address-pools') },
       fixes: [{ title: 'Fix the values, then validate the configuration', command: `sudo dockerd --validate --config-file ${file}` }],

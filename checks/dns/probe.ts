@@ -3,6 +3,7 @@ import type { ImageSummary, NetworkSummary } from '../../src/facts/docker/types.
 import type { ComposeProject } from '../../src/facts/project/compose.js';
 import { formatDuration } from '../shared/containers.js';
 import type { dnsCodes } from './codes.js';
+import { prose } from '../../src/util/text.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -93,11 +94,17 @@ export async function runProbes(
           cause: 'probe-failed',
           title: `A probe container on network ${network.Name} could not resolve "${lookup}": ${why}`,
           subject,
-          explanation: `A short-lived probe container (${used.image}) on network ${network.Name} could not resolve the name${options.probeDns ? ` through ${options.probeDns.join(', ')}` : ''}.${passive.length ? ` The passive findings above name likely causes: ${passive.join(', ')}.` : ' No passive finding explains it: check the upstream resolvers and firewall.'}`,
+          explanation: prose`
+            A short-lived probe container (${used.image}) on network ${network.Name} could not resolve the
+            name${options.probeDns ? ` through ${options.probeDns.join(', ')}` : ''}.${passive.length ? ` The passive findings above name likely causes: ${passive.join(', ')}.` : ' No passive finding explains it: check the upstream resolvers and firewall.'}
+          `,
           fixes: [
             {
               title: 'Repeat the lookup by hand',
-              command: `docker run --rm --network ${network.Name}${options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : ''} ${used.image} ${used.command(lookup).join(' ')}`,
+              command: prose`
+                docker run --rm --network ${network.Name}${options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : ''}
+                ${used.image} ${used.command(lookup).join(' ')}
+              `,
             },
           ],
           evidence,

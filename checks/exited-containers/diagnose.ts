@@ -8,6 +8,7 @@ import { foregroundFixes } from './foreground-fix.js';
 import { ranCommand, type Daemoniser } from './daemonising.js';
 import { memoryFixes } from './memory-fix.js';
 import type { StayUpEvidence } from './intent.js';
+import { prose } from '../../src/util/text.js';
 
 export interface Diagnosis {
   cause: ExitedCause;
@@ -88,7 +89,10 @@ export function diagnoseExit(
     return {
       cause: 'restart-loop',
       title: daemoniser
-        ? `Container ${name} is restarting in a loop (${restarts}); ${phase}: its command \`${daemoniser.program}\` does not stay in the foreground (${daemoniser.why})`
+        ? prose`
+          Container ${name} is restarting in a loop (${restarts}); ${phase}: its command \`${daemoniser.program}\` does not stay in the
+          foreground (${daemoniser.why})
+        `
         : `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
       match: matchLogSignature(logs),
       fixes: [
@@ -115,7 +119,10 @@ export function diagnoseExit(
     case 127:
       return {
         cause: 'command-not-found',
-        title: `Container ${name} exited with code 127${ran}: ${match?.signature.id === 'not-found' ? `"${match.line.trim()}"` : `\`${command}\` was not found`}`,
+        title: prose`
+          Container ${name} exited with code 127${ran}:
+          ${match?.signature.id === 'not-found' ? `"${match.line.trim()}"` : `\`${command}\` was not found`}
+        `,
         match,
         fixes: [{ title: 'Check whether the command exists in the image', command: existsCommand(inspect) }, logsFix(name)],
       };
@@ -126,7 +133,10 @@ export function diagnoseExit(
           cause: 'oom-killed',
           title: limit
             ? `Container ${name} was killed for exceeding its ${formatBytes(limit)} memory limit (exit 137, OOMKilled)${ran}`
-            : `Container ${name} was killed by the kernel's OOM killer (exit 137)${ran}: it has no memory limit of its own, so the host (or a parent cgroup) ran out of memory`,
+            : prose`
+              Container ${name} was killed by the kernel's OOM killer (exit 137)${ran}: it has no memory limit of its own, so the host (or a
+              parent cgroup) ran out of memory
+            `,
           match,
           fixes: memoryFixes(inspect),
         };
@@ -243,7 +253,9 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
     return {
       cause: 'daemonized',
       ...(meant ? {} : { severity: 'info' as const }),
-      title: `Container ${name} exited 0${ran} because its command \`${daemoniser.program}\` does not stay in the foreground: ${daemoniser.why}`,
+      title: prose`
+        Container ${name} exited 0${ran} because its command \`${daemoniser.program}\` does not stay in the foreground: ${daemoniser.why}
+      `,
       fixes: foregroundFixes(inspect, daemoniser, context.location),
     };
   }
@@ -257,7 +269,10 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
   if (stayUp?.strong.length && !stayUp.against.length) {
     return {
       cause: 'server-exited',
-      title: `Container ${name} exited 0${ran} although ${stayUp.strong.join(' and ')}: its command \`${configured}\` finished, so nothing kept it running`,
+      title: prose`
+        Container ${name} exited 0${ran} although ${stayUp.strong.join(' and ')}: its command \`${configured}\` finished, so nothing kept it
+        running
+      `,
       fixes: [
         logsFix(name),
         {

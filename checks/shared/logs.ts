@@ -1,6 +1,7 @@
 import { redactText } from '../../src/engine/redact.js';
 import { NAME_RESOLUTION_FAILURE } from './name-resolution.js';
 import { ACCESS_DENIED, READ_ONLY } from './permissions.js';
+import { prose } from '../../src/util/text.js';
 
 /** Failure shapes that show up in container logs, each with what it usually means. Matched line by line, last match first. */
 export interface LogSignature {
@@ -24,8 +25,10 @@ export const LOG_SIGNATURES: LogSignature[] = [
   {
     id: 'exec-missing',
     pattern: /^exec .+: no such file or directory$|exec: "[^"]+": stat .*: no such file or directory/i,
-    meaning:
-      'the program or its interpreter (the #! line, or the dynamic loader) does not exist in the image; a Windows CRLF line ending on the #! line looks the same',
+    meaning: prose`
+      the program or its interpreter (the #! line, or the dynamic loader) does not exist in the image; a Windows CRLF line ending on the #!
+      line looks the same
+    `,
   },
   {
     id: 'not-found',

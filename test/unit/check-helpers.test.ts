@@ -5,6 +5,7 @@ import { NAME_RESOLUTION_FAILURE, NAME_RESOLUTION_FAILURES } from '../../checks/
 import { ACCESS_DENIED, formatMode, READ_ONLY } from '../../checks/shared/permissions.js';
 import { locationOf } from '../../checks/shared/project-source.js';
 import { MOUNT_START_ERROR, PORT_START_ERROR, shortError } from '../../checks/shared/start-errors.js';
+import { prose } from '../../src/util/text.js';
 import { inspect, minutesBefore } from '../helpers/containers.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -100,5 +101,26 @@ describe('shared check helpers: the recent-failure rule', () => {
 describe('shared check helpers: compose locations', () => {
   it('locationOf keeps file, line and column', () => {
     expect(locationOf({ file: 'compose.yaml', line: 7, column: 9 })).toEqual({ file: 'compose.yaml', line: 7, column: 9 });
+  });
+});
+
+describe('prose: long text written as wrapped source lines', () => {
+  it('joins wrapped lines with one space, keeps blank lines as paragraph breaks and trims both ends', () => {
+    const text = prose`
+      The first paragraph runs
+      over two lines.
+
+      The second one
+      too.
+    `;
+    expect(text).toBe('The first paragraph runs over two lines.\n\nThe second one too.');
+  });
+
+  it('keeps interpolated values as they are, line breaks and all', () => {
+    const value = 'a\nb';
+    expect(prose`
+      before ${value}
+      after ${1}`).toBe('before a\nb after 1');
+    expect(prose`${'x'} and ${'y'}`).toBe('x and y');
   });
 });
