@@ -1,6 +1,6 @@
 import { defineCheck } from '../src/engine/define-check.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
-import type { CheckContext, Fix, FindingInput } from '../src/engine/types.js';
+import type { CheckContext, Fix, FindingInput, Subject } from '../src/engine/types.js';
 import type { ContainerInspect, MountPoint } from '../src/facts/docker/types.js';
 import type { FileStat } from '../src/facts/types.js';
 import { bindCodes } from './bind-mounts/codes.js';
@@ -101,10 +101,35 @@ interface MountContext {
   hostReadable: boolean;
 }
 
-async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: Cause }) | undefined> {
+type MountFinding = FindingInput & { cause: Cause };
+
+/** What is known of one bind mount: the log lines about it, the source's owner and mode, the container's user as the host sees it. */
+interface MountFacts {
+  name: string;
+  subject: Subject;
+  denied: string | undefined;
+  readOnly: string | undefined;
+  stat: FileStat | null;
+  user: ContainerUser | undefined;
+  hostUid: number | undefined;
+  /** "node (uid 1000), uid 101000 on the host", for titles. */
+  who: string;
+  /** "owned by 0:0, mode 0755", for titles. */
+  owner: string;
+  mayWrite: boolean | undefined;
+  mayRead: boolean | undefined;
+  evidence: Record<string, unknown>;
+}
+
+async function diagnoseMount(m: MountContext): Promise<MountFinding | undefined> {
+  const f = await mountFacts(m);
+  if (f.readOnly && !m.mount.RW) return readOnlyFinding(m, f, f.readOnly);
+  if (f.denied) return deniedFinding(m, f, f.denied);
+  return quietProblem(m, f);
+}
+
+async function mountFacts(m: MountContext): Promise<MountFacts> {
   const { inspect, mount, logs, mapping } = m;
-  const name = containerName(inspect);
-  const subject = containerSubject(inspect);
   const lines = logLines(logs).filter((l) => bindMountForLine(inspect.Mounts ?? [], l) === mount);
   const denied = lines.filter((l) => ACCESS_DENIED.test(l)).at(-1);
   const readOnly = lines.filter((l) => READ_ONLY.test(l)).at(-1);
@@ -113,112 +138,129 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
   const openToAll =
     stat !== null && (stat.mode & (stat.type === 'directory' ? 0o007 : 0o006)) === (stat.type === 'directory' ? 0o007 : 0o006);
   const user = denied || (stat && !openToAll) ? await m.user() : undefined;
-  const evidence: Record<string, unknown> = {
-    source: mount.Source,
-    destination: mount.Destination,
-    mode: mount.Mode ?? '',
-    rw: mount.RW,
-    ...(user ? { containerUser: user.spec || 'root', uid: user.uid, gid: user.gid } : {}),
-    ...(stat ? { owner: stat.uid, group: stat.gid, permissions: formatMode(stat.mode), type: stat.type } : {}),
-    ...(denied ? { logLine: denied } : readOnly ? { logLine: readOnly } : {}),
-  };
-
-  if (readOnly && !mount.RW) {
-    return {
-      cause: 'read-only',
-      title: `Container ${name} writes to ${mount.Destination}, but the bind mount of ${mount.Source} is read-only: "${readOnly}"`,
-      subject,
-      fixes: [
-        {
-          title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)',
-          command: `-v ${shellWord(`${mount.Source}:${mount.Destination}`)}`,
-        },
-        {
-          title: 'Or give the application a scratch directory for its writes',
-          command: `--tmpfs ${shellWord(`${mount.Destination}/tmp`)}`,
-        },
-      ],
-      evidence,
-    };
-  }
-
   const hostUid = user ? mapping.map(user.uid, 'uid') : undefined;
   const hostGids = user ? [user.gid, ...user.groups].map((g) => mapping.map(g, 'gid')).filter((g): g is number => g !== undefined) : [];
-  const who = user ? `${user.label}${hostUid !== undefined && hostUid !== user.uid ? `, uid ${hostUid} on the host` : ''}` : 'its user';
-  const owner = stat ? `owned by ${stat.uid}:${stat.gid}, mode ${formatMode(stat.mode)}` : '';
-  const mayWrite = stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'write') : undefined;
-  const mayRead = stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'read') : undefined;
-  const noLabel = !/(^|,)[zZ](,|$)/.test(mount.Mode ?? '');
+  return {
+    name: containerName(inspect),
+    subject: containerSubject(inspect),
+    denied,
+    readOnly,
+    stat,
+    user,
+    hostUid,
+    who: user ? `${user.label}${hostUid !== undefined && hostUid !== user.uid ? `, uid ${hostUid} on the host` : ''}` : 'its user',
+    owner: stat ? `owned by ${stat.uid}:${stat.gid}, mode ${formatMode(stat.mode)}` : '',
+    mayWrite: stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'write') : undefined,
+    mayRead: stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'read') : undefined,
+    evidence: {
+      source: mount.Source,
+      destination: mount.Destination,
+      mode: mount.Mode ?? '',
+      rw: mount.RW,
+      ...(user ? { containerUser: user.spec || 'root', uid: user.uid, gid: user.gid } : {}),
+      ...(stat ? { owner: stat.uid, group: stat.gid, permissions: formatMode(stat.mode), type: stat.type } : {}),
+      ...(denied ? { logLine: denied } : readOnly ? { logLine: readOnly } : {}),
+    },
+  };
+}
 
-  if (denied) {
-    if (m.selinux && noLabel && mayRead !== false && mayWrite !== false) {
-      return {
-        cause: 'selinux-label',
-        severity: 'error',
-        title: `SELinux denies container ${name} access to ${mount.Source} (mounted at ${mount.Destination} without :z or :Z): "${denied}"`,
-        subject,
-        fixes: selinuxFixes(mount),
-        evidence,
-      };
-    }
-    if (mapping.kind !== 'none' && user && hostUid !== user.uid && mayWrite === false) {
-      return {
-        cause: 'id-shifted',
-        title: prose`
-          Container ${name} runs as ${user.label}, which is uid ${hostUid ?? '?'} on the host (${mapping.describe}), and cannot write
-          ${mount.Source} (${owner})
-        `,
-        subject,
-        fixes: [
-          {
-            title: 'Change ownership from inside a container, so the mapping applies',
-            command: prose`
-              docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R
-              ${user.uid}:${user.gid} /fix
-            `,
-          },
-          { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${name}-data` },
-        ],
-        evidence: { ...evidence, hostUid },
-      };
-    }
-    const cause: Cause = mayRead === false ? 'not-readable' : 'not-writable';
-    const explained = mayWrite === false || mayRead === false;
+function readOnlyFinding({ mount }: MountContext, { name, subject, evidence }: MountFacts, readOnly: string): MountFinding {
+  return {
+    cause: 'read-only',
+    title: `Container ${name} writes to ${mount.Destination}, but the bind mount of ${mount.Source} is read-only: "${readOnly}"`,
+    subject,
+    fixes: [
+      {
+        title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)',
+        command: `-v ${shellWord(`${mount.Source}:${mount.Destination}`)}`,
+      },
+      {
+        title: 'Or give the application a scratch directory for its writes',
+        command: `--tmpfs ${shellWord(`${mount.Destination}/tmp`)}`,
+      },
+    ],
+    evidence,
+  };
+}
+
+/** The logs say access was denied under the mount: SELinux, an id mapping, or plain ownership and mode. */
+function deniedFinding(m: MountContext, f: MountFacts, denied: string): MountFinding {
+  const { mount, mapping } = m;
+  const { name, subject, stat, user, hostUid, mayRead, mayWrite, evidence } = f;
+  const noLabel = !/(^|,)[zZ](,|$)/.test(mount.Mode ?? '');
+  if (m.selinux && noLabel && mayRead !== false && mayWrite !== false) {
     return {
-      cause,
-      title: prose`
-        Container ${name} runs as ${who} and cannot ${cause === 'not-readable' ? 'read' : 'write'}
-        ${mount.Source}${stat ? ` (${owner})` : ''}, mounted at ${mount.Destination}: "${denied}"
-      `,
+      cause: 'selinux-label',
+      severity: 'error',
+      title: `SELinux denies container ${name} access to ${mount.Source} (mounted at ${mount.Destination} without :z or :Z): "${denied}"`,
       subject,
-      ...(explained
-        ? {}
-        : {
-            explanation: prose`
-              The application got "Permission denied" under this bind
-              mount${stat ? ', although the owner and mode allow it for this user' : ''}.
-              ${stat ? 'Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside the directory with stricter permissions.' : 'Its ownership could not be read from here (the engine is not on this machine).'}
-            `,
-          }),
-      fixes: ownershipFixes(mount, user, stat, name),
+      fixes: selinuxFixes(mount),
       evidence,
     };
   }
+  if (mapping.kind !== 'none' && user && hostUid !== user.uid && mayWrite === false) return idShiftedFinding(m, f, user);
+  const cause: Cause = mayRead === false ? 'not-readable' : 'not-writable';
+  const explained = mayWrite === false || mayRead === false;
+  return {
+    cause,
+    title: prose`
+      Container ${name} runs as ${f.who} and cannot ${cause === 'not-readable' ? 'read' : 'write'}
+      ${mount.Source}${stat ? ` (${f.owner})` : ''}, mounted at ${mount.Destination}: "${denied}"
+    `,
+    subject,
+    ...(explained ? {} : { explanation: unexplainedDenial(stat) }),
+    fixes: ownershipFixes(mount, user, stat, name),
+    evidence,
+  };
+}
 
-  if (!stat || !user || hostUid === undefined) return undefined;
-  if (
-    user.uid !== 0 &&
-    mount.RW &&
-    stat.type === 'directory' &&
-    stat.uid === 0 &&
-    stat.gid === 0 &&
-    mayWrite === false &&
-    (await looksAutoCreated(m, stat))
-  ) {
+/** Why "Permission denied" when the owner and mode allow it, or cannot be read. */
+function unexplainedDenial(stat: FileStat | null): string {
+  const because = stat
+    ? prose`
+        Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside
+        the directory with stricter permissions.
+      `
+    : 'Its ownership could not be read from here (the engine is not on this machine).';
+  return prose`
+    The application got "Permission denied" under this bind mount${stat ? ', although the owner and mode allow it for this user' : ''}.
+    ${because}
+  `;
+}
+
+function idShiftedFinding({ inspect, mount, mapping }: MountContext, f: MountFacts, user: ContainerUser): MountFinding {
+  return {
+    cause: 'id-shifted',
+    title: prose`
+      Container ${f.name} runs as ${user.label}, which is uid ${f.hostUid ?? '?'} on the host (${mapping.describe}), and cannot write
+      ${mount.Source} (${f.owner})
+    `,
+    subject: f.subject,
+    fixes: [
+      {
+        title: 'Change ownership from inside a container, so the mapping applies',
+        command: prose`
+          docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R
+          ${user.uid}:${user.gid} /fix
+        `,
+      },
+      { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${f.name}-data` },
+    ],
+    evidence: { ...f.evidence, hostUid: f.hostUid },
+  };
+}
+
+/** No log evidence: a directory Docker auto-created as root, or a source the container's user cannot read. */
+async function quietProblem(m: MountContext, f: MountFacts): Promise<MountFinding | undefined> {
+  const { mount } = m;
+  const { name, subject, stat, user, evidence } = f;
+  if (!stat || !user || f.hostUid === undefined) return undefined;
+  const rootDirectory = stat.type === 'directory' && stat.uid === 0 && stat.gid === 0;
+  if (user.uid !== 0 && mount.RW && rootDirectory && f.mayWrite === false && (await looksAutoCreated(m, stat))) {
     return {
       cause: 'auto-created-root',
       title: prose`
-        ${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name} (${who})
+        ${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name} (${f.who})
         cannot write to ${mount.Destination}
       `,
       subject,
@@ -226,17 +268,15 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
       evidence,
     };
   }
-  if (mayRead === false) {
-    return {
-      cause: 'not-readable',
-      severity: 'warning',
-      title: `Container ${name} runs as ${who} and cannot read ${mount.Source} (${owner}), mounted at ${mount.Destination}`,
-      subject,
-      fixes: ownershipFixes(mount, user, stat, name),
-      evidence,
-    };
-  }
-  return undefined;
+  if (f.mayRead !== false) return undefined;
+  return {
+    cause: 'not-readable',
+    severity: 'warning',
+    title: `Container ${name} runs as ${f.who} and cannot read ${mount.Source} (${f.owner}), mounted at ${mount.Destination}`,
+    subject,
+    fixes: ownershipFixes(mount, user, stat, name),
+    evidence,
+  };
 }
 
 async function looksAutoCreated(m: MountContext, stat: FileStat): Promise<boolean> {
