@@ -75,37 +75,43 @@ export function diagnoseExit(
   restarting: boolean,
   context: ExitContext = {},
 ): Diagnosis | undefined {
+  if (restarting) return restartLoop(inspect, logs, context);
+  if (inspect.State.Status === 'created' && inspect.State.Error) return startFailure(inspect);
+  return exitedWith(inspect, matchLogSignature(logs), context);
+}
+
+/** A container the restart policy keeps restarting: the loop is the finding, with what makes it exit. */
+function restartLoop(inspect: ContainerInspect, logs: string, context: ExitContext): Diagnosis {
+  const name = containerName(inspect);
+  const code = inspect.State.ExitCode;
+  const restarts = `${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}`;
+  // Between restarts the container runs and State.ExitCode reads 0: only a stopped phase knows the last exit code.
+  const phase = inspect.State.Running ? 'it is up again for now' : `it last exited with code ${code}`;
+  // A daemonising command loops with exit 0: the restart policy keeps re-running a command that forks and returns.
+  const daemoniser = code === 0 ? context.daemoniser : undefined;
+  return {
+    cause: 'restart-loop',
+    title: daemoniser
+      ? prose`
+        Container ${name} is restarting in a loop (${restarts}); ${phase}: its command \`${daemoniser.program}\` does not stay in the
+        foreground (${daemoniser.why})
+      `
+      : `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
+    match: matchLogSignature(logs),
+    fixes: [
+      ...(daemoniser ? foregroundFixes(inspect, daemoniser, context.location) : [logsFix(name)]),
+      { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` },
+      ...(daemoniser ? [] : [shellFix(inspect)]),
+    ],
+  };
+}
+
+/** A container that exited (once): what its exit code, and the log line that matches a known failure, say. */
+function exitedWith(inspect: ContainerInspect, match: LogMatch | undefined, context: ExitContext): Diagnosis | undefined {
   const name = containerName(inspect);
   const code = inspect.State.ExitCode;
   const command = ranCommand(inspect);
   const ran = runtimeText(inspect);
-
-  if (restarting) {
-    const restarts = `${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}`;
-    // Between restarts the container runs and State.ExitCode reads 0: only a stopped phase knows the last exit code.
-    const phase = inspect.State.Running ? 'it is up again for now' : `it last exited with code ${code}`;
-    // A daemonising command loops with exit 0: the restart policy keeps re-running a command that forks and returns.
-    const daemoniser = code === 0 ? context.daemoniser : undefined;
-    return {
-      cause: 'restart-loop',
-      title: daemoniser
-        ? prose`
-          Container ${name} is restarting in a loop (${restarts}); ${phase}: its command \`${daemoniser.program}\` does not stay in the
-          foreground (${daemoniser.why})
-        `
-        : `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
-      match: matchLogSignature(logs),
-      fixes: [
-        ...(daemoniser ? foregroundFixes(inspect, daemoniser, context.location) : [logsFix(name)]),
-        { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` },
-        ...(daemoniser ? [] : [shellFix(inspect)]),
-      ],
-    };
-  }
-
-  if (inspect.State.Status === 'created' && inspect.State.Error) return startFailure(inspect);
-
-  const match = matchLogSignature(logs);
   switch (code) {
     case 0:
       return finishedQuickly(inspect, ran, context);
@@ -127,71 +133,12 @@ export function diagnoseExit(
         fixes: [{ title: 'Check whether the command exists in the image', command: existsCommand(inspect) }, logsFix(name)],
       };
     case 137:
-      if (inspect.State.OOMKilled) {
-        const limit = inspect.HostConfig.Memory;
-        return {
-          cause: 'oom-killed',
-          title: limit
-            ? `Container ${name} was killed for exceeding its ${formatBytes(limit)} memory limit (exit 137, OOMKilled)${ran}`
-            : prose`
-              Container ${name} was killed by the kernel's OOM killer (exit 137)${ran}: it has no memory limit of its own, so the host (or a
-              parent cgroup) ran out of memory
-            `,
-          match,
-          fixes: memoryFixes(inspect),
-        };
-      }
-      return {
-        cause: 'killed',
-        title: `Container ${name} was killed with SIGKILL (exit 137)${ran}`,
-        fixes:
-          inspect.Path === '/bin/sh' && inspect.Args?.[0] === '-c'
-            ? [
-                {
-                  title: 'Its command runs through /bin/sh -c, which does not forward SIGTERM: use the exec form',
-                  command: `CMD ["${inspect.Args[1]?.split(' ')[0] ?? 'app'}", "…"]`,
-                },
-              ]
-            : [
-                {
-                  title: 'If `docker stop` had to kill it, make the process handle SIGTERM, or run with an init',
-                  command: `docker run --init …`,
-                },
-              ],
-      };
+      return killed(inspect, ran, match);
     case 130:
     case 143:
       return undefined; // Stopped by the user.
     case 255:
-      if (match?.signature.id === 'exec-format') {
-        return {
-          cause: 'exec-format-error',
-          title: `Container ${name} cannot run on this machine: "${match.line.trim()}" (exit 255)`,
-          match,
-          fixes: [
-            { title: 'Build or pull the image for this platform', command: 'docker buildx build --platform linux/amd64,linux/arm64 …' },
-            {
-              title: 'Or register emulators to run foreign images',
-              command: 'docker run --privileged --rm tonistiigi/binfmt --install all',
-            },
-          ],
-        };
-      }
-      if (match?.signature.id === 'exec-missing') {
-        return {
-          cause: 'bad-interpreter',
-          title: `Container ${name} could not exec its command: "${match.line.trim()}" (exit 255)`,
-          match,
-          fixes: [
-            {
-              title: 'Strip Windows line endings from the script, in the Dockerfile or the checkout',
-              command: `sed -i 's/\\r$//' ${inspect.Path}`,
-            },
-            { title: 'Keep scripts LF in git', command: "echo '*.sh text eol=lf' >> .gitattributes" },
-          ],
-        };
-      }
-      return appError(inspect, code, ran, match);
+      return runtimeExecFailure(inspect, code, ran, match);
     case 134:
     case 139:
       return {
@@ -203,6 +150,77 @@ export function diagnoseExit(
     default:
       return appError(inspect, code, ran, match);
   }
+}
+
+/** Exit 137: the OOM killer (by the daemon's word) or another SIGKILL. */
+function killed(inspect: ContainerInspect, ran: string, match: LogMatch | undefined): Diagnosis {
+  const name = containerName(inspect);
+  if (inspect.State.OOMKilled) {
+    const limit = inspect.HostConfig.Memory;
+    return {
+      cause: 'oom-killed',
+      title: limit
+        ? `Container ${name} was killed for exceeding its ${formatBytes(limit)} memory limit (exit 137, OOMKilled)${ran}`
+        : prose`
+          Container ${name} was killed by the kernel's OOM killer (exit 137)${ran}: it has no memory limit of its own, so the host (or a
+          parent cgroup) ran out of memory
+        `,
+      match,
+      fixes: memoryFixes(inspect),
+    };
+  }
+  return {
+    cause: 'killed',
+    title: `Container ${name} was killed with SIGKILL (exit 137)${ran}`,
+    fixes:
+      inspect.Path === '/bin/sh' && inspect.Args?.[0] === '-c'
+        ? [
+            {
+              title: 'Its command runs through /bin/sh -c, which does not forward SIGTERM: use the exec form',
+              command: `CMD ["${inspect.Args[1]?.split(' ')[0] ?? 'app'}", "…"]`,
+            },
+          ]
+        : [
+            {
+              title: 'If `docker stop` had to kill it, make the process handle SIGTERM, or run with an init',
+              command: `docker run --init …`,
+            },
+          ],
+  };
+}
+
+/** Exit 255: the runtime could not exec the command (another CPU architecture, a CRLF #! line), else the app's own failure. */
+function runtimeExecFailure(inspect: ContainerInspect, code: number, ran: string, match: LogMatch | undefined): Diagnosis | undefined {
+  const name = containerName(inspect);
+  if (match?.signature.id === 'exec-format') {
+    return {
+      cause: 'exec-format-error',
+      title: `Container ${name} cannot run on this machine: "${match.line.trim()}" (exit 255)`,
+      match,
+      fixes: [
+        { title: 'Build or pull the image for this platform', command: 'docker buildx build --platform linux/amd64,linux/arm64 …' },
+        {
+          title: 'Or register emulators to run foreign images',
+          command: 'docker run --privileged --rm tonistiigi/binfmt --install all',
+        },
+      ],
+    };
+  }
+  if (match?.signature.id === 'exec-missing') {
+    return {
+      cause: 'bad-interpreter',
+      title: `Container ${name} could not exec its command: "${match.line.trim()}" (exit 255)`,
+      match,
+      fixes: [
+        {
+          title: 'Strip Windows line endings from the script, in the Dockerfile or the checkout',
+          command: `sed -i 's/\\r$//' ${inspect.Path}`,
+        },
+        { title: 'Keep scripts LF in git', command: "echo '*.sh text eol=lf' >> .gitattributes" },
+      ],
+    };
+  }
+  return appError(inspect, code, ran, match);
 }
 
 function existsCommand(inspect: ContainerInspect): string {
