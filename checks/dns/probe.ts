@@ -19,6 +19,9 @@ function probeImages(images: ImageSummary[]): { image: string; command: (name: s
   return [...nslookup, ...getent];
 }
 
+type ProbeImage = ReturnType<typeof probeImages>[number];
+type ProbeResult = Awaited<ReturnType<CheckContext['facts']['probe']>>;
+
 /** --probe: resolve the probe name (and on project networks, the other services) from short-lived labelled containers. */
 export async function runProbes(
   ctx: CheckContext,
@@ -49,67 +52,90 @@ export async function runProbes(
   for (const { network, names } of targets) {
     for (const lookup of names) {
       if (ctx.signal.aborted) return;
-      let result;
-      let used;
-      for (const candidate of candidates) {
-        used = candidate;
-        result = await facts.probe(
-          {
-            image: candidate.image,
-            command: candidate.command(lookup),
-            network: network.Name,
-            dns: options.probeDns,
-            timeoutMs: perProbeMs,
-          },
-          ctx.signal,
-        );
-        // Exit 126/127 or a start error: this image lacks the tool; try the next one.
-        if (!result.startError && result.exitCode !== 126 && result.exitCode !== 127) break;
-      }
-      if (!result || !used) continue;
-      const subject = { kind: 'network' as const, name: network.Name };
-      const output = result.output.trim().split('\n').filter(Boolean);
-      const evidence = {
-        image: used.image,
-        command: used.command(lookup).join(' '),
-        network: network.Name,
-        dns: options.probeDns ?? 'Docker default',
-        exitCode: result.exitCode,
-        durationMs: Math.round(result.durationMs),
-        output: output.slice(-6),
-      };
-      if (result.exitCode === 0) {
-        report({
-          cause: 'probe-ok',
-          title: `A probe container on network ${network.Name} resolved "${lookup}" in ${formatDuration(result.durationMs)}`,
-          subject,
-          fixes: [],
-          evidence,
-        });
-      } else {
-        const why = result.timedOut
-          ? `it gave no answer within ${formatDuration(perProbeMs)}`
-          : (output.at(-1) ?? `exit ${result.exitCode}`);
-        report({
-          cause: 'probe-failed',
-          title: `A probe container on network ${network.Name} could not resolve "${lookup}": ${why}`,
-          subject,
-          explanation: prose`
-            A short-lived probe container (${used.image}) on network ${network.Name} could not resolve the
-            name${options.probeDns ? ` through ${options.probeDns.join(', ')}` : ''}.${passive.length ? ` The passive findings above name likely causes: ${passive.join(', ')}.` : ' No passive finding explains it: check the upstream resolvers and firewall.'}
-          `,
-          fixes: [
-            {
-              title: 'Repeat the lookup by hand',
-              command: prose`
-                docker run --rm --network ${network.Name}${options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : ''}
-                ${used.image} ${used.command(lookup).join(' ')}
-              `,
-            },
-          ],
-          evidence,
-        });
-      }
+      const probed = await probeWithFirstTool(ctx, candidates, network.Name, lookup, perProbeMs);
+      if (probed) reportProbe(ctx, { network: network.Name, lookup, perProbeMs, passive, ...probed }, report);
     }
   }
+}
+
+/** Runs the lookup from the first image that has the tool: exit 126/127 or a start error means it lacks it, so try the next one. */
+async function probeWithFirstTool(
+  ctx: CheckContext,
+  candidates: ProbeImage[],
+  network: string,
+  lookup: string,
+  timeoutMs: number,
+): Promise<{ used: ProbeImage; result: ProbeResult } | undefined> {
+  let probed: { used: ProbeImage; result: ProbeResult } | undefined;
+  for (const used of candidates) {
+    const command = used.command(lookup);
+    const result = await ctx.facts.probe({ image: used.image, command, network, dns: ctx.options.probeDns, timeoutMs }, ctx.signal);
+    probed = { used, result };
+    if (!result.startError && result.exitCode !== 126 && result.exitCode !== 127) break;
+  }
+  return probed;
+}
+
+interface Probed {
+  network: string;
+  lookup: string;
+  perProbeMs: number;
+  passive: string[];
+  used: ProbeImage;
+  result: ProbeResult;
+}
+
+function reportProbe(ctx: CheckContext, probed: Probed, report: (r: Report) => void): void {
+  const { network, lookup, used, result } = probed;
+  const { probeDns } = ctx.options;
+  const subject = { kind: 'network' as const, name: network };
+  const output = result.output.trim().split('\n').filter(Boolean);
+  const evidence = {
+    image: used.image,
+    command: used.command(lookup).join(' '),
+    network,
+    dns: probeDns ?? 'Docker default',
+    exitCode: result.exitCode,
+    durationMs: Math.round(result.durationMs),
+    output: output.slice(-6),
+  };
+  if (result.exitCode === 0) {
+    report({
+      cause: 'probe-ok',
+      title: `A probe container on network ${network} resolved "${lookup}" in ${formatDuration(result.durationMs)}`,
+      subject,
+      fixes: [],
+      evidence,
+    });
+    return;
+  }
+  const why = result.timedOut
+    ? `it gave no answer within ${formatDuration(probed.perProbeMs)}`
+    : (output.at(-1) ?? `exit ${result.exitCode}`);
+  report({
+    cause: 'probe-failed',
+    title: `A probe container on network ${network} could not resolve "${lookup}": ${why}`,
+    subject,
+    explanation: probeFailedExplanation(probed, probeDns),
+    fixes: [
+      {
+        title: 'Repeat the lookup by hand',
+        command: prose`
+          docker run --rm --network ${network}${probeDns ? probeDns.map((d) => ` --dns ${d}`).join('') : ''}
+          ${used.image} ${used.command(lookup).join(' ')}
+        `,
+      },
+    ],
+    evidence,
+  });
+}
+
+function probeFailedExplanation({ network, used, passive }: Probed, probeDns: string[] | undefined): string {
+  const causes = passive.length
+    ? ` The passive findings above name likely causes: ${passive.join(', ')}.`
+    : ' No passive finding explains it: check the upstream resolvers and firewall.';
+  return prose`
+    A short-lived probe container (${used.image}) on network ${network} could not resolve the
+    name${probeDns ? ` through ${probeDns.join(', ')}` : ''}.${causes}
+  `;
 }
