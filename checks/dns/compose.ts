@@ -93,45 +93,55 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
         if (!match) continue;
         // localhost:<published host port> is the host's view: say nothing unless it is clearly a server-side connection.
         if (match.via === 'published' && !serverSide(variable.name, target)) continue;
-        const { other, containerPort } = match;
-        const replacement = `${other.name}${target.writtenPort !== undefined ? `:${containerPort ?? target.writtenPort}` : ''}`;
-        const fixed = variable.value.slice(0, target.index) + replacement + variable.value.slice(target.index + target.length);
-        const written = variable.value.slice(target.index, target.index + target.length);
-        const why =
-          match.via === 'published'
-            ? `port ${target.port} is where service ${other.name} is published on the host (container port ${containerPort})`
-            : match.via === 'name'
-              ? `${variable.name} names service ${other.name}`
-              : `service ${other.name} listens on port ${target.port}`;
-        report({
-          cause: 'compose-localhost',
-          title: prose`
-            Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why};
-            inside a container, localhost is the container itself
-          `,
-          subject: { kind: 'service', name: service.name },
-          location: locationOf(variable.at),
-          fixes: [
-            {
-              title: prose`
-                Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve
-                it)
-              `,
-              command: environmentLine(variable, fixed),
-            },
-          ],
-          evidence: {
-            variable: variable.name,
-            value: variable.value,
-            service: other.name,
-            ...(target.port !== undefined ? { port: target.port } : {}),
-            ...(other.profiles.length ? { profiles: other.profiles } : {}),
-          },
-        });
+        report(localhostFinding(service, variable, target, match));
         break;
       }
     }
   }
+}
+
+/** `localhost` in a variable where another service listens: the finding, with the value rewritten to that service's name. */
+function localhostFinding(
+  service: ComposeService,
+  variable: ComposeService['environment'][number],
+  target: Target,
+  match: Match,
+): Report {
+  const { other, containerPort } = match;
+  const replacement = `${other.name}${target.writtenPort !== undefined ? `:${containerPort ?? target.writtenPort}` : ''}`;
+  const fixed = variable.value.slice(0, target.index) + replacement + variable.value.slice(target.index + target.length);
+  const written = variable.value.slice(target.index, target.index + target.length);
+  const why =
+    match.via === 'published'
+      ? `port ${target.port} is where service ${other.name} is published on the host (container port ${containerPort})`
+      : match.via === 'name'
+        ? `${variable.name} names service ${other.name}`
+        : `service ${other.name} listens on port ${target.port}`;
+  return {
+    cause: 'compose-localhost',
+    title: prose`
+      Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why};
+      inside a container, localhost is the container itself
+    `,
+    subject: { kind: 'service', name: service.name },
+    location: locationOf(variable.at),
+    fixes: [
+      {
+        title: prose`
+          Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve
+          it)
+        `,
+        command: environmentLine(variable, fixed),
+      },
+    ],
+    evidence: {
+      variable: variable.name,
+      value: variable.value,
+      service: other.name,
+      ...(target.port !== undefined ? { port: target.port } : {}),
+      ...(other.profiles.length ? { profiles: other.profiles } : {}),
+    },
+  };
 }
 
 /** Every localhost reference in a value that can be tied to a port or a service. */
