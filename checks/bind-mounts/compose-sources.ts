@@ -1,4 +1,4 @@
-import type { CheckContext, Severity } from '../../src/engine/types.js';
+import type { CheckContext, FindingInput, Severity } from '../../src/engine/types.js';
 import type { ComposeProject, ComposeService, ComposeVolume } from '../../src/facts/project/compose.js';
 import { isPlaceholderPath, placeholderOrigin, type PlaceholderOrigin } from './placeholders.js';
 import { createFix, placeOf } from './source-fixes.js';
@@ -157,69 +157,69 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
         : `mount:${mount.volume.at.file}:${mount.volume.at.line}:${mount.service.name}`;
     groups.set(key, [...(groups.get(key) ?? []), mount]);
   }
-  for (const group of groups.values()) {
-    const { origin } = group[0]!;
-    // Long syntax refuses a missing source; short syntax creates the placeholder tree as empty root-owned directories.
-    const fails = group.some((m) => !m.volume.createHostPath);
-    const outcome = fails
-      ? '`docker compose up` fails with "bind source path does not exist"'
-      : '`docker compose up` would create that placeholder tree as empty root-owned directories';
-    const evidence = {
-      ...(origin.variable ? { variable: origin.variable } : {}),
-      ...(origin.value !== undefined ? { value: origin.value } : {}),
-      mounts: group.map((m) => ({
-        service: m.service.name,
-        source: m.volume.sourceAsWritten ?? m.volume.source,
-        target: m.volume.target,
-        at: `${m.volume.at.file}:${m.volume.at.line}`,
-      })),
-    };
-    if (origin.envLine !== undefined && origin.variable) {
-      const services = [...new Set(group.map((m) => m.service.name))];
-      const lines = composeLines(group.map((m) => m.volume));
-      ctx.report({
-        cause: 'compose-source-placeholder',
-        severity: fails ? 'error' : 'warning',
-        title: prose`
-          ${origin.variable} in .env:${origin.envLine} is still the sample's placeholder ${origin.value}:
-          service${services.length > 1 ? 's' : ''} ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'}
-          ${group.length > 1 ? `${group.length} paths` : 'a path'} under it (${lines}), and ${outcome}
-        `,
-        subject: { kind: 'file', name: '.env' },
-        location: { file: '.env', line: origin.envLine },
-        fixes: [
-          {
-            title: prose`
-              Edit .env line ${origin.envLine}: set ${origin.variable} to the real path on this machine (the sample says ${origin.value})
-            `,
-          },
-        ],
-        evidence,
-      });
-      continue;
-    }
-    const { service, volume } = group[0]!;
-    const written = volume.sourceAsWritten ?? volume.source;
-    const from = origin.variable ? ` (from ${origin.variable})` : '';
-    ctx.report({
-      cause: 'compose-source-placeholder',
-      severity: fails ? 'error' : 'warning',
-      title: prose`
-        Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome}
-        (${volume.at.file}:${volume.at.line})
-      `,
-      subject: { kind: 'service', name: service.name },
-      location: locationOf(volume.at),
-      fixes: [
-        {
-          title: origin.variable
-            ? `Set ${origin.variable} (in .env or your shell) to the real path on this machine`
-            : `Replace the placeholder ${written} at ${volume.at.file}:${volume.at.line} with the real path on this machine`,
-        },
-      ],
-      evidence,
-    });
+  for (const group of groups.values()) ctx.report(placeholderFinding(group));
+}
+
+function placeholderFinding(group: PlaceholderMount[]): FindingInput {
+  const { origin } = group[0]!;
+  // Long syntax refuses a missing source; short syntax creates the placeholder tree as empty root-owned directories.
+  const fails = group.some((m) => !m.volume.createHostPath);
+  const outcome = fails
+    ? '`docker compose up` fails with "bind source path does not exist"'
+    : '`docker compose up` would create that placeholder tree as empty root-owned directories';
+  const evidence = {
+    ...(origin.variable ? { variable: origin.variable } : {}),
+    ...(origin.value !== undefined ? { value: origin.value } : {}),
+    mounts: group.map((m) => ({
+      service: m.service.name,
+      source: m.volume.sourceAsWritten ?? m.volume.source,
+      target: m.volume.target,
+      at: `${m.volume.at.file}:${m.volume.at.line}`,
+    })),
+  };
+  const severity = fails ? ('error' as const) : ('warning' as const);
+  if (origin.envLine !== undefined && origin.variable) {
+    return { ...envPlaceholder(group, origin.variable, origin.envLine, outcome), severity, evidence };
   }
+  const { service, volume } = group[0]!;
+  const written = volume.sourceAsWritten ?? volume.source;
+  const from = origin.variable ? ` (from ${origin.variable})` : '';
+  return {
+    cause: 'compose-source-placeholder',
+    severity,
+    title: prose`
+      Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome}
+      (${volume.at.file}:${volume.at.line})
+    `,
+    subject: { kind: 'service', name: service.name },
+    location: locationOf(volume.at),
+    fixes: [
+      {
+        title: origin.variable
+          ? `Set ${origin.variable} (in .env or your shell) to the real path on this machine`
+          : `Replace the placeholder ${written} at ${volume.at.file}:${volume.at.line} with the real path on this machine`,
+      },
+    ],
+    evidence,
+  };
+}
+
+/** The placeholder comes from a .env line: the finding is there, and one edit fixes every mount that uses it. */
+function envPlaceholder(group: PlaceholderMount[], variable: string, envLine: number, outcome: string) {
+  const { value } = group[0]!.origin;
+  const services = [...new Set(group.map((m) => m.service.name))];
+  const lines = composeLines(group.map((m) => m.volume));
+  return {
+    cause: 'compose-source-placeholder',
+    title: prose`
+      ${variable} in .env:${envLine} is still the sample's placeholder ${value}:
+      service${services.length > 1 ? 's' : ''} ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'}
+      ${group.length > 1 ? `${group.length} paths` : 'a path'} under it (${lines}), and ${outcome}
+    `,
+    subject: { kind: 'file' as const, name: '.env' },
+    location: { file: '.env', line: envLine },
+    fixes: [{ title: `Edit .env line ${envLine}: set ${variable} to the real path on this machine (the sample says ${value})` }],
+  };
 }
 
 /** Who mounts the path, for a title: one service or several, and where they mount it. */
