@@ -110,37 +110,7 @@ export function createFix(kind: IntendedKind, place: Place, writer: string | und
           },
     ];
   }
-  if (kind === 'file') {
-    const role = fileRole(place.name);
-    if (role.fillsItself) {
-      const mkdirParent = place.parentExists ? '' : `${root}mkdir -p ${place.parentWord} && `;
-      const chmod = role.chmod ? ` && ${root}chmod ${role.chmod} ${place.word}` : '';
-      return [
-        {
-          title: `Create the empty file before starting; the service fills it${asRoot}`,
-          command: `${mkdirParent}${root}touch ${place.word}${chmod}`,
-          ...where,
-        },
-      ];
-    }
-    // The main fix is the user's own file; making its directory is only the step before it.
-    const why =
-      role.noun === 'file'
-        ? 'or correct the path if it is a typo'
-        : `an empty file is not a ${role.noun}, so touch is no fix; or correct the path if it is a typo`;
-    return [
-      { title: `Put your ${role.noun} ${place.name} at ${place.shown} (${why})` },
-      ...(place.parentExists
-        ? []
-        : [
-            {
-              title: `Its directory ${place.parentShown} does not exist yet: create it first${asRoot}`,
-              command: `${root}mkdir -p ${place.parentWord}`,
-              ...where,
-            },
-          ]),
-    ];
-  }
+  if (kind === 'file') return fileFix(place, root, where, asRoot);
   return [
     {
       title: prose`
@@ -148,5 +118,38 @@ export function createFix(kind: IntendedKind, place: Place, writer: string | und
         typo
       `,
     },
+  ];
+}
+
+/** A missing file: touched when the service fills it itself, else the user's own to put there. */
+function fileFix(place: Place, root: string, where: { runIn?: 'project' }, asRoot: string): Fix[] {
+  const role = fileRole(place.name);
+  if (role.fillsItself) {
+    const mkdirParent = place.parentExists ? '' : `${root}mkdir -p ${place.parentWord} && `;
+    const chmod = role.chmod ? ` && ${root}chmod ${role.chmod} ${place.word}` : '';
+    return [
+      {
+        title: `Create the empty file before starting; the service fills it${asRoot}`,
+        command: `${mkdirParent}${root}touch ${place.word}${chmod}`,
+        ...where,
+      },
+    ];
+  }
+  // The main fix is the user's own file; making its directory is only the step before it.
+  const why =
+    role.noun === 'file'
+      ? 'or correct the path if it is a typo'
+      : `an empty file is not a ${role.noun}, so touch is no fix; or correct the path if it is a typo`;
+  return [
+    { title: `Put your ${role.noun} ${place.name} at ${place.shown} (${why})` },
+    ...(place.parentExists
+      ? []
+      : [
+          {
+            title: `Its directory ${place.parentShown} does not exist yet: create it first${asRoot}`,
+            command: `${root}mkdir -p ${place.parentWord}`,
+            ...where,
+          },
+        ]),
   ];
 }
