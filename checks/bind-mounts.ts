@@ -218,9 +218,9 @@ function deniedFinding(m: MountContext, f: MountFacts, denied: string): MountFin
 function unexplainedDenial(stat: FileStat | null): string {
   const because = stat
     ? prose`
-        Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside
-        the directory with stricter permissions.
-      `
+      Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside
+      the directory with stricter permissions.
+    `
     : 'Its ownership could not be read from here (the engine is not on this machine).';
   return prose`
     The application got "Permission denied" under this bind mount${stat ? ', although the owner and mode allow it for this user' : ''}.
@@ -260,8 +260,8 @@ async function quietProblem(m: MountContext, f: MountFacts): Promise<MountFindin
     return {
       cause: 'auto-created-root',
       title: prose`
-        ${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name} (${f.who})
-        cannot write to ${mount.Destination}
+        ${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name}
+        (${f.who}) cannot write to ${mount.Destination}
       `,
       subject,
       fixes: ownershipFixes(mount, user, stat, name),

@@ -332,8 +332,8 @@ function reportNoIgnoreFile(state: ContextState): void {
   ctx.report({
     cause: 'no-dockerignore',
     title: prose`
-      ${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build${builtBy} sends
-      ${heavyList(heavy)}${more}: ${state.summary} in all
+      ${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build${builtBy} sends ${heavyList(heavy)}${more}:
+      ${state.summary} in all
     `,
     subject: state.subject,
     fixes: [
@@ -372,8 +372,8 @@ async function reportLargeContext(state: ContextState): Promise<void> {
   const kept =
     without && without.files > scan.sentFiles
       ? prose`
-        , after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)}
-        in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files
+        , after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in
+        ${(without.files - scan.sentFiles).toLocaleString('en-US')} files
       `
       : '';
   ctx.report({

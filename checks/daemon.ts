@@ -114,8 +114,7 @@ function configInvalid(problem: Problem<'config-invalid'>): FindingInput {
   return {
     cause: 'config-invalid',
     title: prose`
-      ${problem.file}${problem.line ? `:${problem.line}` : ''} is not valid JSON (${problem.message}); the docker CLI ignores the whole
-      file
+      ${problem.file}${problem.line ? `:${problem.line}` : ''} is not valid JSON (${problem.message}); the docker CLI ignores the whole file
     `,
     subject: { kind: 'file', name: problem.file },
     location: {

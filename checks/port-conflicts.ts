@@ -321,8 +321,7 @@ function reportPrivilegedPublish(check: ComposeCheck, service: ComposeService, p
   check.ctx.report({
     cause: 'rootless-privileged-port',
     title: prose`
-      Service ${service.name} publishes port ${number}, below ${floor}, which rootless Docker cannot bind
-      (${port.at.file}:${port.at.line})
+      Service ${service.name} publishes port ${number}, below ${floor}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})
     `,
     subject: { kind: 'service', name: service.name },
     location: locationOf(port.at),

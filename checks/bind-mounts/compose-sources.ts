@@ -212,9 +212,9 @@ function envPlaceholder(group: PlaceholderMount[], variable: string, envLine: nu
   return {
     cause: 'compose-source-placeholder',
     title: prose`
-      ${variable} in .env:${envLine} is still the sample's placeholder ${value}:
-      service${services.length > 1 ? 's' : ''} ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'}
-      ${group.length > 1 ? `${group.length} paths` : 'a path'} under it (${lines}), and ${outcome}
+      ${variable} in .env:${envLine} is still the sample's placeholder ${value}: service${services.length > 1 ? 's' : ''}
+      ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'} ${group.length > 1 ? `${group.length} paths` : 'a path'} under it
+      (${lines}), and ${outcome}
     `,
     subject: { kind: 'file' as const, name: '.env' },
     location: { file: '.env', line: envLine },
@@ -235,7 +235,10 @@ interface Judgement {
   user?: string;
 }
 
-/** How bad a missing source is: long syntax fails; short syntax makes a root-owned directory, a problem only for files and non-root writers. */
+/**
+ * How bad a missing source is: long syntax fails; short syntax makes a root-owned directory, a problem only for files
+ * and non-root writers.
+ */
 function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKind, image: ImageConfig | undefined): Judgement | undefined {
   const bindMounts = (who: Who) => `${who.subject} bind-mount${who.plural ? '' : 's'}`;
   if (!volume.createHostPath) {

@@ -13,7 +13,10 @@ export interface ContainerUser {
   label: string;
 }
 
-/** The effective user as runc resolves it: names through the image's /etc/passwd and /etc/group, numeric uids without an entry get gid 0. */
+/**
+ * The effective user as runc resolves it: names through the image's /etc/passwd and /etc/group, numeric uids without
+ * an entry get gid 0.
+ */
 export async function resolveContainerUser(facts: Facts, inspect: ContainerInspect): Promise<ContainerUser | undefined> {
   const spec = (inspect.Config.User ?? '').trim();
   if (spec === '' || spec === 'root' || spec === '0' || spec === '0:0') return { spec, uid: 0, gid: 0, groups: [], label: 'root' };

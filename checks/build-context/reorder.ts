@@ -9,8 +9,9 @@ import { prose } from '../../src/util/text.js';
 const posix = path.posix;
 
 /**
- * Per tool: the manifests that decide the dependencies (the first one is required: without it the fetch fails), and (for tools whose install is also the build) the
- * command that fetches dependencies only. Tools without one are installed with the user's own command.
+ * Per tool: the manifests that decide the dependencies (the first one is required: without it the fetch fails), and
+ * (for tools whose install is also the build) the command that fetches dependencies only. Tools without one are
+ * installed with the user's own command.
  */
 const MANIFESTS: [RegExp, string, string?][] = [
   [/\bnpm /, 'package*.json'],

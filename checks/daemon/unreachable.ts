@@ -117,8 +117,8 @@ async function refused({ ctx, connection, host, subject, socketPath, via, platfo
       : [
           {
             title: prose`
-              Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json)
-              and that the port is right
+              Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json) and
+              that the port is right
             `,
           },
           ...endpointResetFixes(connection),

@@ -101,12 +101,7 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
 }
 
 /** `localhost` in a variable where another service listens: the finding, with the value rewritten to that service's name. */
-function localhostFinding(
-  service: ComposeService,
-  variable: ComposeService['environment'][number],
-  target: Target,
-  match: Match,
-): Report {
+function localhostFinding(service: ComposeService, variable: ComposeService['environment'][number], target: Target, match: Match): Report {
   const { other, containerPort } = match;
   const replacement = `${other.name}${target.writtenPort !== undefined ? `:${containerPort ?? target.writtenPort}` : ''}`;
   const fixed = variable.value.slice(0, target.index) + replacement + variable.value.slice(target.index + target.length);
@@ -120,16 +115,15 @@ function localhostFinding(
   return {
     cause: 'compose-localhost',
     title: prose`
-      Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why};
-      inside a container, localhost is the container itself
+      Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why}; inside a
+      container, localhost is the container itself
     `,
     subject: { kind: 'service', name: service.name },
     location: locationOf(variable.at),
     fixes: [
       {
         title: prose`
-          Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve
-          it)
+          Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve it)
         `,
         command: environmentLine(variable, fixed),
       },

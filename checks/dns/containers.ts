@@ -177,8 +177,8 @@ function reportUnreachableTarget(
   world.report({
     cause: 'different-network',
     title: prose`
-      Container ${name} cannot resolve "${lookup.name}": container ${targetName} is on ${targetNets.join(', ') || 'no network'}, and
-      ${name} is on ${nets.join(', ') || 'no network'}
+      Container ${name} cannot resolve "${lookup.name}": container ${targetName} is on ${targetNets.join(', ') || 'no network'}, and ${name}
+      is on ${nets.join(', ') || 'no network'}
     `,
     subject,
     fixes: [

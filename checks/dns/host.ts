@@ -59,8 +59,8 @@ async function checkHostResolvConf(ctx: CheckContext, report: (r: Report) => voi
     report({
       cause: 'host-loopback-resolver',
       title: prose`
-        /etc/resolv.conf lists only loopback nameservers (${host.nameservers.join(', ')}), so containers on the default bridge get
-        Google's 8.8.8.8 and 8.8.4.4 instead
+        /etc/resolv.conf lists only loopback nameservers (${host.nameservers.join(', ')}), so containers on the default bridge get Google's
+        8.8.8.8 and 8.8.4.4 instead
       `,
       subject: { kind: 'file', name: '/etc/resolv.conf' },
       location: { file: '/etc/resolv.conf' },
@@ -88,8 +88,7 @@ async function checkMtu(ctx: CheckContext, daemon: DaemonDns, mtu: number, repor
     report({
       cause: 'mtu-mismatch',
       title: prose`
-        daemon.json sets "mtu": ${mtu}, larger than ${uplink.iface}'s MTU of ${uplink.mtu}, so large packets from containers are
-        dropped
+        daemon.json sets "mtu": ${mtu}, larger than ${uplink.iface}'s MTU of ${uplink.mtu}, so large packets from containers are dropped
       `,
       subject: { kind: 'file', name: daemon.file },
       location: { file: daemon.file },

@@ -121,8 +121,8 @@ function reportProbe(ctx: CheckContext, probed: Probed, report: (r: Report) => v
       {
         title: 'Repeat the lookup by hand',
         command: prose`
-          docker run --rm --network ${network}${probeDns ? probeDns.map((d) => ` --dns ${d}`).join('') : ''}
-          ${used.image} ${used.command(lookup).join(' ')}
+          docker run --rm --network ${network}${probeDns ? probeDns.map((d) => ` --dns ${d}`).join('') : ''} ${used.image}
+          ${used.command(lookup).join(' ')}
         `,
       },
     ],

@@ -13,7 +13,8 @@ export const NAME_RESOLUTION_FAILURES: readonly RegExp[] = [
   // busybox nslookup; not webpack's "Module not found: Error: Can't resolve './x'", which is a missing file.
   /(?<!Error: )can't resolve '?([^\s']+)'?/i,
   /UnknownHostException: ([^\s:]+)/i,
-  /Temporary failure in name resolution|Name or service not known|no servers could be reached|Name does not resolve|nodename nor servname provided|no such host/i,
+  /Temporary failure in name resolution|Name or service not known|no servers could be reached|Name does not resolve/i,
+  /nodename nor servname provided|no such host/i,
 ];
 
 /** Any of the failures above, as one pattern. */

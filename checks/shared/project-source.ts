@@ -34,7 +34,10 @@ function sameFiles(files: string[], project: ComposeProject | null): boolean {
   return ours.length === files.length && ours.every((f, i) => f === files[i]);
 }
 
-/** Where the project sets the command a container runs: the compose `command:`/`entrypoint:` line, else the built Dockerfile's CMD/ENTRYPOINT. */
+/**
+ * Where the project sets the command a container runs: the compose `command:`/`entrypoint:` line, else the built
+ * Dockerfile's CMD/ENTRYPOINT.
+ */
 export async function commandSource(facts: Facts, labels: Record<string, string> | null | undefined): Promise<Location | undefined> {
   // `docker compose run web <cmd>` runs the command typed after the service, not the file's.
   if (composeLabels(labels)?.oneoff) return undefined;
