@@ -182,8 +182,15 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
  * Commands that set up the image without reading the copied sources: installing named or global packages, OS
  * packages, a virtualenv, users and absolute directories.
  */
-const SOURCE_FREE =
-  /^(?:(?:npm|pnpm) (?:i|install|add) (?:.* )?(?:-g|--global)\b|yarn global add\b|corepack\b|pip3? install (?!.*(?:\s-r\b|--requirement|\s-e\b|\s\.(?:\s|\/|$)))|python3? -m venv\b|python3? -m pip install --upgrade pip\b|apk (?:add|update|upgrade)\b|apt(?:-get)? |yum |dnf |microdnf |gem install\b|mkdir |useradd|adduser|addgroup|groupadd|export |echo |true$)/;
+const SOURCE_FREE = new RegExp(
+  `^(?:${[
+    String.raw`(?:npm|pnpm) (?:i|install|add) (?:.* )?(?:-g|--global)\b|yarn global add\b|corepack\b`, // global tools
+    String.raw`pip3? install (?!.*(?:\s-r\b|--requirement|\s-e\b|\s\.(?:\s|\/|$)))`, // named packages, not -r or -e .
+    String.raw`python3? -m venv\b|python3? -m pip install --upgrade pip\b`, // a virtualenv, pip itself
+    String.raw`apk (?:add|update|upgrade)\b|apt(?:-get)? |yum |dnf |microdnf |gem install\b`, // OS packages, gems
+    'mkdir |useradd|adduser|addgroup|groupadd|export |echo |true$', // users, directories, the shell
+  ].join('|')})`,
+);
 
 function readsNoSources(instruction: DockerfileInstruction): boolean {
   if (instruction.keyword === 'ENV' || instruction.keyword === 'ARG' || instruction.keyword === 'USER') return true;

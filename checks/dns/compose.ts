@@ -13,8 +13,17 @@ type Report = FindingInput & { cause: keyof typeof dnsCodes };
  * Variables a browser on the host uses (links, redirects, CORS, client bundles): there localhost:<published port> is
  * right, and the service name would break every link.
  */
-const BROWSER_FACING =
-  /(^|_)(BASE_?URL|PUBLIC|NEXTAUTH_URL|ORIGINS?|CALLBACK|REDIRECT|SITE_?URL|FRONTEND_?URL|EXTERNAL_?URL|ROOT_?URL|APP_?URL|WEB_?URL|HOMEPAGE|ALLOWED_HOSTS|CSRF|CORS)(_|$)|^(VITE|REACT_APP|NEXT_PUBLIC|GATSBY|EXPO)_|(CALLBACK|REDIRECT)/i;
+const BROWSER_FACING = new RegExp(
+  [
+    // A word of the name: BASE_URL, APP_URL, CORS_ORIGINS…
+    '(^|_)(BASE_?URL|PUBLIC|NEXTAUTH_URL|ORIGINS?|CALLBACK|REDIRECT|SITE_?URL|FRONTEND_?URL|EXTERNAL_?URL|ROOT_?URL|APP_?URL' +
+      '|WEB_?URL|HOMEPAGE|ALLOWED_HOSTS|CSRF|CORS)(_|$)',
+    // The prefixes client bundlers expose to the browser.
+    '^(VITE|REACT_APP|NEXT_PUBLIC|GATSBY|EXPO)_',
+    '(CALLBACK|REDIRECT)',
+  ].join('|'),
+  'i',
+);
 
 /** Where the service itself listens (LISTEN_ADDR, BIND_ADDRESS): localhost there is its own, and right. */
 const OWN_ADDRESS = /(^|_)(LISTEN|BIND)(_|$)/i;
