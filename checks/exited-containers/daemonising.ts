@@ -1,4 +1,5 @@
 import { parse, type ParseEntry } from 'shell-quote';
+import { shellWord } from '../../src/util/text.js';
 
 /**
  * Servers that fork into the background unless told otherwise. Inside a container the forked server is not PID 1: the
@@ -25,7 +26,8 @@ export interface ConfigFileRule {
   whenUnreadable: 'daemonises' | 'unknown';
 }
 
-const SHELLS = /^(?:\/usr)?(?:\/bin\/)?(?:sh|bash|ash|dash|zsh)$/;
+/** A shell, bare or by path: sh, /bin/bash, /usr/bin/zsh… */
+export const SHELLS = /^(?:\/usr)?(?:\/bin\/)?(?:sh|bash|ash|dash|zsh)$/;
 /** Wrappers that exec the command after them: look through them at what they run. */
 const WRAPPERS = /^(?:.*\/)?(?:tini|tini-static|dumb-init|docker-init|catatonit)$/;
 const USER_SWITCHERS = /^(?:.*\/)?(?:gosu|su-exec)$/;
@@ -34,11 +36,7 @@ const USER_SWITCHERS = /^(?:.*\/)?(?:gosu|su-exec)$/;
 const opOf = (e: ParseEntry): string | undefined => (typeof e === 'object' && 'op' in e ? String(e.op) : undefined);
 const base = (program: string) => program.split('/').pop() ?? program;
 
-/** One word as a shell reads it back: bare when safe, else single-quoted (keeps `FOO=1` an assignment, unlike shell-quote's quote). */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
+/** Words as a shell reads them back (`FOO=1` stays an assignment, unlike shell-quote's quote). */
 export const shellLine = (words: readonly string[]): string => words.map(shellWord).join(' ');
 
 /** The command a container ran, as the user would type it: from Config, since Podman repeats Path in Args for a bare command. */

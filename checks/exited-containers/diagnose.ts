@@ -5,7 +5,7 @@ import { logLines, matchLogSignature, type LogMatch } from '../shared/logs.js';
 import { shortError } from '../shared/start-errors.js';
 import type { ExitedCause } from './codes.js';
 import { foregroundFixes } from './foreground-fix.js';
-import { ranCommand, type Daemoniser } from './daemonising.js';
+import { ranCommand, SHELLS, type Daemoniser } from './daemonising.js';
 import { memoryFixes } from './memory-fix.js';
 import type { StayUpEvidence } from './intent.js';
 import { prose } from '../../src/util/text.js';
@@ -17,8 +17,6 @@ export interface Diagnosis {
   fixes: Fix[];
   match?: LogMatch;
 }
-
-const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', '/usr/bin/bash', 'ash', '/bin/ash', 'zsh', '/bin/zsh']);
 
 /** What an exit code means, in words, per the docker run reference. */
 export function exitCodeMeaning(code: number, oomKilled: boolean): string {
@@ -249,7 +247,7 @@ function appError(inspect: ContainerInspect, code: number, ran: string, match: L
 function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitContext): Diagnosis {
   const name = containerName(inspect);
   const cmd = [...(inspect.Config.Entrypoint ?? []), ...(inspect.Config.Cmd ?? [])];
-  const bareShell = cmd.length === 1 && SHELLS.has(cmd[0]!) && !inspect.Config.Tty && !inspect.Config.OpenStdin;
+  const bareShell = cmd.length === 1 && SHELLS.test(cmd[0]!) && !inspect.Config.Tty && !inspect.Config.OpenStdin;
   const policy = inspect.HostConfig.RestartPolicy?.Name ?? '';
   const { daemoniser, stayUp } = context;
   const configured = ranCommand(inspect);
