@@ -1,19 +1,17 @@
 import { defineCheck } from '../src/engine/define-check.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
-import type { CheckContext, Fix, FindingInput } from '../src/engine/types.js';
+import type { CheckContext, Fix, FindingInput, Subject } from '../src/engine/types.js';
 import type { ContainerInspect, MountPoint } from '../src/facts/docker/types.js';
 import type { FileStat } from '../src/facts/types.js';
 import { bindCodes } from './bind-mounts/codes.js';
 import { checkComposeSources } from './bind-mounts/compose-sources.js';
-import { canAccess, formatMode, idMapping, resolveContainerUser, type ContainerUser, type IdMapping } from './bind-mounts/users.js';
-import { MOUNT_START_ERROR, shortError } from './exited-containers/diagnose.js';
-import { bindMountForLine, containerName, containerSubject, parseTime, RECENT_MS, USER_STOP_CODES } from './shared/containers.js';
+import { canAccess, idMapping, resolveContainerUser, type ContainerUser, type IdMapping } from './bind-mounts/users.js';
+import { ACCESS_DENIED, formatMode, READ_ONLY } from './shared/permissions.js';
+import { MOUNT_START_ERROR, shortError } from './shared/start-errors.js';
+import { bindMountForLine, containerName, containerSubject, finishedRecently, parseTime, USER_STOP_CODES } from './shared/containers.js';
 import { logLines } from './shared/logs.js';
-import { shellWord } from '../src/util/text.js';
-import { composeServiceOf } from './shared/project-source.js';
-
-const ACCESS_DENIED = /permission denied|EACCES|operation not permitted|EPERM/i;
-const READ_ONLY = /read-only file system|EROFS/i;
+import { shellWord, prose } from '../src/util/text.js';
+import { composeServiceOf, locationOf } from './shared/project-source.js';
 
 type Cause = keyof typeof bindCodes;
 
@@ -22,9 +20,24 @@ export default defineCheck({
     id: 'bind-mounts',
     title: 'Bind mounts are usable by their containers',
     category: 'storage',
-    description: `Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755 because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to start. In the project's compose file it reports bind sources that do not exist yet by what compose will do with them: long syntax fails ("bind source path does not exist"); short syntax creates an empty root-owned directory, a warning when the source is meant as a file (an extension such as .conf or .sql) or a non-root user (the service's user:, else the image's USER when the image is here) must write there, a note when what it is meant to be is unknown, and nothing for a directory (a trailing slash, conf.d, initdb.d, no extension, the image's VOLUME) that root uses. A source that is still a sample's placeholder (/<directory-path>/…, /path/to/…, /media/your/…, usually from .env) is reported once per variable at its .env line, with a fix that edits it; fixes never create a placeholder, never make a directory where a file is meant, and never touch a certificate, key or configuration file (the user's own goes there).
+    description: prose`
+      Answers "permission denied" on a bind-mounted path. For every container with bind mounts it compares the host path's owner, group and
+      mode with the container's effective user (Config.User, else the image's USER, else root; names resolved through the image's
+      /etc/passwd), mapped through rootless or userns-remap id shifting, and ties EACCES, EPERM and EROFS lines in the logs of failing
+      containers to the mount they name. It reports paths the user cannot write or read, sources Docker auto-created as root:root 0755
+      because they did not exist, writes to read-only mounts, SELinux enforcing without :z/:Z, and mounts that made a container fail to
+      start. In the project's compose file it reports bind sources that do not exist yet by what compose will do with them: long syntax
+      fails ("bind source path does not exist"); short syntax creates an empty root-owned directory, a warning when the source is meant as a
+      file (an extension such as .conf or .sql) or a non-root user (the service's user:, else the image's USER when the image is here) must
+      write there, a note when what it is meant to be is unknown, and nothing for a directory (a trailing slash, conf.d, initdb.d, no
+      extension, the image's VOLUME) that root uses. A source that is still a sample's placeholder (/<directory-path>/…, /path/to/…,
+      /media/your/…, usually from .env) is reported once per variable at its .env line, with a fix that edits it; fixes never create a
+      placeholder, never make a directory where a file is meant, and never touch a certificate, key or configuration file (the user's own
+      goes there).
 
-Running containers are only judged on what can be seen without their logs: a mount they cannot read, or an auto-created root-owned directory under a non-root user. Host ownership is read only for an engine on this machine.`,
+      Running containers are only judged on what can be seen without their logs: a mount they cannot read, or an auto-created root-owned
+      directory under a non-root user. Host ownership is read only for an engine on this machine.
+    `,
     requires: ['docker'],
     codes: { ...bindCodes, ...composeProblemCodes },
   },
@@ -54,8 +67,7 @@ Running containers are only judged on what can be seen without their logs: a mou
       }
       const binds = (inspect.Mounts ?? []).filter((m) => m.Type === 'bind');
       if (binds.length === 0) continue;
-      const finished = parseTime(state.FinishedAt);
-      if (!state.Running && (finished === undefined || now - finished > RECENT_MS)) continue;
+      if (!state.Running && !finishedRecently(inspect, now)) continue;
       const failing = state.Restarting || (!state.Running && state.ExitCode !== 0 && !USER_STOP_CODES.has(state.ExitCode));
       const logs = failing ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
       // Reading the image's /etc/passwd goes through the archive API (it mounts the container's filesystem): only when a mount needs it.
@@ -68,7 +80,7 @@ Running containers are only judged on what can be seen without their logs: a mou
           ctx.report({
             ...finding,
             ...(location && (finding.cause === 'not-writable' || finding.cause === 'not-readable')
-              ? { location: { file: location.file, line: location.line, column: location.column } }
+              ? { location: locationOf(location) }
               : {}),
           });
       }
@@ -89,10 +101,35 @@ interface MountContext {
   hostReadable: boolean;
 }
 
-async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: Cause }) | undefined> {
+type MountFinding = FindingInput & { cause: Cause };
+
+/** What is known of one bind mount: the log lines about it, the source's owner and mode, the container's user as the host sees it. */
+interface MountFacts {
+  name: string;
+  subject: Subject;
+  denied: string | undefined;
+  readOnly: string | undefined;
+  stat: FileStat | null;
+  user: ContainerUser | undefined;
+  hostUid: number | undefined;
+  /** "node (uid 1000), uid 101000 on the host", for titles. */
+  who: string;
+  /** "owned by 0:0, mode 0755", for titles. */
+  owner: string;
+  mayWrite: boolean | undefined;
+  mayRead: boolean | undefined;
+  evidence: Record<string, unknown>;
+}
+
+async function diagnoseMount(m: MountContext): Promise<MountFinding | undefined> {
+  const f = await mountFacts(m);
+  if (f.readOnly && !m.mount.RW) return readOnlyFinding(m, f, f.readOnly);
+  if (f.denied) return deniedFinding(m, f, f.denied);
+  return quietProblem(m, f);
+}
+
+async function mountFacts(m: MountContext): Promise<MountFacts> {
   const { inspect, mount, logs, mapping } = m;
-  const name = containerName(inspect);
-  const subject = containerSubject(inspect);
   const lines = logLines(logs).filter((l) => bindMountForLine(inspect.Mounts ?? [], l) === mount);
   const denied = lines.filter((l) => ACCESS_DENIED.test(l)).at(-1);
   const readOnly = lines.filter((l) => READ_ONLY.test(l)).at(-1);
@@ -101,114 +138,145 @@ async function diagnoseMount(m: MountContext): Promise<(FindingInput & { cause: 
   const openToAll =
     stat !== null && (stat.mode & (stat.type === 'directory' ? 0o007 : 0o006)) === (stat.type === 'directory' ? 0o007 : 0o006);
   const user = denied || (stat && !openToAll) ? await m.user() : undefined;
-  const evidence: Record<string, unknown> = {
-    source: mount.Source,
-    destination: mount.Destination,
-    mode: mount.Mode ?? '',
-    rw: mount.RW,
-    ...(user ? { containerUser: user.spec || 'root', uid: user.uid, gid: user.gid } : {}),
-    ...(stat ? { owner: stat.uid, group: stat.gid, permissions: formatMode(stat.mode), type: stat.type } : {}),
-    ...(denied ? { logLine: denied } : readOnly ? { logLine: readOnly } : {}),
-  };
-
-  if (readOnly && !mount.RW) {
-    return {
-      cause: 'read-only',
-      title: `Container ${name} writes to ${mount.Destination}, but the bind mount of ${mount.Source} is read-only: "${readOnly}"`,
-      subject,
-      fixes: [
-        {
-          title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)',
-          command: `-v ${shellWord(`${mount.Source}:${mount.Destination}`)}`,
-        },
-        {
-          title: 'Or give the application a scratch directory for its writes',
-          command: `--tmpfs ${shellWord(`${mount.Destination}/tmp`)}`,
-        },
-      ],
-      evidence,
-    };
-  }
-
   const hostUid = user ? mapping.map(user.uid, 'uid') : undefined;
   const hostGids = user ? [user.gid, ...user.groups].map((g) => mapping.map(g, 'gid')).filter((g): g is number => g !== undefined) : [];
-  const who = user ? `${user.label}${hostUid !== undefined && hostUid !== user.uid ? `, uid ${hostUid} on the host` : ''}` : 'its user';
-  const owner = stat ? `owned by ${stat.uid}:${stat.gid}, mode ${formatMode(stat.mode)}` : '';
-  const mayWrite = stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'write') : undefined;
-  const mayRead = stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'read') : undefined;
-  const noLabel = !/(^|,)[zZ](,|$)/.test(mount.Mode ?? '');
+  return {
+    name: containerName(inspect),
+    subject: containerSubject(inspect),
+    denied,
+    readOnly,
+    stat,
+    user,
+    hostUid,
+    who: user ? `${user.label}${hostUid !== undefined && hostUid !== user.uid ? `, uid ${hostUid} on the host` : ''}` : 'its user',
+    owner: stat ? `owned by ${stat.uid}:${stat.gid}, mode ${formatMode(stat.mode)}` : '',
+    mayWrite: stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'write') : undefined,
+    mayRead: stat && hostUid !== undefined ? canAccess(stat, hostUid, hostGids, 'read') : undefined,
+    evidence: {
+      source: mount.Source,
+      destination: mount.Destination,
+      mode: mount.Mode ?? '',
+      rw: mount.RW,
+      ...(user ? { containerUser: user.spec || 'root', uid: user.uid, gid: user.gid } : {}),
+      ...(stat ? { owner: stat.uid, group: stat.gid, permissions: formatMode(stat.mode), type: stat.type } : {}),
+      ...(denied ? { logLine: denied } : readOnly ? { logLine: readOnly } : {}),
+    },
+  };
+}
 
-  if (denied) {
-    if (m.selinux && noLabel && mayRead !== false && mayWrite !== false) {
-      return {
-        cause: 'selinux-label',
-        severity: 'error',
-        title: `SELinux denies container ${name} access to ${mount.Source} (mounted at ${mount.Destination} without :z or :Z): "${denied}"`,
-        subject,
-        fixes: selinuxFixes(mount),
-        evidence,
-      };
-    }
-    if (mapping.kind !== 'none' && user && hostUid !== user.uid && mayWrite === false) {
-      return {
-        cause: 'id-shifted',
-        title: `Container ${name} runs as ${user.label}, which is uid ${hostUid ?? '?'} on the host (${mapping.describe}), and cannot write ${mount.Source} (${owner})`,
-        subject,
-        fixes: [
-          {
-            title: 'Change ownership from inside a container, so the mapping applies',
-            command: `docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R ${user.uid}:${user.gid} /fix`,
-          },
-          { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${name}-data` },
-        ],
-        evidence: { ...evidence, hostUid },
-      };
-    }
-    const cause: Cause = mayRead === false ? 'not-readable' : 'not-writable';
-    const explained = mayWrite === false || mayRead === false;
+function readOnlyFinding({ mount }: MountContext, { name, subject, evidence }: MountFacts, readOnly: string): MountFinding {
+  return {
+    cause: 'read-only',
+    title: `Container ${name} writes to ${mount.Destination}, but the bind mount of ${mount.Source} is read-only: "${readOnly}"`,
+    subject,
+    fixes: [
+      {
+        title: 'Mount it read-write if the application must write there (drop :ro / read_only: true)',
+        command: `-v ${shellWord(`${mount.Source}:${mount.Destination}`)}`,
+      },
+      {
+        title: 'Or give the application a scratch directory for its writes',
+        command: `--tmpfs ${shellWord(`${mount.Destination}/tmp`)}`,
+      },
+    ],
+    evidence,
+  };
+}
+
+/** The logs say access was denied under the mount: SELinux, an id mapping, or plain ownership and mode. */
+function deniedFinding(m: MountContext, f: MountFacts, denied: string): MountFinding {
+  const { mount, mapping } = m;
+  const { name, subject, stat, user, hostUid, mayRead, mayWrite, evidence } = f;
+  const noLabel = !/(^|,)[zZ](,|$)/.test(mount.Mode ?? '');
+  if (m.selinux && noLabel && mayRead !== false && mayWrite !== false) {
     return {
-      cause,
-      title: `Container ${name} runs as ${who} and cannot ${cause === 'not-readable' ? 'read' : 'write'} ${mount.Source}${stat ? ` (${owner})` : ''}, mounted at ${mount.Destination}: "${denied}"`,
+      cause: 'selinux-label',
+      severity: 'error',
+      title: `SELinux denies container ${name} access to ${mount.Source} (mounted at ${mount.Destination} without :z or :Z): "${denied}"`,
       subject,
-      ...(explained
-        ? {}
-        : {
-            explanation: `The application got "Permission denied" under this bind mount${stat ? ', although the owner and mode allow it for this user' : ''}. ${stat ? 'Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside the directory with stricter permissions.' : 'Its ownership could not be read from here (the engine is not on this machine).'}`,
-          }),
-      fixes: ownershipFixes(mount, user, stat, name),
+      fixes: selinuxFixes(mount),
       evidence,
     };
   }
+  if (mapping.kind !== 'none' && user && hostUid !== user.uid && mayWrite === false) return idShiftedFinding(m, f, user);
+  const cause: Cause = mayRead === false ? 'not-readable' : 'not-writable';
+  const explained = mayWrite === false || mayRead === false;
+  return {
+    cause,
+    title: prose`
+      Container ${name} runs as ${f.who} and cannot ${cause === 'not-readable' ? 'read' : 'write'}
+      ${mount.Source}${stat ? ` (${f.owner})` : ''}, mounted at ${mount.Destination}: "${denied}"
+    `,
+    subject,
+    ...(explained ? {} : { explanation: unexplainedDenial(stat) }),
+    fixes: ownershipFixes(mount, user, stat, name),
+    evidence,
+  };
+}
 
-  if (!stat || !user || hostUid === undefined) return undefined;
-  if (
-    user.uid !== 0 &&
-    mount.RW &&
-    stat.type === 'directory' &&
-    stat.uid === 0 &&
-    stat.gid === 0 &&
-    mayWrite === false &&
-    (await looksAutoCreated(m, stat))
-  ) {
+/** Why "Permission denied" when the owner and mode allow it, or cannot be read. */
+function unexplainedDenial(stat: FileStat | null): string {
+  const because = stat
+    ? prose`
+      Something other than the file mode blocks it: SELinux or AppArmor, an NFS export with root_squash, a noexec mount, or a file inside
+      the directory with stricter permissions.
+    `
+    : 'Its ownership could not be read from here (the engine is not on this machine).';
+  return prose`
+    The application got "Permission denied" under this bind mount${stat ? ', although the owner and mode allow it for this user' : ''}.
+    ${because}
+  `;
+}
+
+function idShiftedFinding({ inspect, mount, mapping }: MountContext, f: MountFacts, user: ContainerUser): MountFinding {
+  return {
+    cause: 'id-shifted',
+    title: prose`
+      Container ${f.name} runs as ${user.label}, which is uid ${f.hostUid ?? '?'} on the host (${mapping.describe}), and cannot write
+      ${mount.Source} (${f.owner})
+    `,
+    subject: f.subject,
+    fixes: [
+      {
+        title: 'Change ownership from inside a container, so the mapping applies',
+        command: prose`
+          docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R
+          ${user.uid}:${user.gid} /fix
+        `,
+      },
+      { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${f.name}-data` },
+    ],
+    evidence: { ...f.evidence, hostUid: f.hostUid },
+  };
+}
+
+/** No log evidence: a directory Docker auto-created as root, or a source the container's user cannot read. */
+async function quietProblem(m: MountContext, f: MountFacts): Promise<MountFinding | undefined> {
+  const { mount } = m;
+  const { name, subject, stat, user, evidence } = f;
+  if (!stat || !user || f.hostUid === undefined) return undefined;
+  const rootDirectory = stat.type === 'directory' && stat.uid === 0 && stat.gid === 0;
+  if (user.uid !== 0 && mount.RW && rootDirectory && f.mayWrite === false && (await looksAutoCreated(m, stat))) {
     return {
       cause: 'auto-created-root',
-      title: `${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name} (${who}) cannot write to ${mount.Destination}`,
+      title: prose`
+        ${mount.Source} was created by Docker as root:root ${formatMode(stat.mode)} because it did not exist, so container ${name}
+        (${f.who}) cannot write to ${mount.Destination}
+      `,
       subject,
       fixes: ownershipFixes(mount, user, stat, name),
       evidence,
     };
   }
-  if (mayRead === false) {
-    return {
-      cause: 'not-readable',
-      severity: 'warning',
-      title: `Container ${name} runs as ${who} and cannot read ${mount.Source} (${owner}), mounted at ${mount.Destination}`,
-      subject,
-      fixes: ownershipFixes(mount, user, stat, name),
-      evidence,
-    };
-  }
-  return undefined;
+  if (f.mayRead !== false) return undefined;
+  return {
+    cause: 'not-readable',
+    severity: 'warning',
+    title: `Container ${name} runs as ${f.who} and cannot read ${mount.Source} (${f.owner}), mounted at ${mount.Destination}`,
+    subject,
+    fixes: ownershipFixes(mount, user, stat, name),
+    evidence,
+  };
 }
 
 async function looksAutoCreated(m: MountContext, stat: FileStat): Promise<boolean> {
@@ -235,8 +303,10 @@ function ownershipFixes(mount: MountPoint, user: ContainerUser | undefined, stat
       command: stat ? `user: "${stat.uid}:${stat.gid}"` : 'user: "1000:1000"',
     },
     {
-      title:
-        'Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named volumes and bind-mounted data stay',
+      title: prose`
+        Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named
+        volumes and bind-mounted data stay
+      `,
       command: `docker rm -f ${name}`,
     },
   ];
@@ -262,14 +332,20 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
   const mounted = /error mounting "([^"]+)" to rootfs at "([^"]+)"/.exec(error);
   const ontoFileFix = mounted
     ? {
-        title: `If ${mounted[1]} should be a file: remove the empty directory Docker created in its place (rmdir removes only an empty one), then put your file there (an empty file is rarely what ${mounted[2]} needs)`,
+        title: prose`
+          If ${mounted[1]} should be a file: remove the empty directory Docker created in its place (rmdir removes only an empty one), then
+          put your file there (an empty file is rarely what ${mounted[2]} needs)
+        `,
         command: `rmdir ${shellWord(mounted[1]!)}`,
       }
     : { title: 'If the source should be a file: remove the empty directory Docker created in its place (rmdir), then put your file there' };
   ctx.report({
     cause: 'mount-failed',
     title: ontoFile
-      ? `Container ${name} never started: a directory was mounted onto a file, or a file onto a directory (${shortError(error).slice(0, 200)})`
+      ? prose`
+        Container ${name} never started: a directory was mounted onto a file, or a file onto a directory
+        (${shortError(error).slice(0, 200)})
+      `
       : `Container ${name} never started: ${missing ? `the bind source ${source ?? ''} does not exist` : shortError(error)}`,
     subject: containerSubject(inspect),
     fixes: [

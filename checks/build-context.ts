@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { defineCheck } from '../src/engine/define-check.js';
-import type { CheckContext } from '../src/engine/types.js';
+import type { CheckContext, Fix } from '../src/engine/types.js';
 import type { BuildSpec } from '../src/facts/project/builds.js';
 import { largestDirectories, largestFiles, largestParts, type ContextScan, type DirectorySize } from '../src/facts/project/context-scan.js';
 import type { ParsedDockerfile } from '../src/facts/project/dockerfile.js';
@@ -14,6 +14,7 @@ import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, s
 import { holdsSecret } from './build-context/secret-content.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 import { formatBytes } from './shared/containers.js';
+import { prose } from '../src/util/text.js';
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 10_000;
@@ -23,9 +24,38 @@ export default defineCheck({
     id: 'build-context',
     title: 'Build contexts are small and cache-friendly',
     category: 'build',
-    description: `Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories, breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine, Dockerfile-alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where its COPY sources are or it names its own directory inside the image; and compose \`build:\` entries with their context, dockerfile or dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins, case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never followed. A context of more than a thousand entries is walked by two threads. Dockerfiles that share a context and ignore file share one walk and one finding about the context, which names them all, and no exclusion proposed for it touches what any of them copies. A walk that outlasts half of what is left of --timeout stops and says its figures are a lower bound, and unreadable directories are named (the builder fails on them too).
+    description: prose`
+      Answers "my build is slow". It finds every build of the project (Dockerfiles up to three levels deep among the first 100 directories,
+      breadth-first, including build/ for Go's build/package/Dockerfile, under any Dockerfile name such as Dockerfile.prod.alpine,
+      Dockerfile-alpine, prod.Dockerfile or Containerfile; each built from its own directory, or from the project root when that is where
+      its COPY sources are or it names its own directory inside the image; and compose \`build:\` entries with their context, dockerfile or
+      dockerfile_inline and target, whose findings point at compose lines; git and URL contexts are fetched by the builder and not
+      measured), and walks each context once with the ignore file the builder would use (<Dockerfile>.dockerignore first, then .dockerignore
+      at the context root) and Docker's own pattern semantics: anchored at the root, ** for any depth, ! exceptions, last match wins,
+      case-sensitive, comments only at the first byte. Directories the rules exclude entirely are not walked; links are sent as links, never
+      followed. A context of more than a thousand entries is walked by two threads. Dockerfiles that share a context and ignore file share
+      one walk and one finding about the context, which names them all, and no exclusion proposed for it touches what any of them copies. A
+      walk that outlasts half of what is left of --timeout stops and says its figures are a lower bound, and unreadable directories are
+      named (the builder fails on them too).
 
-It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs, caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes are walked only then); secret-looking files that would be sent, judged by name and then by content (private keys, credential lines in .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name, a COPY --from carries them into the image from a stage that copied them, nothing copies them, or they are keystores under an example, sample, test or fixture directory); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found), apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the image's own layers (not when a later RUN of that stage or of a stage built FROM it installs from them, nor under a RUN --mount on /var/lib/apt; not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).`,
+      It reports a missing ignore file when the context holds heavy paths (at least 1 MiB or 1,000 files: .git, node_modules, virtualenvs,
+      caches, build output, logs), with a proposed .dockerignore printed in full and the measured saving (--fix writes it, never over an
+      existing file); heavy paths an existing ignore file lets through; a context over --context-max-mb (default 100) or --context-max-files
+      (default 10,000), naming what dominates it and, when an ignore file exists, how much it already keeps out (the directories it prunes
+      are walked only then); secret-looking files that would be sent, judged by name and then by content (private keys, credential lines in
+      .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are
+      not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name, a COPY --from
+      carries them into the image from a stage that copied them, nothing copies them, or they are keystores under an example, sample, test
+      or fixture directory); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever
+      touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may
+      serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make
+      builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before
+      the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix
+      copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found),
+      apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the
+      image's own layers (not when a later RUN of that stage or of a stage built FROM it installs from them, nor under a RUN --mount on
+      /var/lib/apt; not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).
+    `,
     requires: [],
     codes: { ...buildContextCodes, ...composeProblemCodes },
   },
@@ -36,7 +66,10 @@ It reports a missing ignore file when the context holds heavy paths (at least 1 
     if ((await ctx.facts.listDir(projectDir)) === null) {
       ctx.report({
         cause: 'file-unreadable',
-        title: `Cannot read ${projectDir}: this user may not list it, so its Dockerfiles and compose files cannot be checked (nor built by this user)`,
+        title: prose`
+          Cannot read ${projectDir}: this user may not list it, so its Dockerfiles and compose files cannot be checked (nor built by this
+          user)
+        `,
         subject: { kind: 'file', name: projectDir },
         fixes: [
           {
@@ -86,7 +119,9 @@ async function reportUnreadable(ctx: CheckContext, files: readonly string[], rel
     found = true;
     ctx.report({
       cause: 'file-unreadable',
-      title: `${rel(file)} ${problem}: the docker CLI cannot read it either${/FIFO/.test(problem) ? ' (it would wait on it for ever)' : ''}`,
+      title: prose`
+        ${rel(file)} ${problem}: the docker CLI cannot read it either${/FIFO/.test(problem) ? ' (it would wait on it for ever)' : ''}
+      `,
       subject: { kind: 'file', name: rel(file) },
       location: { file: rel(file) },
       fixes: [
@@ -106,62 +141,150 @@ const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 const MAX_SECRETS_READ = 200;
 const MAX_SECRET_BYTES_READ = 256 * 1024;
 
+/** One build context, walked once, and what its Dockerfiles do with it: everything the findings about it share. */
+interface ContextState {
+  ctx: CheckContext;
+  /** What is left of the check's time: the walk and the weighing of what the ignore file keeps out share it. */
+  timeLeft: () => number;
+  builds: readonly BuildSpec[];
+  /** The first build: context findings are about its Dockerfile, and name the others. */
+  build: BuildSpec;
+  dockerfiles: (ParsedDockerfile | undefined)[];
+  rel: (p: string) => string;
+  contextName: string;
+  subject: { kind: 'file'; name: string };
+  /** " (built by a, b)" when more than one Dockerfile is built from the context. */
+  builtBy: string;
+  rules: IgnoreRules | undefined;
+  /** Where exclusions go: the ignore file the builder uses, or a new .dockerignore at the context root. */
+  ignoreTarget: string;
+  appendToIgnore: (lines: readonly string[]) => string;
+  scan: ContextScan;
+  plans: CopyPlan[];
+  copiedBy: (file: string) => boolean;
+  named: CopyPlan['named'];
+  heavy: ReturnType<typeof heavyPaths>;
+  heavyRules: string[];
+  secrets: string[];
+  looseSecrets: string[];
+  secretKeep: string[];
+  summary: string;
+  evidenceBase: Record<string, unknown>;
+}
+
 async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], project: string, deadline: number): Promise<void> {
-  const { facts, options } = ctx;
-  const timeLeft = () => Math.max(0, deadline - facts.now());
   const build = builds[0]!;
   const rel = (p: string) => path.relative(project, p) || '.';
-  const contextName = rel(build.context);
-  const names = builds.map((b) => b.dockerfile);
-  // Context findings are about the first Dockerfile built from it, and name the others.
-  const subject = { kind: 'file' as const, name: build.dockerfile };
-  const builtBy =
-    builds.length > 1 ? ` (built by ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''})` : '';
-  const dockerfiles = await Promise.all(builds.map((b) => facts.buildDockerfile(b)));
-  if (
-    await reportUnreadable(
-      ctx,
-      [
-        ...builds.filter((b, i) => !b.inline && !dockerfiles[i]).map((b) => b.dockerfileAbs),
-        ...(build.ignoreFile ? [build.ignoreFile] : []),
-      ],
-      rel,
-    )
-  )
-    return;
+  const dockerfiles = await Promise.all(builds.map((b) => ctx.facts.buildDockerfile(b)));
+  const unreadable = [
+    ...builds.filter((b, i) => !b.inline && !dockerfiles[i]).map((b) => b.dockerfileAbs),
+    ...(build.ignoreFile ? [build.ignoreFile] : []),
+  ];
+  if (await reportUnreadable(ctx, unreadable, rel)) return;
+  const timeLeft = () => Math.max(0, deadline - ctx.facts.now());
+  const state = await measureContext(ctx, builds, dockerfiles, rel, timeLeft);
+  await reportHeavyPaths(state);
+  await reportLargeContext(state);
+  reportLooseSecrets(state);
+  reportCopiedSecrets(state);
+  const { rules, scan, evidenceBase, appendToIgnore, ignoreTarget } = state;
+  for (const [i, b] of builds.entries())
+    await checkDockerfile(ctx, b, dockerfiles[i], state.plans[i]!, { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget });
+  reportIncompleteScan(state);
+}
 
-  let rules: IgnoreRules | undefined;
-  const ignoreText = build.ignoreFile ? ((await facts.hostFile(build.ignoreFile)) ?? '') : '';
-  // Where exclusions go: the ignore file the builder uses, or a new .dockerignore at the context root.
+/** The context's ignore file, parsed, with a finding per line the builder rejects. */
+async function readIgnoreFile(ctx: CheckContext, build: BuildSpec, rel: (p: string) => string) {
+  const ignoreText = build.ignoreFile ? ((await ctx.facts.hostFile(build.ignoreFile)) ?? '') : '';
   const ignoreTarget = rel(build.ignoreFile ?? path.join(build.context, '.dockerignore'));
   const appendToIgnore = (lines: readonly string[]) => appendLinesCommand(ignoreTarget, lines, ignoreText);
-  if (build.ignoreFile) {
-    rules = parseIgnoreFile(ignoreText);
-    for (const problem of rules.problems) {
-      ctx.report({
-        cause: 'ignore-invalid',
-        // Too many patterns is no error of the file: what this check says about the context is only less certain.
-        ...(problem.tooMany ? { severity: 'info' as const } : {}),
-        title: `${rel(build.ignoreFile)}:${problem.line}: ${problem.message}`,
-        subject: { kind: 'file', name: rel(build.ignoreFile) },
-        location: { file: rel(build.ignoreFile), line: problem.line },
-        fixes: [
-          {
-            title: problem.tooMany
-              ? 'Fold the patterns into fewer (** reaches any depth): the builder matches every file against each one too'
-              : 'Fix or remove the line; the builder rejects the whole file otherwise',
-          },
-        ],
-      });
-    }
+  if (!build.ignoreFile) return { rules: undefined, ignoreTarget, appendToIgnore };
+  const rules = parseIgnoreFile(ignoreText);
+  for (const problem of rules.problems) {
+    ctx.report({
+      cause: 'ignore-invalid',
+      // Too many patterns is no error of the file: what this check says about the context is only less certain.
+      ...(problem.tooMany ? { severity: 'info' as const } : {}),
+      title: `${rel(build.ignoreFile)}:${problem.line}: ${problem.message}`,
+      subject: { kind: 'file', name: rel(build.ignoreFile) },
+      location: { file: rel(build.ignoreFile), line: problem.line },
+      fixes: [
+        {
+          title: problem.tooMany
+            ? 'Fold the patterns into fewer (** reaches any depth): the builder matches every file against each one too'
+            : 'Fix or remove the line; the builder rejects the whole file otherwise',
+        },
+      ],
+    });
   }
+  return { rules, ignoreTarget, appendToIgnore };
+}
 
-  const scan = await facts.contextScan(build, rules, Math.floor(timeLeft() * 0.5));
+/** Walks the context once and works out what its Dockerfiles copy, what is heavy and which secrets are sent. */
+async function measureContext(
+  ctx: CheckContext,
+  builds: readonly BuildSpec[],
+  dockerfiles: (ParsedDockerfile | undefined)[],
+  rel: (p: string) => string,
+  timeLeft: () => number,
+): Promise<ContextState> {
+  const build = builds[0]!;
+  const names = builds.map((b) => b.dockerfile);
+  const ignore = await readIgnoreFile(ctx, build, rel);
+  const scan = await ctx.facts.contextScan(build, ignore.rules, Math.floor(timeLeft() * 0.5));
   const plans = builds.map((b, i) => copyPlan(dockerfiles[i], b.target));
   const copiedBy = (file: string) => plans.some((plan) => plan.copiedBy(file));
-  // What no proposed exclusion may touch: COPY/ADD sources and the files they copy, for every Dockerfile built from
-  // this context (else a build breaks with "not found", or an image silently loses them).
-  const keep = [...new Set(plans.flatMap((plan) => protectedPaths(plan, scan.dirs)))];
+  const named = plans.flatMap((plan) => plan.named);
+  const keep = keptPaths(plans, scan);
+  const { heavy, heavyRules } = excludableHeavyPaths(scan, plans, keep, copiedBy);
+  const secrets = await secretsByContent(ctx.facts, build.context, secretFiles(scan.dirs));
+  return {
+    ctx,
+    timeLeft,
+    builds,
+    build,
+    dockerfiles,
+    rel,
+    contextName: rel(build.context),
+    subject: { kind: 'file', name: build.dockerfile },
+    builtBy:
+      builds.length > 1 ? ` (built by ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''})` : '',
+    ...ignore,
+    scan,
+    plans,
+    copiedBy,
+    named,
+    heavy,
+    heavyRules,
+    secrets,
+    // A secret a Dockerfile copies by name is needed by its build: excluding it breaks the COPY. One a COPY --from carries
+    // into the image from a stage that copied it (`COPY . /src`, then `COPY --from=build /src/keys/. …`) is needed by the
+    // image: excluding it leaves the service without it. Neither is merely sent, and no exclusion may touch them.
+    looseSecrets: secrets.filter((f) => plans.every((plan) => !neededBy(plan, f))),
+    secretKeep: [...keep, ...secrets.filter((f) => plans.some((plan) => plan.carriedBy(f)))],
+    summary: `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`,
+    evidenceBase: {
+      context: rel(build.context),
+      dockerfile: build.dockerfile,
+      dockerfiles: names,
+      ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null,
+      sentBytes: scan.sentBytes,
+      sentFiles: scan.sentFiles,
+      scanMs: Math.round(scan.elapsedMs),
+    },
+  };
+}
+
+/**
+ * What no proposed exclusion may touch: COPY/ADD sources and the files they copy, for every Dockerfile built from
+ * this context (else a build breaks with "not found", or an image silently loses them).
+ */
+function keptPaths(plans: readonly CopyPlan[], scan: ContextScan): string[] {
+  return [...new Set(plans.flatMap((plan) => protectedPaths(plan, scan.dirs)))];
+}
+
+/** Heavy paths no Dockerfile copies or needs in its image, and the ignore rules that would exclude them. */
+function excludableHeavyPaths(scan: ContextScan, plans: readonly CopyPlan[], keep: string[], copiedBy: (f: string) => boolean) {
   const named = plans.flatMap((plan) => plan.named);
   const heavy = heavyPaths(scan.dirs).filter(
     (h) =>
@@ -170,143 +293,209 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
       plans.every((plan) => imageCanDoWithout(h, plan)),
   );
   const heavyRules = [...new Set(heavy.map((h) => heavyRule(h, keep, scan.dirs, heavy)).filter((r): r is string => r !== undefined))];
-  const secrets = await secretsByContent(facts, build.context, secretFiles(scan.dirs));
-  // A secret a Dockerfile copies by name is needed by its build: excluding it breaks the COPY. One a COPY --from carries
-  // into the image from a stage that copied it (`COPY . /src`, then `COPY --from=build /src/keys/. …`) is needed by the
-  // image: excluding it leaves the service without it. Neither is merely sent, and no exclusion may touch them.
-  const neededBy = (plan: CopyPlan, file: string) => plan.copiedBy(file) ?? plan.carriedBy(file);
-  const looseSecrets = secrets.filter((f) => plans.every((plan) => !neededBy(plan, f)));
-  const secretKeep = [...keep, ...secrets.filter((f) => plans.some((plan) => plan.carriedBy(f)))];
-  const summary = `${formatBytes(scan.sentBytes)} in ${scan.sentFiles.toLocaleString('en-US')} files`;
-  // What the context would be without its ignore file. Measured only for the findings about size: walking what the
-  // ignore file prunes (a whole node_modules) is the cost the ignore file exists to avoid.
-  const withoutIgnoreFile = async () => {
-    if (!build.ignoreFile) return null;
-    const ignored = await facts.contextIgnored(scan, Math.floor(timeLeft() * 0.5));
-    return { files: scan.sentFiles + ignored.files, bytes: scan.sentBytes + ignored.bytes, complete: !ignored.truncated };
-  };
-  const evidenceBase = {
-    context: contextName,
-    dockerfile: build.dockerfile,
-    dockerfiles: names,
-    ignoreFile: build.ignoreFile ? rel(build.ignoreFile) : null,
-    sentBytes: scan.sentBytes,
-    sentFiles: scan.sentFiles,
-    scanMs: Math.round(scan.elapsedMs),
-  };
+  return { heavy, heavyRules };
+}
 
-  if (!build.ignoreFile && heavyRules.length > 0) {
-    const proposal = proposeIgnore(scan.dirs, [...heavyRules, ...secretRules(looseSecrets, 20, secretKeep)]);
-    const target = path.join(build.context, '.dockerignore');
-    ctx.report({
-      cause: 'no-dockerignore',
-      title: `${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build${builtBy} sends ${heavy
-        .map((h) => `${h.path} (${formatBytes(h.bytes)})`)
-        .slice(0, 4)
-        .join(', ')}${heavy.length > 4 ? ` and ${heavy.length - 4} more` : ''}: ${summary} in all`,
-      subject,
-      fixes: [
-        {
-          title: `Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in ${proposal.before.files.toLocaleString('en-US')} files to ${formatBytes(proposal.after.bytes)} in ${proposal.after.files.toLocaleString('en-US')} files (or run docker-doctor build-context --fix)`,
-          command: `cat > ${shellWord(rel(target))} <<'EOF'\n${proposal.text}EOF`,
-          runIn: 'project',
-        },
-      ],
-      evidence: { ...evidenceBase, heavy, proposal: proposal.text, proposalPath: target, before: proposal.before, after: proposal.after },
-    });
-  } else if (build.ignoreFile && heavyRules.length > 0) {
-    const without = await withoutIgnoreFile();
-    ctx.report({
-      cause: 'heavy-paths-sent',
-      title: `${rel(build.ignoreFile)} still lets ${heavy
-        .map((h) => `${h.path} (${formatBytes(h.bytes)})`)
-        .slice(0, 4)
-        .join(', ')} into the build context${builtBy}`,
-      subject: { kind: 'file', name: rel(build.ignoreFile) },
-      location: { file: rel(build.ignoreFile) },
-      fixes: [
-        {
-          title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)',
-          command: appendToIgnore(heavyRules),
-          runIn: 'project',
-        },
-      ],
-      evidence: { ...evidenceBase, heavy, withoutIgnoreFile: without },
-    });
-  }
+/** A secret a Dockerfile copies by name, or a COPY --from carries into the image: the build or the image needs it. */
+const neededBy = (plan: CopyPlan, file: string) => plan.copiedBy(file) ?? plan.carriedBy(file);
 
-  const tooManyBytes = scan.sentBytes > (options.contextMaxBytes ?? DEFAULT_MAX_BYTES);
-  if (tooManyBytes || scan.sentFiles > (options.contextMaxFiles ?? DEFAULT_MAX_FILES)) {
-    // What dominates is measured in what is over the threshold: bytes, or else the number of files.
-    const by = tooManyBytes ? 'bytes' : 'files';
-    const top = largestParts(scan.dirs, by);
-    const sizeOf = (d: DirectorySize) =>
-      by === 'bytes' ? formatBytes(d.bytes) : `${d.files.toLocaleString('en-US')} file${d.files === 1 ? '' : 's'}`;
-    const without = await withoutIgnoreFile();
-    const kept =
-      without && without.files > scan.sentFiles
-        ? `, after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in ${(without.files - scan.sentFiles).toLocaleString('en-US')} files`
-        : '';
-    ctx.report({
-      cause: 'context-large',
-      title: `The build context ${contextName}${builtBy} is ${summary}${kept}; the largest parts are ${top.map((d) => `${d.path} (${sizeOf(d)})`).join(', ')}`,
-      subject,
-      // No command: only the user knows which of the largest parts the image needs.
-      fixes: [{ title: `Exclude in ${ignoreTarget} whatever of ${top.map((d) => d.path).join(', ')} the image does not need` }],
-      evidence: {
-        ...evidenceBase,
-        largestDirectories: largestDirectories(scan.dirs, 2, 5, by),
-        largestFiles: largestFiles(scan.dirs),
-        withoutIgnoreFile: without,
+/**
+ * What the context would be without its ignore file. Measured only for the findings about size: walking what the
+ * ignore file prunes (a whole node_modules) is the cost the ignore file exists to avoid.
+ */
+async function withoutIgnoreFile({ ctx, build, scan, timeLeft }: ContextState) {
+  if (!build.ignoreFile) return null;
+  const ignored = await ctx.facts.contextIgnored(scan, Math.floor(timeLeft() * 0.5));
+  return { files: scan.sentFiles + ignored.files, bytes: scan.sentBytes + ignored.bytes, complete: !ignored.truncated };
+}
+
+/** "a (1 MiB), b (2 MiB)…": the heavy paths as a title names them. */
+function heavyList(heavy: ContextState['heavy']): string {
+  return heavy
+    .map((h) => `${h.path} (${formatBytes(h.bytes)})`)
+    .slice(0, 4)
+    .join(', ');
+}
+
+/** Heavy paths sent to the builder: no ignore file at all (propose one), or one that lets them through. */
+async function reportHeavyPaths(state: ContextState): Promise<void> {
+  const { ctx, build, rel, heavy, heavyRules, builtBy, evidenceBase } = state;
+  if (heavyRules.length === 0) return;
+  if (!build.ignoreFile) return reportNoIgnoreFile(state);
+  const without = await withoutIgnoreFile(state);
+  ctx.report({
+    cause: 'heavy-paths-sent',
+    title: `${rel(build.ignoreFile)} still lets ${heavyList(heavy)} into the build context${builtBy}`,
+    subject: { kind: 'file', name: rel(build.ignoreFile) },
+    location: { file: rel(build.ignoreFile) },
+    fixes: [
+      {
+        title: 'Exclude them wherever they are (patterns are anchored at the context root; ** reaches any depth)',
+        command: state.appendToIgnore(heavyRules),
+        runIn: 'project',
       },
-    });
-  }
+    ],
+    evidence: { ...evidenceBase, heavy, withoutIgnoreFile: without },
+  });
+}
 
-  if (looseSecrets.length > 0) {
-    const listed = `${looseSecrets.slice(0, 5).join(', ')}${looseSecrets.length > 5 ? ` and ${looseSecrets.length - 5} more` : ''}`;
-    // The Dockerfile that does the most with them decides: an error when one copies the whole context into its image.
-    const [reach, where, reachExplanation] = plans
-      .map((plan, i) => secretsReach(plan, builds[i]!.dockerfile))
-      .reduce((worst, next) => (SEVERITY_RANK[next[0]] > SEVERITY_RANK[worst[0]] ? next : worst));
-    // Keystores under example/, test/, fixtures/… are nearly always the published sample a README or a test uses, and a
-    // .p12 cannot be judged by its bytes: a note, with the exclusion still offered.
-    const examplesOnly = looseSecrets.every(isExampleKeystore);
-    const severity = examplesOnly ? 'info' : reach;
-    const explanation =
-      examplesOnly && reach !== 'info' ? `${EXAMPLE_KEYSTORES}${reachExplanation ? ` ${reachExplanation}` : ''}` : reachExplanation;
-    const npm =
-      looseSecrets.some((f) => f === '.npmrc') &&
-      dockerfiles.some((d) => d?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args)));
-    ctx.report({
+function reportNoIgnoreFile(state: ContextState): void {
+  const { ctx, build, rel, scan, heavy, contextName, builtBy } = state;
+  const proposal = proposeIgnore(scan.dirs, [...state.heavyRules, ...secretRules(state.looseSecrets, 20, state.secretKeep)]);
+  const target = path.join(build.context, '.dockerignore');
+  const more = heavy.length > 4 ? ` and ${heavy.length - 4} more` : '';
+  ctx.report({
+    cause: 'no-dockerignore',
+    title: prose`
+      ${contextName === '.' ? 'The project' : contextName} has no .dockerignore, so the build${builtBy} sends ${heavyList(heavy)}${more}:
+      ${state.summary} in all
+    `,
+    subject: state.subject,
+    fixes: [
+      {
+        title: prose`
+          Add this .dockerignore: the context goes from ${formatBytes(proposal.before.bytes)} in
+          ${proposal.before.files.toLocaleString('en-US')} files to ${formatBytes(proposal.after.bytes)} in
+          ${proposal.after.files.toLocaleString('en-US')} files (or run docker-doctor build-context --fix)
+        `,
+        command: `cat > ${shellWord(rel(target))} <<'EOF'\n${proposal.text}EOF`,
+        runIn: 'project',
+      },
+    ],
+    evidence: {
+      ...state.evidenceBase,
+      heavy,
+      proposal: proposal.text,
+      proposalPath: target,
+      before: proposal.before,
+      after: proposal.after,
+    },
+  });
+}
+
+/** A context over --context-max-mb or --context-max-files, naming what dominates it. */
+async function reportLargeContext(state: ContextState): Promise<void> {
+  const { ctx, build, rel, scan, contextName, builtBy } = state;
+  const tooManyBytes = scan.sentBytes > (ctx.options.contextMaxBytes ?? DEFAULT_MAX_BYTES);
+  if (!tooManyBytes && scan.sentFiles <= (ctx.options.contextMaxFiles ?? DEFAULT_MAX_FILES)) return;
+  // What dominates is measured in what is over the threshold: bytes, or else the number of files.
+  const by = tooManyBytes ? 'bytes' : 'files';
+  const top = largestParts(scan.dirs, by);
+  const sizeOf = (d: DirectorySize) =>
+    by === 'bytes' ? formatBytes(d.bytes) : `${d.files.toLocaleString('en-US')} file${d.files === 1 ? '' : 's'}`;
+  const without = await withoutIgnoreFile(state);
+  const kept =
+    without && without.files > scan.sentFiles
+      ? prose`
+        , after ${rel(build.ignoreFile!)} keeps out ${without.complete ? '' : 'at least '}${formatBytes(without.bytes - scan.sentBytes)} in
+        ${(without.files - scan.sentFiles).toLocaleString('en-US')} files
+      `
+      : '';
+  ctx.report({
+    cause: 'context-large',
+    title: prose`
+      The build context ${contextName}${builtBy} is ${state.summary}${kept}; the largest parts are
+      ${top.map((d) => `${d.path} (${sizeOf(d)})`).join(', ')}
+    `,
+    subject: state.subject,
+    // No command: only the user knows which of the largest parts the image needs.
+    fixes: [{ title: `Exclude in ${state.ignoreTarget} whatever of ${top.map((d) => d.path).join(', ')} the image does not need` }],
+    evidence: {
+      ...state.evidenceBase,
+      largestDirectories: largestDirectories(scan.dirs, 2, 5, by),
+      largestFiles: largestFiles(scan.dirs),
+      withoutIgnoreFile: without,
+    },
+  });
+}
+
+/** Secret-looking files sent to the builder that no Dockerfile needs, as bad as the Dockerfile that does most with them. */
+function reportLooseSecrets(state: ContextState): void {
+  const { ctx, builds, plans, looseSecrets, ignoreTarget } = state;
+  if (looseSecrets.length === 0) return;
+  const listed = `${looseSecrets.slice(0, 5).join(', ')}${looseSecrets.length > 5 ? ` and ${looseSecrets.length - 5} more` : ''}`;
+  // The Dockerfile that does the most with them decides: an error when one copies the whole context into its image.
+  const [reach, where, reachExplanation] = plans
+    .map((plan, i) => secretsReach(plan, builds[i]!.dockerfile))
+    .reduce((worst, next) => (SEVERITY_RANK[next[0]] > SEVERITY_RANK[worst[0]] ? next : worst));
+  // Keystores under example/, test/, fixtures/… are nearly always the published sample a README or a test uses, and a
+  // .p12 cannot be judged by its bytes: a note, with the exclusion still offered.
+  const examplesOnly = looseSecrets.every(isExampleKeystore);
+  const explanation =
+    examplesOnly && reach !== 'info' ? `${EXAMPLE_KEYSTORES}${reachExplanation ? ` ${reachExplanation}` : ''}` : reachExplanation;
+  ctx.report({
+    cause: 'secrets-sent',
+    severity: examplesOnly ? 'info' : reach,
+    title: prose`
+      The build context ${state.contextName}${state.builtBy} sends ${examplesOnly ? 'example keystores' : 'secret-looking files'} to the
+      builder (${listed}), ${where}
+    `,
+    ...(explanation ? { explanation } : {}),
+    subject: state.subject,
+    fixes: [
+      {
+        title: examplesOnly
+          ? `If one is a real credential and not the sample it looks like, exclude it in ${ignoreTarget}`
+          : `Exclude them in ${ignoreTarget}`,
+        command: state.appendToIgnore(secretRules(looseSecrets, 20, state.secretKeep)),
+        runIn: 'project',
+      },
+      ...npmSecretFix(state),
+    ],
+    evidence: { ...state.evidenceBase, files: looseSecrets.slice(0, 100), fileCount: looseSecrets.length },
+  });
+}
+
+/** Only for the one credential whose build-secret form is standard; any other example would be a guess. */
+function npmSecretFix({ looseSecrets, dockerfiles }: ContextState): Fix[] {
+  const npm =
+    looseSecrets.some((f) => f === '.npmrc') &&
+    dockerfiles.some((d) => d?.instructions.some((i) => i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\b/.test(i.args)));
+  if (!npm) return [];
+  return [
+    {
+      title: 'Give npm its credentials as a build secret (docker build --secret id=npmrc,src=.npmrc)',
+      command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci',
+    },
+  ];
+}
+
+/**
+ * One note per set of secrets copied by name, about the first of them: a subject of its own, apart from the secrets
+ * that are merely sent (whose fix removes that finding but never this one), naming each COPY that takes them.
+ */
+function reportCopiedSecrets(state: ContextState): void {
+  for (const { files, copies } of copiedSecretSets(state)) {
+    const [first] = copies;
+    state.ctx.report({
       cause: 'secrets-sent',
-      severity,
-      title: `The build context ${contextName}${builtBy} sends ${examplesOnly ? 'example keystores' : 'secret-looking files'} to the builder (${listed}), ${where}`,
-      ...(explanation ? { explanation } : {}),
-      subject,
+      severity: 'info',
+      title: prose`
+        ${copies.map((c) => `${c.dockerfile}:${c.line}`).join(' and ')} cop${copies.length === 1 ? 'ies' : 'y'} secret-looking files into
+        the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}
+      `,
+      explanation: prose`
+        The Dockerfile copies these files by name, or a COPY --from carries them into the image from a stage that copied them, so the build
+        needs them: excluding them would make the COPY fail or leave the image without them. Anyone who can pull the image can read them,
+        which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.
+      `,
+      subject: { kind: 'file', name: state.rel(path.join(state.build.context, files[0]!)) },
+      location: { file: first!.dockerfile, line: first!.line },
       fixes: [
         {
-          title: examplesOnly
-            ? `If one is a real credential and not the sample it looks like, exclude it in ${ignoreTarget}`
-            : `Exclude them in ${ignoreTarget}`,
-          command: appendToIgnore(secretRules(looseSecrets, 20, secretKeep)),
-          runIn: 'project',
+          title: prose`
+            If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead
+            of copying them into the image
+          `,
         },
-        // Only for the one credential whose build-secret form is standard; any other example would be a guess.
-        ...(npm
-          ? [
-              {
-                title: 'Give npm its credentials as a build secret (docker build --secret id=npmrc,src=.npmrc)',
-                command: 'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci',
-              },
-            ]
-          : []),
       ],
-      evidence: { ...evidenceBase, files: looseSecrets.slice(0, 100), fileCount: looseSecrets.length },
+      evidence: { ...state.evidenceBase, copies, files: files.slice(0, 100), fileCount: files.length },
     });
   }
+}
 
-  // One note per set of secrets copied by name, about the first of them: a subject of its own, apart from the secrets
-  // that are merely sent (whose fix removes that finding but never this one), naming each COPY that takes them.
+/** The secrets each COPY line needs, grouped by the set of files, with every Dockerfile line that copies that set. */
+function copiedSecretSets({ plans, secrets, builds }: ContextState) {
   const notes = new Map<string, { files: string[]; copies: { dockerfile: string; line: number }[] }>();
   for (const [i, plan] of plans.entries()) {
     const byLine = new Map<number, string[]>();
@@ -321,63 +510,52 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
       notes.set(key, note);
     }
   }
-  for (const { files, copies } of notes.values()) {
-    const [first] = copies;
-    ctx.report({
-      cause: 'secrets-sent',
-      severity: 'info',
-      title: `${copies.map((c) => `${c.dockerfile}:${c.line}`).join(' and ')} cop${copies.length === 1 ? 'ies' : 'y'} secret-looking files into the image on purpose: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}`,
-      explanation:
-        'The Dockerfile copies these files by name, or a COPY --from carries them into the image from a stage that copied them, so the build needs them: excluding them would make the COPY fail or leave the image without them. Anyone who can pull the image can read them, which is fine for test fixtures (a test CA, mTLS keys) and not for real credentials.',
-      subject: { kind: 'file', name: rel(path.join(build.context, files[0]!)) },
-      location: { file: first!.dockerfile, line: first!.line },
-      fixes: [
-        {
-          title:
-            'If they are real credentials and not test fixtures, give them to the container at run time (a mounted file or a secret) instead of copying them into the image',
-        },
-      ],
-      evidence: { ...evidenceBase, copies, files: files.slice(0, 100), fileCount: files.length },
-    });
-  }
+  return notes.values();
+}
 
-  for (const [i, b] of builds.entries())
-    await checkDockerfile(ctx, b, dockerfiles[i], plans[i]!, { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget });
+/** A walk that ran out of time, or directories it could not read. */
+function reportIncompleteScan(state: ContextState): void {
+  const { scan, contextName, builtBy } = state;
+  if (!scan.truncated && scan.unreadable.length === 0) return;
+  state.ctx.report({
+    cause: 'scan-incomplete',
+    title: scan.truncated
+      ? prose`
+        The walk of ${contextName}${builtBy} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${state.summary}; the context is at
+        least that large
+      `
+      : prose`
+        ${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read
+        (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too
+      `,
+    subject: state.subject,
+    fixes:
+      scan.unreadable.length > 0
+        ? unreadableFixes(state)
+        : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
+    evidence: {
+      ...state.evidenceBase,
+      unreadable: scan.unreadable.slice(0, 100),
+      unreadableCount: scan.unreadable.length,
+      truncated: scan.truncated,
+    },
+  });
+}
 
-  // A directory a COPY names (or holds a COPY source) must be made readable: excluding it breaks that COPY.
-  const unreadableFixes = () => {
-    const excludable = scan.unreadable.filter((dir) => !copiedBy(dir) && !named.some((n) => n.source.startsWith(`${dir}/`)));
-    if (excludable.length < scan.unreadable.length)
-      return [
-        { title: `Give the user who builds read access to ${scan.unreadable.slice(0, 5).join(', ')}: the Dockerfile copies from there` },
-      ];
+/** A directory a COPY names (or holds a COPY source) must be made readable: excluding it breaks that COPY. */
+function unreadableFixes({ scan, copiedBy, named, ignoreTarget, appendToIgnore }: ContextState): Fix[] {
+  const excludable = scan.unreadable.filter((dir) => !copiedBy(dir) && !named.some((n) => n.source.startsWith(`${dir}/`)));
+  if (excludable.length < scan.unreadable.length)
     return [
-      {
-        title: `Exclude them in ${ignoreTarget}, or fix their permissions`,
-        command: appendToIgnore(excludable.slice(0, 5)),
-        runIn: 'project' as const,
-      },
+      { title: `Give the user who builds read access to ${scan.unreadable.slice(0, 5).join(', ')}: the Dockerfile copies from there` },
     ];
-  };
-  if (scan.truncated || scan.unreadable.length > 0) {
-    ctx.report({
-      cause: 'scan-incomplete',
-      title: scan.truncated
-        ? `The walk of ${contextName}${builtBy} stopped after ${Math.round(scan.elapsedMs / 1000)} s at ${summary}; the context is at least that large`
-        : `${scan.unreadable.length} director${scan.unreadable.length === 1 ? 'y' : 'ies'} in ${contextName} could not be read (${scan.unreadable.slice(0, 3).join(', ')}); the builder will fail on ${scan.unreadable.length === 1 ? 'it' : 'them'} too`,
-      subject,
-      fixes:
-        scan.unreadable.length > 0
-          ? unreadableFixes()
-          : [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
-      evidence: {
-        ...evidenceBase,
-        unreadable: scan.unreadable.slice(0, 100),
-        unreadableCount: scan.unreadable.length,
-        truncated: scan.truncated,
-      },
-    });
-  }
+  return [
+    {
+      title: `Exclude them in ${ignoreTarget}, or fix their permissions`,
+      command: appendToIgnore(excludable.slice(0, 5)),
+      runIn: 'project',
+    },
+  ];
 }
 
 /** Directories that hold samples and test data, not a deployment's credentials. */
@@ -390,8 +568,10 @@ const isExampleKeystore = (file: string) =>
     .split('/')
     .slice(0, -1)
     .some((dir) => EXAMPLE_DIR.test(dir));
-const EXAMPLE_KEYSTORES =
-  'Every one of them is a keystore under an example, sample, test or fixture directory: almost always the sample a README or a test uses, committed on purpose; if one is a real credential, exclude it and mount it at run time.';
+const EXAMPLE_KEYSTORES = prose`
+  Every one of them is a keystore under an example, sample, test or fixture directory: almost always the sample a README or a test uses,
+  committed on purpose; if one is a real credential, exclude it and mount it at run time.
+`;
 
 /** How far secrets sent with the context get, for one Dockerfile: severity, the words for the title, and why. */
 function secretsReach(plan: CopyPlan, dockerfile: string): readonly ['error' | 'warning' | 'info', string, string | undefined] {
@@ -404,14 +584,20 @@ function secretsReach(plan: CopyPlan, dockerfile: string): readonly ['error' | '
     return [
       'warning',
       `and ${dockerfile}:${plan.wholeBuilt} copies them into a build stage, from which a COPY --from can carry them into the image`,
-      "The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage's layers (and the build cache), and reach the image if a COPY --from takes the directory that holds them.",
+      prose`
+        The whole-context copy is in a build stage the image is not built FROM: the files sit in that stage's layers (and the build cache),
+        and reach the image if a COPY --from takes the directory that holds them.
+      `,
     ];
   }
   if (plan.known)
     return [
       'info',
       'but no COPY puts them in the image',
-      'No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network, for a remote one). Excluding them costs nothing.',
+      prose`
+        No COPY or ADD of this Dockerfile takes them, so they never reach the image; they are only sent to the builder (over the network,
+        for a remote one). Excluding them costs nothing.
+      `,
     ];
   return ['warning', `and ${dockerfile} could not be read to tell whether a COPY puts them in the image`, undefined];
 }
@@ -451,31 +637,37 @@ async function checkDockerfile(
   plan: CopyPlan,
   context: ContextFacts,
 ): Promise<void> {
-  const { facts } = ctx;
-  const { rules, scan, rel, evidenceBase, appendToIgnore } = context;
+  if (context.rules && dockerfile) await reportIgnoredSources(ctx, build, plan, context);
+  if (dockerfile) reportCacheMistakes(ctx, build, dockerfile, context.scan);
+}
+
+/** COPY/ADD sources the ignore file excludes: the build fails with "not found". */
+async function reportIgnoredSources(ctx: CheckContext, build: BuildSpec, plan: CopyPlan, context: ContextFacts): Promise<void> {
+  const { rules, rel, evidenceBase, appendToIgnore } = context;
   const subject = { kind: 'file' as const, name: build.dockerfile };
-
-  if (rules && dockerfile) {
-    for (const { source, line, keyword } of plan.named) {
-      if (/[*?[]/.test(source)) continue;
-      if (!isExcluded(rules, source)) continue;
-      const exists = await facts.stat(path.join(build.context, source)).catch(() => null);
-      if (!exists) continue;
-      const decisive = [...rules.patterns].reverse().find((p) => !p.exclusion && isExcluded({ patterns: [p], problems: [] }, source));
-      ctx.report({
-        cause: 'copy-source-ignored',
-        title: `${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found": ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it`,
-        subject,
-        location: { file: build.dockerfile, line },
-        fixes: [
-          { title: `Re-include it at the end of ${context.ignoreTarget}`, command: appendToIgnore([`!${source}`]), runIn: 'project' },
-        ],
-        evidence: { ...evidenceBase, dockerfile: build.dockerfile, source, pattern: decisive?.raw },
-      });
-    }
+  for (const { source, line, keyword } of plan.named) {
+    if (/[*?[]/.test(source)) continue;
+    if (!isExcluded(rules!, source)) continue;
+    const exists = await ctx.facts.stat(path.join(build.context, source)).catch(() => null);
+    if (!exists) continue;
+    const decisive = [...rules!.patterns].reverse().find((p) => !p.exclusion && isExcluded({ patterns: [p], problems: [] }, source));
+    ctx.report({
+      cause: 'copy-source-ignored',
+      title: prose`
+        ${build.dockerfile}:${line}: ${keyword} ${source} will fail with "not found":
+        ${rel(build.ignoreFile!)}${decisive ? `:${decisive.line} (${decisive.raw})` : ''} excludes it
+      `,
+      subject,
+      location: { file: build.dockerfile, line },
+      fixes: [{ title: `Re-include it at the end of ${context.ignoreTarget}`, command: appendToIgnore([`!${source}`]), runIn: 'project' }],
+      evidence: { ...evidenceBase, dockerfile: build.dockerfile, source, pattern: decisive?.raw },
+    });
   }
+}
 
-  if (!dockerfile) return;
+/** The layer-cache mistakes of the stages the build runs. */
+function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, scan: ContextScan): void {
+  const subject = { kind: 'file' as const, name: build.dockerfile };
   // A VS Code dev container is a workstation, not an image anyone ships: its size is nobody's concern.
   const devContainer = build.dockerfile.split('/').includes('.devcontainer');
   for (const finding of cacheFindings(dockerfile, build.target, scan.dirs)) {
@@ -483,7 +675,9 @@ async function checkDockerfile(
     if (finding.cause === 'copy-before-install') {
       ctx.report({
         cause: 'copy-before-install',
-        title: `${build.dockerfile}:${finding.line} copies the whole context before ${finding.detail}, so every source change reruns the install`,
+        title: prose`
+          ${build.dockerfile}:${finding.line} copies the whole context before ${finding.detail}, so every source change reruns the install
+        `,
         subject,
         location,
         fixes: [finding.reorder ?? { title: 'Copy the dependency manifests first, install, then copy the rest' }],

@@ -1,8 +1,9 @@
 import { defineCheck, EndpointFault } from '../src/engine/define-check.js';
-import type { CheckContext } from '../src/engine/types.js';
+import type { CheckContext, FindingInput } from '../src/engine/types.js';
 import type { EndpointProblem } from '../src/facts/docker/endpoint.js';
 import { daemonCodes } from './daemon/codes.js';
 import { describeSource, diagnoseUnreachable } from './daemon/unreachable.js';
+import { prose } from '../src/util/text.js';
 
 /** Engine warnings that mean something is broken rather than merely unsupported on this kernel. */
 const SERIOUS_ENGINE_WARNING =
@@ -13,11 +14,21 @@ export default defineCheck({
     id: 'daemon',
     title: 'Docker daemon is reachable',
     category: 'daemon',
-    description: `Answers "Cannot connect to the Docker daemon": which endpoint the docker CLI would use and why (--context > -H > DOCKER_HOST > DOCKER_CONTEXT > currentContext in ~/.docker/config.json > the default socket), whether it exists, whether this user may open it, and whether the daemon answers within a few seconds.
+    description: prose`
+      Answers "Cannot connect to the Docker daemon": which endpoint the docker CLI would use and why (--context > -H > DOCKER_HOST >
+      DOCKER_CONTEXT > currentContext in ~/.docker/config.json > the default socket), whether it exists, whether this user may open it, and
+      whether the daemon answers within a few seconds.
 
-It tells apart a missing socket (daemon stopped, not installed, or running rootless/Desktop/Podman elsewhere), a socket this user may not open (not in the docker group, or added but not logged in again), a stale socket or closed TCP port, a path that is not a socket (a directory or file named by DOCKER_HOST, -H or a context is reported as such, never removed; only an empty directory at the daemon's own socket path gets rmdir), a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a DOCKER_HOST that silently overrides the selected context.
+      It tells apart a missing socket (daemon stopped, not installed, or running rootless/Desktop/Podman elsewhere), a socket this user may
+      not open (not in the docker group, or added but not logged in again), a stale socket or closed TCP port, a path that is not a socket
+      (a directory or file named by DOCKER_HOST, -H or a context is reported as such, never removed; only an empty directory at the daemon's
+      own socket path gets rmdir), a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a
+      DOCKER_HOST that silently overrides the selected context.
 
-When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding is reported once, by the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.`,
+      When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's
+      environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding is reported once, by
+      the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.
+    `,
     requires: [],
     codes: daemonCodes,
   },
@@ -77,94 +88,126 @@ When the daemon answers, its version, API version and kind (Docker Engine, rootl
 });
 
 function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host: string | null): void {
+  ctx.report(endpointFinding(problem, host));
+}
+
+type Problem<K extends EndpointProblem['kind']> = Extract<EndpointProblem, { kind: K }>;
+
+/** The finding for a docker configuration that chooses no usable endpoint, or a surprising one. */
+function endpointFinding(problem: EndpointProblem, host: string | null): FindingInput {
   switch (problem.kind) {
     case 'config-invalid':
-      ctx.report({
-        cause: 'config-invalid',
-        title: `${problem.file}${problem.line ? `:${problem.line}` : ''} is not valid JSON (${problem.message}); the docker CLI ignores the whole file`,
-        subject: { kind: 'file', name: problem.file },
-        location: {
-          file: problem.file,
-          ...(problem.line ? { line: problem.line } : {}),
-          ...(problem.column ? { column: problem.column } : {}),
-        },
-        fixes: [
-          {
-            title: 'Fix the JSON syntax at that line (a trailing comma or a missing quote is typical)',
-            command: `python3 -m json.tool ${problem.file}`,
-          },
-        ],
-      });
-      return;
+      return configInvalid(problem);
     case 'context-not-found':
-      ctx.report({
-        cause: 'context-not-found',
-        title:
-          problem.from === 'config'
-            ? `The current context "${problem.context}" (set in ${problem.configFile}) does not exist`
-            : problem.from === 'DOCKER_CONTEXT'
-              ? `DOCKER_CONTEXT=${problem.context} names a context that does not exist`
-              : `--context ${problem.context} names a context that does not exist`,
-        subject: { kind: 'daemon', name: problem.context },
-        fixes: [
-          problem.from === 'DOCKER_CONTEXT'
-            ? { title: 'Stop selecting it', command: 'unset DOCKER_CONTEXT' }
-            : { title: 'Switch back to the default context', command: 'docker context use default' },
-          { title: 'See the contexts that exist', command: 'docker context ls' },
-        ],
-        evidence: { context: problem.context, metaPath: problem.metaPath },
-      });
-      return;
+      return contextNotFound(problem);
     case 'context-invalid':
-      ctx.report({
-        cause: 'context-invalid',
-        title: `The context "${problem.context}" cannot be used: ${problem.metaPath} ${problem.message}`,
-        subject: { kind: 'file', name: problem.metaPath },
-        location: { file: problem.metaPath },
-        fixes: [
-          {
-            title: 'Recreate the context',
-            command: `docker context rm ${problem.context} && docker context create ${problem.context} --docker host=<endpoint>`,
-          },
-          { title: 'Or switch back to the default context', command: 'docker context use default' },
-        ],
-      });
-      return;
+      return contextInvalid(problem);
     case 'invalid-host':
-      ctx.report({
-        cause: 'invalid-host',
-        title: `The endpoint "${problem.host}" (from ${problem.from}) is not a valid Docker host: ${problem.message}`,
-        subject: { kind: 'daemon', name: problem.host },
-        fixes:
-          problem.from === 'DOCKER_HOST'
-            ? [
-                {
-                  title: 'Fix DOCKER_HOST, or unset it to use the default socket',
-                  command: 'export DOCKER_HOST=unix:///var/run/docker.sock',
-                },
-              ]
-            : [{ title: 'Use a full address such as unix:///var/run/docker.sock or tcp://host:2376' }],
-      });
-      return;
+      return invalidHost(problem);
     case 'context-overridden':
-      ctx.report({
-        cause: 'context-overridden',
-        title: `DOCKER_HOST=${problem.host} overrides the selected context "${problem.context}" (${problem.contextFrom === 'config' ? 'currentContext in the docker config' : 'DOCKER_CONTEXT'})`,
-        subject: { kind: 'daemon', name: host ?? problem.host },
-        fixes: [
-          {
-            title: `Unset DOCKER_HOST to use the context "${problem.context}" (and remove it from your shell profile)`,
-            command: 'unset DOCKER_HOST',
-          },
-          {
-            title: 'Or, if DOCKER_HOST is what you want, stop selecting the context',
-            command: problem.contextFrom === 'config' ? 'docker context use default' : 'unset DOCKER_CONTEXT',
-          },
-        ],
-        evidence: { context: problem.context, dockerHost: problem.host },
-      });
-      return;
+      return contextOverridden(problem, host);
   }
+}
+
+/** The docker config is not valid JSON: the CLI ignores all of it. */
+function configInvalid(problem: Problem<'config-invalid'>): FindingInput {
+  return {
+    cause: 'config-invalid',
+    title: prose`
+      ${problem.file}${problem.line ? `:${problem.line}` : ''} is not valid JSON (${problem.message}); the docker CLI ignores the whole file
+    `,
+    subject: { kind: 'file', name: problem.file },
+    location: {
+      file: problem.file,
+      ...(problem.line ? { line: problem.line } : {}),
+      ...(problem.column ? { column: problem.column } : {}),
+    },
+    fixes: [
+      {
+        title: 'Fix the JSON syntax at that line (a trailing comma or a missing quote is typical)',
+        command: `python3 -m json.tool ${problem.file}`,
+      },
+    ],
+  };
+}
+
+/** The selected context does not exist. */
+function contextNotFound(problem: Problem<'context-not-found'>): FindingInput {
+  return {
+    cause: 'context-not-found',
+    title:
+      problem.from === 'config'
+        ? `The current context "${problem.context}" (set in ${problem.configFile}) does not exist`
+        : problem.from === 'DOCKER_CONTEXT'
+          ? `DOCKER_CONTEXT=${problem.context} names a context that does not exist`
+          : `--context ${problem.context} names a context that does not exist`,
+    subject: { kind: 'daemon', name: problem.context },
+    fixes: [
+      problem.from === 'DOCKER_CONTEXT'
+        ? { title: 'Stop selecting it', command: 'unset DOCKER_CONTEXT' }
+        : { title: 'Switch back to the default context', command: 'docker context use default' },
+      { title: 'See the contexts that exist', command: 'docker context ls' },
+    ],
+    evidence: { context: problem.context, metaPath: problem.metaPath },
+  };
+}
+
+/** The selected context's metadata cannot be used. */
+function contextInvalid(problem: Problem<'context-invalid'>): FindingInput {
+  return {
+    cause: 'context-invalid',
+    title: `The context "${problem.context}" cannot be used: ${problem.metaPath} ${problem.message}`,
+    subject: { kind: 'file', name: problem.metaPath },
+    location: { file: problem.metaPath },
+    fixes: [
+      {
+        title: 'Recreate the context',
+        command: `docker context rm ${problem.context} && docker context create ${problem.context} --docker host=<endpoint>`,
+      },
+      { title: 'Or switch back to the default context', command: 'docker context use default' },
+    ],
+  };
+}
+
+/** The endpoint given is not an address the docker CLI accepts. */
+function invalidHost(problem: Problem<'invalid-host'>): FindingInput {
+  return {
+    cause: 'invalid-host',
+    title: `The endpoint "${problem.host}" (from ${problem.from}) is not a valid Docker host: ${problem.message}`,
+    subject: { kind: 'daemon', name: problem.host },
+    fixes:
+      problem.from === 'DOCKER_HOST'
+        ? [
+            {
+              title: 'Fix DOCKER_HOST, or unset it to use the default socket',
+              command: 'export DOCKER_HOST=unix:///var/run/docker.sock',
+            },
+          ]
+        : [{ title: 'Use a full address such as unix:///var/run/docker.sock or tcp://host:2376' }],
+  };
+}
+
+/** DOCKER_HOST silently wins over the selected context. */
+function contextOverridden(problem: Problem<'context-overridden'>, host: string | null): FindingInput {
+  return {
+    cause: 'context-overridden',
+    title: prose`
+      DOCKER_HOST=${problem.host} overrides the selected context "${problem.context}"
+      (${problem.contextFrom === 'config' ? 'currentContext in the docker config' : 'DOCKER_CONTEXT'})
+    `,
+    subject: { kind: 'daemon', name: host ?? problem.host },
+    fixes: [
+      {
+        title: `Unset DOCKER_HOST to use the context "${problem.context}" (and remove it from your shell profile)`,
+        command: 'unset DOCKER_HOST',
+      },
+      {
+        title: 'Or, if DOCKER_HOST is what you want, stop selecting the context',
+        command: problem.contextFrom === 'config' ? 'docker context use default' : 'unset DOCKER_CONTEXT',
+      },
+    ],
+    evidence: { context: problem.context, dockerHost: problem.host },
+  };
 }
 
 function engineWarningFixes(text: string) {

@@ -6,15 +6,29 @@ import { diagnoseContainers } from './dns/containers.js';
 import { diagnoseHost } from './dns/host.js';
 import { runProbes } from './dns/probe.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
+import { prose } from '../src/util/text.js';
 
 export default defineCheck({
   meta: {
     id: 'dns',
     title: 'Names resolve inside containers',
     category: 'network',
-    description: `Answers "Could not resolve host" and "Temporary failure in name resolution" inside containers, passively: the host's /etc/resolv.conf (loopback-only resolvers such as systemd-resolved's 127.0.0.53 make Docker fall back to 8.8.8.8 for the default bridge), daemon.json (malformed JSON at file:line, loopback or malformed dns entries, bip and address pools, an MTU larger than the uplink's), IPv4 forwarding, containers' own DNS servers (a loopback resolver inside a container answers nothing), and resolution failures in failing containers' logs tied to the name that failed: another container on the default bridge (which has no DNS between containers), a container on another network, an internal network, or an unreachable upstream. In the compose file it reports services that reach another service as localhost (a URL or host:port where another service listens, a "*_HOST: localhost" whose name names a service or its kind, a port-less URL whose scheme's port another service serves), leaving alone URLs meant for a browser on the host (base, public, callback, redirect and origin URLs).
+    description: prose`
+      Answers "Could not resolve host" and "Temporary failure in name resolution" inside containers, passively: the host's /etc/resolv.conf
+      (loopback-only resolvers such as systemd-resolved's 127.0.0.53 make Docker fall back to 8.8.8.8 for the default bridge), daemon.json
+      (malformed JSON at file:line, loopback or malformed dns entries, bip and address pools, an MTU larger than the uplink's), IPv4
+      forwarding, containers' own DNS servers (a loopback resolver inside a container answers nothing), and resolution failures in failing
+      containers' logs tied to the name that failed: another container on the default bridge (which has no DNS between containers), a
+      container on another network, an internal network, or an unreachable upstream. In the compose file it reports services that reach
+      another service as localhost (a URL or host:port where another service listens, a "*_HOST: localhost" whose name names a service or
+      its kind, a port-less URL whose scheme's port another service serves), leaving alone URLs meant for a browser on the host (base,
+      public, callback, redirect and origin URLs).
 
-With --probe (and only then) it starts short-lived, labelled containers from an image already present (never pulls) on the default bridge and on each network of the compose project, resolves --probe-name (default registry-1.docker.io) and the other services' names, reports each result with its timing, and removes the containers even on Ctrl-C or timeout. --probe-dns sets the resolver the probes use.`,
+      With --probe (and only then) it starts short-lived, labelled containers from an image already present (never pulls) on the default
+      bridge and on each network of the compose project, resolves --probe-name (default registry-1.docker.io) and the other services' names,
+      reports each result with its timing, and removes the containers even on Ctrl-C or timeout. --probe-dns sets the resolver the probes
+      use.
+    `,
     requires: ['docker'],
     codes: { ...dnsCodes, ...composeProblemCodes },
   },

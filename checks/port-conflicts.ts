@@ -1,10 +1,10 @@
 import { defineCheck } from '../src/engine/define-check.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
-import type { CheckContext, Fix, Location } from '../src/engine/types.js';
+import type { CheckContext, Fix, Location, Subject } from '../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/types.js';
 import type { Listener } from '../src/facts/host/listeners.js';
 import type { ComposePort, ComposeProject, ComposeService } from '../src/facts/project/compose.js';
-import { PORT_START_ERROR, shortError } from './exited-containers/diagnose.js';
+import { PORT_START_ERROR, shortError } from './shared/start-errors.js';
 import { portCodes } from './port-conflicts/codes.js';
 import {
   describeHolder,
@@ -16,17 +16,28 @@ import {
   type HostPort,
 } from './port-conflicts/holders.js';
 import { composeLabels, containerName, containerSubject } from './shared/containers.js';
-import { composeServiceOf } from './shared/project-source.js';
+import { composeServiceOf, locationOf } from './shared/project-source.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
+import { prose } from '../src/util/text.js';
 
 export default defineCheck({
   meta: {
     id: 'port-conflicts',
     title: 'Published ports are free',
     category: 'network',
-    description: `Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose files as compose does (COMPOSE_FILE, the override file, .env, anchors and merge keys, extends, include; short and long port syntax, ranges, host IPs, protocols, \${VAR:-default}) and reports published ports that are already held, two services publishing the same host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
+    description: prose`
+      Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created
+      with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process
+      on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose
+      files as compose does (COMPOSE_FILE, the override file, .env, anchors and merge keys, extends, include; short and long port syntax,
+      ranges, host IPs, protocols, \${VAR:-default}) and reports published ports that are already held, two services publishing the same
+      host port, fixed host ports on replicated services, and privileged ports on a rootless engine, each at its file:line.
 
-A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same service's running container (found under the project name compose uses: COMPOSE_PROJECT_NAME from the environment or .env, else name:, else the directory). A container made by \`docker compose run --service-ports\` is not the service's own: \`up\` fails on the port it holds. Services whose profiles are not enabled (COMPOSE_PROFILES) do not start, so they neither conflict nor hold anything.`,
+      A running container that owns its own port is not a conflict, and neither is a compose service whose port is held by that same
+      service's running container (found under the project name compose uses: COMPOSE_PROJECT_NAME from the environment or .env, else name:,
+      else the directory). A container made by \`docker compose run --service-ports\` is not the service's own: \`up\` fails on the port it
+      holds. Services whose profiles are not enabled (COMPOSE_PROFILES) do not start, so they neither conflict nor hold anything.
+    `,
     requires: ['docker'],
     codes: { ...portCodes, ...composeProblemCodes },
   },
@@ -56,6 +67,22 @@ A running container that owns its own port is not a conflict, and neither is a c
   },
 });
 
+/** A container whose start failed on a port bind, and what every finding about it shares. */
+interface FailedStart {
+  ctx: CheckContext;
+  inspect: ContainerInspect;
+  name: string;
+  subject: Subject;
+  error: string;
+  containers: ContainerSummary[];
+  listeners: Listener[] | undefined;
+  labels: ReturnType<typeof composeLabels>;
+  /** The compose service the container was made from, when this project's compose file declares it. */
+  service: ComposeService | undefined;
+  removeFix: Fix;
+  evidence: Record<string, unknown>;
+}
+
 async function diagnoseFailedStart(
   ctx: CheckContext,
   inspect: ContainerInspect,
@@ -64,116 +91,138 @@ async function diagnoseFailedStart(
 ): Promise<void> {
   const name = containerName(inspect);
   const error = inspect.State.Error;
-  const subject = containerSubject(inspect);
   const named = portInError(error);
   const wanted: HostPort[] = named ? [named] : wantedPorts(inspect);
-  const removeFix: Fix = { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` };
-  const evidence = {
-    error,
-    wanted: wanted.map((w) => `${w.ip || '0.0.0.0'}:${w.port}/${w.protocol}`),
-    status: inspect.State.Status,
-    exitCode: inspect.State.ExitCode,
-  };
   // A compose service's container is fixed in its compose file (the one its labels name), not with `docker run -p`.
   const labels = composeLabels(inspect.Config.Labels);
   const service = labels && !labels.oneoff ? (await composeServiceOf(ctx.facts, inspect.Config.Labels))?.service : undefined;
-  const remapFor = (port: HostPort, free: number, title: string): { fix: Fix; location?: Location } => {
-    const declared = service?.ports.find(
-      (p) => p.published && p.published.from <= port.port && port.port <= p.published.to && p.protocol === port.protocol,
-    );
-    if (declared) {
-      const at = `${declared.at.file}:${declared.at.line}`;
-      return {
-        fix: { title: `${title} at ${at}`, command: `- "${declared.hostIp ? `${declared.hostIp}:` : ''}${free}:${declared.target}"` },
-        location: { file: declared.at.file, line: declared.at.line, column: declared.at.column },
-      };
-    }
-    const ip = port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : '';
-    return {
-      fix: {
-        title,
-        command: `docker run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim(),
-      },
-    };
+  const failed: FailedStart = {
+    ctx,
+    inspect,
+    name,
+    subject: containerSubject(inspect),
+    error,
+    containers,
+    listeners,
+    labels,
+    service,
+    removeFix: { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` },
+    evidence: {
+      error,
+      wanted: wanted.map((w) => `${w.ip || '0.0.0.0'}:${w.port}/${w.protocol}`),
+      status: inspect.State.Status,
+      exitCode: inspect.State.ExitCode,
+    },
   };
+  if (/cannot expose privileged port/i.test(error)) return reportPrivilegedStart(failed, named ?? { ip: '', port: 0, protocol: 'tcp' });
+  for (const port of wanted) reportPortHolder(failed, port);
+}
 
-  if (/cannot expose privileged port/i.test(error)) {
-    const port = named ?? { ip: '', port: 0, protocol: 'tcp' };
-    // The daemon's message names the current floor: "(currently 1024)".
-    const floor = Number(/\(currently (\d+)\)/.exec(error)?.[1] ?? 1024);
-    const { fix, location } = remapFor(
-      port,
-      unprivilegedAlternative(port.port, floor, port.protocol, containers, listeners),
-      `Or publish a port of ${Math.max(floor, 1024)} or above`,
-    );
+/** The fix that publishes another host port: the compose line that declares it, else a `docker run -p`. */
+function remapFor({ inspect, service }: FailedStart, port: HostPort, free: number, title: string): { fix: Fix; location?: Location } {
+  const declared = service?.ports.find(
+    (p) => p.published && p.published.from <= port.port && port.port <= p.published.to && p.protocol === port.protocol,
+  );
+  if (declared) {
+    const at = `${declared.at.file}:${declared.at.line}`;
+    return {
+      fix: { title: `${title} at ${at}`, command: `- "${declared.hostIp ? `${declared.hostIp}:` : ''}${free}:${declared.target}"` },
+      location: locationOf(declared.at),
+    };
+  }
+  const ip = port.ip && port.ip !== '0.0.0.0' && port.ip !== '::' ? `${port.ip}:` : '';
+  return {
+    fix: {
+      title,
+      command: `docker run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim(),
+    },
+  };
+}
+
+function reportPrivilegedStart(failed: FailedStart, port: HostPort): void {
+  const { error, containers, listeners } = failed;
+  // The daemon's message names the current floor: "(currently 1024)".
+  const floor = Number(/\(currently (\d+)\)/.exec(error)?.[1] ?? 1024);
+  const { fix, location } = remapFor(
+    failed,
+    port,
+    unprivilegedAlternative(port.port, floor, port.protocol, containers, listeners),
+    `Or publish a port of ${Math.max(floor, 1024)} or above`,
+  );
+  failed.ctx.report({
+    cause: 'rootless-privileged-port',
+    title: `Rootless Docker cannot publish privileged port ${port.port}, so container ${failed.name} cannot start`,
+    subject: failed.subject,
+    ...(location ? { location } : {}),
+    fixes: rootlessFixes(port.port, [fix, failed.removeFix]),
+    evidence: failed.evidence,
+  });
+}
+
+/** Who holds one port the container wanted: a container, a process, another engine, or (by now) nobody. */
+function reportPortHolder(failed: FailedStart, port: HostPort): void {
+  const { ctx, inspect, name, subject, containers, listeners, removeFix, evidence } = failed;
+  const holder = findHolder(port, containers, listeners, inspect.Id);
+  const free = nextFreePort(port.port, port.protocol, containers, listeners);
+  const { fix: remap, location } = remapFor(failed, port, free, 'Or publish another host port');
+  const at = location ? { location } : {};
+  if (!holder && listeners) {
     ctx.report({
-      cause: 'rootless-privileged-port',
-      title: `Rootless Docker cannot publish privileged port ${port.port}, so container ${name} cannot start`,
+      cause: 'leftover-created',
+      title: `Container ${name} never started because port ${port.port}/${port.protocol} was taken; nothing holds it now`,
       subject,
-      ...(location ? { location } : {}),
-      fixes: rootlessFixes(port.port, [fix, removeFix]),
+      ...at,
+      fixes: [{ title: 'Start it now', command: `docker start ${name}` }, removeFix],
       evidence,
     });
-    return;
+  } else if (!holder) {
+    ctx.report({
+      cause: 'bind-failed',
+      title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(failed.error)}`,
+      subject,
+      ...at,
+      fixes: [remap, removeFix],
+      evidence,
+    });
+  } else if (holder.kind === 'container') {
+    ctx.report({
+      cause: 'held-by-container',
+      title: `Port ${port.port}/${port.protocol} is already published by ${describeHolder(holder)}, so container ${name} cannot start`,
+      subject,
+      ...at,
+      fixes: [
+        // Never `down` the project this container belongs to: that is the project the user is starting.
+        holder.composeProject && holder.composeProject !== failed.labels?.project
+          ? { title: `Stop the compose project that holds it`, command: `docker compose -p ${holder.composeProject} down` }
+          : { title: `Stop the container that holds it`, command: `docker stop ${holder.name}` },
+        remap,
+        removeFix,
+      ],
+      evidence: { ...evidence, holder },
+    });
+  } else {
+    ctx.report({
+      cause: holder.kind === 'engine' ? 'held-by-other-engine' : 'held-by-process',
+      title: `Port ${port.port}/${port.protocol} is held by ${describeHolder(holder)}, so container ${name} cannot start`,
+      subject,
+      ...at,
+      fixes: [...processFixes(port, holder.pid), remap, removeFix],
+      evidence: { ...evidence, holder },
+    });
   }
-  for (const port of wanted) {
-    const holder = findHolder(port, containers, listeners, inspect.Id);
-    const { fix: remap, location } = remapFor(
-      port,
-      nextFreePort(port.port, port.protocol, containers, listeners),
-      'Or publish another host port',
-    );
-    const at = location ? { location } : {};
-    if (!holder) {
-      if (listeners) {
-        ctx.report({
-          cause: 'leftover-created',
-          title: `Container ${name} never started because port ${port.port}/${port.protocol} was taken; nothing holds it now`,
-          subject,
-          ...at,
-          fixes: [{ title: 'Start it now', command: `docker start ${name}` }, removeFix],
-          evidence,
-        });
-      } else {
-        ctx.report({
-          cause: 'bind-failed',
-          title: `Container ${name} could not bind host port ${port.port}/${port.protocol}: ${shortError(error)}`,
-          subject,
-          ...at,
-          fixes: [remap, removeFix],
-          evidence,
-        });
-      }
-      continue;
-    }
-    const holderText = describeHolder(holder);
-    if (holder.kind === 'container') {
-      ctx.report({
-        cause: 'held-by-container',
-        title: `Port ${port.port}/${port.protocol} is already published by ${holderText}, so container ${name} cannot start`,
-        subject,
-        ...at,
-        fixes: [
-          // Never `down` the project this container belongs to: that is the project the user is starting.
-          holder.composeProject && holder.composeProject !== labels?.project
-            ? { title: `Stop the compose project that holds it`, command: `docker compose -p ${holder.composeProject} down` }
-            : { title: `Stop the container that holds it`, command: `docker stop ${holder.name}` },
-          remap,
-          removeFix,
-        ],
-        evidence: { ...evidence, holder },
-      });
-    } else {
-      ctx.report({
-        cause: holder.kind === 'engine' ? 'held-by-other-engine' : 'held-by-process',
-        title: `Port ${port.port}/${port.protocol} is held by ${holderText}, so container ${name} cannot start`,
-        subject,
-        ...at,
-        fixes: [...processFixes(port, holder.pid), remap, removeFix],
-        evidence: { ...evidence, holder },
-      });
-    }
-  }
+}
+
+/** The project's compose file against itself, the rootless floor and the ports already held. */
+interface ComposeCheck {
+  ctx: CheckContext;
+  compose: ComposeProject;
+  containers: ContainerSummary[];
+  listeners: Listener[] | undefined;
+  unprivilegedStart: number | undefined;
+  /** Every host port a service publishes, so a proposed free port never collides with another service's. */
+  taken: Set<number>;
+  /** The host ports of active services met so far, to find two services publishing the same one. */
+  seen: { service: ComposeService; port: ComposePort; number: number }[];
 }
 
 function checkCompose(
@@ -183,88 +232,106 @@ function checkCompose(
   listeners: Listener[] | undefined,
   unprivilegedStart: number | undefined,
 ): void {
-  const seen: { service: ComposeService; port: ComposePort; number: number }[] = [];
   const taken = new Set<number>(
     compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? range(p.published.from, p.published.to) : []))),
   );
+  const check: ComposeCheck = { ctx, compose, containers, listeners, unprivilegedStart, taken, seen: [] };
   for (const service of compose.services) {
     if (service.networkMode === 'host') continue;
-    for (const port of service.ports) {
-      if (!port.published) continue;
-      const location = { file: port.at.file, line: port.at.line, column: port.at.column };
-      const subject = { kind: 'service' as const, name: service.name };
-      // One host port for one container port; a published range gets words only (`8011:8000-8010` is not valid).
-      const remapLine = (free: number) =>
-        port.published!.from === port.published!.to ? `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"` : undefined;
-      // Every replica binds the same host port, whatever profile the service is in.
-      if (port.published.from === port.published.to && (service.replicas ?? 1) > 1) {
-        ctx.report({
-          cause: 'compose-fixed-port-replicas',
-          title: `Service ${service.name} has ${service.replicas} replicas but publishes the fixed host port ${port.published.from} (${port.at.file}:${port.at.line})`,
-          subject,
-          location,
-          fixes: [
-            { title: 'Publish only the container port and let Docker pick host ports, or a range', command: `ports: ["${port.target}"]` },
-          ],
-        });
-      }
-      // A service whose profiles are all disabled does not start with `docker compose up`: it holds nothing and meets nothing.
-      if (!service.active) continue;
-      for (const number of range(port.published.from, port.published.to)) {
-        const wanted: HostPort = { ip: port.hostIp, port: number, protocol: port.protocol };
-        const duplicate = seen.find(
-          (s) =>
-            s.service !== service &&
-            s.number === number &&
-            s.port.protocol === port.protocol &&
-            addressesOverlap(s.port.hostIp, port.hostIp),
-        );
-        seen.push({ service, port, number });
-        if (duplicate) {
-          ctx.report({
-            cause: 'compose-duplicate-port',
-            title: `Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol} (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})`,
-            subject,
-            location,
-            fixes: [
-              duplicateFix(service, port, duplicate.port, remapLine(nextFreePort(number, port.protocol, containers, listeners, taken))),
-            ],
-          });
-          continue;
-        }
-        if (unprivilegedStart !== undefined && number < unprivilegedStart) {
-          const free = unprivilegedAlternative(number, unprivilegedStart, port.protocol, containers, listeners, taken);
-          ctx.report({
-            cause: 'rootless-privileged-port',
-            title: `Service ${service.name} publishes port ${number}, below ${unprivilegedStart}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})`,
-            subject,
-            location,
-            fixes: rootlessFixes(number, [
-              {
-                title: `Or publish a port of ${Math.max(unprivilegedStart, 1024)} or above at ${port.at.file}:${port.at.line}`,
-                ...withCommand(remapLine(free)),
-              },
-            ]),
-          });
-          continue;
-        }
-        const holder = findHolder(wanted, containers, listeners);
-        if (!holder || ownHolder(holder, compose, service, containers, wanted)) continue;
-        const free = nextFreePort(number, port.protocol, containers, listeners, taken);
-        ctx.report({
-          cause: 'compose-port-taken',
-          title: `Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by ${describeHolder(holder)}`,
-          subject,
-          location,
-          fixes: [
-            ...holderFixes(holder, compose, wanted),
-            { title: `Or change the published port at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(free)) },
-          ],
-          evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
-        });
-      }
-    }
+    for (const port of service.ports) if (port.published) checkComposePort(check, service, port, port.published);
   }
+}
+
+function checkComposePort(check: ComposeCheck, service: ComposeService, port: ComposePort, published: { from: number; to: number }) {
+  // Every replica binds the same host port, whatever profile the service is in.
+  if (published.from === published.to && (service.replicas ?? 1) > 1) {
+    check.ctx.report({
+      cause: 'compose-fixed-port-replicas',
+      title: prose`
+        Service ${service.name} has ${service.replicas} replicas but publishes the fixed host port ${published.from}
+        (${port.at.file}:${port.at.line})
+      `,
+      subject: { kind: 'service', name: service.name },
+      location: locationOf(port.at),
+      fixes: [
+        { title: 'Publish only the container port and let Docker pick host ports, or a range', command: `ports: ["${port.target}"]` },
+      ],
+    });
+  }
+  // A service whose profiles are all disabled does not start with `docker compose up`: it holds nothing and meets nothing.
+  if (!service.active) return;
+  for (const number of range(published.from, published.to)) checkPublishedPort(check, service, port, number);
+}
+
+/** One host port for one container port; a published range gets words only (`8011:8000-8010` is not valid). */
+function remapLine(port: ComposePort, free: number): string | undefined {
+  return port.published!.from === port.published!.to ? `- "${port.hostIp ? `${port.hostIp}:` : ''}${free}:${port.target}"` : undefined;
+}
+
+/** One published host port: another service's too, below the rootless floor, or held by something else. */
+function checkPublishedPort(check: ComposeCheck, service: ComposeService, port: ComposePort, number: number): void {
+  const { ctx, compose, containers, listeners, taken } = check;
+  const subject = { kind: 'service' as const, name: service.name };
+  const location = locationOf(port.at);
+  const duplicate = check.seen.find(
+    (s) =>
+      s.service !== service && s.number === number && s.port.protocol === port.protocol && addressesOverlap(s.port.hostIp, port.hostIp),
+  );
+  check.seen.push({ service, port, number });
+  if (duplicate) {
+    ctx.report({
+      cause: 'compose-duplicate-port',
+      title: prose`
+        Services ${duplicate.service.name} and ${service.name} both publish host port ${number}/${port.protocol}
+        (${duplicate.port.at.file}:${duplicate.port.at.line} and ${port.at.file}:${port.at.line})
+      `,
+      subject,
+      location,
+      fixes: [
+        duplicateFix(service, port, duplicate.port, remapLine(port, nextFreePort(number, port.protocol, containers, listeners, taken))),
+      ],
+    });
+    return;
+  }
+  if (check.unprivilegedStart !== undefined && number < check.unprivilegedStart) {
+    return reportPrivilegedPublish(check, service, port, number, check.unprivilegedStart);
+  }
+  const wanted: HostPort = { ip: port.hostIp, port: number, protocol: port.protocol };
+  const holder = findHolder(wanted, containers, listeners);
+  if (!holder || ownHolder(holder, compose, service, containers, wanted)) return;
+  const free = nextFreePort(number, port.protocol, containers, listeners, taken);
+  ctx.report({
+    cause: 'compose-port-taken',
+    title: prose`
+      Service ${service.name} publishes host port ${number}/${port.protocol} (${port.at.file}:${port.at.line}), but it is held by
+      ${describeHolder(holder)}
+    `,
+    subject,
+    location,
+    fixes: [
+      ...holderFixes(holder, compose, wanted),
+      { title: `Or change the published port at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(port, free)) },
+    ],
+    evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
+  });
+}
+
+function reportPrivilegedPublish(check: ComposeCheck, service: ComposeService, port: ComposePort, number: number, floor: number): void {
+  const free = unprivilegedAlternative(number, floor, port.protocol, check.containers, check.listeners, check.taken);
+  check.ctx.report({
+    cause: 'rootless-privileged-port',
+    title: prose`
+      Service ${service.name} publishes port ${number}, below ${floor}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})
+    `,
+    subject: { kind: 'service', name: service.name },
+    location: locationOf(port.at),
+    fixes: rootlessFixes(number, [
+      {
+        title: `Or publish a port of ${Math.max(floor, 1024)} or above at ${port.at.file}:${port.at.line}`,
+        ...withCommand(remapLine(port, free)),
+      },
+    ]),
+  });
 }
 
 /**
@@ -281,7 +348,10 @@ function duplicateFix(service: ComposeService, port: ComposePort, other: Compose
   if (port.at.file !== other.at.file || port.at.line !== other.at.line)
     return { title: `Give ${service.name} another host port at ${at}`, ...command };
   return {
-    title: `Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own (${service.at.file}:${service.at.line})${line !== undefined ? ', e.g.' : ''}`,
+    title: prose`
+      Both services take this port from the shared definition at ${at}: move the port out of it and give ${service.name} its own
+      (${service.at.file}:${service.at.line})${line !== undefined ? ', e.g.' : ''}
+    `,
     ...command,
   };
 }

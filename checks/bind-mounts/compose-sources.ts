@@ -1,8 +1,10 @@
-import type { CheckContext, Severity } from '../../src/engine/types.js';
+import type { CheckContext, FindingInput, Severity } from '../../src/engine/types.js';
 import type { ComposeProject, ComposeService, ComposeVolume } from '../../src/facts/project/compose.js';
 import { isPlaceholderPath, placeholderOrigin, type PlaceholderOrigin } from './placeholders.js';
 import { createFix, placeOf } from './source-fixes.js';
 import { hostProvided, intendedKind, type ImageConfig, type IntendedKind } from './source-kind.js';
+import { locationOf } from '../shared/project-source.js';
+import { prose } from '../../src/util/text.js';
 
 const ROOT_USER = /^(0|root)(:|$)/;
 
@@ -91,7 +93,7 @@ async function reportMissing(ctx: CheckContext, compose: ComposeProject, mounts:
     title: `${judged.title(who, written)} (${composeLines(mounts.map((m) => m.volume))})`,
     // A path several services share is the subject itself (as the .env line is for a shared placeholder).
     subject: mounts.length > 1 ? { kind: 'file', name: place.shown } : { kind: 'service', name: lead.service.name },
-    location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+    location: locationOf(volume.at),
     fixes: createFix(kind, place, judged.user),
     evidence:
       mounts.length > 1
@@ -127,9 +129,12 @@ function reportHostProvided(
   ctx.report({
     cause: 'compose-source-missing',
     severity: 'info',
-    title: `Service ${service.name} bind-mounts ${written}, which this host does not have: ${origin}, so no mkdir or touch can stand in for it (${volume.at.file}:${volume.at.line})`,
+    title: prose`
+      Service ${service.name} bind-mounts ${written}, which this host does not have: ${origin}, so no mkdir or touch can stand in for it
+      (${volume.at.file}:${volume.at.line})
+    `,
     subject: { kind: 'service', name: service.name },
-    location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
+    location: locationOf(volume.at),
     fixes: [
       {
         title:
@@ -152,60 +157,69 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
         : `mount:${mount.volume.at.file}:${mount.volume.at.line}:${mount.service.name}`;
     groups.set(key, [...(groups.get(key) ?? []), mount]);
   }
-  for (const group of groups.values()) {
-    const { origin } = group[0]!;
-    // Long syntax refuses a missing source; short syntax creates the placeholder tree as empty root-owned directories.
-    const fails = group.some((m) => !m.volume.createHostPath);
-    const outcome = fails
-      ? '`docker compose up` fails with "bind source path does not exist"'
-      : '`docker compose up` would create that placeholder tree as empty root-owned directories';
-    const evidence = {
-      ...(origin.variable ? { variable: origin.variable } : {}),
-      ...(origin.value !== undefined ? { value: origin.value } : {}),
-      mounts: group.map((m) => ({
-        service: m.service.name,
-        source: m.volume.sourceAsWritten ?? m.volume.source,
-        target: m.volume.target,
-        at: `${m.volume.at.file}:${m.volume.at.line}`,
-      })),
-    };
-    if (origin.envLine !== undefined && origin.variable) {
-      const services = [...new Set(group.map((m) => m.service.name))];
-      const lines = composeLines(group.map((m) => m.volume));
-      ctx.report({
-        cause: 'compose-source-placeholder',
-        severity: fails ? 'error' : 'warning',
-        title: `${origin.variable} in .env:${origin.envLine} is still the sample's placeholder ${origin.value}: service${services.length > 1 ? 's' : ''} ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'} ${group.length > 1 ? `${group.length} paths` : 'a path'} under it (${lines}), and ${outcome}`,
-        subject: { kind: 'file', name: '.env' },
-        location: { file: '.env', line: origin.envLine },
-        fixes: [
-          {
-            title: `Edit .env line ${origin.envLine}: set ${origin.variable} to the real path on this machine (the sample says ${origin.value})`,
-          },
-        ],
-        evidence,
-      });
-      continue;
-    }
-    const { service, volume } = group[0]!;
-    const written = volume.sourceAsWritten ?? volume.source;
-    const from = origin.variable ? ` (from ${origin.variable})` : '';
-    ctx.report({
-      cause: 'compose-source-placeholder',
-      severity: fails ? 'error' : 'warning',
-      title: `Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome} (${volume.at.file}:${volume.at.line})`,
-      subject: { kind: 'service', name: service.name },
-      location: { file: volume.at.file, line: volume.at.line, column: volume.at.column },
-      fixes: [
-        {
-          title: origin.variable
-            ? `Set ${origin.variable} (in .env or your shell) to the real path on this machine`
-            : `Replace the placeholder ${written} at ${volume.at.file}:${volume.at.line} with the real path on this machine`,
-        },
-      ],
-      evidence,
-    });
+  for (const group of groups.values()) ctx.report(placeholderFinding(group));
+}
+
+function placeholderFinding(group: PlaceholderMount[]): FindingInput {
+  const { origin } = group[0]!;
+  // Long syntax refuses a missing source; short syntax creates the placeholder tree as empty root-owned directories.
+  const fails = group.some((m) => !m.volume.createHostPath);
+  const outcome = fails
+    ? '`docker compose up` fails with "bind source path does not exist"'
+    : '`docker compose up` would create that placeholder tree as empty root-owned directories';
+  const evidence = {
+    ...(origin.variable ? { variable: origin.variable } : {}),
+    ...(origin.value !== undefined ? { value: origin.value } : {}),
+    mounts: group.map((m) => ({
+      service: m.service.name,
+      source: m.volume.sourceAsWritten ?? m.volume.source,
+      target: m.volume.target,
+      at: `${m.volume.at.file}:${m.volume.at.line}`,
+    })),
+  };
+  const severity = fails ? ('error' as const) : ('warning' as const);
+  if (origin.envLine !== undefined && origin.variable) {
+    return { ...envPlaceholder(group, origin.variable, origin.envLine, outcome), severity, evidence };
   }
+  const { service, volume } = group[0]!;
+  const written = volume.sourceAsWritten ?? volume.source;
+  const from = origin.variable ? ` (from ${origin.variable})` : '';
+  return {
+    cause: 'compose-source-placeholder',
+    severity,
+    title: prose`
+      Service ${service.name} bind-mounts ${written}${from}, a placeholder path from a sample, not a real one: ${outcome}
+      (${volume.at.file}:${volume.at.line})
+    `,
+    subject: { kind: 'service', name: service.name },
+    location: locationOf(volume.at),
+    fixes: [
+      {
+        title: origin.variable
+          ? `Set ${origin.variable} (in .env or your shell) to the real path on this machine`
+          : `Replace the placeholder ${written} at ${volume.at.file}:${volume.at.line} with the real path on this machine`,
+      },
+    ],
+    evidence,
+  };
+}
+
+/** The placeholder comes from a .env line: the finding is there, and one edit fixes every mount that uses it. */
+function envPlaceholder(group: PlaceholderMount[], variable: string, envLine: number, outcome: string) {
+  const { value } = group[0]!.origin;
+  const services = [...new Set(group.map((m) => m.service.name))];
+  const lines = composeLines(group.map((m) => m.volume));
+  return {
+    cause: 'compose-source-placeholder',
+    title: prose`
+      ${variable} in .env:${envLine} is still the sample's placeholder ${value}: service${services.length > 1 ? 's' : ''}
+      ${services.join(', ')} bind-mount${services.length > 1 ? '' : 's'} ${group.length > 1 ? `${group.length} paths` : 'a path'} under it
+      (${lines}), and ${outcome}
+    `,
+    subject: { kind: 'file' as const, name: '.env' },
+    location: { file: '.env', line: envLine },
+    fixes: [{ title: `Edit .env line ${envLine}: set ${variable} to the real path on this machine (the sample says ${value})` }],
+  };
 }
 
 /** Who mounts the path, for a title: one service or several, and where they mount it. */
@@ -221,21 +235,31 @@ interface Judgement {
   user?: string;
 }
 
-/** How bad a missing source is: long syntax fails; short syntax makes a root-owned directory, a problem only for files and non-root writers. */
+/**
+ * How bad a missing source is: long syntax fails; short syntax makes a root-owned directory, a problem only for files
+ * and non-root writers.
+ */
 function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKind, image: ImageConfig | undefined): Judgement | undefined {
   const bindMounts = (who: Who) => `${who.subject} bind-mount${who.plural ? '' : 's'}`;
   if (!volume.createHostPath) {
     return {
       severity: 'error',
       title: (who, written) =>
-        `${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind source path does not exist"`,
+        prose`
+          ${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind
+          source path does not exist"
+        `,
     };
   }
   if (kind === 'file') {
     return {
       severity: 'warning',
       title: (who, written) =>
-        `${who.subject} mount${who.plural ? '' : 's'} ${written} onto ${who.target}, but ${written} does not exist: Docker will create an empty directory in its place, so the container fails to start if the image has a file at ${who.target} ("Are you trying to mount a directory onto a file"), and otherwise finds a directory where a file is expected`,
+        prose`
+          ${who.subject} mount${who.plural ? '' : 's'} ${written} onto ${who.target}, but ${written} does not exist: Docker will create an
+          empty directory in its place, so the container fails to start if the image has a file at ${who.target} ("Are you trying to mount a
+          directory onto a file"), and otherwise finds a directory where a file is expected
+        `,
     };
   }
   // Whose the root-owned directory would be a problem for: the service's user, else the image's (when the image is here).
@@ -247,7 +271,10 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
       severity: 'warning',
       user,
       title: (who, written) =>
-        `${bindMounts(who)} ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user} cannot write`,
+        prose`
+          ${bindMounts(who)} ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user}
+          cannot write
+        `,
     };
   }
   // A root (or read-only) user is served by the empty directory Docker makes.
@@ -256,7 +283,13 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
     severity: 'info',
     title: (who, written) =>
       kind === 'directory'
-        ? `${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create it as an empty root:root directory, a problem only if a non-root user in the container must write there`
-        : `${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create an empty root:root directory there; if ${who.target} should be a file, create the file first`,
+        ? prose`
+          ${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create it as an empty root:root directory, a
+          problem only if a non-root user in the container must write there
+        `
+        : prose`
+          ${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create an empty root:root directory there; if
+          ${who.target} should be a file, create the file first
+        `,
   };
 }

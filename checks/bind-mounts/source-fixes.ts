@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CheckContext, Fix } from '../../src/engine/types.js';
 import type { ComposeProject, ComposeVolume } from '../../src/facts/project/compose.js';
-import { shellWord } from '../../src/util/text.js';
+import { shellWord, prose } from '../../src/util/text.js';
 import { fileRole, type IntendedKind } from './source-kind.js';
 import { canAccess } from './users.js';
 
@@ -110,40 +110,46 @@ export function createFix(kind: IntendedKind, place: Place, writer: string | und
           },
     ];
   }
-  if (kind === 'file') {
-    const role = fileRole(place.name);
-    if (role.fillsItself) {
-      const mkdirParent = place.parentExists ? '' : `${root}mkdir -p ${place.parentWord} && `;
-      const chmod = role.chmod ? ` && ${root}chmod ${role.chmod} ${place.word}` : '';
-      return [
-        {
-          title: `Create the empty file before starting; the service fills it${asRoot}`,
-          command: `${mkdirParent}${root}touch ${place.word}${chmod}`,
-          ...where,
-        },
-      ];
-    }
-    // The main fix is the user's own file; making its directory is only the step before it.
-    const why =
-      role.noun === 'file'
-        ? 'or correct the path if it is a typo'
-        : `an empty file is not a ${role.noun}, so touch is no fix; or correct the path if it is a typo`;
-    return [
-      { title: `Put your ${role.noun} ${place.name} at ${place.shown} (${why})` },
-      ...(place.parentExists
-        ? []
-        : [
-            {
-              title: `Its directory ${place.parentShown} does not exist yet: create it first${asRoot}`,
-              command: `${root}mkdir -p ${place.parentWord}`,
-              ...where,
-            },
-          ]),
-    ];
-  }
+  if (kind === 'file') return fileFix(place, root, where, asRoot);
   return [
     {
-      title: `Create ${place.shown} as what the service expects there (a directory with mkdir -p, or your file), or correct the path if it is a typo`,
+      title: prose`
+        Create ${place.shown} as what the service expects there (a directory with mkdir -p, or your file), or correct the path if it is a
+        typo
+      `,
     },
+  ];
+}
+
+/** A missing file: touched when the service fills it itself, else the user's own to put there. */
+function fileFix(place: Place, root: string, where: { runIn?: 'project' }, asRoot: string): Fix[] {
+  const role = fileRole(place.name);
+  if (role.fillsItself) {
+    const mkdirParent = place.parentExists ? '' : `${root}mkdir -p ${place.parentWord} && `;
+    const chmod = role.chmod ? ` && ${root}chmod ${role.chmod} ${place.word}` : '';
+    return [
+      {
+        title: `Create the empty file before starting; the service fills it${asRoot}`,
+        command: `${mkdirParent}${root}touch ${place.word}${chmod}`,
+        ...where,
+      },
+    ];
+  }
+  // The main fix is the user's own file; making its directory is only the step before it.
+  const why =
+    role.noun === 'file'
+      ? 'or correct the path if it is a typo'
+      : `an empty file is not a ${role.noun}, so touch is no fix; or correct the path if it is a typo`;
+  return [
+    { title: `Put your ${role.noun} ${place.name} at ${place.shown} (${why})` },
+    ...(place.parentExists
+      ? []
+      : [
+          {
+            title: `Its directory ${place.parentShown} does not exist yet: create it first${asRoot}`,
+            command: `${root}mkdir -p ${place.parentWord}`,
+            ...where,
+          },
+        ]),
   ];
 }

@@ -2,8 +2,16 @@ import path from 'node:path';
 import type { ComposeVolume } from '../../src/facts/project/compose.js';
 
 /** Extensions that name files (config, scripts, data, keys); an unknown suffix such as "v1.2" says nothing. */
-const FILE_EXTENSION =
-  /\.(conf|cfg|cnf|ini|ya?ml|json|toml|xml|env|sh|bash|sql|js|mjs|cjs|ts|py|rb|php|lua|pl|txt|md|pem|crt|cer|der|key|cert|csr|p12|pfx|jks|keystore|p7b|pub|asc|gpg|properties|lock|html?|css|csv|db|sqlite3?|log|htpasswd|rules|list|repo|service|tpl|template|j2|cf|zone|acl|cron|jar|war|so|bin)$/i;
+const FILE_EXTENSION = new RegExp(
+  `\\.(${[
+    'conf|cfg|cnf|ini|ya?ml|json|toml|xml|env', // configuration
+    'sh|bash|sql|js|mjs|cjs|ts|py|rb|php|lua|pl|txt|md', // scripts, code and text
+    'pem|crt|cer|der|key|cert|csr|p12|pfx|jks|keystore|p7b|pub|asc|gpg', // certificates and keys
+    'properties|lock|html?|css|csv|db|sqlite3?|log|htpasswd|rules|list|repo|service', // settings and data
+    'tpl|template|j2|cf|zone|acl|cron|jar|war|so|bin', // templates, tables and binaries
+  ].join('|')})$`,
+  'i',
+);
 /** Dotfiles that are files. */
 const DOTFILES = new Set([
   '.env',

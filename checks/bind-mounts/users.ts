@@ -1,6 +1,7 @@
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { parseGroupFile, parsePasswdFile } from '../../src/facts/host/etc-files.js';
 import type { DockerConnection, FileStat, Facts, SubIdRange } from '../../src/facts/types.js';
+import { prose } from '../../src/util/text.js';
 
 export interface ContainerUser {
   /** As configured ("" means root). */
@@ -12,7 +13,10 @@ export interface ContainerUser {
   label: string;
 }
 
-/** The effective user as runc resolves it: names through the image's /etc/passwd and /etc/group, numeric uids without an entry get gid 0. */
+/**
+ * The effective user as runc resolves it: names through the image's /etc/passwd and /etc/group, numeric uids without
+ * an entry get gid 0.
+ */
 export async function resolveContainerUser(facts: Facts, inspect: ContainerInspect): Promise<ContainerUser | undefined> {
   const spec = (inspect.Config.User ?? '').trim();
   if (spec === '' || spec === 'root' || spec === '0' || spec === '0:0') return { spec, uid: 0, gid: 0, groups: [], label: 'root' };
@@ -67,7 +71,10 @@ export async function idMapping(facts: Facts, connection: DockerConnection): Pro
         const r = range(which);
         return r && id - 1 < r.count ? r.start + id - 1 : undefined;
       },
-      describe: `rootless Docker maps container root to uid ${hostUid} and uid N≥1 to ${range('uid') ? `${range('uid')!.start}+N-1` : 'your subordinate ids'}`,
+      describe: prose`
+        rootless Docker maps container root to uid ${hostUid} and uid N≥1 to
+        ${range('uid') ? `${range('uid')!.start}+N-1` : 'your subordinate ids'}
+      `,
     };
   }
   if (options.some((o) => o.includes('name=userns'))) {
@@ -93,8 +100,4 @@ export function canAccess(stat: FileStat, uid: number, gids: number[], access: A
   const want = access === 'write' ? (dir ? 0o3 : 0o2) : dir ? 0o5 : 0o4;
   const granted = stat.uid === uid ? bits(6) : gids.includes(stat.gid) ? bits(3) : bits(0);
   return (granted & want) === want;
-}
-
-export function formatMode(mode: number): string {
-  return mode.toString(8).padStart(4, '0');
 }

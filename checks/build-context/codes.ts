@@ -1,4 +1,5 @@
 import type { FindingCodeMeta } from '../../src/engine/types.js';
+import { prose } from '../../src/util/text.js';
 
 const IGNORE_DOCS = 'https://docs.docker.com/build/concepts/context/#dockerignore-files';
 const CACHE_DOCS = 'https://docs.docker.com/build/cache/optimize/';
@@ -7,77 +8,109 @@ export const buildContextCodes = {
   'no-dockerignore': {
     severity: 'warning',
     summary: 'no .dockerignore, and the context holds heavy paths the image can do without',
-    explanation:
-      'Without a .dockerignore, the whole directory is the build context: .git, node_modules, virtualenvs, build output and logs are sent to the builder on every build ("transferring context: 1.2GB"), `COPY . .` copies them into the image, and any change in them invalidates the layer cache.',
+    explanation: prose`
+      Without a .dockerignore, the whole directory is the build context: .git, node_modules, virtualenvs, build output and logs are sent to
+      the builder on every build ("transferring context: 1.2GB"), \`COPY . .\` copies them into the image, and any change in them
+      invalidates the layer cache.
+    `,
     docsUrl: IGNORE_DOCS,
   },
   'heavy-paths-sent': {
     severity: 'warning',
     summary: 'the .dockerignore lets heavy or volatile paths through',
-    explanation:
-      'The ignore file exists but still sends heavy or volatile paths. Patterns are anchored at the context root: `node_modules` excludes only ./node_modules, `**/node_modules` every one; `*.log` only matches at the root.',
+    explanation: prose`
+      The ignore file exists but still sends heavy or volatile paths. Patterns are anchored at the context root: \`node_modules\` excludes
+      only ./node_modules, \`**/node_modules\` every one; \`*.log\` only matches at the root.
+    `,
     docsUrl: IGNORE_DOCS,
   },
   'context-large': {
     severity: 'warning',
     summary: 'the build context is very large',
-    explanation:
-      'The builder receives every file of the context that the ignore file does not exclude. Above roughly 100 MB or 10,000 files, sending it dominates build time; the largest directories are usually the ones to exclude.',
+    explanation: prose`
+      The builder receives every file of the context that the ignore file does not exclude. Above roughly 100 MB or 10,000 files, sending it
+      dominates build time; the largest directories are usually the ones to exclude.
+    `,
     docsUrl: IGNORE_DOCS,
   },
   'secrets-sent': {
     severity: 'error',
     summary: 'secret-looking files are sent to the builder',
-    explanation:
-      'Files such as an .env with secret values, private keys, registry tokens and cloud credentials are in the build context (judged by what they hold: certificates, public keys and settings are not secrets). Even when the Dockerfile does not COPY them by name, `COPY . .` puts them into an image layer, where anyone who can pull the image can read them (an error when that copy is in the final image, a warning when it is in a build stage a COPY --from can carry them from). Sent but never copied, they only reach the builder (a note). Files the Dockerfile copies by name, or that a COPY --from carries into the image from a stage that copied them (`COPY . /src`, then `COPY --from=build /src/keys/. …`), are needed by the build: excluding them would break it, so they are a note, fine for test fixtures and not for real credentials. Keystores (.p12, .pfx) under example, sample, test or fixture directories, whose bytes cannot tell a sample from a real one, are a note too. Use build secrets (`RUN --mount=type=secret`) for what the build needs.',
+    explanation: prose`
+      Files such as an .env with secret values, private keys, registry tokens and cloud credentials are in the build context (judged by what
+      they hold: certificates, public keys and settings are not secrets). Even when the Dockerfile does not COPY them by name, \`COPY . .\`
+      puts them into an image layer, where anyone who can pull the image can read them (an error when that copy is in the final image, a
+      warning when it is in a build stage a COPY --from can carry them from). Sent but never copied, they only reach the builder (a note).
+      Files the Dockerfile copies by name, or that a COPY --from carries into the image from a stage that copied them (\`COPY . /src\`, then
+      \`COPY --from=build /src/keys/. …\`), are needed by the build: excluding them would break it, so they are a note, fine for test
+      fixtures and not for real credentials. Keystores (.p12, .pfx) under example, sample, test or fixture directories, whose bytes cannot
+      tell a sample from a real one, are a note too. Use build secrets (\`RUN --mount=type=secret\`) for what the build needs.
+    `,
     docsUrl: 'https://docs.docker.com/build/building/secrets/',
   },
   'copy-source-ignored': {
     severity: 'error',
     summary: 'a COPY/ADD source is excluded by the ignore file',
-    explanation:
-      'The ignore file excludes a path the Dockerfile copies, so the build fails with `failed to compute cache key: … "/<path>": not found` (or BuildKit\'s CopyIgnoredFile check warns).',
+    explanation: prose`
+      The ignore file excludes a path the Dockerfile copies, so the build fails with \`failed to compute cache key: … "/<path>": not found\`
+      (or BuildKit's CopyIgnoredFile check warns).
+    `,
     docsUrl: 'https://docs.docker.com/reference/build-checks/copy-ignored-file/',
   },
   'ignore-invalid': {
     severity: 'error',
     summary: 'a .dockerignore line is not a valid pattern',
-    explanation:
-      'The docker CLI and BuildKit refuse the whole ignore file when one pattern is malformed (an unterminated [ class, a dangling \\ escape, a lone !), so the build fails before it starts.',
+    explanation: prose`
+      The docker CLI and BuildKit refuse the whole ignore file when one pattern is malformed (an unterminated [ class, a dangling \\ escape,
+      a lone !), so the build fails before it starts.
+    `,
     docsUrl: IGNORE_DOCS,
   },
   'file-unreadable': {
     severity: 'error',
     summary: 'a Dockerfile, ignore file or the project directory exists but cannot be read',
-    explanation:
-      'A Dockerfile or .dockerignore that is a FIFO, socket or device (or a link to one), too large to be a real one, or unreadable for this user cannot be read by the docker CLI either: a FIFO blocks the build forever, the others fail it. A project directory this user cannot list hides every build file. docker-doctor reads only regular files and never blocks on one.',
+    explanation: prose`
+      A Dockerfile or .dockerignore that is a FIFO, socket or device (or a link to one), too large to be a real one, or unreadable for this
+      user cannot be read by the docker CLI either: a FIFO blocks the build forever, the others fail it. A project directory this user
+      cannot list hides every build file. docker-doctor reads only regular files and never blocks on one.
+    `,
   },
   'copy-before-install': {
     severity: 'warning',
     summary: 'the whole context is copied before the dependency install',
-    explanation:
-      'A `COPY . .` (or any copy of the whole context) comes before the step that installs dependencies, so every source edit changes that layer and reruns the install (npm ci, pip install, go mod download…). Copy only the manifests first, install, then copy the rest.',
+    explanation: prose`
+      A \`COPY . .\` (or any copy of the whole context) comes before the step that installs dependencies, so every source edit changes that
+      layer and reruns the install (npm ci, pip install, go mod download…). Copy only the manifests first, install, then copy the rest.
+    `,
     docsUrl: CACHE_DOCS,
   },
   'apt-update-alone': {
     severity: 'warning',
     summary: 'apt-get update in its own RUN',
-    explanation:
-      "`RUN apt-get update` on its own is cached as a layer, so a later `apt-get install` (in another RUN) keeps using a stale package index and fails or installs old versions. Docker's best practices: always combine apt-get update and apt-get install in the same RUN.",
+    explanation: prose`
+      \`RUN apt-get update\` on its own is cached as a layer, so a later \`apt-get install\` (in another RUN) keeps using a stale package
+      index and fails or installs old versions. Docker's best practices: always combine apt-get update and apt-get install in the same RUN.
+    `,
     docsUrl: 'https://docs.docker.com/build/building/best-practices/#apt-get',
   },
   'apt-lists-kept': {
     severity: 'info',
     summary: 'apt package lists left in the image',
-    explanation:
-      'The RUN that runs apt-get update and install does not remove /var/lib/apt/lists, which adds tens of MB to a layer of the image. Only that RUN can remove them for free (a later RUN only hides them), and only when no later RUN installs from them, in this stage or any stage built FROM it (then nothing is reported: the fix would need an apt-get update there too); stages the image only copies files from do not pass their lists on, and a RUN --mount cache or tmpfs on /var/lib/apt keeps them out of the layer.',
+    explanation: prose`
+      The RUN that runs apt-get update and install does not remove /var/lib/apt/lists, which adds tens of MB to a layer of the image. Only
+      that RUN can remove them for free (a later RUN only hides them), and only when no later RUN installs from them, in this stage or any
+      stage built FROM it (then nothing is reported: the fix would need an apt-get update there too); stages the image only copies files
+      from do not pass their lists on, and a RUN --mount cache or tmpfs on /var/lib/apt keeps them out of the layer.
+    `,
     docsUrl: 'https://docs.docker.com/build/building/best-practices/#apt-get',
   },
   'scan-incomplete': {
     severity: 'info',
     summary: 'part of the context could not be measured',
-    explanation:
-      'The walk stopped at its time budget or could not read some directories (the builder would fail on those too), so the sizes are lower bounds.',
+    explanation: prose`
+      The walk stopped at its time budget or could not read some directories (the builder would fail on those too), so the sizes are lower
+      bounds.
+    `,
     docsUrl: IGNORE_DOCS,
   },
 } satisfies Record<string, FindingCodeMeta>;

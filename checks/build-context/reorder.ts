@@ -4,12 +4,14 @@ import type { SentDir } from '../../src/facts/project/context-walk.js';
 import type { Fix } from '../../src/engine/types.js';
 import { shellCommands } from './shell.js';
 import { ancestorStages } from './stages.js';
+import { prose } from '../../src/util/text.js';
 
 const posix = path.posix;
 
 /**
- * Per tool: the manifests that decide the dependencies (the first one is required: without it the fetch fails), and (for tools whose install is also the build) the
- * command that fetches dependencies only. Tools without one are installed with the user's own command.
+ * Per tool: the manifests that decide the dependencies (the first one is required: without it the fetch fails), and
+ * (for tools whose install is also the build) the command that fetches dependencies only. Tools without one are
+ * installed with the user's own command.
  */
 const MANIFESTS: [RegExp, string, string?][] = [
   [/\bnpm /, 'package*.json'],
@@ -131,7 +133,10 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
   const moveDown = steps.length > 0;
   if (moveDown && (between.some((i) => i.keyword === 'WORKDIR') || !steps.every(readsNoSources))) {
     return {
-      title: `Copy the dependency manifests and install before line ${copy.line}, moving up with them what the install needs among lines ${steps[0]!.line}–${steps.at(-1)!.line} (${[...new Set(steps.map((i) => i.keyword))].join(', ')}); then copy the rest`,
+      title: prose`
+        Copy the dependency manifests and install before line ${copy.line}, moving up with them what the install needs among lines
+        ${steps[0]!.line}–${steps.at(-1)!.line} (${[...new Set(steps.map((i) => i.keyword))].join(', ')}); then copy the rest
+      `,
     };
   }
   const [, manifestList, fetch] = MANIFESTS.find(([pattern]) => pattern.test(command)) ?? [];
@@ -155,14 +160,20 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
     const command = [...copyLines, `RUN ${fetch ?? input.command}`, userCopy, ...(rest ? [`RUN ${rest}`] : [])].join('\n');
     if (!moveDown) return { title, command };
     return {
-      title: `Remove line ${copy.line} and put these lines in place of line ${run.line}: the steps between them keep their order, and the sources come after the install`,
+      title: prose`
+        Remove line ${copy.line} and put these lines in place of line ${run.line}: the steps between them keep their order, and the sources
+        come after the install
+      `,
       command,
     };
   }
   if (moveDown) return { title };
   const where = targetOf(sub);
   return {
-    title: `Replace line ${copy.line} with these lines: the manifests are copied from where they are, and installed where line ${run.line} installs them${fetch ? '' : ` (its install then finds them in place)`}`,
+    title: prose`
+      Replace line ${copy.line} with these lines: the manifests are copied from where they are, and installed where line ${run.line}
+      installs them${fetch ? '' : ` (its install then finds them in place)`}
+    `,
     command: [...copyLines, `RUN cd ${where === './' ? '.' : where.replace(/\/$/, '')} && ${fetch ?? command}`, userCopy].join('\n'),
   };
 }
@@ -171,8 +182,15 @@ export function reorderFix(input: ReorderInput, dirs?: readonly SentDir[]): Fix 
  * Commands that set up the image without reading the copied sources: installing named or global packages, OS
  * packages, a virtualenv, users and absolute directories.
  */
-const SOURCE_FREE =
-  /^(?:(?:npm|pnpm) (?:i|install|add) (?:.* )?(?:-g|--global)\b|yarn global add\b|corepack\b|pip3? install (?!.*(?:\s-r\b|--requirement|\s-e\b|\s\.(?:\s|\/|$)))|python3? -m venv\b|python3? -m pip install --upgrade pip\b|apk (?:add|update|upgrade)\b|apt(?:-get)? |yum |dnf |microdnf |gem install\b|mkdir |useradd|adduser|addgroup|groupadd|export |echo |true$)/;
+const SOURCE_FREE = new RegExp(
+  `^(?:${[
+    String.raw`(?:npm|pnpm) (?:i|install|add) (?:.* )?(?:-g|--global)\b|yarn global add\b|corepack\b`, // global tools
+    String.raw`pip3? install (?!.*(?:\s-r\b|--requirement|\s-e\b|\s\.(?:\s|\/|$)))`, // named packages, not -r or -e .
+    String.raw`python3? -m venv\b|python3? -m pip install --upgrade pip\b`, // a virtualenv, pip itself
+    String.raw`apk (?:add|update|upgrade)\b|apt(?:-get)? |yum |dnf |microdnf |gem install\b`, // OS packages, gems
+    'mkdir |useradd|adduser|addgroup|groupadd|export |echo |true$', // users, directories, the shell
+  ].join('|')})`,
+);
 
 function readsNoSources(instruction: DockerfileInstruction): boolean {
   if (instruction.keyword === 'ENV' || instruction.keyword === 'ARG' || instruction.keyword === 'USER') return true;

@@ -1,96 +1,65 @@
 import type { CheckContext, Fix, FindingInput } from '../../src/engine/types.js';
 import type { DockerConnection } from '../../src/facts/types.js';
+import { formatMode } from '../shared/permissions.js';
 import type { DaemonCause } from './codes.js';
+import { prose } from '../../src/util/text.js';
 
 type Report = Omit<FindingInput, 'cause'> & { cause: DaemonCause };
 
-const formatMode = (mode: number) => mode.toString(8).padStart(4, '0');
+/** What every diagnosis of an unreachable endpoint starts from. */
+interface Unreachable {
+  ctx: CheckContext;
+  connection: DockerConnection;
+  failure: NonNullable<DockerConnection['failure']>;
+  host: string;
+  subject: Report['subject'];
+  /** The socket's path, for a unix:// endpoint. */
+  socketPath: string | undefined;
+  /** How the endpoint was chosen, for titles: "DOCKER_HOST", "the default socket"… */
+  via: string;
+  platform: NodeJS.Platform;
+  evidence: Record<string, unknown>;
+}
 
 /** One finding that names why the endpoint did not answer, with fixes for this machine's situation. */
 export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerConnection): Promise<Report | undefined> {
   const { endpoint, failure } = connection;
   if (!failure || !endpoint.host) return undefined; // An unresolved endpoint was already reported as its config problem.
   const host = endpoint.host;
-  const subject = { kind: 'daemon' as const, name: host };
-  const socketPath = host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
-  const via = describeSource(connection);
-  const evidence = {
-    endpoint: host,
-    source: endpoint.source,
-    context: endpoint.context,
-    error: failure.message,
-    ...(failure.code ? { code: failure.code } : {}),
-    elapsedMs: connection.elapsedMs,
+  const u: Unreachable = {
+    ctx,
+    connection,
+    failure,
+    host,
+    subject: { kind: 'daemon', name: host },
+    socketPath: host.startsWith('unix://') ? host.slice('unix://'.length) : undefined,
+    via: describeSource(connection),
+    platform: ctx.facts.platform(),
+    evidence: {
+      endpoint: host,
+      source: endpoint.source,
+      context: endpoint.context,
+      error: failure.message,
+      ...(failure.code ? { code: failure.code } : {}),
+      elapsedMs: connection.elapsedMs,
+    },
   };
-  const platform = ctx.facts.platform();
+  return byFailure(u);
+}
 
-  switch (failure.kind) {
-    case 'socket-missing': {
-      const alternatives = await alternativeSockets(ctx, socketPath);
-      // When the endpoint was chosen by an env var or context and a daemon exists elsewhere, undoing that choice is the fix.
-      const fixes =
-        endpoint.source !== 'default' && endpoint.source !== 'flag'
-          ? [...endpointResetFixes(connection), ...alternatives, ...(alternatives.length > 0 ? [] : await startDaemonFixes(ctx, platform))]
-          : [
-              ...alternatives,
-              ...(await startDaemonFixes(ctx, platform, false, alternatives.length > 0)),
-              ...endpointResetFixes(connection),
-            ];
-      return {
-        cause: 'socket-missing',
-        title: `No Docker daemon is listening at ${socketPath ?? host}: the socket does not exist (${via})`,
-        subject,
-        fixes,
-        evidence,
-      };
-    }
+async function byFailure(u: Unreachable): Promise<Report | undefined> {
+  const { ctx, connection, host, subject, socketPath, via, evidence } = u;
+  switch (u.failure.kind) {
+    case 'socket-missing':
+      return socketMissing(u);
     case 'not-a-socket':
       return socketPath ? notASocket(ctx, connection, socketPath, subject, evidence) : undefined;
     case 'permission-denied':
       return socketPath ? permissionDenied(ctx, socketPath, subject, evidence) : undefined;
     case 'refused':
-      return {
-        cause: 'connection-refused',
-        title: socketPath
-          ? `The socket ${socketPath} exists but no daemon accepts connections on it (${via})`
-          : `Nothing accepts connections at ${host} (${via})`,
-        subject,
-        fixes: socketPath
-          ? [
-              ...(await startDaemonFixes(ctx, platform, true)),
-              ...(await alternativeSockets(ctx, socketPath)),
-              ...endpointResetFixes(connection),
-            ]
-          : [
-              {
-                title:
-                  'Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json) and that the port is right',
-              },
-              ...endpointResetFixes(connection),
-            ],
-        evidence,
-      };
+      return refused(u);
     case 'no-answer':
-      return {
-        cause: 'no-answer',
-        title: `The daemon at ${host} accepted the connection but did not answer within ${connection.timeoutMs / 1000} s`,
-        subject,
-        fixes: [
-          ...(platform === 'linux'
-            ? [{ title: "Look at the daemon's log for what it is stuck on", command: 'sudo journalctl -u docker --no-pager -n 100' }]
-            : []),
-          { title: 'Restart the daemon', command: platform === 'linux' ? 'sudo systemctl restart docker' : 'Restart Docker Desktop' },
-          ...(socketPath
-            ? [
-                {
-                  title: 'See which process holds the socket (a proxy or forwarder without a daemon behind it)',
-                  command: `sudo ss -xlp | grep ${socketPath}`,
-                },
-              ]
-            : []),
-        ],
-        evidence,
-      };
+      return noAnswer(u);
     case 'connect-timeout':
       return {
         cause: 'connect-timeout',
@@ -103,39 +72,113 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
     case 'unreachable':
       return {
         cause: 'host-unreachable',
-        title: `Cannot reach ${host}: ${failure.message} (${via})`,
+        title: `Cannot reach ${host}: ${u.failure.message} (${via})`,
         subject,
         fixes: endpointResetFixes(connection),
         evidence,
       };
     case 'tls':
-      return {
-        cause: 'tls-failed',
-        title: `TLS with the daemon at ${host} failed (${via})`,
-        subject,
-        fixes: [
+      return tlsFailed(u);
+    default:
+      return unexpectedAnswer(u);
+  }
+}
+
+async function socketMissing({ ctx, connection, host, subject, socketPath, via, platform, evidence }: Unreachable): Promise<Report> {
+  const alternatives = await alternativeSockets(ctx, socketPath);
+  // When the endpoint was chosen by an env var or context and a daemon exists elsewhere, undoing that choice is the fix.
+  const source = connection.endpoint.source;
+  const fixes =
+    source !== 'default' && source !== 'flag'
+      ? [...endpointResetFixes(connection), ...alternatives, ...(alternatives.length > 0 ? [] : await startDaemonFixes(ctx, platform))]
+      : [...alternatives, ...(await startDaemonFixes(ctx, platform, false, alternatives.length > 0)), ...endpointResetFixes(connection)];
+  return {
+    cause: 'socket-missing',
+    title: `No Docker daemon is listening at ${socketPath ?? host}: the socket does not exist (${via})`,
+    subject,
+    fixes,
+    evidence,
+  };
+}
+
+async function refused({ ctx, connection, host, subject, socketPath, via, platform, evidence }: Unreachable): Promise<Report> {
+  return {
+    cause: 'connection-refused',
+    title: socketPath
+      ? `The socket ${socketPath} exists but no daemon accepts connections on it (${via})`
+      : `Nothing accepts connections at ${host} (${via})`,
+    subject,
+    fixes: socketPath
+      ? [
+          ...(await startDaemonFixes(ctx, platform, true)),
+          ...(await alternativeSockets(ctx, socketPath)),
+          ...endpointResetFixes(connection),
+        ]
+      : [
           {
-            title: 'Point the client at the certificates the daemon trusts',
-            command: 'export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker/certs',
+            title: prose`
+              Check that the daemon listens on TCP at that address (dockerd -H tcp://0.0.0.0:2376 with TLS, or "hosts" in daemon.json) and
+              that the port is right
+            `,
           },
           ...endpointResetFixes(connection),
         ],
-        evidence,
-      };
-    default:
-      return {
-        cause: 'unexpected-answer',
-        title: `The endpoint ${host} did not answer as a Docker daemon: ${failure.message}`,
-        subject,
-        fixes: [
-          ...(failure.statusCode === 400 && host.startsWith('tcp://')
-            ? [{ title: 'The port expects TLS: enable it on the client', command: 'export DOCKER_TLS_VERIFY=1' }]
-            : []),
-          ...endpointResetFixes(connection),
-        ],
-        evidence,
-      };
-  }
+    evidence,
+  };
+}
+
+function noAnswer({ connection, host, subject, socketPath, platform, evidence }: Unreachable): Report {
+  return {
+    cause: 'no-answer',
+    title: `The daemon at ${host} accepted the connection but did not answer within ${connection.timeoutMs / 1000} s`,
+    subject,
+    fixes: [
+      ...(platform === 'linux'
+        ? [{ title: "Look at the daemon's log for what it is stuck on", command: 'sudo journalctl -u docker --no-pager -n 100' }]
+        : []),
+      { title: 'Restart the daemon', command: platform === 'linux' ? 'sudo systemctl restart docker' : 'Restart Docker Desktop' },
+      ...(socketPath
+        ? [
+            {
+              title: 'See which process holds the socket (a proxy or forwarder without a daemon behind it)',
+              command: `sudo ss -xlp | grep ${socketPath}`,
+            },
+          ]
+        : []),
+    ],
+    evidence,
+  };
+}
+
+function tlsFailed({ connection, host, subject, via, evidence }: Unreachable): Report {
+  return {
+    cause: 'tls-failed',
+    title: `TLS with the daemon at ${host} failed (${via})`,
+    subject,
+    fixes: [
+      {
+        title: 'Point the client at the certificates the daemon trusts',
+        command: 'export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker/certs',
+      },
+      ...endpointResetFixes(connection),
+    ],
+    evidence,
+  };
+}
+
+function unexpectedAnswer({ connection, failure, host, subject, evidence }: Unreachable): Report {
+  return {
+    cause: 'unexpected-answer',
+    title: `The endpoint ${host} did not answer as a Docker daemon: ${failure.message}`,
+    subject,
+    fixes: [
+      ...(failure.statusCode === 400 && host.startsWith('tcp://')
+        ? [{ title: 'The port expects TLS: enable it on the client', command: 'export DOCKER_TLS_VERIFY=1' }]
+        : []),
+      ...endpointResetFixes(connection),
+    ],
+    evidence,
+  };
 }
 
 /** Sockets the daemon itself creates at its default places; only there can an empty directory be Docker's own leftover. */
@@ -168,23 +211,39 @@ async function notASocket(
     : emptyDaemonDir
       ? [
           {
-            title: `Remove the empty directory (rmdir refuses anything that is not empty), then restart the daemon so it creates its socket there`,
+            title: prose`
+              Remove the empty directory (rmdir refuses anything that is not empty), then restart the daemon so it creates its socket there
+            `,
             command: `sudo rmdir ${socketPath}${restart}`,
           },
         ]
       : [
           {
-            title: `Look at what is at ${socketPath}; the daemon can only create its socket once the path is free, so move it elsewhere if it is yours`,
+            title: prose`
+              Look at what is at ${socketPath}; the daemon can only create its socket once the path is free, so move it elsewhere if it is
+              yours
+            `,
             command: `sudo ls -la ${socketPath}`,
           },
         ];
   const what = stat ? `${socketPath} is ${kind}, not a socket` : `${socketPath} is not a socket`;
+  const pointer =
+    endpoint.source === 'DOCKER_HOST'
+      ? 'DOCKER_HOST'
+      : endpoint.source === 'flag'
+        ? 'the -H/--context you gave'
+        : `the context "${endpoint.context}"`;
   return {
     cause: 'not-a-socket',
     title: chosen
-      ? `${what}: check ${endpoint.source === 'DOCKER_HOST' ? 'DOCKER_HOST' : endpoint.source === 'flag' ? 'the -H/--context you gave' : `the context "${endpoint.context}"`}, which points there (${describeSource(connection)})`
+      ? prose`
+        ${what}: check ${pointer}, which points there (${describeSource(connection)})
+      `
       : emptyDaemonDir
-        ? `${socketPath} is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was missing leaves one (${describeSource(connection)})`
+        ? prose`
+          ${socketPath} is an empty directory, not a socket, so no daemon can answer there: a bind mount of the socket made while it was
+          missing leaves one (${describeSource(connection)})
+        `
         : `${what}, so no daemon can answer there (${describeSource(connection)})`,
     subject,
     fixes,
@@ -233,26 +292,36 @@ async function permissionDenied(
     cause: 'permission-denied',
     title: noDockerGroup
       ? `${user} cannot open ${socketPath}: it belongs to root:root (mode ${formatMode(stat.mode)}), with no docker group to grant access`
-      : `${user} cannot open ${socketPath}: it belongs to group ${groupName}${stat ? ` (mode ${formatMode(stat.mode)})` : ''} and ${user} is not in it`,
+      : prose`
+        ${user} cannot open ${socketPath}: it belongs to group ${groupName}${stat ? ` (mode ${formatMode(stat.mode)})` : ''} and ${user} is
+        not in it
+      `,
     subject,
-    fixes: noDockerGroup
-      ? [
-          {
-            title: 'Create the docker group, add yourself, and restart the daemon so the socket gets the group',
-            command: `sudo groupadd -f docker && sudo usermod -aG docker ${who} && sudo systemctl restart docker`,
-          },
-          { title: 'Then start a shell with the new group (or log out and in)', command: 'newgrp docker' },
-        ]
-      : [
-          {
-            title: `Add ${user} to the ${groupName} group (this grants root-equivalent access)`,
-            command: `sudo usermod -aG ${groupName} ${who}`,
-          },
-          { title: 'Then start a shell with the new group (or log out and in)', command: `newgrp ${groupName}` },
-          { title: 'Or run a rootless daemon for this user instead', command: 'dockerd-rootless-setuptool.sh install' },
-        ],
+    fixes: noDockerGroup ? createGroupFixes(who) : joinGroupFixes(user, groupName, who),
     evidence: socketEvidence,
   };
+}
+
+/** No docker group exists: the socket is root's alone until one is created and the daemon restarted. */
+function createGroupFixes(who: string): Fix[] {
+  return [
+    {
+      title: 'Create the docker group, add yourself, and restart the daemon so the socket gets the group',
+      command: `sudo groupadd -f docker && sudo usermod -aG docker ${who} && sudo systemctl restart docker`,
+    },
+    { title: 'Then start a shell with the new group (or log out and in)', command: 'newgrp docker' },
+  ];
+}
+
+function joinGroupFixes(user: string, groupName: string, who: string): Fix[] {
+  return [
+    {
+      title: `Add ${user} to the ${groupName} group (this grants root-equivalent access)`,
+      command: `sudo usermod -aG ${groupName} ${who}`,
+    },
+    { title: 'Then start a shell with the new group (or log out and in)', command: `newgrp ${groupName}` },
+    { title: 'Or run a rootless daemon for this user instead', command: 'dockerd-rootless-setuptool.sh install' },
+  ];
 }
 
 async function alternativeSockets(ctx: CheckContext, current: string | undefined): Promise<Fix[]> {

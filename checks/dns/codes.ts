@@ -1,4 +1,5 @@
 import type { FindingCodeMeta } from '../../src/engine/types.js';
+import { prose } from '../../src/util/text.js';
 
 const DNS_DOCS = 'https://docs.docker.com/engine/network/#dns-services';
 
@@ -6,22 +7,31 @@ export const dnsCodes = {
   'host-loopback-resolver': {
     severity: 'warning',
     summary: 'the host only has loopback resolvers, so default-bridge containers fall back to public DNS',
-    explanation:
-      "The host's /etc/resolv.conf lists only loopback nameservers (systemd-resolved's 127.0.0.53, dnsmasq on 127.0.1.1…), which are unreachable from a container's own network namespace. For containers on the default bridge Docker drops them and, when none are left and no upstreams can be found, writes Google's 8.8.8.8 and 8.8.4.4 instead (\"# Used default nameservers.\"), which many corporate and VPN networks block. User-defined networks are not affected: their embedded resolver forwards from the host.",
+    explanation: prose`
+      The host's /etc/resolv.conf lists only loopback nameservers (systemd-resolved's 127.0.0.53, dnsmasq on 127.0.1.1…), which are
+      unreachable from a container's own network namespace. For containers on the default bridge Docker drops them and, when none are left
+      and no upstreams can be found, writes Google's 8.8.8.8 and 8.8.4.4 instead ("# Used default nameservers."), which many corporate and
+      VPN networks block. User-defined networks are not affected: their embedded resolver forwards from the host.
+    `,
     docsUrl: DNS_DOCS,
   },
   'daemon-json-invalid': {
     severity: 'error',
     summary: 'daemon.json is not valid JSON',
-    explanation:
-      'The daemon refuses to start with a malformed daemon.json ("unable to configure the Docker daemon with file /etc/docker/daemon.json"), and any DNS or network setting in it is not applied.',
+    explanation: prose`
+      The daemon refuses to start with a malformed daemon.json ("unable to configure the Docker daemon with file /etc/docker/daemon.json"),
+      and any DNS or network setting in it is not applied.
+    `,
     docsUrl: 'https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file',
   },
   'daemon-dns-loopback': {
     severity: 'error',
     summary: 'daemon.json sets a loopback DNS server for every container',
-    explanation:
-      'The "dns" servers in daemon.json are given to every container, and queried from the container\'s own network namespace. There, 127.x.x.x is the container itself, where no DNS server listens, so lookups time out (EAI_AGAIN, "Temporary failure in name resolution").',
+    explanation: prose`
+      The "dns" servers in daemon.json are given to every container, and queried from the container's own network namespace. There,
+      127.x.x.x is the container itself, where no DNS server listens, so lookups time out (EAI_AGAIN, "Temporary failure in name
+      resolution").
+    `,
     docsUrl: 'https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file',
   },
   'daemon-network-invalid': {
@@ -34,57 +44,82 @@ export const dnsCodes = {
   'mtu-mismatch': {
     severity: 'warning',
     summary: "container MTU is larger than the host's uplink MTU",
-    explanation:
-      "Containers send packets as large as their network's MTU (1500 unless set). When the host's default route has a smaller MTU (VPNs 1420, OpenStack 1450), large packets are dropped: DNS and small requests work while TLS handshakes and downloads hang.",
+    explanation: prose`
+      Containers send packets as large as their network's MTU (1500 unless set). When the host's default route has a smaller MTU (VPNs 1420,
+      OpenStack 1450), large packets are dropped: DNS and small requests work while TLS handshakes and downloads hang.
+    `,
     docsUrl: 'https://docs.docker.com/engine/network/drivers/bridge/#options',
   },
   'ip-forward-disabled': {
     severity: 'error',
     summary: 'IPv4 forwarding is off, so containers have no network egress',
-    explanation:
-      'With net.ipv4.ip_forward=0 the host does not route container traffic: every external lookup and connection times out (EAI_AGAIN). Sysctl reloads, VPN clients and hardening tools reset it. The engine warns "IPv4 forwarding is disabled. Networking will not work."',
+    explanation: prose`
+      With net.ipv4.ip_forward=0 the host does not route container traffic: every external lookup and connection times out (EAI_AGAIN).
+      Sysctl reloads, VPN clients and hardening tools reset it. The engine warns "IPv4 forwarding is disabled. Networking will not work."
+    `,
     docsUrl: 'https://docs.docker.com/engine/network/packet-filtering-firewalls/',
   },
   'container-loopback-dns': {
     severity: 'warning',
     summary: 'a container is told to use a loopback DNS server',
-    explanation:
-      "The container's DNS servers (--dns, compose dns:, or daemon.json) include a 127.x.x.x address. Inside the container's network namespace that is the container itself, where nothing answers DNS, so lookups fail unless something in the container serves DNS.",
+    explanation: prose`
+      The container's DNS servers (--dns, compose dns:, or daemon.json) include a 127.x.x.x address. Inside the container's network
+      namespace that is the container itself, where nothing answers DNS, so lookups fail unless something in the container serves DNS.
+    `,
     docsUrl: 'https://docs.docker.com/reference/cli/docker/container/run/#dns',
   },
   'default-bridge-no-names': {
     severity: 'error',
     summary: 'containers on the default bridge cannot resolve each other by name',
-    explanation:
-      'The default "bridge" network has no embedded DNS: its containers get the host\'s resolvers, which know nothing of container names. Name resolution between containers only works on user-defined networks (which compose creates for every project), or with the deprecated --link.',
+    explanation: prose`
+      The default "bridge" network has no embedded DNS: its containers get the host's resolvers, which know nothing of container names. Name
+      resolution between containers only works on user-defined networks (which compose creates for every project), or with the deprecated
+      --link.
+    `,
     docsUrl: 'https://docs.docker.com/engine/network/drivers/bridge/#differences-between-user-defined-bridges-and-the-default-bridge',
   },
   'different-network': {
     severity: 'error',
     summary: 'the name belongs to a container on another network',
-    explanation:
-      'The name is a container (or service) of this daemon, but the two containers share no user-defined network, so the embedded resolver will not answer it.',
+    explanation: prose`
+      The name is a container (or service) of this daemon, but the two containers share no user-defined network, so the embedded resolver
+      will not answer it.
+    `,
     docsUrl: 'https://docs.docker.com/engine/network/#dns-services',
   },
   'internal-network': {
     severity: 'error',
     summary: 'the container is only on internal networks, which have no external access',
-    explanation:
-      'A network created with --internal (compose internal: true) has no route out, so external names cannot be resolved or reached from containers attached only to it.',
+    explanation: prose`
+      A network created with --internal (compose internal: true) has no route out, so external names cannot be resolved or reached from
+      containers attached only to it.
+    `,
     docsUrl: 'https://docs.docker.com/reference/cli/docker/network/create/#internal',
   },
   'lookup-failed': {
     severity: 'error',
     summary: 'a name did not resolve inside a container',
-    explanation:
-      "A lookup failed inside the container and none of the common local causes applies. The upstream resolvers in its resolv.conf may be unreachable from here (blocked 8.8.8.8, a VPN's split DNS), or the name does not exist (ENOTFOUND / NXDOMAIN rather than EAI_AGAIN / timeout).",
+    explanation: prose`
+      A lookup failed inside the container and none of the common local causes applies. The upstream resolvers in its resolv.conf may be
+      unreachable from here (blocked 8.8.8.8, a VPN's split DNS), or the name does not exist (ENOTFOUND / NXDOMAIN rather than EAI_AGAIN /
+      timeout).
+    `,
     docsUrl: DNS_DOCS,
   },
   'compose-localhost': {
     severity: 'error',
     summary: 'a service addresses another service as localhost',
-    explanation:
-      "Inside a container, localhost is that container. A service that connects to localhost where another service listens (a port in its ports: or expose:, its image's EXPOSE, the usual port of its kind such as 5432 for postgres, or a `DB_HOST: localhost` whose name names the service) reaches nothing; use the other service's name, which compose networks resolve. Not reported: variables a browser on the host uses (base, public, callback, redirect and origin URLs, VITE_/REACT_APP_/NEXT_PUBLIC_…), where localhost and the published port are right; localhost on a port another service publishes on the host (not its container port) unless the variable is clearly a server-side connection (database, cache or broker names such as DATABASE_URL, REDIS_*, KAFKA_*, *_DSN, or a postgres://, redis://, amqp://… URL), since the host-side port shows the author meant the host's view, as in a public base URL for links in e-mails; ports the service or a sidecar sharing its namespace listens on itself; host-networked services; and a port several services listen on when nothing says which one is meant.",
+    explanation: prose`
+      Inside a container, localhost is that container. A service that connects to localhost where another service listens (a port in its
+      ports: or expose:, its image's EXPOSE, the usual port of its kind such as 5432 for postgres, or a \`DB_HOST: localhost\` whose name
+      names the service) reaches nothing; use the other service's name, which compose networks resolve. Not reported: variables a browser on
+      the host uses (base, public, callback, redirect and origin URLs, VITE_/REACT_APP_/NEXT_PUBLIC_…), where localhost and the published
+      port are right; localhost on a port another service publishes on the host (not its container port) unless the variable is clearly a
+      server-side connection (database, cache or broker names such as DATABASE_URL, REDIS_*, KAFKA_*, *_DSN, or a postgres://, redis://,
+      amqp://… URL), since the host-side port shows the author meant the host's view, as in a public base URL for links in e-mails; ports
+      the service or a sidecar sharing its namespace listens on itself; host-networked services; and a port several services listen on when
+      nothing says which one is meant.
+    `,
     docsUrl: 'https://docs.docker.com/compose/how-tos/networking/',
   },
   'probe-failed': {

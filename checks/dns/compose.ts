@@ -4,6 +4,8 @@ import type { ImageInspect } from '../../src/facts/docker/types.js';
 import { runTogether, type ComposeProject, type ComposeService } from '../../src/facts/project/compose.js';
 import type { dnsCodes } from './codes.js';
 import { listeningPorts, schemeDefaultPort, wordNamesService } from './service-ports.js';
+import { locationOf } from '../shared/project-source.js';
+import { prose } from '../../src/util/text.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -11,8 +13,17 @@ type Report = FindingInput & { cause: keyof typeof dnsCodes };
  * Variables a browser on the host uses (links, redirects, CORS, client bundles): there localhost:<published port> is
  * right, and the service name would break every link.
  */
-const BROWSER_FACING =
-  /(^|_)(BASE_?URL|PUBLIC|NEXTAUTH_URL|ORIGINS?|CALLBACK|REDIRECT|SITE_?URL|FRONTEND_?URL|EXTERNAL_?URL|ROOT_?URL|APP_?URL|WEB_?URL|HOMEPAGE|ALLOWED_HOSTS|CSRF|CORS)(_|$)|^(VITE|REACT_APP|NEXT_PUBLIC|GATSBY|EXPO)_|(CALLBACK|REDIRECT)/i;
+const BROWSER_FACING = new RegExp(
+  [
+    // A word of the name: BASE_URL, APP_URL, CORS_ORIGINS…
+    '(^|_)(BASE_?URL|PUBLIC|NEXTAUTH_URL|ORIGINS?|CALLBACK|REDIRECT|SITE_?URL|FRONTEND_?URL|EXTERNAL_?URL|ROOT_?URL|APP_?URL' +
+      '|WEB_?URL|HOMEPAGE|ALLOWED_HOSTS|CSRF|CORS)(_|$)',
+    // The prefixes client bundlers expose to the browser.
+    '^(VITE|REACT_APP|NEXT_PUBLIC|GATSBY|EXPO)_',
+    '(CALLBACK|REDIRECT)',
+  ].join('|'),
+  'i',
+);
 
 /** Where the service itself listens (LISTEN_ADDR, BIND_ADDRESS): localhost there is its own, and right. */
 const OWN_ADDRESS = /(^|_)(LISTEN|BIND)(_|$)/i;
@@ -91,39 +102,49 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
         if (!match) continue;
         // localhost:<published host port> is the host's view: say nothing unless it is clearly a server-side connection.
         if (match.via === 'published' && !serverSide(variable.name, target)) continue;
-        const { other, containerPort } = match;
-        const replacement = `${other.name}${target.writtenPort !== undefined ? `:${containerPort ?? target.writtenPort}` : ''}`;
-        const fixed = variable.value.slice(0, target.index) + replacement + variable.value.slice(target.index + target.length);
-        const written = variable.value.slice(target.index, target.index + target.length);
-        const why =
-          match.via === 'published'
-            ? `port ${target.port} is where service ${other.name} is published on the host (container port ${containerPort})`
-            : match.via === 'name'
-              ? `${variable.name} names service ${other.name}`
-              : `service ${other.name} listens on port ${target.port}`;
-        report({
-          cause: 'compose-localhost',
-          title: `Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why}; inside a container, localhost is the container itself`,
-          subject: { kind: 'service', name: service.name },
-          location: { file: variable.at.file, line: variable.at.line, column: variable.at.column },
-          fixes: [
-            {
-              title: `Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve it)`,
-              command: environmentLine(variable, fixed),
-            },
-          ],
-          evidence: {
-            variable: variable.name,
-            value: variable.value,
-            service: other.name,
-            ...(target.port !== undefined ? { port: target.port } : {}),
-            ...(other.profiles.length ? { profiles: other.profiles } : {}),
-          },
-        });
+        report(localhostFinding(service, variable, target, match));
         break;
       }
     }
   }
+}
+
+/** `localhost` in a variable where another service listens: the finding, with the value rewritten to that service's name. */
+function localhostFinding(service: ComposeService, variable: ComposeService['environment'][number], target: Target, match: Match): Report {
+  const { other, containerPort } = match;
+  const replacement = `${other.name}${target.writtenPort !== undefined ? `:${containerPort ?? target.writtenPort}` : ''}`;
+  const fixed = variable.value.slice(0, target.index) + replacement + variable.value.slice(target.index + target.length);
+  const written = variable.value.slice(target.index, target.index + target.length);
+  const why =
+    match.via === 'published'
+      ? `port ${target.port} is where service ${other.name} is published on the host (container port ${containerPort})`
+      : match.via === 'name'
+        ? `${variable.name} names service ${other.name}`
+        : `service ${other.name} listens on port ${target.port}`;
+  return {
+    cause: 'compose-localhost',
+    title: prose`
+      Service ${service.name} reaches ${written} through ${variable.name} (${variable.at.file}:${variable.at.line}), but ${why}; inside a
+      container, localhost is the container itself
+    `,
+    subject: { kind: 'service', name: service.name },
+    location: locationOf(variable.at),
+    fixes: [
+      {
+        title: prose`
+          Address service ${other.name} by its name: change ${variable.at.file}:${variable.at.line} to this (compose networks resolve it)
+        `,
+        command: environmentLine(variable, fixed),
+      },
+    ],
+    evidence: {
+      variable: variable.name,
+      value: variable.value,
+      service: other.name,
+      ...(target.port !== undefined ? { port: target.port } : {}),
+      ...(other.profiles.length ? { profiles: other.profiles } : {}),
+    },
+  };
 }
 
 /** Every localhost reference in a value that can be tied to a port or a service. */

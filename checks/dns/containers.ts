@@ -1,20 +1,20 @@
-import type { CheckContext, FindingInput } from '../../src/engine/types.js';
+import type { CheckContext, FindingInput, Subject } from '../../src/engine/types.js';
 import type { ContainerInspect, ContainerSummary, NetworkSummary } from '../../src/facts/docker/types.js';
 import type { DockerConnection } from '../../src/facts/types.js';
 import {
   composeLabels,
   containerName,
   containerSubject,
+  exitedLatelyOnItsOwn,
   exitedStatus,
-  parseTime,
-  RECENT_MS,
-  USER_STOP_CODES,
+  finishedRecently,
 } from '../shared/containers.js';
 import { logTail } from '../shared/logs.js';
 import type { dnsCodes } from './codes.js';
 import type { DaemonDns } from './host.js';
-import { failedLookup } from './lookups.js';
+import { failedLookup, type FailedLookup } from './lookups.js';
 import { isLoopback, parseResolvConf } from './resolv.js';
+import { prose } from '../../src/util/text.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -35,158 +35,220 @@ function namesOf(c: ContainerSummary): string[] {
   return names;
 }
 
+/** What every container's diagnosis shares: the run's context, the containers and which networks are internal. */
+interface DnsWorld {
+  ctx: CheckContext;
+  connection: DockerConnection;
+  daemon: DaemonDns | undefined;
+  containers: ContainerSummary[];
+  internal: Set<string>;
+  now: number;
+  report: (r: Report) => void;
+}
+
+/** One container whose lookups are judged: its DNS servers and networks, and the failed lookup in its logs. */
+interface Resolving {
+  inspect: ContainerInspect;
+  name: string;
+  subject: Subject;
+  nets: string[];
+  servers: string[];
+  loopback: string[];
+}
+
+/** A running container, or one that failed on its own lately: only those can have a resolution problem worth naming. */
+function worthJudging(c: ContainerSummary): boolean {
+  if (c.State === 'running' || c.State === 'restarting') return true;
+  return c.State === 'exited' && exitedLatelyOnItsOwn(c.Status) && exitedStatus(c.Status).code !== 0;
+}
+
 export async function diagnoseContainers(
   ctx: CheckContext,
   connection: DockerConnection,
   daemon: DaemonDns | undefined,
   report: (r: Report) => void,
 ): Promise<void> {
-  const { facts } = ctx;
-  const now = facts.now();
-  const containers = await facts.containers();
-  const recentlyFailed = (c: ContainerSummary) => {
-    if (c.State === 'restarting') return true;
-    if (c.State !== 'exited') return false;
-    const { code, old } = exitedStatus(c.Status);
-    return !old && code !== 0 && !(code !== undefined && USER_STOP_CODES.has(code));
-  };
-  const candidates = containers.filter((c) => c.State === 'running' || recentlyFailed(c));
+  const containers = await ctx.facts.containers();
+  const candidates = containers.filter(worthJudging);
   if (candidates.length === 0) return;
-  const networks = await facts.networks().catch(() => [] as NetworkSummary[]);
+  const networks = await ctx.facts.networks().catch(() => [] as NetworkSummary[]);
   const internal = new Set(networks.filter((n) => n.Internal).map((n) => n.Name));
+  const world: DnsWorld = { ctx, connection, daemon, containers, internal, now: ctx.facts.now(), report };
+  for (const summary of candidates) await diagnoseContainer(world, summary);
+}
 
-  for (const summary of candidates) {
-    const inspect = await facts.inspectContainer(summary.Id).catch(() => undefined);
-    if (!inspect) continue;
-    const mode = inspect.HostConfig.NetworkMode ?? '';
-    // Host networking uses the host's resolver (where loopback works); none and container: modes have no resolver of their own to judge.
-    if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) continue;
-    const failing = summary.State !== 'running';
-    if (failing) {
-      const finished = parseTime(inspect.State.FinishedAt);
-      if (!inspect.State.Restarting && (finished === undefined || now - finished > RECENT_MS)) continue;
-    }
-    const servers = inspect.HostConfig.Dns?.length ? inspect.HostConfig.Dns : (daemon?.dns ?? []);
-    const loopback = servers.filter(isLoopback);
-    const name = containerName(inspect);
-    const subject = containerSubject(inspect);
-    const nets = networksOf(inspect);
-    const logs = failing ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
-    const lookup = logs ? failedLookup(logs, inspect) : undefined;
+async function diagnoseContainer(world: DnsWorld, summary: ContainerSummary): Promise<void> {
+  const { facts } = world.ctx;
+  const inspect = await facts.inspectContainer(summary.Id).catch(() => undefined);
+  if (!inspect) return;
+  const mode = inspect.HostConfig.NetworkMode ?? '';
+  // Host networking uses the host's resolver (where loopback works); none and container: modes have no resolver of their own to judge.
+  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return;
+  const failing = summary.State !== 'running';
+  if (failing && !inspect.State.Restarting && !finishedRecently(inspect, world.now)) return;
+  const servers = inspect.HostConfig.Dns?.length ? inspect.HostConfig.Dns : (world.daemon?.dns ?? []);
+  const container: Resolving = {
+    inspect,
+    name: containerName(inspect),
+    subject: containerSubject(inspect),
+    nets: networksOf(inspect),
+    servers,
+    loopback: servers.filter(isLoopback),
+  };
+  const logs = failing ? await facts.containerLogs(inspect.Id).catch(() => '') : '';
+  const lookup = logs ? failedLookup(logs, inspect) : undefined;
+  if (!lookup) return reportIdleLoopback(world, container);
+  const evidence = await lookupEvidence(world, container, lookup, logs);
+  const target = lookup.name ? world.containers.find((c) => c.Id !== inspect.Id && namesOf(c).includes(lookup.name!)) : undefined;
+  if (target && reportUnreachableTarget(world, container, lookup, target, evidence)) return;
+  if (container.loopback.length > 0) return reportLoopbackLookup(world, container, lookup, evidence);
+  if (container.nets.length > 0 && container.nets.every((n) => world.internal.has(n)) && !target) {
+    return reportInternalOnly(world, container, lookup, evidence);
+  }
+  if (world.connection.info?.IPv4Forwarding === false) return; // Already reported as ip-forward-disabled: the one cause.
+  reportLookupFailed(world, container, lookup, evidence);
+}
 
-    if (!lookup) {
-      // A DNS server that resolves through itself (Pi-hole, dnsmasq with dns: 127.0.0.1) is the one healthy case.
-      const servesDns = Object.keys(inspect.Config.ExposedPorts ?? {}).some((p) => p.startsWith('53/'));
-      if (loopback.length > 0 && !servesDns) {
-        report({
-          cause: 'container-loopback-dns',
-          title: `Container ${name} is told to use the DNS server ${loopback.join(', ')}, which inside the container is the container itself`,
-          subject,
-          fixes: loopbackFixes(name),
-          evidence: { dns: servers, networks: nets },
-        });
-      }
-      continue;
-    }
+/** No failed lookup: a loopback DNS server is still a problem waiting to happen, unless the container is a DNS server. */
+function reportIdleLoopback(world: DnsWorld, { inspect, name, subject, nets, servers, loopback }: Resolving): void {
+  // A DNS server that resolves through itself (Pi-hole, dnsmasq with dns: 127.0.0.1) is the one healthy case.
+  const servesDns = Object.keys(inspect.Config.ExposedPorts ?? {}).some((p) => p.startsWith('53/'));
+  if (loopback.length === 0 || servesDns) return;
+  world.report({
+    cause: 'container-loopback-dns',
+    title: prose`
+      Container ${name} is told to use the DNS server ${loopback.join(', ')}, which inside the container is the container itself
+    `,
+    subject,
+    fixes: loopbackFixes(name),
+    evidence: { dns: servers, networks: nets },
+  });
+}
 
-    const resolv = connection.local && inspect.ResolvConfPath ? await facts.hostFile(inspect.ResolvConfPath) : undefined;
-    const parsedResolv = resolv ? parseResolvConf(resolv) : undefined;
-    const evidence = {
-      logLine: lookup.line,
-      ...(lookup.name ? { name: lookup.name } : {}),
-      networks: nets,
-      dns: servers,
-      ...(parsedResolv ? { resolvConf: { nameservers: parsedResolv.nameservers, footer: parsedResolv.footer } } : {}),
-      logTail: logTail(logs, 5),
-    };
-    const target = lookup.name ? containers.find((c) => c.Id !== inspect.Id && namesOf(c).includes(lookup.name!)) : undefined;
-    if (target) {
-      const targetNets = networksOf(target);
-      const shared = nets.filter((n) => !DEFAULT_BRIDGE.has(n) && targetNets.includes(n));
-      if (shared.length === 0) {
-        const bothOnBridge = nets.some((n) => DEFAULT_BRIDGE.has(n)) && targetNets.some((n) => DEFAULT_BRIDGE.has(n));
-        const targetName = containerName(target);
-        if (bothOnBridge) {
-          report({
-            cause: 'default-bridge-no-names',
-            title: `Container ${name} cannot resolve "${lookup.name}" (container ${targetName}): both are on the default bridge, which has no DNS between containers`,
-            subject,
-            fixes: [
-              {
-                title: 'Put both containers on a user-defined network, where names resolve',
-                command: `docker network create app-net && docker network connect app-net ${name} && docker network connect app-net ${targetName}`,
-              },
-              { title: 'Or run them with compose, which creates one network per project' },
-            ],
-            evidence: { ...evidence, target: targetName },
-          });
-        } else {
-          report({
-            cause: 'different-network',
-            title: `Container ${name} cannot resolve "${lookup.name}": container ${targetName} is on ${targetNets.join(', ') || 'no network'}, and ${name} is on ${nets.join(', ') || 'no network'}`,
-            subject,
-            fixes: [
-              {
-                title: `Connect ${name} to a network of ${targetName}`,
-                command: `docker network connect ${targetNets.find((n) => !DEFAULT_BRIDGE.has(n)) ?? '<network>'} ${name}`,
-              },
-            ],
-            evidence: { ...evidence, target: targetName, targetNetworks: targetNets },
-          });
-        }
-        continue;
-      }
-    }
-    if (loopback.length > 0) {
-      report({
-        cause: 'container-loopback-dns',
-        severity: 'error',
-        title: `Container ${name} failed a lookup${lookup.name ? ` of "${lookup.name}"` : ''} because its DNS server ${loopback.join(', ')} is the container itself: "${lookup.line}"`,
-        subject,
-        fixes: loopbackFixes(name),
-        evidence,
-      });
-      continue;
-    }
-    if (nets.length > 0 && nets.every((n) => internal.has(n)) && !target) {
-      report({
-        cause: 'internal-network',
-        title: `Container ${name} failed to resolve${lookup.name ? ` "${lookup.name}"` : ' a name'}: it is only on internal network${nets.length > 1 ? 's' : ''} ${nets.join(', ')}, which have no outside access`,
-        subject,
-        fixes: [{ title: 'Also attach it to a network with outside access', command: `docker network connect bridge ${name}` }],
-        evidence,
-      });
-      continue;
-    }
-    if (connection.info?.IPv4Forwarding === false) continue; // Already reported as ip-forward-disabled: the one cause.
-    report({
-      cause: 'lookup-failed',
-      title: `Container ${name} could not resolve${lookup.name ? ` "${lookup.name}"` : ' a name'}: "${lookup.line}"`,
+/** The failed lookup's line, the container's networks and DNS servers, and its resolv.conf when the engine is local. */
+async function lookupEvidence(world: DnsWorld, { inspect, nets, servers }: Resolving, lookup: FailedLookup, logs: string) {
+  const local = world.connection.local && inspect.ResolvConfPath;
+  const resolv = local ? await world.ctx.facts.hostFile(inspect.ResolvConfPath!) : undefined;
+  const parsedResolv = resolv ? parseResolvConf(resolv) : undefined;
+  return {
+    logLine: lookup.line,
+    ...(lookup.name ? { name: lookup.name } : {}),
+    networks: nets,
+    dns: servers,
+    ...(parsedResolv ? { resolvConf: { nameservers: parsedResolv.nameservers, footer: parsedResolv.footer } } : {}),
+    logTail: logTail(logs, 5),
+  };
+}
+type LookupEvidence = Awaited<ReturnType<typeof lookupEvidence>>;
+
+/** The name is another container's that shares no user-defined network with this one; returns whether it reported. */
+function reportUnreachableTarget(
+  world: DnsWorld,
+  { name, subject, nets }: Resolving,
+  lookup: FailedLookup,
+  target: ContainerSummary,
+  evidence: LookupEvidence,
+): boolean {
+  const targetNets = networksOf(target);
+  if (nets.some((n) => !DEFAULT_BRIDGE.has(n) && targetNets.includes(n))) return false;
+  const bothOnBridge = nets.some((n) => DEFAULT_BRIDGE.has(n)) && targetNets.some((n) => DEFAULT_BRIDGE.has(n));
+  const targetName = containerName(target);
+  if (bothOnBridge) {
+    world.report({
+      cause: 'default-bridge-no-names',
+      title: prose`
+        Container ${name} cannot resolve "${lookup.name}" (container ${targetName}): both are on the default bridge, which has no DNS
+        between containers
+      `,
       subject,
       fixes: [
         {
-          title: "Try the lookup from a container on the same network, with your network's resolver",
-          command: `docker run --rm --network ${nets[0] ?? 'bridge'} --dns <your DNS server> busybox nslookup ${lookup.name ?? '<name>'}`,
+          title: 'Put both containers on a user-defined network, where names resolve',
+          command: prose`
+            docker network create app-net && docker network connect app-net ${name} && docker network connect app-net ${targetName}
+          `,
         },
-        ...(parsedResolv?.footer.usedDefaults
-          ? [
-              {
-                title: 'Docker fell back to Google DNS for this container; set your own in daemon.json',
-                command: '"dns": ["<your DNS server IP>"]',
-              },
-            ]
-          : []),
+        { title: 'Or run them with compose, which creates one network per project' },
       ],
-      evidence,
+      evidence: { ...evidence, target: targetName },
     });
+    return true;
   }
+  world.report({
+    cause: 'different-network',
+    title: prose`
+      Container ${name} cannot resolve "${lookup.name}": container ${targetName} is on ${targetNets.join(', ') || 'no network'}, and ${name}
+      is on ${nets.join(', ') || 'no network'}
+    `,
+    subject,
+    fixes: [
+      {
+        title: `Connect ${name} to a network of ${targetName}`,
+        command: `docker network connect ${targetNets.find((n) => !DEFAULT_BRIDGE.has(n)) ?? '<network>'} ${name}`,
+      },
+    ],
+    evidence: { ...evidence, target: targetName, targetNetworks: targetNets },
+  });
+  return true;
+}
+
+function reportLoopbackLookup(world: DnsWorld, { name, subject, loopback }: Resolving, lookup: FailedLookup, evidence: LookupEvidence) {
+  world.report({
+    cause: 'container-loopback-dns',
+    severity: 'error',
+    title: prose`
+      Container ${name} failed a lookup${lookup.name ? ` of "${lookup.name}"` : ''} because its DNS server ${loopback.join(', ')} is the
+      container itself: "${lookup.line}"
+    `,
+    subject,
+    fixes: loopbackFixes(name),
+    evidence,
+  });
+}
+
+function reportInternalOnly(world: DnsWorld, { name, subject, nets }: Resolving, lookup: FailedLookup, evidence: LookupEvidence) {
+  world.report({
+    cause: 'internal-network',
+    title: prose`
+      Container ${name} failed to resolve${lookup.name ? ` "${lookup.name}"` : ' a name'}: it is only on internal
+      network${nets.length > 1 ? 's' : ''} ${nets.join(', ')}, which have no outside access
+    `,
+    subject,
+    fixes: [{ title: 'Also attach it to a network with outside access', command: `docker network connect bridge ${name}` }],
+    evidence,
+  });
+}
+
+function reportLookupFailed(world: DnsWorld, { name, subject, nets }: Resolving, lookup: FailedLookup, evidence: LookupEvidence) {
+  world.report({
+    cause: 'lookup-failed',
+    title: `Container ${name} could not resolve${lookup.name ? ` "${lookup.name}"` : ' a name'}: "${lookup.line}"`,
+    subject,
+    fixes: [
+      {
+        title: "Try the lookup from a container on the same network, with your network's resolver",
+        command: `docker run --rm --network ${nets[0] ?? 'bridge'} --dns <your DNS server> busybox nslookup ${lookup.name ?? '<name>'}`,
+      },
+      ...(evidence.resolvConf?.footer.usedDefaults
+        ? [
+            {
+              title: 'Docker fell back to Google DNS for this container; set your own in daemon.json',
+              command: '"dns": ["<your DNS server IP>"]',
+            },
+          ]
+        : []),
+    ],
+    evidence,
+  });
 }
 
 function loopbackFixes(name: string) {
   return [
     {
-      title:
-        "Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host's DNS. docker rm -f removes the container and its writable layer; named volumes stay",
+      title: prose`
+        Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host's DNS. docker
+        rm -f removes the container and its writable layer; named volumes stay
+      `,
       command: `docker rm -f ${name} && docker run --dns <your DNS server> …`,
     },
     {

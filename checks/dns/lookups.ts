@@ -1,19 +1,6 @@
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { logLines } from '../shared/logs.js';
-
-/** Resolution failures as resolvers and tools print them; the first group, when present, is the name. */
-const FAILURES: RegExp[] = [
-  /Could not resolve host: ([^\s;,'"]+)/i,
-  /getaddrinfo (?:EAI_AGAIN|ENOTFOUND|EAI_NONAME) ([^\s:,'"]+)/i,
-  /bad address '([^']+)'/i,
-  /lookup ([^\s]+?) on [^\s]+: (?:no such host|server misbehaving|i\/o timeout|read: connection refused)/i,
-  /Temporary failure resolving '([^']+)'/i,
-  /server can't find ([^\s:]+)/i,
-  /could not translate host name "([^"]+)"/i,
-  /can't resolve '?([^\s']+)'?/i,
-  /UnknownHostException: ([^\s:]+)/i,
-  /Temporary failure in name resolution|Name or service not known|no servers could be reached|Name does not resolve|nodename nor servname provided/i,
-];
+import { NAME_RESOLUTION_FAILURES } from '../shared/name-resolution.js';
 
 /** Tools whose first host-like argument is what they were asked to resolve. */
 const LOOKUP_TOOLS = /^(nslookup|dig|host|ping|curl|wget|nc|getent)$/;
@@ -28,7 +15,7 @@ export function failedLookup(logs: string, inspect: ContainerInspect): FailedLoo
   const lines = logLines(logs);
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!;
-    for (const pattern of FAILURES) {
+    for (const pattern of NAME_RESOLUTION_FAILURES) {
       const m = pattern.exec(line);
       if (!m) continue;
       const name = cleanName(m[1]) ?? nameFromCommand(inspect);

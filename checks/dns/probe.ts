@@ -1,3 +1,4 @@
+import { prose } from '../../src/util/text.js';
 import type { CheckContext, FindingInput } from '../../src/engine/types.js';
 import type { ImageSummary, NetworkSummary } from '../../src/facts/docker/types.js';
 import type { ComposeProject } from '../../src/facts/project/compose.js';
@@ -120,6 +121,7 @@ interface ProbeOutcome {
 /** What one finished probe found: the name resolved, or why not. */
 function resultFinding(ctx: CheckContext, { network, lookup, used, result, timeoutMs, passive }: ProbeOutcome): Report {
   const { options } = ctx;
+  const dnsFlags = options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : '';
   const subject = { kind: 'network' as const, name: network };
   const output = result.output.trim().split('\n').filter(Boolean);
   const evidence = {
@@ -145,13 +147,23 @@ function resultFinding(ctx: CheckContext, { network, lookup, used, result, timeo
     cause: 'probe-failed',
     title: `A probe container on network ${network} could not resolve "${lookup}": ${why}`,
     subject,
-    explanation: `A short-lived probe container (${used.image}) on network ${network} could not resolve the name${options.probeDns ? ` through ${options.probeDns.join(', ')}` : ''}.${passive.length ? ` The passive findings above name likely causes: ${passive.join(', ')}.` : ' No passive finding explains it: check the upstream resolvers and firewall.'}`,
+    explanation: probeFailedExplanation(used.image, network, options.probeDns, passive),
     fixes: [
       {
         title: 'Repeat the lookup by hand',
-        command: `docker run --rm --network ${network}${options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : ''} ${used.image} ${used.command(lookup).join(' ')}`,
+        command: `docker run --rm --network ${network}${dnsFlags} ${used.image} ${used.command(lookup).join(' ')}`,
       },
     ],
     evidence,
   };
+}
+
+function probeFailedExplanation(image: string, network: string, probeDns: string[] | undefined, passive: string[]): string {
+  const causes = passive.length
+    ? ` The passive findings above name likely causes: ${passive.join(', ')}.`
+    : ' No passive finding explains it: check the upstream resolvers and firewall.';
+  return prose`
+    A short-lived probe container (${image}) on network ${network} could not resolve the
+    name${probeDns ? ` through ${probeDns.join(', ')}` : ''}.${causes}
+  `;
 }

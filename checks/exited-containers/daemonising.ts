@@ -1,4 +1,5 @@
 import { parse, type ParseEntry } from 'shell-quote';
+import { shellWord } from '../../src/util/text.js';
 
 /**
  * Servers that fork into the background unless told otherwise. Inside a container the forked server is not PID 1: the
@@ -25,7 +26,8 @@ export interface ConfigFileRule {
   whenUnreadable: 'daemonises' | 'unknown';
 }
 
-const SHELLS = /^(?:\/usr)?(?:\/bin\/)?(?:sh|bash|ash|dash|zsh)$/;
+/** A shell, bare or by path: sh, /bin/bash, /usr/bin/zsh… */
+export const SHELLS = /^(?:\/usr)?(?:\/bin\/)?(?:sh|bash|ash|dash|zsh)$/;
 /** Wrappers that exec the command after them: look through them at what they run. */
 const WRAPPERS = /^(?:.*\/)?(?:tini|tini-static|dumb-init|docker-init|catatonit)$/;
 const USER_SWITCHERS = /^(?:.*\/)?(?:gosu|su-exec)$/;
@@ -34,11 +36,7 @@ const USER_SWITCHERS = /^(?:.*\/)?(?:gosu|su-exec)$/;
 const opOf = (e: ParseEntry): string | undefined => (typeof e === 'object' && 'op' in e ? String(e.op) : undefined);
 const base = (program: string) => program.split('/').pop() ?? program;
 
-/** One word as a shell reads it back: bare when safe, else single-quoted (keeps `FOO=1` an assignment, unlike shell-quote's quote). */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
+/** Words as a shell reads them back (`FOO=1` stays an assignment, unlike shell-quote's quote). */
 export const shellLine = (words: readonly string[]): string => words.map(shellWord).join(' ');
 
 /** The command a container ran, as the user would type it: from Config, since Podman repeats Path in Args for a bare command. */
@@ -123,8 +121,24 @@ function inScript(script: string): (Omit<Daemoniser, 'foreground'> & { script?: 
   };
 }
 
+type InWords = Omit<Daemoniser, 'foreground'> & { words?: string[] };
+
+/** One command as typed: the program, its arguments, and the `exec`/`env`/`gosu user` words that run it. */
+interface Invocation {
+  program: string;
+  args: string[];
+  argv: readonly string[];
+  /** The program's file name: `nginx` for /usr/sbin/nginx. */
+  name: string;
+  has: (...flags: string[]) => boolean;
+  /** The finding: why it daemonises and the foreground form (with the words before it kept). */
+  done: (why: string, fg: string[], extra?: Partial<Daemoniser>) => InWords;
+  /** The finding when no foreground form can be typed for it, only described. */
+  described: (why: string, foregroundPart: string) => InWords;
+}
+
 /** Checks one simple command (argv) against the known daemonisers; `words` is its foreground form, when known. */
-function inWords(input: readonly string[]): (Omit<Daemoniser, 'foreground'> & { words?: string[] }) | undefined {
+function inWords(input: readonly string[]): InWords | undefined {
   let i = 0;
   const head: string[] = [];
   // `exec`, `FOO=bar`, `env`, `gosu user`, `su-exec user` run the command after them.
@@ -138,103 +152,125 @@ function inWords(input: readonly string[]): (Omit<Daemoniser, 'foreground'> & { 
   const program = argv[0];
   if (!program) return undefined;
   const args = argv.slice(1);
-  const name = base(program);
-  const has = (...flags: string[]) => args.some((a) => flags.includes(a));
-  const done = (why: string, fg: string[], extra: Partial<Daemoniser> = {}) => ({
-    program: shellLine(argv),
-    why,
-    words: [...head, ...fg],
-    foregroundPart: shellLine(fg),
-    ...extra,
-  });
-  const described = (why: string, foregroundPart: string) => ({ program: shellLine(argv), why, foregroundPart });
+  const c: Invocation = {
+    program,
+    args,
+    argv,
+    name: base(program),
+    has: (...flags) => args.some((a) => flags.includes(a)),
+    done: (why, fg, extra = {}) => ({ program: shellLine(argv), why, words: [...head, ...fg], foregroundPart: shellLine(fg), ...extra }),
+    described: (why, foregroundPart) => ({ program: shellLine(argv), why, foregroundPart }),
+  };
   // Version, help and config-test runs are one-shot by design (the flags differ per program: busybox httpd's -h is its web root).
-  const oneShot = ONE_SHOT_FLAGS.find(([pattern]) => pattern.test(name))?.[1] ?? [];
-  if (has('--help', '--version', ...oneShot)) return undefined;
+  const oneShot = ONE_SHOT_FLAGS.find(([pattern]) => pattern.test(c.name))?.[1] ?? [];
+  if (c.has('--help', '--version', ...oneShot)) return undefined;
+  return DAEMONISERS.find((d) => d.runs(c))?.judge(c);
+}
 
-  switch (true) {
-    case name === 'httpd': {
-      if (has('-f', '-X', '-DFOREGROUND') || args.some((a, k) => a === '-D' && args[k + 1] === 'FOREGROUND')) {
-        // Apache's -f names a config file: `httpd -f /x.conf` still daemonises, busybox's -f means foreground.
-        const apacheConfig = args.indexOf('-f') >= 0 && /\.conf$/.test(args[args.indexOf('-f') + 1] ?? '');
-        if (!apacheConfig || has('-DFOREGROUND', '-X') || args.includes('FOREGROUND')) return undefined;
-      }
-      return isApache(program, args)
-        ? done('Apache httpd forks into the background unless started with -DFOREGROUND', [
-            program,
-            ...args.filter((a, k) => !(a === '-k' || args[k - 1] === '-k')),
-            '-DFOREGROUND',
-          ])
-        : done('busybox httpd forks into the background unless started with -f', [program, '-f', ...args]);
-    }
-    case name === 'apachectl' || name === 'apache2ctl':
-      if (has('-DFOREGROUND') || args.includes('FOREGROUND')) return undefined;
-      return done(`${name} start forks Apache into the background`, [program, '-DFOREGROUND']);
-    case name === 'nginx': {
-      if (args.some((a) => /daemon\s+off/.test(a)) || has('-s')) return undefined;
-      const g = args.indexOf('-g');
-      const fg = g >= 0 ? args.map((a, k) => (k === g + 1 ? `daemon off; ${a}` : a)) : [...args, '-g', 'daemon off;'];
-      return done('nginx forks into the background unless its config or -g says `daemon off;`', [program, ...fg], {
-        configFile: {
-          path: configPath(args, '-c') ?? '/etc/nginx/nginx.conf',
-          daemonises: (text) => !/^\s*daemon\s+off\s*;/m.test(text),
-          whenUnreadable: 'daemonises',
-        },
-      });
-    }
-    case /^php-fpm[\d.]*$/.test(name):
-      if (has('-F', '--nodaemonize')) return undefined;
-      return done('php-fpm forks into the background unless started with -F (or `daemonize = no`)', [program, '-F', ...args]);
-    case name === 'sshd':
-      if (has('-D', '-d')) return undefined;
-      // sshd re-executes itself and refuses a relative path.
-      return done('sshd forks into the background unless started with -D', [
-        program.startsWith('/') ? program : '/usr/sbin/sshd',
-        '-D',
-        ...args,
-      ]);
-    case name === 'redis-server': {
-      const flag = args.indexOf('--daemonize');
-      if (flag >= 0) {
-        if (args[flag + 1] !== 'yes') return undefined;
-        return done('`--daemonize yes` sends redis-server to the background', [
-          program,
-          ...args.map((a, k) => (k === flag + 1 ? 'no' : a)),
-        ]);
-      }
-      const conf = args.find((a) => !a.startsWith('-'));
-      // Only its config file can say `daemonize yes`; the caller reads it from the container to be sure.
-      if (!conf) return undefined;
-      return done(
-        'its config file sets `daemonize yes`, which sends redis-server to the background',
-        [program, ...args, '--daemonize', 'no'],
-        {
-          configFile: { path: conf, daemonises: (text) => /^\s*daemonize\s+yes\b/im.test(text), whenUnreadable: 'unknown' },
-        },
-      );
-    }
-    case name === 'supervisord':
-      if (has('-n', '--nodaemon')) return undefined;
-      return done('supervisord forks into the background unless started with -n (or `nodaemon=true`)', [program, '-n', ...args], {
-        configFile: {
-          path: configPath(args, '-c') ?? '/etc/supervisord.conf',
-          daemonises: (text) => !/^\s*nodaemon\s*=\s*true/m.test(text),
-          whenUnreadable: 'daemonises',
-        },
-      });
-    case name === 'crond' || name === 'cron':
-      if (has('-f', '-n')) return undefined;
-      return done(`${name} forks into the background unless started with -f`, [program, '-f', ...args]);
-    case name === 'service' && args[1] === 'start' && args.length === 2:
-    case /^\/etc\/init\.d\//.test(program) && args[0] === 'start': {
-      const service = name === 'service' ? args[0]! : name;
-      const fg = SERVICE_FOREGROUND[service];
-      const why = `\`${shellLine(argv)}\` starts ${service} in the background through its init script and returns`;
-      return fg ? done(why, fg) : described(why, `${service}'s own program, in its foreground mode`);
-    }
-    default:
-      return undefined;
+/** The programs that fork into the background unless told otherwise: how to tell, and their foreground form. */
+const DAEMONISERS: { runs: (c: Invocation) => boolean; judge: (c: Invocation) => InWords | undefined }[] = [
+  { runs: (c) => c.name === 'httpd', judge: httpd },
+  {
+    runs: (c) => c.name === 'apachectl' || c.name === 'apache2ctl',
+    judge: (c) =>
+      c.has('-DFOREGROUND') || c.args.includes('FOREGROUND')
+        ? undefined
+        : c.done(`${c.name} start forks Apache into the background`, [c.program, '-DFOREGROUND']),
+  },
+  { runs: (c) => c.name === 'nginx', judge: nginx },
+  {
+    runs: (c) => /^php-fpm[\d.]*$/.test(c.name),
+    judge: (c) =>
+      c.has('-F', '--nodaemonize')
+        ? undefined
+        : c.done('php-fpm forks into the background unless started with -F (or `daemonize = no`)', [c.program, '-F', ...c.args]),
+  },
+  {
+    runs: (c) => c.name === 'sshd',
+    // sshd re-executes itself and refuses a relative path.
+    judge: (c) =>
+      c.has('-D', '-d')
+        ? undefined
+        : c.done('sshd forks into the background unless started with -D', [
+            c.program.startsWith('/') ? c.program : '/usr/sbin/sshd',
+            '-D',
+            ...c.args,
+          ]),
+  },
+  { runs: (c) => c.name === 'redis-server', judge: redisServer },
+  { runs: (c) => c.name === 'supervisord', judge: supervisord },
+  {
+    runs: (c) => c.name === 'crond' || c.name === 'cron',
+    judge: (c) =>
+      c.has('-f', '-n') ? undefined : c.done(`${c.name} forks into the background unless started with -f`, [c.program, '-f', ...c.args]),
+  },
+  {
+    runs: (c) =>
+      (c.name === 'service' && c.args[1] === 'start' && c.args.length === 2) ||
+      (/^\/etc\/init\.d\//.test(c.program) && c.args[0] === 'start'),
+    judge: initScript,
+  },
+];
+
+function httpd({ program, args, has, done }: Invocation): InWords | undefined {
+  if (has('-f', '-X', '-DFOREGROUND') || args.some((a, k) => a === '-D' && args[k + 1] === 'FOREGROUND')) {
+    // Apache's -f names a config file: `httpd -f /x.conf` still daemonises, busybox's -f means foreground.
+    const apacheConfig = args.indexOf('-f') >= 0 && /\.conf$/.test(args[args.indexOf('-f') + 1] ?? '');
+    if (!apacheConfig || has('-DFOREGROUND', '-X') || args.includes('FOREGROUND')) return undefined;
   }
+  return isApache(program, args)
+    ? done('Apache httpd forks into the background unless started with -DFOREGROUND', [
+        program,
+        ...args.filter((a, k) => !(a === '-k' || args[k - 1] === '-k')),
+        '-DFOREGROUND',
+      ])
+    : done('busybox httpd forks into the background unless started with -f', [program, '-f', ...args]);
+}
+
+function nginx({ program, args, has, done }: Invocation): InWords | undefined {
+  if (args.some((a) => /daemon\s+off/.test(a)) || has('-s')) return undefined;
+  const g = args.indexOf('-g');
+  const fg = g >= 0 ? args.map((a, k) => (k === g + 1 ? `daemon off; ${a}` : a)) : [...args, '-g', 'daemon off;'];
+  return done('nginx forks into the background unless its config or -g says `daemon off;`', [program, ...fg], {
+    configFile: {
+      path: configPath(args, '-c') ?? '/etc/nginx/nginx.conf',
+      daemonises: (text) => !/^\s*daemon\s+off\s*;/m.test(text),
+      whenUnreadable: 'daemonises',
+    },
+  });
+}
+
+function redisServer({ program, args, done }: Invocation): InWords | undefined {
+  const flag = args.indexOf('--daemonize');
+  if (flag >= 0) {
+    if (args[flag + 1] !== 'yes') return undefined;
+    return done('`--daemonize yes` sends redis-server to the background', [program, ...args.map((a, k) => (k === flag + 1 ? 'no' : a))]);
+  }
+  const conf = args.find((a) => !a.startsWith('-'));
+  // Only its config file can say `daemonize yes`; the caller reads it from the container to be sure.
+  if (!conf) return undefined;
+  return done('its config file sets `daemonize yes`, which sends redis-server to the background', [program, ...args, '--daemonize', 'no'], {
+    configFile: { path: conf, daemonises: (text) => /^\s*daemonize\s+yes\b/im.test(text), whenUnreadable: 'unknown' },
+  });
+}
+
+function supervisord({ program, args, has, done }: Invocation): InWords | undefined {
+  if (has('-n', '--nodaemon')) return undefined;
+  return done('supervisord forks into the background unless started with -n (or `nodaemon=true`)', [program, '-n', ...args], {
+    configFile: {
+      path: configPath(args, '-c') ?? '/etc/supervisord.conf',
+      daemonises: (text) => !/^\s*nodaemon\s*=\s*true/m.test(text),
+      whenUnreadable: 'daemonises',
+    },
+  });
+}
+
+/** `service x start` or `/etc/init.d/x start`: the init script starts the daemon in the background and returns. */
+function initScript({ name, args, argv, done, described }: Invocation): InWords {
+  const service = name === 'service' ? args[0]! : name;
+  const fg = SERVICE_FOREGROUND[service];
+  const why = `\`${shellLine(argv)}\` starts ${service} in the background through its init script and returns`;
+  return fg ? done(why, fg) : described(why, `${service}'s own program, in its foreground mode`);
 }
 
 const ONE_SHOT_FLAGS: [RegExp, string[]][] = [

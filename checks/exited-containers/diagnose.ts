@@ -2,11 +2,13 @@ import type { Fix, Location, Severity } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
 import { logLines, matchLogSignature, type LogMatch } from '../shared/logs.js';
+import { shortError } from '../shared/start-errors.js';
 import type { ExitedCause } from './codes.js';
 import { foregroundFixes } from './foreground-fix.js';
-import { ranCommand, type Daemoniser } from './daemonising.js';
+import { ranCommand, SHELLS, type Daemoniser } from './daemonising.js';
 import { memoryFixes } from './memory-fix.js';
 import type { StayUpEvidence } from './intent.js';
+import { prose } from '../../src/util/text.js';
 
 export interface Diagnosis {
   cause: ExitedCause;
@@ -15,12 +17,6 @@ export interface Diagnosis {
   fixes: Fix[];
   match?: LogMatch;
 }
-
-/** Start errors that other checks own: one cause, one finding. */
-export const PORT_START_ERROR = /port is already allocated|address already in use|cannot expose privileged port|failed to bind host port/i;
-export const MOUNT_START_ERROR = /mount|bind source path|not a directory|Are you trying to mount/i;
-
-const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', '/usr/bin/bash', 'ash', '/bin/ash', 'zsh', '/bin/zsh']);
 
 /** What an exit code means, in words, per the docker run reference. */
 export function exitCodeMeaning(code: number, oomKilled: boolean): string {
@@ -77,34 +73,43 @@ export function diagnoseExit(
   restarting: boolean,
   context: ExitContext = {},
 ): Diagnosis | undefined {
+  if (restarting) return restartLoop(inspect, logs, context);
+  if (inspect.State.Status === 'created' && inspect.State.Error) return startFailure(inspect);
+  return exitedWith(inspect, matchLogSignature(logs), context);
+}
+
+/** A container the restart policy keeps restarting: the loop is the finding, with what makes it exit. */
+function restartLoop(inspect: ContainerInspect, logs: string, context: ExitContext): Diagnosis {
+  const name = containerName(inspect);
+  const code = inspect.State.ExitCode;
+  const restarts = `${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}`;
+  // Between restarts the container runs and State.ExitCode reads 0: only a stopped phase knows the last exit code.
+  const phase = inspect.State.Running ? 'it is up again for now' : `it last exited with code ${code}`;
+  // A daemonising command loops with exit 0: the restart policy keeps re-running a command that forks and returns.
+  const daemoniser = code === 0 ? context.daemoniser : undefined;
+  return {
+    cause: 'restart-loop',
+    title: daemoniser
+      ? prose`
+        Container ${name} is restarting in a loop (${restarts}); ${phase}: its command \`${daemoniser.program}\` does not stay in the
+        foreground (${daemoniser.why})
+      `
+      : `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
+    match: matchLogSignature(logs),
+    fixes: [
+      ...(daemoniser ? foregroundFixes(inspect, daemoniser, context.location) : [logsFix(name)]),
+      { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` },
+      ...(daemoniser ? [] : [shellFix(inspect)]),
+    ],
+  };
+}
+
+/** A container that exited (once): what its exit code, and the log line that matches a known failure, say. */
+function exitedWith(inspect: ContainerInspect, match: LogMatch | undefined, context: ExitContext): Diagnosis | undefined {
   const name = containerName(inspect);
   const code = inspect.State.ExitCode;
   const command = ranCommand(inspect);
   const ran = runtimeText(inspect);
-
-  if (restarting) {
-    const restarts = `${inspect.RestartCount} restart${inspect.RestartCount === 1 ? '' : 's'}`;
-    // Between restarts the container runs and State.ExitCode reads 0: only a stopped phase knows the last exit code.
-    const phase = inspect.State.Running ? 'it is up again for now' : `it last exited with code ${code}`;
-    // A daemonising command loops with exit 0: the restart policy keeps re-running a command that forks and returns.
-    const daemoniser = code === 0 ? context.daemoniser : undefined;
-    return {
-      cause: 'restart-loop',
-      title: daemoniser
-        ? `Container ${name} is restarting in a loop (${restarts}); ${phase}: its command \`${daemoniser.program}\` does not stay in the foreground (${daemoniser.why})`
-        : `Container ${name} is restarting in a loop (${restarts}); ${phase}: ${restartCause(inspect, logs)}`,
-      match: matchLogSignature(logs),
-      fixes: [
-        ...(daemoniser ? foregroundFixes(inspect, daemoniser, context.location) : [logsFix(name)]),
-        { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` },
-        ...(daemoniser ? [] : [shellFix(inspect)]),
-      ],
-    };
-  }
-
-  if (inspect.State.Status === 'created' && inspect.State.Error) return startFailure(inspect);
-
-  const match = matchLogSignature(logs);
   switch (code) {
     case 0:
       return finishedQuickly(inspect, ran, context);
@@ -118,73 +123,20 @@ export function diagnoseExit(
     case 127:
       return {
         cause: 'command-not-found',
-        title: `Container ${name} exited with code 127${ran}: ${match?.signature.id === 'not-found' ? `"${match.line.trim()}"` : `\`${command}\` was not found`}`,
+        title: prose`
+          Container ${name} exited with code 127${ran}:
+          ${match?.signature.id === 'not-found' ? `"${match.line.trim()}"` : `\`${command}\` was not found`}
+        `,
         match,
         fixes: [{ title: 'Check whether the command exists in the image', command: existsCommand(inspect) }, logsFix(name)],
       };
     case 137:
-      if (inspect.State.OOMKilled) {
-        const limit = inspect.HostConfig.Memory;
-        return {
-          cause: 'oom-killed',
-          title: limit
-            ? `Container ${name} was killed for exceeding its ${formatBytes(limit)} memory limit (exit 137, OOMKilled)${ran}`
-            : `Container ${name} was killed by the kernel's OOM killer (exit 137)${ran}: it has no memory limit of its own, so the host (or a parent cgroup) ran out of memory`,
-          match,
-          fixes: memoryFixes(inspect),
-        };
-      }
-      return {
-        cause: 'killed',
-        title: `Container ${name} was killed with SIGKILL (exit 137)${ran}`,
-        fixes:
-          inspect.Path === '/bin/sh' && inspect.Args?.[0] === '-c'
-            ? [
-                {
-                  title: 'Its command runs through /bin/sh -c, which does not forward SIGTERM: use the exec form',
-                  command: `CMD ["${inspect.Args[1]?.split(' ')[0] ?? 'app'}", "…"]`,
-                },
-              ]
-            : [
-                {
-                  title: 'If `docker stop` had to kill it, make the process handle SIGTERM, or run with an init',
-                  command: `docker run --init …`,
-                },
-              ],
-      };
+      return killed(inspect, ran, match);
     case 130:
     case 143:
       return undefined; // Stopped by the user.
     case 255:
-      if (match?.signature.id === 'exec-format') {
-        return {
-          cause: 'exec-format-error',
-          title: `Container ${name} cannot run on this machine: "${match.line.trim()}" (exit 255)`,
-          match,
-          fixes: [
-            { title: 'Build or pull the image for this platform', command: 'docker buildx build --platform linux/amd64,linux/arm64 …' },
-            {
-              title: 'Or register emulators to run foreign images',
-              command: 'docker run --privileged --rm tonistiigi/binfmt --install all',
-            },
-          ],
-        };
-      }
-      if (match?.signature.id === 'exec-missing') {
-        return {
-          cause: 'bad-interpreter',
-          title: `Container ${name} could not exec its command: "${match.line.trim()}" (exit 255)`,
-          match,
-          fixes: [
-            {
-              title: 'Strip Windows line endings from the script, in the Dockerfile or the checkout',
-              command: `sed -i 's/\\r$//' ${inspect.Path}`,
-            },
-            { title: 'Keep scripts LF in git', command: "echo '*.sh text eol=lf' >> .gitattributes" },
-          ],
-        };
-      }
-      return appError(inspect, code, ran, match);
+      return runtimeExecFailure(inspect, code, ran, match);
     case 134:
     case 139:
       return {
@@ -196,6 +148,77 @@ export function diagnoseExit(
     default:
       return appError(inspect, code, ran, match);
   }
+}
+
+/** Exit 137: the OOM killer (by the daemon's word) or another SIGKILL. */
+function killed(inspect: ContainerInspect, ran: string, match: LogMatch | undefined): Diagnosis {
+  const name = containerName(inspect);
+  if (inspect.State.OOMKilled) {
+    const limit = inspect.HostConfig.Memory;
+    return {
+      cause: 'oom-killed',
+      title: limit
+        ? `Container ${name} was killed for exceeding its ${formatBytes(limit)} memory limit (exit 137, OOMKilled)${ran}`
+        : prose`
+          Container ${name} was killed by the kernel's OOM killer (exit 137)${ran}: it has no memory limit of its own, so the host (or a
+          parent cgroup) ran out of memory
+        `,
+      match,
+      fixes: memoryFixes(inspect),
+    };
+  }
+  return {
+    cause: 'killed',
+    title: `Container ${name} was killed with SIGKILL (exit 137)${ran}`,
+    fixes:
+      inspect.Path === '/bin/sh' && inspect.Args?.[0] === '-c'
+        ? [
+            {
+              title: 'Its command runs through /bin/sh -c, which does not forward SIGTERM: use the exec form',
+              command: `CMD ["${inspect.Args[1]?.split(' ')[0] ?? 'app'}", "…"]`,
+            },
+          ]
+        : [
+            {
+              title: 'If `docker stop` had to kill it, make the process handle SIGTERM, or run with an init',
+              command: `docker run --init …`,
+            },
+          ],
+  };
+}
+
+/** Exit 255: the runtime could not exec the command (another CPU architecture, a CRLF #! line), else the app's own failure. */
+function runtimeExecFailure(inspect: ContainerInspect, code: number, ran: string, match: LogMatch | undefined): Diagnosis | undefined {
+  const name = containerName(inspect);
+  if (match?.signature.id === 'exec-format') {
+    return {
+      cause: 'exec-format-error',
+      title: `Container ${name} cannot run on this machine: "${match.line.trim()}" (exit 255)`,
+      match,
+      fixes: [
+        { title: 'Build or pull the image for this platform', command: 'docker buildx build --platform linux/amd64,linux/arm64 …' },
+        {
+          title: 'Or register emulators to run foreign images',
+          command: 'docker run --privileged --rm tonistiigi/binfmt --install all',
+        },
+      ],
+    };
+  }
+  if (match?.signature.id === 'exec-missing') {
+    return {
+      cause: 'bad-interpreter',
+      title: `Container ${name} could not exec its command: "${match.line.trim()}" (exit 255)`,
+      match,
+      fixes: [
+        {
+          title: 'Strip Windows line endings from the script, in the Dockerfile or the checkout',
+          command: `sed -i 's/\\r$//' ${inspect.Path}`,
+        },
+        { title: 'Keep scripts LF in git', command: "echo '*.sh text eol=lf' >> .gitattributes" },
+      ],
+    };
+  }
+  return appError(inspect, code, ran, match);
 }
 
 function existsCommand(inspect: ContainerInspect): string {
@@ -224,7 +247,7 @@ function appError(inspect: ContainerInspect, code: number, ran: string, match: L
 function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitContext): Diagnosis {
   const name = containerName(inspect);
   const cmd = [...(inspect.Config.Entrypoint ?? []), ...(inspect.Config.Cmd ?? [])];
-  const bareShell = cmd.length === 1 && SHELLS.has(cmd[0]!) && !inspect.Config.Tty && !inspect.Config.OpenStdin;
+  const bareShell = cmd.length === 1 && SHELLS.test(cmd[0]!) && !inspect.Config.Tty && !inspect.Config.OpenStdin;
   const policy = inspect.HostConfig.RestartPolicy?.Name ?? '';
   const { daemoniser, stayUp } = context;
   const configured = ranCommand(inspect);
@@ -246,7 +269,9 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
     return {
       cause: 'daemonized',
       ...(meant ? {} : { severity: 'info' as const }),
-      title: `Container ${name} exited 0${ran} because its command \`${daemoniser.program}\` does not stay in the foreground: ${daemoniser.why}`,
+      title: prose`
+        Container ${name} exited 0${ran} because its command \`${daemoniser.program}\` does not stay in the foreground: ${daemoniser.why}
+      `,
       fixes: foregroundFixes(inspect, daemoniser, context.location),
     };
   }
@@ -260,7 +285,10 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
   if (stayUp?.strong.length && !stayUp.against.length) {
     return {
       cause: 'server-exited',
-      title: `Container ${name} exited 0${ran} although ${stayUp.strong.join(' and ')}: its command \`${configured}\` finished, so nothing kept it running`,
+      title: prose`
+        Container ${name} exited 0${ran} although ${stayUp.strong.join(' and ')}: its command \`${configured}\` finished, so nothing kept it
+        running
+      `,
       fixes: [
         logsFix(name),
         {
@@ -302,13 +330,6 @@ function startFailure(inspect: ContainerInspect): Diagnosis {
     title: `Container ${name} never started: ${shortError(error)}`,
     fixes: [{ title: 'Fix the error, then remove the container that was left behind and run it again', command: `docker rm ${name}` }],
   };
-}
-
-/** Drops the OCI runtime boilerplate from a start error, keeping the part that names the problem. */
-export function shortError(error: string): string {
-  const trimmed = error.trim().replace(/: unknown$/, '');
-  const exec = /(exec: "[^"]+": .*)$/.exec(trimmed) ?? /unable to start container process: (.*)$/.exec(trimmed);
-  return (exec?.[1] ?? trimmed).trim();
 }
 
 function restartCause(inspect: ContainerInspect, logs: string): string {

@@ -1,6 +1,7 @@
 import type { Fix, Location } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
-import { shellLine, shellWord, type Daemoniser } from './daemonising.js';
+import { shellWord } from '../../src/util/text.js';
+import { shellLine, type Daemoniser } from './daemonising.js';
 
 /**
  * The fix for a daemonising command: the same command in its foreground form, written where the user sets it (the

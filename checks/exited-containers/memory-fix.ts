@@ -2,6 +2,7 @@ import type { Fix } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { composeLabels, containerName, formatBytes } from '../shared/containers.js';
 import { configuredArgv } from './daemonising.js';
+import { prose } from '../../src/util/text.js';
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
@@ -42,7 +43,10 @@ export function memoryFixes(inspect: ContainerInspect): Fix[] {
   ];
   if (composeLabels(inspect.Config.Labels)) {
     fixes.push({
-      title: `In the compose file, raise the service's mem_limit (or deploy.resources.limits.memory) to ${dockerSize(next)}, or the next \`up\` brings the old limit back`,
+      title: prose`
+        In the compose file, raise the service's mem_limit (or deploy.resources.limits.memory) to ${dockerSize(next)}, or the next \`up\`
+        brings the old limit back
+      `,
     });
   }
   if (configuredArgv(inspect.Config).some((w) => /(^|\/)node(js)?(\s|$)/.test(w))) {

@@ -1,6 +1,7 @@
 import type { ContainerSummary } from '../../src/facts/docker/types.js';
 import { addressesOverlap, type Listener } from '../../src/facts/host/listeners.js';
 import { composeLabels, containerName } from '../shared/containers.js';
+import { prose } from '../../src/util/text.js';
 
 export interface HostPort {
   ip: string;
@@ -55,7 +56,10 @@ export function findHolder(
 export function describeHolder(holder: Holder): string {
   switch (holder.kind) {
     case 'container':
-      return `container ${holder.name}${holder.composeProject ? ` (compose project ${holder.composeProject}, service ${holder.composeService})` : ''}`;
+      return prose`
+        container
+        ${holder.name}${holder.composeProject ? ` (compose project ${holder.composeProject}, service ${holder.composeService})` : ''}
+      `;
     case 'engine':
       return `${holder.process}${holder.pid ? ` (pid ${holder.pid})` : ''}, part of another container engine`;
     case 'process':

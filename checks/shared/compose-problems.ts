@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { CheckContext, CheckMeta, Fix, FindingCodeMeta, FindingInput } from '../../src/engine/types.js';
 import type { ComposeProblem, ComposeProject } from '../../src/facts/project/compose.js';
 import type { Facts } from '../../src/facts/types.js';
+import { locationOf } from './project-source.js';
+import { prose } from '../../src/util/text.js';
 
 /*
  * Problems in the project's compose files: invalid YAML, a required variable (`${NAME:?err}`) without a value, an
@@ -43,8 +45,11 @@ export const composeProblemCodes = {
   'compose-invalid': {
     severity: 'error',
     summary: "compose refuses the project's compose file",
-    explanation:
-      'The compose file is not valid YAML, a required variable has no value, or a value in it is invalid, so `docker compose` refuses the whole project (`up`, `build` and `config` stop on it). Until it is fixed, docker-doctor judges none of its services either. One check reports it: the first of port-conflicts, bind-mounts, dns and build-context that the run selected and that can run.',
+    explanation: prose`
+      The compose file is not valid YAML, a required variable has no value, or a value in it is invalid, so \`docker compose\` refuses the
+      whole project (\`up\`, \`build\` and \`config\` stop on it). Until it is fixed, docker-doctor judges none of its services either. One
+      check reports it: the first of port-conflicts, bind-mounts, dns and build-context that the run selected and that can run.
+    `,
     docsUrl: 'https://docs.docker.com/reference/compose-file/',
   },
 } satisfies Record<string, FindingCodeMeta>;
@@ -107,8 +112,12 @@ async function composeFindings(ctx: CheckContext, compose: ComposeProject): Prom
       cause: 'compose-invalid',
       title: `Compose cannot read ${problem.file}: ${problem.message} (${at}:${problem.column})`,
       subject: { kind: 'file', name: problem.file },
-      location: { file: problem.file, line: problem.line, column: problem.column },
-      explanation: `${problem.kind === 'yaml' ? `${problem.file} is not valid YAML` : `Compose refuses ${problem.file} at line ${problem.line}`}, so \`docker compose\` refuses the whole project (\`up\`, \`build\` and \`config\` stop on it). Until it is fixed, docker-doctor judges none of its services either${notJudged(ctx)}.`,
+      location: locationOf(problem),
+      explanation: prose`
+        ${problem.kind === 'yaml' ? `${problem.file} is not valid YAML` : `Compose refuses ${problem.file} at line ${problem.line}`}, so
+        \`docker compose\` refuses the whole project (\`up\`, \`build\` and \`config\` stop on it). Until it is fixed, docker-doctor judges
+        none of its services either${notJudged(ctx)}.
+      `,
       fixes: [
         {
           title: `Correct ${at}, then check that compose accepts the project (it prints only what it refuses)`,
@@ -138,7 +147,11 @@ async function unsetVariables(ctx: CheckContext, compose: ComposeProject, proble
   const fixes: Fix[] = [
     // No command: what it would write are the values, which only the user knows (and must never appear here).
     {
-      title: `${envExists ? `Add a line NAME=value to .env in ${compose.dir}` : `Create .env in ${compose.dir} with a line NAME=value`} for ${names.length > 1 ? `each of ${names.join(', ')}` : names[0]} (or export ${names.length > 1 ? 'them' : 'it'} in the shell that runs compose)`,
+      title: prose`
+        ${envExists ? `Add a line NAME=value to .env in ${compose.dir}` : `Create .env in ${compose.dir} with a line NAME=value`} for
+        ${names.length > 1 ? `each of ${names.join(', ')}` : names[0]} (or export ${names.length > 1 ? 'them' : 'it'} in the shell that runs
+        compose)
+      `,
     },
     {
       title: 'Then check that compose accepts the project (it prints only what it refuses)',
@@ -150,8 +163,14 @@ async function unsetVariables(ctx: CheckContext, compose: ComposeProject, proble
     cause: 'compose-invalid',
     title: `${listed}, so compose refuses the project (${places})`,
     subject: { kind: 'file', name: first.file },
-    location: { file: first.file, line: first.line, column: first.column },
-    explanation: `\${NAME:?message} (and \${NAME?message}) make a variable required: compose takes its value from the shell environment or from .env in the project directory, and when ${names.length > 1 ? 'one has' : 'it has'} none (or, with :?, an empty one) it refuses the whole project: "required variable ${names[0]} is missing a value" (Compose v1: "Missing mandatory value"), and \`up\`, \`build\` and \`config\` stop there. Until ${names.length > 1 ? 'they have values' : 'it has a value'}, docker-doctor judges none of the services either${notJudged(ctx)}.`,
+    location: locationOf(first),
+    explanation: prose`
+      \${NAME:?message} (and \${NAME?message}) make a variable required: compose takes its value from the shell environment or from .env in
+      the project directory, and when ${names.length > 1 ? 'one has' : 'it has'} none (or, with :?, an empty one) it refuses the whole
+      project: "required variable ${names[0]} is missing a value" (Compose v1: "Missing mandatory value"), and \`up\`, \`build\` and
+      \`config\` stop there. Until ${names.length > 1 ? 'they have values' : 'it has a value'}, docker-doctor judges none of the services
+      either${notJudged(ctx)}.
+    `,
     fixes,
     evidence: {
       variables: names.map((name) => ({ name, at: where(byName.get(name)!), message: byName.get(name)![0]!.message })),

@@ -24,6 +24,18 @@ export function exitedStatus(status: string): { code?: number; old: boolean } {
   return { ...(code !== undefined ? { code: Number(code) } : {}), old: /(days?|weeks?|months?|years?) ago$/.test(status) };
 }
 
+/** From the list's Status alone (no inspect): the container exited lately, and not because the user stopped it. */
+export function exitedLatelyOnItsOwn(status: string): boolean {
+  const { code, old } = exitedStatus(status);
+  return !old && !(code !== undefined && USER_STOP_CODES.has(code));
+}
+
+/** Whether the container's last run ended within RECENT_MS of now: older exits are history, not today's problem. */
+export function finishedRecently(inspect: ContainerInspect, now: number): boolean {
+  const finished = parseTime(inspect.State.FinishedAt);
+  return finished !== undefined && now - finished <= RECENT_MS;
+}
+
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export function parseTime(value: string | undefined): number | undefined {

@@ -1,4 +1,7 @@
 import { redactText } from '../../src/engine/redact.js';
+import { NAME_RESOLUTION_FAILURE } from './name-resolution.js';
+import { ACCESS_DENIED, READ_ONLY } from './permissions.js';
+import { prose } from '../../src/util/text.js';
 
 /** Failure shapes that show up in container logs, each with what it usually means. Matched line by line, last match first. */
 export interface LogSignature {
@@ -22,8 +25,10 @@ export const LOG_SIGNATURES: LogSignature[] = [
   {
     id: 'exec-missing',
     pattern: /^exec .+: no such file or directory$|exec: "[^"]+": stat .*: no such file or directory/i,
-    meaning:
-      'the program or its interpreter (the #! line, or the dynamic loader) does not exist in the image; a Windows CRLF line ending on the #! line looks the same',
+    meaning: prose`
+      the program or its interpreter (the #! line, or the dynamic loader) does not exist in the image; a Windows CRLF line ending on the #!
+      line looks the same
+    `,
   },
   {
     id: 'not-found',
@@ -32,10 +37,10 @@ export const LOG_SIGNATURES: LogSignature[] = [
   },
   {
     id: 'permission-denied',
-    pattern: /permission denied|EACCES|operation not permitted|EPERM/i,
+    pattern: ACCESS_DENIED,
     meaning: 'the process was denied access to a file or directory',
   },
-  { id: 'read-only', pattern: /read-only file system|EROFS/i, meaning: 'the process wrote to a read-only mount or file system' },
+  { id: 'read-only', pattern: READ_ONLY, meaning: 'the process wrote to a read-only mount or file system' },
   {
     id: 'address-in-use',
     pattern: /address already in use|EADDRINUSE/i,
@@ -43,8 +48,7 @@ export const LOG_SIGNATURES: LogSignature[] = [
   },
   {
     id: 'name-resolution',
-    pattern:
-      /temporary failure in name resolution|could not resolve host|getaddrinfo (EAI_AGAIN|ENOTFOUND)|no such host|bad address|name or service not known|server can't find|no servers could be reached|could not translate host name/i,
+    pattern: NAME_RESOLUTION_FAILURE,
     meaning: 'a host name did not resolve inside the container',
   },
   {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Location } from '../../src/engine/types.js';
-import type { ComposeProject, ComposeService } from '../../src/facts/project/compose.js';
+import type { ComposeProject, ComposeService, SourceLocation } from '../../src/facts/project/compose.js';
 import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import type { Facts } from '../../src/facts/types.js';
 import { composeLabels } from './containers.js';
@@ -34,7 +34,10 @@ function sameFiles(files: string[], project: ComposeProject | null): boolean {
   return ours.length === files.length && ours.every((f, i) => f === files[i]);
 }
 
-/** Where the project sets the command a container runs: the compose `command:`/`entrypoint:` line, else the built Dockerfile's CMD/ENTRYPOINT. */
+/**
+ * Where the project sets the command a container runs: the compose `command:`/`entrypoint:` line, else the built
+ * Dockerfile's CMD/ENTRYPOINT.
+ */
 export async function commandSource(facts: Facts, labels: Record<string, string> | null | undefined): Promise<Location | undefined> {
   // `docker compose run web <cmd>` runs the command typed after the service, not the file's.
   if (composeLabels(labels)?.oneoff) return undefined;
@@ -42,17 +45,32 @@ export async function commandSource(facts: Facts, labels: Record<string, string>
   if (!found) return undefined;
   const { service, project } = found;
   const set = service.entrypoint ?? service.command;
-  if (set) return { file: set.at.file, line: set.at.line, column: set.at.column };
+  if (set) return locationOf(set.at);
   if (!service.build) return undefined;
-  const absolute = path.resolve(service.build.context, service.build.dockerfile);
-  const dockerfile = await facts.dockerfileAt(absolute, path.relative(project.dir, absolute)).catch(() => undefined);
-  if (!dockerfile) return { file: service.build.at.file, line: service.build.at.line, column: service.build.at.column };
+  const dockerfile = await builtDockerfile(facts, project, service);
+  if (!dockerfile) return locationOf(service.build.at);
   const instruction = finalCommand(dockerfile, 'ENTRYPOINT') ?? finalCommand(dockerfile, 'CMD');
   return instruction ? { file: dockerfile.file, line: instruction.line } : undefined;
 }
 
+/** A compose file position as a finding's location. */
+export function locationOf(at: SourceLocation): Location {
+  return { file: at.file, line: at.line, column: at.column };
+}
+
+/** The Dockerfile a compose service builds, parsed; undefined when it has no build or the file cannot be read. */
+export async function builtDockerfile(
+  facts: Facts,
+  project: ComposeProject,
+  service: ComposeService,
+): Promise<ParsedDockerfile | undefined> {
+  if (!service.build) return undefined;
+  const absolute = path.resolve(service.build.context, service.build.dockerfile);
+  return facts.dockerfileAt(absolute, path.relative(project.dir, absolute)).catch(() => undefined);
+}
+
 /** The instruction that sets the final stage's command, if the Dockerfile sets one. */
-function finalCommand(dockerfile: ParsedDockerfile, keyword: 'CMD' | 'ENTRYPOINT'): DockerfileInstruction | undefined {
+export function finalCommand(dockerfile: ParsedDockerfile, keyword: 'CMD' | 'ENTRYPOINT'): DockerfileInstruction | undefined {
   const last = dockerfile.stages.length - 1;
   return dockerfile.instructions.filter((i) => i.keyword === keyword && i.stage === last).at(-1);
 }

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Args, Command, Flags, type Config } from '@oclif/core';
 import { diagnose } from '../engine/diagnose.js';
+import { builtinChecks } from '../../checks/index.js';
 import { loadRegistry } from '../engine/registry.js';
 import { exitCodeFor, type FailOn } from '../engine/report.js';
 import { nearestIds, selectChecks, UnknownCheckError } from '../engine/select.js';
@@ -85,7 +86,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 usage
     if (!statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) {
       this.error(`-C/--project: ${projectDir} is not a directory`, { exit: 2 });
     }
-    const registry = await loadRegistry(this.config);
+    const registry = await loadRegistry(builtinChecks, this.config);
     for (const problem of registry.problems) this.logToStderr(`warning: ${problem}`);
     let checks;
     try {

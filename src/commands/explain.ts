@@ -1,5 +1,6 @@
 import { Args, Command } from '@oclif/core';
 import { explain, ExplainNotFound } from '../engine/explain.js';
+import { builtinChecks } from '../../checks/index.js';
 import { loadRegistry } from '../engine/registry.js';
 
 export default class Explain extends Command {
@@ -15,7 +16,7 @@ export default class Explain extends Command {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Explain);
-    const { checks } = await loadRegistry(this.config);
+    const { checks } = await loadRegistry(builtinChecks, this.config);
     try {
       process.stdout.write(explain(checks, args.target));
     } catch (error) {

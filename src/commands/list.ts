@@ -1,4 +1,5 @@
 import { Command, Flags } from '@oclif/core';
+import { builtinChecks } from '../../checks/index.js';
 import { loadRegistry } from '../engine/registry.js';
 import { renderJson } from '../render/json.js';
 
@@ -10,7 +11,7 @@ export default class List extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(List);
-    const { checks, problems } = await loadRegistry(this.config);
+    const { checks, problems } = await loadRegistry(builtinChecks, this.config);
     for (const problem of problems) this.logToStderr(`warning: ${problem}`);
     if (flags.json) {
       const catalogue = checks.map(({ meta }) => ({

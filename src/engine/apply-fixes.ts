@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Report } from './report.js';
+import { prose } from '../util/text.js';
 
 /**
  * --fix: the only writes docker-doctor makes, and only when asked. Writes each proposed .dockerignore with the
@@ -18,7 +19,10 @@ export function applyFixes(report: Report): string[] {
         done.push(`fix: wrote ${target}`);
       } catch (error) {
         done.push(
-          `fix: did not write ${target}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : (error as Error).message}`,
+          prose`
+            fix: did not write ${target}:
+            ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : (error as Error).message}
+          `,
         );
       }
     }

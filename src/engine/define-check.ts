@@ -1,5 +1,8 @@
 import type { Check, CheckMeta } from './types.js';
 
+// Re-exported so checks and plugins keep importing them from here; they live in the facts, which throw them.
+export { EndpointFault, FactUnavailable } from '../facts/errors.js';
+
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 export class InvalidCheckError extends Error {}
@@ -31,22 +34,5 @@ export function validateMeta(meta: CheckMeta): void {
 export class SkipSignal extends Error {
   constructor(readonly reason: string) {
     super(reason);
-  }
-}
-
-/** A fact that could not be had; checks requiring it are skipped with `reason`. */
-export class FactUnavailable extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
-
-/** An endpoint the daemon failed to answer after its ping: the daemon check reports it; checks that need it skip. */
-export class EndpointFault extends FactUnavailable {
-  constructor(
-    readonly path: string,
-    readonly what: string,
-  ) {
-    super(`the Docker daemon failed GET ${path}: ${what} (see the daemon check)`);
   }
 }

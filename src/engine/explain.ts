@@ -1,4 +1,4 @@
-import { wrapText } from '../util/text.js';
+import { wrapText, prose } from '../util/text.js';
 import { nearestIds } from './select.js';
 import type { Check } from './types.js';
 
@@ -23,7 +23,10 @@ export function explain(checks: readonly Check[], target: string): string {
     if (!code) {
       const near = nearestIds(cause, Object.keys(meta.codes)).map((c) => `${id}/${c}`);
       throw new ExplainNotFound(
-        `check ${id} has no finding code "${target}"${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}. Run \`docker-doctor explain ${id}\` for its codes.`,
+        prose`
+          check ${id} has no finding code "${target}"${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}. Run \`docker-doctor
+          explain ${id}\` for its codes.
+        `,
       );
     }
     return (

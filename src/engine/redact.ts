@@ -25,7 +25,10 @@ const SECRET_WORDS = new Set([
   'accesskey',
   'secretkey',
 ]);
-/** Words after a secret word that make the name describe the secret instead of holding it: TOKEN_TTL, SSH_AUTH_SOCK, COOKIE_DOMAIN, PASSWORD_FILE. */
+/**
+ * Words after a secret word that make the name describe the secret instead of holding it: TOKEN_TTL, SSH_AUTH_SOCK,
+ * COOKIE_DOMAIN, PASSWORD_FILE.
+ */
 const METADATA_WORDS = new Set([
   'type',
   'ttl',

@@ -1,4 +1,4 @@
-import { FactUnavailable } from '../engine/define-check.js';
+import { FactUnavailable } from './errors.js';
 import type { FactClients } from './clients.js';
 import { dockerFacts, requireLocalEngine } from './docker/facts.js';
 import { hostFacts } from './host/facts.js';

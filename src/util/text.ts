@@ -1,3 +1,20 @@
+/**
+ * Long text (a check's description, a code's explanation, a finding's title) written as wrapped lines in the source:
+ * the line breaks and the indentation around them become one space, a blank line stays a paragraph break ("\n\n"),
+ * and the text is trimmed at both ends. Interpolated values are kept as they are.
+ */
+export function prose(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const parts = strings.map((part) =>
+    part
+      .split(/[ \t]*\n[ \t]*\n\s*/)
+      .map((paragraph) => paragraph.replace(/[ \t]*\n[ \t]*/g, ' '))
+      .join('\n\n'),
+  );
+  parts[0] = parts[0]!.trimStart();
+  parts[parts.length - 1] = parts.at(-1)!.trimEnd();
+  return parts.reduce((text, part, i) => `${text}${String(values[i - 1])}${part}`);
+}
+
 /** Greedy word wrap for terminal paragraphs. */
 export function wrapText(text: string, width: number): string[] {
   const lines: string[] = [];

@@ -173,13 +173,14 @@ describe('plugin registry', () => {
   });
 
   it('adds plugin checks after the built-ins', async () => {
-    const registry = await loadRegistry(hooks([[{ meta: meta('acme-proxy'), run: () => undefined }]]));
+    const registry = await loadRegistry(builtinChecks, hooks([[{ meta: meta('acme-proxy'), run: () => undefined }]]));
     expect(registry.checks.map((c) => c.meta.id)).toEqual([...builtinChecks.map((c) => c.meta.id), 'acme-proxy']);
     expect(registry.problems).toEqual([]);
   });
 
   it('rejects malformed and duplicate plugin checks with a reason', async () => {
     const registry = await loadRegistry(
+      builtinChecks,
       hooks(
         [[{ meta: meta('daemon'), run: () => undefined }, { meta: { id: 'x' } }]],
         [{ plugin: { name: 'broken' }, error: new Error('cannot load') }],

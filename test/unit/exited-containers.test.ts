@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import exitedContainers from '../../checks/exited-containers.js';
 import { findDaemoniser } from '../../checks/exited-containers/daemonising.js';
-import { exitCodeMeaning, shortError } from '../../checks/exited-containers/diagnose.js';
+import { exitCodeMeaning } from '../../checks/exited-containers/diagnose.js';
+import { shortError } from '../../checks/shared/start-errors.js';
 import { dockerSize, raisedLimit } from '../../checks/exited-containers/memory-fix.js';
 import type { Severity } from '../../src/engine/types.js';
 import {

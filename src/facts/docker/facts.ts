@@ -1,4 +1,4 @@
-import { EndpointFault, FactUnavailable } from '../../engine/define-check.js';
+import { EndpointFault, FactUnavailable } from '../errors.js';
 import { pingTimeoutFor, requestTimeoutFor, type FactScope } from '../scope.js';
 import type { DockerConnection, DockerFacts } from '../types.js';
 import { connect } from './connection.js';
