@@ -26,6 +26,14 @@ export interface FactSettings {
   projectDir: string;
   /** Per-check timeout; daemon calls get a share of it so a hung daemon cannot eat a check's whole budget. */
   timeoutMs: number;
+  /** Told when each fact settles and how long it took (DOCKER_DOCTOR_TIMING and the benchmark's per-fact timings). */
+  observer?: FactObserver;
+}
+
+/** Told when each memoised fact settles, so a run can be profiled fact by fact. */
+export interface FactObserver {
+  /** Called once per key: `ms` runs from the first request for the key to the settlement of its promise. */
+  settled(key: string, ms: number, ok: boolean): void;
 }
 
 /** An API call gets most of a check's budget, never all of it: a hung endpoint must leave the check time to say so. */
@@ -44,9 +52,17 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
   const once = <T>(key: string, produce: () => Promise<T>): Promise<T> => {
     let value = cache.get(key) as Promise<T> | undefined;
     if (!value) {
+      const started = performance.now();
       value = produce();
+      const settled = (ok: boolean) => () => {
+        try {
+          settings.observer?.settled(key, performance.now() - started, ok);
+        } catch {
+          // A profiler that fails must not fail the diagnosis.
+        }
+      };
       // Rejections are observed by whoever awaits; this keeps an unawaited failure from crashing the process.
-      value.catch(() => undefined);
+      value.then(settled(true), settled(false));
       cache.set(key, value);
     }
     return value;
