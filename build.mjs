@@ -1,5 +1,6 @@
-// Bundles the CLI into one file: loading @oclif/core's ~200 modules one by one costs more than node's own
-// start-up, and the start-up budget is 2x `node -e 0`. dockerode stays external: only ssh:// endpoints load it.
+// Bundles the CLI: loading @oclif/core's ~200 modules one by one costs more than node's own start-up, and the
+// start-up budget is 2x `node -e 0`. dockerode stays external: only ssh:// endpoints load it. Two entry points share
+// their chunks: lean-cli (a plain diagnose, which never loads oclif) and cli (oclif, for everything else).
 import { build } from 'esbuild';
 
 const common = {
@@ -18,7 +19,12 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts', 'scan-worker': 'src/facts/project/scan-worker.ts' },
+  entryPoints: {
+    cli: 'src/cli.ts',
+    'lean-cli': 'src/lean-cli.ts',
+    index: 'src/index.ts',
+    'scan-worker': 'src/facts/project/scan-worker.ts',
+  },
   outdir: 'dist',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
