@@ -22,6 +22,8 @@ When the daemon answers, its version, API version and kind (Docker Engine, rootl
     codes: daemonCodes,
   },
   async run(ctx) {
+    // Asked before the connection settles, the list is sent as soon as the ping answers, alongside /version and /info.
+    ctx.facts.containers().catch(() => undefined);
     const connection = await ctx.facts.dockerConnection();
     for (const problem of connection.endpoint.problems) reportEndpointProblem(ctx, problem, connection.endpoint.host);
 

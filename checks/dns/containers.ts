@@ -35,6 +35,8 @@ function namesOf(c: ContainerSummary): string[] {
   return names;
 }
 
+const ownResolver = (networkMode: string) => networkMode !== 'host' && networkMode !== 'none' && !networkMode.startsWith('container:');
+
 export async function diagnoseContainers(
   ctx: CheckContext,
   connection: DockerConnection,
@@ -50,7 +52,8 @@ export async function diagnoseContainers(
     const { code, old } = exitedStatus(c.Status);
     return !old && code !== 0 && !(code !== undefined && USER_STOP_CODES.has(code));
   };
-  const candidates = containers.filter((c) => c.State === 'running' || recentlyFailed(c));
+  // The list already says which containers have no resolver of their own (host, none, container:): not worth an inspect.
+  const candidates = containers.filter((c) => (c.State === 'running' || recentlyFailed(c)) && ownResolver(c.HostConfig?.NetworkMode ?? ''));
   if (candidates.length === 0) return;
   const networks = await facts.networks().catch(() => [] as NetworkSummary[]);
   const internal = new Set(networks.filter((n) => n.Internal).map((n) => n.Name));
@@ -58,9 +61,8 @@ export async function diagnoseContainers(
   for (const summary of candidates) {
     const inspect = await facts.inspectContainer(summary.Id).catch(() => undefined);
     if (!inspect) continue;
-    const mode = inspect.HostConfig.NetworkMode ?? '';
     // Host networking uses the host's resolver (where loopback works); none and container: modes have no resolver of their own to judge.
-    if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) continue;
+    if (!ownResolver(inspect.HostConfig.NetworkMode ?? '')) continue;
     const failing = summary.State !== 'running';
     if (failing) {
       const finished = parseTime(inspect.State.FinishedAt);
