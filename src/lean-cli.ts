@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseLeanArgv } from './commands/lean-argv.js';
-import { checkFlags, runDoctor, UsageError } from './commands/run-doctor.js';
+import { checkFlags, runDoctor } from './commands/run-doctor.js';
 import { CHECKS_HOOK, loadRegistry } from './engine/registry.js';
 import { selectChecks } from './engine/select.js';
 
@@ -24,9 +24,8 @@ export async function runLean(root: string, argv: readonly string[], env: NodeJS
   let settings;
   try {
     settings = checkFlags(parsed.flags);
-  } catch (error) {
-    if (error instanceof UsageError) return false; // oclif prints it, as it always has.
-    throw error;
+  } catch {
+    return false; // A usage error, or a -C directory that cannot even be examined: oclif reports it, as it always has.
   }
   // As oclif's Command does: `docker-doctor | head` closes stdout early, which is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
