@@ -53,8 +53,10 @@ function peakMemoryMiB(command: string[]): number | undefined {
 
 function line(label: string, r: { subject: number; floor: number; ratio: number }, budget: number, floorName: string): boolean {
   const ok = r.ratio <= budget;
+  const ms = (value: number) => `${value.toFixed(1).padStart(8)} ms`;
   console.log(
-    `${ok ? 'ok  ' : 'OVER'} ${label.padEnd(34)} ${r.subject.toFixed(1).padStart(8)} ms  vs ${floorName.padEnd(40)} ${r.floor.toFixed(1).padStart(8)} ms  = ${r.ratio.toFixed(2)}x (budget ${budget.toFixed(1)}x)`,
+    `${ok ? 'ok  ' : 'OVER'} ${label.padEnd(34)} ${ms(r.subject)}  vs ${floorName.padEnd(40)} ${ms(r.floor)}  ` +
+      `= ${r.ratio.toFixed(2)}x (budget ${budget.toFixed(1)}x)`,
   );
   return ok;
 }
@@ -92,73 +94,89 @@ function makeTree(root: string, files: number): void {
   }
 }
 
-async function main(): Promise<void> {
-  let allOk = true;
-  console.log(`docker-doctor benchmark (${RUNS} runs each, medians)\n`);
-  allOk =
-    line(
-      'start-up: docker-doctor --version',
-      compare({ name: 'dd', command: [process.execPath, BIN, '--version'] }, { name: 'node', command: [process.execPath, '-e', '0'] }),
-      2.0,
-      'node -e 0',
-    ) && allOk;
+/** Start-up against `node -e 0`, and for reference what loading oclif costs (the `list` command). */
+function startupFigures(): boolean {
+  const ok = line(
+    'start-up: docker-doctor --version',
+    compare({ name: 'dd', command: [process.execPath, BIN, '--version'] }, { name: 'node', command: [process.execPath, '-e', '0'] }),
+    2.0,
+    'node -e 0',
+  );
   const framework = compare(
     { name: 'dd', command: [process.execPath, BIN, 'list'] },
     { name: 'node', command: [process.execPath, '-e', '0'] },
   );
-  console.log(
-    `     (for reference: docker-doctor list, which loads oclif: ${framework.subject.toFixed(1)} ms = ${framework.ratio.toFixed(2)}x node -e 0)`,
-  );
+  const loaded = `${framework.subject.toFixed(1)} ms = ${framework.ratio.toFixed(2)}x node -e 0`;
+  console.log(`     (for reference: docker-doctor list, which loads oclif: ${loaded})`);
+  return ok;
+}
 
+function contextScanFigure(): boolean {
   const tree = path.join(os.tmpdir(), 'docker-doctor-bench-tree');
   const treeFiles = Number(process.env.BENCH_TREE_FILES ?? 100_000);
   console.log(`\npreparing a ${treeFiles.toLocaleString('en-US')}-file tree in ${tree}…`);
   makeTree(tree, treeFiles);
-  allOk =
-    line(
-      `context scan, ${treeFiles / 1000}k files`,
-      compare(
-        { name: 'dd', command: [process.execPath, BIN, 'build-context', '--json', '-C', tree, '--fail-on', 'never'] },
-        { name: 'du', command: ['du', '-sb', tree] },
-        Math.min(RUNS, 7),
-      ),
-      3.0,
-      'du -sb',
-    ) && allOk;
+  return line(
+    `context scan, ${treeFiles / 1000}k files`,
+    compare(
+      { name: 'dd', command: [process.execPath, BIN, 'build-context', '--json', '-C', tree, '--fail-on', 'never'] },
+      { name: 'du', command: ['du', '-sb', tree] },
+      Math.min(RUNS, 7),
+    ),
+    3.0,
+    'du -sb',
+  );
+}
 
+/** The full run on the seeded daemon: its ratio, its peak memory, and one run's timings per check and per fact. */
+async function fullRunFigures(): Promise<{ ok: boolean; timings?: string }> {
   if (!engineAvailable()) {
     console.log('\nno Docker engine answers: the full-run figures are not measured');
-  } else {
-    const image = await ensureTestImage();
-    console.log(`\nseeding ${CONTAINERS} labelled containers…`);
-    try {
-      await seedContainers(image, CONTAINERS);
-      const total = (await docker('ps', '-aq')).split('\n').filter(Boolean).length;
-      const project = path.join(ROOT, 'bench');
-      const full = [process.execPath, BIN, '--json', '-C', project];
-      allOk =
-        line(
-          `full run, ${total} containers`,
-          compare(
-            { name: 'dd', command: full },
-            { name: 'floor', command: ['docker ps -aq | xargs docker inspect >/dev/null'], shell: true },
-          ),
-          2.0,
-          'docker ps -aq | xargs docker inspect',
-        ) && allOk;
-      const rss = peakMemoryMiB(full);
-      if (rss !== undefined) {
-        const ok = rss <= 120;
-        allOk = ok && allOk;
-        console.log(
-          `${ok ? 'ok  ' : 'OVER'} ${'peak memory of the full run'.padEnd(34)} ${rss.toFixed(1).padStart(8)} MiB (budget 120 MiB)`,
-        );
-      }
-    } finally {
-      if (!process.env.BENCH_KEEP) await removeSeeded();
-    }
+    return { ok: true };
   }
+  const image = await ensureTestImage();
+  console.log(`\nseeding ${CONTAINERS} labelled containers…`);
+  try {
+    await seedContainers(image, CONTAINERS);
+    const total = (await docker('ps', '-aq')).split('\n').filter(Boolean).length;
+    const full = [process.execPath, BIN, '--json', '-C', path.join(ROOT, 'bench')];
+    let ok = line(
+      `full run, ${total} containers`,
+      compare({ name: 'dd', command: full }, { name: 'floor', command: ['docker ps -aq | xargs docker inspect >/dev/null'], shell: true }),
+      2.0,
+      'docker ps -aq | xargs docker inspect',
+    );
+    const rss = peakMemoryMiB(full);
+    if (rss !== undefined) {
+      ok = rss <= 120 && ok;
+      console.log(
+        `${rss <= 120 ? 'ok  ' : 'OVER'} ${'peak memory of the full run'.padEnd(34)} ${rss.toFixed(1).padStart(8)} MiB (budget 120 MiB)`,
+      );
+    }
+    return { ok, timings: timingsOf(full) };
+  } finally {
+    if (!process.env.BENCH_KEEP) await removeSeeded();
+  }
+}
+
+/** One run with DOCKER_DOCTOR_TIMING=1: the table it prints on stderr, so later changes can see what they add. */
+function timingsOf(command: string[]): string {
+  const result = spawnSync(command[0]!, command.slice(1), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, DOCKER_DOCTOR_TIMING: '1' },
+  });
+  return result.stderr;
+}
+
+async function main(): Promise<void> {
+  console.log(`docker-doctor benchmark (${RUNS} runs each, medians)\n`);
+  let allOk = startupFigures();
+  allOk = contextScanFigure() && allOk;
+  const full = await fullRunFigures();
+  allOk = full.ok && allOk;
   console.log(allOk ? '\nall figures within budget' : '\nsome figures are over budget');
+  if (full.timings) console.log(`\nwhere one full run's time goes:\n\n${full.timings.trimEnd()}`);
 }
 
 await main();

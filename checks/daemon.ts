@@ -33,6 +33,8 @@ export default defineCheck({
     codes: daemonCodes,
   },
   async run(ctx) {
+    // Asked before the connection settles, the list is sent as soon as the ping answers, alongside /version and /info.
+    ctx.facts.containers().catch(() => undefined);
     const connection = await ctx.facts.dockerConnection();
     for (const problem of connection.endpoint.problems) reportEndpointProblem(ctx, problem, connection.endpoint.host);
 

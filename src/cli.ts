@@ -36,7 +36,8 @@ export async function main(root: string, rawArgv: string[] = process.argv.slice(
       const extra = argv.slice(1).find((a) => !a.startsWith('-'))!;
       throw Object.assign(
         new Error(
-          `\`${config.bin} ${first}\` takes no arguments (got "${extra}"): it lists every check. To run checks, name them: ${config.bin} <id>…`,
+          `\`${config.bin} ${first}\` takes no arguments (got "${extra}"): it lists every check. ` +
+            `To run checks, name them: ${config.bin} <id>…`,
         ),
         { oclif: { exit: 2 } },
       );

@@ -56,8 +56,15 @@ interface Resolving {
   loopback: string[];
 }
 
-/** A running container, or one that failed on its own lately: only those can have a resolution problem worth naming. */
+/** Host networking uses the host's resolver (where loopback works); none and container: modes have none of their own to judge. */
+const ownResolver = (networkMode: string) => networkMode !== 'host' && networkMode !== 'none' && !networkMode.startsWith('container:');
+
+/**
+ * A running container, or one that failed on its own lately, with a resolver of its own: only those can have a resolution
+ * problem worth naming. The list already shows the network mode, so the others are not worth an inspect.
+ */
 function worthJudging(c: ContainerSummary): boolean {
+  if (!ownResolver(c.HostConfig?.NetworkMode ?? '')) return false;
   if (c.State === 'running' || c.State === 'restarting') return true;
   return c.State === 'exited' && exitedLatelyOnItsOwn(c.Status) && exitedStatus(c.Status).code !== 0;
 }
@@ -81,9 +88,7 @@ async function diagnoseContainer(world: DnsWorld, summary: ContainerSummary): Pr
   const { facts } = world.ctx;
   const inspect = await facts.inspectContainer(summary.Id).catch(() => undefined);
   if (!inspect) return;
-  const mode = inspect.HostConfig.NetworkMode ?? '';
-  // Host networking uses the host's resolver (where loopback works); none and container: modes have no resolver of their own to judge.
-  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return;
+  if (!ownResolver(inspect.HostConfig.NetworkMode ?? '')) return;
   const failing = summary.State !== 'running';
   if (failing && !inspect.State.Restarting && !finishedRecently(inspect, world.now)) return;
   const servers = inspect.HostConfig.Dns?.length ? inspect.HostConfig.Dns : (world.daemon?.dns ?? []);

@@ -70,28 +70,10 @@ async function runOne(check: Check, facts: Facts, options: RunnerOptions, select
     return done('skipped', { skipReason: `applies to ${meta.platforms.join(', ')} only` });
   }
 
-  const ctx: CheckContext = {
-    facts,
-    options: {
-      probe: options.probe,
-      probeName: options.probeName,
-      probeDns: options.probeDns,
-      contextMaxBytes: options.contextMaxBytes,
-      contextMaxFiles: options.contextMaxFiles,
-      verbose: options.verbose,
-      timeoutMs: options.timeoutMs,
-    },
-    checkId: meta.id,
-    selected,
-    signal: controller.signal,
-    report(input: FindingInput) {
-      if (!open) return; // A check that timed out keeps running in the background; its late findings are dropped.
-      findings.push(buildFinding(check, input));
-    },
-    skip(reason: string): never {
-      throw new SkipSignal(reason);
-    },
-  };
+  const ctx = checkContext(facts, options, meta.id, selected, controller.signal, (input) => {
+    if (!open) return; // A check that timed out keeps running in the background; its late findings are dropped.
+    findings.push(buildFinding(check, input));
+  });
 
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -114,6 +96,36 @@ async function runOne(check: Check, facts: Facts, options: RunnerOptions, select
     const message = error instanceof Error ? error.message : String(error);
     return done('crashed', { error: { message: message || 'the check threw without a message' } });
   }
+}
+
+/** What a check sees: the facts, its options, and how it reports a finding or skips. */
+function checkContext(
+  facts: Facts,
+  options: RunnerOptions,
+  checkId: string,
+  selected: readonly CheckMeta[],
+  signal: AbortSignal,
+  report: (input: FindingInput) => void,
+): CheckContext {
+  return {
+    facts,
+    options: {
+      probe: options.probe,
+      probeName: options.probeName,
+      probeDns: options.probeDns,
+      contextMaxBytes: options.contextMaxBytes,
+      contextMaxFiles: options.contextMaxFiles,
+      verbose: options.verbose,
+      timeoutMs: options.timeoutMs,
+    },
+    checkId,
+    selected,
+    signal,
+    report,
+    skip(reason: string): never {
+      throw new SkipSignal(reason);
+    },
+  };
 }
 
 export class UndeclaredCodeError extends Error {}

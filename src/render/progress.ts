@@ -14,8 +14,7 @@ export function startProgress(checks: readonly Check[], stream: NodeJS.WriteStre
       task: async (_ctx: unknown, task: { title: string; skip(message?: string): void }) => {
         const result = await results.get(check.meta.id)!;
         if (result.status === 'skipped') task.skip(`${check.meta.id}: skipped (${result.skipReason})`);
-        else
-          task.title = `${check.meta.id}: ${result.status}${result.findings.length ? ` (${result.findings.length} finding${result.findings.length === 1 ? '' : 's'})` : ''}`;
+        else task.title = `${check.meta.id}: ${result.status}${findingCount(result)}`;
       },
     })),
     {
@@ -33,4 +32,10 @@ export function startProgress(checks: readonly Check[], stream: NodeJS.WriteStre
     events: { onFinish: (check, result) => pending.get(check.meta.id)?.(result) },
     finished,
   };
+}
+
+/** " (2 findings)", or nothing for a check without findings. */
+function findingCount(result: CheckResult): string {
+  const count = result.findings.length;
+  return count === 0 ? '' : ` (${count} finding${count === 1 ? '' : 's'})`;
 }

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/engine/report.js';
 import { cleanEnv, findingsOf, runCli } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/fakes.js';
 import { tempDir } from '../helpers/sockets.js';
 
 // These runs point DOCKER_HOST at a socket that does not exist, so they need no engine.
@@ -54,7 +56,9 @@ describe('the CLI contract', () => {
     expect((await runCli(['--fail-on', 'sometimes'])).exitCode).toBe(2);
     expect((await runCli(['-C', '/definitely/not/here'])).exitCode).toBe(2);
   });
+});
 
+describe('the report on stdout', () => {
   it('--json prints only the report on stdout and exits 1 on an error finding', async () => {
     const run = await runCli(['--json'], { env: missing() });
     expect(run.exitCode).toBe(1);
@@ -84,5 +88,57 @@ describe('the CLI contract', () => {
     mkdirSync(path.join(project, 'sub'));
     const run = await runCli(['--json', '-C', project], { env: missing() });
     expect(run.report!.environment.project).toEqual({ dir: project, dockerfiles: ['Dockerfile'], composeFiles: ['compose.yaml'] });
+  });
+});
+
+describe('the lean path (a plain diagnose without oclif) and the oclif path', () => {
+  // DEBUG set (to a namespace nothing logs under) sends a run through oclif, as a plugin would.
+  const throughOclif = (env: Record<string, string | undefined>) => ({ ...env, DEBUG: 'docker-doctor-test-nothing' });
+  /** The report without what differs from run to run: times. */
+  const comparable = (report: Report): unknown =>
+    JSON.parse(
+      JSON.stringify(report, (key, value: unknown) => (['startedAt', 'durationMs', 'elapsedMs'].includes(key) ? undefined : value)),
+    );
+
+  it('give the same report, output and exit code', async () => {
+    const project = tempDir('dd-proj-');
+    writeFileSync(path.join(project, 'Dockerfile'), 'FROM scratch\nCOPY . /app/\n');
+    const env = missing();
+    for (const args of [
+      ['--json', '-C', project],
+      ['daemon', 'build-context', '--json', '--fail-on', 'warning', '-C', project],
+    ]) {
+      const [lean, oclif] = await Promise.all([runCli(args, { env }), runCli(args, { env: throughOclif(env) })]);
+      expect(comparable(lean.report!)).toEqual(comparable(oclif.report!));
+      expect([lean.exitCode, lean.stderr]).toEqual([oclif.exitCode, oclif.stderr]);
+    }
+    const [lean, oclif] = await Promise.all([
+      runCli(['-v', '-C', project], { env }),
+      runCli(['-v', '-C', project], { env: throughOclif(env) }),
+    ]);
+    const withoutTimes = (text: string) => text.replaceAll(/\d+(\.\d+)? m?s\b/g, '<time>').replaceAll(/elapsedMs: \d+/g, 'elapsedMs: <ms>');
+    expect(withoutTimes(lean.stdout)).toBe(withoutTimes(oclif.stdout));
+    expect(lean.exitCode).toBe(oclif.exitCode);
+  });
+
+  it('a linked plugin sends even a bare run through oclif, so its checks run too', async () => {
+    const dataDir = tempDir('dd-data-');
+    const plugin = { name: 'docker-doctor-plugin-example', type: 'link', root: fixturePath('plugin-example') };
+    writeFileSync(path.join(dataDir, 'package.json'), JSON.stringify({ private: true, oclif: { schema: 1, plugins: [plugin] } }));
+    const run = await runCli(['--json'], { env: { ...missing(), DOCKER_DOCTOR_DATA_DIR: dataDir } });
+    expect(run.report!.checks.map((c) => c.id)).toContain('example-dockerfile');
+    expect(run.report!.checks.map((c) => c.id)).toContain('daemon');
+  });
+
+  it('DOCKER_DOCTOR_TIMING prints the slowest checks and facts on stderr, after a report that stays valid JSON', async () => {
+    const run = await runCli(['--json'], { env: { ...missing(), DOCKER_DOCTOR_TIMING: '1' } });
+    expect(run.report!.checks.length).toBeGreaterThan(1);
+    expect(run.stderr).toMatch(/^Timing \(DOCKER_DOCTOR_TIMING\): the run took \d+ ms/);
+    expect(run.stderr).toMatch(/^Check +\| Time \(ms\) \| Share$/m);
+    expect(run.stderr).toMatch(/^daemon +\| +\d+ \| +\d+\.\d%$/m);
+    expect(run.stderr).toMatch(/^Fact +\| Keys \| Time \(ms\) \| Share$/m);
+    expect(run.stderr).toMatch(/^docker\.connection +\| +1 \| +\d+\.\d \| +\d+\.\d%$/m);
+    const quiet = await runCli(['--json'], { env: missing() });
+    expect(quiet.stderr).toBe('');
   });
 });
