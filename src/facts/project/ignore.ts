@@ -70,7 +70,8 @@ export function parseIgnoreFile(text: string): IgnoreRules {
     start = end + 1;
     if (rules.patterns.length < MAX_IGNORE_PATTERNS) readIgnoreLine(rules, rawLine, line);
     else if (rawLine.trim() !== '' && !rawLine.startsWith('#')) {
-      const message = `more than ${MAX_IGNORE_PATTERNS} patterns: docker-doctor reads the first ${MAX_IGNORE_PATTERNS}, the builder all of them`;
+      const message =
+        `more than ${MAX_IGNORE_PATTERNS} patterns: ` + `docker-doctor reads the first ${MAX_IGNORE_PATTERNS}, the builder all of them`;
       rules.problems.push({ line, message, tooMany: true });
       break;
     }
@@ -84,7 +85,9 @@ function readIgnoreLine({ patterns, problems }: IgnoreRules, rawLine: string, li
   if (Buffer.byteLength(rawLine) > MAX_LINE_BYTES) {
     problems.push({
       line,
-      message: `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")`,
+      message:
+        `line ${line} is ${Buffer.byteLength(rawLine)} bytes long; ` +
+        'the docker CLI refuses lines over 64 KiB ("bufio.Scanner: token too long")',
     });
     return;
   }
@@ -113,7 +116,7 @@ function readIgnoreLine({ patterns, problems }: IgnoreRules, rawLine: string, li
     // Go's regexp refuses the same patterns (a range out of order such as [z-a]), and so does the builder.
     problems.push({
       line,
-      message: `syntax error in pattern "${shorten(rawLine.trim())}": ${(compileError as Error).message.replace(/^error parsing regexp: /, '')}`,
+      message: `syntax error in pattern "${shorten(rawLine.trim())}": ${regexpError(compileError)}`,
     });
   }
 }
@@ -280,4 +283,9 @@ export function mayReinclude(rules: IgnoreRules, dir: string): boolean {
     if (prefix === '' || `${dir}/`.startsWith(prefix) || prefix.startsWith(`${dir}/`)) return true;
   }
   return false;
+}
+
+/** Go's regexp error, without its "error parsing regexp" prefix. */
+function regexpError(error: unknown): string {
+  return (error as Error).message.replace(/^error parsing regexp: /, '');
 }
