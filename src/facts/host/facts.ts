@@ -122,9 +122,32 @@ function daemonConfigFile(proc: ProcessClient, rootless: boolean): string {
   return path.join(proc.env.XDG_CONFIG_HOME || path.join(proc.homedir, '.config'), 'docker', 'daemon.json');
 }
 
-async function composeCommand({ exec }: FactClients): Promise<'docker compose' | 'docker-compose'> {
+/**
+ * Which compose the user has: the `docker compose` plugin, else Compose v1's `docker-compose`. Found by looking for
+ * the files where the docker CLI looks for plugins and on PATH, which is instant; running `docker-compose version`
+ * (a Python program) can take seconds on a busy machine, and a timeout there would name a command the host lacks.
+ * Running the commands is the fallback where neither file is found (another layout, Windows).
+ */
+async function composeCommand(clients: FactClients): Promise<'docker compose' | 'docker-compose'> {
+  const { fs, proc, exec } = clients;
+  const executable = async (file: string) => {
+    const stat = await fs.stat(file).catch(() => null);
+    return stat?.type === 'file' && (stat.mode & 0o111) !== 0;
+  };
+  const anyExecutable = async (files: string[]) => (await Promise.all(files.map(executable))).some(Boolean);
+  if (await anyExecutable(composePluginDirs(proc).map((dir) => path.join(dir, 'docker-compose')))) return 'docker compose';
+  const onPath = (proc.env.PATH ?? '').split(path.delimiter).filter((dir) => path.isAbsolute(dir));
+  if (await anyExecutable(onPath.map((dir) => path.join(dir, 'docker-compose')))) return 'docker-compose';
   const answers = async (file: string, args: string[]) =>
     (await exec.run(file, args, { timeoutMs: 3000 }).catch(() => undefined))?.exitCode === 0;
   if (await answers('docker', ['compose', 'version'])) return 'docker compose';
   return (await answers('docker-compose', ['version'])) ? 'docker-compose' : 'docker compose';
+}
+
+/** The docker CLI's plugin directories (docker/cli, cli-plugins/manager): the user's first, then the system's. */
+function composePluginDirs(proc: ProcessClient): string[] {
+  const config = proc.env.DOCKER_CONFIG || path.join(proc.homedir, '.docker');
+  const system = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins'];
+  const desktop = proc.platform === 'darwin' ? ['/Applications/Docker.app/Contents/Resources/cli-plugins'] : [];
+  return [path.join(config, 'cli-plugins'), ...system, '/usr/libexec/docker/cli-plugins', ...desktop];
 }
