@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, findingsOf, runCli } from '../helpers/cli.js';
 import { engineAvailable } from '../helpers/engine.js';
+import { createSshEngineClient } from '../../src/facts/docker/ssh-client.js';
 import { freePort, sshdUnavailable, startSshd, type Sshd } from '../helpers/sshd.js';
 
 const unavailable = sshdUnavailable();
@@ -28,6 +29,28 @@ describe.runIf(!unavailable && engineAvailable())('ssh:// endpoints against a pr
     expect(daemon.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(run.report!.environment.docker).toMatchObject({ endpoint: address, source: 'flag', apiVersion: '1.41' });
     expect(run.report!.summary.crashed).toBe(0);
+  });
+
+  it("statuses are the remote daemon's own: 200 for the ping, 404 for a missing image and a missing container", async () => {
+    const saved = { ...process.env };
+    // The client spawns `ssh` from this process's PATH: the test's wrapper, with its own key and known_hosts.
+    Object.assign(process.env, sshd.env('ok'));
+    try {
+      const client = createSshEngineClient(address);
+      const ping = await client.getBuffer('/_ping', { timeoutMs: 10_000 });
+      expect(ping.body.toString()).toBe('OK');
+      expect(ping.headers['api-version']).toBe('1.41');
+      const versioned = client.withApiVersion('1.41');
+      const image = await versioned.getJson('/images/docker-doctor-no-such-image:0/json', { timeoutMs: 10_000 }).catch((e: unknown) => e);
+      expect(image).toMatchObject({ kind: 'http', details: { statusCode: 404 } });
+      const start = await versioned
+        .send('/containers/docker-doctor-no-such-container/start', { method: 'POST', timeoutMs: 10_000 })
+        .catch((e: unknown) => e);
+      expect(start).toMatchObject({ kind: 'http', details: { statusCode: 404 } });
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
   });
 
   it('a refused port is daemon/ssh-refused', async () => {

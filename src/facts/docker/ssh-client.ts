@@ -89,9 +89,9 @@ class SshAgent extends http.Agent {
 }
 
 /** How far an ssh session got, from its -v lines. */
-type Stage = 'started' | 'tcp' | 'ssh' | 'authenticated';
+export type SshStage = 'started' | 'tcp' | 'ssh' | 'authenticated';
 
-const MILESTONES: [RegExp, Stage][] = [
+const MILESTONES: [RegExp, SshStage][] = [
   [/^debug1: Connection established/, 'tcp'],
   [/^debug1: Remote protocol version/, 'ssh'],
   [/^Authenticated to /, 'authenticated'],
@@ -106,7 +106,7 @@ const STDERR_LIMIT = 64 * 1024;
  */
 export class SshStream extends Duplex {
   connecting = true;
-  private stage: Stage = 'started';
+  private stage: SshStage = 'started';
   private stderr = '';
   private received = false;
 
@@ -252,7 +252,7 @@ const FAILURES: [RegExp, EngineErrorKind, (where: string, said: string) => strin
 ];
 
 /** What an ssh session that ended before any answer means: ssh's words first, then the remote command's exit status. */
-export function classifySshFailure(stderr: string, code: number | null, stage: Stage, where: string): EngineError {
+export function classifySshFailure(stderr: string, code: number | null, stage: SshStage, where: string): EngineError {
   const said = sshSaid(stderr);
   const last = said.at(-1) ?? `ssh exited with status ${code ?? 'unknown'}`;
   const details = { code: code === null ? undefined : `exit ${code}`, connected: stage === 'authenticated' };
