@@ -76,6 +76,22 @@ describe('every request after the ping carries the negotiated version', () => {
     expect(daemon.paths).toEqual(['/_ping', '/v1.56/version', `/v${MAX_API_VERSION}/info`, `/v${MAX_API_VERSION}/containers/json?all=1`]);
   });
 
+  it('a daemon not newer than the code: the ping settles the version, so /version, /info and the list go out together', async () => {
+    const daemon = await recordingDaemon({ max: '1.41', min: '1.12' });
+    const host = `unix://${daemon.socket}`;
+    const endpoint: ResolvedEndpoint = { host, source: 'flag', context: 'default', configFile: '/none', problems: [] };
+    const clients = { ...fakeClients({ files: { [daemon.socket]: { stat: SOCKET } } }), engine: (h: string) => createHttpEngineClient(h) };
+    let listed: Promise<unknown> | undefined;
+    // What the facts do with the client handed out at the ping: list the containers while /version and /info answer.
+    const { connection } = await connect(endpoint, clients, { pingTimeoutMs: 2000, requestTimeoutMs: 2000 }, (client) => {
+      listed = client.getJson('/containers/json?all=1', { timeoutMs: 2000 });
+    });
+    await listed;
+    expect(connection).toMatchObject({ reachable: true, apiVersion: { version: '1.41', from: 'negotiated' } });
+    expect(daemon.paths[0]).toBe('/_ping');
+    expect(daemon.paths.slice(1).sort()).toEqual(['/v1.41/containers/json?all=1', '/v1.41/info', '/v1.41/version']);
+  });
+
   it('a daemon whose minimum is above the newest version the code reads: its minimum', async () => {
     const daemon = await recordingDaemon({ max: '1.60', min: '1.54' });
     await connectTo(daemon.socket);

@@ -68,6 +68,18 @@ export function chooseApiVersion(range: DaemonApiRange, overrideRaw: string | un
   return { ok: true, version, from: 'negotiated' };
 }
 
+/**
+ * The version negotiation will end at, when the ping alone settles it: the daemon's own version when it is not newer
+ * than MAX_API_VERSION (a daemon serves its own version, so its minimum cannot be above it). Undefined when /version's
+ * range must be read first: a newer daemon (its minimum may be above MAX_API_VERSION), or a DOCKER_API_VERSION, which is
+ * checked against the range before anything is sent in it.
+ */
+export function versionFromPing(daemonVersion: string | undefined, overrideRaw: string | undefined): string | undefined {
+  if (overrideRaw !== undefined && overrideRaw.trim() !== '') return undefined;
+  if (daemonVersion && compareApiVersions(daemonVersion, MAX_API_VERSION) <= 0) return daemonVersion;
+  return undefined;
+}
+
 /** Whether the daemon's API is older than what the checks need. */
 export function olderThanChecksNeed(daemonVersion: string | undefined): boolean {
   const parsed = parseApiVersion(daemonVersion);

@@ -2,7 +2,7 @@ import type { FactClients } from '../clients.js';
 import type { DockerConnection, EngineInfo, EngineKind, EngineVersion } from '../types.js';
 import type { ResolvedEndpoint } from './endpoint.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { chooseApiVersion, parseApiVersion, type ApiVersionChoice } from './api-version.js';
+import { chooseApiVersion, parseApiVersion, versionFromPing, type ApiVersionChoice } from './api-version.js';
 import { EngineError, type EngineClient, type EngineErrorKind } from './engine-client.js';
 
 export interface ConnectOptions {
@@ -62,12 +62,12 @@ export async function connect(
     return fail('other', (error as Error).message);
   }
   const elapsedMs = Math.round(now() - started);
-  const negotiated = await negotiate(client, ping.headers, clients.proc.env.DOCKER_API_VERSION, options.requestTimeoutMs);
+  const env = clients.proc.env;
+  const negotiated = await negotiate(client, ping.headers, env.DOCKER_API_VERSION, options.requestTimeoutMs, onPinged);
   if ('failure' in negotiated) return fail(negotiated.failure.kind, negotiated.failure.message);
   const { versioned, version, apiVersion } = negotiated;
-  onPinged?.(versioned);
   try {
-    const info = await versioned.getJson<EngineInfo>('/info', { timeoutMs: options.requestTimeoutMs });
+    const info = await negotiated.info;
     const kind = engineKind(version, info);
     const local = base.local && kind !== 'docker-desktop';
     return { connection: { ...base, local, reachable: true, elapsedMs, version, info, kind, apiVersion }, client: versioned };
@@ -78,21 +78,34 @@ export async function connect(
 }
 
 type Negotiated =
-  | { versioned: EngineClient; version: EngineVersion; apiVersion: NonNullable<DockerConnection['apiVersion']> }
+  | {
+      versioned: EngineClient;
+      version: EngineVersion;
+      info: Promise<EngineInfo>;
+      apiVersion: NonNullable<DockerConnection['apiVersion']>;
+    }
   | { failure: { kind: EngineErrorKind; message: string } };
 
 /**
  * Reads /version at the daemon's own API version (the ping's header; served by any daemon, and its format has not
- * changed since 1.24), then picks the version every later request carries from the range it gives.
+ * changed since 1.24), then picks the version every later request carries from the range it gives. When the ping alone
+ * settles that version (versionFromPing), the client is handed out and /info sent at once, alongside /version: the
+ * engine's /version runs runc and containerd to learn their versions, and the checks need not wait for it.
  */
 async function negotiate(
   client: EngineClient,
   headers: IncomingHttpHeaders,
   override: string | undefined,
   timeoutMs: number,
+  onPinged?: (client: EngineClient) => void,
 ): Promise<Negotiated> {
   const raw = headers['api-version'];
   const daemonVersion = parseApiVersion(Array.isArray(raw) ? raw[0] : raw);
+  const early = versionFromPing(daemonVersion, override);
+  const earlyClient = early ? client.withApiVersion(early) : undefined;
+  if (earlyClient) onPinged?.(earlyClient);
+  const earlyInfo = earlyClient?.getJson<EngineInfo>('/info', { timeoutMs });
+  earlyInfo?.catch(() => undefined); // Awaited below unless the negotiation fails first.
   let version: EngineVersion;
   try {
     version = await (daemonVersion ? client.withApiVersion(daemonVersion) : client).getJson<EngineVersion>('/version', { timeoutMs });
@@ -103,7 +116,11 @@ async function negotiate(
   const range = { max: parseApiVersion(version?.ApiVersion) ?? daemonVersion, min: version?.MinAPIVersion };
   const choice = chooseApiVersion(range, override);
   if (!choice.ok) return { failure: { kind: 'api-version', message: overrideRefused(choice) } };
-  return { versioned: client.withApiVersion(choice.version), version, apiVersion: { version: choice.version, from: choice.from } };
+  const apiVersion = { version: choice.version, from: choice.from };
+  if (earlyClient && earlyInfo && choice.version === early) return { versioned: earlyClient, version, info: earlyInfo, apiVersion };
+  const versioned = client.withApiVersion(choice.version);
+  onPinged?.(versioned);
+  return { versioned, version, info: versioned.getJson<EngineInfo>('/info', { timeoutMs }), apiVersion };
 }
 
 function overrideRefused(choice: Extract<ApiVersionChoice, { ok: false }>): string {
