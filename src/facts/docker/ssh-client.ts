@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
 import { Duplex } from 'node:stream';
 import { clientOver, EngineError, formatSeconds, type EngineClient, type EngineErrorKind } from './engine-client.js';
@@ -83,6 +83,8 @@ class SshAgent extends http.Agent {
   }
 
   override createConnection(): Duplex {
+    // child_process is loaded only when an ssh:// endpoint is really asked something: most users talk to a unix socket.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn('ssh', sshArgs(this.target), { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     return new SshStream(child, this.target);
   }
