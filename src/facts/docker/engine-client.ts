@@ -11,7 +11,7 @@ import type { TlsMaterial } from './endpoint.js';
  * A small Engine API client over node:http. dockerode costs ~120 ms of module loading (most of it ssh2),
  * which alone would break the start-up and full-run budgets, and it cannot tell "nothing accepted the
  * connection" from "the daemon accepted it and never answered" — the distinction the daemon check is for.
- * dockerode is still used for ssh:// endpoints (see ssh-client.ts).
+ * ssh:// endpoints use the same requests over the system's ssh (see ssh-client.ts).
  */
 
 export type EngineErrorKind =
