@@ -1,6 +1,7 @@
 import { defineCheck, EndpointFault } from '../src/engine/define-check.js';
 import type { CheckContext, FindingInput } from '../src/engine/types.js';
 import type { EndpointProblem } from '../src/facts/docker/endpoint.js';
+import { apiTooOld } from './daemon/api-version.js';
 import { daemonCodes } from './daemon/codes.js';
 import { describeSource, diagnoseUnreachable } from './daemon/unreachable.js';
 import { prose } from '../src/util/text.js';
@@ -43,6 +44,9 @@ export default defineCheck({
       if (finding) ctx.report(finding);
       return;
     }
+
+    const tooOld = apiTooOld(connection);
+    if (tooOld) ctx.report(tooOld);
 
     // The container list is what most checks start from: a daemon that answers its ping but fails the list is this
     // check's finding, once, while the checks that need the list are skipped with the same reason.

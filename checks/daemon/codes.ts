@@ -1,5 +1,7 @@
 import type { FindingCodeMeta } from '../../src/engine/types.js';
 import { prose } from '../../src/util/text.js';
+import { apiVersionCodes } from './api-version.js';
+import { sshCodes } from './ssh.js';
 
 const DAEMON_DOCS = 'https://docs.docker.com/engine/daemon/troubleshoot/';
 const CONTEXT_DOCS = 'https://docs.docker.com/engine/manage-resources/contexts/';
@@ -167,6 +169,8 @@ export const daemonCodes = {
     `,
     docsUrl: 'https://docs.docker.com/reference/cli/docker/system/info/',
   },
+  ...sshCodes,
+  ...apiVersionCodes,
 } satisfies Record<string, FindingCodeMeta>;
 
 export type DaemonCause = keyof typeof daemonCodes;

@@ -1,7 +1,9 @@
 import type { CheckContext, Fix, FindingInput } from '../../src/engine/types.js';
 import type { DockerConnection } from '../../src/facts/types.js';
 import { formatMode } from '../shared/permissions.js';
+import { apiVersionRefused } from './api-version.js';
 import type { DaemonCause } from './codes.js';
+import { sshFinding } from './ssh.js';
 import { prose } from '../../src/util/text.js';
 
 type Report = Omit<FindingInput, 'cause'> & { cause: DaemonCause };
@@ -49,6 +51,9 @@ export async function diagnoseUnreachable(ctx: CheckContext, connection: DockerC
 
 async function byFailure(u: Unreachable): Promise<Report | undefined> {
   const { ctx, connection, host, subject, socketPath, via, evidence } = u;
+  if (u.failure.kind === 'api-version') return apiVersionRefused(connection, evidence);
+  const ssh = host.startsWith('ssh://') ? sshFinding({ ...u, resetFixes: endpointResetFixes(connection) }) : undefined;
+  if (ssh) return ssh;
   switch (u.failure.kind) {
     case 'socket-missing':
       return socketMissing(u);

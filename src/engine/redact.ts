@@ -207,6 +207,8 @@ export function redactFinding(finding: Finding): Finding {
   return {
     ...finding,
     title: redactText(finding.title),
+    // A daemon subject is the endpoint as given: ssh://me:pw@host must not reach the JSON through it.
+    subject: { ...finding.subject, name: redactText(finding.subject.name) },
     explanation: redactText(finding.explanation),
     fixes: finding.fixes.map((fix) => ({
       ...fix,

@@ -59,6 +59,8 @@ export interface DockerConnection {
   version?: EngineVersion;
   info?: EngineInfo;
   kind?: EngineKind;
+  /** The API version every request after the ping carries: negotiated, or DOCKER_API_VERSION (src/facts/docker/api-version.ts). */
+  apiVersion?: { version: string; from: 'negotiated' | 'DOCKER_API_VERSION' };
   /**
    * True when the engine runs on this machine (a unix socket or loopback tcp, not Docker Desktop's VM), so host files
    * and /proc describe it.

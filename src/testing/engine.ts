@@ -31,7 +31,9 @@ export function fakeEngine(routes: EngineRoutes, calls: string[] = []): EngineCl
     return value;
   };
   const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
-  return {
+  const client: EngineClient = {
+    // Routes are keyed by the path as asked: a negotiated version changes nothing a fake answers.
+    withApiVersion: () => client,
     async send(p: string, options: { method: string }) {
       return { status: 200, body: Buffer.from(text((await answer(`${options.method} ${p}`)) ?? '')) };
     },
@@ -43,4 +45,5 @@ export function fakeEngine(routes: EngineRoutes, calls: string[] = []): EngineCl
       return { body: Buffer.isBuffer(value) ? value : Buffer.from(text(value)), headers: {} };
     },
   };
+  return client;
 }

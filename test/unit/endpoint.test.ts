@@ -142,3 +142,31 @@ describe('parseDockerHost', () => {
     expect(parseDockerHost(raw, false)).toHaveProperty('error');
   });
 });
+
+describe('endpoints a client cannot use', () => {
+  it('fd:// is systemd socket activation: the error says so and names the socket to use instead', () => {
+    const parsed = parseDockerHost('fd://', false);
+    expect(parsed).toHaveProperty('error');
+    const { error } = parsed as { error: string };
+    expect(error).toMatch(/^fd:\/\/ is systemd socket activation, which only dockerd itself can use/);
+    expect(error).toContain('unix:///var/run/docker.sock');
+  });
+
+  it('DOCKER_HOST=fd:// resolves to no host, with an invalid-host problem', async () => {
+    const endpoint = await resolveEndpoint(inputs({}, { env: { DOCKER_HOST: 'fd://' } }));
+    expect(endpoint.host).toBeNull();
+    expect(endpoint.problems).toEqual([expect.objectContaining({ kind: 'invalid-host', host: 'fd://', from: 'DOCKER_HOST' })]);
+  });
+
+  it.each([
+    ['ssh://me:pw@box', /plain-text password .* is not supported/],
+    ['ssh://box?x=1', /no query or fragment/],
+    ['ssh://', /not a valid ssh:\/\/ address|no host name/],
+  ])('ssh: %s is refused as the docker CLI refuses it', (raw, message) => {
+    expect((parseDockerHost(raw, false) as { error: string }).error).toMatch(message);
+  });
+
+  it.each(['ssh://me@box:2222', 'ssh://box', 'ssh://me@[::1]:22/run/user/1000/docker.sock'])('ssh: %s is kept as given', (raw) => {
+    expect(parseDockerHost(raw, false)).toEqual({ host: raw });
+  });
+});

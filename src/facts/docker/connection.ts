@@ -1,7 +1,9 @@
 import type { FactClients } from '../clients.js';
 import type { DockerConnection, EngineInfo, EngineKind, EngineVersion } from '../types.js';
 import type { ResolvedEndpoint } from './endpoint.js';
-import { EngineError, type EngineClient } from './engine-client.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { chooseApiVersion, parseApiVersion, versionFromPing, type ApiVersionChoice } from './api-version.js';
+import { EngineError, type EngineClient, type EngineErrorKind } from './engine-client.js';
 
 export interface ConnectOptions {
   /** How long the ping may take before the daemon counts as not answering. */
@@ -50,28 +52,86 @@ export async function connect(
   } catch (error) {
     return fail('other', (error as Error).message);
   }
+  let ping: { headers: IncomingHttpHeaders };
   try {
-    await client.getBuffer('/_ping', { timeoutMs: options.pingTimeoutMs });
+    // Unversioned, as the docker CLI pings: the answer's API-Version header is what negotiation starts from.
+    ping = await client.getBuffer('/_ping', { timeoutMs: options.pingTimeoutMs });
   } catch (error) {
     if (error instanceof EngineError)
       return fail(error.kind, error.message, { code: error.details.code, statusCode: error.details.statusCode });
     return fail('other', (error as Error).message);
   }
   const elapsedMs = Math.round(now() - started);
-  onPinged?.(client);
+  const env = clients.proc.env;
+  const negotiated = await negotiate(client, ping.headers, env.DOCKER_API_VERSION, options.requestTimeoutMs, onPinged);
+  if ('failure' in negotiated) return fail(negotiated.failure.kind, negotiated.failure.message);
+  const { versioned, version, apiVersion } = negotiated;
   try {
-    const [version, info] = await Promise.all([
-      client.getJson<EngineVersion>('/version', { timeoutMs: options.requestTimeoutMs }),
-      client.getJson<EngineInfo>('/info', { timeoutMs: options.requestTimeoutMs }),
-    ]);
+    const info = await negotiated.info;
     const kind = engineKind(version, info);
-    return {
-      connection: { ...base, local: base.local && kind !== 'docker-desktop', reachable: true, elapsedMs, version, info, kind },
-      client,
-    };
+    const local = base.local && kind !== 'docker-desktop';
+    return { connection: { ...base, local, reachable: true, elapsedMs, version, info, kind, apiVersion }, client: versioned };
   } catch (error) {
     const kind = error instanceof EngineError ? error.kind : 'other';
     return fail(kind, `the daemon answered /_ping but not /version or /info: ${(error as Error).message}`);
+  }
+}
+
+type Negotiated =
+  | {
+      versioned: EngineClient;
+      version: EngineVersion;
+      info: Promise<EngineInfo>;
+      apiVersion: NonNullable<DockerConnection['apiVersion']>;
+    }
+  | { failure: { kind: EngineErrorKind; message: string } };
+
+/**
+ * Reads /version at the daemon's own API version (the ping's header; served by any daemon, and its format has not
+ * changed since 1.24), then picks the version every later request carries from the range it gives. When the ping alone
+ * settles that version (versionFromPing), the client is handed out and /info sent at once, alongside /version: the
+ * engine's /version runs runc and containerd to learn their versions, and the checks need not wait for it.
+ */
+async function negotiate(
+  client: EngineClient,
+  headers: IncomingHttpHeaders,
+  override: string | undefined,
+  timeoutMs: number,
+  onPinged?: (client: EngineClient) => void,
+): Promise<Negotiated> {
+  const raw = headers['api-version'];
+  const daemonVersion = parseApiVersion(Array.isArray(raw) ? raw[0] : raw);
+  const early = versionFromPing(daemonVersion, override);
+  const earlyClient = early ? client.withApiVersion(early) : undefined;
+  if (earlyClient) onPinged?.(earlyClient);
+  const earlyInfo = earlyClient?.getJson<EngineInfo>('/info', { timeoutMs });
+  earlyInfo?.catch(() => undefined); // Awaited below unless the negotiation fails first.
+  let version: EngineVersion;
+  try {
+    version = await (daemonVersion ? client.withApiVersion(daemonVersion) : client).getJson<EngineVersion>('/version', { timeoutMs });
+  } catch (error) {
+    const kind = error instanceof EngineError ? error.kind : 'other';
+    return { failure: { kind, message: `the daemon answered /_ping but not /version or /info: ${(error as Error).message}` } };
+  }
+  const range = { max: parseApiVersion(version?.ApiVersion) ?? daemonVersion, min: version?.MinAPIVersion };
+  const choice = chooseApiVersion(range, override);
+  if (!choice.ok) return { failure: { kind: 'api-version', message: overrideRefused(choice) } };
+  const apiVersion = { version: choice.version, from: choice.from };
+  if (earlyClient && earlyInfo && choice.version === early) return { versioned: earlyClient, version, info: earlyInfo, apiVersion };
+  const versioned = client.withApiVersion(choice.version);
+  onPinged?.(versioned);
+  return { versioned, version, info: versioned.getJson<EngineInfo>('/info', { timeoutMs }), apiVersion };
+}
+
+function overrideRefused(choice: Extract<ApiVersionChoice, { ok: false }>): string {
+  const set = `DOCKER_API_VERSION=${choice.override}`;
+  switch (choice.reason) {
+    case 'invalid':
+      return `${set} is not an API version (the docker CLI expects a number such as 1.41)`;
+    case 'too-old':
+      return `${set} is older than the oldest API version the daemon serves (${choice.range.min})`;
+    case 'too-new':
+      return `${set} is newer than the daemon's API version (${choice.range.max})`;
   }
 }
 

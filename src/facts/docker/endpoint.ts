@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseJsonWithLocation } from '../../util/json.js';
+import { prose } from '../../util/text.js';
 
 export type EndpointSource = 'default' | 'flag' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'context';
 
@@ -192,6 +193,20 @@ async function tlsFiles(inputs: EndpointInputs, dir: string, verify: boolean): P
   };
 }
 
+/** The docker CLI's rules for ssh:// (cli/connhelper/ssh): a host name, and no password, query or fragment. */
+function parseSshHost(value: string): { host: string } | { error: string } {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { error: 'it is not a valid ssh:// address (ssh://[user@]host[:port])' };
+  }
+  if (!url.hostname) return { error: 'the ssh:// address has no host name' };
+  if (url.password) return { error: 'a plain-text password in an ssh:// address is not supported: use an SSH key or agent' };
+  if (url.search || url.hash) return { error: 'an ssh:// address takes no query or fragment' };
+  return { host: value };
+}
+
 /** Mirrors the docker CLI's ParseHost: a bare "host:port" means tcp, tcp defaults to port 2375 (2376 with TLS). */
 export function parseDockerHost(raw: string, tlsVerify: boolean): { host: string } | { error: string } {
   const value = raw.trim();
@@ -204,8 +219,15 @@ export function parseDockerHost(raw: string, tlsVerify: boolean): { host: string
       if (rest === '') return { error: `${proto}:// needs a path` };
       return { host: `${proto}://${rest}` };
     case 'ssh':
+      return parseSshHost(value);
     case 'fd':
-      return { host: value };
+      // dockerd -H fd:// listens on the sockets systemd opened for it; a client has no such descriptors to connect to.
+      return {
+        error: prose`
+          fd:// is systemd socket activation, which only dockerd itself can use (\`dockerd -H fd://\` takes the sockets systemd opened for
+          it); clients connect to the socket systemd listens on, unix:///var/run/docker.sock
+        `,
+      };
     case 'tcp':
     case 'http':
     case 'https': {

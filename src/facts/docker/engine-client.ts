@@ -11,7 +11,7 @@ import type { TlsMaterial } from './endpoint.js';
  * A small Engine API client over node:http. dockerode costs ~120 ms of module loading (most of it ssh2),
  * which alone would break the start-up and full-run budgets, and it cannot tell "nothing accepted the
  * connection" from "the daemon accepted it and never answered" — the distinction the daemon check is for.
- * dockerode is still used for ssh:// endpoints (see ssh-client.ts).
+ * ssh:// endpoints use the same requests over the system's ssh (see ssh-client.ts).
  */
 
 export type EngineErrorKind =
@@ -26,6 +26,16 @@ export type EngineErrorKind =
   | 'reset'
   | 'http'
   | 'aborted'
+  /** ssh:// (ssh-client.ts): no ssh client here, the host key is unknown or changed, authentication failed, the TCP peer
+   * never completed the SSH handshake, the remote has no docker, or the remote docker could not reach its daemon. */
+  | 'ssh-client-missing'
+  | 'ssh-host-key'
+  | 'ssh-auth'
+  | 'ssh-handshake'
+  | 'ssh-no-docker'
+  | 'ssh-remote'
+  /** DOCKER_API_VERSION names a version the daemon does not serve (connection.ts). */
+  | 'api-version'
   | 'other';
 
 export class EngineError extends Error {
@@ -62,14 +72,24 @@ export interface EngineClient {
   getJson<T>(path: string, options: RequestOptions): Promise<T>;
   /** GET returning the raw body. */
   getBuffer(path: string, options: RequestOptions): Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }>;
+  /**
+   * The same connections, with every path sent as `/v<version><path>` (the version negotiated in connection.ts);
+   * messages keep naming the path as asked.
+   */
+  withApiVersion(version: string): EngineClient;
 }
 
 export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineClient {
   const target = connectionTarget(host, tls);
   const transport: typeof http | typeof https = target.secure ? loadHttps() : http;
-  const route: Route = { host, target, transport, agent: new transport.Agent({ keepAlive: true, maxSockets: 16 }) };
+  return clientOver({ host, target, transport, agent: new transport.Agent({ keepAlive: true, maxSockets: 16 }), prefix: '' });
+}
+
+/** The Engine API over a route: the http transport here, or ssh-client.ts's agent that runs `docker system dial-stdio`. */
+export function clientOver(route: EngineRoute): EngineClient {
   const getBuffer = (path: string, options: RequestOptions) => request(route, path, options);
   return {
+    withApiVersion: (version) => clientOver({ ...route, prefix: `/v${version}` }),
     getBuffer,
     async send(path, options) {
       const { status, body } = await request(route, path, options);
@@ -80,18 +100,22 @@ export function createHttpEngineClient(host: string, tls?: TlsMaterial): EngineC
       try {
         return JSON.parse(body.toString('utf8')) as T;
       } catch {
-        throw new EngineError('other', `${path} did not answer with JSON; is ${host} a Docker daemon?`, { connected: true });
+        throw new EngineError('other', `${path} did not answer with JSON; is ${route.host} a Docker daemon?`, { connected: true });
       }
     },
   };
 }
 
 /** Where requests go: the endpoint as the user named it, and how to reach it. */
-interface Route {
+export interface EngineRoute {
   host: string;
   target: { secure: boolean; options: https.RequestOptions };
   transport: typeof http | typeof https;
   agent: http.Agent;
+  /** `/v1.41` once the version is negotiated; '' for the ping that comes first. */
+  prefix: string;
+  /** Why a request on this socket ran out of time, when the transport knows better than "connected or not" (ssh). */
+  describeTimeout?: (socket: Socket | undefined, path: string, timeoutMs: number) => EngineError | undefined;
 }
 
 interface Answer {
@@ -107,11 +131,11 @@ type Finish = (error: EngineError | null, value?: Answer) => void;
  * One request with a deadline that tells "nothing accepted the connection" from "accepted and never answered", an
  * abort signal, and a bounded body.
  */
-function request(route: Route, path: string, options: RequestOptions & { method?: string; body?: unknown }): Promise<Answer> {
+function request(route: EngineRoute, path: string, options: RequestOptions & { method?: string; body?: unknown }): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     // Checked before a request exists: destroying one before its 'error' listener is attached crashes the process.
     if (options.signal?.aborted) return reject(new EngineError('aborted', `request ${path} was cancelled`));
-    const link = { connected: false };
+    const link: { connected: boolean; socket?: Socket } = { connected: false };
     let settled = false;
     const finish: Finish = (error, value) => {
       if (settled) return;
@@ -124,7 +148,7 @@ function request(route: Route, path: string, options: RequestOptions & { method?
     const req = route.transport.request({
       ...route.target.options,
       agent: route.agent,
-      path,
+      path: route.prefix + path,
       method: options.method ?? 'GET',
       headers: {
         Host: 'docker',
@@ -133,7 +157,8 @@ function request(route: Route, path: string, options: RequestOptions & { method?
       },
     });
     const timer = setTimeout(() => {
-      finish(timeoutError(route.host, path, options.timeoutMs, link.connected));
+      const described = route.describeTimeout?.(link.socket, path, options.timeoutMs);
+      finish(described ?? timeoutError(route.host, path, options.timeoutMs, link.connected));
       req.destroy();
     }, options.timeoutMs);
     const onAbort = () => {
@@ -141,7 +166,10 @@ function request(route: Route, path: string, options: RequestOptions & { method?
       req.destroy();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('socket', (socket) => watchConnect(socket, route.target.secure, link));
+    req.on('socket', (socket) => {
+      link.socket = socket;
+      watchConnect(socket, route.target.secure, link);
+    });
     req.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, route.host, link.connected)));
     req.on('response', (res) => readAnswer(res, path, route.host, options, finish, () => req.destroy()));
     req.end(options.body !== undefined ? JSON.stringify(options.body) : undefined);
@@ -225,6 +253,8 @@ function readTlsFile(file: string): Buffer {
 }
 
 function classifySocketError(error: NodeJS.ErrnoException, host: string, connected: boolean): EngineError {
+  // A transport that already knows what went wrong (ssh-client.ts reads ssh's own words) says so itself.
+  if (error instanceof EngineError) return error;
   const code = error.code ?? '';
   const details = { code, connected };
   const where = host.startsWith('unix://') ? host.slice('unix://'.length) : host;
