@@ -1,6 +1,6 @@
 // Bundles the CLI: loading @oclif/core's ~200 modules one by one costs more than node's own start-up, and the
-// start-up budget is 2x `node -e 0`. dockerode stays external: only ssh:// endpoints load it. Two entry points share
-// their chunks: lean-cli (a plain diagnose, which never loads oclif) and cli (oclif, for everything else).
+// start-up budget is 2x `node -e 0`. Two entry points share their chunks: lean-cli (a plain diagnose, which never
+// loads oclif) and cli (oclif, for everything else).
 import { build } from 'esbuild';
 
 /**
@@ -55,7 +55,7 @@ const common = {
   target: 'node20',
   format: 'esm',
   // typescript is only for oclif's ts-node development mode, never used by the installed CLI.
-  external: ['dockerode', 'ssh2', 'cpu-features', 'typescript'],
+  external: ['typescript'],
   banner: { js: "import { createRequire as __ddCreateRequire } from 'node:module'; const require = __ddCreateRequire(import.meta.url);" },
   legalComments: 'none',
   minify: true,
