@@ -78,11 +78,27 @@ describe('peak memory on hostile inputs', () => {
     expect(run.peakMiB).toBeLessThan(PEAK_MEMORY_BUDGET_MIB);
   });
 
-  // Not fixed (found by this test): the Dockerfile parser (src/facts/project/dockerfile.ts over dockerfile-ast) takes
-  // ~390 MB and ~7 s for 100,000 continuation lines, 2.8 GB and 150 s for 16 MiB. Kept as a known failure so that the
-  // day it is fixed this test says so and becomes a plain `it`.
-  it.fails('a 100,000-line Dockerfile stays under the budget (known to fail: the Dockerfile parser)', async () => {
-    const run = await measure(project({ Dockerfile: `FROM alpine\n${'RUN true \\\n'.repeat(100_000)}\nCMD ["x"]\n` }));
+  // The Dockerfile parser (src/facts/project/dockerfile.ts) reads in one pass: 100,000 continuation lines took ~390 MB
+  // and ~7 s with dockerfile-ast, 16 MiB 2.8 GB and 150 s. Each case is read well inside --timeout (10 s here).
+  it.each<[string, () => string]>([
+    ['a 100,000-line Dockerfile', () => `FROM alpine\n${'RUN true \\\n'.repeat(100_000)}\nCMD ["x"]\n`],
+    ['a 16 MiB Dockerfile of instructions (the first 100,000 are read)', () => fill('FROM alpine\n', 'RUN x\n')],
+    ['a 16 MiB Dockerfile of comments', () => fill('FROM alpine\n', '# a comment line\n')],
+    ['a 16 MiB Dockerfile of one continued LABEL', () => fill('FROM alpine\n', 'LABEL a=b \\\n')],
+  ])('%s stays under the budget and inside the timeout', async (_name, dockerfile) => {
+    const run = await measure(project({ Dockerfile: dockerfile() }));
+    const buildContext = run.report!.checks.find((c) => c.id === 'build-context')!;
+    expect(buildContext.status).not.toBe('skipped');
+    expect(buildContext.durationMs).toBeLessThan(10_000);
+    expect(run.peakMiB).toBeLessThan(PEAK_MEMORY_BUDGET_MIB);
+  });
+
+  // Not fixed (found by this test): the parser reads it in ~0.5 s and ~60 MB, but the build-context check's
+  // shellCommands (checks/build-context/shell.ts) collapses the blanks of the 16 MiB RUN with one regexp replace,
+  // which holds ~100 bytes per blank at once: ~390 MB. A 16 MiB heredoc RUN (`echo x` lines) takes ~380 MB the same way.
+  // Kept as a known failure so that the day it is fixed this test says so and becomes a plain `it`.
+  it.fails('a 16 MiB Dockerfile of one continued RUN stays under the budget (known to fail: shellCommands)', async () => {
+    const run = await measure(project({ Dockerfile: fill('FROM alpine\n', 'RUN true \\\n') }));
     expect(run.peakMiB).toBeLessThan(PEAK_MEMORY_BUDGET_MIB);
   });
 });

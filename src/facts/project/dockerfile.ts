@@ -1,4 +1,5 @@
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { DockerfileLines, TextBuilder, trimSpace, type LogicalLine } from './dockerfile-lines.js';
+import { extractBuilderFlags, heredocsOf, splitCommand } from './dockerfile-words.js';
 import { cleanPath } from './ignore.js';
 
 export interface DockerfileInstruction {
@@ -21,51 +22,94 @@ export interface ParsedDockerfile {
   stages: { name?: string; image: string; line: number }[];
 }
 
-/** Parses with dockerfile-ast (continuations, heredocs, parser directives) and keeps line numbers. */
+/** The instructions that take builder flags (--from, --chown, --mount, --platform, --interval…) before their arguments. */
+const FLAGGED = new Set(['ADD', 'COPY', 'FROM', 'HEALTHCHECK', 'RUN']);
+/** The instructions whose lines may open heredocs (BuildKit's heredocDirectives; ONBUILD lends its trigger's). */
+const HEREDOC_KEYWORDS = new Set(['ADD', 'COPY', 'RUN']);
+
+/**
+ * Past this many instructions the rest of the file is not read: each costs ~150 bytes, and 16 MiB of `RUN x` lines
+ * (2.8 million) would take 400 MB. Real Dockerfiles have hundreds; a 100,000-line one is still read whole.
+ */
+export const MAX_INSTRUCTIONS = 100_000;
+
+/**
+ * Parses a Dockerfile the way BuildKit does (dockerfile-lines.ts and dockerfile-words.ts port its parser), in one pass
+ * over the text: parser directives, the escape character, continuations, comments, heredocs, flags, JSON forms.
+ * Unlike BuildKit it never fails: what would be a build error (an unterminated heredoc, a bad directive) still yields
+ * the instructions as far as they can be read, since the checks diagnose the rest.
+ */
 export function parseDockerfile(file: string, text: string): ParsedDockerfile {
-  const dockerfile = DockerfileParser.parse(text);
+  const lines = new DockerfileLines(text);
   const stages: ParsedDockerfile['stages'] = [];
   const instructions: DockerfileInstruction[] = [];
-  for (const instruction of dockerfile.getInstructions()) {
-    const keyword = instruction.getKeyword().toUpperCase();
-    if (keyword === 'FROM') {
-      const args = instruction.getArguments().map((a) => a.getValue());
-      const asIndex = args.findIndex((a) => a.toLowerCase() === 'as');
-      stages.push({
-        image: args[0] ?? '',
-        ...(asIndex > 0 && args[asIndex + 1] ? { name: args[asIndex + 1] } : {}),
-        line: instruction.getRange().start.line + 1,
-      });
-    }
-    instructions.push({
-      keyword,
-      args: instruction.getArgumentsContent() ?? '',
-      exec: execForm(instruction),
-      flags: flagsOf(instruction),
-      line: instruction.getRange().start.line + 1,
-      stage: Math.max(0, stages.length - 1),
-    });
+  for (let logical = lines.nextInstruction(); logical && instructions.length < MAX_INSTRUCTIONS; logical = lines.nextInstruction()) {
+    const instruction = instructionOf(logical, lines);
+    if (instruction.keyword === 'FROM') stages.push(stageOf(instruction));
+    instruction.stage = Math.max(0, stages.length - 1);
+    instructions.push(instruction);
   }
   return { file, instructions, stages };
 }
 
-function execForm(instruction: Instruction): string[] | undefined {
-  // Parsed from the raw text: dockerfile-ast's JSON tokens drop the spaces inside strings ("a b.txt" becomes "ab.txt").
-  const content = (instruction.getArgumentsContent() ?? '').trim();
-  if (!content.startsWith('[')) return undefined;
+/** One instruction from its joined lines; a heredoc's body lines (and terminator) are read here and follow its first line. */
+function instructionOf(logical: LogicalLine, lines: DockerfileLines): DockerfileInstruction {
+  const command = splitCommand(logical.text);
+  const keyword = command.keyword.toUpperCase();
+  const { words, args } = FLAGGED.has(keyword) ? extractBuilderFlags(command.rest, lines.escape) : { words: [], args: command.rest };
+  let written = trimSpace(args);
+  if (opensHeredocs(keyword, written, lines.escape)) written = withHeredocs(written, logical.text, lines);
+  return { keyword, args: written, exec: execForm(written), flags: words.map(flagOf), line: logical.line, stage: 0 };
+}
+
+/**
+ * The arguments followed by the body of each heredoc the instruction opens, read from the lines after it in order: the
+ * checks read a RUN <<EOF script there. Trimmed at the end, as an unterminated heredoc may end in blank lines.
+ */
+function withHeredocs(args: string, text: string, lines: DockerfileLines): string {
+  const written = new TextBuilder();
+  written.add(args);
+  for (const heredoc of heredocsOf(text)) {
+    // The file is read: the heredocs left are unterminated (a build error) and have no body.
+    if (lines.atEnd) break;
+    lines.heredoc(heredoc.name, heredoc.chomp, written);
+  }
+  return trimSpace(written.toString());
+}
+
+/** canContainHeredoc: RUN, COPY and ADD in shell form (JSON forms open none), and ONBUILD with one of those. */
+function opensHeredocs(keyword: string, args: string, escape: string): boolean {
+  if (!args.includes('<<')) return false;
+  if (keyword === 'ONBUILD') {
+    const trigger = splitCommand(args);
+    const triggerKeyword = trigger.keyword.toUpperCase();
+    return HEREDOC_KEYWORDS.has(triggerKeyword) && opensHeredocs(triggerKeyword, extractBuilderFlags(trigger.rest, escape).args, escape);
+  }
+  return HEREDOC_KEYWORDS.has(keyword) && execForm(trimSpace(args)) === undefined;
+}
+
+/** BFlags.Parse: `--name=value`, or `--name` with no value. */
+function flagOf(word: string): DockerfileInstruction['flags'][number] {
+  const equals = word.indexOf('=');
+  return equals === -1 ? { name: word.slice(2), value: null } : { name: word.slice(2, equals), value: word.slice(equals + 1) };
+}
+
+/** FROM [--platform=…] image [AS name]: the words of its arguments. */
+function stageOf(from: DockerfileInstruction): ParsedDockerfile['stages'][number] {
+  const words = from.args.split(/[\t\v\f\r ]+/).filter(Boolean);
+  const asIndex = words.findIndex((w) => w.toLowerCase() === 'as');
+  return { image: words[0] ?? '', ...(asIndex > 0 && words[asIndex + 1] ? { name: words[asIndex + 1] } : {}), line: from.line };
+}
+
+function execForm(args: string): string[] | undefined {
+  if (!args.startsWith('[')) return undefined;
   try {
-    const parsed: unknown = JSON.parse(content);
+    const parsed: unknown = JSON.parse(args);
     return Array.isArray(parsed) && parsed.every((v) => typeof v === 'string') ? parsed : undefined;
   } catch {
     return undefined; // Docker runs invalid JSON as shell form.
   }
 }
-
-function flagsOf(instruction: Instruction): DockerfileInstruction['flags'] {
-  const withFlags = instruction as Instruction & { getFlags?: () => { getName(): string; getValue(): string | null }[] };
-  return typeof withFlags.getFlags === 'function' ? withFlags.getFlags().map((f) => ({ name: f.getName(), value: f.getValue() })) : [];
-}
-
 /** Sources of a COPY/ADD from the build context (not --from, not URLs or heredocs), cleaned and relative to the context. */
 export function copySources(instruction: DockerfileInstruction): string[] {
   if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') return [];
