@@ -64,7 +64,7 @@ export async function connect(
       client.getJson<EngineVersion>('/version', { timeoutMs: options.requestTimeoutMs }),
       client.getJson<EngineInfo>('/info', { timeoutMs: options.requestTimeoutMs }),
     ]);
-    const kind = engineKind(version, info);
+    const kind = await podmanRootless(engineKind(version, info, endpoint.host), client, options.requestTimeoutMs);
     return {
       connection: { ...base, local: base.local && kind !== 'docker-desktop', reachable: true, elapsedMs, version, info, kind },
       client,
@@ -75,12 +75,28 @@ export async function connect(
   }
 }
 
-/** Engine kind as the knowledge base describes it: Podman names itself in /version, Desktop in /info, rootless in SecurityOptions. */
-export function engineKind(version: EngineVersion, info: EngineInfo): EngineKind {
-  if (version.Components?.some((c) => /podman/i.test(c.Name))) return 'podman';
+/**
+ * Engine kind as the knowledge base describes it: Podman names itself in /version, Desktop in /info, rootless Docker in
+ * SecurityOptions. Podman run by a user says so with `name=rootless` in its SecurityOptions or serves a socket under
+ * /run/user/<uid>; a rootful Podman may still be rootless behind another path, which {@link podmanRootless} settles.
+ */
+export function engineKind(version: EngineVersion, info: EngineInfo, host?: string | null): EngineKind {
+  const rootless = info.SecurityOptions?.some((o) => o.includes('name=rootless')) ?? false;
+  if (version.Components?.some((c) => /podman/i.test(c.Name))) {
+    return rootless || /^unix:\/\/\/(var\/)?run\/user\/\d+\//.test(host ?? '') ? 'podman-rootless' : 'podman';
+  }
   if (info.OperatingSystem === 'Docker Desktop' || info.Name === 'docker-desktop') return 'docker-desktop';
-  if (info.SecurityOptions?.some((o) => o.includes('name=rootless'))) return 'rootless';
+  if (rootless) return 'rootless';
   return 'docker';
+}
+
+/** Libpod's own info (`host.security.rootless`), asked only of a Podman the compat answers called rootful; unanswered, it stays so. */
+async function podmanRootless(kind: EngineKind, client: EngineClient, timeoutMs: number): Promise<EngineKind> {
+  if (kind !== 'podman') return kind;
+  const libpod = await client
+    .getJson<{ host?: { security?: { rootless?: unknown } } }>('/v4/libpod/info', { timeoutMs })
+    .catch(() => undefined);
+  return libpod?.host?.security?.rootless === true ? 'podman-rootless' : kind;
 }
 
 export function isLocalEndpoint(host: string | null): boolean {
