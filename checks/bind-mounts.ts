@@ -243,7 +243,7 @@ function idShiftedFinding(m: MountContext, f: MountFacts, user: ContainerUser): 
     subject: f.subject,
     fixes:
       mapping.kind === 'podman-rootless' && cli.podmanCli
-        ? podmanRootlessFixes(cli, mount, user)
+        ? podmanRootlessFixes(cli, mount, user, f.stat, mapping)
         : [
             {
               title: 'Change ownership from inside a container, so the mapping applies',
@@ -306,7 +306,8 @@ function ownershipFixes(m: MountContext, user: ContainerUser | undefined, stat: 
     command: engineCommand(cli, `rm -f ${name}`),
   };
   // Under rootless Podman the host owner of container uid N is a subordinate id: chown through Podman's namespace instead.
-  if (m.mapping.kind === 'podman-rootless' && cli.podmanCli && user) return [...podmanRootlessFixes(cli, mount, user), recreate];
+  if (m.mapping.kind === 'podman-rootless' && cli.podmanCli && user)
+    return [...podmanRootlessFixes(cli, mount, user, stat, m.mapping), recreate];
   return [
     // Without the container's uid there is nothing exact to type: a `<uid>` in a command would be a shell redirection.
     user

@@ -50,6 +50,8 @@ export interface IdMapping {
   /** `rootless` is rootless Docker, `podman-rootless` a user's Podman: both map container uid 0 to the user, N≥1 to subuid start+N-1. */
   kind: 'none' | 'rootless' | 'podman-rootless' | 'userns-remap';
   map(id: number, which: 'uid' | 'gid'): number | undefined;
+  /** Rootless: whether a host uid is one the engine's user namespace owns (the user's own, or a subordinate id). */
+  inNamespace?(hostUid: number): boolean;
   describe: string;
 }
 
@@ -72,6 +74,10 @@ export async function idMapping(facts: Facts, connection: DockerConnection): Pro
         if (id === 0) return which === 'uid' ? hostUid : (owner?.gid ?? hostUid);
         const r = range(which);
         return r && id - 1 < r.count ? r.start + id - 1 : undefined;
+      },
+      inNamespace: (hostId) => {
+        const r = range('uid');
+        return hostId === hostUid || (r !== undefined && hostId >= r.start && hostId < r.start + r.count);
       },
       describe: prose`
         ${engine} maps container root to uid ${hostUid} and uid N≥1 to

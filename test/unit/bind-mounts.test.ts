@@ -718,6 +718,24 @@ const PODMAN_ROOTLESS_CASES: BrokenCase[] = [
 ];
 
 PODMAN_ROOTLESS_CASES.push(
+  {
+    name: 'rootless Podman, a root-owned source: take it with sudo first (podman unshare cannot chown what root owns)',
+    facts: podmanWorld({ ...pg, mounts: [bind('/srv/pg', '/var/lib/postgresql/data')] }, { '/srv/pg': dir(0, 0, 0o755), '/srv/pg/x': 'x' }),
+    findings: [{ code: 'id-shifted', severity: 'error' }],
+    assert: (r) => {
+      expect(commands(r)[0]).toBe('sudo chown -R 1000:1000 /srv/pg && podman unshare chown -R 999:999 /srv/pg');
+      expect(commands(r).join('\n')).not.toMatch(/sudo chown -R 999/);
+    },
+  },
+  {
+    name: 'rootless Podman, container root and a root-owned source: give it to the user container root is',
+    facts: podmanWorld(
+      { ...pg, user: '', mounts: [bind('/srv/pg', '/var/lib/postgresql/data')] },
+      { '/srv/pg': dir(0, 0, 0o755), '/srv/pg/x': 'x' },
+    ),
+    findings: [{ code: 'id-shifted', severity: 'error', title: /runs as root, which is uid 1000 on the host/ }],
+    assert: (r) => expect(commands(r)[0]).toBe('sudo chown -R 1000:1000 /srv/pg'),
+  },
   composeCase(
     'rootless Podman: a directory for a non-root service user is given to it through podman unshare',
     {
