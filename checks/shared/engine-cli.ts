@@ -71,3 +71,23 @@ export function engineCommand(cli: EngineCli, rest: string): string {
 export function engineUnit(cli: EngineCli): { unit: string; user: boolean } {
   return { unit: cli.podman ? 'podman.socket' : 'docker', user: cli.rootless };
 }
+
+/**
+ * Stops a restart loop: `docker update --restart=no` first where the engine has it, so the policy does not bring it
+ * back; elsewhere (Podman) a stop alone ends the loop, since a container its user stopped is not restarted.
+ */
+export function stopLoopCommand(cli: EngineCli, container: string): string {
+  const update = updateCommand(cli, 'restart', '--restart=no', container);
+  return update ? `${update} && ${cli.cli} stop ${container}` : `${cli.cli} stop ${container}`;
+}
+
+/** Drops a container's restart policy: in place where the engine can, else by running it again without --restart. */
+export function dropRestartFix(cli: EngineCli, container: string): { title: string; command?: string } {
+  const update = updateCommand(cli, 'restart', '--restart=no', container);
+  if (update) return { title: 'Drop the restart policy for a one-shot job', command: update };
+  return {
+    title:
+      'Drop the restart policy for a one-shot job: this engine cannot change it in place, so run it again without --restart ' +
+      '(in compose, restart: "no")',
+  };
+}

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { cliFor, DOCKER_CLI, engineCli, updateCommand, type EngineCli } from '../../checks/shared/engine-cli.js';
+import exitedContainers from '../../checks/exited-containers.js';
+import {
+  cliFor,
+  DOCKER_CLI,
+  dropRestartFix,
+  engineCli,
+  stopLoopCommand,
+  updateCommand,
+  type EngineCli,
+} from '../../checks/shared/engine-cli.js';
 import { memoryFixes } from '../../checks/exited-containers/memory-fix.js';
 import type { ExecResult, FactClients } from '../../src/facts/clients.js';
 import { connect, engineKind } from '../../src/facts/docker/connection.js';
 import type { EngineKind } from '../../src/facts/types.js';
 import { containerInspect, fakeClients, fakeFacts, HEALTHY_ENGINE, SOCKET } from '../../src/testing/index.js';
+import { runCheck } from '../helpers/fakes.js';
 
 const PODMAN_VERSION = { Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine', Version: '4.3.1' }] };
 const DOCKER_VERSION = { Version: '28.2.2', ApiVersion: '1.50' };
@@ -104,5 +114,33 @@ describe('memoryFixes on each engine', () => {
     const fixes = memoryFixes(oom(labels), cliFor('podman', { docker: 'Docker version 20.10.24' }));
     expect(fixes[0]!.command).toBeUndefined();
     expect(fixes[1]!.title).toMatch(/mem_limit/);
+  });
+});
+
+describe('restart policy fixes on each engine', () => {
+  const podman = cliFor('podman', { podman: 'podman version 4.3.1' });
+  it('Docker: update the policy, then stop', () => {
+    expect(stopLoopCommand(DOCKER_CLI, 'loop')).toBe('docker update --restart=no loop && docker stop loop');
+    expect(dropRestartFix(DOCKER_CLI, 'job').command).toBe('docker update --restart=no job');
+  });
+  it('Podman (no update --restart): a stop ends the loop; the policy goes when it is run again', () => {
+    expect(stopLoopCommand(podman, 'loop')).toBe('podman stop loop');
+    expect(dropRestartFix(podman, 'job')).toEqual({ title: expect.stringMatching(/run it again without --restart/) });
+  });
+
+  it('exited-containers on Podman names podman and never `update --restart`', async () => {
+    const loop = { id: 'b4', name: 'loop', state: 'restarting' as const, exitCode: 3, restartCount: 7, restartPolicy: 'always' };
+    const exec: FactClients['exec'] = {
+      run: async (file): Promise<ExecResult> =>
+        file === 'podman'
+          ? { exitCode: 0, stdout: 'podman version 4.3.1\n', stderr: '', failed: false }
+          : { exitCode: undefined, stdout: '', stderr: 'ENOENT', failed: true },
+    };
+    const facts = fakeFacts({ containers: [{ ...loop, logs: 'boom\n' }], engine: { '/version': PODMAN_VERSION }, exec });
+    const result = await runCheck(exitedContainers, facts);
+    const commands = result.findings.flatMap((f) => f.fixes.map((x) => x.command ?? ''));
+    expect(result.findings.map((f) => f.code)).toEqual(['exited-containers/restart-loop']);
+    expect(commands).toContain('podman stop loop');
+    expect(commands.join('\n')).not.toMatch(/update --restart/);
   });
 });
