@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, findingsOf, runCli } from '../helpers/cli.js';
@@ -42,9 +43,21 @@ async function startPodman(socket: string): Promise<PodmanService> {
   });
   const service = { socket, process: child };
   services.push(service);
-  for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!existsSync(socket)) throw new Error(`podman system service did not create ${socket}`);
+  // Ready once it answers: a service stopped before that may not have set up the handler that removes its socket.
+  for (let i = 0; i < 150 && !(await answers(socket)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await answers(socket))) throw new Error(`podman system service did not answer on ${socket}`);
   return service;
+}
+
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get({ socketPath, path: '/_ping', timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => request.destroy());
+  });
 }
 
 async function stop(service: PodmanService, signal: NodeJS.Signals): Promise<void> {
@@ -177,17 +190,36 @@ async function rootlessPodman(): Promise<RootlessPodman> {
   const socket = path.join(runtime, 'podman.sock');
   const child = spawn('setpriv', [...NOBODY, 'podman', 'system', 'service', '--time=0', `unix://${socket}`], { env, stdio: 'ignore' });
   for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
-  return { home, socket, podman, stop: () => stopRootless(child, runtime) };
+  return { home, socket, podman, stop: () => stopRootless(child, runtime, socket) };
 }
 
 /**
- * Rootless Podman re-executes itself inside its user namespace: the process started here forwards SIGTERM to the
- * service (SIGKILL would orphan it), and a pause process keeps the namespace, its pid in the runtime directory.
+ * Rootless Podman re-executes itself inside its user namespace, and the service outlives the process started here: it
+ * is found by the socket path this test made up (in its command line) and stopped by its pid; a pause process keeps
+ * the namespace, its pid in the runtime directory.
  */
-async function stopRootless(child: ChildProcess, runtime: string): Promise<void> {
-  if (child.exitCode === null) await stop({ socket: '', process: child }, 'SIGTERM');
-  const pausePid = Number(readFileSync(path.join(runtime, 'libpod', 'tmp', 'pause.pid'), 'utf8').trim());
+async function stopRootless(child: ChildProcess, runtime: string, socket: string): Promise<void> {
+  if (child.exitCode === null) child.kill('SIGTERM');
+  for (const pid of pidsServing(socket)) process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && pidsServing(socket).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pidsServing(socket)) process.kill(pid, 'SIGKILL');
+  const pauseFile = path.join(runtime, 'libpod', 'tmp', 'pause.pid');
+  const pausePid = existsSync(pauseFile) ? Number(readFileSync(pauseFile, 'utf8').trim()) : 0;
   if (pausePid > 0) process.kill(pausePid, 'SIGKILL');
+}
+
+/** The processes whose command line names this socket: the service this test started, nothing else. */
+function pidsServing(socket: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`unix://${socket}`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }
 
 /** The static busybox as an image in the rootless user's own storage (no registry here). */
