@@ -67,11 +67,6 @@ export function engineCommand(cli: EngineCli, rest: string): string {
   return `${cli.cli} ${rest}`;
 }
 
-/** The service manager's unit for this engine, for start and log fixes. */
-export function engineUnit(cli: EngineCli): { unit: string; user: boolean } {
-  return { unit: cli.podman ? 'podman.socket' : 'docker', user: cli.rootless };
-}
-
 /**
  * Stops a restart loop: `docker update --restart=no` first where the engine has it, so the policy does not bring it
  * back; elsewhere (Podman) a stop alone ends the loop, since a container its user stopped is not restarted.

@@ -31,11 +31,16 @@ describe('engineKind', () => {
   ];
   it.each(cases)('%s', (_name, version, info, host, kind) => expect(engineKind(version as never, info, host)).toBe(kind));
 
-  const podmanAt = (libpod: unknown) =>
+  const podmanAt = (libpod: unknown, info: object = {}) =>
     fakeClients({
       env: {},
       files: { '/tmp/p.sock': { stat: SOCKET } },
-      engine: { ...HEALTHY_ENGINE, '/version': PODMAN_VERSION, '/v4/libpod/info': libpod },
+      engine: {
+        ...HEALTHY_ENGINE,
+        '/version': PODMAN_VERSION,
+        '/info': { ...(HEALTHY_ENGINE['/info'] as object), ...info },
+        '/v4/libpod/info': libpod,
+      },
     });
   const endpoint = { host: 'unix:///tmp/p.sock', source: 'flag', context: 'default', problems: [] } as never;
   const timeouts = { pingTimeoutMs: 1000, requestTimeoutMs: 1000 };
@@ -43,6 +48,13 @@ describe('engineKind', () => {
   it("asks libpod's info when the compat answers look rootful: host.security.rootless true is rootless", async () => {
     const { connection } = await connect(endpoint, podmanAt({ host: { security: { rootless: true } } }), timeouts);
     expect(connection.kind).toBe('podman-rootless');
+  });
+  // What Podman 4.3 answers here in /info: its storage, root's or the user's (compat SecurityOptions say nothing).
+  it('the default storage places settle it without asking libpod (a second more on Podman)', async () => {
+    const asked = (rootDir: string) => podmanAt(new Error('libpod must not be asked'), { DockerRootDir: rootDir });
+    const rootful = await connect(endpoint, asked('/var/lib/containers/storage'), timeouts);
+    const rootless = await connect(endpoint, asked('/home/dev/.local/share/containers/storage'), timeouts);
+    expect([rootful.connection.kind, rootless.connection.kind]).toEqual(['podman', 'podman-rootless']);
   });
   it('stays rootful Podman when libpod says so or does not answer', async () => {
     expect((await connect(endpoint, podmanAt({ host: { security: { rootless: false } } }), timeouts)).connection.kind).toBe('podman');

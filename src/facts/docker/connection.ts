@@ -64,7 +64,7 @@ export async function connect(
       client.getJson<EngineVersion>('/version', { timeoutMs: options.requestTimeoutMs }),
       client.getJson<EngineInfo>('/info', { timeoutMs: options.requestTimeoutMs }),
     ]);
-    const kind = await podmanRootless(engineKind(version, info, endpoint.host), client, options.requestTimeoutMs);
+    const kind = await podmanRootless(engineKind(version, info, endpoint.host), info, client, options.requestTimeoutMs);
     return {
       connection: { ...base, local: base.local && kind !== 'docker-desktop', reachable: true, elapsedMs, version, info, kind },
       client,
@@ -90,9 +90,16 @@ export function engineKind(version: EngineVersion, info: EngineInfo, host?: stri
   return 'docker';
 }
 
-/** Libpod's own info (`host.security.rootless`), asked only of a Podman the compat answers called rootful; unanswered, it stays so. */
-async function podmanRootless(kind: EngineKind, client: EngineClient, timeoutMs: number): Promise<EngineKind> {
+/**
+ * Podman 4.3's compat /info says nothing of rootless (no `name=rootless`): its storage tells the default setups apart
+ * (rootful /var/lib/containers, rootless ~/.local/share/containers); any other place is settled by libpod's own info
+ * (`host.security.rootless`), one more request, which Podman takes a second to answer. Unanswered, it stays rootful.
+ */
+async function podmanRootless(kind: EngineKind, info: EngineInfo, client: EngineClient, timeoutMs: number): Promise<EngineKind> {
   if (kind !== 'podman') return kind;
+  const storage = info.DockerRootDir ?? '';
+  if (storage.startsWith('/var/lib/containers/')) return kind;
+  if (storage.includes('/.local/share/containers/')) return 'podman-rootless';
   const libpod = await client
     .getJson<{ host?: { security?: { rootless?: unknown } } }>('/v4/libpod/info', { timeoutMs })
     .catch(() => undefined);
