@@ -12,6 +12,8 @@ import { bindMountForLine, containerName, containerSubject, finishedRecently, pa
 import { logLines } from './shared/logs.js';
 import { shellWord, prose } from '../src/util/text.js';
 import { composeServiceOf, locationOf } from './shared/project-source.js';
+import { engineCli, engineCommand, type EngineCli } from './shared/engine-cli.js';
+import { podmanRootlessFixes } from './bind-mounts/rootless-fixes.js';
 
 type Cause = keyof typeof bindCodes;
 
@@ -52,7 +54,7 @@ export default defineCheck({
     const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;
     // Bind sources are paths on the engine's host: only a local engine's can be read here (Desktop shares files but fakes ownership).
     const hostReadable = connection.local && connection.kind !== 'docker-desktop';
-    const mapping = await idMapping(facts, connection);
+    const [mapping, cli] = await Promise.all([idMapping(facts, connection), engineCli(facts)]);
     const selinux = (connection.info?.SecurityOptions ?? []).some((o) => o.includes('name=selinux')) && (await facts.selinuxEnforcing());
     const now = facts.now();
 
@@ -62,7 +64,7 @@ export default defineCheck({
       if (!inspect) continue;
       const state = inspect.State;
       if (state.Status === 'created') {
-        if (state.Error && MOUNT_START_ERROR.test(state.Error)) reportMountFailure(ctx, inspect);
+        if (state.Error && MOUNT_START_ERROR.test(state.Error)) reportMountFailure(ctx, inspect, cli);
         continue;
       }
       const binds = (inspect.Mounts ?? []).filter((m) => m.Type === 'bind');
@@ -75,7 +77,7 @@ export default defineCheck({
       const user = () => (userPromise ??= hostReadable ? resolveContainerUser(facts, inspect) : Promise.resolve(undefined));
       const location = (await composeServiceOf(facts, inspect.Config.Labels))?.service.user?.at;
       for (const mount of binds) {
-        const finding = await diagnoseMount({ inspect, mount, logs, user, mapping, selinux, hostReadable, ctx });
+        const finding = await diagnoseMount({ inspect, mount, logs, user, mapping, cli, selinux, hostReadable, ctx });
         if (finding)
           ctx.report({
             ...finding,
@@ -86,7 +88,7 @@ export default defineCheck({
       }
     }
 
-    if (compose && hostReadable) await checkComposeSources(ctx, compose);
+    if (compose && hostReadable) await checkComposeSources(ctx, compose, mapping.kind === 'podman-rootless' && cli.podmanCli);
   },
 });
 
@@ -97,6 +99,8 @@ interface MountContext {
   logs: string;
   user: () => Promise<ContainerUser | undefined>;
   mapping: IdMapping;
+  /** The command fixes name for this engine (podman, docker). */
+  cli: EngineCli;
   selinux: boolean;
   hostReadable: boolean;
 }
@@ -209,7 +213,7 @@ function deniedFinding(m: MountContext, f: MountFacts, denied: string): MountFin
     `,
     subject,
     ...(explained ? {} : { explanation: unexplainedDenial(stat) }),
-    fixes: ownershipFixes(mount, user, stat, name),
+    fixes: ownershipFixes(m, user, stat, name),
     evidence,
   };
 }
@@ -228,7 +232,8 @@ function unexplainedDenial(stat: FileStat | null): string {
   `;
 }
 
-function idShiftedFinding({ inspect, mount, mapping }: MountContext, f: MountFacts, user: ContainerUser): MountFinding {
+function idShiftedFinding(m: MountContext, f: MountFacts, user: ContainerUser): MountFinding {
+  const { inspect, mount, mapping, cli } = m;
   return {
     cause: 'id-shifted',
     title: prose`
@@ -236,16 +241,19 @@ function idShiftedFinding({ inspect, mount, mapping }: MountContext, f: MountFac
       ${mount.Source} (${f.owner})
     `,
     subject: f.subject,
-    fixes: [
-      {
-        title: 'Change ownership from inside a container, so the mapping applies',
-        command: prose`
-          docker run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R
-          ${user.uid}:${user.gid} /fix
-        `,
-      },
-      { title: 'Or use a named volume instead of a bind mount', command: `docker volume create ${f.name}-data` },
-    ],
+    fixes:
+      mapping.kind === 'podman-rootless' && cli.podmanCli
+        ? podmanRootlessFixes(cli, mount, user, f.stat, mapping)
+        : [
+            {
+              title: 'Change ownership from inside a container, so the mapping applies',
+              command: prose`
+                ${cli.cli} run --rm -v ${shellWord(`${mount.Source}:/fix`)} ${shellWord(inspect.Config.Image ?? inspect.Image)} chown -R
+                ${user.uid}:${user.gid} /fix
+              `,
+            },
+            { title: 'Or use a named volume instead of a bind mount', command: engineCommand(cli, `volume create ${f.name}-data`) },
+          ],
     evidence: { ...f.evidence, hostUid: f.hostUid },
   };
 }
@@ -264,7 +272,7 @@ async function quietProblem(m: MountContext, f: MountFacts): Promise<MountFindin
         (${f.who}) cannot write to ${mount.Destination}
       `,
       subject,
-      fixes: ownershipFixes(mount, user, stat, name),
+      fixes: ownershipFixes(m, user, stat, name),
       evidence,
     };
   }
@@ -274,7 +282,7 @@ async function quietProblem(m: MountContext, f: MountFacts): Promise<MountFindin
     severity: 'warning',
     title: `Container ${name} runs as ${f.who} and cannot read ${mount.Source} (${f.owner}), mounted at ${mount.Destination}`,
     subject,
-    fixes: ownershipFixes(mount, user, stat, name),
+    fixes: ownershipFixes(m, user, stat, name),
     evidence,
   };
 }
@@ -287,28 +295,37 @@ async function looksAutoCreated(m: MountContext, stat: FileStat): Promise<boolea
   return created === undefined || stat.ctimeMs >= created - 5000;
 }
 
-function ownershipFixes(mount: MountPoint, user: ContainerUser | undefined, stat: FileStat | null, name: string): Fix[] {
+function ownershipFixes(m: MountContext, user: ContainerUser | undefined, stat: FileStat | null, name: string): Fix[] {
+  const { mount, cli } = m;
   const source = shellWord(mount.Source);
+  const recreate: Fix = {
+    title: prose`
+      Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named
+      volumes and bind-mounted data stay
+    `,
+    command: engineCommand(cli, `rm -f ${name}`),
+  };
+  // Under rootless Podman the host owner of container uid N is a subordinate id: chown through Podman's namespace instead.
+  if (m.mapping.kind === 'podman-rootless' && cli.podmanCli && user)
+    return [...podmanRootlessFixes(cli, mount, user, stat, m.mapping), recreate];
   return [
     // Without the container's uid there is nothing exact to type: a `<uid>` in a command would be a shell redirection.
     user
       ? { title: `Give the container's user the directory`, command: `sudo chown -R ${user.uid}:${user.gid} ${source}` }
-      : { title: `Give the container's user the directory: sudo chown -R with the uid:gid the container runs as (docker exec ${name} id)` },
+      : {
+          title: prose`
+            Give the container's user the directory: sudo chown -R with the uid:gid the container runs as (${cli.cli} exec ${name} id)
+          `,
+        },
     {
       title: 'Or run the container as your own user',
-      command: `docker run --user "$(id -u):$(id -g)" -v ${shellWord(`${mount.Source}:${mount.Destination}`)} …`,
+      command: engineCommand(cli, `run --user "$(id -u):$(id -g)" -v ${shellWord(`${mount.Source}:${mount.Destination}`)} …`),
     },
     {
       title: "In compose, set the service's user to match the owner",
       command: stat ? `user: "${stat.uid}:${stat.gid}"` : 'user: "1000:1000"',
     },
-    {
-      title: prose`
-        Recreate the container after changing it: this removes the container and its writable layer (files written outside volumes); named
-        volumes and bind-mounted data stay
-      `,
-      command: `docker rm -f ${name}`,
-    },
+    recreate,
   ];
 }
 
@@ -322,7 +339,7 @@ function selinuxFixes(mount: MountPoint): Fix[] {
   ];
 }
 
-function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void {
+function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect, cli: EngineCli): void {
   const name = containerName(inspect);
   const error = inspect.State.Error;
   const ontoFile = /not a directory|Are you trying to mount/i.test(error);
@@ -359,7 +376,7 @@ function reportMountFailure(ctx: CheckContext, inspect: ContainerInspect): void 
       {
         title:
           'Remove the container that was left behind, then run it again: it never started, so removing it loses nothing but its settings',
-        command: `docker rm ${name}`,
+        command: engineCommand(cli, `rm ${name}`),
       },
     ],
     evidence: { error },

@@ -1,5 +1,6 @@
 import { defineCheck, EndpointFault } from '../src/engine/define-check.js';
-import type { CheckContext, FindingInput } from '../src/engine/types.js';
+import type { CheckContext, Fix, FindingInput } from '../src/engine/types.js';
+import type { EngineKind } from '../src/facts/types.js';
 import type { EndpointProblem } from '../src/facts/docker/endpoint.js';
 import { apiTooOld } from './daemon/api-version.js';
 import { daemonCodes } from './daemon/codes.js';
@@ -26,9 +27,15 @@ export default defineCheck({
       own socket path gets rmdir), a daemon that accepts connections but never answers, TLS failures, a context that does not exist, and a
       DOCKER_HOST that silently overrides the selected context.
 
-      When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman) go into the report's
-      environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding is reported once, by
-      the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.
+      Advice follows the engine the endpoint is for and what this host has installed: a missing or stale Podman socket
+      (/run/podman/podman.sock, $XDG_RUNTIME_DIR/podman/podman.sock, or any podman.sock started by hand) is brought back with Podman's
+      socket unit (\`sudo systemctl enable --now podman.socket\`, or \`systemctl --user …\` for rootless Podman) or \`podman system
+      service\`, never by restarting Docker; a user whose own Podman socket answers is pointed at it rather than told to join the docker
+      group; and when nothing answers at the default socket, Docker and Podman are both suggested only when both are installed.
+
+      When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman, rootless Podman) go
+      into the report's environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding
+      is reported once, by the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.
     `,
     requires: [],
     codes: daemonCodes,
@@ -60,19 +67,7 @@ export default defineCheck({
         cause: 'endpoint-failed',
         title: `The daemon at ${host} answers its ping but failed GET ${listFailure.path}: ${listFailure.what}`,
         subject: { kind: 'daemon', name: host },
-        fixes:
-          connection.kind === 'docker' || connection.kind === 'rootless'
-            ? [
-                {
-                  title: 'Read what the daemon logged',
-                  command: connection.kind === 'rootless' ? 'journalctl --user -u docker -n 50' : 'sudo journalctl -u docker -n 50',
-                },
-                {
-                  title: 'Restart it (running containers with a restart policy come back)',
-                  command: connection.kind === 'rootless' ? 'systemctl --user restart docker' : 'sudo systemctl restart docker',
-                },
-              ]
-            : [{ title: "Read the engine's logs and restart it" }],
+        fixes: endpointFailedFixes(connection.kind),
         evidence: { endpoint: listFailure.path, answer: listFailure.what, source: describeSource(connection) },
       });
     }
@@ -214,6 +209,25 @@ function contextOverridden(problem: Problem<'context-overridden'>, host: string 
     ],
     evidence: { context: problem.context, dockerHost: problem.host },
   };
+}
+
+/** Reading the engine's log and restarting it, for the service that runs this engine kind. */
+function endpointFailedFixes(kind: EngineKind | undefined): Fix[] {
+  const service =
+    kind === 'docker' || kind === 'rootless' ? 'docker' : kind === 'podman' || kind === 'podman-rootless' ? 'podman.service' : undefined;
+  if (!service) return [{ title: "Read the engine's logs and restart it" }];
+  const user = kind === 'rootless' || kind === 'podman-rootless';
+  const restart = service === 'docker' ? 'docker' : 'podman.socket podman.service';
+  return [
+    {
+      title: 'Read what the daemon logged',
+      command: user ? `journalctl --user -u ${service} -n 50` : `sudo journalctl -u ${service} -n 50`,
+    },
+    {
+      title: 'Restart it (running containers with a restart policy come back)',
+      command: user ? `systemctl --user restart ${restart}` : `sudo systemctl restart ${restart}`,
+    },
+  ];
 }
 
 function engineWarningFixes(text: string) {

@@ -5,6 +5,7 @@ import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
 import { configuredArgv, findDaemoniser, ranCommand, type Daemoniser } from './exited-containers/daemonising.js';
 import { diagnoseExit, type Diagnosis, type ExitContext } from './exited-containers/diagnose.js';
+import { engineCli } from './shared/engine-cli.js';
 import { MOUNT_START_ERROR, PORT_START_ERROR } from './shared/start-errors.js';
 import { editLocation } from './exited-containers/edit-location.js';
 import { rewrittenPart } from './exited-containers/foreground-fix.js';
@@ -134,7 +135,10 @@ async function diagnoseContainer(ctx: CheckContext, inspect: ContainerInspect): 
   // The daemon sets OOMKilled from an event it can miss under load; the event log and the kernel log keep the truth.
   const oomKilled = state.OOMKilled || (state.ExitCode === 137 && !restarting && (await missedOomKill(facts, inspect)));
   // Exit 0 (a loop between restarts reads 0 too): what it ran decides whether a daemonising command explains it.
-  const context = state.ExitCode === 0 && state.Status !== 'created' ? await exitContext(facts, inspect) : {};
+  const context = {
+    ...(state.ExitCode === 0 && state.Status !== 'created' ? await exitContext(facts, inspect) : {}),
+    cli: await engineCli(facts),
+  };
   const diagnosis = diagnoseExit(
     oomKilled === state.OOMKilled ? inspect : { ...inspect, State: { ...state, OOMKilled: true } },
     logs,

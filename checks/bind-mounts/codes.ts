@@ -37,9 +37,11 @@ export const bindCodes = {
     severity: 'error',
     summary: "user-namespace remapping shifts the container's uid on the host",
     explanation: prose`
-      With rootless Docker or userns-remap, container uids are mapped to other host uids (rootless: container root is your uid and uid N≥1
-      is subuid_start+N-1; userns-remap: N is subuid_start+N). Host files owned by your uid look owned by "nobody" inside, and files the
-      container writes show up with ids like 100999 on the host.
+      With rootless Docker, rootless Podman or userns-remap, container uids are mapped to other host uids (rootless: container root is your
+      uid and uid N≥1 is subuid_start+N-1; userns-remap: N is subuid_start+N). Host files owned by your uid look owned by "nobody" inside,
+      and files the container writes show up with ids like 100999 on the host. \`sudo chown\` to the container's uid gives the path to a
+      host user the container never runs as; under rootless Podman, \`podman unshare chown\` sets it as the container sees it (for a path
+      your user owns), \`--userns=keep-id\` runs the container as your own uid, and the \`:U\` volume option has Podman chown the source.
     `,
     docsUrl: 'https://docs.docker.com/engine/security/userns-remap/',
   },

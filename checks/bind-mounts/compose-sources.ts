@@ -26,7 +26,8 @@ interface MissingMount {
 }
 
 /** Bind sources of the compose file that do not exist, judged by what compose will do with them and what the service meant. */
-export async function checkComposeSources(ctx: CheckContext, compose: ComposeProject): Promise<void> {
+/** `podmanRootless`: the engine is rootless Podman and its CLI is here, so a uid is given through `podman unshare`. */
+export async function checkComposeSources(ctx: CheckContext, compose: ComposeProject, podmanRootless = false): Promise<void> {
   const placeholders: PlaceholderMount[] = [];
   // By host path: several services mounting one missing path is one problem with one fix.
   const missing = new Map<string, MissingMount[]>();
@@ -62,14 +63,14 @@ export async function checkComposeSources(ctx: CheckContext, compose: ComposePro
       missing.set(volume.source, [...(missing.get(volume.source) ?? []), { source: volume.source, service, volume, kind, judged }]);
     }
   }
-  for (const mounts of missing.values()) await reportMissing(ctx, compose, mounts);
+  for (const mounts of missing.values()) await reportMissing(ctx, compose, mounts, podmanRootless);
   reportPlaceholders(ctx, placeholders);
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 
 /** One finding per missing host path: the most severe judgement leads, and every service and line using the path is named. */
-async function reportMissing(ctx: CheckContext, compose: ComposeProject, mounts: MissingMount[]): Promise<void> {
+async function reportMissing(ctx: CheckContext, compose: ComposeProject, mounts: MissingMount[], podmanRootless: boolean): Promise<void> {
   const lead = mounts.reduce((best, m) => (RANK[m.judged.severity] > RANK[best.judged.severity] ? m : best));
   const { source, volume, kind, judged } = lead;
   const written = volume.sourceAsWritten ?? source;
@@ -94,7 +95,7 @@ async function reportMissing(ctx: CheckContext, compose: ComposeProject, mounts:
     // A path several services share is the subject itself (as the .env line is for a shared placeholder).
     subject: mounts.length > 1 ? { kind: 'file', name: place.shown } : { kind: 'service', name: lead.service.name },
     location: locationOf(volume.at),
-    fixes: createFix(kind, place, judged.user),
+    fixes: createFix(kind, place, judged.user, podmanRootless),
     evidence:
       mounts.length > 1
         ? {

@@ -87,18 +87,20 @@ export async function placeOf(ctx: CheckContext, compose: ComposeProject, volume
  * uid), a file the service fills itself is touched, and a certificate, key or configuration is the user's to put there
  * (an empty one is no fix, and a directory in its place breaks the mount).
  */
-export function createFix(kind: IntendedKind, place: Place, writer: string | undefined): Fix[] {
+export function createFix(kind: IntendedKind, place: Place, writer: string | undefined, podmanRootless = false): Fix[] {
   const root = place.sudo ? 'sudo ' : '';
   const where = place.inProject ? { runIn: 'project' as const } : {};
   const asRoot = place.sudoReason ? ` (as root: ${place.sudoReason})` : '';
   if (kind === 'directory') {
-    // A numeric user is the same uid on the host (no remapping assumed); a name would mean another user there.
+    // A numeric user is the same uid on the host (no remapping assumed); a name would mean another user there. Under
+    // rootless Podman it is a subordinate id: `podman unshare chown` writes it as the container sees it.
     const uid = writer && /^\d+(:\d+)?$/.test(writer) ? writer : undefined;
+    const chown = podmanRootless ? 'podman unshare chown' : 'sudo chown';
     return [
       uid
         ? {
             title: `Create the directory first and give it to uid ${uid}, the service's user${asRoot}`,
-            command: `${root}mkdir -p ${place.word} && sudo chown ${uid} ${place.word}`,
+            command: `${root}mkdir -p ${place.word} && ${chown} ${uid} ${place.word}`,
             ...where,
           }
         : {

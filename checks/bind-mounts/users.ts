@@ -47,8 +47,11 @@ export async function resolveContainerUser(facts: Facts, inspect: ContainerInspe
 }
 
 export interface IdMapping {
-  kind: 'none' | 'rootless' | 'userns-remap';
+  /** `rootless` is rootless Docker, `podman-rootless` a user's Podman: both map container uid 0 to the user, N≥1 to subuid start+N-1. */
+  kind: 'none' | 'rootless' | 'podman-rootless' | 'userns-remap';
   map(id: number, which: 'uid' | 'gid'): number | undefined;
+  /** Rootless: whether a host uid is one the engine's user namespace owns (the user's own, or a subordinate id). */
+  inNamespace?(hostUid: number): boolean;
   describe: string;
 }
 
@@ -56,7 +59,8 @@ export interface IdMapping {
 export async function idMapping(facts: Facts, connection: DockerConnection): Promise<IdMapping> {
   const options = connection.info?.SecurityOptions ?? [];
   const identity: IdMapping = { kind: 'none', map: (id) => id, describe: '' };
-  if (connection.kind === 'rootless') {
+  if (connection.kind === 'rootless' || connection.kind === 'podman-rootless') {
+    const engine = connection.kind === 'rootless' ? 'rootless Docker' : 'rootless Podman';
     const rootDir = connection.info?.DockerRootDir;
     const owner = rootDir ? await facts.stat(rootDir).catch(() => null) : null;
     const hostUid = owner?.uid ?? (await facts.identity()).uid;
@@ -65,14 +69,18 @@ export async function idMapping(facts: Facts, connection: DockerConnection): Pro
     const ids = await facts.subordinateIds().catch(() => ({ uid: [] as SubIdRange[], gid: [] as SubIdRange[] }));
     const range = (which: 'uid' | 'gid') => ids[which].find((r) => r.user === name || r.user === String(hostUid));
     return {
-      kind: 'rootless',
+      kind: connection.kind,
       map: (id, which) => {
         if (id === 0) return which === 'uid' ? hostUid : (owner?.gid ?? hostUid);
         const r = range(which);
         return r && id - 1 < r.count ? r.start + id - 1 : undefined;
       },
+      inNamespace: (hostId) => {
+        const r = range('uid');
+        return hostId === hostUid || (r !== undefined && hostId >= r.start && hostId < r.start + r.count);
+      },
       describe: prose`
-        rootless Docker maps container root to uid ${hostUid} and uid N≥1 to
+        ${engine} maps container root to uid ${hostUid} and uid N≥1 to
         ${range('uid') ? `${range('uid')!.start}+N-1` : 'your subordinate ids'}
       `,
     };

@@ -1,9 +1,10 @@
 import type { CheckContext, Fix, FindingInput } from '../../src/engine/types.js';
-import type { DockerConnection } from '../../src/facts/types.js';
+import type { DockerConnection, FileStat } from '../../src/facts/types.js';
 import { formatMode } from '../shared/permissions.js';
 import { apiVersionRefused } from './api-version.js';
 import type { DaemonCause } from './codes.js';
 import { sshFinding } from './ssh.js';
+import { installedEngines, ownPodmanSocket, podmanInsteadFixes, podmanSocketAt, podmanStartFixes, type PodmanSocket } from './podman.js';
 import { prose } from '../../src/util/text.js';
 
 type Report = Omit<FindingInput, 'cause'> & { cause: DaemonCause };
@@ -91,31 +92,36 @@ async function byFailure(u: Unreachable): Promise<Report | undefined> {
 
 async function socketMissing({ ctx, connection, host, subject, socketPath, via, platform, evidence }: Unreachable): Promise<Report> {
   const alternatives = await alternativeSockets(ctx, socketPath);
+  const podman = podmanSocketAt(socketPath);
+  // A Podman socket is brought back by Podman's socket unit (or `podman system service`), never by restarting Docker.
+  const start = async () =>
+    podman ? await podmanStartFixes(ctx, podman) : await engineStartFixes(ctx, platform, false, alternatives.length > 0);
   // When the endpoint was chosen by an env var or context and a daemon exists elsewhere, undoing that choice is the fix.
   const source = connection.endpoint.source;
   const fixes =
     source !== 'default' && source !== 'flag'
-      ? [...endpointResetFixes(connection), ...alternatives, ...(alternatives.length > 0 ? [] : await startDaemonFixes(ctx, platform))]
-      : [...alternatives, ...(await startDaemonFixes(ctx, platform, false, alternatives.length > 0)), ...endpointResetFixes(connection)];
+      ? [...endpointResetFixes(connection), ...alternatives, ...(alternatives.length > 0 && !podman ? [] : await start())]
+      : [...alternatives, ...(await start()), ...endpointResetFixes(connection)];
   return {
     cause: 'socket-missing',
-    title: `No Docker daemon is listening at ${socketPath ?? host}: the socket does not exist (${via})`,
+    title: `No ${podman ? 'Podman service' : 'Docker daemon'} is listening at ${socketPath ?? host}: the socket does not exist (${via})`,
     subject,
     fixes,
-    evidence,
+    evidence: { ...evidence, ...(podman ? { engine: `podman (${podman.scope})` } : {}) },
   };
 }
 
 async function refused({ ctx, connection, host, subject, socketPath, via, platform, evidence }: Unreachable): Promise<Report> {
+  const podman = podmanSocketAt(socketPath);
   return {
     cause: 'connection-refused',
     title: socketPath
-      ? `The socket ${socketPath} exists but no daemon accepts connections on it (${via})`
+      ? `The socket ${socketPath} exists but no ${podman ? 'Podman service' : 'daemon'} accepts connections on it (${via})`
       : `Nothing accepts connections at ${host} (${via})`,
     subject,
     fixes: socketPath
       ? [
-          ...(await startDaemonFixes(ctx, platform, true)),
+          ...(podman ? await podmanStartFixes(ctx, podman) : await engineStartFixes(ctx, platform, true)),
           ...(await alternativeSockets(ctx, socketPath)),
           ...endpointResetFixes(connection),
         ]
@@ -128,20 +134,19 @@ async function refused({ ctx, connection, host, subject, socketPath, via, platfo
           },
           ...endpointResetFixes(connection),
         ],
-    evidence,
+    evidence: { ...evidence, ...(podman ? { engine: `podman (${podman.scope})` } : {}) },
   };
 }
 
 function noAnswer({ connection, host, subject, socketPath, platform, evidence }: Unreachable): Report {
+  const podman = podmanSocketAt(socketPath);
+  const within = `${connection.timeoutMs / 1000} s`;
   return {
     cause: 'no-answer',
-    title: `The daemon at ${host} accepted the connection but did not answer within ${connection.timeoutMs / 1000} s`,
+    title: `The ${podman ? 'Podman service' : 'daemon'} at ${host} accepted the connection but did not answer within ${within}`,
     subject,
     fixes: [
-      ...(platform === 'linux'
-        ? [{ title: "Look at the daemon's log for what it is stuck on", command: 'sudo journalctl -u docker --no-pager -n 100' }]
-        : []),
-      { title: 'Restart the daemon', command: platform === 'linux' ? 'sudo systemctl restart docker' : 'Restart Docker Desktop' },
+      ...(podman ? podmanRestartFixes(podman) : dockerRestartFixes(platform)),
       ...(socketPath
         ? [
             {
@@ -153,6 +158,31 @@ function noAnswer({ connection, host, subject, socketPath, platform, evidence }:
     ],
     evidence,
   };
+}
+
+function dockerRestartFixes(platform: NodeJS.Platform): Fix[] {
+  return [
+    ...(platform === 'linux'
+      ? [{ title: "Look at the daemon's log for what it is stuck on", command: 'sudo journalctl -u docker --no-pager -n 100' }]
+      : []),
+    { title: 'Restart the daemon', command: platform === 'linux' ? 'sudo systemctl restart docker' : 'Restart Docker Desktop' },
+  ];
+}
+
+/** A Podman service that hangs: restart what serves the socket (its units, or the hand-started service). */
+function podmanRestartFixes(socket: PodmanSocket): Fix[] {
+  if (socket.scope === 'manual') return [{ title: `Stop the \`podman system service\` that serves ${socket.path} and start it again` }];
+  const user = socket.scope === 'user';
+  return [
+    {
+      title: "Look at the Podman service's log for what it is stuck on",
+      command: user ? 'journalctl --user -u podman.service --no-pager -n 100' : 'sudo journalctl -u podman.service --no-pager -n 100',
+    },
+    {
+      title: 'Restart the Podman service',
+      command: user ? 'systemctl --user restart podman.socket podman.service' : 'sudo systemctl restart podman.socket podman.service',
+    },
+  ];
 }
 
 function tlsFailed({ connection, host, subject, via, evidence }: Unreachable): Report {
@@ -292,18 +322,51 @@ async function permissionDenied(
       evidence: socketEvidence,
     };
   }
+  return notPermitted(ctx, { socketPath, stat, user, who, groupName, uid: identity.uid, subject, evidence: socketEvidence });
+}
+
+interface Denial {
+  socketPath: string;
+  stat: FileStat | null;
+  user: string;
+  who: string;
+  groupName: string;
+  uid: number;
+  subject: Report['subject'];
+  evidence: Record<string, unknown>;
+}
+
+/**
+ * This user is not allowed on the socket. Joining the docker group grants root-equivalent access: a user whose own
+ * (rootless) Podman socket answers is pointed at it instead, and rootful Podman's socket (root's alone) is never
+ * answered with the docker group.
+ */
+async function notPermitted(ctx: CheckContext, d: Denial): Promise<Report> {
+  const { socketPath, stat, user, groupName } = d;
+  const own = await ownPodmanSocket(ctx, socketPath);
+  const podman = podmanSocketAt(socketPath);
   const noDockerGroup = stat !== null && stat.gid === 0;
+  const mode = stat ? ` (mode ${formatMode(stat.mode)})` : '';
+  const ownFix = own && {
+    title: `Your own Podman socket at ${own} answers: point the client at it (no group membership or root needed)`,
+    command: `export DOCKER_HOST=unix://${own}`,
+  };
   return {
     cause: 'permission-denied',
-    title: noDockerGroup
-      ? `${user} cannot open ${socketPath}: it belongs to root:root (mode ${formatMode(stat.mode)}), with no docker group to grant access`
-      : prose`
-        ${user} cannot open ${socketPath}: it belongs to group ${groupName}${stat ? ` (mode ${formatMode(stat.mode)})` : ''} and ${user} is
-        not in it
-      `,
-    subject,
-    fixes: noDockerGroup ? createGroupFixes(who) : joinGroupFixes(user, groupName, who),
-    evidence: socketEvidence,
+    title: podman
+      ? `${user} cannot open ${socketPath}: rootful Podman's socket belongs to ${stat ? `${stat.uid}:${groupName}` : 'root'}${mode}`
+      : noDockerGroup
+        ? `${user} cannot open ${socketPath}: it belongs to root:root${mode}, with no docker group to grant access`
+        : `${user} cannot open ${socketPath}: it belongs to group ${groupName}${mode} and ${user} is not in it`,
+    subject: d.subject,
+    fixes: ownFix
+      ? [ownFix]
+      : podman
+        ? podmanInsteadFixes(d.uid, false)
+        : noDockerGroup
+          ? createGroupFixes(d.who)
+          : joinGroupFixes(user, groupName, d.who),
+    evidence: { ...d.evidence, ...(own ? { podmanSocket: own } : {}) },
   };
 }
 
@@ -342,6 +405,19 @@ async function alternativeSockets(ctx: CheckContext, current: string | undefined
 function samePath(a: string, b: string): boolean {
   const norm = (p: string) => p.replace(/^\/var\/run\//, '/run/');
   return norm(a) === norm(b);
+}
+
+/**
+ * How to get an engine answering at the default socket, by what this host has: Docker's fixes, Podman's (its socket
+ * and DOCKER_HOST at it) when only Podman is installed, both only when both are.
+ */
+async function engineStartFixes(ctx: CheckContext, platform: NodeJS.Platform, restart: boolean, installed = false): Promise<Fix[]> {
+  if (platform !== 'linux') return startDaemonFixes(ctx, platform, restart, installed);
+  const engines = await installedEngines(ctx);
+  const { uid } = await ctx.facts.identity();
+  if (engines.podman && !engines.docker) return podmanInsteadFixes(uid, false);
+  const docker = await startDaemonFixes(ctx, platform, restart, installed || engines.docker);
+  return engines.podman ? [...docker, ...podmanInsteadFixes(uid, true)] : docker;
 }
 
 async function startDaemonFixes(ctx: CheckContext, platform: NodeJS.Platform, restart = false, installed = false): Promise<Fix[]> {

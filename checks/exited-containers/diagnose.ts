@@ -7,6 +7,7 @@ import type { ExitedCause } from './codes.js';
 import { foregroundFixes } from './foreground-fix.js';
 import { ranCommand, SHELLS, type Daemoniser } from './daemonising.js';
 import { memoryFixes } from './memory-fix.js';
+import { DOCKER_CLI, dropRestartFix, stopLoopCommand, type EngineCli } from '../shared/engine-cli.js';
 import type { StayUpEvidence } from './intent.js';
 import { prose } from '../../src/util/text.js';
 
@@ -64,6 +65,8 @@ export interface ExitContext {
   stayUp?: StayUpEvidence;
   /** Where the project sets the command (compose or Dockerfile line). */
   location?: Location;
+  /** The engine's command line, for fixes that differ on Podman (no `update --restart`). */
+  cli?: EngineCli;
 }
 
 /** Diagnoses one container from its state and (for failures) its log tail. Undefined means nothing worth saying. */
@@ -98,7 +101,7 @@ function restartLoop(inspect: ContainerInspect, logs: string, context: ExitConte
     match: matchLogSignature(logs),
     fixes: [
       ...(daemoniser ? foregroundFixes(inspect, daemoniser, context.location) : [logsFix(name)]),
-      { title: 'Stop the loop while you debug it', command: `docker update --restart=no ${name} && docker stop ${name}` },
+      { title: 'Stop the loop while you debug it', command: stopLoopCommand(context.cli ?? DOCKER_CLI, name) },
       ...(daemoniser ? [] : [shellFix(inspect)]),
     ],
   };
@@ -131,7 +134,7 @@ function exitedWith(inspect: ContainerInspect, match: LogMatch | undefined, cont
         fixes: [{ title: 'Check whether the command exists in the image', command: existsCommand(inspect) }, logsFix(name)],
       };
     case 137:
-      return killed(inspect, ran, match);
+      return killed(inspect, ran, match, context.cli);
     case 130:
     case 143:
       return undefined; // Stopped by the user.
@@ -151,7 +154,7 @@ function exitedWith(inspect: ContainerInspect, match: LogMatch | undefined, cont
 }
 
 /** Exit 137: the OOM killer (by the daemon's word) or another SIGKILL. */
-function killed(inspect: ContainerInspect, ran: string, match: LogMatch | undefined): Diagnosis {
+function killed(inspect: ContainerInspect, ran: string, match: LogMatch | undefined, cli?: EngineCli): Diagnosis {
   const name = containerName(inspect);
   if (inspect.State.OOMKilled) {
     const limit = inspect.HostConfig.Memory;
@@ -164,7 +167,7 @@ function killed(inspect: ContainerInspect, ran: string, match: LogMatch | undefi
           parent cgroup) ran out of memory
         `,
       match,
-      fixes: memoryFixes(inspect),
+      fixes: memoryFixes(inspect, cli),
     };
   }
   return {
@@ -279,7 +282,7 @@ function finishedQuickly(inspect: ContainerInspect, ran: string, context: ExitCo
     return {
       cause: 'not-long-running',
       title: `Container ${name} has restart policy "${policy}" but its command \`${configured}\` finishes${ran}`,
-      fixes: [{ title: 'Drop the restart policy for a one-shot job', command: `docker update --restart=no ${name}` }],
+      fixes: [dropRestartFix(context.cli ?? DOCKER_CLI, name)],
     };
   }
   if (stayUp?.strong.length && !stayUp.against.length) {

@@ -3,7 +3,11 @@ import type { Location } from '../../src/engine/types.js';
 import type { ComposeProject, ComposeService, SourceLocation } from '../../src/facts/project/compose.js';
 import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import type { Facts } from '../../src/facts/types.js';
-import { composeLabels } from './containers.js';
+import { COMPOSE_CONFIG_FILES } from '../../src/facts/docker/types.js';
+import { composeLabels, type ComposeLabels } from './containers.js';
+
+/** The compose version that created a container (`1.29.2` for Compose v1, `2.x` for v2). */
+const COMPOSE_VERSION = 'com.docker.compose.version';
 
 /**
  * The service of this project's compose files that a container was created from, if it was. A container made from other
@@ -16,16 +20,36 @@ export async function composeServiceOf(
   const compose = composeLabels(labels);
   if (!compose) return undefined;
   const [project, files] = await Promise.all([facts.compose().catch(() => null), facts.projectFiles()]);
-  const here = compose.workingDir !== undefined && path.resolve(compose.workingDir) === path.resolve(files.dir);
+  const origin = composeOrigin(labels!, compose);
+  const here = [compose.workingDir, origin.ranIn].some((d) => d !== undefined && path.resolve(d) === path.resolve(files.dir));
   // The name alone is enough only when the container does not say where it came from: two unrelated projects called
   // "app" must not send the user to edit the other one's files.
   if (!here && (compose.workingDir !== undefined || compose.project !== project?.name)) return undefined;
   let model = project;
-  if (compose.workingDir && compose.configFiles.length > 0 && !sameFiles(compose.configFiles, project)) {
-    model = await facts.composeAt(compose.configFiles, compose.workingDir).catch(() => null);
+  if (compose.workingDir && origin.files.length > 0 && !sameFiles(origin.files, project)) {
+    model = await facts.composeAt(origin.files, compose.workingDir).catch(() => null);
   }
   const service = model?.services.find((s) => s.name === compose.service);
   return model && service ? { project: model, service } : undefined;
+}
+
+/**
+ * Where compose ran and the files it read. Compose v2 labels both absolutely. Compose v1 (1.x in
+ * `com.docker.compose.version`) writes config_files as typed, relative to the directory it ran in, and working_dir as
+ * the first file's directory: `docker-compose -f stack/prod.yml up` in /src labels `stack/prod.yml` and /src/stack.
+ * So v1 ran in working_dir less the first file's typed directory; where that cannot be undone (`..`,
+ * --project-directory), no files rather than wrong ones.
+ */
+export function composeOrigin(labels: Record<string, string>, compose: ComposeLabels): { ranIn?: string; files: string[] } {
+  const typed = (labels[COMPOSE_CONFIG_FILES] ?? '').split(',').filter(Boolean);
+  const v1 = /^1\./.test(labels[COMPOSE_VERSION] ?? '');
+  if (!v1 || !compose.workingDir || typed.length === 0 || path.isAbsolute(typed[0]!)) return { files: compose.configFiles };
+  const workingDir = path.resolve(compose.workingDir);
+  const firstDir = path.normalize(path.dirname(typed[0]!));
+  if (firstDir === '.') return { ranIn: workingDir, files: typed.map((f) => path.resolve(workingDir, f)) };
+  if (firstDir.split('/').includes('..') || !workingDir.endsWith(`/${firstDir}`)) return { files: [] };
+  const ranIn = workingDir.slice(0, -firstDir.length - 1) || '/';
+  return { ranIn, files: typed.map((f) => path.resolve(ranIn, f)) };
 }
 
 function sameFiles(files: string[], project: ComposeProject | null): boolean {

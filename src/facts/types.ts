@@ -45,7 +45,8 @@ export interface EngineInfo {
   NoProxy?: string;
 }
 
-export type EngineKind = 'docker' | 'docker-desktop' | 'rootless' | 'podman';
+/** `rootless` is rootless Docker; `podman-rootless` a Podman service run by a user (its containers live in that user's namespace). */
+export type EngineKind = 'docker' | 'docker-desktop' | 'rootless' | 'podman' | 'podman-rootless';
 
 export type ConnectionFailureKind = EngineErrorKind | 'endpoint-unresolved' | 'not-a-socket';
 
@@ -138,6 +139,8 @@ export interface DockerFacts {
   images(): Promise<ImageSummary[]>;
   /** OOM events the daemon recorded for a container (it keeps the last 256 events of any kind, in memory). */
   oomEvents(containerId: string, sinceMs: number): Promise<number>;
+  /** Whether another socket on this machine (a Podman socket beside the endpoint) answers a ping. */
+  socketAnswers(socketPath: string): Promise<boolean>;
   /** Starts a labelled, short-lived probe container (only for --probe) and removes it. */
   probe(spec: Omit<ProbeSpec, 'signal'>, signal?: AbortSignal): Promise<ProbeResult>;
 }
@@ -152,6 +155,10 @@ export interface HostFacts {
   passwdDb(): Promise<PasswdEntry[]>;
   /** The Docker service as systemd sees it; empty where there is no systemd. */
   dockerServices(): Promise<ServiceState[]>;
+  /** Podman's socket units (`podman.socket`) as systemd sees them, system and user; empty where there is no systemd. */
+  podmanServices(): Promise<ServiceState[]>;
+  /** What `<command> --version` prints, or undefined when the command is not on PATH or fails (`docker` may be podman-docker's shim). */
+  commandVersion(command: 'docker' | 'dockerd' | 'podman'): Promise<string | undefined>;
   /** Other places a Docker-compatible socket may live on this machine (rootless, Desktop, Podman). */
   socketCandidates(): Promise<{ path: string; kind: string }[]>;
   /** Listening TCP and bound UDP sockets on this host, with their processes where visible. */

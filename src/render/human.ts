@@ -45,6 +45,8 @@ function engineName(kind: Report['environment']['docker']['kind']): string {
       return 'Docker (rootless)';
     case 'podman':
       return 'Podman';
+    case 'podman-rootless':
+      return 'Podman (rootless)';
     default:
       return 'Docker';
   }

@@ -639,13 +639,122 @@ function groupAddWorld(): FakeWorld {
   return { engine: routes, files: { '/var/run/docker.sock': { stat: { type: 'socket', uid: 0, gid: 999, mode: 0o660 } } } };
 }
 
+/** Rootless Podman for user dev (uid 1000, subuids from 100000): Podman names itself in /version, rootless in /info. */
+const PODMAN_ROOTLESS = {
+  '/version': { Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine', Version: '4.3.1' }] },
+  '/info': {
+    ...(HEALTHY_ENGINE['/info'] as object),
+    SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'],
+    DockerRootDir: '/home/dev/.local/share/containers/storage',
+  },
+};
+const SUBIDS: FakeFiles = {
+  '/home/dev/.local/share/containers/storage': dir(1000, 1000, 0o700),
+  '/etc/subuid': 'dev:100000:65536\n',
+  '/etc/subgid': 'dev:100000:65536\n',
+  '/etc/passwd': 'dev:x:1000:1000::/home/dev:/bin/bash\n',
+};
+/** The commands this host has: `<command> --version` answers for these. */
+const onPath = (...commands: string[]): FakeWorld['exec'] => ({
+  run: async (file, args) =>
+    commands.includes(file) && args[0] === '--version'
+      ? { exitCode: 0, stdout: `${file} version 4.3.1\n`, stderr: '', failed: false }
+      : { exitCode: undefined, stdout: '', stderr: 'not found', failed: true },
+});
+const pg: ContainerFields = {
+  id: 'p1',
+  name: 'pg',
+  user: '999:999',
+  exitCode: 1,
+  logs: "mkdir: cannot create directory '/var/lib/postgresql/data/pgdata': Permission denied\n",
+  mounts: [bind('/home/dev/pg', '/var/lib/postgresql/data')],
+};
+const podmanWorld = (c: ContainerFields, files: FakeFiles, exec = onPath('podman')): FakeWorld => ({
+  containers: [c],
+  files: { ...SUBIDS, ...files },
+  engine: PODMAN_ROOTLESS,
+  exec,
+});
+const noSudoChown = (r: CheckResult) => expect(commands(r).join('\n')).not.toMatch(/sudo chown/);
+
+const PODMAN_ROOTLESS_CASES: BrokenCase[] = [
+  {
+    name: 'rootless Podman: uid 999 is host uid 100998; podman unshare chown, --userns=keep-id or :U, never sudo chown',
+    facts: podmanWorld(pg, { '/home/dev/pg': dir(1000, 1000, 0o755), '/home/dev/pg/x': 'x' }),
+    findings: [
+      { code: 'id-shifted', severity: 'error', subject: 'pg', title: /uid 100998 on the host \(rootless Podman maps container root/ },
+    ],
+    assert: (r) => {
+      expect(commands(r)).toEqual([
+        'podman unshare chown -R 999:999 /home/dev/pg',
+        'podman run --userns=keep-id -v /home/dev/pg:/var/lib/postgresql/data …',
+        '-v /home/dev/pg:/var/lib/postgresql/data:U',
+      ]);
+      noSudoChown(r);
+    },
+  },
+  {
+    name: 'rootless Podman, a source its user cannot read: the unshare fixes, and podman to recreate it',
+    facts: podmanWorld(
+      { id: 'p2', name: 'api', state: 'running', user: '1000', mounts: [bind('/home/dev/conf', '/conf')] },
+      { '/home/dev/conf': dir(1000, 1000, 0o700), '/home/dev/conf/a': 'x' },
+    ),
+    findings: [{ code: 'not-readable', severity: 'warning', title: /uid 100999 on the host/ }],
+    assert: (r) => {
+      expect(commands(r)[0]).toBe('podman unshare chown -R 1000:0 /home/dev/conf');
+      expect(commands(r).at(-1)).toBe('podman rm -f api');
+      noSudoChown(r);
+    },
+  },
+  {
+    name: 'rootless Podman driven by the docker CLI alone: chown from inside a container, with docker',
+    facts: podmanWorld(pg, { '/home/dev/pg': dir(1000, 1000, 0o755), '/home/dev/pg/x': 'x' }, onPath('docker')),
+    findings: [{ code: 'id-shifted', severity: 'error' }],
+    assert: (r) => {
+      expect(commands(r)[0]).toMatch(/^docker run --rm -v \/home\/dev\/pg:\/fix .* chown -R 999:999 \/fix$/);
+      expect(commands(r).join('\n')).not.toMatch(/podman/);
+    },
+  },
+];
+
+PODMAN_ROOTLESS_CASES.push(
+  {
+    name: 'rootless Podman, a root-owned source: take it with sudo first (podman unshare cannot chown what root owns)',
+    facts: podmanWorld({ ...pg, mounts: [bind('/srv/pg', '/var/lib/postgresql/data')] }, { '/srv/pg': dir(0, 0, 0o755), '/srv/pg/x': 'x' }),
+    findings: [{ code: 'id-shifted', severity: 'error' }],
+    assert: (r) => {
+      expect(commands(r)[0]).toBe('sudo chown -R 1000:1000 /srv/pg && podman unshare chown -R 999:999 /srv/pg');
+      expect(commands(r).join('\n')).not.toMatch(/sudo chown -R 999/);
+    },
+  },
+  {
+    name: 'rootless Podman, container root and a root-owned source: give it to the user container root is',
+    facts: podmanWorld(
+      { ...pg, user: '', mounts: [bind('/srv/pg', '/var/lib/postgresql/data')] },
+      { '/srv/pg': dir(0, 0, 0o755), '/srv/pg/x': 'x' },
+    ),
+    findings: [{ code: 'id-shifted', severity: 'error', title: /runs as root, which is uid 1000 on the host/ }],
+    assert: (r) => expect(commands(r)[0]).toBe('sudo chown -R 1000:1000 /srv/pg'),
+  },
+  composeCase(
+    'rootless Podman: a directory for a non-root service user is given to it through podman unshare',
+    {
+      ...project(`services:\n  app:\n    image: app:1\n    user: "1000"\n    volumes:\n      - ./data:/data\n`, SUBIDS, {
+        engine: PODMAN_ROOTLESS,
+      }),
+      exec: onPath('podman'),
+    },
+    [[MISSING, 'warning', 6, 'mkdir -p data && podman unshare chown 1000 data']],
+  ),
+);
+
 new CheckTester(bindMounts).run({
   healthy: [
     { name: '--group-add groups count, so a socket shared through its group is readable', facts: groupAddWorld() },
     ...COMPOSE_HEALTHY.map(composeHealthy),
     ...QUIET.map(([name, container, files]) => ({ name: `quiet about ${name}`, facts: world([container], files) })),
   ],
-  broken: [...CONTAINERS, ...COMPOSE, ...SAFE_FIXES],
+  broken: [...CONTAINERS, ...COMPOSE, ...SAFE_FIXES, ...PODMAN_ROOTLESS_CASES],
 });
 
 describe('canAccess', () => {

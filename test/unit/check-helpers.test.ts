@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { exitedLatelyOnItsOwn, finishedRecently } from '../../checks/shared/containers.js';
+import { composeLabels, exitedLatelyOnItsOwn, finishedRecently } from '../../checks/shared/containers.js';
 import { matchLogSignature } from '../../checks/shared/logs.js';
 import { NAME_RESOLUTION_FAILURE, NAME_RESOLUTION_FAILURES } from '../../checks/shared/name-resolution.js';
 import { ACCESS_DENIED, formatMode, READ_ONLY } from '../../checks/shared/permissions.js';
-import { locationOf } from '../../checks/shared/project-source.js';
+import { composeOrigin, locationOf } from '../../checks/shared/project-source.js';
 import { MOUNT_START_ERROR, PORT_START_ERROR, shortError } from '../../checks/shared/start-errors.js';
 import { prose } from '../../src/util/text.js';
 import { inspect, minutesBefore } from '../helpers/containers.js';
@@ -102,6 +102,28 @@ describe('shared check helpers: compose locations', () => {
   it('locationOf keeps file, line and column', () => {
     expect(locationOf({ file: 'compose.yaml', line: 7, column: 9 })).toEqual({ file: 'compose.yaml', line: 7, column: 9 });
   });
+});
+
+describe('shared check helpers: where compose ran (v1 and v2 labels)', () => {
+  const origin = (version: string, files: string, workingDir: string) => {
+    const labels = {
+      'com.docker.compose.project': 'p',
+      'com.docker.compose.service': 'api',
+      'com.docker.compose.version': version,
+      'com.docker.compose.project.config_files': files,
+      'com.docker.compose.project.working_dir': workingDir,
+    };
+    return composeOrigin(labels, composeLabels(labels)!);
+  };
+  it.each([
+    // What docker-compose 1.29.2 wrote here for `docker-compose -f stack/prod.yml up` run in /src.
+    ['v1, -f in a subdirectory', '1.29.2', 'stack/prod.yml', '/src/stack', { ranIn: '/src', files: ['/src/stack/prod.yml'] }],
+    ['v1, the default file', '1.29.2', 'docker-compose.yml', '/src', { ranIn: '/src', files: ['/src/docker-compose.yml'] }],
+    ['v1, two files', '1.29.2', 'a/base.yml,a/over.yml', '/src/a', { ranIn: '/src', files: ['/src/a/base.yml', '/src/a/over.yml'] }],
+    ['v1, a parent directory cannot be undone: no files', '1.29.2', '../x/c.yml', '/x', { files: [] }],
+    ['v1, --project-directory elsewhere: no files', '1.29.2', 'stack/prod.yml', '/elsewhere', { files: [] }],
+    ['v2 labels absolute paths', '2.29.1', '/src/stack/prod.yml', '/src/stack', { files: ['/src/stack/prod.yml'] }],
+  ])('%s', (_name, version, files, workingDir, expected) => expect(origin(version, files, workingDir)).toEqual(expected));
 });
 
 describe('prose: long text written as wrapped source lines', () => {

@@ -3,7 +3,16 @@ import daemon from '../../checks/daemon.js';
 import { contextMetaPath } from '../../src/facts/docker/endpoint.js';
 import { EngineError } from '../../src/facts/docker/engine-client.js';
 import type { CheckResult } from '../../src/engine/types.js';
-import { CheckTester, fakeClients, HEALTHY_ENGINE, SOCKET, type FakeClientOptions, type FakeWorld } from '../../src/testing/index.js';
+import type { ExecResult, FactClients } from '../../src/facts/clients.js';
+import {
+  CheckTester,
+  fakeClients,
+  fakeEngine,
+  HEALTHY_ENGINE,
+  SOCKET,
+  type FakeClientOptions,
+  type FakeWorld,
+} from '../../src/testing/index.js';
 
 const GROUPS = 'root:x:0:\ndocker:x:999:alice\nusers:x:100:\n';
 
@@ -35,15 +44,164 @@ const CONNECTION_FAILURES = [
   ['http', 'daemon/unexpected-answer'],
 ] as const;
 
+/**
+ * A host with these commands installed (`--version` answers) and these systemd units (`systemctl is-active <unit>`,
+ * system and user scope alike); everything else is not there.
+ */
+const installed = (commands: string[], units: Record<string, string> = {}): FactClients['exec'] => ({
+  run: async (file, args): Promise<ExecResult> => {
+    if (file === 'systemctl') {
+      const state = units[args.at(-1)!];
+      return state ? { exitCode: state === 'active' ? 0 : 3, stdout: `${state}\n`, stderr: '', failed: state !== 'active' } : NOT_FOUND;
+    }
+    return commands.includes(file) && args[0] === '--version'
+      ? { exitCode: 0, stdout: `${file} version 1\n`, stderr: '', failed: false }
+      : NOT_FOUND;
+  },
+});
+const NOT_FOUND: ExecResult = { exitCode: undefined, stdout: '', stderr: 'not found', failed: true };
+const ROOTLESS_PODMAN = '/run/user/1000/podman/podman.sock';
+const refusing = () => failing(new EngineError('refused', 'connect ECONNREFUSED', { code: 'ECONNREFUSED' }));
+const dockerAdvice = (r: CheckResult) => commands(r).filter((c) => /systemctl (restart|enable --now) docker|usermod -aG docker/.test(c));
+
+const PODMAN_CASES = [
+  {
+    name: 'DOCKER_HOST at a missing rootless Podman socket: its user socket unit, never Docker',
+    facts: host({ env: { DOCKER_HOST: `unix://${ROOTLESS_PODMAN}` }, files: {}, exec: installed(['podman']) }),
+    findings: [
+      { code: 'socket-missing', severity: 'error' as const, title: /^No Podman service is listening at \/run\/user\/1000\/podman/ },
+    ],
+    assert: (r: CheckResult) => {
+      expect(commands(r)).toContain('systemctl --user enable --now podman.socket');
+      expect(dockerAdvice(r)).toEqual([]);
+    },
+  },
+  {
+    name: 'a stale rootful Podman socket (-H): the system socket unit, with its state',
+    facts: host({
+      env: { DOCKER_HOST: 'unix:///run/podman/podman.sock' },
+      files: { '/run/podman/podman.sock': { stat: { ...SOCKET, gid: 0 } } },
+      engine: refusing(),
+      exec: installed(['podman'], { 'podman.socket': 'inactive' }),
+    }),
+    findings: [{ code: 'connection-refused', severity: 'error' as const, title: /no Podman service accepts connections/ }],
+    assert: (r: CheckResult) => {
+      expect(r.findings[0]!.fixes[0]).toMatchObject({
+        title: expect.stringContaining('podman.socket is inactive'),
+        command: 'sudo systemctl enable --now podman.socket',
+      });
+      expect(dockerAdvice(r)).toEqual([]);
+    },
+  },
+  {
+    name: 'a stale podman.sock started by hand: `podman system service` at that path again',
+    facts: host({
+      env: { DOCKER_HOST: 'unix:///tmp/dev/podman.sock' },
+      files: { '/tmp/dev/podman.sock': { stat: SOCKET } },
+      engine: refusing(),
+      exec: installed(['podman']),
+    }),
+    findings: [{ code: 'connection-refused', severity: 'error' as const }],
+    assert: (r: CheckResult) => {
+      expect(r.findings[0]!.fixes[0]!.command).toBe('podman system service --time=0 unix:///tmp/dev/podman.sock &');
+      expect(commands(r).join('\n')).not.toMatch(/systemctl/);
+    },
+  },
+  {
+    name: 'no socket at the default path on a host with only Podman: Podman only',
+    facts: host({ files: {}, exec: installed(['podman', 'docker']) }),
+    findings: [{ code: 'socket-missing', severity: 'error' as const }],
+    assert: (r: CheckResult) => {
+      expect(commands(r)).toContain(
+        'systemctl --user enable --now podman.socket && export DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock',
+      );
+      expect(dockerAdvice(r)).toEqual([]);
+      expect(r.findings[0]!.fixes.some((f) => /Install Docker/.test(f.title))).toBe(false);
+    },
+  },
+  {
+    name: 'no socket at the default path with Docker and Podman installed: both, Docker first',
+    facts: host({ files: {}, exec: installed(['dockerd', 'podman']) }),
+    findings: [{ code: 'socket-missing', severity: 'error' as const }],
+    assert: (r: CheckResult) => {
+      const titles = r.findings[0]!.fixes.map((f) => f.title);
+      expect(commands(r)[0]).toBe('sudo systemctl enable --now docker');
+      expect(titles.at(-1)).toMatch(/^Or, to use Podman instead, start your own \(rootless\) Podman/);
+    },
+  },
+  {
+    name: 'no socket at the default path with only Docker installed: no Podman advice',
+    facts: host({ files: {}, exec: installed(['dockerd']) }),
+    findings: [{ code: 'socket-missing', severity: 'error' as const }],
+    assert: (r: CheckResult) => expect(commands(r).join('\n')).not.toMatch(/podman/),
+  },
+  {
+    name: "permission denied on Docker's socket while the user's own Podman socket answers: use it, no docker group",
+    facts: host({
+      files: { '/var/run/docker.sock': { stat: SOCKET }, [ROOTLESS_PODMAN]: { stat: { ...SOCKET, uid: 1000 } }, '/etc/group': GROUPS },
+      env: { XDG_RUNTIME_DIR: '/run/user/1000' },
+      engine: (h: string) => fakeEngine(h.includes('podman') ? HEALTHY_ENGINE : denied()),
+      username: 'bob',
+      groups: [100],
+    }),
+    findings: [{ code: 'permission-denied', severity: 'error' as const }],
+    assert: (r: CheckResult) => {
+      expect(commands(r)).toEqual([`export DOCKER_HOST=unix://${ROOTLESS_PODMAN}`]);
+      expect(r.findings[0]!.evidence).toMatchObject({ podmanSocket: ROOTLESS_PODMAN });
+    },
+  },
+  {
+    name: "permission denied while the user's Podman socket is stale: the docker group advice stays",
+    facts: host({
+      files: { '/var/run/docker.sock': { stat: SOCKET }, [ROOTLESS_PODMAN]: { stat: SOCKET }, '/etc/group': GROUPS },
+      env: { XDG_RUNTIME_DIR: '/run/user/1000' },
+      engine: (h: string) => fakeEngine(h.includes('podman') ? refusing() : denied()),
+      username: 'bob',
+      groups: [100],
+    }),
+    findings: [{ code: 'permission-denied', severity: 'error' as const }],
+    assert: (r: CheckResult) => expect(commands(r)).toContain('sudo usermod -aG docker bob'),
+  },
+  {
+    name: "permission denied on rootful Podman's socket: the user's own Podman, never the docker group",
+    facts: host({
+      env: { DOCKER_HOST: 'unix:///run/podman/podman.sock' },
+      files: { '/run/podman/podman.sock': { stat: { ...SOCKET, gid: 0 } }, '/etc/group': GROUPS },
+      engine: denied(),
+    }),
+    findings: [{ code: 'permission-denied', severity: 'error' as const, title: /rootful Podman's socket belongs to 0:root/ }],
+    assert: (r: CheckResult) => {
+      expect(commands(r)[0]).toMatch(/^systemctl --user enable --now podman\.socket/);
+      expect(dockerAdvice(r)).toEqual([]);
+    },
+  },
+];
+
 const ENGINE_WARNINGS = [
   'WARNING: API is accessible on http://0.0.0.0:2375 without encryption.',
   'WARNING: No swap limit support',
   'WARNING: IPv4 forwarding is disabled',
 ];
 
+const PODMAN_ENGINE = {
+  ...HEALTHY_ENGINE,
+  '/version': { Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine', Version: '4.3.1' }] },
+};
+
 new CheckTester(daemon).run({
-  healthy: [{ name: 'the daemon answers', facts: host({}) }],
+  healthy: [
+    { name: 'the daemon answers', facts: host({}) },
+    {
+      name: 'a rootless Podman socket answers',
+      facts: host({
+        env: { DOCKER_HOST: `unix://${ROOTLESS_PODMAN}` },
+        files: { [ROOTLESS_PODMAN]: { stat: SOCKET } },
+        engine: PODMAN_ENGINE,
+      }),
+    },
+  ],
   broken: [
+    ...PODMAN_CASES,
     {
       name: 'a missing default socket, with the rootless socket that exists offered',
       facts: host({ files: { '/run/user/1000/docker.sock': { stat: { type: 'socket' } } }, env: { XDG_RUNTIME_DIR: '/run/user/1000' } }),

@@ -68,7 +68,8 @@ export async function connect(
   const { versioned, version, apiVersion } = negotiated;
   try {
     const info = await negotiated.info;
-    const kind = engineKind(version, info);
+    // libpod's own endpoint is not under the Docker API's version prefix: it goes through the unversioned client.
+    const kind = await podmanRootless(engineKind(version, info, endpoint.host), info, client, options.requestTimeoutMs);
     const local = base.local && kind !== 'docker-desktop';
     return { connection: { ...base, local, reachable: true, elapsedMs, version, info, kind, apiVersion }, client: versioned };
   } catch (error) {
@@ -135,12 +136,35 @@ function overrideRefused(choice: Extract<ApiVersionChoice, { ok: false }>): stri
   }
 }
 
-/** Engine kind as the knowledge base describes it: Podman names itself in /version, Desktop in /info, rootless in SecurityOptions. */
-export function engineKind(version: EngineVersion, info: EngineInfo): EngineKind {
-  if (version.Components?.some((c) => /podman/i.test(c.Name))) return 'podman';
+/**
+ * Engine kind as the knowledge base describes it: Podman names itself in /version, Desktop in /info, rootless Docker in
+ * SecurityOptions. Podman run by a user says so with `name=rootless` in its SecurityOptions or serves a socket under
+ * /run/user/<uid>; a rootful Podman may still be rootless behind another path, which {@link podmanRootless} settles.
+ */
+export function engineKind(version: EngineVersion, info: EngineInfo, host?: string | null): EngineKind {
+  const rootless = info.SecurityOptions?.some((o) => o.includes('name=rootless')) ?? false;
+  if (version.Components?.some((c) => /podman/i.test(c.Name))) {
+    return rootless || /^unix:\/\/\/(var\/)?run\/user\/\d+\//.test(host ?? '') ? 'podman-rootless' : 'podman';
+  }
   if (info.OperatingSystem === 'Docker Desktop' || info.Name === 'docker-desktop') return 'docker-desktop';
-  if (info.SecurityOptions?.some((o) => o.includes('name=rootless'))) return 'rootless';
+  if (rootless) return 'rootless';
   return 'docker';
+}
+
+/**
+ * Podman 4.3's compat /info says nothing of rootless (no `name=rootless`): its storage tells the default setups apart
+ * (rootful /var/lib/containers, rootless ~/.local/share/containers); any other place is settled by libpod's own info
+ * (`host.security.rootless`), one more request, which Podman takes a second to answer. Unanswered, it stays rootful.
+ */
+async function podmanRootless(kind: EngineKind, info: EngineInfo, client: EngineClient, timeoutMs: number): Promise<EngineKind> {
+  if (kind !== 'podman') return kind;
+  const storage = info.DockerRootDir ?? '';
+  if (storage.startsWith('/var/lib/containers/')) return kind;
+  if (storage.includes('/.local/share/containers/')) return 'podman-rootless';
+  const libpod = await client
+    .getJson<{ host?: { security?: { rootless?: unknown } } }>('/v4/libpod/info', { timeoutMs })
+    .catch(() => undefined);
+  return libpod?.host?.security?.rootless === true ? 'podman-rootless' : kind;
 }
 
 export function isLocalEndpoint(host: string | null): boolean {

@@ -26,6 +26,7 @@ export const DOCKER_KEYS = {
   oom: (id: string) => `docker.oom:${id}`,
   networks: 'docker.networks',
   images: 'docker.images',
+  socketAnswers: (socketPath: string) => `docker.socket-answers:${socketPath}`,
 } as const;
 
 const K = DOCKER_KEYS;
@@ -48,6 +49,7 @@ export function dockerFacts(scope: FactScope): DockerFacts {
     images: () => once(K.images, async () => engineList<ImageSummary>('/images/json', getJson(api, '/images/json'))),
     oomEvents: (id, sinceMs) => once(K.oom(id), () => oomEvents(api, id, sinceMs, clients.now())),
     probe: async (spec, signal) => runProbe(await gate.client(), { ...spec, signal }),
+    socketAnswers: (socketPath) => once(K.socketAnswers(socketPath), () => socketAnswers(scope, socketPath)),
   };
   return facts;
 }
@@ -123,6 +125,16 @@ async function connectTo(
   const timeouts = { pingTimeoutMs: pingTimeoutFor(settings.timeoutMs), requestTimeoutMs: requestTimeoutFor(settings.timeoutMs) };
   const { connection } = await connect(endpoint, clients, timeouts, (client) => gate.opened(client));
   return connection;
+}
+
+/** Pings another socket on this machine (a Podman socket beside the endpoint), within the ping timeout. */
+async function socketAnswers({ clients, settings }: FactScope, socketPath: string): Promise<boolean> {
+  try {
+    await clients.engine(`unix://${socketPath}`).getBuffer('/_ping', { timeoutMs: pingTimeoutFor(settings.timeoutMs) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function infoOf(connection: DockerConnection) {

@@ -15,6 +15,8 @@ export const HOST_KEYS = {
   groups: 'host.groups',
   passwd: 'host.passwd',
   dockerServices: 'host.docker-services',
+  podmanServices: 'host.podman-services',
+  commandVersion: (command: string) => `host.command-version:${command}`,
   socketCandidates: 'host.socket-candidates',
   listeners: 'host.listeners',
   unprivilegedPortStart: 'host.unprivileged-port-start',
@@ -39,7 +41,9 @@ export function hostFacts({ once, clients }: FactScope): HostFacts {
     identity: () => once(K.identity, async () => ({ uid: proc.uid, gid: proc.gid, groups: proc.groups, username: proc.username })),
     groupDb: () => once(K.groups, async () => parseGroupFile((await fs.readText('/etc/group')) ?? '')),
     passwdDb: () => once(K.passwd, async () => parsePasswdFile((await fs.readText('/etc/passwd')) ?? '')),
-    dockerServices: () => once(K.dockerServices, () => dockerServices(clients)),
+    dockerServices: () => once(K.dockerServices, () => unitStates(clients, 'docker')),
+    podmanServices: () => once(K.podmanServices, () => unitStates(clients, 'podman.socket')),
+    commandVersion: (command) => once(K.commandVersion(command), () => commandVersion(clients, command)),
     socketCandidates: () => once(K.socketCandidates, () => socketCandidates(proc, facts.stat)),
     listeners: () => once(K.listeners, () => (proc.platform === 'linux' ? readProcListeners(fs) : clients.systemListeners())),
     unprivilegedPortStart: () => once(K.unprivilegedPortStart, async () => portNumber(await text(UNPRIVILEGED_PORT_START))),
@@ -70,17 +74,18 @@ function readProblem({ fs }: FactClients, file: string): Promise<string | undefi
   );
 }
 
-async function dockerServices({ proc, exec }: FactClients): Promise<ServiceState[]> {
+/** A systemd unit's state in the system and the user manager (`docker`, `podman.socket`). */
+async function unitStates({ proc, exec }: FactClients, unit: string): Promise<ServiceState[]> {
   if (proc.platform !== 'linux') return [];
   const states: ServiceState[] = [];
   for (const scope of ['system', 'user'] as const) {
-    const args = scope === 'user' ? ['--user', 'is-active', 'docker'] : ['is-active', 'docker'];
+    const args = scope === 'user' ? ['--user', 'is-active', unit] : ['is-active', unit];
     const result = await exec.run('systemctl', args, { timeoutMs: 2000 }).catch(() => undefined);
     const state = result?.stdout.trim();
     // No systemd (containers, WSL without it) or no such unit: nothing to say.
     if (!result || !state || /not been booted|Failed to connect|No such file/i.test(result.stderr)) continue;
     if (state === 'inactive' && /could not be found/i.test(result.stderr)) continue;
-    states.push({ manager: 'systemd', unit: 'docker', scope, state });
+    states.push({ manager: 'systemd', unit, scope, state });
   }
   return states;
 }
@@ -100,6 +105,12 @@ async function socketCandidates(proc: ProcessClient, stat: HostFacts['stat']): P
   ];
   const present = await Promise.all(candidates.map(async (c) => ((await stat(c.path).catch(() => null))?.type === 'socket' ? c : null)));
   return present.filter((c): c is SocketCandidate => c !== null);
+}
+
+/** The first line `<command> --version` prints; podman-docker's `docker` shim answers "podman version …". */
+async function commandVersion({ exec }: FactClients, command: string): Promise<string | undefined> {
+  const result = await exec.run(command, ['--version'], { timeoutMs: 3000 }).catch(() => undefined);
+  return result?.exitCode === 0 ? result.stdout.trim().split('\n')[0] : undefined;
 }
 
 /** /etc/subuid and /etc/subgid lines (`user:start:count`); malformed lines are skipped. */
