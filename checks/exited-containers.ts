@@ -4,7 +4,8 @@ import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/typ
 import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
 import { configuredArgv, findDaemoniser, ranCommand, type Daemoniser } from './exited-containers/daemonising.js';
-import { diagnoseExit, type Diagnosis, type ExitContext } from './exited-containers/diagnose.js';
+import { diagnoseExit, missingCommandDiagnosis, type Diagnosis, type ExitContext } from './exited-containers/diagnose.js';
+import { missingCommand } from './exited-containers/missing-command.js';
 import { MOUNT_START_ERROR, PORT_START_ERROR } from './shared/start-errors.js';
 import { editLocation } from './exited-containers/edit-location.js';
 import { rewrittenPart } from './exited-containers/foreground-fix.js';
@@ -17,6 +18,7 @@ import {
   neverStarted,
   parseTime,
   runtimeMs,
+  silentlyNeverStarted,
 } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
@@ -56,7 +58,8 @@ async function exitContext(facts: Facts, inspect: ContainerInspect): Promise<Exi
 
 /** Cheap pre-filter on the list so only containers that may have a story get inspected. */
 function worthInspecting(c: ContainerSummary): boolean {
-  switch (c.State) {
+  // Podman lists a container between restarts as 'stopped', a state Docker's API does not have.
+  switch (c.State as ContainerSummary['State'] | 'stopped') {
     case 'restarting':
     case 'dead':
     case 'created':
@@ -64,7 +67,9 @@ function worthInspecting(c: ContainerSummary): boolean {
     case 'running':
       // A crash loop shows up as a young running container between restarts.
       return /^Up (Less than a second|\d+ seconds?)/.test(c.Status);
+    // Podman's state for a container between restarts, or stopped: its Status reads "Exited (3) …" as Docker's does.
     case 'exited':
+    case 'stopped':
       return exitedLatelyOnItsOwn(c.Status);
     default:
       return false;
@@ -119,14 +124,37 @@ function hasStory(inspect: ContainerInspect, now: number): boolean {
   const state = inspect.State;
   const restarting = isRestarting(inspect);
   if (state.Running && !restarting) return false;
-  if (state.Status === 'created') return !!state.Error && !PORT_START_ERROR.test(state.Error) && !MOUNT_START_ERROR.test(state.Error);
+  if (state.Status === 'created') {
+    // Podman leaves a failed start in Created with no error: its command is then looked for in the image.
+    if (silentlyNeverStarted(inspect, now)) return true;
+    return !!state.Error && !PORT_START_ERROR.test(state.Error) && !MOUNT_START_ERROR.test(state.Error);
+  }
   if (restarting) return true;
   if (!finishedRecently(inspect, now) || neverStarted(inspect)) return false;
   return !(state.ExitCode === 0 && (runtimeMs(inspect) ?? 0) >= SHORT_RUN_MS);
 }
 
+/** A container that never started and recorded no error (Podman): a finding only when its command is missing from the image. */
+async function diagnoseSilentStart(ctx: CheckContext, inspect: ContainerInspect): Promise<void> {
+  const connection = await ctx.facts.dockerConnection();
+  if (!connection.kind?.startsWith('podman')) return;
+  const searched = await missingCommand(ctx.facts, inspect);
+  if (!searched) return;
+  const diagnosis = missingCommandDiagnosis(inspect, searched);
+  const location = await commandSource(ctx.facts, inspect.Config.Labels);
+  ctx.report({
+    cause: diagnosis.cause,
+    title: diagnosis.title,
+    subject: containerSubject(inspect),
+    ...(location ? { location } : {}),
+    fixes: diagnosis.fixes,
+    evidence: { image: inspect.Config.Image ?? inspect.Image, command: ranCommand(inspect), status: inspect.State.Status, searched },
+  });
+}
+
 async function diagnoseContainer(ctx: CheckContext, inspect: ContainerInspect): Promise<void> {
   const { facts } = ctx;
+  if (silentlyNeverStarted(inspect, facts.now())) return diagnoseSilentStart(ctx, inspect);
   const state = inspect.State;
   const restarting = isRestarting(inspect);
   const failing = restarting || state.ExitCode !== 0 || state.Status === 'created';
