@@ -48,12 +48,18 @@ async function confirmedDaemoniser(facts: Facts, inspect: ContainerInspect): Pro
 
 /** For a container that exited 0 at once: what it ran, what says it was meant to stay up, and where the project sets its command. */
 async function exitContext(facts: Facts, inspect: ContainerInspect): Promise<ExitContext> {
-  const [daemoniser, image] = await Promise.all([confirmedDaemoniser(facts, inspect), facts.imageInspect(inspect.Image).catch(() => null)]);
+  const [daemoniser, image, connection] = await Promise.all([
+    confirmedDaemoniser(facts, inspect),
+    facts.imageInspect(inspect.Image).catch(() => null),
+    facts.dockerConnection(),
+  ]);
+  // Podman's inspect says AttachStdout false for every container: a detached start cannot be told there.
+  const attachKnown = !connection.kind?.startsWith('podman');
   // The finding points where the fix edits: the command or the entrypoint, whichever the foreground form rewrites.
   const location = daemoniser
     ? await editLocation(facts, inspect.Config.Labels, rewrittenPart(inspect, daemoniser))
     : await commandSource(facts, inspect.Config.Labels);
-  return { ...(daemoniser ? { daemoniser } : {}), stayUp: stayUpEvidence(inspect, image), ...(location ? { location } : {}) };
+  return { ...(daemoniser ? { daemoniser } : {}), stayUp: stayUpEvidence(inspect, image, attachKnown), ...(location ? { location } : {}) };
 }
 
 /** Cheap pre-filter on the list so only containers that may have a story get inspected. */

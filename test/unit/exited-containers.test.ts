@@ -433,6 +433,12 @@ const PODMAN_QUIET: TesterCase[] = [
 
 const PODMAN_BROKEN: BrokenCase[] = [
   {
+    name: 'Podman: AttachStdout reads false for every run, so a daemonising command with nothing else to go on stays a note',
+    facts: { engine: { ...routesFor([{ id: 'q7', name: 'try', cmd: ['crond'], extra: detached }]), '/version': PODMAN_VERSION } },
+    findings: [{ code: 'daemonized', severity: 'info' }],
+    assert: (r) => expect(r.findings[0]!.evidence!.meantToStayUp).toEqual({ signals: [], against: [] }),
+  },
+  {
     name: "Podman: a restart loop caught in its 'stopped' state between restarts",
     facts: podmanWorld([
       {
