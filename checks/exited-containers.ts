@@ -115,7 +115,9 @@ export default defineCheck({
     const candidates = (await facts.containers()).filter(worthInspecting);
     const inspected = await Promise.all(candidates.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
     // Undefined: removed between list and inspect.
-    for (const inspect of inspected) if (inspect && hasStory(inspect, now)) await diagnoseContainer(ctx, inspect);
+    const withStory = inspected.filter((i): i is ContainerInspect => i !== undefined && hasStory(i, now));
+    await lookUpSilentCommands(facts, withStory, now);
+    for (const inspect of withStory) await diagnoseContainer(ctx, inspect);
   },
 });
 
@@ -138,6 +140,13 @@ function hasStory(inspect: ContainerInspect, now: number): boolean {
   if (restarting) return true;
   if (!finishedRecently(inspect, now) || neverStarted(inspect)) return false;
   return !(state.ExitCode === 0 && (runtimeMs(inspect) ?? 0) >= SHORT_RUN_MS);
+}
+
+/** Looks up every silently never-started container's command at once, so the (memoised) archive reads overlap. */
+async function lookUpSilentCommands(facts: Facts, inspected: ContainerInspect[], now: number): Promise<void> {
+  const silent = inspected.filter((i) => silentlyNeverStarted(i, now));
+  if (silent.length === 0 || !(await facts.dockerConnection()).kind?.startsWith('podman')) return;
+  await Promise.all(silent.map((i) => missingCommand(facts, i)));
 }
 
 /** A container that never started and recorded no error (Podman): a finding only when its command is missing from the image. */

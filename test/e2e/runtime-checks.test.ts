@@ -150,7 +150,9 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
 
     // Podman leaves a failed start in Created with no error; the doctor judges such a container once it is a few seconds old.
     if (engine.name === 'podman') await new Promise((r) => setTimeout(r, Math.max(0, START_GRACE_MS + 500 - (Date.now() - startedAt))));
-    const run = await runCli(['exited-containers', 'port-conflicts', 'bind-mounts', '--json', '-H', engine.host, '-C', projectDir]);
+    // The whole engine is diagnosed, other test files' containers too, on a 2-core machine: give each check room beyond 10 s.
+    const args = ['exited-containers', 'port-conflicts', 'bind-mounts', '--json', '--timeout', '30'];
+    const run = await runCli([...args, '-H', engine.host, '-C', projectDir]);
     expect(run.exitCode).toBe(1);
     report = run.report!;
   });
@@ -180,7 +182,11 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
       );
       const [shell] = findingsFor(p('sh127'));
       expect(shell).toMatchObject({ code: 'exited-containers/command-not-found' });
-      expect(shell!.title).toContain('nosuchcmd: not found');
+      // On Podman the log line can be lost (its logs endpoint with tail= drops lines stored in partial chunks; see the
+      // bind-mount case below): the title then names the command instead.
+      expect(shell!.title).toMatch(
+        engine.name === 'docker' ? /nosuchcmd: not found/ : /nosuchcmd: not found|`sh -c nosuchcmd` was not found/,
+      );
     });
 
     it('a file that is not executable (126)', () => {

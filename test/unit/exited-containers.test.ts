@@ -433,6 +433,12 @@ const PODMAN_QUIET: TesterCase[] = [
 
 const PODMAN_BROKEN: BrokenCase[] = [
   {
+    name: 'Podman: a one-word command is named once, though Podman repeats the path in Args',
+    facts: podmanWorld([{ id: 'q8', name: 'once', cmd: ['true'], path: 'true', args: ['true'] }]),
+    findings: [{ code: 'finished', severity: 'info' }],
+    assert: (r) => expect(r.findings[0]!.title).toContain('its command `true` finished'),
+  },
+  {
     name: 'Podman: AttachStdout reads false for every run, so a daemonising command with nothing else to go on stays a note',
     facts: { engine: { ...routesFor([{ id: 'q7', name: 'try', cmd: ['crond'], extra: detached }]), '/version': PODMAN_VERSION } },
     findings: [{ code: 'daemonized', severity: 'info' }],
