@@ -104,7 +104,8 @@ export default defineCheck({
 
       Containers that finished normally after running a while, containers stopped by the user (exit 143 or 130), containers created but
       never started, and exits older than a day are left alone. Start failures caused by ports or mounts are reported by the port-conflicts
-      and bind-mounts checks instead.
+      and bind-mounts checks instead. Podman leaves a failed start in Created with no error: a container there that never started
+      a few seconds after its creation is judged by its command, looked for in the image (the path as given, else the image's PATH).
     `,
     requires: ['docker'],
     codes: exitedCodes,

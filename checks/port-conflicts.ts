@@ -27,7 +27,8 @@ export default defineCheck({
     category: 'network',
     description: prose`
       Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created
-      with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process
+      with the bind error; on Podman, which records no error, left in Created for a few seconds without ever starting while a port it wants
+      is held), it finds who holds the host port: another container of this daemon (named, with its compose project), a process
       on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose
       files as compose does (COMPOSE_FILE, the override file, .env, anchors and merge keys, extends, include; short and long port syntax,
       ranges, host IPs, protocols, \${VAR:-default}) and reports published ports that are already held, two services publishing the same
