@@ -4,7 +4,8 @@ import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/typ
 import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
 import { configuredArgv, findDaemoniser, ranCommand, type Daemoniser } from './exited-containers/daemonising.js';
-import { diagnoseExit, type Diagnosis, type ExitContext } from './exited-containers/diagnose.js';
+import { diagnoseExit, missingCommandDiagnosis, type Diagnosis, type ExitContext } from './exited-containers/diagnose.js';
+import { missingCommand } from './exited-containers/missing-command.js';
 import { engineCli } from './shared/engine-cli.js';
 import { MOUNT_START_ERROR, PORT_START_ERROR } from './shared/start-errors.js';
 import { editLocation } from './exited-containers/edit-location.js';
@@ -18,6 +19,7 @@ import {
   neverStarted,
   parseTime,
   runtimeMs,
+  silentlyNeverStarted,
 } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
 import { commandSource } from './shared/project-source.js';
@@ -47,17 +49,24 @@ async function confirmedDaemoniser(facts: Facts, inspect: ContainerInspect): Pro
 
 /** For a container that exited 0 at once: what it ran, what says it was meant to stay up, and where the project sets its command. */
 async function exitContext(facts: Facts, inspect: ContainerInspect): Promise<ExitContext> {
-  const [daemoniser, image] = await Promise.all([confirmedDaemoniser(facts, inspect), facts.imageInspect(inspect.Image).catch(() => null)]);
+  const [daemoniser, image, connection] = await Promise.all([
+    confirmedDaemoniser(facts, inspect),
+    facts.imageInspect(inspect.Image).catch(() => null),
+    facts.dockerConnection(),
+  ]);
+  // Podman's inspect says AttachStdout false for every container: a detached start cannot be told there.
+  const attachKnown = !connection.kind?.startsWith('podman');
   // The finding points where the fix edits: the command or the entrypoint, whichever the foreground form rewrites.
   const location = daemoniser
     ? await editLocation(facts, inspect.Config.Labels, rewrittenPart(inspect, daemoniser))
     : await commandSource(facts, inspect.Config.Labels);
-  return { ...(daemoniser ? { daemoniser } : {}), stayUp: stayUpEvidence(inspect, image), ...(location ? { location } : {}) };
+  return { ...(daemoniser ? { daemoniser } : {}), stayUp: stayUpEvidence(inspect, image, attachKnown), ...(location ? { location } : {}) };
 }
 
 /** Cheap pre-filter on the list so only containers that may have a story get inspected. */
 function worthInspecting(c: ContainerSummary): boolean {
-  switch (c.State) {
+  // Podman lists a container between restarts as 'stopped', a state Docker's API does not have.
+  switch (c.State as ContainerSummary['State'] | 'stopped') {
     case 'restarting':
     case 'dead':
     case 'created':
@@ -65,7 +74,9 @@ function worthInspecting(c: ContainerSummary): boolean {
     case 'running':
       // A crash loop shows up as a young running container between restarts.
       return /^Up (Less than a second|\d+ seconds?)/.test(c.Status);
+    // Podman's state for a container between restarts, or stopped: its Status reads "Exited (3) …" as Docker's does.
     case 'exited':
+    case 'stopped':
       return exitedLatelyOnItsOwn(c.Status);
     default:
       return false;
@@ -94,7 +105,8 @@ export default defineCheck({
 
       Containers that finished normally after running a while, containers stopped by the user (exit 143 or 130), containers created but
       never started, and exits older than a day are left alone. Start failures caused by ports or mounts are reported by the port-conflicts
-      and bind-mounts checks instead.
+      and bind-mounts checks instead. Podman leaves a failed start in Created with no error: a container there that never started
+      a few seconds after its creation is judged by its command, looked for in the image (the path as given, else the image's PATH).
     `,
     requires: ['docker'],
     codes: exitedCodes,
@@ -105,7 +117,9 @@ export default defineCheck({
     const candidates = (await facts.containers()).filter(worthInspecting);
     const inspected = await Promise.all(candidates.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
     // Undefined: removed between list and inspect.
-    for (const inspect of inspected) if (inspect && hasStory(inspect, now)) await diagnoseContainer(ctx, inspect);
+    const withStory = inspected.filter((i): i is ContainerInspect => i !== undefined && hasStory(i, now));
+    await lookUpSilentCommands(facts, withStory, now);
+    for (const inspect of withStory) await diagnoseContainer(ctx, inspect);
   },
 });
 
@@ -120,14 +134,44 @@ function hasStory(inspect: ContainerInspect, now: number): boolean {
   const state = inspect.State;
   const restarting = isRestarting(inspect);
   if (state.Running && !restarting) return false;
-  if (state.Status === 'created') return !!state.Error && !PORT_START_ERROR.test(state.Error) && !MOUNT_START_ERROR.test(state.Error);
+  if (state.Status === 'created') {
+    // Podman leaves a failed start in Created with no error: its command is then looked for in the image.
+    if (silentlyNeverStarted(inspect, now)) return true;
+    return !!state.Error && !PORT_START_ERROR.test(state.Error) && !MOUNT_START_ERROR.test(state.Error);
+  }
   if (restarting) return true;
   if (!finishedRecently(inspect, now) || neverStarted(inspect)) return false;
   return !(state.ExitCode === 0 && (runtimeMs(inspect) ?? 0) >= SHORT_RUN_MS);
 }
 
+/** Looks up every silently never-started container's command at once, so the (memoised) archive reads overlap. */
+async function lookUpSilentCommands(facts: Facts, inspected: ContainerInspect[], now: number): Promise<void> {
+  const silent = inspected.filter((i) => silentlyNeverStarted(i, now));
+  if (silent.length === 0 || !(await facts.dockerConnection()).kind?.startsWith('podman')) return;
+  await Promise.all(silent.map((i) => missingCommand(facts, i)));
+}
+
+/** A container that never started and recorded no error (Podman): a finding only when its command is missing from the image. */
+async function diagnoseSilentStart(ctx: CheckContext, inspect: ContainerInspect): Promise<void> {
+  const connection = await ctx.facts.dockerConnection();
+  if (!connection.kind?.startsWith('podman')) return;
+  const searched = await missingCommand(ctx.facts, inspect);
+  if (!searched) return;
+  const diagnosis = missingCommandDiagnosis(inspect, searched);
+  const location = await commandSource(ctx.facts, inspect.Config.Labels);
+  ctx.report({
+    cause: diagnosis.cause,
+    title: diagnosis.title,
+    subject: containerSubject(inspect),
+    ...(location ? { location } : {}),
+    fixes: diagnosis.fixes,
+    evidence: { image: inspect.Config.Image ?? inspect.Image, command: ranCommand(inspect), status: inspect.State.Status, searched },
+  });
+}
+
 async function diagnoseContainer(ctx: CheckContext, inspect: ContainerInspect): Promise<void> {
   const { facts } = ctx;
+  if (silentlyNeverStarted(inspect, facts.now())) return diagnoseSilentStart(ctx, inspect);
   const state = inspect.State;
   const restarting = isRestarting(inspect);
   const failing = restarting || state.ExitCode !== 0 || state.Status === 'created';

@@ -15,7 +15,7 @@ import {
   type Holder,
   type HostPort,
 } from './port-conflicts/holders.js';
-import { composeLabels, containerName, containerSubject } from './shared/containers.js';
+import { composeLabels, containerName, containerSubject, silentlyNeverStarted } from './shared/containers.js';
 import { composeServiceOf, locationOf } from './shared/project-source.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
 import { prose } from '../src/util/text.js';
@@ -27,7 +27,8 @@ export default defineCheck({
     category: 'network',
     description: prose`
       Answers "port is already allocated" and "address already in use". For every container whose start failed on a port (left in Created
-      with the bind error), it finds who holds the host port: another container of this daemon (named, with its compose project), a process
+      with the bind error; on Podman, which records no error, left in Created for a few seconds without ever starting while a port it wants
+      is held), it finds who holds the host port: another container of this daemon (named, with its compose project), a process
       on the host (name and pid, from /proc), or another container engine. Before \`docker compose up\`, it reads the project's compose
       files as compose does (COMPOSE_FILE, the override file, .env, anchors and merge keys, extends, include; short and long port syntax,
       ranges, host IPs, protocols, \${VAR:-default}) and reports published ports that are already held, two services publishing the same
@@ -50,22 +51,41 @@ export default defineCheck({
     ]);
     // A compose file compose refuses is reported once per run (by the check shared/compose-problems.ts names) and judged by none.
     const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;
-    // A failed port bind leaves the container in Created; that state is the only place State.Error can name a port.
-    const created = containers.filter((c) => c.State === 'created');
-    const inspected = await Promise.all(created.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
-    const failed = inspected.filter((i): i is ContainerInspect => i !== undefined && PORT_START_ERROR.test(i.State.Error ?? ''));
+    const { failed, silent } = await createdContainers(ctx, containers);
     const composePorts = compose?.services.some((s) => s.ports.some((p) => p.published)) ?? false;
-    if (failed.length === 0 && !compose) return;
+    if (failed.length === 0 && silent.length === 0 && !compose) return;
 
     // Published ports live on this machine for a local engine and for Docker Desktop; a remote engine's host is elsewhere.
     const hostIsHere = connection.local || connection.kind === 'docker-desktop';
-    const listeners = hostIsHere && (failed.length > 0 || composePorts) ? await facts.listeners().catch(() => undefined) : undefined;
+    const needListeners = failed.length > 0 || silent.length > 0 || composePorts;
+    const listeners = hostIsHere && needListeners ? await facts.listeners().catch(() => undefined) : undefined;
     const unprivilegedStart = connection.kind === 'rootless' ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
 
     for (const inspect of failed) await diagnoseFailedStart(ctx, inspect, containers, listeners);
+    // A start that failed without a word (Podman): a finding only where a port it wants is held by someone else now.
+    for (const inspect of silent) {
+      const held = wantedPorts(inspect).filter((port) => findHolder(port, containers, listeners, inspect.Id));
+      if (held.length > 0) await diagnoseFailedStart(ctx, inspect, containers, listeners, held);
+    }
     if (compose) checkCompose(ctx, compose, containers, listeners, unprivilegedStart);
   },
 });
+
+/**
+ * Containers left in Created: those whose start failed on a port bind (State.Error names it; Docker), and those that never
+ * started, recorded no error and publish ports (Podman records none), whose ports the caller weighs against the holders.
+ */
+async function createdContainers(ctx: CheckContext, containers: ContainerSummary[]) {
+  const { facts } = ctx;
+  const now = facts.now();
+  const created = containers.filter((c) => c.State === 'created');
+  const inspected = await Promise.all(created.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+  const present = inspected.filter((i): i is ContainerInspect => i !== undefined);
+  return {
+    failed: present.filter((i) => PORT_START_ERROR.test(i.State.Error ?? '')),
+    silent: present.filter((i) => silentlyNeverStarted(i, now) && wantedPorts(i).length > 0),
+  };
+}
 
 /** A container whose start failed on a port bind, and what every finding about it shares. */
 interface FailedStart {
@@ -88,11 +108,12 @@ async function diagnoseFailedStart(
   inspect: ContainerInspect,
   containers: ContainerSummary[],
   listeners: Listener[] | undefined,
+  held?: HostPort[],
 ): Promise<void> {
   const name = containerName(inspect);
-  const error = inspect.State.Error;
+  const error = inspect.State.Error ?? '';
   const named = portInError(error);
-  const wanted: HostPort[] = named ? [named] : wantedPorts(inspect);
+  const wanted: HostPort[] = held ?? (named ? [named] : wantedPorts(inspect));
   // A compose service's container is fixed in its compose file (the one its labels name), not with `docker run -p`.
   const labels = composeLabels(inspect.Config.Labels);
   const service = labels && !labels.oneoff ? (await composeServiceOf(ctx.facts, inspect.Config.Labels))?.service : undefined;
@@ -108,7 +129,8 @@ async function diagnoseFailedStart(
     service,
     removeFix: { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` },
     evidence: {
-      error,
+      // Podman records no start error: the port's holder is the evidence.
+      error: error || 'none recorded (the engine left the container in Created without a start error)',
       wanted: wanted.map((w) => `${w.ip || '0.0.0.0'}:${w.port}/${w.protocol}`),
       status: inspect.State.Status,
       exitCode: inspect.State.ExitCode,

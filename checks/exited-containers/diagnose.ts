@@ -335,6 +335,19 @@ function startFailure(inspect: ContainerInspect): Diagnosis {
   };
 }
 
+/** A container that never started and recorded no error (Podman), whose command is nowhere the runtime looks for it. */
+export function missingCommandDiagnosis(inspect: ContainerInspect, searched: readonly string[]): Diagnosis {
+  const name = containerName(inspect);
+  return {
+    cause: 'command-not-found',
+    title: `Container ${name} never started: its command \`${inspect.Path}\` is not in the image (looked for ${searched.join(', ')})`,
+    fixes: [
+      { title: 'Check whether the command exists in the image', command: existsCommand(inspect) },
+      { title: 'Remove the container that was left behind', command: `docker rm ${name}` },
+    ],
+  };
+}
+
 function restartCause(inspect: ContainerInspect, logs: string): string {
   const match = matchLogSignature(logs);
   if (match) return `${match.signature.meaning} ("${match.line.trim()}")`;

@@ -27,7 +27,8 @@ export interface StayUpEvidence {
   against: string[];
 }
 
-export function stayUpEvidence(raw: ContainerInspect, rawImage: ImageInspect | null | undefined): StayUpEvidence {
+/** `attachKnown` is false for Podman, whose Docker-compatible inspect reports AttachStdout false for attached runs too. */
+export function stayUpEvidence(raw: ContainerInspect, rawImage: ImageInspect | null | undefined, attachKnown = true): StayUpEvidence {
   const inspect = raw as IntentInspect;
   const image = rawImage as IntentImage | null | undefined;
   const compose = composeLabels(inspect.Config.Labels);
@@ -51,7 +52,7 @@ export function stayUpEvidence(raw: ContainerInspect, rawImage: ImageInspect | n
   }
 
   // Compose decides AttachStdout by itself (v1 detaches, v2 attaches), so it says nothing of intent there.
-  const detached = !compose && inspect.Config.AttachStdout === false;
+  const detached = attachKnown && !compose && inspect.Config.AttachStdout === false;
 
   if (composeLabels(inspect.Config.Labels)?.oneoff) against.push('it is a one-off `compose run` container');
   if (inspect.HostConfig.RestartPolicy?.Name === 'on-failure')

@@ -48,6 +48,19 @@ export function neverStarted(inspect: ContainerInspect): boolean {
   return !inspect.State.StartedAt || inspect.State.StartedAt.startsWith(ZERO_TIME.slice(0, 10));
 }
 
+/**
+ * How long a container may sit in Created before "never started" reads as a failed start rather than a \`docker create\` for
+ * later: Podman leaves a container whose start failed (port taken, missing binary) in Created with no State.Error.
+ */
+export const START_GRACE_MS = 5_000;
+
+/** Created, never started, no start error recorded, and old enough that a start must have been tried: Podman's failed start. */
+export function silentlyNeverStarted(inspect: ContainerInspect, now: number): boolean {
+  if (inspect.State.Status !== 'created' || inspect.State.Error || !neverStarted(inspect)) return false;
+  const created = parseTime(inspect.Created);
+  return created !== undefined && now - created >= START_GRACE_MS;
+}
+
 /** How long the last run lasted, when both ends are known. */
 export function runtimeMs(inspect: ContainerInspect): number | undefined {
   const started = parseTime(inspect.State.StartedAt);

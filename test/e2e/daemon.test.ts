@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contextMetaPath } from '../../src/facts/docker/endpoint.js';
 import { cleanEnv, findingsOf, runCli } from '../helpers/cli.js';
-import { engineAvailable } from '../helpers/engine.js';
+import { engineAvailable, engines } from '../helpers/engine.js';
 import { silentSocket, staleSocket, tempDir } from '../helpers/sockets.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -153,6 +153,29 @@ describe.runIf(engineAvailable())('daemon check on a real engine', () => {
       const [finding] = findingsOf(run.report, 'daemon');
       expect(finding!.code).toBe('daemon/connection-refused');
       expect(finding!.fixes.map((f) => f.command)).toContain('docker context use default');
+    });
+  });
+});
+
+// The daemon check against both engines: a reachable one passes with its kind, and a socket that does not exist (an engine
+// that is not running) is one socket-missing finding naming that endpoint.
+describe.each(engines)('daemon check on a real engine: $name', (engine) => {
+  if (!engine.available()) return void it.skip(`${engine.name} does not answer here`, () => {});
+
+  it('a reachable engine passes and reports its kind', async () => {
+    const run = await runCli(['daemon', '--json', '-H', engine.host]);
+    expect(run.report!.checks[0]).toMatchObject({ id: 'daemon', status: expect.stringMatching(/passed|warned/) });
+    expect(findingsOf(run.report, 'daemon').filter((f) => f.severity === 'error')).toEqual([]);
+    expect(run.report!.environment.docker).toMatchObject({ endpoint: engine.host, source: 'flag', kind: engine.kind });
+  });
+
+  it('an unreachable socket of its kind is socket-missing', async () => {
+    const socket = path.join(tempDir('dd-gone-'), `${engine.name}.sock`);
+    const run = await runCli(['daemon', '--json', '-H', `unix://${socket}`]);
+    expect(run.exitCode).toBe(1);
+    expect(findingsOf(run.report, 'daemon')[0]).toMatchObject({
+      code: 'daemon/socket-missing',
+      subject: { kind: 'daemon', name: `unix://${socket}` },
     });
   });
 });

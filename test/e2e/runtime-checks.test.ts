@@ -5,23 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
-import { docker, dockerMayFail, engineAvailable, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
+import { START_GRACE_MS } from '../../checks/shared/containers.js';
+import { engines, TEST_LABEL } from '../helpers/engine.js';
 import { freePort, tempDir } from '../helpers/sockets.js';
-
-const scope = `rt-${process.pid}-${Date.now().toString(36)}`;
-const p = (name: string) => `dd-${scope}-${name}`;
-const label = ['--label', `${TEST_LABEL}=${scope}`];
-// The test's own resolver address: nothing a test container looks up may reach the machine's real resolver.
-const dns = ['--dns', '127.0.0.1'];
-
-let report: Report;
-let hostServer: net.Server;
-let projectDir: string;
-const ports: Record<string, number> = {};
-
-function findingsFor(subject: string, checkId?: string): Finding[] {
-  return report.checks.filter((c) => !checkId || c.id === checkId).flatMap((c) => c.findings.filter((f) => f.subject.name === subject));
-}
 
 async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -31,9 +17,29 @@ async function waitFor(predicate: () => Promise<boolean>, what: string): Promise
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mounts on a real engine', () => {
+// The same broken states on Docker and on Podman (its Docker-compatible API), diagnosed with the same codes and subjects.
+describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a real engine: $name', (engine) => {
+  if (!engine.available()) return void it.skip(`${engine.name} does not answer here`, () => {});
+  const docker = engine.cli;
+  const dockerMayFail = engine.cliMayFail;
+  const scope = `rt-${engine.name}-${process.pid}-${Date.now().toString(36)}`;
+  const p = (name: string) => `dd-${scope}-${name}`;
+  const label = ['--label', `${TEST_LABEL}=${scope}`];
+  // The test's own resolver address: nothing a test container looks up may reach the machine's real resolver.
+  const dns = ['--dns', '127.0.0.1'];
+
+  let report: Report;
+  let hostServer: net.Server;
+  let projectDir: string;
+  const ports: Record<string, number> = {};
+
+  function findingsFor(subject: string, checkId?: string): Finding[] {
+    return report.checks.filter((c) => !checkId || c.id === checkId).flatMap((c) => c.findings.filter((f) => f.subject.name === subject));
+  }
+
   beforeAll(async () => {
-    const image = await ensureTestImage();
+    const image = await engine.ensureTestImage();
+    const startedAt = Date.now();
     ports.hostHeld = await freePort();
     ports.containerHeld = await freePort();
     ports.healthy = await freePort();
@@ -142,13 +148,17 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
     );
     await waitFor(async () => Number(await docker('inspect', '-f', '{{.RestartCount}}', p('loop'))) >= 2, 'the restart loop');
 
-    const run = await runCli(['exited-containers', 'port-conflicts', 'bind-mounts', '--json', '-C', projectDir]);
+    // Podman leaves a failed start in Created with no error; the doctor judges such a container once it is a few seconds old.
+    if (engine.name === 'podman') await new Promise((r) => setTimeout(r, Math.max(0, START_GRACE_MS + 500 - (Date.now() - startedAt))));
+    // The whole engine is diagnosed, other test files' containers too, on a 2-core machine: give each check room beyond 10 s.
+    const args = ['exited-containers', 'port-conflicts', 'bind-mounts', '--json', '--timeout', '30'];
+    const run = await runCli([...args, '-H', engine.host, '-C', projectDir]);
     expect(run.exitCode).toBe(1);
     report = run.report!;
   });
 
   afterAll(async () => {
-    await removeLabelled(scope);
+    await engine.removeLabelled(scope);
     await new Promise<void>((resolve) => (hostServer ? hostServer.close(() => resolve()) : resolve()));
   });
 
@@ -164,13 +174,25 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
       expect(findingsFor(p('nobin'))).toEqual([
         expect.objectContaining({ code: 'exited-containers/command-not-found', severity: 'error' }),
       ]);
-      expect(findingsFor(p('nobin'))[0]!.title).toContain('exec: "nosuchcmd": executable file not found in $PATH');
+      // Docker names the start error; Podman records none, so the doctor looked the command up in the image.
+      expect(findingsFor(p('nobin'))[0]!.title).toContain(
+        engine.name === 'docker'
+          ? 'exec: "nosuchcmd": executable file not found in $PATH'
+          : 'never started: its command `nosuchcmd` is not in the image',
+      );
       const [shell] = findingsFor(p('sh127'));
       expect(shell).toMatchObject({ code: 'exited-containers/command-not-found' });
-      expect(shell!.title).toContain('nosuchcmd: not found');
+      // On Podman the log line can be lost (its logs endpoint with tail= drops lines stored in partial chunks; see the
+      // bind-mount case below): the title then names the command instead.
+      expect(shell!.title).toMatch(
+        engine.name === 'docker' ? /nosuchcmd: not found/ : /nosuchcmd: not found|`sh -c nosuchcmd` was not found/,
+      );
     });
 
     it('a file that is not executable (126)', () => {
+      // Podman differs: the start fails with no State.Error and the archive API does not give the file's mode, so the doctor
+      // cannot tell a non-executable file from a good one and says nothing rather than guess.
+      if (engine.name === 'podman') return expect(findingsFor(p('noexec'))).toEqual([]);
       expect(findingsFor(p('noexec'))).toEqual([expect.objectContaining({ code: 'exited-containers/not-executable', severity: 'error' })]);
     });
 
@@ -226,7 +248,10 @@ describe.runIf(engineAvailable())('exited-containers, port-conflicts and bind-mo
   });
 
   describe('bind-mounts', () => {
-    it('a root-owned 0755 bind source written by uid 1000', () => {
+    // Not yet on Podman: its logs endpoint with `tail=` drops a line its k8s-file log stored in partial chunks ("sh: " +
+    // "can't create /data/out: Permission denied" reads back as an empty line), so the permission line is lost. The log fact
+    // (src/facts/docker) must read Podman's logs without tail= and cut them itself; until then this case runs on Docker only.
+    it.skipIf(engine.name === 'podman')('a root-owned 0755 bind source written by uid 1000', () => {
       const [finding] = findingsFor(p('denied'));
       expect(finding).toMatchObject({
         code: 'bind-mounts/not-writable',

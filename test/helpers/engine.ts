@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
-import { tempDir } from './sockets.js';
+import { ensurePodmanTestImage, PODMAN_HOST, podman, podmanAvailable, podmanMayFail, removePodmanLabelled } from './podman.js';
+import { testRootfsTar } from './rootfs.js';
 
 export const TEST_LABEL = 'docker-doctor.test';
 export const TEST_IMAGE = 'docker-doctor-test/busybox:1';
@@ -37,41 +36,7 @@ export async function dockerMayFail(...args: string[]): Promise<{ exitCode: numb
 export async function ensureTestImage(): Promise<string> {
   const present = await dockerMayFail('image', 'inspect', TEST_IMAGE);
   if (present.exitCode === 0) return TEST_IMAGE;
-  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
-  if (!busybox) throw new Error('busybox-static is not installed (apt-get install busybox-static)');
-  const root = tempDir('dd-rootfs-');
-  for (const dir of ['bin', 'etc', 'tmp', 'data']) mkdirSync(path.join(root, dir), { recursive: true });
-  copyFileSync(busybox, path.join(root, 'bin', 'busybox'));
-  for (const applet of [
-    'sh',
-    'echo',
-    'cat',
-    'sleep',
-    'ls',
-    'id',
-    'nslookup',
-    'wget',
-    'nc',
-    'touch',
-    'mkdir',
-    'httpd',
-    'true',
-    'false',
-    'env',
-    'head',
-    'dd',
-    'chmod',
-  ]) {
-    symlinkSync('busybox', path.join(root, 'bin', applet));
-  }
-  writeFileSync(
-    path.join(root, 'etc', 'passwd'),
-    'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
-  );
-  writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n');
-  const file = path.join(tempDir(), 'rootfs.tar');
-  await execa('tar', ['-C', root, '-cf', file, '.']);
-  await execa('docker', ['import', '-c', 'CMD ["/bin/sh"]', file, TEST_IMAGE]);
+  await execa('docker', ['import', '-c', 'CMD ["/bin/sh"]', await testRootfsTar(), TEST_IMAGE]);
   return TEST_IMAGE;
 }
 
@@ -84,3 +49,49 @@ export async function removeLabelled(scope: string): Promise<void> {
   const images = (await docker('images', '-aq', '--filter', `label=${TEST_LABEL}=${scope}`)).split('\n').filter(Boolean);
   if (images.length) await dockerMayFail('rmi', '-f', ...new Set(images));
 }
+
+/**
+ * One engine the shared scenarios run on: the e2e tests that hold for Docker and Podman alike are written once over
+ * `describe.each(engines)`, create their containers with `engine.cli`, and point the doctor at `engine.host` (`-H`).
+ */
+export interface TestEngine {
+  name: 'docker' | 'podman';
+  /** The endpoint the CLI is given with -H. */
+  host: string;
+  /** The Unix socket behind host. */
+  socket: string;
+  /** The engine kind the daemon check reports for it. */
+  kind: string;
+  available(): boolean;
+  cli(...args: string[]): Promise<string>;
+  cliMayFail(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  ensureTestImage(): Promise<string>;
+  removeLabelled(scope: string): Promise<void>;
+}
+
+export const dockerEngine: TestEngine = {
+  name: 'docker',
+  host: 'unix:///var/run/docker.sock',
+  socket: '/var/run/docker.sock',
+  kind: 'docker',
+  available: engineAvailable,
+  cli: docker,
+  cliMayFail: dockerMayFail,
+  ensureTestImage,
+  removeLabelled,
+};
+
+export const podmanEngine: TestEngine = {
+  name: 'podman',
+  host: PODMAN_HOST,
+  socket: PODMAN_HOST.slice('unix://'.length),
+  kind: 'podman',
+  available: podmanAvailable,
+  cli: podman,
+  cliMayFail: podmanMayFail,
+  ensureTestImage: ensurePodmanTestImage,
+  removeLabelled: (scope) => removePodmanLabelled(`${TEST_LABEL}=${scope}`),
+};
+
+/** The engines the shared scenarios run on; each describe block runs only where its engine answers. */
+export const engines: TestEngine[] = [dockerEngine, podmanEngine];

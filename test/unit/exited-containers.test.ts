@@ -406,10 +406,101 @@ const oomWorld = (routes: EngineRoutes, dmesg: string): FakeWorld => ({
   }),
 });
 
+/** Podman's Engine API names itself in /version: its failed starts leave containers in Created with no State.Error. */
+const PODMAN_VERSION = { Version: '4.3.1', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64', Components: [{ Name: 'Podman Engine' }] };
+const podmanWorld = (containers: FakeContainer[]): FakeWorld => ({ engine: { ...routesFor(containers), '/version': PODMAN_VERSION } });
+/** A container Podman created, tried to start and left in Created without a word: made a minute ago, never started. */
+const silentlyCreated = (c: Partial<FakeContainer> & { id: string; name: string }): FakeContainer => ({
+  state: 'created',
+  created: minutesBefore(1),
+  ...c,
+});
+
+const PODMAN_QUIET: TesterCase[] = [
+  {
+    name: 'Podman: a never-started container whose command is in the image (bin/sh through PATH) says nothing',
+    facts: podmanWorld([silentlyCreated({ id: 'q1', name: 'later', cmd: ['sh'], files: { '/bin/sh': 'busybox' } })]),
+  },
+  {
+    name: 'Podman: a container created a second ago and not started yet (`podman create` for later) says nothing',
+    facts: podmanWorld([silentlyCreated({ id: 'q2', name: 'fresh', cmd: ['nosuchcmd'], created: minutesBefore(0, 1) })]),
+  },
+  {
+    name: 'Docker: a never-started container with no start error is a `docker create` for later, whatever its command',
+    facts: world([silentlyCreated({ id: 'q3', name: 'made', cmd: ['nosuchcmd'] })]),
+  },
+];
+
+const PODMAN_BROKEN: BrokenCase[] = [
+  {
+    name: 'Podman: a one-word command is named once, though Podman repeats the path in Args',
+    facts: podmanWorld([{ id: 'q8', name: 'once', cmd: ['true'], path: 'true', args: ['true'] }]),
+    findings: [{ code: 'finished', severity: 'info' }],
+    assert: (r) => expect(r.findings[0]!.title).toContain('its command `true` finished'),
+  },
+  {
+    name: 'Podman: AttachStdout reads false for every run, so a daemonising command with nothing else to go on stays a note',
+    facts: { engine: { ...routesFor([{ id: 'q7', name: 'try', cmd: ['crond'], extra: detached }]), '/version': PODMAN_VERSION } },
+    findings: [{ code: 'daemonized', severity: 'info' }],
+    assert: (r) => expect(r.findings[0]!.evidence!.meantToStayUp).toEqual({ signals: [], against: [] }),
+  },
+  {
+    name: "Podman: a restart loop caught in its 'stopped' state between restarts",
+    facts: podmanWorld([
+      {
+        id: 'q6',
+        name: 'loop',
+        // Podman's list state between restarts, which Docker's API does not have.
+        state: 'stopped' as FakeContainer['state'],
+        status: 'Exited (3) Less than a second ago',
+        exitCode: 3,
+        restartCount: 5,
+        restartPolicy: 'always',
+        logs: 'fatal: no config\n',
+      },
+    ]),
+    findings: [
+      {
+        code: 'restart-loop',
+        severity: 'error',
+        title:
+          'Container loop is restarting in a loop (5 restarts); it last exited with code 3: the application failed; ' +
+          'last log line "fatal: no config"',
+      },
+    ],
+  },
+  {
+    name: 'Podman: a never-started container whose command is nowhere on the image PATH (no State.Error)',
+    facts: podmanWorld([silentlyCreated({ id: 'q4', name: 'nobin', cmd: ['nosuchcmd'] })]),
+    findings: [
+      {
+        code: 'command-not-found',
+        severity: 'error',
+        title:
+          'Container nobin never started: its command `nosuchcmd` is not in the image (looked for /usr/local/sbin/nosuchcmd, ' +
+          '/usr/local/bin/nosuchcmd, /usr/sbin/nosuchcmd, /usr/bin/nosuchcmd, /sbin/nosuchcmd, /bin/nosuchcmd)',
+      },
+    ],
+  },
+  {
+    name: 'Podman: a never-started container whose command path is missing from the image',
+    facts: podmanWorld([silentlyCreated({ id: 'q5', name: 'abs', cmd: ['/app/server'], files: { '/bin/sh': 'busybox' } })]),
+    findings: [
+      {
+        code: 'command-not-found',
+        severity: 'error',
+        title: 'Container abs never started: its command `/app/server` is not in the image (looked for /app/server)',
+      },
+    ],
+    assert: (r) => expect(r.findings[0]!.fixes.map((f) => f.command)).toContain('docker rm abs'),
+  },
+];
+
 new CheckTester(exitedContainers).run({
-  healthy: [...QUIET.map(quiet), ...QUIET_STAY_UP.map(quiet)],
+  healthy: [...QUIET.map(quiet), ...QUIET_STAY_UP.map(quiet), ...PODMAN_QUIET],
   broken: [
     ...EXITS.map(oneFinding),
+    ...PODMAN_BROKEN,
     {
       name: 'the log line that explains an app error, with a redacted tail in the evidence',
       facts: world([{ id: 'c1', name: 'api', exitCode: 1, logs: 'DB_PASSWORD=hunter2\nError: connect ECONNREFUSED 127.0.0.1:5432\n' }]),

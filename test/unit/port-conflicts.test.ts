@@ -7,6 +7,7 @@ import {
   CheckTester,
   HEALTHY_ENGINE,
   listener,
+  minutesBefore,
   type ContainerFields,
   type FakeWorld,
   type ListenerFields,
@@ -70,8 +71,56 @@ const rootlessError = (port: number) =>
 const PROFILES =
   'services:\n  web:\n    profiles: [dev]\n    ports: ["8080:80"]\n  web-prod:\n    profiles: [prod]\n    ports: ["8080:80"]\n';
 
+/** Podman leaves a container whose start failed in Created with no State.Error: created a minute ago, never started. */
+const silentlyCreated = (name: string, hostPort: number, created = minutesBefore(1)): ContainerFields => ({
+  id: `id-${name}`,
+  name,
+  state: 'created',
+  created,
+  portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
+});
+
+const SILENT_HEALTHY = [
+  {
+    name: 'a never-started container whose ports nobody holds (a create for later) says nothing',
+    facts: world({ containers: [silentlyCreated('later', 8080)], listeners: [] }),
+  },
+  {
+    name: 'a container created a second ago whose port is held: not judged yet (its start may still come)',
+    facts: world({
+      containers: [silentlyCreated('fresh', 8080, minutesBefore(0, 1))],
+      listeners: [{ port: 8080, address: '127.0.0.1', pid: 4242, command: 'python3' }],
+    }),
+  },
+];
+
+const SILENT_BROKEN = [
+  {
+    name: 'a never-started container with no start error (Podman) whose port a host process holds',
+    facts: world({
+      containers: [silentlyCreated('web', 8080)],
+      listeners: [{ port: 8080, address: '127.0.0.1', pid: 4242, command: 'python3' }],
+    }),
+    findings: [
+      {
+        code: 'held-by-process',
+        severity: 'error' as const,
+        subject: 'web',
+        title: 'Port 8080/tcp is held by python3 (pid 4242), so container web cannot start',
+      },
+    ],
+    assert: (r: CheckResult) => expect(commands(r)).toContain('docker rm web'),
+  },
+  {
+    name: 'a never-started container with no start error (Podman) whose port another container publishes',
+    facts: world({ containers: [silentlyCreated('blocked', 8080), published('holder', {}, '127.0.0.1')], listeners: [] }),
+    findings: [{ code: 'held-by-container', severity: 'error' as const, subject: 'blocked' }],
+  },
+];
+
 new CheckTester(portConflicts).run({
   healthy: [
+    ...SILENT_HEALTHY,
     {
       name: 'a running container publishing its own port',
       facts: world({
@@ -121,6 +170,7 @@ new CheckTester(portConflicts).run({
     },
   ],
   broken: [
+    ...SILENT_BROKEN,
     {
       name: 'the container that holds the port, with its compose project',
       facts: world({
