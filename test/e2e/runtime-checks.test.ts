@@ -204,7 +204,9 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
       });
       expect(finding!.title).toContain('its 8 MiB memory limit');
       // The fix asks for more than it has, never the same or less (swap was capped at the limit, so it stays at the new one).
-      expect(finding!.fixes[0]!.command).toBe(`docker update --memory 16m --memory-swap 16m ${p('oom')}`);
+      // On Podman the fix names its own CLI: Podman's Docker API has no update endpoint, and `podman update` has --memory.
+      const cli = engine.name === 'podman' ? 'podman' : 'docker';
+      expect(finding!.fixes[0]!.command).toBe(`${cli} update --memory 16m --memory-swap 16m ${p('oom')}`);
     });
 
     it('a restart loop, with the log line that explains it', () => {
