@@ -48,9 +48,9 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
       .map((source) => ({ source, line: i.line, keyword: i.keyword })),
   );
   // A source is matched as an ignore pattern would be: itself, anything under it, and its globs (COPY *.json ./).
-  const matchers: [IgnoreRules, NamedSource][] = named.map((n) => [parseIgnoreFile(n.source), n]);
+  const matchers = firstMatchers(named);
   const carried = carriedSources(dockerfile, reach);
-  const carriers: [IgnoreRules, NamedSource][] = carried.named.map((n) => [parseIgnoreFile(n.source), n]);
+  const carriers = firstMatchers(carried.named);
   const wholeInImage = built.find((i) => reach.layers.has(i.stage) && copiesWholeContext(i))?.line;
   const wholeBuilt = built.find(copiesWholeContext)?.line;
   return {
@@ -64,6 +64,16 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
     copiedBy: (file) => matchers.find(([rules]) => isExcluded(rules, file))?.[1],
     carriedBy: (file) => carriers.find(([rules]) => isExcluded(rules, file))?.[1],
   };
+}
+
+/**
+ * A matcher per distinct source, for its first use: the first that matches a file is what copiedBy answers, so a
+ * later COPY of the same source adds nothing (100,000 `COPY a /a` lines would parse 100,000 patterns per file).
+ */
+function firstMatchers(named: readonly NamedSource[]): [IgnoreRules, NamedSource][] {
+  const first = new Map<string, NamedSource>();
+  for (const n of named) if (!first.has(n.source)) first.set(n.source, n);
+  return [...first.values()].map((n) => [parseIgnoreFile(n.source), n]);
 }
 
 /** The context paths an ignore rule must leave alone: every named source, and every sent file one of them copies. */
