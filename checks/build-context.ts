@@ -8,7 +8,7 @@ import type { Facts } from '../src/facts/types.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
 import { buildContextCodes } from './build-context/codes.js';
 import { copyPlan, protectedPaths, type CopyPlan } from './build-context/copies.js';
-import { aptListsFix, cacheFindings } from './build-context/dockerfile-rules.js';
+import { aptListsFix, cacheVerdict, WorkBudget } from './build-context/dockerfile-rules.js';
 import { appendLinesCommand, shellWord } from './build-context/fix-commands.js';
 import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
 import { holdsSecret } from './build-context/secret-content.js';
@@ -188,8 +188,8 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   reportLooseSecrets(state);
   reportCopiedSecrets(state);
   const { rules, scan, evidenceBase, appendToIgnore, ignoreTarget } = state;
-  for (const [i, b] of builds.entries())
-    await checkDockerfile(ctx, b, dockerfiles[i], state.plans[i]!, { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget });
+  const context = { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget, timeLeft };
+  for (const [i, b] of builds.entries()) await checkDockerfile(ctx, b, dockerfiles[i], state.plans[i]!, context);
   reportIncompleteScan(state);
 }
 
@@ -627,6 +627,7 @@ interface ContextFacts {
   evidenceBase: Record<string, unknown>;
   appendToIgnore: (lines: readonly string[]) => string;
   ignoreTarget: string;
+  timeLeft: () => number;
 }
 
 /** What one Dockerfile does with its context: sources the ignore file excludes, layer-cache mistakes. */
@@ -638,7 +639,7 @@ async function checkDockerfile(
   context: ContextFacts,
 ): Promise<void> {
   if (context.rules && dockerfile) await reportIgnoredSources(ctx, build, plan, context);
-  if (dockerfile) reportCacheMistakes(ctx, build, dockerfile, context.scan);
+  if (dockerfile) reportCacheMistakes(ctx, build, dockerfile, context);
 }
 
 /** COPY/ADD sources the ignore file excludes: the build fails with "not found". */
@@ -665,12 +666,38 @@ async function reportIgnoredSources(ctx: CheckContext, build: BuildSpec, plan: C
   }
 }
 
+/** What is kept of --timeout to report the findings of the layer-cache rules when they stop early. */
+const RULES_RESERVE_MS = 500;
+
+/** The layer-cache rules ran out of time on a Dockerfile (tens of thousands of instructions): their findings are partial. */
+function reportRulesStopped(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, context: ContextFacts): void {
+  ctx.report({
+    cause: 'scan-incomplete',
+    title: prose`
+      The layer-cache rules stopped at the time limit on ${build.dockerfile} (${dockerfile.instructions.length.toLocaleString('en-US')}
+      instructions): its layer-cache findings are those of the part they went through
+    `,
+    explanation: prose`
+      Each pass over the instructions reads the clock every few hundred of them and stops before --timeout, so that the check reports
+      what it found instead of being cut off with nothing; a longer --timeout lets them finish.
+    `,
+    subject: { kind: 'file', name: build.dockerfile },
+    location: { file: build.dockerfile },
+    fixes: [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
+    evidence: { ...context.evidenceBase, dockerfile: build.dockerfile, instructions: dockerfile.instructions.length },
+  });
+}
+
 /** The layer-cache mistakes of the stages the build runs. */
-function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, scan: ContextScan): void {
+function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, context: ContextFacts): void {
   const subject = { kind: 'file' as const, name: build.dockerfile };
   // A VS Code dev container is a workstation, not an image anyone ships: its size is nobody's concern.
   const devContainer = build.dockerfile.split('/').includes('.devcontainer');
-  for (const finding of cacheFindings(dockerfile, build.target, scan.dirs)) {
+  // The passes over the instructions stop with a little of --timeout left, so that what they found is still reported.
+  const budget = new WorkBudget(() => context.timeLeft() < RULES_RESERVE_MS);
+  const { findings, finished } = cacheVerdict(dockerfile, build.target, context.scan.dirs, budget);
+  if (!finished) reportRulesStopped(ctx, build, dockerfile, context);
+  for (const finding of findings) {
     const location = { file: build.dockerfile, line: finding.line };
     if (finding.cause === 'copy-before-install') {
       ctx.report({
