@@ -48,9 +48,9 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
       .map((source) => ({ source, line: i.line, keyword: i.keyword })),
   );
   // A source is matched as an ignore pattern would be: itself, anything under it, and its globs (COPY *.json ./).
-  const matchers = firstMatchers(named);
+  const copiedBy = firstSourceOf(named);
   const carried = carriedSources(dockerfile, reach);
-  const carriers = firstMatchers(carried.named);
+  const carriedBy = firstSourceOf(carried.named);
   const wholeInImage = built.find((i) => reach.layers.has(i.stage) && copiesWholeContext(i))?.line;
   const wholeBuilt = built.find(copiesWholeContext)?.line;
   return {
@@ -61,19 +61,40 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
     ...(carried.whole !== undefined ? { wholeCarried: carried.whole } : {}),
     installs: new Set(built.map((i) => dependencyInstall(i)?.family).filter((f): f is string => f !== undefined)),
     usesGit: built.some((i) => i.keyword === 'RUN' && /\bgit\s|setuptools[-_]scm|versioneer/.test(i.args)),
-    copiedBy: (file) => matchers.find(([rules]) => isExcluded(rules, file))?.[1],
-    carriedBy: (file) => carriers.find(([rules]) => isExcluded(rules, file))?.[1],
+    copiedBy,
+    carriedBy,
   };
 }
 
 /**
- * A matcher per distinct source, for its first use: the first that matches a file is what copiedBy answers, so a
- * later COPY of the same source adds nothing (100,000 `COPY a /a` lines would parse 100,000 patterns per file).
+ * The first source (in Dockerfile order) that copies a context path, matched as an ignore pattern would match it: the
+ * path itself, anything under it, and its globs (COPY *.json ./). Plain paths are looked up by each directory above
+ * the file, so 100,000 `COPY src/fN /a` lines cost a few map lookups per file of the context, not 100,000 matches;
+ * only sources with globs or escapes are matched one by one, each distinct one once.
  */
-function firstMatchers(named: readonly NamedSource[]): [IgnoreRules, NamedSource][] {
-  const first = new Map<string, NamedSource>();
-  for (const n of named) if (!first.has(n.source)) first.set(n.source, n);
-  return [...first.values()].map((n) => [parseIgnoreFile(n.source), n]);
+function firstSourceOf(named: readonly NamedSource[]): (file: string) => NamedSource | undefined {
+  const plain = new Map<string, number>();
+  const patterns: [IgnoreRules, number][] = [];
+  const seen = new Set<string>();
+  named.forEach((n, order) => {
+    if (seen.has(n.source)) return;
+    seen.add(n.source);
+    const rules = parseIgnoreFile(n.source);
+    const [only] = rules.patterns;
+    if (rules.patterns.length === 1 && only!.matchType === 'exact' && !only!.exclusion) {
+      if (!plain.has(only!.cleaned)) plain.set(only!.cleaned, order);
+    } else if (rules.patterns.length > 0) patterns.push([rules, order]);
+  });
+  return (file) => {
+    let best = Infinity;
+    // The file, then each directory above it: an exact pattern matches a path or a directory above it.
+    for (let end = file.length; end > 0; end = file.lastIndexOf('/', end - 1)) best = Math.min(best, plain.get(file.slice(0, end)) ?? best);
+    for (const [rules, order] of patterns) {
+      if (order >= best) break;
+      if (isExcluded(rules, file)) best = order;
+    }
+    return named[best];
+  };
 }
 
 /** The context paths an ignore rule must leave alone: every named source, and every sent file one of them copies. */
