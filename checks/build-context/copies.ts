@@ -1,6 +1,6 @@
 import type { ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import { sentPath, type SentDir } from '../../src/facts/project/context-walk.js';
-import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../../src/facts/project/ignore.js';
+import { cleanPath, isExcluded, parseIgnoreFile, type IgnoreRules } from '../../src/facts/project/ignore.js';
 import { copiesWholeContext, copySources, dependencyInstall } from './dockerfile-rules.js';
 import { carriedSources } from './carried.js';
 import { stageReach } from './stages.js';
@@ -67,6 +67,17 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
 }
 
 /**
+ * A source with no glob or escape, as the ignore-file reader cleans a pattern (trimmed, cleaned, one leading / dropped):
+ * it matches that path and what is under it. Worked out without compiling a pattern, which 100,000 sources would weigh.
+ */
+function plainPattern(source: string): string | undefined {
+  if (/[*?[\]\\]/.test(source) || source.length > 1024 || source.trim() === '') return undefined;
+  let cleaned = cleanPath(source.trim());
+  if (cleaned.length > 1 && cleaned.startsWith('/')) cleaned = cleaned.slice(1);
+  return cleanPath(cleaned);
+}
+
+/**
  * The first source (in Dockerfile order) that copies a context path, matched as an ignore pattern would match it: the
  * path itself, anything under it, and its globs (COPY *.json ./). Plain paths are looked up by each directory above
  * the file, so 100,000 `COPY src/fN /a` lines cost a few map lookups per file of the context, not 100,000 matches;
@@ -79,11 +90,13 @@ function firstSourceOf(named: readonly NamedSource[]): (file: string) => NamedSo
   named.forEach((n, order) => {
     if (seen.has(n.source)) return;
     seen.add(n.source);
+    const cleaned = plainPattern(n.source);
+    if (cleaned !== undefined) {
+      if (!plain.has(cleaned)) plain.set(cleaned, order);
+      return;
+    }
     const rules = parseIgnoreFile(n.source);
-    const [only] = rules.patterns;
-    if (rules.patterns.length === 1 && only!.matchType === 'exact' && !only!.exclusion) {
-      if (!plain.has(only!.cleaned)) plain.set(only!.cleaned, order);
-    } else if (rules.patterns.length > 0) patterns.push([rules, order]);
+    if (rules.patterns.length > 0) patterns.push([rules, order]);
   });
   return (file) => {
     let best = Infinity;
