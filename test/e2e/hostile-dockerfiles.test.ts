@@ -43,6 +43,7 @@ describe('hostile Dockerfiles: the build-context check stays linear, small and i
     ['20,000 apt-get RUNs', () => aptLines(20_000)],
     ['20,000 named stages', () => Array.from({ length: 20_000 }, (_, i) => `FROM busybox AS s${i}\n`).join('')],
     ['100,000 COPY lines', () => `FROM busybox\n${'COPY a /a\n'.repeat(100_000)}`],
+    ['100,000 distinct COPY sources', () => `FROM busybox\n${Array.from({ length: 100_000 }, (_, i) => `COPY f${i} /a\n`).join('')}`],
     ['a 16 MiB continued RUN', () => fill('FROM alpine\n', 'RUN true \\\n')],
     ['a 16 MiB heredoc RUN', () => `${fill('FROM alpine\nRUN <<EOF\n', 'echo x\n')}EOF\n`],
   ])('%s', async (_name, dockerfile) => {
