@@ -638,15 +638,20 @@ async function checkDockerfile(
   plan: CopyPlan,
   context: ContextFacts,
 ): Promise<void> {
-  if (context.rules && dockerfile) await reportIgnoredSources(ctx, build, plan, context);
-  if (dockerfile) reportCacheMistakes(ctx, build, dockerfile, context);
+  if (!dockerfile) return;
+  const sourcesDone = context.rules ? await reportIgnoredSources(ctx, build, plan, context) : true;
+  const rulesDone = reportCacheMistakes(ctx, build, dockerfile, context);
+  if (!sourcesDone || !rulesDone) reportRulesStopped(ctx, build, dockerfile, context);
 }
 
 /** COPY/ADD sources the ignore file excludes: the build fails with "not found". */
-async function reportIgnoredSources(ctx: CheckContext, build: BuildSpec, plan: CopyPlan, context: ContextFacts): Promise<void> {
+async function reportIgnoredSources(ctx: CheckContext, build: BuildSpec, plan: CopyPlan, context: ContextFacts): Promise<boolean> {
   const { rules, rel, evidenceBase, appendToIgnore } = context;
   const subject = { kind: 'file' as const, name: build.dockerfile };
+  // Each source is matched against every pattern: tens of thousands of COPY lines stop before --timeout, like the rules.
+  const budget = new WorkBudget(() => context.timeLeft() < RULES_RESERVE_MS);
   for (const { source, line, keyword } of plan.named) {
+    if (budget.spend()) break;
     if (/[*?[]/.test(source)) continue;
     if (!isExcluded(rules!, source)) continue;
     const exists = await ctx.facts.stat(path.join(build.context, source)).catch(() => null);
@@ -664,18 +669,20 @@ async function reportIgnoredSources(ctx: CheckContext, build: BuildSpec, plan: C
       evidence: { ...evidenceBase, dockerfile: build.dockerfile, source, pattern: decisive?.raw },
     });
   }
+  return !budget.stopped;
 }
 
 /** What is kept of --timeout to report the findings of the layer-cache rules when they stop early. */
 const RULES_RESERVE_MS = 500;
 
-/** The layer-cache rules ran out of time on a Dockerfile (tens of thousands of instructions): their findings are partial. */
+/** The passes over a Dockerfile's instructions ran out of time (tens of thousands of them): their findings are partial. */
 function reportRulesStopped(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, context: ContextFacts): void {
   ctx.report({
     cause: 'scan-incomplete',
     title: prose`
-      The layer-cache rules stopped at the time limit on ${build.dockerfile} (${dockerfile.instructions.length.toLocaleString('en-US')}
-      instructions): its layer-cache findings are those of the part they went through
+      The checks of what ${build.dockerfile} copies and caches stopped at the time limit
+      (${dockerfile.instructions.length.toLocaleString('en-US')} instructions): its findings about ignored COPY sources and the layer
+      cache are those of the part they went through
     `,
     explanation: prose`
       Each pass over the instructions reads the clock every few hundred of them and stops before --timeout, so that the check reports
@@ -689,14 +696,13 @@ function reportRulesStopped(ctx: CheckContext, build: BuildSpec, dockerfile: Par
 }
 
 /** The layer-cache mistakes of the stages the build runs. */
-function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, context: ContextFacts): void {
+function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, context: ContextFacts): boolean {
   const subject = { kind: 'file' as const, name: build.dockerfile };
   // A VS Code dev container is a workstation, not an image anyone ships: its size is nobody's concern.
   const devContainer = build.dockerfile.split('/').includes('.devcontainer');
   // The passes over the instructions stop with a little of --timeout left, so that what they found is still reported.
   const budget = new WorkBudget(() => context.timeLeft() < RULES_RESERVE_MS);
   const { findings, finished } = cacheVerdict(dockerfile, build.target, context.scan.dirs, budget);
-  if (!finished) reportRulesStopped(ctx, build, dockerfile, context);
   for (const finding of findings) {
     const location = { file: build.dockerfile, line: finding.line };
     if (finding.cause === 'copy-before-install') {
@@ -732,4 +738,5 @@ function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: Pa
       });
     }
   }
+  return finished;
 }
