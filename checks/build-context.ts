@@ -8,7 +8,7 @@ import type { Facts } from '../src/facts/types.js';
 import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../src/facts/project/ignore.js';
 import { buildContextCodes } from './build-context/codes.js';
 import { copyPlan, protectedPaths, type CopyPlan } from './build-context/copies.js';
-import { aptListsFix, cacheFindings } from './build-context/dockerfile-rules.js';
+import { aptListsFix, cacheVerdict, WorkBudget } from './build-context/dockerfile-rules.js';
 import { appendLinesCommand, shellWord } from './build-context/fix-commands.js';
 import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
 import { holdsSecret } from './build-context/secret-content.js';
@@ -188,8 +188,8 @@ async function checkContext(ctx: CheckContext, builds: readonly BuildSpec[], pro
   reportLooseSecrets(state);
   reportCopiedSecrets(state);
   const { rules, scan, evidenceBase, appendToIgnore, ignoreTarget } = state;
-  for (const [i, b] of builds.entries())
-    await checkDockerfile(ctx, b, dockerfiles[i], state.plans[i]!, { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget });
+  const context = { rules, scan, rel, evidenceBase, appendToIgnore, ignoreTarget, timeLeft };
+  for (const [i, b] of builds.entries()) await checkDockerfile(ctx, b, dockerfiles[i], state.plans[i]!, context);
   reportIncompleteScan(state);
 }
 
@@ -627,6 +627,7 @@ interface ContextFacts {
   evidenceBase: Record<string, unknown>;
   appendToIgnore: (lines: readonly string[]) => string;
   ignoreTarget: string;
+  timeLeft: () => number;
 }
 
 /** What one Dockerfile does with its context: sources the ignore file excludes, layer-cache mistakes. */
@@ -637,15 +638,20 @@ async function checkDockerfile(
   plan: CopyPlan,
   context: ContextFacts,
 ): Promise<void> {
-  if (context.rules && dockerfile) await reportIgnoredSources(ctx, build, plan, context);
-  if (dockerfile) reportCacheMistakes(ctx, build, dockerfile, context.scan);
+  if (!dockerfile) return;
+  const sourcesDone = context.rules ? await reportIgnoredSources(ctx, build, plan, context) : true;
+  const rulesDone = reportCacheMistakes(ctx, build, dockerfile, context);
+  if (!sourcesDone || !rulesDone) reportRulesStopped(ctx, build, dockerfile, context);
 }
 
 /** COPY/ADD sources the ignore file excludes: the build fails with "not found". */
-async function reportIgnoredSources(ctx: CheckContext, build: BuildSpec, plan: CopyPlan, context: ContextFacts): Promise<void> {
+async function reportIgnoredSources(ctx: CheckContext, build: BuildSpec, plan: CopyPlan, context: ContextFacts): Promise<boolean> {
   const { rules, rel, evidenceBase, appendToIgnore } = context;
   const subject = { kind: 'file' as const, name: build.dockerfile };
+  // Each source is matched against every pattern: tens of thousands of COPY lines stop before --timeout, like the rules.
+  const budget = new WorkBudget(() => context.timeLeft() < RULES_RESERVE_MS);
   for (const { source, line, keyword } of plan.named) {
+    if (budget.spend()) break;
     if (/[*?[]/.test(source)) continue;
     if (!isExcluded(rules!, source)) continue;
     const exists = await ctx.facts.stat(path.join(build.context, source)).catch(() => null);
@@ -663,14 +669,41 @@ async function reportIgnoredSources(ctx: CheckContext, build: BuildSpec, plan: C
       evidence: { ...evidenceBase, dockerfile: build.dockerfile, source, pattern: decisive?.raw },
     });
   }
+  return !budget.stopped;
+}
+
+/** What is kept of --timeout to report the findings of the layer-cache rules when they stop early. */
+const RULES_RESERVE_MS = 500;
+
+/** The passes over a Dockerfile's instructions ran out of time (tens of thousands of them): their findings are partial. */
+function reportRulesStopped(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, context: ContextFacts): void {
+  ctx.report({
+    cause: 'scan-incomplete',
+    title: prose`
+      The checks of what ${build.dockerfile} copies and caches stopped at the time limit
+      (${dockerfile.instructions.length.toLocaleString('en-US')} instructions): its findings about ignored COPY sources and the layer
+      cache are those of the part they went through
+    `,
+    explanation: prose`
+      Each pass over the instructions reads the clock every few hundred of them and stops before --timeout, so that the check reports
+      what it found instead of being cut off with nothing; a longer --timeout lets them finish.
+    `,
+    subject: { kind: 'file', name: build.dockerfile },
+    location: { file: build.dockerfile },
+    fixes: [{ title: 'Give the check more time', command: 'docker-doctor build-context --timeout 60', runIn: 'project' }],
+    evidence: { ...context.evidenceBase, dockerfile: build.dockerfile, instructions: dockerfile.instructions.length },
+  });
 }
 
 /** The layer-cache mistakes of the stages the build runs. */
-function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, scan: ContextScan): void {
+function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: ParsedDockerfile, context: ContextFacts): boolean {
   const subject = { kind: 'file' as const, name: build.dockerfile };
   // A VS Code dev container is a workstation, not an image anyone ships: its size is nobody's concern.
   const devContainer = build.dockerfile.split('/').includes('.devcontainer');
-  for (const finding of cacheFindings(dockerfile, build.target, scan.dirs)) {
+  // The passes over the instructions stop with a little of --timeout left, so that what they found is still reported.
+  const budget = new WorkBudget(() => context.timeLeft() < RULES_RESERVE_MS);
+  const { findings, finished } = cacheVerdict(dockerfile, build.target, context.scan.dirs, budget);
+  for (const finding of findings) {
     const location = { file: build.dockerfile, line: finding.line };
     if (finding.cause === 'copy-before-install') {
       ctx.report({
@@ -705,4 +738,5 @@ function reportCacheMistakes(ctx: CheckContext, build: BuildSpec, dockerfile: Pa
       });
     }
   }
+  return finished;
 }

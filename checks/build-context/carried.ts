@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { copySources, type DockerfileInstruction, type ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import type { NamedSource } from './copies.js';
 import { workdirs } from './reorder.js';
-import { ancestorStages, stageIndex, type StageReach } from './stages.js';
+import { ancestorStages, stageIndex, stageInstructions, type StageReach } from './stages.js';
 
 /** Context paths a COPY --from carries into the image's own layers, followed back through the source stage's COPYs. */
 export interface Carried {
@@ -63,8 +63,9 @@ export function carriedSources(dockerfile: ParsedDockerfile, reach: StageReach):
     if (stage === undefined || copy.args.includes('<<')) continue;
     const parts = copy.exec ?? copy.args.split(/\s+/).filter(Boolean);
     const wanted = parts.slice(0, -1).map((p) => imagePath(at.get(copy), p));
-    const stages = new Set([stage, ...ancestorStages(dockerfile, stage)]);
-    const contextCopies = dockerfile.instructions.filter((i) => stages.has(i.stage) && copySources(i).length > 0);
+    const contextCopies = [stage, ...ancestorStages(dockerfile, stage)]
+      .sort((a, b) => a - b)
+      .flatMap((s) => stageInstructions(dockerfile, s).filter((i) => copySources(i).length > 0));
     for (const path of wanted) {
       if (path === undefined || /[*?[]/.test(path)) continue;
       for (const found of contextCopies.flatMap((c) => contextPathAt(c, at.get(c), path))) {

@@ -1,6 +1,6 @@
 import type { ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 import { sentPath, type SentDir } from '../../src/facts/project/context-walk.js';
-import { isExcluded, parseIgnoreFile, type IgnoreRules } from '../../src/facts/project/ignore.js';
+import { cleanPath, isExcluded, parseIgnoreFile, type IgnoreRules } from '../../src/facts/project/ignore.js';
 import { copiesWholeContext, copySources, dependencyInstall } from './dockerfile-rules.js';
 import { carriedSources } from './carried.js';
 import { stageReach } from './stages.js';
@@ -48,9 +48,9 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
       .map((source) => ({ source, line: i.line, keyword: i.keyword })),
   );
   // A source is matched as an ignore pattern would be: itself, anything under it, and its globs (COPY *.json ./).
-  const matchers: [IgnoreRules, NamedSource][] = named.map((n) => [parseIgnoreFile(n.source), n]);
+  const copiedBy = firstSourceOf(named);
   const carried = carriedSources(dockerfile, reach);
-  const carriers: [IgnoreRules, NamedSource][] = carried.named.map((n) => [parseIgnoreFile(n.source), n]);
+  const carriedBy = firstSourceOf(carried.named);
   const wholeInImage = built.find((i) => reach.layers.has(i.stage) && copiesWholeContext(i))?.line;
   const wholeBuilt = built.find(copiesWholeContext)?.line;
   return {
@@ -61,8 +61,52 @@ export function copyPlan(dockerfile: ParsedDockerfile | undefined, target?: stri
     ...(carried.whole !== undefined ? { wholeCarried: carried.whole } : {}),
     installs: new Set(built.map((i) => dependencyInstall(i)?.family).filter((f): f is string => f !== undefined)),
     usesGit: built.some((i) => i.keyword === 'RUN' && /\bgit\s|setuptools[-_]scm|versioneer/.test(i.args)),
-    copiedBy: (file) => matchers.find(([rules]) => isExcluded(rules, file))?.[1],
-    carriedBy: (file) => carriers.find(([rules]) => isExcluded(rules, file))?.[1],
+    copiedBy,
+    carriedBy,
+  };
+}
+
+/**
+ * A source with no glob or escape, as the ignore-file reader cleans a pattern (trimmed, cleaned, one leading / dropped):
+ * it matches that path and what is under it. Worked out without compiling a pattern, which 100,000 sources would weigh.
+ */
+function plainPattern(source: string): string | undefined {
+  if (/[*?[\]\\]/.test(source) || source.length > 1024 || source.trim() === '') return undefined;
+  let cleaned = cleanPath(source.trim());
+  if (cleaned.length > 1 && cleaned.startsWith('/')) cleaned = cleaned.slice(1);
+  return cleanPath(cleaned);
+}
+
+/**
+ * The first source (in Dockerfile order) that copies a context path, matched as an ignore pattern would match it: the
+ * path itself, anything under it, and its globs (COPY *.json ./). Plain paths are looked up by each directory above
+ * the file, so 100,000 `COPY src/fN /a` lines cost a few map lookups per file of the context, not 100,000 matches;
+ * only sources with globs or escapes are matched one by one, each distinct one once.
+ */
+function firstSourceOf(named: readonly NamedSource[]): (file: string) => NamedSource | undefined {
+  const plain = new Map<string, number>();
+  const patterns: [IgnoreRules, number][] = [];
+  const seen = new Set<string>();
+  named.forEach((n, order) => {
+    if (seen.has(n.source)) return;
+    seen.add(n.source);
+    const cleaned = plainPattern(n.source);
+    if (cleaned !== undefined) {
+      if (!plain.has(cleaned)) plain.set(cleaned, order);
+      return;
+    }
+    const rules = parseIgnoreFile(n.source);
+    if (rules.patterns.length > 0) patterns.push([rules, order]);
+  });
+  return (file) => {
+    let best = Infinity;
+    // The file, then each directory above it: an exact pattern matches a path or a directory above it.
+    for (let end = file.length; end > 0; end = file.lastIndexOf('/', end - 1)) best = Math.min(best, plain.get(file.slice(0, end)) ?? best);
+    for (const [rules, order] of patterns) {
+      if (order >= best) break;
+      if (isExcluded(rules, file)) best = order;
+    }
+    return named[best];
   };
 }
 

@@ -3,7 +3,7 @@ import type { SentDir } from '../../src/facts/project/context-walk.js';
 import type { Fix } from '../../src/engine/types.js';
 import { namedManifestMissing, reorderFix, workdirs } from './reorder.js';
 import { shellCommands } from './shell.js';
-import { ancestorStages, stageReach } from './stages.js';
+import { parentStage, stageInstructions, stageReach, type StageReach } from './stages.js';
 
 export { copySources };
 
@@ -83,70 +83,173 @@ const aptCommand = (subcommands: string) =>
 const APT_UPDATE = aptCommand('update');
 const APT_INSTALL = aptCommand('install|upgrade|dist-upgrade');
 
+/** Reads the clock every so many instructions: often enough to stop near the deadline, rarely enough to cost nothing. */
+const CLOCK_EVERY = 256;
+
+/** Counts the instructions a pass works through and tells when the check is out of time. */
+export class WorkBudget {
+  private count = 0;
+  /** Set once the deadline has passed: every pass stops, and what was finished is reported. */
+  stopped = false;
+  constructor(private readonly expired: () => boolean = () => false) {}
+  /** Counts one instruction; true when the passes must stop. */
+  spend(): boolean {
+    if (!this.stopped && ++this.count % CLOCK_EVERY === 0 && this.expired()) this.stopped = true;
+    return this.stopped;
+  }
+}
+
+/** What the layer-cache rules found, and whether they went through every stage before the deadline. */
+export interface CacheVerdict {
+  findings: CacheFinding[];
+  finished: boolean;
+}
+
 /**
  * Layer-cache rules, for the stages the build runs (the target, else the last stage, and the stages it needs).
  * `target` is the compose build target, when one is set.
  */
 export function cacheFindings(dockerfile: ParsedDockerfile, target?: string, contextDirs?: readonly SentDir[]): CacheFinding[] {
+  return cacheVerdict(dockerfile, target, contextDirs).findings;
+}
+
+/** The layer-cache rules, stopped when `budget` runs out; each pass costs a constant per instruction. */
+export function cacheVerdict(
+  dockerfile: ParsedDockerfile,
+  target?: string,
+  contextDirs?: readonly SentDir[],
+  budget = new WorkBudget(),
+): CacheVerdict {
   const out: CacheFinding[] = [];
-  const at = workdirs(dockerfile);
   const reach = stageReach(dockerfile, target);
-  const stepsOf = (stage: number) => dockerfile.instructions.filter((i) => i.stage === stage);
+  const families = installedFamilies(dockerfile);
+  // Where each instruction runs, worked out once and only when a finding needs it.
+  let at: ReturnType<typeof workdirs> | undefined;
+  const rules: StageRules = { dockerfile, ...families, workdirs: () => (at ??= workdirs(dockerfile)), contextDirs, budget };
   for (const stage of [...reach.built].sort((a, b) => a - b)) {
-    const steps = stepsOf(stage);
-    const wholeCopy = steps.find(copiesWholeContext);
-    if (wholeCopy) {
-      // Installs done before the copy, here or in the stages this one is built FROM, are the cache-friendly order.
-      const earlier = [...ancestorStages(dockerfile, stage).flatMap(stepsOf), ...steps.filter((s) => s.line < wholeCopy.line)];
-      const done = new Set(earlier.map(dependencyInstall).map((i) => i?.family));
-      const late = steps
-        .filter((s) => s.line > wholeCopy.line)
-        .map((run) => ({ run, install: dependencyInstall(run) }))
-        .find(({ install }) => install && !done.has(install.family));
-      if (late) {
-        const input = {
-          copy: wholeCopy,
-          run: late.run,
-          command: late.install!.command,
-          between: steps.filter((s) => s.line > wholeCopy.line && s.line < late.run.line),
-          workdirs: at,
-        };
-        // An install from a manifest the context does not hold installs nothing the copy brought.
-        if (!contextDirs || !namedManifestMissing(input, contextDirs)) {
-          out.push({
-            cause: 'copy-before-install',
-            line: wholeCopy.line,
-            detail: `${late.install!.command} at line ${late.run.line}`,
-            run: late.run,
-            reorder: reorderFix(input, contextDirs),
-          });
-        }
-      }
-    }
-    for (const run of steps.filter((i) => i.keyword === 'RUN')) {
-      if (APT_UPDATE.test(run.args) && !APT_INSTALL.test(run.args))
+    if (budget.stopped) break;
+    const late = copyBeforeInstall(rules, stage);
+    if (late) out.push(late);
+    for (const run of stageInstructions(dockerfile, stage)) {
+      if (budget.spend()) break;
+      if (run.keyword === 'RUN' && APT_UPDATE.test(run.args) && !APT_INSTALL.test(run.args))
         out.push({ cause: 'apt-update-alone', line: run.line, detail: run.args.slice(0, 120), run });
     }
   }
-  // Lists only weigh on the image in the layers it is made of, and only the RUN that fetched them can remove them
-  // for free. When a later RUN installs from those lists, removing them earlier would break it: say nothing. That later
-  // RUN may be in a stage built FROM this one (a `build` stage's `apt-get install gcc` with no update of its own), in
-  // any stage, built for this image or not (`--target build` must keep working). A fix that also added
-  // `apt-get update &&` there would touch two places for a few MB: saying nothing is the honest choice.
-  const installsFromLists = (later: DockerfileInstruction) =>
-    later.keyword === 'RUN' && APT_INSTALL.test(later.args) && !APT_UPDATE.test(later.args);
-  const layerRuns = [...reach.layers]
-    .sort((a, b) => a - b)
-    .flatMap(stepsOf)
-    .filter((i) => i.keyword === 'RUN');
-  for (const run of layerRuns) {
-    if (!APT_UPDATE.test(run.args) || !APT_INSTALL.test(run.args)) continue;
-    if (/\/var\/lib\/apt\/lists/.test(run.args) || run.flags.some(mountsAptLists)) continue;
-    const inheritors = (stage: number) => stage === run.stage || ancestorStages(dockerfile, stage).includes(run.stage);
-    const laterUse = dockerfile.instructions.some((later) => later.line > run.line && inheritors(later.stage) && installsFromLists(later));
-    if (!laterUse) out.push({ cause: 'apt-lists-kept', line: run.line, detail: run.args.slice(0, 120), run });
+  out.push(...aptListsKept(dockerfile, reach, budget));
+  return { findings: out.sort((a, b) => a.line - b.line), finished: !budget.stopped };
+}
+
+/**
+ * The dependency families each stage installs, itself and through the stages it is built FROM, worked out once per
+ * stage (from its parent's): a chain of thousands of stages is not walked again for each of them.
+ */
+function installedFamilies(dockerfile: ParsedDockerfile) {
+  const installs = new Map<DockerfileInstruction, DependencyInstall | undefined>();
+  const installOf = (i: DockerfileInstruction) => {
+    if (!installs.has(i)) installs.set(i, dependencyInstall(i));
+    return installs.get(i);
+  };
+  const inherited = new Map<number, ReadonlySet<string | undefined>>();
+  const inheritedBy = (stage: number): ReadonlySet<string | undefined> => {
+    // The chain up to the first stage already known, then filled in from the top down, without recursion.
+    const chain: number[] = [];
+    for (let s: number | undefined = stage; s !== undefined && !inherited.has(s); s = parentStage(dockerfile, s)) chain.push(s);
+    for (const s of chain.reverse()) {
+      const parent = parentStage(dockerfile, s);
+      if (parent === undefined) inherited.set(s, new Set());
+      else
+        inherited.set(s, new Set([...inherited.get(parent)!, ...stageInstructions(dockerfile, parent).map((i) => installOf(i)?.family)]));
+    }
+    return inherited.get(stage)!;
+  };
+  return { installOf, inheritedBy };
+}
+
+/** What the per-stage rules share: the Dockerfile, what is worked out once about it, and the time left. */
+interface StageRules extends ReturnType<typeof installedFamilies> {
+  dockerfile: ParsedDockerfile;
+  workdirs: () => ReturnType<typeof workdirs>;
+  contextDirs: readonly SentDir[] | undefined;
+  budget: WorkBudget;
+}
+
+/** A whole-context copy followed by an install of a family not installed before it, in this stage. */
+function copyBeforeInstall(rules: StageRules, stage: number): CacheFinding | undefined {
+  const { dockerfile, installOf, inheritedBy, contextDirs, budget } = rules;
+  const steps = stageInstructions(dockerfile, stage);
+  const wholeCopy = steps.find(copiesWholeContext);
+  if (!wholeCopy) return undefined;
+  // Installs done before the copy, here or in the stages this one is built FROM, are the cache-friendly order.
+  const done = new Set(inheritedBy(stage));
+  let late: { run: DockerfileInstruction; install: DependencyInstall } | undefined;
+  for (const step of steps) {
+    if (budget.spend()) return undefined;
+    const install = installOf(step);
+    if (step.line < wholeCopy.line) done.add(install?.family);
+    else if (step.line > wholeCopy.line && install && !done.has(install.family)) {
+      late = { run: step, install };
+      break;
+    }
   }
-  return out.sort((a, b) => a.line - b.line);
+  if (!late) return undefined;
+  const input = {
+    copy: wholeCopy,
+    run: late.run,
+    command: late.install.command,
+    between: steps.filter((s) => s.line > wholeCopy.line && s.line < late.run.line),
+    workdirs: rules.workdirs(),
+  };
+  // An install from a manifest the context does not hold installs nothing the copy brought.
+  if (contextDirs && namedManifestMissing(input, contextDirs)) return undefined;
+  return {
+    cause: 'copy-before-install',
+    line: wholeCopy.line,
+    detail: `${late.install.command} at line ${late.run.line}`,
+    run: late.run,
+    reorder: reorderFix(input, contextDirs),
+  };
+}
+
+const installsFromLists = (later: DockerfileInstruction) =>
+  later.keyword === 'RUN' && APT_INSTALL.test(later.args) && !APT_UPDATE.test(later.args);
+
+/**
+ * Lists only weigh on the image in the layers it is made of, and only the RUN that fetched them can remove them
+ * for free. When a later RUN installs from those lists, removing them earlier would break it: say nothing. That later
+ * RUN may be in a stage built FROM this one (a `build` stage's `apt-get install gcc` with no update of its own), in
+ * any stage, built for this image or not (`--target build` must keep working). A fix that also added
+ * `apt-get update &&` there would touch two places for a few MB: saying nothing is the honest choice.
+ */
+function aptListsKept(dockerfile: ParsedDockerfile, reach: StageReach, budget: WorkBudget): CacheFinding[] {
+  const lastUse = lastListUse(dockerfile, budget);
+  const out: CacheFinding[] = [];
+  for (const stage of [...reach.layers].sort((a, b) => a - b)) {
+    for (const run of stageInstructions(dockerfile, stage)) {
+      if (budget.spend()) return out;
+      if (run.keyword !== 'RUN' || !APT_UPDATE.test(run.args) || !APT_INSTALL.test(run.args)) continue;
+      if (/\/var\/lib\/apt\/lists/.test(run.args) || run.flags.some(mountsAptLists)) continue;
+      if ((lastUse[run.stage] ?? 0) <= run.line) out.push({ cause: 'apt-lists-kept', line: run.line, detail: run.args.slice(0, 120), run });
+    }
+  }
+  return out;
+}
+
+/**
+ * For each stage, the line of the last RUN that installs from apt lists in it or in a stage built FROM it (directly or
+ * not): one pass over the instructions, then one over the stages from the last, each handing its figure to its parent.
+ */
+function lastListUse(dockerfile: ParsedDockerfile, budget: WorkBudget): number[] {
+  const last: number[] = [];
+  for (const instruction of dockerfile.instructions) {
+    if (budget.spend()) break;
+    if (installsFromLists(instruction)) last[instruction.stage] = Math.max(last[instruction.stage] ?? 0, instruction.line);
+  }
+  for (let stage = dockerfile.stages.length - 1; stage > 0; stage--) {
+    const parent = parentStage(dockerfile, stage);
+    if (parent !== undefined && last[stage] !== undefined) last[parent] = Math.max(last[parent] ?? 0, last[stage]);
+  }
+  return last;
 }
 
 /**

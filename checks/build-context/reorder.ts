@@ -3,7 +3,7 @@ import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/pr
 import type { SentDir } from '../../src/facts/project/context-walk.js';
 import type { Fix } from '../../src/engine/types.js';
 import { shellCommands } from './shell.js';
-import { ancestorStages } from './stages.js';
+import { parentStage, stageInstructions } from './stages.js';
 import { prose } from '../../src/util/text.js';
 
 const posix = path.posix;
@@ -40,9 +40,9 @@ export function workdirs(dockerfile: ParsedDockerfile): Map<DockerfileInstructio
   const at = new Map<DockerfileInstruction, string | undefined>();
   const finalOf = new Map<number, string | undefined>();
   for (let stage = 0; stage < dockerfile.stages.length || stage === 0; stage++) {
-    const parent = ancestorStages(dockerfile, stage)[0];
+    const parent = parentStage(dockerfile, stage);
     let dir = parent === undefined ? '/' : finalOf.get(parent);
-    for (const instruction of dockerfile.instructions.filter((i) => i.stage === stage)) {
+    for (const instruction of stageInstructions(dockerfile, stage)) {
       if (instruction.keyword === 'WORKDIR') {
         const arg = instruction.args.trim().replace(/^(["'])(.*)\1$/, '$2');
         dir = dir === undefined || /[$"'\s]/.test(arg) ? undefined : posix.resolve(dir, arg);

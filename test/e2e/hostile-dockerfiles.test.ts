@@ -1,0 +1,80 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PEAK_MEMORY_BUDGET_MIB, runCliMeasured } from '../helpers/peak-memory.js';
+import { tempDir } from '../helpers/sockets.js';
+
+/**
+ * Issue 11: the build-context check's own work on hostile Dockerfiles stays linear, bounded in memory and inside
+ * --timeout. Before, 20,000 `apt-get` RUNs took 91 s, 20,000 stages 55 s, 100,000 COPY lines 6.6 s and 274 MiB, and a
+ * 16 MiB RUN ~390 MiB. The check reads no daemon state, so these run the CLI alone on a temporary project.
+ */
+const TIMEOUT_S = 10;
+const NEAR_LIMIT = 16 * 1024 * 1024 - 4096;
+
+/** Text of about `bytes` made of `unit` repeated, after a head. */
+const fill = (head: string, unit: string, bytes = NEAR_LIMIT) => head + unit.repeat(Math.floor((bytes - head.length) / unit.length));
+
+function project(dockerfile: string): string {
+  const dir = tempDir('dd-hostile-dockerfile-');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
+  writeFileSync(path.join(dir, 'a'), 'a\n');
+  return dir;
+}
+
+async function checkBuildContext(dir: string, timeoutS = TIMEOUT_S) {
+  const args = ['build-context', '--json', '-C', dir, '--timeout', String(timeoutS), '--fail-on', 'never'];
+  const run = await runCliMeasured(args, { timeoutMs: 120_000 });
+  expect(run.exitCode, run.stderr).toBe(0);
+  const check = run.report!.checks.find((c) => c.id === 'build-context')!;
+  expect(check.status).not.toBe('crashed');
+  expect(check.status).not.toBe('skipped');
+  expect(run.wallMs).toBeLessThan((timeoutS + 3) * 1000);
+  expect(run.peakMiB).toBeLessThan(PEAK_MEMORY_BUDGET_MIB);
+  return check;
+}
+
+const aptLines = (n: number) => `FROM debian\n${'RUN apt-get update && apt-get install -y x\n'.repeat(n)}`;
+
+describe('hostile Dockerfiles: the build-context check stays linear, small and inside --timeout', () => {
+  it.each<[string, () => string]>([
+    ['5,000 apt-get RUNs', () => aptLines(5_000)],
+    ['20,000 apt-get RUNs', () => aptLines(20_000)],
+    ['20,000 named stages', () => Array.from({ length: 20_000 }, (_, i) => `FROM busybox AS s${i}\n`).join('')],
+    ['100,000 COPY lines', () => `FROM busybox\n${'COPY a /a\n'.repeat(100_000)}`],
+    ['100,000 distinct COPY sources', () => `FROM busybox\n${Array.from({ length: 100_000 }, (_, i) => `COPY f${i} /a\n`).join('')}`],
+    ['a 16 MiB continued RUN', () => fill('FROM alpine\n', 'RUN true \\\n')],
+    ['a 16 MiB heredoc RUN', () => `${fill('FROM alpine\nRUN <<EOF\n', 'echo x\n')}EOF\n`],
+  ])('%s', async (_name, dockerfile) => {
+    await checkBuildContext(project(dockerfile()));
+  });
+
+  it('still finds every apt list kept when it has the time', async () => {
+    const check = await checkBuildContext(project(aptLines(5_000)));
+    expect(check.findings.filter((f) => f.code === 'build-context/apt-lists-kept')).toHaveLength(5_000);
+  });
+
+  it('a short --timeout stops the layer-cache rules in time, with what they found', async () => {
+    const check = await checkBuildContext(project(aptLines(20_000)), 1);
+    const codes = new Set(check.findings.map((f) => f.code));
+    // Either the rules finished (a fast machine) or they said they stopped; never a crash or a timeout.
+    expect(codes.has('build-context/scan-incomplete') || check.findings.length === 20_000).toBe(true);
+  });
+
+  it('100,000 COPY sources against 1,000 ignore patterns stop inside a short --timeout, and say so', async () => {
+    const dir = project(`FROM busybox\n${Array.from({ length: 100_000 }, (_, i) => `COPY src/f${i} /a\n`).join('')}`);
+    writeFileSync(path.join(dir, '.dockerignore'), Array.from({ length: 1_000 }, (_, i) => `**/x${i}*y\n`).join(''));
+    // Memory is not what this one measures: the 100,000 sources alone are measured above.
+    const run = await runCliMeasured(['build-context', '--json', '-C', dir, '--timeout', '3', '--fail-on', 'never'], {
+      timeoutMs: 120_000,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const check = run.report!.checks.find((c) => c.id === 'build-context')!;
+    expect(check.status).not.toBe('crashed');
+    expect(run.wallMs).toBeLessThan(6_000);
+    // Either the passes finished well inside the time (a fast machine) or a note says they stopped.
+    const stopped = check.findings.some((f) => f.code === 'build-context/scan-incomplete');
+    expect(stopped || check.durationMs < 2_500).toBe(true);
+  });
+});
