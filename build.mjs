@@ -4,10 +4,10 @@
 import { build } from 'esbuild';
 
 /**
- * Libraries only some projects need (the YAML parser for compose files, the Dockerfile parser, RE2 for .dockerignore
- * patterns) are bundled as usual but evaluated on first use rather than at start-up: checks import them statically,
- * and evaluating them cost every run ~20 ms whether or not the project has such files. Each entry lists the members
- * the code uses; importing another one fails the build ("No matching export"), never a run.
+ * Libraries only some projects need (the YAML parser for compose files, RE2 for .dockerignore patterns) are bundled
+ * as usual but evaluated on first use rather than at start-up: checks import them statically, and evaluating them cost
+ * every run ~20 ms whether or not the project has such files. Each entry lists the members the code uses; importing
+ * another one fails the build ("No matching export"), never a run.
  */
 const ON_FIRST_USE = {
   yaml: {
@@ -15,7 +15,6 @@ const ON_FIRST_USE = {
     classes: ['LineCounter'],
   },
   re2js: { statics: { RE2JS: ['compile'] } },
-  'dockerfile-ast': { statics: { DockerfileParser: ['parse'] } },
 };
 
 /** The stand-in module for a library in ON_FIRST_USE: each member requires the library when first called. */
