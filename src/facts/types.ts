@@ -163,6 +163,12 @@ export interface HostFacts {
   socketCandidates(): Promise<{ path: string; kind: string }[]>;
   /** Listening TCP and bound UDP sockets on this host, with their processes where visible. */
   listeners(): Promise<Listener[]>;
+  /**
+   * TCP listeners in the network namespace of a running container's process (`State.Pid`), read from /proc on this
+   * host; null when they cannot be read (not Linux, process gone, another user's process and not root). Only for a
+   * local engine: a remote engine's pids mean nothing here.
+   */
+  namespaceListeners(pid: number): Promise<Listener[] | null>;
   /** net.ipv4.ip_unprivileged_port_start, when readable. */
   unprivilegedPortStart(): Promise<number | undefined>;
   subordinateIds(): Promise<{ uid: SubIdRange[]; gid: SubIdRange[] }>;

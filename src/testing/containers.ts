@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { ContainerInspect, ContainerSummary, MountPoint, PortBinding, PortSummary } from '../facts/docker/types.js';
+import type {
+  ContainerInspect,
+  ContainerSummary,
+  HealthConfig,
+  HealthProbe,
+  MountPoint,
+  PortBinding,
+  PortSummary,
+} from '../facts/docker/types.js';
 import { HEALTHY_ENGINE, type EngineRoutes } from './engine.js';
 
 /** The fake clock every fake client reads (`ctx.facts.now()`): 2026-11-22 12:00 UTC. */
@@ -45,6 +53,20 @@ export interface ContainerFields {
   logs?: string;
   /** Files GET /containers/{id}/archive serves: path in the container → text. */
   files?: Record<string, string>;
+  /** `State.Pid` (0 when not running); pair with `FakeWorld.namespaces` for what it listens on. */
+  pid?: number;
+  /** `State.Health`: `{ status: 'unhealthy', failingStreak: 3, log: [{ ExitCode: 127, Output: 'sh: curl: not found' }] }`. */
+  health?: { status: string; failingStreak?: number; log?: HealthProbe[] };
+  /** `Config.Healthcheck`, e.g. `{ Test: ['CMD-SHELL', 'curl -f http://localhost/'] }`. */
+  healthcheck?: HealthConfig;
+  /** `Config.Env` as `KEY=value` strings. */
+  env?: string[];
+  /** `Config.ExposedPorts` keys: `['80/tcp']`. */
+  exposed?: string[];
+  workingDir?: string;
+  networkMode?: string;
+  logPath?: string;
+  logConfig?: { Type: string; Config?: Record<string, string> };
 }
 
 /** A container as both Engine API answers describe it: the list entry and the inspect document. */
@@ -136,11 +158,12 @@ function containerState(c: ContainerFields): ContainerInspect['State'] {
     Running: state === 'running',
     Restarting: c.restarting ?? state === 'restarting',
     OOMKilled: c.oomKilled ?? false,
-    Pid: 0,
+    Pid: c.pid ?? 0,
     ExitCode: c.exitCode ?? 0,
     Error: c.error ?? '',
     StartedAt: c.startedAt ?? (state === 'created' ? '0001-01-01T00:00:00Z' : minutesBefore(2, 1)),
     FinishedAt: c.finishedAt ?? (state === 'exited' ? minutesBefore(2) : '0001-01-01T00:00:00Z'),
+    ...(c.health ? { Health: { Status: c.health.status, FailingStreak: c.health.failingStreak ?? 0, Log: c.health.log ?? [] } } : {}),
   };
 }
 
@@ -155,7 +178,13 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
     Image: 'sha256:1',
     RestartCount: c.restartCount ?? 0,
     State: containerState(c),
-    HostConfig: { RestartPolicy: { Name: c.restartPolicy ?? 'no' }, Memory: c.memory ?? 0, PortBindings: portBindings(c) },
+    HostConfig: {
+      RestartPolicy: { Name: c.restartPolicy ?? 'no' },
+      Memory: c.memory ?? 0,
+      PortBindings: portBindings(c),
+      ...(c.networkMode ? { NetworkMode: c.networkMode } : {}),
+      ...(c.logConfig ? { LogConfig: c.logConfig } : {}),
+    },
     Config: {
       User: c.user ?? '',
       Cmd: c.cmd ?? ['sh'],
@@ -164,8 +193,13 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
       Tty: c.tty ?? false,
       OpenStdin: false,
       Labels: c.labels ?? {},
+      Env: c.env ?? [],
+      ...(c.workingDir ? { WorkingDir: c.workingDir } : {}),
+      ...(c.exposed ? { ExposedPorts: Object.fromEntries(c.exposed.map((p) => [p, {}])) } : {}),
+      ...(c.healthcheck ? { Healthcheck: c.healthcheck } : {}),
     },
     Mounts: c.mounts ?? [],
+    ...(c.logPath ? { LogPath: c.logPath } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import type { Facts } from '../facts/types.js';
 import { fakeClients, SOCKET, type FakeClientOptions } from './clients.js';
 import { engineWith, type ContainerFields } from './containers.js';
 import type { EngineRoutes } from './engine.js';
-import { procFiles } from './listeners.js';
+import { namespaceProcFiles, procFiles } from './listeners.js';
 import type { FakeFile, FakeFiles } from './memory-fs.js';
 
 /**
@@ -20,6 +20,8 @@ export interface FakeWorld extends Omit<FakeClientOptions, 'engine'> {
   engine?: FakeClientOptions['engine'];
   /** Host sockets (see `listener`), served to the real provider as /proc files. */
   listeners?: readonly Listener[];
+  /** What the process with this pid (a container's `State.Pid`) listens on in its own network namespace. */
+  namespaces?: Record<number, readonly Listener[]>;
   /** Project files by path relative to `projectDir`: `{ 'compose.yaml': 'services: …', Dockerfile: 'FROM …' }`. */
   project?: Record<string, FakeFile | string>;
   /** The project directory (default `/project`). */
@@ -52,6 +54,7 @@ export function fakeFacts(world: FakeWorld = {}): Facts {
 function worldFiles(world: FakeWorld, projectDir: string): FakeFiles {
   const files: FakeFiles = world.socket === false ? {} : { '/var/run/docker.sock': { stat: SOCKET } };
   if (world.listeners) Object.assign(files, procFiles(world.listeners));
+  for (const [pid, listeners] of Object.entries(world.namespaces ?? {})) Object.assign(files, namespaceProcFiles(Number(pid), listeners));
   for (const [name, file] of Object.entries(world.project ?? {})) files[path.join(projectDir, name)] = file;
   return Object.assign(files, world.files);
 }

@@ -26,6 +26,6 @@ export {
   type FakeContainer,
 } from './containers.js';
 export { fakeEngine, HEALTHY_ENGINE, type EngineRoutes } from './engine.js';
-export { listener, procFiles, type ListenerFields } from './listeners.js';
+export { listener, namespaceProcFiles, procFiles, type ListenerFields } from './listeners.js';
 export { memoryFs, type FakeFile, type FakeFiles } from './memory-fs.js';
 export { composeProject, dockerfile, type ComposeProjectOptions } from './project.js';

@@ -56,21 +56,33 @@ function procAddress(address: string): string {
  */
 export function procFiles(listeners: readonly Listener[]): FakeFiles {
   const files: FakeFiles = {};
-  for (const table of ['tcp', 'tcp6', 'udp', 'udp6']) {
-    const rows = listeners.filter((l) => `${l.protocol}${isIPv6(l.address) ? '6' : ''}` === table);
-    // 0A is a listening TCP socket, 07 an unconnected (bound) UDP one.
-    const state = table.startsWith('tcp') ? '0A' : '07';
-    const lines = rows.map(
-      (l, i) =>
-        `   ${i}: ${procAddress(l.address)}:${hex(l.port, 4)} 00000000:0000 ${state} 00000000:00000000 00:00000000 00000000` +
-        `     0        0 ${l.inode} 1 0000000000000000 100 0 0 10 0\n`,
-    );
-    files[`/proc/net/${table}`] = PROC_NET_HEADER + lines.join('');
-  }
+  for (const table of ['tcp', 'tcp6', 'udp', 'udp6']) files[`/proc/net/${table}`] = procNetTable(listeners, table);
   for (const l of listeners) {
     if (l.pid === undefined) continue;
     files[`/proc/${l.pid}/comm`] = `${l.process ?? ''}\n`;
     files[`/proc/${l.pid}/fd/${l.inode}`] = { link: `socket:[${l.inode}]` };
   }
   return files;
+}
+
+/**
+ * The /proc/<pid>/net/{tcp,tcp6} files of a container's process: what the app inside listens on, read from the host.
+ * `namespaceProcFiles(4242, [listener({ port: 8080, address: '127.0.0.1' })])`.
+ */
+export function namespaceProcFiles(pid: number, listeners: readonly Listener[]): FakeFiles {
+  const files: FakeFiles = {};
+  for (const table of ['tcp', 'tcp6']) files[`/proc/${pid}/net/${table}`] = procNetTable(listeners, table);
+  return files;
+}
+
+function procNetTable(listeners: readonly Listener[], table: string): string {
+  const rows = listeners.filter((l) => `${l.protocol}${isIPv6(l.address) ? '6' : ''}` === table);
+  // 0A is a listening TCP socket, 07 an unconnected (bound) UDP one.
+  const state = table.startsWith('tcp') ? '0A' : '07';
+  const lines = rows.map(
+    (l, i) =>
+      `   ${i}: ${procAddress(l.address)}:${hex(l.port, 4)} 00000000:0000 ${state} 00000000:00000000 00:00000000 00000000` +
+      `     0        0 ${l.inode} 1 0000000000000000 100 0 0 10 0\n`,
+  );
+  return PROC_NET_HEADER + lines.join('');
 }

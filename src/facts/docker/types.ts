@@ -33,6 +33,14 @@ export interface ContainerSummary {
   NetworkSettings?: { Networks?: Record<string, { NetworkID?: string; IPAddress?: string }> | null };
 }
 
+/** One run of a container's health probe, as the engine keeps the last five. */
+export interface HealthProbe {
+  Start?: string;
+  End?: string;
+  ExitCode: number;
+  Output: string;
+}
+
 export interface PortBinding {
   HostIp?: string;
   HostPort?: string;
@@ -57,7 +65,7 @@ export interface ContainerInspect {
     Error: string;
     StartedAt: string;
     FinishedAt: string;
-    Health?: { Status: string; FailingStreak: number; Log?: { ExitCode: number; Output: string }[] };
+    Health?: { Status: string; FailingStreak: number; Log?: HealthProbe[] | null };
   };
   HostConfig: {
     Binds?: string[] | null;
@@ -86,6 +94,7 @@ export interface ContainerInspect {
     Labels?: Record<string, string> | null;
     ExposedPorts?: Record<string, object> | null;
     StopTimeout?: number;
+    Healthcheck?: HealthConfig | null;
   };
   Mounts: MountPoint[];
   NetworkSettings?: {
@@ -96,13 +105,32 @@ export interface ContainerInspect {
   LogPath?: string;
 }
 
+/** A container's or image's health check; durations are nanoseconds, 0 meaning the default. */
+export interface HealthConfig {
+  /** `["NONE"]`, `["CMD", …]` or `["CMD-SHELL", "…"]`. */
+  Test?: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
+}
+
 export interface ImageInspect {
   Id: string;
   RepoTags?: string[] | null;
   Architecture?: string;
   Variant?: string;
   Os?: string;
-  Config?: { User?: string; Cmd?: string[] | null; Entrypoint?: string[] | null; WorkingDir?: string } | null;
+  Config?: {
+    User?: string;
+    Cmd?: string[] | null;
+    Entrypoint?: string[] | null;
+    WorkingDir?: string;
+    Env?: string[] | null;
+    ExposedPorts?: Record<string, object> | null;
+    Volumes?: Record<string, object> | null;
+    Healthcheck?: HealthConfig | null;
+  } | null;
 }
 
 export interface NetworkSummary {

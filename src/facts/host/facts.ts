@@ -3,7 +3,7 @@ import type { FactClients, ProcessClient } from '../clients.js';
 import type { FactScope } from '../scope.js';
 import type { HostFacts, ServiceState, SubIdRange } from '../types.js';
 import { parseGroupFile, parsePasswdFile } from './etc-files.js';
-import { readProcListeners } from './listeners.js';
+import { readNamespaceListeners, readProcListeners } from './listeners.js';
 
 /** The memo keys of the host facts (what `peek` and the per-fact timings name). */
 export const HOST_KEYS = {
@@ -19,6 +19,7 @@ export const HOST_KEYS = {
   commandVersion: (command: string) => `host.command-version:${command}`,
   socketCandidates: 'host.socket-candidates',
   listeners: 'host.listeners',
+  namespaceListeners: (pid: number) => `host.namespace-listeners:${pid}`,
   unprivilegedPortStart: 'host.unprivileged-port-start',
   subids: 'host.subids',
   selinux: 'host.selinux',
@@ -46,6 +47,10 @@ export function hostFacts({ once, clients }: FactScope): HostFacts {
     commandVersion: (command) => once(K.commandVersion(command), () => commandVersion(clients, command)),
     socketCandidates: () => once(K.socketCandidates, () => socketCandidates(proc, facts.stat)),
     listeners: () => once(K.listeners, () => (proc.platform === 'linux' ? readProcListeners(fs) : clients.systemListeners())),
+    namespaceListeners: (pid) =>
+      once(K.namespaceListeners(pid), async () =>
+        proc.platform === 'linux' && Number.isInteger(pid) && pid > 0 ? readNamespaceListeners(fs, pid) : null,
+      ),
     unprivilegedPortStart: () => once(K.unprivilegedPortStart, async () => portNumber(await text(UNPRIVILEGED_PORT_START))),
     subordinateIds: () =>
       once(K.subids, async () => {

@@ -35,6 +35,27 @@ export async function readProcListeners(fs: FsClient, proc = '/proc'): Promise<L
   return listeners;
 }
 
+/**
+ * The TCP sockets listening inside a container's network namespace, read from the host through /proc/<pid>/net (the
+ * table of the namespace the process lives in) without running anything in the container. Null when neither table can
+ * be read: the process is gone, or it belongs to another user and we are not root.
+ */
+export async function readNamespaceListeners(fs: FsClient, pid: number, proc = '/proc'): Promise<Listener[] | null> {
+  const tables = await Promise.all(
+    (
+      [
+        ['tcp', 4],
+        ['tcp6', 6],
+      ] as const
+    ).map(async ([file, family]) => {
+      const text = await fs.readText(`${proc}/${pid}/net/${file}`).catch(() => undefined);
+      return text === undefined ? undefined : parseProcNet(text, 'tcp', family);
+    }),
+  );
+  if (tables.every((t) => t === undefined)) return null;
+  return tables.flatMap((t) => t ?? []);
+}
+
 export function parseProcNet(text: string, protocol: 'tcp' | 'udp', family: 4 | 6): Listener[] {
   const out: Listener[] = [];
   for (const line of text.split('\n').slice(1)) {

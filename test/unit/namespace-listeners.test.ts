@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { fakeFacts, listener } from '../../src/testing/index.js';
+
+describe('namespaceListeners: what a container process listens on, read from the host', () => {
+  it('reads the TCP tables of the process network namespace, IPv4 and IPv6', async () => {
+    const facts = fakeFacts({
+      namespaces: { 4242: [listener({ port: 8080, address: '127.0.0.1' }), listener({ port: 9000, address: '::' })] },
+    });
+    const found = await facts.namespaceListeners(4242);
+    expect(found?.map((l) => `${l.address} ${l.port}`).sort()).toEqual(['127.0.0.1 8080', ':: 9000']);
+  });
+
+  it('is an empty list when the process listens on nothing', async () => {
+    expect(await fakeFacts({ namespaces: { 7: [] } }).namespaceListeners(7)).toEqual([]);
+  });
+
+  it('is null when the tables cannot be read (process gone, not permitted) or the pid is not a process', async () => {
+    expect(await fakeFacts({}).namespaceListeners(4242)).toBeNull();
+    expect(await fakeFacts({}).namespaceListeners(0)).toBeNull();
+  });
+});
