@@ -4,6 +4,9 @@ import type { FsClient } from '../clients.js';
 import { findComposeFiles, projectVars, readEnvFile, readProjectFile, type ComposeSources, type Vars } from './compose-files.js';
 import { duplicateKeys, resolveAliasesAndMerges } from './compose-yaml.js';
 import { interpolate, InterpolationError } from './interpolate.js';
+import { readServiceExtras, type ComposeDependency, type ComposeEnvFile, type ComposeHealthcheck } from './compose-service-extras.js';
+
+export type { ComposeDependency, ComposeEnvFile, ComposeHealthcheck } from './compose-service-extras.js';
 
 export interface SourceLocation {
   /** Path relative to the project directory, as users see it. */
@@ -70,6 +73,25 @@ export interface ComposeService {
   replicas?: number;
   readOnly: boolean;
   dns: string[];
+  /** The networks of `networks:` with where each is named (`networks` holds the names alone). */
+  networkRefs: { name: string; at: SourceLocation }[];
+  healthcheck?: ComposeHealthcheck;
+  dependsOn: ComposeDependency[];
+  envFiles: ComposeEnvFile[];
+  /** `extra_hosts` entries as `name:address` (`host.docker.internal:host-gateway`). */
+  extraHosts: { value: string; at: SourceLocation }[];
+  /** `build:` is written, even where `build` is left out (a remote context, values that cannot be read). */
+  declaresBuild: boolean;
+}
+
+/** A top-level `networks:` or `volumes:` entry. */
+export interface ComposeResource {
+  /** The key in the file. */
+  key: string;
+  /** The engine's name: `name:` or the external name as written, else `<project>_<key>` (external: the key). */
+  name: string;
+  external: boolean;
+  at: SourceLocation;
 }
 
 /** Something in the compose files that makes compose refuse the project (`up`, `build` and `config` stop on it). */
@@ -96,6 +118,11 @@ export interface ComposeProject {
   /** Profiles enabled by COMPOSE_PROFILES (from the environment or .env). */
   profiles: string[];
   services: ComposeService[];
+  /** Top-level `networks:` and `volumes:` of every file read (later files override earlier keys). */
+  networks: ComposeResource[];
+  volumes: ComposeResource[];
+  /** The obsolete top-level `version:`, where a file still has one. */
+  version?: { value: string; at: SourceLocation };
   problems: ComposeProblem[];
 }
 
@@ -141,14 +168,20 @@ export async function loadCompose(fs: FsClient, dir: string, env: Vars, options:
   const services = [...model.services.values()];
   for (const service of services)
     service.active = service.profiles.length === 0 || profiles.includes('*') || service.profiles.some((p) => profiles.includes(p));
+  // The environment wins over name:, which wins over the directory (compose-go's withNamePrecedenceLoad).
+  const name = normaliseProjectName(vars.COMPOSE_PROJECT_NAME || model.declaredName || path.basename(workingDir));
+  const resources = (map: Model['networks']) =>
+    [...map.values()].map((r) => ({ ...r, name: r.name ?? (r.external ? r.key : `${name}_${r.key}`) }));
   return {
-    // The environment wins over name:, which wins over the directory (compose-go's withNamePrecedenceLoad).
-    name: normaliseProjectName(vars.COMPOSE_PROJECT_NAME || model.declaredName || path.basename(workingDir)),
+    name,
     dir: locationsFrom,
     workingDir,
     files: files.map((f) => path.relative(locationsFrom, f)),
     profiles,
     services,
+    networks: resources(model.networks),
+    volumes: resources(model.volumes),
+    ...(model.version ? { version: model.version } : {}),
     problems: dedupe(loader.problems),
   };
 }
@@ -163,6 +196,9 @@ interface ParsedFile {
 
 interface Model {
   services: Map<string, ComposeService>;
+  networks: Map<string, Omit<ComposeResource, 'name'> & { name?: string }>;
+  volumes: Map<string, Omit<ComposeResource, 'name'> & { name?: string }>;
+  version?: { value: string; at: SourceLocation };
   declaredName?: string;
 }
 
@@ -178,13 +214,14 @@ class ComposeLoader {
 
   /** Files merged in order (later ones override), with their includes; relative paths resolve from `projectDir`. */
   async loadModel(files: string[], vars: Vars, projectDir: string, chain: string[]): Promise<Model> {
-    const model: Model = { services: new Map() };
+    const model: Model = { services: new Map(), networks: new Map(), volumes: new Map() };
     for (const abs of files) {
       const parsed = await this.parse(abs);
       if (!parsed) continue;
       const r = this.reader(parsed, vars, projectDir);
       const declared = r.str(parsed.root.get('name', true));
       if (declared) model.declaredName = declared;
+      readTopLevel(model, parsed.root, r);
       const services = parsed.root.get('services', true);
       const own = new Set<string>();
       if (isMap(services)) {
@@ -227,6 +264,8 @@ class ComposeLoader {
       for (const file of envFiles) Object.assign(fromFiles, await readEnvFile(this.fs, file, vars));
       // The including project's variables win over the included project's env file (compose-go's ApplyInclude).
       const included = await this.loadModel(files, { ...fromFiles, ...vars }, includedDir, chain);
+      for (const kind of ['networks', 'volumes'] as const)
+        for (const [key, resource] of included[kind]) if (!model[kind].has(key)) model[kind].set(key, resource);
       for (const [name, service] of included.services) {
         if (model.services.has(name)) {
           this.problems.push({
@@ -379,7 +418,34 @@ function newService(name: string, at: SourceLocation): ComposeService {
     networks: [],
     readOnly: false,
     dns: [],
+    networkRefs: [],
+    dependsOn: [],
+    envFiles: [],
+    extraHosts: [],
+    declaresBuild: false,
   };
+}
+
+/** Top-level `version:`, `networks:` and `volumes:` (an entry may be null: `networks: { backend: }`). */
+function readTopLevel(model: Model, root: YAMLMap, r: Reader): void {
+  const version = root.get('version', true) as Node | undefined;
+  if (version !== undefined && r.str(version) !== undefined) model.version = { value: r.str(version)!, at: r.at(version) };
+  for (const kind of ['networks', 'volumes'] as const) {
+    const map = root.get(kind, true);
+    if (!isMap(map)) continue;
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!key) continue;
+      const value = pair.value as Node | null;
+      const get = (k: string) => (isMap(value) ? (value.get(k, true) as Node | undefined) : undefined);
+      const externalNode = get('external');
+      // `external: true`, or the legacy `external: { name: x }`.
+      const externalName = isMap(externalNode) ? r.str(externalNode.get('name', true)) : undefined;
+      const external = externalName !== undefined || (isScalar(externalNode) && String(externalNode.value) === 'true');
+      const name = r.str(get('name')) ?? externalName;
+      model[kind].set(key, { key, external, at: r.at(pair.key as Node), ...(name ? { name } : {}) });
+    }
+  }
 }
 
 /** Each problem once, in the order of the text: files as they were first met, then by line and column. */
@@ -433,7 +499,11 @@ const RESETTABLE: Record<string, (service: ComposeService) => void> = {
   user: (s) => delete s.user,
   build: (s) => delete s.build,
   network_mode: (s) => delete s.networkMode,
-  networks: (s) => (s.networks = []),
+  networks: (s) => ((s.networks = []), (s.networkRefs = [])),
+  healthcheck: (s) => delete s.healthcheck,
+  depends_on: (s) => (s.dependsOn = []),
+  env_file: (s) => (s.envFiles = []),
+  extra_hosts: (s) => (s.extraHosts = []),
   dns: (s) => (s.dns = []),
   expose: (s) => (s.expose = []),
   profiles: (s) => (s.profiles = []),
@@ -458,6 +528,7 @@ function readService(service: ComposeService, map: YAMLMap, r: Reader): void {
   readPorts(service, get('ports'), r);
   readVolumes(service, get('volumes'), r);
   readEnvironment(service, get('environment'), r);
+  readServiceExtras(service, map, r);
 }
 
 function applyResets(service: ComposeService, map: YAMLMap): void {
