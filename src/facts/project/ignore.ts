@@ -172,14 +172,19 @@ function compilePattern(p: Pick<IgnorePattern, 'raw' | 'line' | 'exclusion' | 'c
       re += ch;
     }
   }
-  const compiled: IgnorePattern = { ...p, matchType };
-  if (matchType !== 'regexp') compiled.matchesOrParent = plainMatcher(matchType, p.cleaned);
-  else {
-    compiled.regexp = RE2JS.compile(`${re}$`);
-    const literal = requiredLiteral(p.cleaned);
-    if (literal) compiled.literal = literal;
-  }
-  return compiled;
+  const regexp = matchType === 'regexp';
+  // Every pattern has every field, set once in this order: one hidden class, so isExcluded's property reads stay
+  // monomorphic. Built by spreading and adding fields, 1,000 patterns took 20 times as long to match.
+  return {
+    raw: p.raw,
+    line: p.line,
+    exclusion: p.exclusion,
+    cleaned: p.cleaned,
+    matchType,
+    regexp: regexp ? RE2JS.compile(`${re}$`) : undefined,
+    literal: regexp ? requiredLiteral(p.cleaned) : undefined,
+    matchesOrParent: regexp ? undefined : plainMatcher(matchType as Exclude<typeof matchType, 'regexp'>, p.cleaned),
+  };
 }
 
 /**
