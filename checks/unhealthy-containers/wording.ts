@@ -180,7 +180,7 @@ export function slowStartFinding(w: Wording, tookMs: number): FindingInput {
     cause: 'slow-start',
     title: prose`
       Container ${containerName(w.inspect)} was unhealthy for a while after it started, then became healthy: it took
-      ${formatDuration(tookMs)} to pass, its start period is ${formatDuration(startPeriodMs)}${where}
+      ${formatDuration(tookMs)} to pass, ${startPeriodMs > 0 ? `its start period is ${formatDuration(startPeriodMs)}` : 'it has no start period'}${where}
     `,
     subject: w.subject,
     ...(w.source.kind !== 'run' ? { location: w.source.location } : {}),
