@@ -168,20 +168,19 @@ function failing(cause: Extract<Cause, { cause: 'failing' }>, w: Wording): { why
 /** Info for a healthy container that was unhealthy while it started: a longer start period, written where the check is. */
 export function slowStartFinding(w: Wording, tookMs: number): FindingInput {
   const { startPeriodMs } = healthTimings(w.inspect.Config.Healthcheck);
-  const period = startPeriodMs;
-  const period = `${Math.ceil((tookMs * 1.5) / 10_000) * 10}s`;
+  const longer = `${Math.ceil((tookMs * 1.5) / 10_000) * 10}s`;
   const where = w.source.kind === 'run' ? '' : ` (${w.source.location.file}:${w.source.location.line})`;
   const snippet =
     w.source.kind === 'compose'
-      ? `start_period: ${period}`
+      ? `start_period: ${longer}`
       : w.source.kind === 'dockerfile'
-        ? `HEALTHCHECK --start-period=${period} …`
-        : `--health-start-period ${period}`;
+        ? `HEALTHCHECK --start-period=${longer} …`
+        : `--health-start-period ${longer}`;
   return {
     cause: 'slow-start',
     title: prose`
       Container ${containerName(w.inspect)} was unhealthy for a while after it started, then became healthy: it took
-      ${formatDuration(tookMs)} to pass, ${period > 0 ? `its start period is ${formatDuration(period)}` : 'it has no start period'}${where}
+      ${formatDuration(tookMs)} to pass, ${startPeriodMs > 0 ? `its start period is ${formatDuration(startPeriodMs)}` : 'it has no start period'}${where}
     `,
     subject: w.subject,
     ...(w.source.kind !== 'run' ? { location: w.source.location } : {}),
