@@ -170,6 +170,7 @@ export function slowStartFinding(w: Wording, tookMs: number): FindingInput {
   const { startPeriodMs } = healthTimings(w.inspect.Config.Healthcheck);
   const longer = `${Math.ceil((tookMs * 1.5) / 10_000) * 10}s`;
   const where = w.source.kind === 'run' ? '' : ` (${w.source.location.file}:${w.source.location.line})`;
+  const periodNow = startPeriodMs > 0 ? `its start period is ${formatDuration(startPeriodMs)}` : 'it has no start period';
   const snippet =
     w.source.kind === 'compose'
       ? `start_period: ${longer}`
@@ -180,7 +181,7 @@ export function slowStartFinding(w: Wording, tookMs: number): FindingInput {
     cause: 'slow-start',
     title: prose`
       Container ${containerName(w.inspect)} was unhealthy for a while after it started, then became healthy: it took
-      ${formatDuration(tookMs)} to pass, ${startPeriodMs > 0 ? `its start period is ${formatDuration(startPeriodMs)}` : 'it has no start period'}${where}
+      ${formatDuration(tookMs)} to pass, ${periodNow}${where}
     `,
     subject: w.subject,
     ...(w.source.kind !== 'run' ? { location: w.source.location } : {}),
