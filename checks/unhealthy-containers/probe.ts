@@ -77,11 +77,14 @@ export interface ProbeTarget {
  */
 export function targetsOf(probe: Probe): { targets: ProbeTarget[]; local: boolean } {
   const targets: ProbeTarget[] = [];
-  for (const match of probe.text.matchAll(/\b(https?):\/\/(\[[^\]]+\]|[^/:\s'"]+)(?::(\d+))?[^\s'"]*/g)) {
+  let unknown = false;
+  for (const match of probe.text.matchAll(/\b(https?):\/\/(\[[^\]]+\]|[^/:\s'"]+)(?::([^/\s'"]*))?[^\s'"]*/g)) {
     const [url, scheme, host, port] = match;
-    targets.push({ url, host: host!, port: port ? Number(port) : scheme === 'https' ? 443 : 80 });
+    // A port from a variable (`:${PORT:-3000}`) is whatever the shell makes of it: not a port to judge.
+    if (port !== undefined && !/^\d+$/.test(port)) unknown = true;
+    else targets.push({ url, host: host!, port: port ? Number(port) : scheme === 'https' ? 443 : 80 });
   }
   const nc = /\bnc\s+(?:-[a-zA-Z]+\s+(?:\d+\s+)?)*([^\s-][^\s]*)\s+(\d+)\b/.exec(probe.text);
   if (nc) targets.push({ host: nc[1]!, port: Number(nc[2]) });
-  return { targets, local: targets.length > 0 && targets.every((t) => LOCAL_HOSTS.has(t.host.toLowerCase())) };
+  return { targets, local: !unknown && targets.length > 0 && targets.every((t) => LOCAL_HOSTS.has(t.host.toLowerCase())) };
 }

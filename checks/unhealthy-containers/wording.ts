@@ -82,12 +82,10 @@ function wordCause(cause: Cause, w: Wording): { why: string; fixes: Fix[] } {
 function toolMissing(cause: Extract<Cause, { cause: 'tool-missing' }>, w: Wording): { why: string; fixes: Fix[] } {
   const why = `its health check runs ${cause.tool}, which the image does not have`;
   if (cause.alternative) {
-    const fixes = replaceTestFixes(
-      w.source,
-      { exec: cause.alternative.exec },
-      `Probe with ${cause.alternative.tool}, which the image has`,
-      w.compose,
-    );
+    // A URL with a variable needs the shell to expand it: exec form would send "${PORT}" as it is.
+    const exec = cause.alternative.exec;
+    const probe = exec.some((word) => word.includes('$')) ? { shell: exec.join(' ') } : { exec };
+    const fixes = replaceTestFixes(w.source, probe, `Probe with ${cause.alternative.tool}, which the image has`, w.compose);
     return { why: `${why} (it has ${cause.alternative.tool})`, fixes };
   }
   return {

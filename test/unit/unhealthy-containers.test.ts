@@ -425,6 +425,7 @@ describe('reading health tests', () => {
     });
     expect(targetsOf(probeOfTest('nc -z 127.0.0.1 5432')!)).toEqual({ targets: [{ host: '127.0.0.1', port: 5432 }], local: true });
     expect(targetsOf(probeOfTest('curl http://db:8080/')!).local).toBe(false);
+    expect(targetsOf(probeOfTest('wget -qO- "http://localhost:${PORT:-3000}/_health"')!).local).toBe(false);
   });
 
   it('names the program a shell or the runtime could not find', () => {
