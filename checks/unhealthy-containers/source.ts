@@ -59,6 +59,15 @@ export function testSnippet(source: HealthSource, probe: { exec: string[] } | { 
   return `--health-cmd ${singleQuoted(line)}`;
 }
 
+/**
+ * The probe as a host shell line that runs it inside the container: a shell-form line goes to the container's sh in
+ * single quotes, so `||` or `$PORT` never run or expand on the host; exec-form words are quoted one by one.
+ */
+export function probeInContainer(container: string, probe: Probe): string {
+  const argv = probe.form === 'shell' ? `sh -c ${singleQuoted(probe.text)}` : probe.words.map(shellQuoted).join(' ');
+  return `exec ${shellQuoted(container)} ${argv}`;
+}
+
 /** The fix that replaces a container's test, with how to apply it. */
 export function replaceTestFixes(source: HealthSource, probe: { exec: string[] } | { shell: string }, why: string, compose: string): Fix[] {
   const snippet = testSnippet(source, probe);
@@ -87,10 +96,10 @@ function listOf(items: string[]): string {
   return `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
 }
 
-function shellQuoted(word: string): string {
+export function shellQuoted(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : singleQuoted(word);
 }
 
-function singleQuoted(text: string): string {
+export function singleQuoted(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }

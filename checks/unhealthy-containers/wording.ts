@@ -5,7 +5,7 @@ import { engineCommand, type EngineCli } from '../shared/engine-cli.js';
 import { containerName, formatDuration } from '../shared/containers.js';
 import { targetsOf, type Probe } from './probe.js';
 import { healthTimings, type Cause } from './runtime.js';
-import { replaceTestFixes, type HealthSource } from './source.js';
+import { probeInContainer, replaceTestFixes, type HealthSource } from './source.js';
 
 /** What a runtime finding needs beyond its cause: who, what it runs, where that is written, how to type the fix. */
 export interface Wording {
@@ -115,7 +115,7 @@ function timeout(timeoutMs: number, w: Wording): { why: string; fixes: Fix[] } {
     fixes: [
       {
         title: 'See how long the probe takes inside the container',
-        command: engineCommand(w.cli, `exec ${containerName(w.inspect)} ${w.probe.text}`),
+        command: engineCommand(w.cli, probeInContainer(containerName(w.inspect), w.probe)),
       },
       {
         title: `If the endpoint is only slow, give the probe more time${atSource(w.source)}`,
@@ -157,7 +157,7 @@ function failing(cause: Extract<Cause, { cause: 'failing' }>, w: Wording): { why
       },
       {
         title: 'Run the probe by hand inside the container to see what it sees',
-        command: engineCommand(w.cli, `exec ${name} ${w.probe.form === 'shell' ? `sh -c ${JSON.stringify(w.probe.text)}` : w.probe.text}`),
+        command: engineCommand(w.cli, probeInContainer(name, w.probe)),
       },
     ],
   };

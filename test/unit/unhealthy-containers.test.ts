@@ -175,7 +175,14 @@ new CheckTester(unhealthyContainers).run({
       facts: {
         containers: [withHealth({ test: CURL, health: unhealthy('/bin/sh: helper: not found'), files: { '/usr/local/bin/helper': '' } })],
       },
-      findings: [{ code: 'failing', severity: 'error', title: /failed 5 times in a row \(exit 1: \/bin\/sh: helper: not found\)/ }],
+      findings: [
+        {
+          code: 'failing',
+          severity: 'error',
+          title: /failed 5 times in a row \(exit 1: \/bin\/sh: helper: not found\)/,
+          fixes: [`docker inspect --format '{{json .State.Health}}' web`, "docker exec web sh -c 'curl -f http://localhost:8080/'"],
+        },
+      ],
     },
     {
       name: 'the probe targets port 80; the app listens on 8080',
