@@ -18,7 +18,14 @@ export type Cause =
   | { cause: 'needs-shell'; token: string }
   | { cause: 'tool-missing'; tool: string; searched: string[]; alternative?: { exec: string[]; tool: string } }
   | { cause: 'timeout'; timeoutMs: number }
-  | { cause: 'wrong-port'; missing: ProbeTarget[]; listening: number[]; fixed?: string }
+  | {
+      cause: 'wrong-port';
+      missing: ProbeTarget[];
+      listening: number[];
+      fixed?: string;
+      /** The probed port is listened on, but only at an address the probe's localhost does not reach (eth0's). */
+      boundElsewhere?: { port: number; address: string }[];
+    }
   | { cause: 'failing'; exitCode: number; output: string };
 
 export const nanosToMs = (ns: number | undefined) => (ns ? ns / 1e6 : 0);
@@ -122,12 +129,19 @@ async function wrongPort(facts: Facts, inspect: ContainerInspect, probe: Probe):
   const listeners = await facts.namespaceListeners(inspect.State.Pid).catch(() => null);
   if (!listeners) return undefined;
   const tcp = listeners.filter((l) => l.protocol === 'tcp');
-  const missing = targets.filter((t) => !tcp.some((l) => l.port === t.port));
+  const missing = targets.filter((t) => !tcp.some((l) => l.port === t.port && reachesLocalhost(l.address)));
   if (missing.length === 0) return undefined;
   const listening = [...new Set(tcp.map((l) => l.port))].sort((a, b) => a - b);
+  const boundElsewhere = missing.flatMap((t) => tcp.filter((l) => l.port === t.port).map((l) => ({ port: t.port, address: l.address })));
+  if (boundElsewhere.length > 0) return { cause: 'wrong-port', missing, listening, boundElsewhere };
   const only = missing.length === 1 && listening.length === 1 ? listening[0] : undefined;
   const fixed = only !== undefined ? withPort(probe.text, missing[0]!, only) : undefined;
   return { cause: 'wrong-port', missing, listening, ...(fixed ? { fixed } : {}) };
+}
+
+/** A listening address a probe of localhost reaches: every address, or loopback. */
+function reachesLocalhost(address: string): boolean {
+  return ['', '0.0.0.0', '::', '::ffff:0.0.0.0', '::1'].includes(address) || /^(::ffff:)?127\./.test(address);
 }
 
 /** The probe line with its target's port replaced; undefined when the target cannot be rewritten safely. */

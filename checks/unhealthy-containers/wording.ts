@@ -127,6 +127,7 @@ function timeout(timeoutMs: number, w: Wording): { why: string; fixes: Fix[] } {
 
 function wrongPort(cause: Extract<Cause, { cause: 'wrong-port' }>, w: Wording): { why: string; fixes: Fix[] } {
   const ports = cause.missing.map((t) => t.port).join(', ');
+  if (cause.boundElsewhere) return boundElsewhere(cause.boundElsewhere);
   const listening =
     cause.listening.length > 0 ? `the app listens on ${cause.listening.join(', ')}` : 'nothing in it listens on any TCP port';
   const why = `its health check probes port ${ports}, where nothing listens inside the container; ${listening}`;
@@ -142,6 +143,14 @@ function wrongPort(cause: Extract<Cause, { cause: 'wrong-port' }>, w: Wording): 
   const probe =
     w.probe.form === 'exec' && !w.probe.words.some((x) => /\s/.test(x)) ? { exec: cause.fixed.split(' ') } : { shell: cause.fixed };
   return { why, fixes: replaceTestFixes(w.source, probe, `Probe port ${cause.listening[0]}, where the app listens`, w.compose) };
+}
+
+function boundElsewhere(bound: { port: number; address: string }[]): { why: string; fixes: Fix[] } {
+  const at = bound.map((b) => `${b.port} only at ${b.address}`).join(', ');
+  return {
+    why: `its health check probes localhost, but the app listens on ${at}, which localhost does not reach`,
+    fixes: [{ title: `Make the app listen on 0.0.0.0 (every address of the container), not only on ${bound[0]!.address}` }],
+  };
 }
 
 function failing(cause: Extract<Cause, { cause: 'failing' }>, w: Wording): { why: string; fixes: Fix[] } {

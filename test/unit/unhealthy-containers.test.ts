@@ -206,6 +206,34 @@ new CheckTester(unhealthyContainers).run({
       ],
     },
     {
+      name: "the app listens on the probed port, but only at the container's eth0 address",
+      facts: {
+        containers: [
+          withHealth({
+            test: ['CMD-SHELL', 'wget -q --spider http://localhost:8080/'],
+            health: unhealthy("wget: can't connect to remote host (127.0.0.1): Connection refused"),
+          }),
+        ],
+        namespaces: { 4242: [listener({ port: 8080, address: '172.17.0.2' })] },
+      },
+      findings: [
+        { code: 'wrong-port', severity: 'error', title: /the app listens on 8080 only at 172\.17\.0\.2, which localhost does not reach$/ },
+      ],
+    },
+    {
+      name: 'a probe of localhost:8080, the app on 127.0.0.1:8080: a different failure, not a port problem',
+      facts: {
+        containers: [
+          withHealth({
+            test: ['CMD-SHELL', 'wget -q --spider http://localhost:8080/'],
+            health: unhealthy('wget: server returned error: HTTP/1.1 500'),
+          }),
+        ],
+        namespaces: { 4242: [listener({ port: 8080, address: '127.0.0.1' })] },
+      },
+      findings: [{ code: 'failing', severity: 'error', title: /HTTP\/1\.1 500/ }],
+    },
+    {
       name: 'the listeners cannot be read: no port claim, the failure as it is',
       facts: {
         containers: [
