@@ -153,6 +153,7 @@ interface Lack {
 
 /** What the probe needs that the stage's base lacks and no instruction of the stage's chain brings in. */
 function lackingTool(dockerfile: ParsedDockerfile, stage: number, probe: Probe): Lack | undefined {
+  if (!dockerfile.stages[stage]) return undefined;
   const { base, instructions } = stageContents(dockerfile, stage);
   const tools = knownBase(base);
   if (!tools) return undefined;

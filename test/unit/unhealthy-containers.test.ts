@@ -125,6 +125,17 @@ new CheckTester(unhealthyContainers).run({
         },
       },
     },
+    {
+      name: 'odd input: a map as test, a list as interval, a HEALTHCHECK with no command, a built service whose Dockerfile has no FROM',
+      facts: {
+        project: {
+          'compose.yaml':
+            'services:\n  web:\n    build: .\n    healthcheck:\n      test: curl -f http://localhost/\n      interval: [1]\n' +
+            '  api:\n    image: x\n    healthcheck:\n      test: {a: 1}\n      disable: maybe\n',
+          Dockerfile: 'HEALTHCHECK\nHEALTHCHECK CMD ["unterminated\nRUN true\n',
+        },
+      },
+    },
   ],
   broken: [
     {
