@@ -135,6 +135,8 @@ export interface DockerFacts {
   imageInspect(ref: string): Promise<ImageInspect | null>;
   /** One file from a container's filesystem (works on stopped containers), or undefined. */
   containerFile(id: string, path: string): Promise<Buffer | undefined>;
+  /** Whether a path (file, directory or symlink) exists in a container's filesystem, from the archive API's status. */
+  containerPathExists(id: string, path: string): Promise<boolean>;
   networks(): Promise<NetworkSummary[]>;
   images(): Promise<ImageSummary[]>;
   /** OOM events the daemon recorded for a container (it keeps the last 256 events of any kind, in memory). */

@@ -129,6 +129,7 @@ describe('every built-in check on a healthy world', () => {
       'bind-mounts',
       'dns',
       'build-context',
+      'unhealthy-containers',
     ]);
   });
 
@@ -157,6 +158,7 @@ describe('every built-in check on a healthy world', () => {
       ['bind-mounts', 'skipped', reason],
       ['dns', 'skipped', reason],
       ['build-context', 'passed', undefined],
+      ['unhealthy-containers', 'passed', undefined],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -225,6 +227,17 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
     defect: 'a .env file the ignore file lets through',
     world: { project: { ...HEALTHY_PROJECT, '.dockerignore': '.git\n', '.env': 'TOKEN=x\n' } },
     findings: [{ code: 'build-context/secrets-sent', severity: 'info' }],
+  },
+  {
+    id: 'unhealthy-containers',
+    defect: 'a compose healthcheck interval without a unit',
+    world: {
+      project: {
+        ...HEALTHY_PROJECT,
+        'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}    healthcheck:\n      test: wget -q --spider http://localhost/\n      interval: 30\n`,
+      },
+    },
+    findings: [{ code: 'unhealthy-containers/compose-duration', severity: 'error' }],
   },
 ];
 

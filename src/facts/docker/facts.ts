@@ -5,6 +5,7 @@ import { connect } from './connection.js';
 import { resolveEndpoint } from './endpoint.js';
 import { EngineError, type EngineClient, type RequestOptions } from './engine-client.js';
 import { runProbe } from './probe.js';
+import { containerPathExists } from './container-path.js';
 import { containerInspectShape, containerSummaryShape } from './shape.js';
 import { demuxLogs, firstFileInTar } from './streams.js';
 import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './types.js';
@@ -23,6 +24,7 @@ export const DOCKER_KEYS = {
   logs: (id: string) => `docker.logs:${id}`,
   image: (ref: string) => `docker.image:${ref}`,
   file: (id: string, file: string) => `docker.file:${id}:${file}`,
+  pathExists: (id: string, file: string) => `docker.path-exists:${id}:${file}`,
   oom: (id: string) => `docker.oom:${id}`,
   networks: 'docker.networks',
   images: 'docker.images',
@@ -45,6 +47,8 @@ export function dockerFacts(scope: FactScope): DockerFacts {
     containerLogs: (id) => once(K.logs(id), () => containerLogs(api, id, facts)),
     imageInspect: (ref) => once(K.image(ref), () => imageInspect(api, ref)),
     containerFile: (id, file) => once(K.file(id, file), () => containerFile(api, id, file)),
+    containerPathExists: (id, file) =>
+      once(K.pathExists(id, file), async () => containerPathExists(await gate.client(), api.request, id, file)),
     networks: () => once(K.networks, async () => engineList<NetworkSummary>('/networks', getJson(api, '/networks'))),
     images: () => once(K.images, async () => engineList<ImageSummary>('/images/json', getJson(api, '/images/json'))),
     oomEvents: (id, sinceMs) => once(K.oom(id), () => oomEvents(api, id, sinceMs, clients.now())),

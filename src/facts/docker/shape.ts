@@ -136,7 +136,7 @@ function stateShape(state: Record<string, unknown>) {
   const health = isObject(state.Health)
     ? {
         ...pick(state.Health, { Status: 'string', FailingStreak: 'number' }),
-        Log: objects(state.Health.Log).map((l) => pick(l, { ExitCode: 'number', Output: 'string' })),
+        Log: objects(state.Health.Log).map((l) => pick(l, { Start: 'string', End: 'string', ExitCode: 'number', Output: 'string' })),
       }
     : undefined;
   return { ...dropMistyped(state, INSPECT_FIELDS.state), Health: health };
