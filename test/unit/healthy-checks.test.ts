@@ -129,6 +129,7 @@ describe('every built-in check on a healthy world', () => {
       'bind-mounts',
       'dns',
       'build-context',
+      'compose-config',
     ]);
   });
 
@@ -137,9 +138,13 @@ describe('every built-in check on a healthy world', () => {
     for (const result of results) expectPassed(result);
   });
 
-  it('in a directory with no Docker files, only build-context is skipped, and says why', async () => {
+  it('in a directory with no Docker files, only build-context and compose-config are skipped, and say why', async () => {
     const results = await runAll(builtinChecks, { project: { 'README.md': '# notes\n' } });
-    for (const result of results.filter((r) => r.id !== 'build-context')) expectPassed(result);
+    for (const result of results.filter((r) => r.id !== 'build-context' && r.id !== 'compose-config')) expectPassed(result);
+    expect(results.find((r) => r.id === 'compose-config')).toMatchObject({
+      status: 'skipped',
+      skipReason: 'no compose file in the project',
+    });
     expect(results.find((r) => r.id === 'build-context')).toMatchObject({
       status: 'skipped',
       skipReason: 'no Dockerfile or compose build in the project',
@@ -157,6 +162,11 @@ describe('every built-in check on a healthy world', () => {
       ['bind-mounts', 'skipped', reason],
       ['dns', 'skipped', reason],
       ['build-context', 'passed', undefined],
+      [
+        'compose-config',
+        'skipped',
+        `${reason}; external networks and volumes, container names and orphans were not checked (the files were, and are fine)`,
+      ],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -225,6 +235,15 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
     defect: 'a .env file the ignore file lets through',
     world: { project: { ...HEALTHY_PROJECT, '.dockerignore': '.git\n', '.env': 'TOKEN=x\n' } },
     findings: [{ code: 'build-context/secrets-sent', severity: 'info' }],
+  },
+  {
+    id: 'compose-config',
+    defect: 'a misspelt key in the compose file',
+    world: {
+      ...HEALTHY,
+      project: { ...HEALTHY_PROJECT, 'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}    enviroment:\n      A: "1"\n` },
+    },
+    findings: [{ code: 'compose-config/schema-invalid', severity: 'error' }],
   },
 ];
 
