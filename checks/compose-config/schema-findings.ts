@@ -18,12 +18,14 @@ export async function reportSchemaErrors(ctx: CheckContext, compose: ComposeProj
   // ajv and the schema load only for projects that have a compose file.
   const { schemaErrors } = await import('./schema.js');
   for (const document of documents) {
-    const errors = schemaErrors(document.data).filter((e) => e.path[0] !== 'version');
-    let reported = 0;
-    for (const error of errors) {
-      if (reported === MAX_PER_FILE) break;
-      if (report(ctx, document, error)) reported++;
-    }
+    const located = schemaErrors(document.data)
+      .filter((e) => e.path[0] !== 'version')
+      .map((error) => ({ error, found: document.locate(error.path, { key: error.unknownKey !== undefined }) }))
+      .filter((e): e is { error: SchemaError; found: Located } => e.found !== undefined)
+      // Not about a value written with a variable: compose converts ${PORT} to the type the key needs.
+      .filter(({ error, found }) => !(error.expected && found.raw?.includes('$')))
+      .sort((a, b) => a.found.at.line - b.found.at.line || a.found.at.column - b.found.at.column);
+    for (const { error, found } of located.slice(0, MAX_PER_FILE)) report(ctx, document, error, found);
   }
 }
 
@@ -32,10 +34,9 @@ function dotted(path: string[]): string {
   return path.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
 
-function report(ctx: CheckContext, document: ComposeDocument, error: SchemaError): boolean {
-  const found = document.locate(error.path, { key: error.unknownKey !== undefined });
-  if (!found) return false;
-  if (error.expected && found.raw?.includes('$')) return false;
+type Located = NonNullable<ReturnType<ComposeDocument['locate']>>;
+
+function report(ctx: CheckContext, document: ComposeDocument, error: SchemaError, found: Located): void {
   const where = `${found.at.file}:${found.at.line}`;
   const parent = dotted(error.path.slice(0, -1));
   const title = error.unknownKey
@@ -58,7 +59,6 @@ function report(ctx: CheckContext, document: ComposeDocument, error: SchemaError
     ],
     evidence: { path: dotted(error.path), problem: error.message },
   });
-  return true;
 }
 
 function fixFor(error: SchemaError, where: string): Fix {
