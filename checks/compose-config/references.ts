@@ -26,8 +26,12 @@ function at(location: SourceLocation): string {
 
 export async function reportReferences(ctx: CheckContext, compose: ComposeProject): Promise<void> {
   const active = compose.services.filter((s) => s.active);
+  // Compose v2 reads the env files of the services it starts; docker-compose v1 those of every service, profiles or not.
+  const inactiveWithEnv = compose.services.filter((s) => !s.active && s.envFiles.length > 0);
+  const v1 = inactiveWithEnv.length > 0 && (await ctx.facts.composeCommand()) === 'docker-compose';
+  for (const service of compose.services)
+    if (service.active || v1) for (const envFile of service.envFiles) await reportEnvFile(ctx, compose, service, envFile);
   for (const service of active) {
-    for (const envFile of service.envFiles) await reportEnvFile(ctx, compose, service, envFile);
     reportDependencies(ctx, compose, service);
     reportNetworks(ctx, compose, service);
     reportVolumes(ctx, compose, service);

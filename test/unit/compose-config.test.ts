@@ -43,6 +43,13 @@ new CheckTester(composeConfig).run({
       facts: { project: compose('services:\n  web:\n    image: x\n    env_file:\n      - path: local.env\n        required: false\n') },
     },
     {
+      name: 'Compose v2 does not read the env file of a service in a profile that is not enabled',
+      facts: {
+        project: compose('services:\n  web:\n    image: x\n  tools:\n    image: x\n    profiles: [debug]\n    env_file: tools.env\n'),
+        facts: { composeCommand: async () => 'docker compose' as const },
+      },
+    },
+    {
       name: 'a service in a profile that is not enabled is not judged',
       facts: { project: compose('services:\n  web:\n    image: x\n  tools:\n    profiles: [debug]\n    depends_on: [nothing]\n') },
     },
@@ -138,6 +145,21 @@ new CheckTester(composeConfig).run({
           severity: 'error',
           subject: 'compose.yaml:4',
           fixes: ['mkdir -p conf && touch conf/app.env', 'docker compose config --quiet'],
+        },
+      ],
+    },
+    {
+      name: 'docker-compose v1 reads the env files of services in profiles that are not enabled too',
+      facts: {
+        project: compose('services:\n  web:\n    image: x\n  tools:\n    image: x\n    profiles: [debug]\n    env_file: tools.env\n'),
+        facts: { composeCommand: async () => 'docker-compose' as const },
+      },
+      findings: [
+        {
+          code: 'env-file-missing',
+          severity: 'error',
+          subject: 'compose.yaml:7',
+          fixes: ['touch tools.env', 'docker-compose config --quiet'],
         },
       ],
     },
