@@ -29,8 +29,13 @@ export async function reportReferences(ctx: CheckContext, compose: ComposeProjec
   // Compose v2 reads the env files of the services it starts; docker-compose v1 those of every service, profiles or not.
   const inactiveWithEnv = compose.services.filter((s) => !s.active && s.envFiles.length > 0);
   const v1 = inactiveWithEnv.length > 0 && (await ctx.facts.composeCommand()) === 'docker-compose';
+  // One finding per missing file, however many services name it (one cause, one fix).
+  const uses = new Map<string, { envFile: ComposeEnvFile; service: string }[]>();
   for (const service of compose.services)
-    if (service.active || v1) for (const envFile of service.envFiles) await reportEnvFile(ctx, compose, service, envFile);
+    if (service.active || v1)
+      for (const envFile of service.envFiles.filter((e) => e.required))
+        uses.set(envFile.path, [...(uses.get(envFile.path) ?? []), { envFile, service: service.name }]);
+  for (const list of uses.values()) await reportEnvFile(ctx, compose, list);
   for (const service of active) {
     reportDependencies(ctx, compose, service);
     reportNetworks(ctx, compose, service);
@@ -49,8 +54,14 @@ function sampleNames(file: string): string[] {
   return names.map((n) => path.join(path.dirname(file), n));
 }
 
-async function reportEnvFile(ctx: CheckContext, compose: ComposeProject, service: ComposeService, envFile: ComposeEnvFile): Promise<void> {
-  if (!envFile.required) return;
+async function reportEnvFile(
+  ctx: CheckContext,
+  compose: ComposeProject,
+  uses: { envFile: ComposeEnvFile; service: string }[],
+): Promise<void> {
+  const { envFile } = uses[0]!;
+  const services = [...new Set(uses.map((u) => u.service))];
+  const places = [...new Set(uses.map((u) => at(u.envFile.at)))].join(', ');
   const stat = await ctx.facts.stat(envFile.path).catch(() => null);
   if (stat?.type === 'file') return;
   const shown = shownPath(compose.dir, envFile.path);
@@ -73,7 +84,7 @@ async function reportEnvFile(ctx: CheckContext, compose: ComposeProject, service
             runIn: 'project',
           }
         : {
-            title: `Create ${shown} (empty; add the KEY=value lines service ${service.name} needs), or point env_file at the right file`,
+            title: `Create ${shown} (empty: then add the variables ${services.join(' and ')} need), or point env_file at the right file`,
             command: `${mkdir}touch ${shellWord(shown)}`,
             runIn: 'project',
           },
@@ -83,13 +94,13 @@ async function reportEnvFile(ctx: CheckContext, compose: ComposeProject, service
   ctx.report({
     cause: 'env-file-missing',
     title: prose`
-      Service ${service.name}'s env_file ${envFile.asWritten} ${stat === null ? 'does not exist' : `is a ${stat.type}`}, so compose refuses
-      the project (${at(envFile.at)})
+      env_file ${envFile.asWritten} of ${services.length === 1 ? `service ${services[0]}` : `services ${services.join(', ')}`}
+      ${stat === null ? 'does not exist' : `is a ${stat.type}`}, so compose refuses the project (${places})
     `,
-    subject: { kind: 'service', name: service.name },
+    subject: { kind: 'file', name: shown },
     location: locationOf(envFile.at),
     fixes,
-    evidence: { envFile: envFile.path, asWritten: envFile.asWritten },
+    evidence: { envFile: envFile.path, asWritten: envFile.asWritten, services },
   });
 }
 

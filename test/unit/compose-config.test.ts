@@ -149,6 +149,19 @@ new CheckTester(composeConfig).run({
       ],
     },
     {
+      name: 'two services naming the same missing env_file: one finding naming both',
+      facts: { project: compose('services:\n  web:\n    image: x\n    env_file: .env\n  worker:\n    image: x\n    env_file: [.env]\n') },
+      findings: [
+        {
+          code: 'env-file-missing',
+          severity: 'error',
+          subject: { kind: 'file', name: '.env' },
+          title: 'env_file .env of services web, worker does not exist, so compose refuses the project (compose.yaml:4, compose.yaml:7)',
+          fixes: ['touch .env', 'docker compose config --quiet'],
+        },
+      ],
+    },
+    {
       name: 'docker-compose v1 reads the env files of services in profiles that are not enabled too',
       facts: {
         project: compose('services:\n  web:\n    image: x\n  tools:\n    image: x\n    profiles: [debug]\n    env_file: tools.env\n'),
