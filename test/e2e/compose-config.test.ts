@@ -70,6 +70,30 @@ describe.runIf(engineAvailable() && composeInstalled())('compose-config on proje
   });
 });
 
+describe.runIf(engineAvailable() && composeInstalled())('compose-config and the .env compose reads (docker-compose 1.29)', () => {
+  it('a .env where the user stands is not read for a compose file in another directory; copying it there is', async () => {
+    const here = tempDir('dd-cc-here-');
+    const project = path.join(here, 'deploy');
+    execFileSync('mkdir', [project]);
+    writeFileSync(path.join(here, '.env'), 'TAG=1\n');
+    writeFileSync(path.join(project, 'docker-compose.yml'), 'services:\n  web:\n    image: "busybox:${TAG}"\n');
+    // What compose does, typed from here: the .env beside the user is not read.
+    expect((await compose(here, ['-f', 'deploy/docker-compose.yml', 'config', '-q'])).stderr).toMatch(/The TAG variable is not set/);
+
+    const run = await runCli(['compose-config', '--json', '-C', 'deploy', '-H', dockerEngine.host], { cwd: here });
+    const findings = findingsOf(run.report, 'compose-config');
+    expect(findings.map((f) => [f.code, f.severity, f.location?.line])).toEqual([['compose-config/dotenv-elsewhere', 'warning', 3]]);
+    expect(findings[0]!.title).toContain(`compose reads ${path.join(project, '.env')}`);
+    const copy = findings[0]!.fixes[0]!.command!;
+    expect(copy).toBe('cp -n .env deploy/.env');
+
+    execFileSync('sh', ['-c', copy], { cwd: here });
+    expect(await compose(here, ['-f', 'deploy/docker-compose.yml', 'config', '-q'])).toEqual({ exitCode: 0, stderr: '' });
+    const again = await runCli(['compose-config', '--json', '-C', 'deploy', '-H', dockerEngine.host], { cwd: here });
+    expect(findingsOf(again.report, 'compose-config')).toEqual([]);
+  });
+});
+
 describe.each(engines)('compose-config against the engine ($name)', (engine) => {
   let image: string;
   const created: string[] = [];
