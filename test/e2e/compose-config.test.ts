@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
 import { findingsOf, runCli } from '../helpers/cli.js';
-import { dockerEngine, engineAvailable, engines, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
+import { dockerEngine, engineAvailable, engines, TEST_LABEL } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
 
 /**
@@ -136,35 +136,39 @@ describe.each(engines)('compose-config against the engine ($name)', (engine) => 
   );
 });
 
-describe.runIf(engineAvailable() && composeInstalled())('compose-config and orphans (docker-compose 1.29 on Docker)', () => {
+describe.each(engines)('compose-config and orphans (docker-compose 1.29 on $name)', (engine) => {
   const dirs: { dir: string; name: string }[] = [];
   afterAll(async () => {
-    for (const { dir, name } of dirs) await compose(dir, ['-p', name, 'down', '--remove-orphans']);
-    await removeLabelled(scope);
+    if (!engine.available()) return;
+    for (const { dir, name } of dirs) await compose(dir, ['-p', name, 'down', '--remove-orphans'], engine.host);
+    await engine.removeLabelled(scope);
   }, 120_000);
 
-  it('a service removed from the file leaves an orphan; --remove-orphans clears it', async () => {
-    const image = await ensureTestImage();
-    const dir = tempDir('dd-cc-orphan-');
-    const name = unique('orphan');
-    dirs.push({ dir, name });
-    const service = (s: string) =>
-      `  ${s}:\n    image: ${image}\n    command: ["sleep", "600"]\n    labels:\n      ${TEST_LABEL}: ${scope}\n`;
-    const file = path.join(dir, 'docker-compose.yml');
-    writeFileSync(file, `services:\n${service('web')}${service('api')}`);
-    writeFileSync(path.join(dir, '.env'), `COMPOSE_PROJECT_NAME=${name}\n`);
-    expect((await compose(dir, ['up', '-d'])).exitCode).toBe(0);
-    writeFileSync(file, `services:\n${service('web')}`);
+  it.runIf(engine.available() && composeInstalled())(
+    'a service removed from the file leaves an orphan; --remove-orphans clears it',
+    async () => {
+      const image = await engine.ensureTestImage();
+      const dir = tempDir('dd-cc-orphan-');
+      const name = unique(`${engine.name}orphan`);
+      dirs.push({ dir, name });
+      const service = (s: string) =>
+        `  ${s}:\n    image: ${image}\n    command: ["sleep", "600"]\n    labels:\n      ${TEST_LABEL}: ${scope}\n`;
+      const file = path.join(dir, 'docker-compose.yml');
+      writeFileSync(file, `services:\n${service('web')}${service('api')}`);
+      writeFileSync(path.join(dir, '.env'), `COMPOSE_PROJECT_NAME=${name}\n`);
+      expect((await compose(dir, ['up', '-d'], engine.host)).exitCode).toBe(0);
+      writeFileSync(file, `services:\n${service('web')}`);
 
-    const findings = findingsOf(await doctor(dir), 'compose-config');
-    expect(findings.map((f) => [f.code, f.severity, f.subject.name])).toEqual([
-      ['compose-config/orphan-containers', 'warning', `${name}_api_1`],
-    ]);
-    const fix = findings[0]!.fixes[0]!;
-    expect(fix.command).toBe(`cd ${dir} && docker-compose up -d --remove-orphans`);
-    expect(fix.title).toMatch(/^Remove the orphan container/);
+      const findings = findingsOf(await doctor(dir, engine.host), 'compose-config');
+      expect(findings.map((f) => [f.code, f.severity, f.subject.name])).toEqual([
+        ['compose-config/orphan-containers', 'warning', `${name}_api_1`],
+      ]);
+      const fix = findings[0]!.fixes[0]!;
+      expect(fix.command).toBe(`cd ${dir} && docker-compose up -d --remove-orphans`);
+      expect(fix.title).toMatch(/^Remove the orphan container/);
 
-    await execa('sh', ['-c', fix.command!], { env: { ...process.env, DOCKER_HOST: undefined }, timeout: 120_000 });
-    expect(findingsOf(await doctor(dir), 'compose-config')).toEqual([]);
-  });
+      await execa('sh', ['-c', fix.command!], { env: { ...process.env, DOCKER_HOST: engine.host }, timeout: 120_000 });
+      expect(findingsOf(await doctor(dir, engine.host), 'compose-config')).toEqual([]);
+    },
+  );
 });
