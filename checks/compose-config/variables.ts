@@ -62,6 +62,19 @@ async function unsetFinding(ctx: CheckContext, compose: ComposeProject, variable
       command: `cp -n ${shellWord(sample)} .env`,
       runIn: 'project',
     });
+  // A variable the container itself has (a service's environment: sets it) is usually meant for the container's shell:
+  // a healthcheck's `pg_isready -U $POSTGRES_USER`. Compose expands it first; $$ hands it to the container.
+  const containerVars = new Set(compose.services.flatMap((service) => service.environment.map((e) => e.name)));
+  const forContainer = variables.filter((v) => containerVars.has(v.name));
+  if (forContainer.length > 0)
+    fixes.push({
+      title: prose`
+        If ${forContainer.map((v) => `$${v.name}`).join(', ')} ${forContainer.length === 1 ? 'is' : 'are'} meant for the container's
+        shell (a service's environment: sets ${forContainer.length === 1 ? 'it' : 'them'}), write
+        ${forContainer.map((v) => `$$${v.name}`).join(', ')} at ${forContainer.map(uses).join(', ')}: compose then leaves
+        ${forContainer.length === 1 ? 'it' : 'them'} to the container
+      `,
+    });
   // No command otherwise: what it would write are the values, which only the user knows (and must never appear here).
   fixes.push({
     title: prose`

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import composeConfig from '../../checks/compose-config.js';
 import { CheckTester, container, type FakeWorld } from '../../src/testing/index.js';
 import { interpolate } from '../../src/facts/project/interpolate.js';
+import type { CheckResult } from '../../src/engine/types.js';
 
 CheckTester.describe = describe;
 CheckTester.it = it;
@@ -109,6 +110,19 @@ new CheckTester(composeConfig).run({
           title: /2 variables .* TAG \(compose.yaml:3, compose.yaml:5\), OWNER \(compose.yaml:6\)/,
         },
       ],
+    },
+    {
+      name: "a variable meant for the container's shell (its environment: sets it): $$ is offered",
+      facts: {
+        project: compose(
+          'services:\n  db:\n    image: x\n    environment:\n      POSTGRES_USER: app\n    healthcheck:\n      test: ["CMD-SHELL", "pg_isready -U $POSTGRES_USER"]\n',
+        ),
+      },
+      findings: [{ code: 'unset-variable', severity: 'warning', subject: 'compose.yaml:7' }],
+      assert: (result: CheckResult) => {
+        const titles = result.findings[0]!.fixes.map((f) => f.title);
+        expect(titles.some((t) => t.includes('write $$POSTGRES_USER at compose.yaml:7'))).toBe(true);
+      },
     },
     {
       name: 'unset variables with a sample .env.example that sets them: copy it',
