@@ -17,3 +17,7 @@ export const builtinChecks: readonly Check[] = [
   buildContext,
   unhealthyContainers,
 ];
+import composeConfig from './compose-config.js';
+
+/** The built-in catalogue, in the order checks run and are reported. */
+export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, composeConfig];

@@ -56,6 +56,8 @@ export interface FsClient {
 export interface ProcessClient {
   platform: NodeJS.Platform;
   env: Record<string, string | undefined>;
+  /** The directory the process runs in (where the user stands); absent in fakes that do not say. */
+  cwd?: string;
   homedir: string;
   uid: number;
   gid: number;
@@ -196,6 +198,7 @@ function currentProcess(): ProcessClient {
   return {
     platform: process.platform,
     env: process.env,
+    cwd: process.cwd(),
     homedir: os.homedir(),
     uid: posix ? process.getuid!() : -1,
     gid: posix ? process.getgid!() : -1,

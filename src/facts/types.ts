@@ -2,6 +2,7 @@ import type { ResolvedEndpoint } from './docker/endpoint.js';
 import type { EngineErrorKind } from './docker/engine-client.js';
 import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
 import type { ProbeResult, ProbeSpec } from './docker/probe.js';
+import type { VolumeSummary } from './docker/volumes.js';
 import type { Listener } from './host/listeners.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
@@ -139,6 +140,8 @@ export interface DockerFacts {
   containerPathExists(id: string, path: string): Promise<boolean>;
   networks(): Promise<NetworkSummary[]>;
   images(): Promise<ImageSummary[]>;
+  /** Every volume (GET /volumes), listed once. */
+  volumes(): Promise<VolumeSummary[]>;
   /** OOM events the daemon recorded for a container (it keeps the last 256 events of any kind, in memory). */
   oomEvents(containerId: string, sinceMs: number): Promise<number>;
   /** Whether another socket on this machine (a Podman socket beside the endpoint) answers a ping. */
@@ -191,6 +194,8 @@ export interface HostFacts {
    * `docker compose` when neither answers.
    */
   composeCommand(): Promise<'docker compose' | 'docker-compose'>;
+  /** Where the user runs docker-doctor (the process's directory; the project directory when not known). */
+  workingDirectory(): string;
 }
 
 /** The project directory: its Dockerfiles, compose files and build contexts (src/facts/project/facts.ts, keys `project.*`). */

@@ -13,6 +13,8 @@ export interface FakeClientOptions {
   /** The host's files (default: only the Docker socket). */
   files?: FakeFiles;
   env?: Record<string, string | undefined>;
+  /** Where the user runs docker-doctor (default: the project directory). */
+  cwd?: string;
   /** Engine API answers (default {@link HEALTHY_ENGINE}), or a client per endpoint. */
   engine?: EngineRoutes | ((host: string) => EngineClient);
   platform?: NodeJS.Platform;
@@ -35,6 +37,7 @@ export function fakeClients(options: FakeClientOptions = {}): FactClients & { en
     proc: {
       platform: options.platform ?? 'linux',
       env: options.env ?? {},
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       homedir: '/home/dev',
       uid: options.uid ?? 1000,
       gid: options.gid ?? 1000,

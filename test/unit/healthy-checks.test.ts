@@ -130,6 +130,7 @@ describe('every built-in check on a healthy world', () => {
       'dns',
       'build-context',
       'unhealthy-containers',
+      'compose-config',
     ]);
   });
 
@@ -138,9 +139,13 @@ describe('every built-in check on a healthy world', () => {
     for (const result of results) expectPassed(result);
   });
 
-  it('in a directory with no Docker files, only build-context is skipped, and says why', async () => {
+  it('in a directory with no Docker files, only build-context and compose-config are skipped, and say why', async () => {
     const results = await runAll(builtinChecks, { project: { 'README.md': '# notes\n' } });
-    for (const result of results.filter((r) => r.id !== 'build-context')) expectPassed(result);
+    for (const result of results.filter((r) => r.id !== 'build-context' && r.id !== 'compose-config')) expectPassed(result);
+    expect(results.find((r) => r.id === 'compose-config')).toMatchObject({
+      status: 'skipped',
+      skipReason: 'no compose file in the project',
+    });
     expect(results.find((r) => r.id === 'build-context')).toMatchObject({
       status: 'skipped',
       skipReason: 'no Dockerfile or compose build in the project',
@@ -159,6 +164,11 @@ describe('every built-in check on a healthy world', () => {
       ['dns', 'skipped', reason],
       ['build-context', 'passed', undefined],
       ['unhealthy-containers', 'passed', undefined],
+      [
+        'compose-config',
+        'skipped',
+        `${reason}; external networks and volumes, container names and orphans were not checked (the files were, and are fine)`,
+      ],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -238,6 +248,13 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
       },
     },
     findings: [{ code: 'unhealthy-containers/compose-duration', severity: 'error' }],
+    id: 'compose-config',
+    defect: 'a misspelt key in the compose file',
+    world: {
+      ...HEALTHY,
+      project: { ...HEALTHY_PROJECT, 'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}    enviroment:\n      A: "1"\n` },
+    },
+    findings: [{ code: 'compose-config/schema-invalid', severity: 'error' }],
   },
 ];
 

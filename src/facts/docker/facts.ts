@@ -9,6 +9,7 @@ import { containerPathExists } from './container-path.js';
 import { containerInspectShape, containerSummaryShape } from './shape.js';
 import { demuxLogs, firstFileInTar } from './streams.js';
 import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './types.js';
+import { volumeList } from './volumes.js';
 
 /** How many log lines a check sees: enough for a stack trace's head, bounded for speed and for what we print. */
 export const LOG_TAIL_LINES = 60;
@@ -28,6 +29,7 @@ export const DOCKER_KEYS = {
   oom: (id: string) => `docker.oom:${id}`,
   networks: 'docker.networks',
   images: 'docker.images',
+  volumes: 'docker.volumes',
   socketAnswers: (socketPath: string) => `docker.socket-answers:${socketPath}`,
 } as const;
 
@@ -51,6 +53,7 @@ export function dockerFacts(scope: FactScope): DockerFacts {
       once(K.pathExists(id, file), async () => containerPathExists(await gate.client(), api.request, id, file)),
     networks: () => once(K.networks, async () => engineList<NetworkSummary>('/networks', getJson(api, '/networks'))),
     images: () => once(K.images, async () => engineList<ImageSummary>('/images/json', getJson(api, '/images/json'))),
+    volumes: () => once(K.volumes, () => volumeList(getJson(api, '/volumes'))),
     oomEvents: (id, sinceMs) => once(K.oom(id), () => oomEvents(api, id, sinceMs, clients.now())),
     probe: async (spec, signal) => runProbe(await gate.client(), { ...spec, signal }),
     socketAnswers: (socketPath) => once(K.socketAnswers(socketPath), () => socketAnswers(scope, socketPath)),

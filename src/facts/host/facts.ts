@@ -30,7 +30,7 @@ export const HOST_KEYS = {
 const K = HOST_KEYS;
 
 /** The providers of the host domain: every file, command and process detail goes through the injected clients. */
-export function hostFacts({ once, clients }: FactScope): HostFacts {
+export function hostFacts({ once, clients, settings }: FactScope): HostFacts {
   const { fs, proc } = clients;
   // A file that is missing, unreadable or not a regular file reads as absent: the facts that need why use readProblem.
   const text = (file: string) => fs.readText(file).catch(() => undefined);
@@ -61,6 +61,7 @@ export function hostFacts({ once, clients }: FactScope): HostFacts {
     kernelLog: () => once(K.kernelLog, () => kernelLog(clients)),
     daemonConfigFile: (rootless) => daemonConfigFile(proc, rootless),
     composeCommand: () => once(K.composeCommand, () => composeCommand(clients)),
+    workingDirectory: () => proc.cwd ?? settings.projectDir,
   };
   return facts;
 }

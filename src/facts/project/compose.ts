@@ -5,8 +5,10 @@ import { findComposeFiles, projectVars, readEnvFile, readProjectFile, type Compo
 import { duplicateKeys, resolveAliasesAndMerges } from './compose-yaml.js';
 import { interpolate, InterpolationError } from './interpolate.js';
 import { readServiceExtras, type ComposeDependency, type ComposeEnvFile, type ComposeHealthcheck } from './compose-service-extras.js';
+import { unsetVariables, walkComposeFile, type ComposeDocument, type UnsetVariable } from './compose-walk.js';
 
 export type { ComposeDependency, ComposeEnvFile, ComposeHealthcheck } from './compose-service-extras.js';
+export type { ComposeDocument, UnsetVariable } from './compose-walk.js';
 
 export interface SourceLocation {
   /** Path relative to the project directory, as users see it. */
@@ -124,6 +126,10 @@ export interface ComposeProject {
   /** The obsolete top-level `version:`, where a file still has one. */
   version?: { value: string; at: SourceLocation };
   problems: ComposeProblem[];
+  /** Variables used without a default and set nowhere (compose: "Defaulting to a blank string"), in any value of any file read. */
+  unsetVariables: UnsetVariable[];
+  /** Every file read (included and extended ones too), interpolated, as plain data with its locations. */
+  documents: ComposeDocument[];
 }
 
 export interface LoadOptions {
@@ -183,6 +189,8 @@ export async function loadCompose(fs: FsClient, dir: string, env: Vars, options:
     volumes: resources(model.volumes),
     ...(model.version ? { version: model.version } : {}),
     problems: dedupe(loader.problems),
+    unsetVariables: unsetVariables(loader.unset),
+    documents: [...loader.documents.values()],
   };
 }
 
@@ -204,6 +212,9 @@ interface Model {
 
 class ComposeLoader {
   readonly problems: ComposeProblem[] = [];
+  readonly unset = new Map<string, SourceLocation[]>();
+  /** Each file walked once (compose-walk.ts), with the variables of the first project that reads it. */
+  readonly documents = new Map<string, ComposeDocument>();
   private readonly parsed = new Map<string, Promise<ParsedFile | undefined>>();
 
   constructor(
@@ -361,6 +372,7 @@ class ComposeLoader {
 
   private reader(parsed: ParsedFile, vars: Vars, dir: string): Reader {
     const { file, at } = parsed;
+    if (!this.documents.has(parsed.abs)) this.documents.set(parsed.abs, walkComposeFile(file, parsed.root, vars, at, this.unset));
     const problems = this.problems;
     return {
       dir,

@@ -45,11 +45,15 @@ export class InterpolationError extends Error {
   }
 }
 
+/** Called with each variable compose would warn about: used without a default and not set ("Defaulting to a blank string"). */
+export type OnUnset = (name: string) => void;
+
 /**
  * Compose variable interpolation: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err},
- * ${VAR:+alt}, ${VAR+alt}, and $$ for a literal dollar. Defaults may themselves hold variables.
+ * ${VAR:+alt}, ${VAR+alt}, and $$ for a literal dollar. Defaults may themselves hold variables. `onUnset` hears of
+ * every plain $VAR or ${VAR} without a value, in the parts compose evaluates (a default only when it is used).
  */
-export function interpolate(value: string, vars: Record<string, string | undefined>): string {
+export function interpolate(value: string, vars: Record<string, string | undefined>, onUnset?: OnUnset): string {
   let out = '';
   let i = 0;
   while (i < value.length) {
@@ -70,12 +74,13 @@ export function interpolate(value: string, vars: Record<string, string | undefin
       // Compose echoes the whole value here. These errors quote none of it: the value may be a password with a $ in it,
       // and the error's file:line:column point at it.
       if (end === -1) throw new InterpolationError(`invalid interpolation format: a "\${" has no closing brace${DOLLAR}`);
-      out += expand(value.slice(i + 2, end), vars);
+      out += expand(value.slice(i + 2, end), vars, onUnset);
       i = end + 1;
       continue;
     }
     const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(value.slice(i + 1))?.[0];
     if (name) {
+      if (vars[name] === undefined) onUnset?.(name);
       out += vars[name] ?? '';
       i += 1 + name.length;
       continue;
@@ -95,7 +100,7 @@ function matchingBrace(value: string, open: number): number {
   return -1;
 }
 
-function expand(expression: string, vars: Record<string, string | undefined>): string {
+function expand(expression: string, vars: Record<string, string | undefined>, onUnset: OnUnset | undefined): string {
   const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(expression);
   if (!match) throw new InterpolationError(`invalid interpolation format: a "\${…}" that is not a variable reference${DOLLAR}`);
   const [, name, op, arg = ''] = match;
@@ -104,11 +109,12 @@ function expand(expression: string, vars: Record<string, string | undefined>): s
   const empty = unset || value === '';
   switch (op) {
     case undefined:
+      if (unset) onUnset?.(name!);
       return value ?? '';
     case ':-':
-      return empty ? interpolate(arg, vars) : value!;
+      return empty ? interpolate(arg, vars, onUnset) : value!;
     case '-':
-      return unset ? interpolate(arg, vars) : value!;
+      return unset ? interpolate(arg, vars, onUnset) : value!;
     case ':?':
       if (empty) throw missing(name!, arg);
       return value!;
@@ -116,9 +122,9 @@ function expand(expression: string, vars: Record<string, string | undefined>): s
       if (unset) throw missing(name!, arg);
       return value!;
     case ':+':
-      return empty ? '' : interpolate(arg, vars);
+      return empty ? '' : interpolate(arg, vars, onUnset);
     case '+':
-      return unset ? '' : interpolate(arg, vars);
+      return unset ? '' : interpolate(arg, vars, onUnset);
     default:
       return value ?? '';
   }
