@@ -129,6 +129,7 @@ describe('every built-in check on a healthy world', () => {
       'bind-mounts',
       'dns',
       'build-context',
+      'volumes',
     ]);
   });
 
@@ -157,6 +158,7 @@ describe('every built-in check on a healthy world', () => {
       ['bind-mounts', 'skipped', reason],
       ['dns', 'skipped', reason],
       ['build-context', 'passed', undefined],
+      ['volumes', 'passed', undefined],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -225,6 +227,12 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
     defect: 'a .env file the ignore file lets through',
     world: { project: { ...HEALTHY_PROJECT, '.dockerignore': '.git\n', '.env': 'TOKEN=x\n' } },
     findings: [{ code: 'build-context/secrets-sent', severity: 'info' }],
+  },
+  {
+    id: 'volumes',
+    defect: 'a postgres service without a volume at its data directory',
+    world: { project: { ...HEALTHY_PROJECT, 'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}  db:\n    image: postgres:16\n` } },
+    findings: [{ code: 'volumes/database-no-volume', severity: 'warning' }],
   },
 ];
 
