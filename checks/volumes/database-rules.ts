@@ -54,8 +54,8 @@ export async function checkDatabaseService(ctx: CheckContext, compose: ComposePr
     cause: 'database-no-volume',
     ...(severity ? { severity } : {}),
     title: prose`
-      Service ${service.name} (${db.label}) has no volume at ${db.dataDir}, where it keeps its data: \`down -v\`, a removed container or
-      another machine starts from an empty database (${service.at.file}:${service.at.line})
+      Service ${service.name} (${db.label}) has no volume at ${db.dataDir}, where it keeps its data: after \`down\` and \`up\` again (or
+      on another machine) it starts from an empty database (${service.at.file}:${service.at.line})
     `,
     subject: { kind: 'service', name: service.name },
     location: locationOf(service.at),

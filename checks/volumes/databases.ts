@@ -86,6 +86,10 @@ export function imageName(ref: string): { repo: string; tag: string } {
 
 export function databaseImage(ref: string, context: DatabaseContext): DatabaseImage | undefined {
   const { repo, tag } = imageName(ref);
+  // `postgres:${TAG}` with TAG unset: which image runs is unknown (the unset variable is compose-config's to report).
+  if (tag === '' || repo === '') return undefined;
+  // `-c fsync=off` and the like: a throwaway database for tests, by choice.
+  if (/\bfsync\s*=\s*off\b/i.test(context.command ?? '')) return undefined;
   const imageVolumes = context.image?.Volumes ? Object.keys(context.image.Volumes).map(clean) : undefined;
   if (repo in POSTGRES) return postgresImage(repo, tag, context, imageVolumes);
   const known = KNOWN.find((k) => k.repos.includes(repo));
@@ -114,7 +118,8 @@ function postgresImage(repo: string, tag: string, context: DatabaseContext, imag
   const pgdata = context.env.PGDATA ?? imagePgdata ?? defaultData;
   const overridden = context.env.PGDATA !== undefined && context.env.PGDATA !== imagePgdata;
   return {
-    label: major !== undefined ? `${repo} ${major}` : `${repo}:${tag}`,
+    label:
+      major !== undefined ? `${repo} ${major}` : certain ? `${repo}:${tag}` : `${repo}:${tag} (PostgreSQL 18 or later when pulled now)`,
     dataDir: clean(pgdata),
     mountAt: overridden ? clean(pgdata) : modern ? '/var/lib/postgresql' : '/var/lib/postgresql/data',
     volumes: imageVolumes ?? [modern ? '/var/lib/postgresql' : '/var/lib/postgresql/data'],

@@ -20,6 +20,12 @@ const SAMPLE_SUFFIXES = ['.example', '.sample', '.dist', '.default', '.template'
 
 const MOUNT_TYPE_ERROR = /not a directory|Are you trying to mount a directory onto a file/i;
 
+/** The start error is about this target: runc names it (`to rootfs at "/etc/nginx/nginx.conf"`); else it appears in the text. */
+function errorAbout(error: string, target: string): boolean {
+  const named = /rootfs at "([^"]+)"/.exec(error)?.[1];
+  return named !== undefined ? clean(named) === clean(target) : error.includes(clean(target));
+}
+
 /**
  * Bind sources of the wrong kind: a directory where the compose file mounts a file (Docker made it on an earlier `up`
  * when the file did not exist), or a file mounted onto a directory. A container of the service whose start failed
@@ -52,7 +58,8 @@ export async function checkMountKinds(
         Object.keys(config?.Volumes ?? {}).some((v) => clean(v) === target) ||
         (config?.WorkingDir !== undefined && clean(config.WorkingDir) === target);
       const started = await failedStart();
-      if (directory || started?.error.includes(target)) fileForDirectory(ctx, service, volume, sourceName, started);
+      const about = started && errorAbout(started.error, target) ? started : undefined;
+      if (directory || about) fileForDirectory(ctx, service, volume, sourceName, about);
     }
   }
 }
@@ -79,7 +86,7 @@ async function directoryForFile(
   const written = volume.sourceAsWritten ?? volume.source!;
   const entries = await ctx.facts.listDir(volume.source!).catch(() => null);
   const empty = entries !== null && entries.length === 0;
-  const confirmed = started && started.error.includes(clean(volume.target)) ? started : undefined;
+  const confirmed = started && errorAbout(started.error, volume.target) ? started : undefined;
   // A directory with files in it may be what the user meant after all: only the start error says otherwise.
   if (!empty && !confirmed) return;
   const at = `${volume.at.file}:${volume.at.line}`;
