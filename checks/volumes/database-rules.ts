@@ -33,9 +33,9 @@ export async function checkDatabaseService(ctx: CheckContext, compose: ComposePr
     const why = nestedIn
       ? `but the image declares VOLUME ${nestedIn}, so Docker puts the data in an anonymous volume there instead`
       : db.postgres18 && misplaced.target.replace(/\/+$/, '') === '/var/lib/postgresql/data'
-        ? `but ${db.label} keeps its data in ${db.dataDir} and refuses to start while /var/lib/postgresql/data is a mount ` +
+        ? `but the image keeps its data in ${db.dataDir} and refuses to start while /var/lib/postgresql/data is a mount ` +
           '("unused mount/volume")'
-        : `but ${db.label} keeps its data in ${db.dataDir}, so the volume stays empty and the data is lost with the container`;
+        : `but the image keeps its data in ${db.dataDir}, so that volume stays empty and the data is not kept in it`;
     ctx.report({
       cause: 'database-wrong-path',
       ...(severity ? { severity } : {}),
@@ -70,7 +70,7 @@ async function wrongPathFixes(ctx: CheckContext, compose: ComposeProject, db: Da
   const syntax = await volumeSyntax(ctx.facts, compose, volume);
   const source = volume.sourceAsWritten ?? volume.source;
   const line = syntax === 'long' || !source ? `target: ${db.mountAt}` : `- ${source}:${db.mountAt}${volume.readOnly ? ':ro' : ''}`;
-  const fixes: Fix[] = [{ title: `Mount it where ${db.label} keeps its data: change ${at} to`, command: line }];
+  const fixes: Fix[] = [{ title: `Mount it where the image keeps its data: change ${at} to`, command: line }];
   if (db.postgres18) {
     fixes.push({
       title: prose`
