@@ -85,11 +85,14 @@ async function wrongPathFixes(ctx: CheckContext, compose: ComposeProject, db: Da
 function namedVolumeFixes(compose: ComposeProject, service: ComposeService, db: DatabaseImage): Fix[] {
   const name = `${service.name}-data`;
   const declared = compose.volumes.some((v) => v.key === name);
+  const entry = `- ${name}:${db.mountAt}`;
   const fixes: Fix[] = [
-    {
-      title: `Keep the data in a named volume: add this entry to service ${service.name}'s volumes (${service.at.file})`,
-      command: `- ${name}:${db.mountAt}`,
-    },
+    service.volumes.length > 0
+      ? {
+          title: `Keep the data in a named volume: add this entry to service ${service.name}'s volumes (${service.at.file})`,
+          command: entry,
+        }
+      : { title: `Keep the data in a named volume: add to service ${service.name} (${service.at.file})`, command: `volumes:\n  ${entry}` },
   ];
   if (!declared) {
     fixes.push({

@@ -62,6 +62,9 @@ new CheckTester(volumes).run({
       ),
     },
     { name: 'redis used as a cache (no persistence asked)', facts: db('redis:7') },
+    { name: 'a test database told not to fsync', facts: db('postgres:16', '', '    command: postgres -c fsync=off\n') },
+    { name: 'an image whose tag variable is not set', facts: db('postgres:${PG_TAG}') },
+    { name: 'a database on tmpfs by choice', facts: db('mysql:8', '      - type: tmpfs\n        target: /var/lib/mysql\n') },
     { name: 'mysql with a bind mount of its data', facts: db('mysql:8', '      - ./mysql:/var/lib/mysql\n') },
     { name: 'bitnami postgresql is not the official layout', facts: db('bitnami/postgresql:16') },
     {
@@ -203,8 +206,15 @@ new CheckTester(volumes).run({
           severity: 'warning',
           subject: 'compose.yaml:2',
           title: /no volume at \/var\/lib\/postgresql\/data/,
-          fixes: ['- db-data:/var/lib/postgresql/data', 'volumes:\n  db-data: {}'],
+          fixes: ['volumes:\n  - db-data:/var/lib/postgresql/data', 'volumes:\n  db-data: {}'],
         },
+      ],
+    },
+    {
+      name: 'a postgres service with init scripts mounted but no data volume',
+      facts: db('postgres:15', '      - ./initdb:/docker-entrypoint-initdb.d:ro\n'),
+      findings: [
+        { severity: 'warning', code: 'database-no-volume', fixes: ['- db-data:/var/lib/postgresql/data', 'volumes:\n  db-data: {}'] },
       ],
     },
     {
@@ -247,7 +257,7 @@ new CheckTester(volumes).run({
     {
       name: 'redis with appendonly and no volume',
       facts: db('redis:7-alpine', '', '    command: redis-server --appendonly yes\n'),
-      findings: [{ severity: 'warning', code: 'database-no-volume', fixes: ['- db-data:/data', 'volumes:\n  db-data: {}'] }],
+      findings: [{ severity: 'warning', code: 'database-no-volume', fixes: ['volumes:\n  - db-data:/data', 'volumes:\n  db-data: {}'] }],
     },
     {
       name: 'an empty directory where a file is mounted',
