@@ -125,9 +125,8 @@ export function checkDatabaseContainer(
   const verdict = whereDataGoes(db, mounts);
   const name = containerName(inspect);
   const autoRemove = (inspect.HostConfig as { AutoRemove?: boolean }).AutoRemove === true;
-  const keep = verdict.kind === 'none' ? '' : ' (to keep what it has now, mount its current volume by name instead)';
   const fix: Fix = {
-    title: `Run it with a named volume at ${db.mountAt} next time${keep}`,
+    title: `Run it with a named volume at ${db.mountAt} next time`,
     command: engineCommand(cli, `run -v ${shellWord(`${name}-data:${db.mountAt}`)} … ${shellWord(ref)}`),
   };
   if (verdict.kind === 'none') {
@@ -151,7 +150,13 @@ export function checkDatabaseContainer(
       ${autoRemove ? 'it runs with --rm, so the data is deleted when it stops' : '`docker rm -v`, `--rm` or a new container loses it'}
     `,
     subject: containerSubject(inspect),
-    fixes: [fix],
+    fixes: [
+      fix,
+      {
+        title: `To keep the data it has now, give the next container this volume by name (it is ${mount.Name!.slice(0, 12)}…)`,
+        command: engineCommand(cli, `run -v ${shellWord(`${mount.Name!}:${mount.Destination}`)} … ${shellWord(ref)}`),
+      },
+    ],
     evidence: { image: ref, dataDir: db.dataDir, volume: mount.Name, destination: mount.Destination, autoRemove },
   });
 }

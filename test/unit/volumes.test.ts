@@ -313,12 +313,38 @@ new CheckTester(volumes).run({
       facts: {
         containers: [container({ name: 'pg', image: 'postgres:16', state: 'running', mounts: [anonymous('/var/lib/postgresql/data')] })],
       },
-      findings: [{ code: 'database-anonymous-volume', severity: 'info', subject: 'pg', title: /anonymous volume ffffffffffff/ }],
+      findings: [
+        {
+          code: 'database-anonymous-volume',
+          severity: 'info',
+          subject: 'pg',
+          title: /anonymous volume ffffffffffff/,
+          fixes: [
+            'docker run -v pg-data:/var/lib/postgresql/data … postgres:16',
+            `docker run -v ${'f'.repeat(64)}:/var/lib/postgresql/data … postgres:16`,
+          ],
+        },
+      ],
     },
     {
       name: 'a running mysql container built without a VOLUME keeps data in the container',
       facts: { containers: [container({ name: 'my', image: 'mysql:8', state: 'running' })] },
       findings: [{ code: 'database-no-volume', severity: 'info', subject: 'my' }],
+    },
+    {
+      name: 'a database container run with --rm and an anonymous volume: a warning',
+      facts: {
+        containers: [
+          container({
+            name: 'pg',
+            image: 'postgres:16',
+            state: 'running',
+            autoRemove: true,
+            mounts: [anonymous('/var/lib/postgresql/data')],
+          }),
+        ],
+      },
+      findings: [{ code: 'database-anonymous-volume', severity: 'warning', subject: 'pg', title: /runs with --rm/ }],
     },
   ],
   skipped: [{ name: 'no compose file and no daemon', facts: { socket: false }, reason: /no compose file/ }],
