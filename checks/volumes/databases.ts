@@ -156,12 +156,14 @@ export function ephemeralByChoice(db: DatabaseImage, mounts: DataMount[]): boole
   return mounts.some((m) => m.type === 'tmpfs' && within(db.dataDir, m.target));
 }
 
-const NOT_DATA = /^\/(etc|run|tmp|docker-entrypoint-initdb\.d|usr\/local\/bin|usr\/share\/elasticsearch\/config|backups?)(\/|$)/;
+const NOT_DATA = /^\/(etc|run|tmp|docker-entrypoint-initdb\.d|usr\/local\/bin|backups?)(\/|$)/;
+/** Directories beside the data that hold something else: plugins, configuration, logs, certificates, scripts. */
+const OTHER_DIRS = /^(plugins|config|conf|conf\.d|logs?|certs?|ssl|tls|scripts|init\w*|backups?|secrets|tmp|run|mysql-files|snapshots)$/i;
 
 /** A mount that looks meant for the data (beside the data directory, or named data/db) but is not where the data goes. */
 export function meantForData(db: DatabaseImage, target: string): boolean {
   const t = clean(target);
-  if (NOT_DATA.test(t) || /\.\w{1,5}$/.test(path.posix.basename(t)) || within(db.dataDir, t)) return false;
-  const top = db.dataDir.split('/').slice(0, 3).join('/');
-  return within(t, top) || /(^|\/)(data|db|pgdata|mysql|postgres\w*|mongo\w*|redis)(\/|$)/.test(t);
+  const name = path.posix.basename(t);
+  if (NOT_DATA.test(t) || OTHER_DIRS.test(name) || /\.\w{1,5}$/.test(name) || within(db.dataDir, t)) return false;
+  return within(t, path.posix.dirname(db.dataDir)) || /(^|\/)(data|db|pgdata|mysql|postgres\w*|mongo\w*|redis)(\/|$)/.test(t);
 }

@@ -62,6 +62,13 @@ new CheckTester(volumes).run({
       ),
     },
     { name: 'redis used as a cache (no persistence asked)', facts: db('redis:7') },
+    {
+      name: 'elasticsearch with its data volume and a plugins mount',
+      facts: db(
+        'elasticsearch:8.13.0',
+        '      - esdata:/usr/share/elasticsearch/data\n      - ./plugins:/usr/share/elasticsearch/plugins\n',
+      ),
+    },
     { name: 'a test database told not to fsync', facts: db('postgres:16', '', '    command: postgres -c fsync=off\n') },
     { name: 'an image whose tag variable is not set', facts: db('postgres:${PG_TAG}') },
     { name: 'a database on tmpfs by choice', facts: db('mysql:8', '      - type: tmpfs\n        target: /var/lib/mysql\n') },
@@ -216,6 +223,11 @@ new CheckTester(volumes).run({
       findings: [
         { severity: 'warning', code: 'database-no-volume', fixes: ['- db-data:/var/lib/postgresql/data', 'volumes:\n  db-data: {}'] },
       ],
+    },
+    {
+      name: 'elasticsearch with only a plugins mount: no volume, not a wrong path',
+      facts: db('elasticsearch:8.13.0', '      - ./plugins:/usr/share/elasticsearch/plugins\n'),
+      findings: [{ severity: 'warning', code: 'database-no-volume', subject: 'compose.yaml:2' }],
     },
     {
       name: 'a postgres volume at /var/lib/postgres',
