@@ -191,7 +191,7 @@ describe.runIf(composeV1Installed())('volumes: a bind mount hides node_modules (
     writeFileSync(path.join(dir, 'package.json'), '{ "name": "app", "scripts": { "start": "serve" } }\n');
     writeFileSync(
       path.join(dir, 'docker-compose.yml'),
-      `version: "3.8"\nservices:\n  app:\n    build:\n      context: .\n      labels: ["${TEST_LABEL}=${scope}"]\n` +
+      `version: "3.8"\nservices:\n  app:\n    build:\n      context: .\n      network: none\n      labels: ["${TEST_LABEL}=${scope}"]\n` +
         `    labels: ["${TEST_LABEL}=${scope}"]\n    network_mode: none\n    volumes:\n      - .:/app\n`,
     );
     const up = await compose(dir, 'up', '-d', '--build');
@@ -211,7 +211,7 @@ describe.runIf(composeV1Installed())('volumes: a bind mount hides node_modules (
     expect(finding).toMatchObject({
       code: 'volumes/hidden-dependencies',
       severity: 'warning',
-      location: { file: 'docker-compose.yml', line: 10 },
+      location: { file: 'docker-compose.yml', line: 11 },
       evidence: { installed: '/app/node_modules', installedBy: 'npm ci', container },
     });
     expect(String(finding!.evidence!.logLine)).toMatch(/serve: not found/);
