@@ -21,3 +21,7 @@ import composeConfig from './compose-config.js';
 
 /** The built-in catalogue, in the order checks run and are reported. */
 export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, composeConfig];
+import volumes from './volumes.js';
+
+/** The built-in catalogue, in the order checks run and are reported. */
+export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, volumes];

@@ -67,6 +67,8 @@ export interface ContainerFields {
   networkMode?: string;
   logPath?: string;
   logConfig?: { Type: string; Config?: Record<string, string> };
+  /** `HostConfig.AutoRemove`: run with `--rm`. */
+  autoRemove?: boolean;
 }
 
 /** A container as both Engine API answers describe it: the list entry and the inspect document. */
@@ -184,6 +186,7 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
       PortBindings: portBindings(c),
       ...(c.networkMode ? { NetworkMode: c.networkMode } : {}),
       ...(c.logConfig ? { LogConfig: c.logConfig } : {}),
+      ...(c.autoRemove ? { AutoRemove: true } : {}),
     },
     Config: {
       User: c.user ?? '',

@@ -131,6 +131,7 @@ describe('every built-in check on a healthy world', () => {
       'build-context',
       'unhealthy-containers',
       'compose-config',
+      'volumes',
     ]);
   });
 
@@ -169,6 +170,7 @@ describe('every built-in check on a healthy world', () => {
         'skipped',
         `${reason}; external networks and volumes, container names and orphans were not checked (the files were, and are fine)`,
       ],
+      ['volumes', 'passed', undefined],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -255,6 +257,10 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
       project: { ...HEALTHY_PROJECT, 'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}    enviroment:\n      A: "1"\n` },
     },
     findings: [{ code: 'compose-config/schema-invalid', severity: 'error' }],
+    id: 'volumes',
+    defect: 'a postgres service without a volume at its data directory',
+    world: { project: { ...HEALTHY_PROJECT, 'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}  db:\n    image: postgres:16\n` } },
+    findings: [{ code: 'volumes/database-no-volume', severity: 'warning' }],
   },
 ];
 
