@@ -3,6 +3,7 @@ import type { EngineErrorKind } from './docker/engine-client.js';
 import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
 import type { ProbeResult, ProbeSpec } from './docker/probe.js';
 import type { Listener } from './host/listeners.js';
+import type { HostRoute } from './host/routes.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
 import type { BuildSpec } from './project/builds.js';
@@ -189,6 +190,8 @@ export interface HostFacts {
    * `docker compose` when neither answers.
    */
   composeCommand(): Promise<'docker compose' | 'docker-compose'>;
+  /** This host's IPv4 routes that are up (/proc/net/route); null where they cannot be read (not Linux). */
+  routes(): Promise<HostRoute[] | null>;
 }
 
 /** The project directory: its Dockerfiles, compose files and build contexts (src/facts/project/facts.ts, keys `project.*`). */
