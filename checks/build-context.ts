@@ -646,9 +646,11 @@ async function checkDockerfile(
 ): Promise<void> {
   if (!dockerfile) return;
   const sourcesDone = context.rules ? await reportIgnoredSources(ctx, build, plan, context) : true;
-  await reportSources(ctx, build, dockerfile, context.scan.dirs, context.rel, context.evidenceBase);
+  const expired = () => context.timeLeft() < RULES_RESERVE_MS;
+  const { scan, rel, evidenceBase: evidence } = context;
+  const resolved = await reportSources(ctx, build, dockerfile, { dirs: scan.dirs, rel, evidence, expired });
   const rulesDone = reportCacheMistakes(ctx, build, dockerfile, context);
-  if (!sourcesDone || !rulesDone) reportRulesStopped(ctx, build, dockerfile, context);
+  if (!sourcesDone || !resolved || !rulesDone) reportRulesStopped(ctx, build, dockerfile, context);
 }
 
 /** COPY/ADD sources the ignore file excludes: the build fails with "not found". */

@@ -46,8 +46,12 @@ export default defineCheck({
       ctx.report(finding);
     };
     const daemon = await diagnoseHost(ctx, connection, report);
-    await diagnosePools(ctx, connection, report);
+    // Read beside the containers' diagnosis (routes, networks), reported after it in a fixed order.
+    const pools: Parameters<typeof report>[0][] = [];
+    const poolsRead = diagnosePools(ctx, connection, (f) => pools.push(f));
     await diagnoseContainers(ctx, connection, daemon, report);
+    await poolsRead;
+    pools.forEach(report);
     const project = await facts.compose().catch(() => null);
     // A compose file compose refuses is reported once per run (by the check shared/compose-problems.ts names) and judged by none.
     const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;

@@ -79,30 +79,42 @@ export interface SourceInput {
   /** Text of the repository's ignore files (.gitignore of the context and of the project): what is generated. */
   gitignore: string;
   lookup: SourceLookup;
+  /** Polled every few hundred instructions: true once the check's time is nearly spent. */
+  expired?: () => boolean;
+}
+
+export interface SourceVerdict {
+  problems: SourceProblem[];
+  /** False when the time ran out before every instruction was resolved. */
+  finished: boolean;
 }
 
 const GLOB = /[*?[]/;
 const URL_SOURCE = /^[a-z][a-z0-9+.-]*:\/\/|^git@/i;
 
 /** Every COPY/ADD source of the stages the build runs, resolved against the context, and every --from that names no stage. */
-export async function sourceProblems(input: SourceInput): Promise<SourceProblem[]> {
+export async function sourceProblems(input: SourceInput): Promise<SourceVerdict> {
   const { dockerfile, target } = input;
   const built = stageReach(dockerfile, target).built;
   const vars = varsAt(dockerfile);
   const problems: SourceProblem[] = [];
+  const missing = new Map<string, MissingSource>();
+  let count = 0;
   for (const instruction of dockerfile.instructions) {
+    if (++count % 256 === 0 && input.expired?.()) return { problems, finished: false };
     if (!built.has(instruction.stage) || !vars.has(instruction)) continue;
     problems.push(...stageProblems(dockerfile, instruction, vars.get(instruction)!));
     if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') continue;
     if (instruction.flags.some((f) => f.name === 'from')) continue;
     for (const problem of await instructionProblems(input, instruction, vars.get(instruction)!)) {
       // The same missing file copied by several stages (a lock file in each) is one mistake: one finding names every line.
-      const first = problem.kind === 'missing' ? problems.find((p) => p.kind === 'missing' && p.path === problem.path) : undefined;
-      if (first?.kind === 'missing') first.alsoAt.push(instruction.line);
+      const first = problem.kind === 'missing' ? missing.get(problem.path) : undefined;
+      if (first) first.alsoAt.push(instruction.line);
       else problems.push(problem);
+      if (problem.kind === 'missing' && !first) missing.set(problem.path, problem);
     }
   }
-  return problems;
+  return { problems, finished: true };
 }
 
 /** The written sources of a COPY/ADD from the context (not heredocs, URLs or git), or none. */

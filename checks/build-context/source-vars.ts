@@ -24,23 +24,31 @@ export interface Expanded {
  * what its FROM stage had (ENV is inherited by a stage built FROM another; ARG is not).
  */
 export function varsAt(dockerfile: ParsedDockerfile): Map<DockerfileInstruction, Vars> {
-  const global = new Map<string, VarValue>();
+  let global = new Map<string, VarValue>();
   const envOf: Map<string, VarValue>[] = [];
   const at = new Map<DockerfileInstruction, Vars>();
   let vars = global;
   let stage = -1;
+  // Copy on write: instructions between two ARG or ENV lines share one map, so 100,000 COPY lines hold one, not 100,000.
+  const change = () => {
+    vars = new Map(vars);
+    if (stage < 0) global = vars;
+  };
   for (const instruction of dockerfile.instructions) {
     if (instruction.keyword === 'FROM') {
       stage++;
-      const parent = dockerfile.stages.findIndex(
-        (s, i) => i < stage && s.name?.toLowerCase() === dockerfile.stages[stage]?.image.toLowerCase(),
-      );
+      const image = dockerfile.stages[stage]?.image.toLowerCase();
+      const parent = dockerfile.stages.findIndex((s, i) => i < stage && s.name?.toLowerCase() === image);
       vars = new Map(parent >= 0 ? envOf[parent] : []);
       envOf[stage] = new Map(vars);
       continue;
     }
-    if (instruction.keyword === 'ARG') for (const [name, value] of argPairs(instruction.args)) declareArg(vars, global, stage, name, value);
+    if (instruction.keyword === 'ARG') {
+      change();
+      for (const [name, value] of argPairs(instruction.args)) declareArg(vars, global, stage, name, value);
+    }
     if (instruction.keyword === 'ENV') {
+      change();
       for (const [name, value] of envPairs(instruction.args)) {
         const expanded = expand(value, vars);
         const entry = { value: expanded?.text ?? null, fromArg: expanded?.viaArg !== undefined };
@@ -48,7 +56,7 @@ export function varsAt(dockerfile: ParsedDockerfile): Map<DockerfileInstruction,
         if (stage >= 0) envOf[stage]!.set(name, entry);
       }
     }
-    if (['COPY', 'ADD', 'RUN'].includes(instruction.keyword)) at.set(instruction, new Map(vars));
+    if (['COPY', 'ADD', 'RUN'].includes(instruction.keyword)) at.set(instruction, vars);
   }
   return at;
 }

@@ -33,10 +33,9 @@ export async function reportSources(
   ctx: CheckContext,
   build: BuildSpec,
   dockerfile: ParsedDockerfile,
-  dirs: readonly SentDir[],
-  rel: (abs: string) => string,
-  evidence: Record<string, unknown>,
-): Promise<void> {
+  context: { dirs: readonly SentDir[]; rel: (abs: string) => string; evidence: Record<string, unknown>; expired: () => boolean },
+): Promise<boolean> {
+  const { dirs, rel, evidence, expired } = context;
   const { facts } = ctx;
   const project = (await facts.projectFiles()).dir;
   const gitignore = (
@@ -47,10 +46,35 @@ export async function reportSources(
       (await facts.stat(abs).catch(() => null)) !== null || (await facts.listDir(path.dirname(abs)))?.includes(path.basename(abs)) === true,
     list: (abs: string) => facts.listDir(abs),
   };
-  const input = { dockerfile, context: build.context, project, dirs, gitignore, lookup, ...(build.target ? { target: build.target } : {}) };
-  const problems = await trustedProblems(build, dockerfile, await sourceProblems(input), lookup.exists);
+  const target = build.target ? { target: build.target } : {};
+  const verdict = await sourceProblems({ dockerfile, context: build.context, project, dirs, gitignore, lookup, expired, ...target });
+  const problems = await trustedProblems(project, build, dockerfile, verdict.problems, lookup.exists);
   const place = { build, project, contextName: rel(build.context), rel, evidence };
-  for (const problem of problems) ctx.report(findingOf(problem, place));
+  for (const problem of problems.slice(0, MAX_FINDINGS)) ctx.report(findingOf(problem, place));
+  if (problems.length > MAX_FINDINGS) reportMore(ctx, build, problems.slice(MAX_FINDINGS));
+  return verdict.finished;
+}
+
+/** Findings about one Dockerfile's sources past which the rest are summed up in one. */
+const MAX_FINDINGS = 100;
+
+function reportMore(ctx: CheckContext, build: BuildSpec, rest: readonly SourceProblem[]): void {
+  const lines = rest.map((p) => p.instruction.line);
+  ctx.report({
+    cause: rest.some((p) => p.kind === 'missing')
+      ? 'copy-source-missing'
+      : rest[0]!.kind === 'outside'
+        ? 'copy-source-outside'
+        : 'copy-from-unknown',
+    title: prose`
+      ${build.dockerfile}: ${rest.length.toLocaleString('en-US')} more COPY/ADD sources or --from names cannot be resolved (lines
+      ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''})
+    `,
+    subject: { kind: 'file', name: build.dockerfile },
+    location: { file: build.dockerfile, line: lines[0]! },
+    fixes: [{ title: `Correct the sources at those lines of ${build.dockerfile}, or add the files to the context` }],
+    evidence: { dockerfile: build.dockerfile, lines: lines.slice(0, 100), count: rest.length },
+  });
 }
 
 /**
@@ -59,16 +83,19 @@ export async function reportSources(
  * is what is wrong, and nothing is said about those sources.
  */
 async function trustedProblems(
+  project: string,
   build: BuildSpec,
   dockerfile: ParsedDockerfile,
   problems: SourceProblem[],
   exists: (abs: string) => Promise<boolean>,
 ): Promise<SourceProblem[]> {
   if (build.service !== undefined) return problems;
+  const own = path.dirname(build.dockerfileAbs);
+  // A Dockerfile at the project root is built from there (`docker build .`): only the contexts of the others are guesses.
+  if (own === build.context && own === project) return problems;
   const missing = problems.filter((p): p is MissingSource => p.kind === 'missing');
   const total = dockerfile.instructions.filter((i) => !i.flags.some((f) => f.name === 'from')).flatMap(writtenSources).length;
   if (missing.length > 1 && missing.length * 2 >= total) return problems.filter((p) => p.kind !== 'missing');
-  const own = path.dirname(build.dockerfileAbs);
   const kept: SourceProblem[] = [];
   for (const p of problems) {
     if (p.kind === 'missing' && (p.ancestor !== undefined || (await exists(path.join(own, p.path))))) continue;
@@ -115,7 +142,8 @@ function replaced(problem: SourceProblem, by: string, from?: string): string {
 function missingFinding(problem: MissingSource, place: Place, at: string): FindingBody {
   const { contextName } = place;
   const what = `${problem.instruction.keyword} ${problem.source}`;
-  const also = problem.alsoAt.length > 0 ? ` (and at line${problem.alsoAt.length > 1 ? 's' : ''} ${problem.alsoAt.join(', ')})` : '';
+  const shown = problem.alsoAt.slice(0, 5).join(', ') + (problem.alsoAt.length > 5 ? ` and ${problem.alsoAt.length - 5} more` : '');
+  const also = problem.alsoAt.length > 0 ? ` (and at line${problem.alsoAt.length > 1 ? 's' : ''} ${shown})` : '';
   const via = problem.viaArg ? ` (with ARG ${problem.viaArg}'s default: a --build-arg may name another path)` : '';
   const where = problem.absolute
     ? `sources are read from the context, never from the host: ${problem.source} means ${contextName}/${problem.path}, which does not exist`

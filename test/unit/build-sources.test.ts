@@ -288,3 +288,22 @@ describe('build argument expansion', () => {
     expect(expand('\\$A', vars)).toBeUndefined();
   });
 });
+
+describe('many sources', () => {
+  it('5,000 distinct missing sources give 100 findings and one that sums up the rest', async () => {
+    const lines = Array.from({ length: 5_000 }, (_, i) => `COPY src/f${i} /a/\n`).join('');
+    const result = await tester.result({ name: 'many', facts: inProject({ Dockerfile: `FROM scratch\n${lines}` }) });
+    const missing = result.findings.filter((f) => f.code === 'build-context/copy-source-missing');
+    expect(missing).toHaveLength(101);
+    expect(missing[100]!.title).toBe(
+      'Dockerfile: 4,900 more COPY/ADD sources or --from names cannot be resolved (lines 102, 103, 104, 105, 106, …)',
+    );
+  });
+
+  it('one missing file copied by 1,000 lines is one finding naming the first few', async () => {
+    const result = await tester.result({ name: 'same', facts: inProject({ Dockerfile: `FROM scratch\n${'COPY a /a\n'.repeat(1_000)}` }) });
+    expect(result.findings.map((f) => f.title)).toEqual([
+      'Dockerfile:2: COPY a (and at lines 3, 4, 5, 6, 7 and 994 more) will fail with "not found": there is no a in the context .',
+    ]);
+  });
+});
