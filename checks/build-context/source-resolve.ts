@@ -124,13 +124,27 @@ export function writtenSources(instruction: DockerfileInstruction): string[] {
   return parts.slice(0, -1).filter((s) => !URL_SOURCE.test(s));
 }
 
+/**
+ * The builder reads each source as a shell word: `"requirements.txt"` is requirements.txt, and single quotes keep `$`
+ * as it is. A word quoted only in part is left to the builder (undefined).
+ */
+function unquoted(source: string): { text: string; quote?: string } | undefined {
+  if (!/["']/.test(source)) return { text: source };
+  const quote = source[0]!;
+  if ((quote === '"' || quote === "'") && source.length >= 2 && source.endsWith(quote) && !source.slice(1, -1).includes(quote))
+    return { text: source.slice(1, -1), quote };
+  return undefined;
+}
+
 async function instructionProblems(input: SourceInput, instruction: DockerfileInstruction, vars: Vars): Promise<SourceProblem[]> {
   const parents = instruction.flags.some((f) => f.name === 'parents');
   const found: SourceProblem[] = [];
   const globs: EmptyGlob[] = [];
   let anyMatched = false;
   for (const source of writtenSources(instruction)) {
-    const expanded = expand(source, vars);
+    const word = unquoted(source);
+    if (word === undefined) continue;
+    const expanded = word.quote === "'" ? { text: word.text } : expand(word.text, vars);
     // A value only a --build-arg gives, or a form not followed here: say nothing rather than guess.
     if (!expanded || expanded.text.trim() === '') continue;
     // --parents keeps the path from the `/./` pivot on: the part before it is still read from the context.

@@ -29,6 +29,7 @@ tester.run({
           'ADD /conf/app.ini /etc/',
           'COPY --link --chmod=644 conf /conf',
           'COPY . /all/',
+          'COPY "app.py" \'src\' /quoted/',
           '',
         ].join('\n'),
         'app.py': 'x',
@@ -290,6 +291,13 @@ describe('build argument expansion', () => {
 });
 
 describe('many sources', () => {
+  it('a compose context that does not exist fails the build before any COPY: nothing is said of its sources', async () => {
+    const compose = 'services:\n  api:\n    build:\n      context: ./api\n      dockerfile: ../Dockerfile\n';
+    const files = { 'docker-compose.yml': compose, Dockerfile: 'FROM scratch\nCOPY a /a\n' };
+    const result = await tester.result({ name: 'no context', facts: inProject(files) });
+    expect(result.findings.filter((f) => /copy-(source|glob|from)/.test(f.code))).toEqual([]);
+  });
+
   it('5,000 distinct missing sources give 100 findings and one that sums up the rest', async () => {
     const lines = Array.from({ length: 5_000 }, (_, i) => `COPY src/f${i} /a/\n`).join('');
     const result = await tester.result({ name: 'many', facts: inProject({ Dockerfile: `FROM scratch\n${lines}` }) });
