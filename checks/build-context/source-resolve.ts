@@ -101,7 +101,7 @@ export async function sourceProblems(input: SourceInput): Promise<SourceVerdict>
   const missing = new Map<string, MissingSource>();
   let count = 0;
   for (const instruction of dockerfile.instructions) {
-    if (++count % 256 === 0 && input.expired?.()) return { problems, finished: false };
+    if (++count % 64 === 0 && input.expired?.()) return { problems, finished: false };
     if (!built.has(instruction.stage) || !vars.has(instruction)) continue;
     problems.push(...stageProblems(dockerfile, instruction, vars.get(instruction)!));
     if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') continue;

@@ -27,6 +27,7 @@ export function varsAt(dockerfile: ParsedDockerfile): Map<DockerfileInstruction,
   let global = new Map<string, VarValue>();
   const envOf: Map<string, VarValue>[] = [];
   const at = new Map<DockerfileInstruction, Vars>();
+  const named = new Map<string, number>();
   let vars = global;
   let stage = -1;
   // Copy on write: instructions between two ARG or ENV lines share one map, so 100,000 COPY lines hold one, not 100,000.
@@ -37,10 +38,12 @@ export function varsAt(dockerfile: ParsedDockerfile): Map<DockerfileInstruction,
   for (const instruction of dockerfile.instructions) {
     if (instruction.keyword === 'FROM') {
       stage++;
-      const image = dockerfile.stages[stage]?.image.toLowerCase();
-      const parent = dockerfile.stages.findIndex((s, i) => i < stage && s.name?.toLowerCase() === image);
-      vars = new Map(parent >= 0 ? envOf[parent] : []);
+      // ENV is inherited from the last earlier stage of the name FROM gives (stages are looked up by name as they come).
+      const parent = named.get(dockerfile.stages[stage]?.image.toLowerCase() ?? '');
+      vars = new Map(parent !== undefined ? envOf[parent] : []);
       envOf[stage] = new Map(vars);
+      const name = dockerfile.stages[stage]?.name?.toLowerCase();
+      if (name !== undefined) named.set(name, stage);
       continue;
     }
     if (instruction.keyword === 'ARG') {

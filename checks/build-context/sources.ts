@@ -37,6 +37,8 @@ export async function reportSources(
 ): Promise<boolean> {
   const { dirs, rel, evidence, expired } = context;
   const { facts } = ctx;
+  // Out of time already (the passes before took it): stop here, before any read hands the event loop to the timeout.
+  if (expired()) return false;
   // A context that is no directory fails the build before any COPY ("unable to prepare context"): nothing to resolve against.
   if ((await facts.stat(build.context).catch(() => null))?.type !== 'directory') return true;
   const project = (await facts.projectFiles()).dir;
