@@ -155,6 +155,8 @@ function overlapFinding(
   const pools = freePools(foreign);
   const subnetFix = freeSubnet(pools, networks, Math.max(subnet.prefix, 24));
   const defaultBridge = network.Name === 'bridge' && !podman;
+  // Only a subnet carved from the pools says the pools lead onto the route; one set by hand (--subnet) says nothing of them.
+  const fromPools = daemon?.pools.some((p) => overlaps(parseCidr(p.base)!, subnet)) === true;
   return {
     cause: 'subnet-overlaps-route',
     title: prose`
@@ -163,7 +165,7 @@ function overlapFinding(
     `,
     subject: { kind: 'network', name: network.Name, id: network.Id },
     fixes: [
-      ...(daemon ? [daemonFix(daemon, pools, defaultBridge ? subnetFix : undefined)] : []),
+      ...(daemon && (fromPools || defaultBridge) ? [daemonFix(daemon, fromPools ? pools : [], defaultBridge ? subnetFix : undefined)] : []),
       ...(defaultBridge ? [] : recreateFix(network, subnetFix, podman)),
     ],
     evidence: { network: network.Name, subnet: subnet.text, route: { ...route, range: undefined, destination: route.range.text } },
@@ -175,10 +177,11 @@ function daemonFix(daemon: DaemonConfig, pools: readonly AddressPool[], bridgeSu
   const merged: Record<string, unknown> = { ...daemon.config };
   if (pools.length > 0) merged['default-address-pools'] = pools;
   if (bridgeSubnet) merged.bip = bridgeSubnet.replace(/\.0\/(\d+)$/, '.1/$1');
+  const what = pools.length > 0 ? 'address ranges' : 'a default bridge subnet';
   return {
     title: prose`
-      Give Docker address ranges this host does not route elsewhere: ${daemon.file} becomes this (its other settings kept), then restart
-      Docker (sudo systemctl restart docker); networks made after that come from these ranges
+      Give Docker ${what} this host does not route elsewhere: ${daemon.file} becomes this (its other settings kept), then restart Docker
+      (sudo systemctl restart docker)${pools.length > 0 ? '; networks made after that come from these ranges' : ''}
     `,
     command: JSON.stringify(merged, null, 2),
   };

@@ -172,6 +172,19 @@ tester.run({
       ],
     },
     {
+      name: 'a subnet set by hand outside the pools, inside a VPN route: only the network is recreated, daemon.json is left alone',
+      facts: world([BRIDGE, network('lab', '10.213.7.0/24')], [...BASE_ROUTES, routeLine('tun0', '10.213.0.0/16')], '{"debug": true}'),
+      findings: [
+        {
+          code: 'subnet-overlaps-route',
+          severity: 'warning',
+          subject: 'lab',
+          title: /uses 10.213.7.0\/24, which overlaps this host's route to 10.213.0.0\/16 on tun0/,
+          fixes: ['docker network rm lab && docker network create --subnet 10.200.0.0/24 lab'],
+        },
+      ],
+    },
+    {
       name: 'one range left in the default pools: the next compose project fails soon',
       facts: world([BRIDGE, ...carved(28)], BASE_ROUTES),
       findings: [
