@@ -90,6 +90,8 @@ export interface SourceVerdict {
 }
 
 const GLOB = /[*?[]/;
+/** COPY/ADD lines resolved per Dockerfile at most: real ones have tens; 100,000 generated ones must not cost 100,000 stats. */
+export const MAX_INSTRUCTIONS_RESOLVED = 2_000;
 const URL_SOURCE = /^[a-z][a-z0-9+.-]*:\/\/|^git@/i;
 
 /** Every COPY/ADD source of the stages the build runs, resolved against the context, and every --from that names no stage. */
@@ -102,6 +104,8 @@ export async function sourceProblems(input: SourceInput): Promise<SourceVerdict>
   let count = 0;
   for (const instruction of dockerfile.instructions) {
     if (++count % 64 === 0 && input.expired?.()) return { problems, finished: false };
+    // Each source costs a stat: past a few thousand (no real Dockerfile has them), the rest is left unresolved.
+    if (count > MAX_INSTRUCTIONS_RESOLVED) return { problems, finished: false };
     if (!built.has(instruction.stage) || !vars.has(instruction)) continue;
     problems.push(...stageProblems(dockerfile, instruction, vars.get(instruction)!));
     if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') continue;

@@ -298,14 +298,22 @@ describe('many sources', () => {
     expect(result.findings.filter((f) => /copy-(source|glob|from)/.test(f.code))).toEqual([]);
   });
 
-  it('5,000 distinct missing sources give 100 findings and one that sums up the rest', async () => {
-    const lines = Array.from({ length: 5_000 }, (_, i) => `COPY src/f${i} /a/\n`).join('');
+  it('1,500 distinct missing sources give 100 findings and one that sums up the rest', async () => {
+    const lines = Array.from({ length: 1_500 }, (_, i) => `COPY src/f${i} /a/\n`).join('');
     const result = await tester.result({ name: 'many', facts: inProject({ Dockerfile: `FROM scratch\n${lines}` }) });
     const missing = result.findings.filter((f) => f.code === 'build-context/copy-source-missing');
     expect(missing).toHaveLength(101);
     expect(missing[100]!.title).toBe(
-      'Dockerfile: 4,900 more COPY/ADD sources or --from names cannot be resolved (lines 102, 103, 104, 105, 106, …)',
+      'Dockerfile: 1,400 more COPY/ADD sources or --from names cannot be resolved (lines 102, 103, 104, 105, 106, …)',
     );
+  });
+
+  it('past 2,000 instructions the rest is left unresolved, and the note says the checks stopped', async () => {
+    const lines = Array.from({ length: 2_500 }, (_, i) => `COPY src/f${i} /a/\n`).join('');
+    const result = await tester.result({ name: 'many', facts: inProject({ Dockerfile: `FROM scratch\n${lines}` }) });
+    const missing = result.findings.filter((f) => f.code === 'build-context/copy-source-missing');
+    expect(missing[100]!.evidence).toMatchObject({ count: 1_899 });
+    expect(result.findings.map((f) => f.code)).toContain('build-context/scan-incomplete');
   });
 
   it('one missing file copied by 1,000 lines is one finding naming the first few', async () => {
