@@ -12,6 +12,7 @@ import { aptListsFix, cacheVerdict, WorkBudget } from './build-context/dockerfil
 import { appendLinesCommand, shellWord } from './build-context/fix-commands.js';
 import { heavyPaths, heavyRule, imageCanDoWithout, proposeIgnore, secretFiles, secretRules } from './build-context/paths.js';
 import { holdsSecret } from './build-context/secret-content.js';
+import { reportSources } from './build-context/sources.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 import { formatBytes } from './shared/containers.js';
 import { prose } from '../src/util/text.js';
@@ -46,15 +47,20 @@ export default defineCheck({
       .npmrc/.pypirc, secret-named or password-carrying .env values; certificates, public keys, DH parameters, settings and empty files are
       not secrets) (an error when a whole-context copy puts them in the image, a note when the Dockerfile copies them by name, a COPY --from
       carries them into the image from a stage that copied them, nothing copies them, or they are keystores under an example, sample, test
-      or fixture directory); COPY/ADD sources the ignore file excludes; and malformed patterns at file:line. No proposed exclusion ever
-      touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone (the app may
-      serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache mistakes that make
-      builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the whole context before
-      the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one; pnpm fetch is; the fix
-      copies the manifests from where they are in the context to where the install runs, and gives no command when they cannot be found),
-      apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and apt lists left in the
-      image's own layers (not when a later RUN of that stage or of a stage built FROM it installs from them, nor under a RUN --mount on
-      /var/lib/apt; not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as its last line).
+      or fixture directory); COPY/ADD sources the ignore file excludes; COPY/ADD sources that are not in the context at all (at the
+      Dockerfile line, with the name the context has when only the letter case differs, a file of that name elsewhere in it, or the
+      directory above the context that holds it; with ARG and ENV values expanded, and said less loudly when a --build-arg may change the
+      path or the file looks like build output made before the build), \`../\` sources that climb out of the context, wildcards that match
+      nothing, and COPY --from or RUN --mount from= names that are no earlier stage; and malformed patterns at file:line. No proposed
+      exclusion ever touches a COPY/ADD source or a file one copies; under a whole-context copy, build output and data files are left alone
+      (the app may serve them) and dependencies are excluded only when the build installs them itself. It also reports the layer-cache
+      mistakes that make builds slow, in the stages the build runs (the target, else the last stage, and the stages it needs): copying the
+      whole context before the project's dependency install (global tools such as npm install -g or pip install --upgrade pip are not one;
+      pnpm fetch is; the fix copies the manifests from where they are in the context to where the install runs, and gives no command when
+      they cannot be found), apt-get update in its own RUN (options before the subcommand, apt-get -y install, count as the install), and
+      apt lists left in the image's own layers (not when a later RUN of that stage or of a stage built FROM it installs from them, nor under
+      a RUN --mount on /var/lib/apt; not for VS Code dev containers, whose size is nobody's concern; a RUN <<EOF heredoc gets the removal as
+      its last line).
     `,
     requires: [],
     codes: { ...buildContextCodes, ...composeProblemCodes },
@@ -640,8 +646,11 @@ async function checkDockerfile(
 ): Promise<void> {
   if (!dockerfile) return;
   const sourcesDone = context.rules ? await reportIgnoredSources(ctx, build, plan, context) : true;
+  const expired = () => context.timeLeft() < RULES_RESERVE_MS;
+  const { scan, rel, evidenceBase: evidence } = context;
+  const resolved = await reportSources(ctx, build, dockerfile, { dirs: scan.dirs, rel, evidence, expired });
   const rulesDone = reportCacheMistakes(ctx, build, dockerfile, context);
-  if (!sourcesDone || !rulesDone) reportRulesStopped(ctx, build, dockerfile, context);
+  if (!sourcesDone || !resolved || !rulesDone) reportRulesStopped(ctx, build, dockerfile, context);
 }
 
 /** COPY/ADD sources the ignore file excludes: the build fails with "not found". */

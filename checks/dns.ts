@@ -4,6 +4,7 @@ import { dnsCodes } from './dns/codes.js';
 import { diagnoseComposeLocalhost } from './dns/compose.js';
 import { diagnoseContainers } from './dns/containers.js';
 import { diagnoseHost } from './dns/host.js';
+import { diagnosePools } from './dns/pools.js';
 import { runProbes } from './dns/probe.js';
 import { composeProblemCodes, reportComposeProblems } from './shared/compose-problems.js';
 import { prose } from '../src/util/text.js';
@@ -24,6 +25,10 @@ export default defineCheck({
       its kind, a port-less URL whose scheme's port another service serves), leaving alone URLs meant for a browser on the host (base,
       public, callback, redirect and origin URLs).
 
+      Address pools: Docker subnets that overlap a route of this host that is not Docker's own (a VPN's 172.16.0.0/12 on tun0, the LAN),
+      read from /proc/net/route, with daemon.json's default-address-pools and bip merged into the file and a network create --subnet; and
+      the address ranges left in the pools networks are carved from (three or fewer is a warning).
+
       With --probe (and only then) it starts short-lived, labelled containers from an image already present (never pulls) on the default
       bridge and on each network of the compose project, resolves --probe-name (default registry-1.docker.io) and the other services' names,
       reports each result with its timing, and removes the containers even on Ctrl-C or timeout. --probe-dns sets the resolver the probes
@@ -41,7 +46,12 @@ export default defineCheck({
       ctx.report(finding);
     };
     const daemon = await diagnoseHost(ctx, connection, report);
+    // Read beside the containers' diagnosis (routes, networks), reported after it in a fixed order.
+    const pools: Parameters<typeof report>[0][] = [];
+    const poolsRead = diagnosePools(ctx, connection, (f) => pools.push(f));
     await diagnoseContainers(ctx, connection, daemon, report);
+    await poolsRead;
+    pools.forEach(report);
     const project = await facts.compose().catch(() => null);
     // A compose file compose refuses is reported once per run (by the check shared/compose-problems.ts names) and judged by none.
     const compose = project && (await reportComposeProblems(ctx, project)).usable ? project : null;

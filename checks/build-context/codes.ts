@@ -57,6 +57,52 @@ export const buildContextCodes = {
     `,
     docsUrl: 'https://docs.docker.com/reference/build-checks/copy-ignored-file/',
   },
+  'copy-source-missing': {
+    severity: 'error',
+    summary: 'a COPY/ADD source is not in the build context',
+    explanation: prose`
+      The builder only sees the build context, so a source that is not there fails the build: \`COPY failed: file not found in build
+      context or excluded by .dockerignore: stat x: file does not exist\` (classic builder) or \`failed to compute cache key: "/x": not
+      found\` (BuildKit). Names are case-sensitive (\`requirements.TXT\` is not \`requirements.txt\`), an absolute source is read from the
+      context root and never from the host, and a compose \`build.context\` set to a subdirectory hides the files above it. A warning when
+      an ARG default gave the path (a --build-arg may give another); a note when the file looks like build output (dist/, target/*.jar, a
+      file .gitignore names), which a step before \`docker build\` may make.
+    `,
+    docsUrl: 'https://docs.docker.com/reference/dockerfile/#copy',
+  },
+  'copy-source-outside': {
+    severity: 'error',
+    summary: 'a COPY/ADD source climbs out of the build context with ../',
+    explanation: prose`
+      The context is all the builder receives: the classic builder refuses \`COPY ../x\` with "forbidden path outside the build context",
+      and BuildKit stops the climb at the context root, reading \`x\` from the context (not found, or another file than meant). To copy a
+      file from above, build from a directory that holds both (compose \`build.context: ..\` with \`dockerfile:\` relative to it), or
+      copy the file into the context. A warning when the path inside the context exists, since BuildKit then builds.
+    `,
+    docsUrl: 'https://docs.docker.com/build/concepts/context/',
+  },
+  'copy-glob-empty': {
+    severity: 'warning',
+    summary: 'a COPY/ADD wildcard matches nothing in the build context',
+    explanation: prose`
+      A source such as \`*.json\` that matches no file of the context, on a line where no other source matches either: the classic builder
+      fails with "COPY failed: no source files were specified", and BuildKit (on Docker 20.10) copies nothing and goes on, so the image
+      lacks what the line was for. The idiom \`COPY package.json package-lock.json* ./\`, whose other source exists, is not reported.
+    `,
+    docsUrl: 'https://docs.docker.com/reference/dockerfile/#copy',
+  },
+  'copy-from-unknown': {
+    severity: 'error',
+    summary: 'a COPY --from names no earlier build stage',
+    explanation: prose`
+      \`COPY --from=<name>\` takes files from an earlier stage (\`FROM … AS <name>\`, or its index counted from 0), else from an image of
+      that name: a stage name that does not exist (\`--from=builder\` without \`AS builder\`, or a misspelt name) makes the builder pull
+      an image called so ("pull access denied for builder"), an index past the last stage fails ("invalid stage index"), and a stage
+      naming itself fails ("circular dependency detected"). A stage defined later is a warning: BuildKit builds it first, the classic
+      builder looks for an image and fails. A bare word that may be an image (\`--from=composer\`) is left alone.
+    `,
+    docsUrl: 'https://docs.docker.com/build/building/multi-stage/',
+  },
   'ignore-invalid': {
     severity: 'error',
     summary: 'a .dockerignore line is not a valid pattern',

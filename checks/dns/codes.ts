@@ -141,4 +141,30 @@ export const dnsCodes = {
     explanation: 'The probe never pulls images. It needs one already present with nslookup (busybox, alpine) or getent (debian, ubuntu).',
     docsUrl: DNS_DOCS,
   },
+  'subnet-overlaps-route': {
+    severity: 'warning',
+    summary: "a Docker network's subnet overlaps a route of the host (a VPN, the LAN)",
+    explanation: prose`
+      A Docker network's subnet lies inside (or around) a range the host routes elsewhere: a VPN's 172.16.0.0/12 on tun0, a corporate or
+      home LAN on eth0. On this host the Docker bridge's own route is the more specific one, so packets from containers to addresses of
+      that range in the subnet stay on the bridge, and those hosts are unreachable from the containers (often the host loses them too).
+      dockerd skips ranges that overlap a route when it makes a network, so this happens when the VPN or LAN came after the network, or the
+      subnet was set by hand. Set default-address-pools (and bip, for the default bridge) in daemon.json to ranges nothing else uses,
+      restart Docker, and recreate the network. Routes of Docker's own bridges (docker0, br-*) and the default route are not overlaps; only
+      /proc/net/route is read, nothing is sent.
+    `,
+    docsUrl: 'https://docs.docker.com/engine/network/drivers/bridge/#configure-the-default-bridge-network',
+  },
+  'address-pools-exhausted': {
+    severity: 'warning',
+    summary: 'few or no address ranges are left in the pools Docker makes networks from',
+    explanation: prose`
+      Every network dockerd makes without --subnet (each compose project has one) takes a range from its address pools: by default
+      172.17–172.31 as fifteen /16s and 192.168.0.0/16 as sixteen /20s, 31 in all, the default bridge included, less those that overlap a
+      route of the host. When none is left, \`docker network create\` and \`docker compose up\` fail with "could not find an available,
+      non-overlapping IPv4 address pool among the defaults to assign to the network". Unused networks of old compose projects are the usual
+      cause: \`docker network prune\` removes them; default-address-pools with a size of 24 gives hundreds of ranges.
+    `,
+    docsUrl: 'https://docs.docker.com/reference/cli/dockerd/#default-address-pools',
+  },
 } satisfies Record<string, FindingCodeMeta>;

@@ -4,6 +4,7 @@ import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, Ne
 import type { ProbeResult, ProbeSpec } from './docker/probe.js';
 import type { VolumeSummary } from './docker/volumes.js';
 import type { Listener } from './host/listeners.js';
+import type { HostRoute } from './host/routes.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
 import type { BuildSpec } from './project/builds.js';
@@ -196,6 +197,8 @@ export interface HostFacts {
   composeCommand(): Promise<'docker compose' | 'docker-compose'>;
   /** Where the user runs docker-doctor (the process's directory; the project directory when not known). */
   workingDirectory(): string;
+  /** This host's IPv4 routes that are up (/proc/net/route); null where they cannot be read (not Linux). */
+  routes(): Promise<HostRoute[] | null>;
 }
 
 /** The project directory: its Dockerfiles, compose files and build contexts (src/facts/project/facts.ts, keys `project.*`). */

@@ -147,6 +147,7 @@ tester.run({
       name: 'a small project without an ignore file and nothing heavy in it',
       facts: inProject({
         'main.go': 'package main',
+        'go.mod': 'module x\n',
         Dockerfile: 'FROM golang:1.22 AS build\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app\n',
       }),
     },

@@ -4,6 +4,7 @@ import type { FactScope } from '../scope.js';
 import type { HostFacts, ServiceState, SubIdRange } from '../types.js';
 import { parseGroupFile, parsePasswdFile } from './etc-files.js';
 import { readNamespaceListeners, readProcListeners } from './listeners.js';
+import { readRoutes } from './routes.js';
 
 /** The memo keys of the host facts (what `peek` and the per-fact timings name). */
 export const HOST_KEYS = {
@@ -25,6 +26,7 @@ export const HOST_KEYS = {
   selinux: 'host.selinux',
   kernelLog: 'host.kernel-log',
   composeCommand: 'host.compose-command',
+  routes: 'host.routes',
 } as const;
 
 const K = HOST_KEYS;
@@ -62,6 +64,7 @@ export function hostFacts({ once, clients, settings }: FactScope): HostFacts {
     daemonConfigFile: (rootless) => daemonConfigFile(proc, rootless),
     composeCommand: () => once(K.composeCommand, () => composeCommand(clients)),
     workingDirectory: () => proc.cwd ?? settings.projectDir,
+    routes: () => once(K.routes, async () => (proc.platform === 'linux' ? readRoutes(fs) : null)),
   };
   return facts;
 }
