@@ -189,6 +189,8 @@ export interface HostFacts {
    * `docker compose` when neither answers.
    */
   composeCommand(): Promise<'docker compose' | 'docker-compose'>;
+  /** That compose's version (`2.24.5`, `1.29.2`), or undefined when it does not answer; runs it, so only for findings that need it. */
+  composeVersion(): Promise<string | undefined>;
 }
 
 /** The project directory: its Dockerfiles, compose files and build contexts (src/facts/project/facts.ts, keys `project.*`). */

@@ -4,6 +4,7 @@ import type { FactScope } from '../scope.js';
 import type { HostFacts, ServiceState, SubIdRange } from '../types.js';
 import { parseGroupFile, parsePasswdFile } from './etc-files.js';
 import { readNamespaceListeners, readProcListeners } from './listeners.js';
+import { composeVersion } from './compose-version.js';
 
 /** The memo keys of the host facts (what `peek` and the per-fact timings name). */
 export const HOST_KEYS = {
@@ -25,6 +26,7 @@ export const HOST_KEYS = {
   selinux: 'host.selinux',
   kernelLog: 'host.kernel-log',
   composeCommand: 'host.compose-command',
+  composeVersion: 'host.compose-version',
 } as const;
 
 const K = HOST_KEYS;
@@ -61,6 +63,7 @@ export function hostFacts({ once, clients }: FactScope): HostFacts {
     kernelLog: () => once(K.kernelLog, () => kernelLog(clients)),
     daemonConfigFile: (rootless) => daemonConfigFile(proc, rootless),
     composeCommand: () => once(K.composeCommand, () => composeCommand(clients)),
+    composeVersion: () => once(K.composeVersion, async () => composeVersion(clients, await facts.composeCommand())),
   };
   return facts;
 }
