@@ -129,6 +129,7 @@ describe('every built-in check on a healthy world', () => {
       'bind-mounts',
       'dns',
       'build-context',
+      'startup-order',
     ]);
   });
 
@@ -137,9 +138,13 @@ describe('every built-in check on a healthy world', () => {
     for (const result of results) expectPassed(result);
   });
 
-  it('in a directory with no Docker files, only build-context is skipped, and says why', async () => {
+  it('in a directory with no Docker files, only build-context and startup-order are skipped, and say why', async () => {
     const results = await runAll(builtinChecks, { project: { 'README.md': '# notes\n' } });
-    for (const result of results.filter((r) => r.id !== 'build-context')) expectPassed(result);
+    for (const result of results.filter((r) => r.id !== 'build-context' && r.id !== 'startup-order')) expectPassed(result);
+    expect(results.find((r) => r.id === 'startup-order')).toMatchObject({
+      status: 'skipped',
+      skipReason: 'no compose file in the project',
+    });
     expect(results.find((r) => r.id === 'build-context')).toMatchObject({
       status: 'skipped',
       skipReason: 'no Dockerfile or compose build in the project',
@@ -157,6 +162,7 @@ describe('every built-in check on a healthy world', () => {
       ['bind-mounts', 'skipped', reason],
       ['dns', 'skipped', reason],
       ['build-context', 'passed', undefined],
+      ['startup-order', 'passed', undefined],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -225,6 +231,18 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
     defect: 'a .env file the ignore file lets through',
     world: { project: { ...HEALTHY_PROJECT, '.dockerignore': '.git\n', '.env': 'TOKEN=x\n' } },
     findings: [{ code: 'build-context/secrets-sent', severity: 'info' }],
+  },
+  {
+    id: 'startup-order',
+    defect: 'web waits for a database service to be healthy, and the database has no healthcheck',
+    world: {
+      project: {
+        ...HEALTHY_PROJECT,
+        'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    build: ./db\n`,
+        'db/Dockerfile': 'FROM scratch\nCOPY db /db\n',
+      },
+    },
+    findings: [{ code: 'startup-order/no-healthcheck', severity: 'error' }],
   },
 ];
 
