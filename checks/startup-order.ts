@@ -6,7 +6,7 @@ import { reportComposeProblems } from './shared/compose-problems.js';
 import { containerName, containerSubject, formatDuration, runtimeMs } from './shared/containers.js';
 import { locationOf } from './shared/project-source.js';
 import { startupOrderCodes } from './startup-order/codes.js';
-import { dependencyEdges, dependencyImage, healthOf, type Edge } from './startup-order/dependency.js';
+import { dependencyEdges, dependencyImage, healthOf, type Edge, type Health } from './startup-order/dependency.js';
 import { applyFix, composeAbility, restartOnFailureFix, waitForHealthyFixes, type ComposeAbility } from './startup-order/fixes.js';
 import { refusals, type Refusal } from './startup-order/runtime.js';
 
@@ -62,6 +62,19 @@ export default defineCheck({
 
 type Ability = () => Promise<ComposeAbility>;
 
+function missingHealthcheckTitle({ dependent, dependency, entry }: Edge, health: Health, podman: boolean): string {
+  const where = `${entry.at.file}:${entry.at.line}`;
+  if (health.has === 'unknown')
+    return prose`
+      ${dependent.name} waits for ${dependency.name} to be healthy, and ${dependency.name} has no healthcheck in the compose file;
+      ${health.why} (${where})
+    `;
+  // Podman's API gives every container an (empty) health state, which Compose v1 takes for a healthcheck: it does not
+  // refuse, and starts the dependent without waiting.
+  const consequence = podman ? `so ${dependent.name} does not really wait for it` : `so compose refuses to start ${dependent.name}`;
+  return `${dependent.name} waits for ${dependency.name} to be healthy, but it has no healthcheck, ${consequence} (${where})`;
+}
+
 /** `condition: service_healthy` on a service without a healthcheck: compose refuses to start the dependent. */
 async function reportMissingHealthchecks(ctx: CheckContext, compose: ComposeProject, edges: Edge[], ability: Ability): Promise<void> {
   for (const edge of edges.filter((e) => e.entry.condition === 'service_healthy')) {
@@ -70,19 +83,11 @@ async function reportMissingHealthchecks(ctx: CheckContext, compose: ComposeProj
     if (health.has === true) continue;
     const image = await dependencyImage(ctx.facts, compose, dependency);
     const where = `${entry.at.file}:${entry.at.line}`;
-    const sure = health.has === false;
+    const podman = (await ctx.facts.dockerConnection()).kind?.startsWith('podman') === true;
     ctx.report({
       cause: 'no-healthcheck',
-      ...(sure ? {} : { severity: 'info' as const }),
-      title: sure
-        ? prose`
-            ${dependent.name} waits for ${dependency.name} to be healthy, but ${dependency.name} has no healthcheck, so compose refuses
-            to start ${dependent.name} (${where})
-          `
-        : prose`
-            ${dependent.name} waits for ${dependency.name} to be healthy, and ${dependency.name} has no healthcheck in the compose
-            file; ${health.why} (${where})
-          `,
+      ...(health.has === false ? (podman ? { severity: 'warning' as const } : {}) : { severity: 'info' as const }),
+      title: missingHealthcheckTitle(edge, health, podman),
       subject: { kind: 'service', name: dependent.name },
       location: locationOf(entry.at),
       fixes: [

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ContainerInspect, ContainerSummary } from '../../src/facts/docker/types.js';
 import type { ComposeProject } from '../../src/facts/project/compose.js';
 import type { Facts } from '../../src/facts/types.js';
@@ -30,10 +31,16 @@ export interface Refusal {
   restarting: boolean;
 }
 
-/** A compose container's project, service and whether it is the service's own (not `compose run`). */
-function serviceContainer(c: ContainerSummary, project: string): string | undefined {
+/**
+ * The service a container runs in this compose project, if it is that service's own container (not `compose run`).
+ * The directory compose ran in tells the project apart (the name may have been given with -p); without that label,
+ * the project name must match.
+ */
+function serviceContainer(c: ContainerSummary, project: ComposeProject): { service: string; project: string } | undefined {
   const labels = composeLabels(c.Labels);
-  return labels && labels.project === project && !labels.oneoff ? labels.service : undefined;
+  if (!labels || labels.oneoff) return undefined;
+  const ours = labels.workingDir ? path.resolve(labels.workingDir) === path.resolve(project.workingDir) : labels.project === project.name;
+  return ours ? { service: labels.service, project: labels.project } : undefined;
 }
 
 /**
@@ -45,7 +52,12 @@ export async function refusals(facts: Facts, project: ComposeProject, edges: Edg
   const waiting = edges.filter((e) => e.entry.condition === 'service_started');
   if (waiting.length === 0) return [];
   const list = await facts.containers();
-  const ofService = (name: string) => list.filter((c) => serviceContainer(c, project.name) === name);
+  const ours = list.flatMap((c) => {
+    const labels = serviceContainer(c, project);
+    return labels ? [{ c, ...labels }] : [];
+  });
+  const ofService = (name: string, inProject?: string) =>
+    ours.filter((o) => o.service === name && (inProject === undefined || o.project === inProject)).map((o) => o.c);
   const found: Refusal[] = [];
   for (const dependent of new Set(waiting.map((e) => e.dependent))) {
     const candidates = ofService(dependent.name).filter(

@@ -134,7 +134,7 @@ new CheckTester(startupOrder).run({
           code: 'no-healthcheck',
           severity: 'error',
           subject: 'compose.yaml:7',
-          title: /app waits for db to be healthy, but db has no healthcheck, so compose refuses to start app/,
+          title: /app waits for db to be healthy, but it has no healthcheck, so compose refuses to start app/,
           fixes: [PG_HEALTHCHECK, '      db:\n        condition: service_started'],
         },
       ],
@@ -142,7 +142,7 @@ new CheckTester(startupOrder).run({
     {
       name: 'service_healthy on a dependency whose compose healthcheck is disabled',
       facts: world(APP_DB(`${POSTGRES}    healthcheck:\n      disable: true\n`, HEALTHY_WAIT)),
-      findings: [{ code: 'no-healthcheck', severity: 'error', subject: 'compose.yaml:9', title: /db has no healthcheck/ }],
+      findings: [{ code: 'no-healthcheck', severity: 'error', subject: 'compose.yaml:9', title: /but it has no healthcheck/ }],
     },
     {
       name: 'service_healthy on a dependency built FROM scratch without a HEALTHCHECK',
