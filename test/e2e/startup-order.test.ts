@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMap, parseDocument, type YAMLMap } from 'yaml';
 import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
-import { findingsOf, runCli } from '../helpers/cli.js';
-import { engines, TEST_LABEL, type TestEngine } from '../helpers/engine.js';
+import { findingsOf, ROOT, runCli } from '../helpers/cli.js';
+import { dockerEngine, engines, TEST_LABEL, type TestEngine } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
 
 /*
@@ -198,4 +198,66 @@ describe.runIf(composeInstalled()).each(engines)('startup-order on a real engine
     },
     180_000,
   );
+});
+
+/*
+ * The accuracy corpus's startup-order projects, with the printed fixes pasted in as a user would: compose accepts the
+ * edited file (`docker-compose config`, which reads the file only) and the doctor finds nothing any more.
+ */
+describe.runIf(composeInstalled() && dockerEngine.available())('startup-order fixes pasted into the corpus projects', () => {
+  const CORPUS = path.join(ROOT, 'test', 'fixtures', 'accuracy');
+
+  function copy(name: string): string {
+    const dir = tempDir('dd-startup-fix-');
+    cpSync(path.join(CORPUS, name, 'project'), dir, { recursive: true });
+    return dir;
+  }
+
+  async function findings(dir: string): Promise<Finding[]> {
+    const run = await runCli(['startup-order', '--json', '-C', dir]);
+    expect(run.report, run.stderr).toBeDefined();
+    return findingsOf(run.report, 'startup-order');
+  }
+
+  async function composeAccepts(dir: string): Promise<void> {
+    const config = await compose(dockerEngine, dir, ['config', '-q'], false);
+    expect(config.exitCode, config.stderr).toBe(0);
+  }
+
+  it('short depends_on on postgres: the pg_isready healthcheck and the long form with service_healthy', async () => {
+    const dir = copy('startup-short-depends-on-database');
+    const [finding, ...rest] = await findings(dir);
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ code: 'startup-order/started-not-ready', location: { file: 'compose.yaml', line: 8 } });
+    const snippets = snippetsOf(finding!);
+    expect(snippets).toEqual([
+      '  db:\n    healthcheck:\n      test: ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER:-postgres}"]\n' +
+        '      interval: 5s\n      timeout: 5s\n      retries: 20',
+      '  api:\n    depends_on:\n      db:\n        condition: service_healthy\n      cache:\n        condition: service_started',
+    ]);
+    pasteSnippets(path.join(dir, 'compose.yaml'), snippets);
+    await composeAccepts(dir);
+    // $$ keeps compose from interpolating: the probe reads the container's own POSTGRES_USER.
+    const config = await compose(dockerEngine, dir, ['config'], false);
+    expect(config.stdout).toContain('pg_isready -U $${POSTGRES_USER:-postgres}');
+    expect(await findings(dir)).toEqual([]);
+  }, 120_000);
+
+  it('service_healthy on a database without a healthcheck: either printed fix makes compose accept it and the finding go', async () => {
+    const withHealthcheck = copy('startup-healthy-without-healthcheck');
+    const [finding] = await findings(withHealthcheck);
+    expect(finding).toMatchObject({ code: 'startup-order/no-healthcheck', severity: 'error' });
+    // The healthcheck (its probe is the user's to write: the image is no server this check knows).
+    pasteSnippets(path.join(withHealthcheck, 'compose.yaml'), [finding!.fixes[0]!.command!]);
+    await composeAccepts(withHealthcheck);
+    expect(await findings(withHealthcheck)).toEqual([]);
+    // Or wait only for the container to start: the entry under api's depends_on.
+    const startedOnly = copy('startup-healthy-without-healthcheck');
+    const file = path.join(startedOnly, 'compose.yaml');
+    const entry = finding!.fixes[1]!.command!;
+    expect(entry).toBe('      db:\n        condition: service_started');
+    pasteSnippets(file, [`  api:\n    depends_on:\n${entry}`]);
+    await composeAccepts(startedOnly);
+    expect(await findings(startedOnly)).toEqual([]);
+  }, 120_000);
 });
