@@ -9,6 +9,8 @@ import { startupOrderCodes } from './startup-order/codes.js';
 import { dependencyEdges, dependencyImage, healthOf, type Edge, type Health } from './startup-order/dependency.js';
 import { applyFix, composeAbility, restartOnFailureFix, waitForHealthyFixes, type ComposeAbility } from './startup-order/fixes.js';
 import { refusals, type Refusal } from './startup-order/runtime.js';
+import { waitsByItself } from './startup-order/waits-itself.js';
+import { imageName } from './startup-order/families.js';
 
 export default defineCheck({
   meta: {
@@ -61,6 +63,10 @@ export default defineCheck({
 });
 
 type Ability = () => Promise<ComposeAbility>;
+
+/** Database admin UIs connect when someone logs in, not at start-up: their depends_on order is only for show. */
+const ON_DEMAND = new Set(['adminer', 'pgadmin4', 'phpmyadmin', 'redisinsight', 'redis-commander']);
+const connectsOnDemand = (image: string | undefined) => image !== undefined && ON_DEMAND.has(imageName(image).base);
 
 function missingHealthcheckTitle({ dependent, dependency, entry }: Edge, health: Health, podman: boolean): string {
   const where = `${entry.at.file}:${entry.at.line}`;
@@ -154,11 +160,13 @@ async function reportRefusal(ctx: CheckContext, compose: ComposeProject, refusal
 
 /** depends_on without a condition on a server that needs time, with nothing showing the dependent failing: a note. */
 async function reportNotWaiting(ctx: CheckContext, compose: ComposeProject, edges: Edge[], ability: Ability): Promise<void> {
-  for (const edge of edges.filter((e) => e.entry.condition === 'service_started')) {
+  // The long form is a choice written out (`condition: service_started` next to service_healthy ones): only the short one.
+  for (const edge of edges.filter((e) => e.entry.form === 'short')) {
     const { dependent, dependency, entry } = edge;
     const image = await dependencyImage(ctx.facts, compose, dependency);
     const health = await healthOf(ctx.facts, compose, dependency);
     if (!image.family && health.has !== true) continue;
+    if (connectsOnDemand(dependent.image) || (await waitsByItself(ctx.facts, compose, dependent))) continue;
     const what = image.family ? `${dependency.name} (${image.family.label})` : `${dependency.name} (it has a healthcheck)`;
     ctx.report({
       cause: 'started-not-ready',

@@ -119,6 +119,33 @@ new CheckTester(startupOrder).run({
       facts: world(APP_DB('    image: shop/backend:1\n', SHORT), failedStart('Error: getaddrinfo ENOTFOUND db\n')),
     },
     {
+      name: 'condition: service_started written out is a choice, not an oversight',
+      facts: world(APP_DB(POSTGRES, '      db:\n        condition: service_started\n')),
+    },
+    {
+      name: 'a database admin UI connects when someone logs in, not at start-up',
+      facts: world(APP_DB(POSTGRES, SHORT).replace('shop/app:1', 'adminer')),
+    },
+    {
+      name: 'a dependent whose command waits for the database itself',
+      facts: world(
+        APP_DB(POSTGRES, SHORT).replace(
+          '    depends_on:',
+          '    command: sh -c "until pg_isready -h db; do sleep 1; done; exec app"\n    depends_on:',
+        ),
+      ),
+    },
+    {
+      name: "a dependent whose image's entrypoint script (copied from the build context) waits for the database",
+      facts: {
+        project: {
+          'compose.yaml': APP_DB(POSTGRES, SHORT).replace('    image: shop/app:1\n', '    build: .\n'),
+          Dockerfile: 'FROM python:3.12\nADD . /code/\nENTRYPOINT ["/code/docker-entrypoint.sh"]\nCMD ["app"]\n',
+          'docker-entrypoint.sh': '#!/bin/sh\nuntil psql "$DATABASE_URL" -c "\\q"; do sleep 1; done\nexec "$@"\n',
+        },
+      },
+    },
+    {
       name: 'service_completed_successfully (a migration job) is not about readiness',
       facts: world(APP_DB(POSTGRES, '      db:\n        condition: service_completed_successfully\n')),
     },
@@ -170,12 +197,9 @@ new CheckTester(startupOrder).run({
       ],
     },
     {
-      name: 'long form without a condition on a service that has a healthcheck: only the condition to add',
+      name: 'short form on a service that has a healthcheck: only the condition to add',
       facts: world(
-        APP_DB(
-          '    image: shop/backend:1\n    healthcheck:\n      test: ["CMD", "wget", "-q", "--spider", "http://localhost/"]\n',
-          '      db: {}\n',
-        ),
+        APP_DB('    image: shop/backend:1\n    healthcheck:\n      test: ["CMD", "wget", "-q", "--spider", "http://localhost/"]\n', SHORT),
       ),
       findings: [{ code: 'started-not-ready', severity: 'info', subject: 'compose.yaml:9', fixes: [WAIT_FOR_DB] }],
     },
@@ -190,6 +214,17 @@ new CheckTester(startupOrder).run({
           fixes: [PG_HEALTHCHECK.replace(/test: .*/, 'test: ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1"]'), WAIT_FOR_DB],
         },
       ],
+    },
+    {
+      name: 'a dependent whose entrypoint script does not wait: the note stands',
+      facts: {
+        project: {
+          'compose.yaml': APP_DB(POSTGRES, SHORT).replace('    image: shop/app:1\n', '    build: .\n'),
+          Dockerfile: 'FROM python:3.12\nADD . /code/\nENTRYPOINT ["/code/docker-entrypoint.sh"]\nCMD ["app"]\n',
+          'docker-entrypoint.sh': '#!/bin/sh\nexec "$@"\n',
+        },
+      },
+      findings: [{ code: 'started-not-ready', severity: 'info', subject: 'compose.yaml:7' }],
     },
     {
       name: 'a short list keeps its other entries when it becomes the long form',
