@@ -60,9 +60,11 @@ export async function refusals(facts: Facts, project: ComposeProject, edges: Edg
     ours.filter((o) => o.service === name && (inProject === undefined || o.project === inProject)).map((o) => o.c);
   const found: Refusal[] = [];
   for (const dependent of new Set(waiting.map((e) => e.dependent))) {
-    const candidates = ofService(dependent.name).filter(
-      (c) => c.State === 'restarting' || (c.State === 'exited' && exitedLatelyOnItsOwn(c.Status)),
-    );
+    const candidates = ofService(dependent.name).filter((c) => {
+      // Podman lists a container between restarts, or stopped, as 'stopped': its Status reads "Exited (1) …" as Docker's does.
+      const state = c.State as ContainerSummary['State'] | 'stopped';
+      return state === 'restarting' || ((state === 'exited' || state === 'stopped') && exitedLatelyOnItsOwn(c.Status));
+    });
     for (const summary of candidates) {
       const inspect = await facts.inspectContainer(summary.Id).catch(() => undefined);
       if (!inspect || !diedAtStart(inspect, facts.now())) continue;
