@@ -122,7 +122,8 @@ describe.runIf(composeInstalled()).each(engines)('startup-order on a real engine
     await waitFor(async () => (await state(`${name}_app_1`)) === 'exited', 'app to exit');
     const report = await doctor(dir);
     const finding = findingsOf(report, 'startup-order').find((f) => f.subject.name === `${name}_app_1`);
-    expect(finding, JSON.stringify(report.checks[0])).toMatchObject({
+    const logs = (await engine.cliMayFail('logs', `${name}_app_1`)).stderr;
+    expect(finding, `${JSON.stringify(report.checks[0])}\napp's logs: ${logs}`).toMatchObject({
       code: 'startup-order/connected-before-ready',
       severity: 'warning',
       subject: { kind: 'container' },
