@@ -25,3 +25,7 @@ import volumes from './volumes.js';
 
 /** The built-in catalogue, in the order checks run and are reported. */
 export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, volumes];
+import startupOrder from './startup-order.js';
+
+/** The built-in catalogue, in the order checks run and are reported. */
+export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, startupOrder];

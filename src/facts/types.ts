@@ -199,6 +199,8 @@ export interface HostFacts {
   workingDirectory(): string;
   /** This host's IPv4 routes that are up (/proc/net/route); null where they cannot be read (not Linux). */
   routes(): Promise<HostRoute[] | null>;
+  /** That compose's version (`2.24.5`, `1.29.2`), or undefined when it does not answer; runs it, so only for findings that need it. */
+  composeVersion(): Promise<string | undefined>;
 }
 
 /** The project directory: its Dockerfiles, compose files and build contexts (src/facts/project/facts.ts, keys `project.*`). */

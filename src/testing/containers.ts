@@ -69,6 +69,8 @@ export interface ContainerFields {
   logConfig?: { Type: string; Config?: Record<string, string> };
   /** `HostConfig.AutoRemove`: run with `--rm`. */
   autoRemove?: boolean;
+  /** The networks it is attached to, each with its address: `{ app_default: '172.18.0.2' }` (list and inspect alike). */
+  networkAddresses?: Record<string, string>;
 }
 
 /** A container as both Engine API answers describe it: the list entry and the inspect document. */
@@ -150,7 +152,13 @@ export function containerSummary(c: ContainerFields): ContainerSummary {
     Ports: summaryPorts(c),
     Labels: c.labels ?? {},
     Mounts: c.mounts ?? [],
+    ...networkSettings(c),
   };
+}
+
+function networkSettings(c: ContainerFields): { NetworkSettings?: { Networks: Record<string, { IPAddress: string }> } } {
+  if (!c.networkAddresses) return {};
+  return { NetworkSettings: { Networks: Object.fromEntries(Object.entries(c.networkAddresses).map(([n, ip]) => [n, { IPAddress: ip }])) } };
 }
 
 function containerState(c: ContainerFields): ContainerInspect['State'] {
@@ -202,6 +210,7 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
       ...(c.healthcheck ? { Healthcheck: c.healthcheck } : {}),
     },
     Mounts: c.mounts ?? [],
+    ...networkSettings(c),
     ...(c.logPath ? { LogPath: c.logPath } : {}),
   };
 }

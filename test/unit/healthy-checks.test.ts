@@ -132,6 +132,7 @@ describe('every built-in check on a healthy world', () => {
       'unhealthy-containers',
       'compose-config',
       'volumes',
+      'startup-order',
     ]);
   });
 
@@ -144,6 +145,10 @@ describe('every built-in check on a healthy world', () => {
     const results = await runAll(builtinChecks, { project: { 'README.md': '# notes\n' } });
     for (const result of results.filter((r) => r.id !== 'build-context' && r.id !== 'compose-config')) expectPassed(result);
     expect(results.find((r) => r.id === 'compose-config')).toMatchObject({
+  it('in a directory with no Docker files, only build-context and startup-order are skipped, and say why', async () => {
+    const results = await runAll(builtinChecks, { project: { 'README.md': '# notes\n' } });
+    for (const result of results.filter((r) => r.id !== 'build-context' && r.id !== 'startup-order')) expectPassed(result);
+    expect(results.find((r) => r.id === 'startup-order')).toMatchObject({
       status: 'skipped',
       skipReason: 'no compose file in the project',
     });
@@ -171,6 +176,7 @@ describe('every built-in check on a healthy world', () => {
         `${reason}; external networks and volumes, container names and orphans were not checked (the files were, and are fine)`,
       ],
       ['volumes', 'passed', undefined],
+      ['startup-order', 'passed', undefined],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -261,6 +267,16 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
     defect: 'a postgres service without a volume at its data directory',
     world: { project: { ...HEALTHY_PROJECT, 'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}  db:\n    image: postgres:16\n` } },
     findings: [{ code: 'volumes/database-no-volume', severity: 'warning' }],
+    id: 'startup-order',
+    defect: 'web waits for a database service to be healthy, and the database has no healthcheck',
+    world: {
+      project: {
+        ...HEALTHY_PROJECT,
+        'compose.yaml': `${HEALTHY_PROJECT['compose.yaml']}    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    build: ./db\n`,
+        'db/Dockerfile': 'FROM scratch\nCOPY db /db\n',
+      },
+    },
+    findings: [{ code: 'startup-order/no-healthcheck', severity: 'error' }],
   },
 ];
 

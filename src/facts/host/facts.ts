@@ -5,6 +5,7 @@ import type { HostFacts, ServiceState, SubIdRange } from '../types.js';
 import { parseGroupFile, parsePasswdFile } from './etc-files.js';
 import { readNamespaceListeners, readProcListeners } from './listeners.js';
 import { readRoutes } from './routes.js';
+import { composeVersion } from './compose-version.js';
 
 /** The memo keys of the host facts (what `peek` and the per-fact timings name). */
 export const HOST_KEYS = {
@@ -27,6 +28,7 @@ export const HOST_KEYS = {
   kernelLog: 'host.kernel-log',
   composeCommand: 'host.compose-command',
   routes: 'host.routes',
+  composeVersion: 'host.compose-version',
 } as const;
 
 const K = HOST_KEYS;
@@ -65,6 +67,7 @@ export function hostFacts({ once, clients, settings }: FactScope): HostFacts {
     composeCommand: () => once(K.composeCommand, () => composeCommand(clients)),
     workingDirectory: () => proc.cwd ?? settings.projectDir,
     routes: () => once(K.routes, async () => (proc.platform === 'linux' ? readRoutes(fs) : null)),
+    composeVersion: () => once(K.composeVersion, async () => composeVersion(clients, await facts.composeCommand())),
   };
   return facts;
 }
