@@ -9,6 +9,7 @@ import {
   fakeClients,
   fakeFacts,
   HEALTHY_ENGINE,
+  jsonLogPath,
   minutesBefore,
   SOCKET,
   type ContainerFields as FakeContainer,
@@ -129,6 +130,7 @@ describe('every built-in check on a healthy world', () => {
       'bind-mounts',
       'dns',
       'build-context',
+      'disk-space',
     ]);
   });
 
@@ -157,6 +159,7 @@ describe('every built-in check on a healthy world', () => {
       ['bind-mounts', 'skipped', reason],
       ['dns', 'skipped', reason],
       ['build-context', 'passed', undefined],
+      ['disk-space', 'skipped', reason],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -225,6 +228,12 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
     defect: 'a .env file the ignore file lets through',
     world: { project: { ...HEALTHY_PROJECT, '.dockerignore': '.git\n', '.env': 'TOKEN=x\n' } },
     findings: [{ code: 'build-context/secrets-sent', severity: 'info' }],
+  },
+  {
+    id: 'disk-space',
+    defect: "the web container's json-file log has grown to 300 MiB with no max-size",
+    world: { ...HEALTHY, host: { ...HEALTHY_HOST, [jsonLogPath('a1'.repeat(32))]: { stat: { size: 300 * 1024 ** 2 } } } },
+    findings: [{ code: 'disk-space/unbounded-log', severity: 'warning' }],
   },
 ];
 

@@ -5,6 +5,7 @@ import { connect } from './connection.js';
 import { resolveEndpoint } from './endpoint.js';
 import { EngineError, type EngineClient, type RequestOptions } from './engine-client.js';
 import { runProbe } from './probe.js';
+import { fetchDiskUsage } from './system-df.js';
 import { containerInspectShape, containerSummaryShape } from './shape.js';
 import { demuxLogs, firstFileInTar } from './streams.js';
 import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './types.js';
@@ -26,6 +27,7 @@ export const DOCKER_KEYS = {
   oom: (id: string) => `docker.oom:${id}`,
   networks: 'docker.networks',
   images: 'docker.images',
+  systemDf: 'docker.system-df',
   socketAnswers: (socketPath: string) => `docker.socket-answers:${socketPath}`,
 } as const;
 
@@ -47,6 +49,7 @@ export function dockerFacts(scope: FactScope): DockerFacts {
     containerFile: (id, file) => once(K.file(id, file), () => containerFile(api, id, file)),
     networks: () => once(K.networks, async () => engineList<NetworkSummary>('/networks', getJson(api, '/networks'))),
     images: () => once(K.images, async () => engineList<ImageSummary>('/images/json', getJson(api, '/images/json'))),
+    systemDf: () => once(K.systemDf, async () => fetchDiskUsage(await gate.client(), api.request)),
     oomEvents: (id, sinceMs) => once(K.oom(id), () => oomEvents(api, id, sinceMs, clients.now())),
     probe: async (spec, signal) => runProbe(await gate.client(), { ...spec, signal }),
     socketAnswers: (socketPath) => once(K.socketAnswers(socketPath), () => socketAnswers(scope, socketPath)),
