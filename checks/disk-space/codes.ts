@@ -13,7 +13,6 @@ export const diskCodes = {
       (\`docker info\` shows it as Docker Root Dir: /var/lib/docker by default). When its file system fills up, pulls fail with "failed to
       register layer: … no space left on device", builds and containers fail to write, and databases stop. The usual causes, in order:
       build cache, unused and dangling images, unrotated json-file logs, unused volumes and stopped containers.
-
       An error below 2 % free (at least 1 GiB, at most 5 GiB), a warning below 10 % free (at least 5 GiB, at most 20 GiB), as \`df\`
       counts it (blocks reserved for root do not count as free). The breakdown comes from \`docker system df\`; each prune command says
       what it deletes.
@@ -49,7 +48,6 @@ export const diskCodes = {
       container in daemon.json's \`log-opts\`). A chatty container fills the disk this way. daemon.json settings apply only to containers
       created after the daemon restarts: existing containers keep the log settings they were created with, so they must be recreated.
       Podman's k8s-file logs are the same, limited by \`log_size_max\` in containers.conf.
-
       The size is that of the log file, read with one stat per container; the logs themselves are never read. The local driver rotates by
       default and other drivers keep no file here, so only json-file (and Podman's k8s-file) logs are judged.
     `,
