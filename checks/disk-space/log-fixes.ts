@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Fix, Location } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import type { DockerConnection, Facts } from '../../src/facts/types.js';
@@ -81,16 +80,17 @@ async function containerFixes(facts: Facts, inspect: ContainerInspect): Promise<
     return { fixes: [{ title, command: COMPOSE_LOGGING }] };
   }
   const { project, service } = found;
-  const here = path.resolve(project.dir) === path.resolve((await facts.projectFiles()).dir);
+  // The project's own files, as discovered here: `up` then reads the same files with no -f. Other files (the container
+  // was made with -f) or another directory: the recreate is named, not given as a command that would read other files.
+  const here = project === (await facts.compose().catch(() => null));
   const at: Location = locationOf(service.at);
   const compose = await facts.composeCommand();
+  // Started with -p (or COMPOSE_PROJECT_NAME) under another name: without it, up would create a second container.
+  const named = labels.project !== project.name ? ` -p ${labels.project}` : '';
+  const up = `${compose}${named} up -d --force-recreate ${service.name}`;
   const recreate: Fix = here
-    ? {
-        title: `Recreate ${service.name} with the limit (this deletes the container's current log)`,
-        command: `${compose} up -d --force-recreate ${service.name}`,
-        runIn: 'project',
-      }
-    : { title: `Recreate it from ${project.dir}: ${compose} up -d --force-recreate ${service.name} (this deletes its current log)` };
+    ? { title: `Recreate ${service.name} with the limit (this deletes the container's current log)`, command: up, runIn: 'project' }
+    : { title: `Recreate it from ${project.dir}: ${up} with the files it was made from (this deletes its current log)` };
   const fixes = [{ title: `Add this under service ${service.name} at ${at.file}:${at.line}`, command: COMPOSE_LOGGING }, recreate];
   return here ? { fixes, location: at } : { fixes };
 }

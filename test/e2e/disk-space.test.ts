@@ -1,9 +1,12 @@
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
-import { findingsOf, runCli } from '../helpers/cli.js';
+import { cleanEnv, findingsOf, runCli } from '../helpers/cli.js';
 import { engines, scopedEngine, TEST_LABEL } from '../helpers/engine.js';
+import { tempDir } from '../helpers/sockets.js';
 
 // The log writer: 130,000 lines of 1,000 characters (about 130 MB of log) in a few seconds, then it stays up.
 const WRITE_BIG_LOG = 'L=$(head -c 1000 /dev/zero | tr "\\0" x); yes "$L" | head -n 130000; sleep 3600';
@@ -91,5 +94,77 @@ describe.each(engines)('disk-space on a real engine ($name)', (engine) => {
   it('a quiet container on a roomy root: passed', () => {
     const check = healthy.checks.find((c) => c.id === 'disk-space')!;
     expect({ status: check.status, findings: check.findings }).toEqual({ status: 'passed', findings: [] });
+  });
+});
+
+// A compose service with a chatty log: the finding sits at the service's line, and the printed fix, applied (the
+// logging block pasted under the service, the recreate typed as printed), leaves a bounded log and no finding.
+describe.each(engines)('disk-space on a compose service, fix applied ($name)', (engine) => {
+  if (!engine.available()) return void it.skip(`${engine.name} does not answer here`, () => {});
+  const scope = `diskc-${engine.name}-${process.pid}-${Date.now().toString(36)}`;
+  const composeName = `dd${scope.replace(/[^a-z0-9]/g, '')}`;
+  let projectDir: string;
+  let before: Finding[];
+  let after: Finding[];
+  const env = () => ({ ...cleanEnv(), DOCKER_HOST: engine.host });
+  const serviceFindings = (report: Report | undefined) =>
+    findingsOf(report, 'disk-space').filter((f) => f.subject.name.startsWith(`${composeName}_web_`));
+
+  beforeAll(async () => {
+    const image = await engine.ensureTestImage();
+    projectDir = tempDir('dd-disk-compose-');
+    const command = JSON.stringify(['sh', '-c', WRITE_BIG_LOG.replaceAll('$', () => '$$')]);
+    const yaml = ['services:', '  web:', `    image: ${image}`, `    command: ${command}`, '    network_mode: none'];
+    writeFileSync(path.join(projectDir, 'docker-compose.yml'), [...yaml, `    labels: ["${TEST_LABEL}=${scope}"]`, ''].join('\n'));
+    const up = await execa('docker-compose', ['-p', composeName, 'up', '-d'], { cwd: projectDir, env: env(), reject: false });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const container = `${composeName}_web_1`;
+    const field = engine.name === 'podman' ? '{{.HostConfig.LogConfig.Path}}' : '{{.LogPath}}';
+    const size = async () =>
+      statSync((await engine.cliMayFail('inspect', '-f', field, container)).stdout, { throwIfNoEntry: false })?.size ?? 0;
+    for (let i = 0; i < 120 && (await size()) < LOG_BYTES_WANTED; i++) await new Promise((r) => setTimeout(r, 500));
+
+    const scoped = await scopedEngine(engine, scope);
+    try {
+      before = serviceFindings((await runCli(['disk-space', '--json', '-H', scoped.host, '-C', projectDir])).report);
+      const fixes = before[0]?.fixes ?? [];
+      const block = fixes.find((f) => f.command?.startsWith('logging:'))?.command;
+      const recreate = fixes.find((f) => f.command?.includes('up -d --force-recreate'))?.command;
+      if (block && recreate) {
+        const indented = block.split('\n').map((l) => `    ${l}`);
+        writeFileSync(
+          path.join(projectDir, 'docker-compose.yml'),
+          [...yaml, ...indented, `    labels: ["${TEST_LABEL}=${scope}"]`, ''].join('\n'),
+        );
+        const typed = await execa('sh', ['-c', recreate], { cwd: projectDir, env: env(), reject: false });
+        expect(typed.exitCode, typed.stderr).toBe(0);
+        // The writer runs again under the limit: its log rotates at 10 MB however much it writes.
+        await new Promise((r) => setTimeout(r, 6000));
+      }
+      after = serviceFindings((await runCli(['disk-space', '--json', '-H', scoped.host, '-C', projectDir])).report);
+    } finally {
+      await scoped.close();
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    await execa('docker-compose', ['-p', composeName, 'down'], { cwd: projectDir, env: env(), reject: false });
+    await engine.removeLabelled(scope);
+  }, 120_000);
+
+  it("reports the service's container at its compose line, with the logging block and the recreate as printed", () => {
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatchObject({
+      code: 'disk-space/unbounded-log',
+      severity: 'warning',
+      location: { file: 'docker-compose.yml', line: 2 },
+    });
+    // Run from elsewhere with -C: the recreate goes to the project directory first.
+    const recreate = `cd ${projectDir} && docker-compose -p ${composeName} up -d --force-recreate web`;
+    expect(before[0]!.fixes.map((f) => f.command)).toContain(recreate);
+  });
+
+  it('the fix applied: the container was recreated with a bounded log, and the finding is gone', () => {
+    expect(after).toEqual([]);
   });
 });
