@@ -305,6 +305,34 @@ new CheckTester(diskSpace).run({
       ],
     },
     {
+      name: 'a compose service started under another project name (-p): the recreate names it, or up would make a second container',
+      facts: {
+        project: { 'compose.yaml': COMPOSE },
+        containers: [
+          running({
+            name: 'staging-web-1',
+            labels: { ...composeLabels, 'com.docker.compose.project': 'staging' },
+            logSize: 2 * GiB,
+            logConfig: json(),
+          }),
+        ],
+      },
+      findings: [{ code: 'unbounded-log', severity: 'warning', subject: 'compose.yaml:2' }],
+      assert: (r) => expect(commands(r)).toContain('docker compose -p staging up -d --force-recreate web'),
+    },
+    {
+      name: "Docker Desktop: its VM's disk is not measured from the host, said once",
+      facts: { engine: { '/info': { ...(HEALTHY_ENGINE['/info'] as object), OperatingSystem: 'Docker Desktop', Name: 'docker-desktop' } } },
+      findings: [
+        {
+          code: 'not-measured',
+          severity: 'info',
+          subject: '/var/lib/docker',
+          title: /Docker Desktop keeps images and containers in its VM's disk/,
+        },
+      ],
+    },
+    {
       name: 'a stopped container keeping a large log is a note',
       facts: { containers: [{ name: 'old', state: 'exited', status: 'Exited (0) 3 weeks ago', logSize: 500 * MiB, logConfig: json() }] },
       findings: [
