@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,5 +166,106 @@ describe.each(engines)('disk-space on a compose service, fix applied ($name)', (
 
   it('the fix applied: the container was recreated with a bounded log, and the finding is gone', () => {
     expect(after).toEqual([]);
+  });
+});
+
+/**
+ * A second dockerd whose root is a 300 MiB tmpfs: a disk that is really short of space, in a second. Root only (mount,
+ * dockerd); its bridge and iptables are off and its containerd namespace is its own, so the main engine is untouched.
+ */
+async function smallDisk(): Promise<{ host: string; cli(...args: string[]): Promise<string>; stop(): Promise<void> }> {
+  const dir = tempDir('dd-disk-small-');
+  const root = path.join(dir, 'root');
+  const socket = path.join(dir, 'docker.sock');
+  mkdirSync(root);
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=300m', 'tmpfs', root]);
+  const ns = `dd-disk-${process.pid}`;
+  const daemon = execa(
+    'dockerd',
+    [
+      ...['--data-root', root, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid')],
+      ...[
+        '--bridge',
+        'none',
+        '--iptables=false',
+        '--ip6tables=false',
+        '--containerd-namespace',
+        ns,
+        '--containerd-plugins-namespace',
+        `${ns}-p`,
+      ],
+    ],
+    { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' },
+  );
+  const cli = async (...args: string[]) => String((await execa('docker', ['-H', `unix://${socket}`, ...args], { timeout: 60_000 })).stdout);
+  for (
+    let i = 0;
+    i < 60 &&
+    !(await cli('version').then(
+      () => true,
+      () => false,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 500));
+  return {
+    host: `unix://${socket}`,
+    cli,
+    async stop() {
+      await cli('rm', '-f', ...(await cli('ps', '-aq')).split('\n').filter(Boolean)).catch(() => undefined);
+      daemon.kill('SIGTERM');
+      await daemon;
+      await execa('umount', [root], { reject: false });
+    },
+  };
+}
+
+describe('disk-space on a Docker root that is really full (a second dockerd on a 300 MiB tmpfs)', () => {
+  const root = process.getuid?.() === 0;
+  if (!engines[0]!.available() || !root) return void it.skip('needs root and Docker: it mounts a tmpfs and starts a dockerd', () => {});
+  let disk: Awaited<ReturnType<typeof smallDisk>>;
+  let before: Finding[];
+  let after: Finding[];
+
+  beforeAll(async () => {
+    disk = await smallDisk();
+    const image = await engines[0]!.ensureTestImage();
+    await execa('sh', ['-c', `docker save ${image} | docker -H ${disk.host} load`]);
+    // A job that left 250 MB in its writable layer, and an application that then failed to write.
+    await disk.cli('run', '--name', 'filler', '--network', 'none', image, 'dd', 'if=/dev/zero', 'of=/fill', 'bs=1M', 'count=250');
+    await disk
+      .cli('run', '--name', 'writer', '--network', 'none', image, 'sh', '-c', 'echo "write /data/x: no space left on device" >&2; exit 1')
+      .catch(() => undefined);
+    before = findingsOf((await runCli(['disk-space', '--json', '-H', disk.host])).report, 'disk-space');
+    // The prune the finding prints, typed as printed (with --force: no one is there to answer its question).
+    const prune = before.find((f) => f.code === 'disk-space/low-space')?.fixes.find((f) => f.command === 'docker container prune');
+    if (prune) await execa('sh', ['-c', `${prune.command} --force`], { env: { ...process.env, DOCKER_HOST: disk.host } });
+    after = findingsOf((await runCli(['disk-space', '--json', '-H', disk.host])).report, 'disk-space');
+  }, 180_000);
+
+  afterAll(async () => {
+    await disk?.stop();
+  }, 60_000);
+
+  it('the root is short of space: an error with the breakdown from /system/df and the container prune saying what it deletes', () => {
+    const low = before.find((f) => f.code === 'disk-space/low-space')!;
+    expect(low).toMatchObject({ severity: 'error', subject: { kind: 'file' } });
+    expect(low.title).toMatch(/^The Docker root \/.*\/root has \d+ MiB free of 300 MiB \(\d+ % used\); prunes can give back 2\d\d MiB$/);
+    const prune = low.fixes.find((f) => f.command === 'docker container prune')!;
+    expect(prune.title).toMatch(
+      /^Remove 2 stopped containers with their writable layers and logs \(2\d\d MiB\): files written inside them are lost$/,
+    );
+  });
+
+  it('the application that printed ENOSPC: an error, since the root is short of space now', () => {
+    const writer = before.find((f) => f.subject.name === 'writer')!;
+    expect(writer).toMatchObject({ code: 'disk-space/no-space-error', severity: 'error' });
+    expect(writer.title).toMatch(/short of space/);
+  });
+
+  it('the prune applied gives the space back (the disk stays under the 1 GiB floor, so the finding stays, with more free)', () => {
+    const free = (findings: Finding[]) => findings.find((f) => f.code === 'disk-space/low-space')!.evidence!.availableBytes as number;
+    expect(free(after) - free(before)).toBeGreaterThan(200 * 1024 * 1024);
+    expect(after.some((f) => f.subject.name === 'writer')).toBe(false);
   });
 });
