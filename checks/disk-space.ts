@@ -87,7 +87,7 @@ function reportNotMeasured(ctx: CheckContext, root: Extract<RootReading, { measu
   ctx.report({
     cause: 'not-measured',
     title: `The free space of the engine's root directory is not measured: ${root.why}`,
-    subject: root.root ? { kind: 'file', name: root.root } : { kind: 'daemon', name: 'engine' },
+    subject: root.root ? { kind: 'file', name: root.root } : { kind: 'daemon', name: root.elsewhere ?? 'engine' },
     fixes: [],
     evidence: { ...(root.root ? { root: root.root } : {}), reason: root.why },
   });

@@ -2,7 +2,10 @@ import type { DiskSpace } from '../../src/facts/host/disk.js';
 import type { DockerConnection, Facts } from '../../src/facts/types.js';
 
 /** The engine's root directory, measured on this machine, or why it could not be. */
-export type RootReading = { measured: true; root: string; space: DiskSpace } | { measured: false; root?: string; why: string };
+export type RootReading =
+  | { measured: true; root: string; space: DiskSpace }
+  /** `elsewhere`: the engine runs on another machine (or Desktop's VM), so its root is no path here. */
+  | { measured: false; root?: string; why: string; elsewhere?: string };
 
 /**
  * statfs of the engine's root (`Info.DockerRootDir`) when the engine runs on this machine. A root that is missing here,
@@ -16,7 +19,7 @@ export async function measureRoot(facts: Facts, connection: DockerConnection): P
       connection.kind === 'docker-desktop'
         ? "Docker Desktop keeps images and containers in its VM's disk, which cannot be measured from the host"
         : `the engine at ${connection.endpoint.host ?? 'its endpoint'} runs on another machine`;
-    return { measured: false, ...(root ? { root } : {}), why };
+    return { measured: false, why, elsewhere: connection.endpoint.host ?? 'engine' };
   }
   if (!root) return { measured: false, why: 'the engine does not say where its root directory is (Docker Root Dir)' };
   const reading = await facts.diskSpace(root);

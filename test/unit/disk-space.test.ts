@@ -201,7 +201,14 @@ new CheckTester(diskSpace).run({
     {
       name: 'a remote engine: said once, as a note',
       facts: { env: { DOCKER_HOST: 'tcp://10.9.9.9:2376' } },
-      findings: [{ code: 'not-measured', severity: 'info', title: /the engine at tcp:\/\/10\.9\.9\.9:2376 runs on another machine/ }],
+      findings: [
+        {
+          code: 'not-measured',
+          severity: 'info',
+          subject: 'tcp://10.9.9.9:2376',
+          title: /the engine at tcp:\/\/10\.9\.9\.9:2376 runs on another machine/,
+        },
+      ],
     },
     {
       name: 'the root does not exist here (a container with only the socket mounted)',
@@ -327,7 +334,7 @@ new CheckTester(diskSpace).run({
         {
           code: 'not-measured',
           severity: 'info',
-          subject: '/var/lib/docker',
+          subject: 'unix:///var/run/docker.sock',
           title: /Docker Desktop keeps images and containers in its VM's disk/,
         },
       ],
