@@ -171,7 +171,8 @@ describe.each(engines)('disk-space on a compose service, fix applied ($name)', (
 
 /**
  * A second dockerd whose root is a 300 MiB tmpfs: a disk that is really short of space, in a second. Root only (mount,
- * dockerd); its bridge and iptables are off and its containerd namespace is its own, so the main engine is untouched.
+ * dockerd). It gets a bridge of its own: with `--bridge none`, dockerd DELETES docker0 when it starts, the main
+ * engine's bridge. iptables, ip_forward and masquerading are left alone, and its containerd namespace is its own.
  */
 async function smallDisk(): Promise<{ host: string; cli(...args: string[]): Promise<string>; stop(): Promise<void> }> {
   const dir = tempDir('dd-disk-small-');
@@ -180,34 +181,23 @@ async function smallDisk(): Promise<{ host: string; cli(...args: string[]): Prom
   mkdirSync(root);
   await execa('mount', ['-t', 'tmpfs', '-o', 'size=300m', 'tmpfs', root]);
   const ns = `dd-disk-${process.pid}`;
-  const daemon = execa(
-    'dockerd',
-    [
-      ...['--data-root', root, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid')],
-      ...[
-        '--bridge',
-        'none',
-        '--iptables=false',
-        '--ip6tables=false',
-        '--containerd-namespace',
-        ns,
-        '--containerd-plugins-namespace',
-        `${ns}-p`,
-      ],
-    ],
-    { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' },
-  );
+  const bridge = `dddisk${process.pid % 100_000}`;
+  await execa('ip', ['link', 'add', bridge, 'type', 'bridge']);
+  await execa('ip', ['addr', 'add', '10.213.213.1/24', 'dev', bridge]);
+  const flags = [
+    ...['--data-root', root, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid')],
+    ...['--bridge', bridge, '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false'],
+    ...['--containerd-namespace', ns, '--containerd-plugins-namespace', `${ns}-p`],
+  ];
+  if (flags.includes('none')) throw new Error('never start a second dockerd with --bridge none: it deletes docker0');
+  const daemon = execa('dockerd', flags, { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
   const cli = async (...args: string[]) => String((await execa('docker', ['-H', `unix://${socket}`, ...args], { timeout: 60_000 })).stdout);
-  for (
-    let i = 0;
-    i < 60 &&
-    !(await cli('version').then(
+  const answers = () =>
+    cli('version').then(
       () => true,
       () => false,
-    ));
-    i++
-  )
-    await new Promise((r) => setTimeout(r, 500));
+    );
+  for (let i = 0; i < 60 && !(await answers()); i++) await new Promise((r) => setTimeout(r, 500));
   return {
     host: `unix://${socket}`,
     cli,
@@ -216,6 +206,7 @@ async function smallDisk(): Promise<{ host: string; cli(...args: string[]): Prom
       daemon.kill('SIGTERM');
       await daemon;
       await execa('umount', [root], { reject: false });
+      await execa('ip', ['link', 'del', bridge], { reject: false });
     },
   };
 }
