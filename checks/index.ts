@@ -29,3 +29,7 @@ import startupOrder from './startup-order.js';
 
 /** The built-in catalogue, in the order checks run and are reported. */
 export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, startupOrder];
+import diskSpace from './disk-space.js';
+
+/** The built-in catalogue, in the order checks run and are reported. */
+export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, diskSpace];

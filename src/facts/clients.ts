@@ -51,6 +51,8 @@ export interface FsClient {
   readdir(path: string): Promise<string[]>;
   /** The target of a symbolic link, or undefined when the path is gone or not a link. */
   readlink(path: string): Promise<string | undefined>;
+  /** statfs(2) of the file system holding the path (src/facts/host/disk.ts); rejects with the errno error. Absent: cannot measure. */
+  statfs?(path: string): Promise<import('./host/disk.js').StatFs>;
 }
 
 export interface ProcessClient {
@@ -180,6 +182,7 @@ export const nodeFs: FsClient = {
       return undefined;
     }
   },
+  statfs: (path) => fs.statfs(path),
 };
 
 export function toFileStat(path: string, s: import('node:fs').Stats): FileStat {

@@ -5,6 +5,9 @@ import type { ProbeResult, ProbeSpec } from './docker/probe.js';
 import type { VolumeSummary } from './docker/volumes.js';
 import type { Listener } from './host/listeners.js';
 import type { HostRoute } from './host/routes.js';
+import type { DiskUsage } from './docker/system-df.js';
+import type { Listener } from './host/listeners.js';
+import type { DiskReading } from './host/disk.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
 import type { BuildSpec } from './project/builds.js';
@@ -33,6 +36,8 @@ export interface EngineInfo {
   Architecture?: string;
   KernelVersion?: string;
   DockerRootDir?: string;
+  /** The storage driver (overlay2; Podman: overlay, vfs), which names Podman's container directories. */
+  Driver?: string;
   SecurityOptions?: string[];
   Warnings?: string[] | null;
   IPv4Forwarding?: boolean;
@@ -143,6 +148,11 @@ export interface DockerFacts {
   images(): Promise<ImageSummary[]>;
   /** Every volume (GET /volumes), listed once. */
   volumes(): Promise<VolumeSummary[]>;
+  /**
+   * What the engine's disk holds (GET /system/df: images, containers, volumes, build cache, reclaimable amounts). Slow on a
+   * big host: ask only when the answer is needed. Rejects when the engine does not answer within the request timeout.
+   */
+  systemDf(): Promise<DiskUsage>;
   /** OOM events the daemon recorded for a container (it keeps the last 256 events of any kind, in memory). */
   oomEvents(containerId: string, sinceMs: number): Promise<number>;
   /** Whether another socket on this machine (a Podman socket beside the endpoint) answers a ping. */
@@ -175,6 +185,8 @@ export interface HostFacts {
    * local engine: a remote engine's pids mean nothing here.
    */
   namespaceListeners(pid: number): Promise<Listener[] | null>;
+  /** Size and free space and inodes of the file system holding a path (statfs), or why it cannot be measured. */
+  diskSpace(path: string): Promise<DiskReading>;
   /** net.ipv4.ip_unprivileged_port_start, when readable. */
   unprivilegedPortStart(): Promise<number | undefined>;
   subordinateIds(): Promise<{ uid: SubIdRange[]; gid: SubIdRange[] }>;

@@ -3,7 +3,7 @@ import type { EngineClient } from '../facts/docker/engine-client.js';
 import type { FileStat } from '../facts/types.js';
 import { FAKE_NOW } from './containers.js';
 import { fakeEngine, HEALTHY_ENGINE, type EngineRoutes } from './engine.js';
-import { memoryFs, type FakeFiles } from './memory-fs.js';
+import { memoryFs, type FakeDisks, type FakeFiles } from './memory-fs.js';
 
 /** The default Docker socket as a rootful engine leaves it: root:docker (gid 999), mode 0660. */
 export const SOCKET: Partial<FileStat> = { type: 'socket', mode: 0o660, uid: 0, gid: 999 };
@@ -12,6 +12,8 @@ export const SOCKET: Partial<FileStat> = { type: 'socket', mode: 0o660, uid: 0, 
 export interface FakeClientOptions {
   /** The host's files (default: only the Docker socket). */
   files?: FakeFiles;
+  /** Mounted file systems for statfs (default: a roomy disk at /). */
+  disks?: FakeDisks;
   env?: Record<string, string | undefined>;
   /** Where the user runs docker-doctor (default: the project directory). */
   cwd?: string;
@@ -33,7 +35,7 @@ export function fakeClients(options: FakeClientOptions = {}): FactClients & { en
   const files = options.files ?? { '/var/run/docker.sock': { stat: SOCKET } };
   return {
     engineHosts,
-    fs: memoryFs(files),
+    fs: memoryFs(files, options.disks),
     proc: {
       platform: options.platform ?? 'linux',
       env: options.env ?? {},

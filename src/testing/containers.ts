@@ -71,6 +71,19 @@ export interface ContainerFields {
   autoRemove?: boolean;
   /** The networks it is attached to, each with its address: `{ app_default: '172.18.0.2' }` (list and inspect alike). */
   networkAddresses?: Record<string, string>;
+  /**
+   * The size of its log file on the host (fakeFacts puts the file there); without `logPath` the file is where Docker
+   * keeps json-file logs, {@link jsonLogPath}.
+   */
+  logSize?: number;
+}
+
+/** Where Docker keeps a container's json-file log under the default root. */
+export const jsonLogPath = (id: string, root = '/var/lib/docker') => `${root}/containers/${id}/${id}-json.log`;
+
+/** The host path of a container's log file, when it has one. */
+export function logPathOf(c: ContainerFields): string | undefined {
+  return c.logPath ?? (c.logSize !== undefined ? jsonLogPath(containerId(c)) : undefined);
 }
 
 /** A container as both Engine API answers describe it: the list entry and the inspect document. */
@@ -212,6 +225,7 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
     Mounts: c.mounts ?? [],
     ...networkSettings(c),
     ...(c.logPath ? { LogPath: c.logPath } : {}),
+    ...(logPathOf(c) ? { LogPath: logPathOf(c) } : {}),
   };
 }
 

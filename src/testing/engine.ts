@@ -15,6 +15,7 @@ export const HEALTHY_ENGINE: EngineRoutes = {
     Name: 'host',
     ServerVersion: '28.2.2',
     OperatingSystem: 'Debian GNU/Linux 12',
+    DockerRootDir: '/var/lib/docker',
     SecurityOptions: ['name=seccomp,profile=builtin'],
     Warnings: [],
   },

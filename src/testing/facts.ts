@@ -4,7 +4,7 @@ import { createFacts } from '../facts/index.js';
 import type { Listener } from '../facts/host/listeners.js';
 import type { Facts } from '../facts/types.js';
 import { fakeClients, SOCKET, type FakeClientOptions } from './clients.js';
-import { engineWith, type ContainerFields } from './containers.js';
+import { engineWith, logPathOf, type ContainerFields } from './containers.js';
 import type { EngineRoutes } from './engine.js';
 import { namespaceProcFiles, procFiles } from './listeners.js';
 import type { FakeFile, FakeFiles } from './memory-fs.js';
@@ -56,6 +56,10 @@ function worldFiles(world: FakeWorld, projectDir: string): FakeFiles {
   if (world.listeners) Object.assign(files, procFiles(world.listeners));
   for (const [pid, listeners] of Object.entries(world.namespaces ?? {})) Object.assign(files, namespaceProcFiles(Number(pid), listeners));
   for (const [name, file] of Object.entries(world.project ?? {})) files[path.join(projectDir, name)] = file;
+  for (const c of world.containers ?? []) {
+    const logPath = logPathOf(c);
+    if (logPath && c.logSize !== undefined) files[logPath] = { text: '', stat: { size: c.logSize, uid: 0, mode: 0o640 } };
+  }
   return Object.assign(files, world.files);
 }
 
@@ -76,5 +80,7 @@ export function overlayFs(root: string, fake: FsClient): FsClient {
     stat: (file) => (real(file) ? nodeFs : fake).stat(file),
     readdir: (dir) => (real(dir) ? nodeFs : fake).readdir(dir),
     readlink: (file) => (real(file) ? nodeFs : fake).readlink(file),
+    // Disks stay the fake host's: a test's figures, not this machine's.
+    ...(fake.statfs ? { statfs: fake.statfs.bind(fake) } : {}),
   };
 }

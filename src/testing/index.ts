@@ -20,6 +20,7 @@ export {
   containerSummary,
   engineWith,
   FAKE_NOW,
+  jsonLogPath,
   minutesBefore,
   tarOf,
   type ContainerFields,
@@ -27,5 +28,5 @@ export {
 } from './containers.js';
 export { fakeEngine, HEALTHY_ENGINE, type EngineRoutes } from './engine.js';
 export { listener, namespaceProcFiles, procFiles, type ListenerFields } from './listeners.js';
-export { memoryFs, type FakeFile, type FakeFiles } from './memory-fs.js';
+export { memoryFs, ROOMY_DISK, type FakeDisk, type FakeDisks, type FakeFile, type FakeFiles } from './memory-fs.js';
 export { composeProject, dockerfile, type ComposeProjectOptions } from './project.js';

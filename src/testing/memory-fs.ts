@@ -15,6 +15,27 @@ export interface FakeFile {
 /** Absolute paths to file text (a string) or to a {@link FakeFile}. */
 export type FakeFiles = Record<string, FakeFile | string>;
 
+/** A mounted file system, as statfs sees it; `error` makes statfs fail below it ('EACCES': a directory above is closed). */
+export interface FakeDisk {
+  totalBytes: number;
+  availableBytes: number;
+  /** Default: total less available (no blocks reserved for root). */
+  usedBytes?: number;
+  /** Default 1,000,000 (0: a file system without an inode table, like btrfs). */
+  totalInodes?: number;
+  /** Default 900,000. */
+  freeInodes?: number;
+  error?: 'ENOENT' | 'EACCES';
+}
+
+/** Mount points to file systems; statfs answers from the longest mount point above the path. */
+export type FakeDisks = Record<string, FakeDisk>;
+
+const GiB = 1024 ** 3;
+
+/** A roomy disk: what every fake host has at / unless a test says otherwise. */
+export const ROOMY_DISK: FakeDisk = { totalBytes: 200 * GiB, availableBytes: 120 * GiB };
+
 const DIRECTORY: Omit<FileStat, 'path'> = { type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 4096, mtimeMs: 0, ctimeMs: 0 };
 
 const fsError = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -25,7 +46,7 @@ const fsError = (code: string, message: string) => Object.assign(new Error(messa
  *
  * @example memoryFs({ '/etc/resolv.conf': 'nameserver 127.0.0.53\n', '/srv/data': { stat: { type: 'directory', mode: 0o700 } } })
  */
-export function memoryFs(files: FakeFiles): FsClient {
+export function memoryFs(files: FakeFiles, disks: FakeDisks = { '/': ROOMY_DISK }): FsClient {
   const entries = new Map(Object.entries(files).map(([p, f]) => [p, typeof f === 'string' ? { text: f } : f]));
   const hasChildren = (dir: string) => [...entries.keys()].some((p) => p.startsWith(dir.endsWith('/') ? dir : `${dir}/`));
   return {
@@ -50,6 +71,20 @@ export function memoryFs(files: FakeFiles): FsClient {
     },
     async readlink(file) {
       return entries.get(file)?.link;
+    },
+    async statfs(file) {
+      const mount = Object.keys(disks)
+        .filter((m) => m === '/' || file === m || file.startsWith(`${m.replace(/\/+$/, '')}/`))
+        .sort((a, b) => b.length - a.length)[0];
+      const disk = mount === undefined ? undefined : disks[mount]!;
+      if (!disk || disk.error === 'ENOENT') throw fsError('ENOENT', `ENOENT: no such file or directory, statfs '${file}'`);
+      if (disk.error === 'EACCES') throw fsError('EACCES', `EACCES: permission denied, statfs '${file}'`);
+      const bsize = 4096;
+      const blocks = Math.floor(disk.totalBytes / bsize);
+      const bavail = Math.floor(disk.availableBytes / bsize);
+      const used = Math.floor((disk.usedBytes ?? disk.totalBytes - disk.availableBytes) / bsize);
+      const files = disk.totalInodes ?? 1_000_000;
+      return { bsize, blocks, bfree: blocks - used, bavail, files, ffree: disk.freeInodes ?? (files === 0 ? 0 : 900_000) };
     },
   };
 }

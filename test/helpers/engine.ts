@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
 import { execa } from 'execa';
 import { ensurePodmanTestImage, PODMAN_HOST, podman, podmanAvailable, podmanMayFail, removePodmanLabelled } from './podman.js';
 import { testRootfsTar } from './rootfs.js';
+import { tempDir } from './sockets.js';
 
 export const TEST_LABEL = 'docker-doctor.test';
 export const TEST_IMAGE = 'docker-doctor-test/busybox:1';
@@ -95,3 +98,28 @@ export const podmanEngine: TestEngine = {
 
 /** The engines the shared scenarios run on; each describe block runs only where its engine answers. */
 export const engines: TestEngine[] = [dockerEngine, podmanEngine];
+
+/**
+ * The real engine behind a proxy whose container list holds only one test scope (`TEST_LABEL=<value>`): other tests
+ * run containers on the same engine at once, and a check's status is only a test's to assert this way. Everything
+ * else (info, inspect, logs, /system/df) passes through unchanged. The same proxy as test/e2e/exited.test.ts's.
+ */
+export async function scopedEngine(engine: TestEngine, labelValue: string): Promise<{ host: string; close(): Promise<void> }> {
+  const socketPath = path.join(tempDir('dd-scoped-proxy-'), 'engine.sock');
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://engine');
+    if (/^(\/v[\d.]+)?\/containers\/json$/.test(url.pathname))
+      url.searchParams.set('filters', JSON.stringify({ label: [`${TEST_LABEL}=${labelValue}`] }));
+    const upstream = http.request(
+      { socketPath: engine.socket, path: `${url.pathname}${url.search}`, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return { host: `unix://${socketPath}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

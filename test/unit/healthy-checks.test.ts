@@ -9,6 +9,7 @@ import {
   fakeClients,
   fakeFacts,
   HEALTHY_ENGINE,
+  jsonLogPath,
   minutesBefore,
   SOCKET,
   type ContainerFields as FakeContainer,
@@ -133,6 +134,7 @@ describe('every built-in check on a healthy world', () => {
       'compose-config',
       'volumes',
       'startup-order',
+      'disk-space',
     ]);
   });
 
@@ -177,6 +179,7 @@ describe('every built-in check on a healthy world', () => {
       ],
       ['volumes', 'passed', undefined],
       ['startup-order', 'passed', undefined],
+      ['disk-space', 'skipped', reason],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -277,6 +280,10 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
       },
     },
     findings: [{ code: 'startup-order/no-healthcheck', severity: 'error' }],
+    id: 'disk-space',
+    defect: "the web container's json-file log has grown to 300 MiB with no max-size",
+    world: { ...HEALTHY, host: { ...HEALTHY_HOST, [jsonLogPath('a1'.repeat(32))]: { stat: { size: 300 * 1024 ** 2 } } } },
+    findings: [{ code: 'disk-space/unbounded-log', severity: 'warning' }],
   },
 ];
 

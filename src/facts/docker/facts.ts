@@ -6,6 +6,7 @@ import { resolveEndpoint } from './endpoint.js';
 import { EngineError, type EngineClient, type RequestOptions } from './engine-client.js';
 import { runProbe } from './probe.js';
 import { containerPathExists } from './container-path.js';
+import { fetchDiskUsage } from './system-df.js';
 import { containerInspectShape, containerSummaryShape } from './shape.js';
 import { demuxLogs, firstFileInTar } from './streams.js';
 import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './types.js';
@@ -30,6 +31,7 @@ export const DOCKER_KEYS = {
   networks: 'docker.networks',
   images: 'docker.images',
   volumes: 'docker.volumes',
+  systemDf: 'docker.system-df',
   socketAnswers: (socketPath: string) => `docker.socket-answers:${socketPath}`,
 } as const;
 
@@ -54,6 +56,7 @@ export function dockerFacts(scope: FactScope): DockerFacts {
     networks: () => once(K.networks, async () => engineList<NetworkSummary>('/networks', getJson(api, '/networks'))),
     images: () => once(K.images, async () => engineList<ImageSummary>('/images/json', getJson(api, '/images/json'))),
     volumes: () => once(K.volumes, () => volumeList(getJson(api, '/volumes'))),
+    systemDf: () => once(K.systemDf, async () => fetchDiskUsage(await gate.client(), api.request)),
     oomEvents: (id, sinceMs) => once(K.oom(id), () => oomEvents(api, id, sinceMs, clients.now())),
     probe: async (spec, signal) => runProbe(await gate.client(), { ...spec, signal }),
     socketAnswers: (socketPath) => once(K.socketAnswers(socketPath), () => socketAnswers(scope, socketPath)),

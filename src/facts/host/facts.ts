@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FactClients, ProcessClient } from '../clients.js';
 import type { FactScope } from '../scope.js';
 import type { HostFacts, ServiceState, SubIdRange } from '../types.js';
+import { readDiskSpace } from './disk.js';
 import { parseGroupFile, parsePasswdFile } from './etc-files.js';
 import { readNamespaceListeners, readProcListeners } from './listeners.js';
 import { readRoutes } from './routes.js';
@@ -23,6 +24,7 @@ export const HOST_KEYS = {
   listeners: 'host.listeners',
   namespaceListeners: (pid: number) => `host.namespace-listeners:${pid}`,
   unprivilegedPortStart: 'host.unprivileged-port-start',
+  diskSpace: (path: string) => `host.disk-space:${path}`,
   subids: 'host.subids',
   selinux: 'host.selinux',
   kernelLog: 'host.kernel-log',
@@ -55,6 +57,7 @@ export function hostFacts({ once, clients, settings }: FactScope): HostFacts {
       once(K.namespaceListeners(pid), async () =>
         proc.platform === 'linux' && Number.isInteger(pid) && pid > 0 ? readNamespaceListeners(fs, pid) : null,
       ),
+    diskSpace: (file) => once(K.diskSpace(file), () => readDiskSpace(fs, file)),
     unprivilegedPortStart: () => once(K.unprivilegedPortStart, async () => portNumber(await text(UNPRIVILEGED_PORT_START))),
     subordinateIds: () =>
       once(K.subids, async () => {
