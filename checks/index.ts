@@ -6,6 +6,11 @@ import bindMounts from './bind-mounts.js';
 import dns from './dns.js';
 import buildContext from './build-context.js';
 import unhealthyContainers from './unhealthy-containers.js';
+import startupOrder from './startup-order.js';
+import unreachablePorts from './unreachable-ports.js';
+import volumes from './volumes.js';
+import composeConfig from './compose-config.js';
+import diskSpace from './disk-space.js';
 
 /** The built-in catalogue, in the order checks run and are reported. */
 export const builtinChecks: readonly Check[] = [
@@ -16,20 +21,9 @@ export const builtinChecks: readonly Check[] = [
   dns,
   buildContext,
   unhealthyContainers,
+  startupOrder,
+  unreachablePorts,
+  volumes,
+  composeConfig,
+  diskSpace,
 ];
-import composeConfig from './compose-config.js';
-
-/** The built-in catalogue, in the order checks run and are reported. */
-export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, composeConfig];
-import volumes from './volumes.js';
-
-/** The built-in catalogue, in the order checks run and are reported. */
-export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, volumes];
-import startupOrder from './startup-order.js';
-
-/** The built-in catalogue, in the order checks run and are reported. */
-export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, startupOrder];
-import diskSpace from './disk-space.js';
-
-/** The built-in catalogue, in the order checks run and are reported. */
-export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, diskSpace];

@@ -39,9 +39,9 @@ const COMPOSE_READERS: { id: string; readsFirst: (facts: Facts) => Promise<unkno
   { id: 'dns', readsFirst: (facts) => facts.containers() },
   { id: 'build-context', readsFirst: async () => undefined },
   { id: 'unhealthy-containers', readsFirst: async () => undefined },
-  { id: 'compose-config', readsFirst: async () => undefined },
-  { id: 'volumes', readsFirst: async () => undefined },
   { id: 'startup-order', readsFirst: async () => undefined },
+  { id: 'volumes', readsFirst: async () => undefined },
+  { id: 'compose-config', readsFirst: async () => undefined },
 ];
 
 /** The finding code each compose reader declares for the problems it may report (spread into its meta.codes). */

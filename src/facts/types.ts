@@ -6,7 +6,6 @@ import type { VolumeSummary } from './docker/volumes.js';
 import type { Listener } from './host/listeners.js';
 import type { HostRoute } from './host/routes.js';
 import type { DiskUsage } from './docker/system-df.js';
-import type { Listener } from './host/listeners.js';
 import type { DiskReading } from './host/disk.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
