@@ -157,7 +157,7 @@ async function diagnoseSilentStart(ctx: CheckContext, inspect: ContainerInspect)
   if (!connection.kind?.startsWith('podman')) return;
   const searched = await missingCommand(ctx.facts, inspect);
   if (!searched) return;
-  const diagnosis = missingCommandDiagnosis(inspect, searched);
+  const diagnosis = missingCommandDiagnosis(inspect, searched, await engineCli(ctx.facts));
   const location = await commandSource(ctx.facts, inspect.Config.Labels);
   ctx.report({
     cause: diagnosis.cause,

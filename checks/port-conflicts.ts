@@ -17,6 +17,7 @@ import {
 } from './port-conflicts/holders.js';
 import { composeLabels, containerName, containerSubject, silentlyNeverStarted } from './shared/containers.js';
 import { composeServiceOf, locationOf } from './shared/project-source.js';
+import { engineCli, engineCommand, type EngineCli } from './shared/engine-cli.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
 import { prose } from '../src/util/text.js';
 
@@ -59,15 +60,19 @@ export default defineCheck({
     const hostIsHere = connection.local || connection.kind === 'docker-desktop';
     const needListeners = failed.length > 0 || silent.length > 0 || composePorts;
     const listeners = hostIsHere && needListeners ? await facts.listeners().catch(() => undefined) : undefined;
-    const unprivilegedStart = connection.kind === 'rootless' ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
+    const rootless = connection.kind === 'rootless' || connection.kind === 'podman-rootless';
+    const unprivilegedStart = rootless ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
+    // Fixes name the commands this host has: `podman` on Podman, and the compose command that is installed.
+    const [cli, composeCommand] = await Promise.all([engineCli(facts), facts.composeCommand()]);
+    const world: PortWorld = { ctx, containers, listeners, cli, composeCommand };
 
-    for (const inspect of failed) await diagnoseFailedStart(ctx, inspect, containers, listeners);
+    for (const inspect of failed) await diagnoseFailedStart(world, inspect);
     // A start that failed without a word (Podman): a finding only where a port it wants is held by someone else now.
     for (const inspect of silent) {
       const held = wantedPorts(inspect).filter((port) => findHolder(port, containers, listeners, inspect.Id));
-      if (held.length > 0) await diagnoseFailedStart(ctx, inspect, containers, listeners, held);
+      if (held.length > 0) await diagnoseFailedStart(world, inspect, held);
     }
-    if (compose) checkCompose(ctx, compose, containers, listeners, unprivilegedStart);
+    if (compose) checkCompose(world, compose, unprivilegedStart);
   },
 });
 
@@ -87,15 +92,21 @@ async function createdContainers(ctx: CheckContext, containers: ContainerSummary
   };
 }
 
-/** A container whose start failed on a port bind, and what every finding about it shares. */
-interface FailedStart {
+/** What every finding of a run shares: the containers, the host's listeners and the commands this host has. */
+interface PortWorld {
   ctx: CheckContext;
+  containers: ContainerSummary[];
+  listeners: Listener[] | undefined;
+  cli: EngineCli;
+  composeCommand: string;
+}
+
+/** A container whose start failed on a port bind, and what every finding about it shares. */
+interface FailedStart extends PortWorld {
   inspect: ContainerInspect;
   name: string;
   subject: Subject;
   error: string;
-  containers: ContainerSummary[];
-  listeners: Listener[] | undefined;
   labels: ReturnType<typeof composeLabels>;
   /** The compose service the container was made from, when this project's compose file declares it. */
   service: ComposeService | undefined;
@@ -103,13 +114,8 @@ interface FailedStart {
   evidence: Record<string, unknown>;
 }
 
-async function diagnoseFailedStart(
-  ctx: CheckContext,
-  inspect: ContainerInspect,
-  containers: ContainerSummary[],
-  listeners: Listener[] | undefined,
-  held?: HostPort[],
-): Promise<void> {
+async function diagnoseFailedStart(world: PortWorld, inspect: ContainerInspect, held?: HostPort[]): Promise<void> {
+  const { ctx } = world;
   const name = containerName(inspect);
   const error = inspect.State.Error ?? '';
   const named = portInError(error);
@@ -118,16 +124,17 @@ async function diagnoseFailedStart(
   const labels = composeLabels(inspect.Config.Labels);
   const service = labels && !labels.oneoff ? (await composeServiceOf(ctx.facts, inspect.Config.Labels))?.service : undefined;
   const failed: FailedStart = {
-    ctx,
+    ...world,
     inspect,
     name,
     subject: containerSubject(inspect),
     error,
-    containers,
-    listeners,
     labels,
     service,
-    removeFix: { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` },
+    removeFix: {
+      title: `Remove the container the failed start left behind (it stays in Created)`,
+      command: engineCommand(world.cli, `rm ${name}`),
+    },
     evidence: {
       // Podman records no start error: the port's holder is the evidence.
       error: error || 'none recorded (the engine left the container in Created without a start error)',
@@ -141,7 +148,7 @@ async function diagnoseFailedStart(
 }
 
 /** The fix that publishes another host port: the compose line that declares it, else a `docker run -p`. */
-function remapFor({ inspect, service }: FailedStart, port: HostPort, free: number, title: string): { fix: Fix; location?: Location } {
+function remapFor({ inspect, service, cli }: FailedStart, port: HostPort, free: number, title: string): { fix: Fix; location?: Location } {
   const declared = service?.ports.find(
     (p) => p.published && p.published.from <= port.port && port.port <= p.published.to && p.protocol === port.protocol,
   );
@@ -156,7 +163,10 @@ function remapFor({ inspect, service }: FailedStart, port: HostPort, free: numbe
   return {
     fix: {
       title,
-      command: `docker run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim(),
+      command: engineCommand(
+        cli,
+        `run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`,
+      ).trim(),
     },
   };
 }
@@ -173,17 +183,17 @@ function reportPrivilegedStart(failed: FailedStart, port: HostPort): void {
   );
   failed.ctx.report({
     cause: 'rootless-privileged-port',
-    title: `Rootless Docker cannot publish privileged port ${port.port}, so container ${failed.name} cannot start`,
+    title: `Rootless ${engineName(failed.cli)} cannot publish privileged port ${port.port}, so container ${failed.name} cannot start`,
     subject: failed.subject,
     ...(location ? { location } : {}),
-    fixes: rootlessFixes(port.port, [fix, failed.removeFix]),
+    fixes: rootlessFixes(failed.cli, port.port, [fix, failed.removeFix]),
     evidence: failed.evidence,
   });
 }
 
 /** Who holds one port the container wanted: a container, a process, another engine, or (by now) nobody. */
 function reportPortHolder(failed: FailedStart, port: HostPort): void {
-  const { ctx, inspect, name, subject, containers, listeners, removeFix, evidence } = failed;
+  const { ctx, inspect, name, subject, containers, listeners, removeFix, evidence, cli } = failed;
   const holder = findHolder(port, containers, listeners, inspect.Id);
   const free = nextFreePort(port.port, port.protocol, containers, listeners);
   const { fix: remap, location } = remapFor(failed, port, free, 'Or publish another host port');
@@ -194,7 +204,7 @@ function reportPortHolder(failed: FailedStart, port: HostPort): void {
       title: `Container ${name} never started because port ${port.port}/${port.protocol} was taken; nothing holds it now`,
       subject,
       ...at,
-      fixes: [{ title: 'Start it now', command: `docker start ${name}` }, removeFix],
+      fixes: [{ title: 'Start it now', command: engineCommand(cli, `start ${name}`) }, removeFix],
       evidence,
     });
   } else if (!holder) {
@@ -215,8 +225,8 @@ function reportPortHolder(failed: FailedStart, port: HostPort): void {
       fixes: [
         // Never `down` the project this container belongs to: that is the project the user is starting.
         holder.composeProject && holder.composeProject !== failed.labels?.project
-          ? { title: `Stop the compose project that holds it`, command: `docker compose -p ${holder.composeProject} down` }
-          : { title: `Stop the container that holds it`, command: `docker stop ${holder.name}` },
+          ? { title: `Stop the compose project that holds it`, command: `${failed.composeCommand} -p ${holder.composeProject} down` }
+          : { title: `Stop the container that holds it`, command: engineCommand(cli, `stop ${holder.name}`) },
         remap,
         removeFix,
       ],
@@ -235,11 +245,8 @@ function reportPortHolder(failed: FailedStart, port: HostPort): void {
 }
 
 /** The project's compose file against itself, the rootless floor and the ports already held. */
-interface ComposeCheck {
-  ctx: CheckContext;
+interface ComposeCheck extends PortWorld {
   compose: ComposeProject;
-  containers: ContainerSummary[];
-  listeners: Listener[] | undefined;
   unprivilegedStart: number | undefined;
   /** Every host port a service publishes, so a proposed free port never collides with another service's. */
   taken: Set<number>;
@@ -247,17 +254,11 @@ interface ComposeCheck {
   seen: { service: ComposeService; port: ComposePort; number: number }[];
 }
 
-function checkCompose(
-  ctx: CheckContext,
-  compose: ComposeProject,
-  containers: ContainerSummary[],
-  listeners: Listener[] | undefined,
-  unprivilegedStart: number | undefined,
-): void {
+function checkCompose(world: PortWorld, compose: ComposeProject, unprivilegedStart: number | undefined): void {
   const taken = new Set<number>(
     compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? range(p.published.from, p.published.to) : []))),
   );
-  const check: ComposeCheck = { ctx, compose, containers, listeners, unprivilegedStart, taken, seen: [] };
+  const check: ComposeCheck = { ...world, compose, unprivilegedStart, taken, seen: [] };
   for (const service of compose.services) {
     if (service.networkMode === 'host') continue;
     for (const port of service.ports) if (port.published) checkComposePort(check, service, port, port.published);
@@ -331,7 +332,7 @@ function checkPublishedPort(check: ComposeCheck, service: ComposeService, port: 
     subject,
     location,
     fixes: [
-      ...holderFixes(holder, compose, wanted),
+      ...holderFixes(check, holder, wanted),
       { title: `Or change the published port at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(port, free)) },
     ],
     evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
@@ -343,11 +344,12 @@ function reportPrivilegedPublish(check: ComposeCheck, service: ComposeService, p
   check.ctx.report({
     cause: 'rootless-privileged-port',
     title: prose`
-      Service ${service.name} publishes port ${number}, below ${floor}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})
+      Service ${service.name} publishes port ${number}, below ${floor}, which rootless ${engineName(check.cli)} cannot bind
+      (${port.at.file}:${port.at.line})
     `,
     subject: { kind: 'service', name: service.name },
     location: locationOf(port.at),
-    fixes: rootlessFixes(number, [
+    fixes: rootlessFixes(check.cli, number, [
       {
         title: `Or publish a port of ${Math.max(floor, 1024)} or above at ${port.at.file}:${port.at.line}`,
         ...withCommand(remapLine(port, free)),
@@ -394,12 +396,12 @@ function ownHolder(
   return holder.kind === 'engine' && holder.process === 'docker-proxy' && ownContainerPublishes(containers, compose.name, wanted);
 }
 
-function holderFixes(holder: Holder, compose: ComposeProject, wanted: HostPort): Fix[] {
+function holderFixes({ compose, cli, composeCommand }: ComposeCheck, holder: Holder, wanted: HostPort): Fix[] {
   if (holder.kind !== 'container') return processFixes(wanted, holder.pid);
   // `docker compose -p <this project> down` would stop the project the user is about to start: stop just that container.
   if (holder.composeProject && holder.composeProject !== compose.name)
-    return [{ title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` }];
-  return [{ title: 'Stop the container that holds it', command: `docker stop ${holder.name}` }];
+    return [{ title: 'Stop the other compose project', command: `${composeCommand} -p ${holder.composeProject} down` }];
+  return [{ title: 'Stop the container that holds it', command: engineCommand(cli, `stop ${holder.name}`) }];
 }
 
 function ownContainerPublishes(containers: ContainerSummary[], project: string, wanted: HostPort): boolean {
@@ -438,18 +440,26 @@ function processFixes(port: HostPort, pid: number | undefined): Fix[] {
   ];
 }
 
-function rootlessFixes(port: number, extra: Fix[]): Fix[] {
+function rootlessFixes(cli: EngineCli, port: number, extra: Fix[]): Fix[] {
+  const sysctl = {
+    title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`,
+    command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}`,
+  };
+  // Rootless Podman binds through rootlessport, which runs as the user: the sysctl is its one way.
+  if (cli.podman) return [sysctl, ...extra];
   return [
-    {
-      title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`,
-      command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}`,
-    },
+    sysctl,
     {
       title: 'Or let rootlesskit bind privileged ports',
       command: 'sudo setcap cap_net_bind_service=ep $(which rootlesskit) && systemctl --user restart docker',
     },
     ...extra,
   ];
+}
+
+/** "Docker" or "Podman", for titles that name the engine. */
+function engineName(cli: EngineCli): string {
+  return cli.podman ? 'Podman' : 'Docker';
 }
 
 function range(from: number, to: number): number[] {

@@ -2,6 +2,7 @@ import type { ResolvedEndpoint } from './docker/endpoint.js';
 import type { EngineErrorKind } from './docker/engine-client.js';
 import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
 import type { ProbeResult, ProbeSpec } from './docker/probe.js';
+import type { PodmanNetwork } from './docker/podman-networks.js';
 import type { Listener } from './host/listeners.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
@@ -136,6 +137,8 @@ export interface DockerFacts {
   /** One file from a container's filesystem (works on stopped containers), or undefined. */
   containerFile(id: string, path: string): Promise<Buffer | undefined>;
   networks(): Promise<NetworkSummary[]>;
+  /** Podman only: its networks from libpod's list, which says which resolve container names (the compat list does not). */
+  podmanNetworks(): Promise<PodmanNetwork[]>;
   images(): Promise<ImageSummary[]>;
   /** OOM events the daemon recorded for a container (it keeps the last 256 events of any kind, in memory). */
   oomEvents(containerId: string, sinceMs: number): Promise<number>;

@@ -65,6 +65,10 @@ export interface ContainerFields {
   exposed?: string[];
   workingDir?: string;
   networkMode?: string;
+  /** The container's own DNS servers (`--dns`), HostConfig.Dns. */
+  dns?: string[];
+  /** The networks it is attached to (NetworkSettings.Networks in the list and in inspect): `['bridge']`, `['podman']`. */
+  networks?: string[];
   logPath?: string;
   logConfig?: { Type: string; Config?: Record<string, string> };
 }
@@ -134,6 +138,10 @@ function defaultStatus(c: ContainerFields): string {
   }
 }
 
+function networkEntries(names: string[]): Record<string, object> {
+  return Object.fromEntries(names.map((n) => [n, {}]));
+}
+
 /** The GET /containers/json entry of a container. */
 export function containerSummary(c: ContainerFields): ContainerSummary {
   return {
@@ -148,6 +156,8 @@ export function containerSummary(c: ContainerFields): ContainerSummary {
     Ports: summaryPorts(c),
     Labels: c.labels ?? {},
     Mounts: c.mounts ?? [],
+    ...(c.networkMode ? { HostConfig: { NetworkMode: c.networkMode } } : {}),
+    ...(c.networks ? { NetworkSettings: { Networks: networkEntries(c.networks) } } : {}),
   };
 }
 
@@ -183,6 +193,7 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
       Memory: c.memory ?? 0,
       PortBindings: portBindings(c),
       ...(c.networkMode ? { NetworkMode: c.networkMode } : {}),
+      ...(c.dns ? { Dns: c.dns } : {}),
       ...(c.logConfig ? { LogConfig: c.logConfig } : {}),
     },
     Config: {
@@ -199,6 +210,7 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
       ...(c.healthcheck ? { Healthcheck: c.healthcheck } : {}),
     },
     Mounts: c.mounts ?? [],
+    ...(c.networks ? { NetworkSettings: { Networks: networkEntries(c.networks) } } : {}),
     ...(c.logPath ? { LogPath: c.logPath } : {}),
   };
 }

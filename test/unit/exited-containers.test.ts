@@ -492,7 +492,7 @@ const PODMAN_BROKEN: BrokenCase[] = [
         title: 'Container abs never started: its command `/app/server` is not in the image (looked for /app/server)',
       },
     ],
-    assert: (r) => expect(r.findings[0]!.fixes.map((f) => f.command)).toContain('docker rm abs'),
+    assert: (r) => expect(r.findings[0]!.fixes.map((f) => f.command)).toContain('podman rm abs'),
   },
 ];
 

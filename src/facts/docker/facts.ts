@@ -4,6 +4,7 @@ import type { DockerConnection, DockerFacts } from '../types.js';
 import { connect } from './connection.js';
 import { resolveEndpoint } from './endpoint.js';
 import { EngineError, type EngineClient, type RequestOptions } from './engine-client.js';
+import { podmanNetworks } from './podman-networks.js';
 import { runProbe } from './probe.js';
 import { containerInspectShape, containerSummaryShape } from './shape.js';
 import { demuxLogs, firstFileInTar } from './streams.js';
@@ -25,6 +26,7 @@ export const DOCKER_KEYS = {
   file: (id: string, file: string) => `docker.file:${id}:${file}`,
   oom: (id: string) => `docker.oom:${id}`,
   networks: 'docker.networks',
+  podmanNetworks: 'docker.podman-networks',
   images: 'docker.images',
   socketAnswers: (socketPath: string) => `docker.socket-answers:${socketPath}`,
 } as const;
@@ -46,6 +48,7 @@ export function dockerFacts(scope: FactScope): DockerFacts {
     imageInspect: (ref) => once(K.image(ref), () => imageInspect(api, ref)),
     containerFile: (id, file) => once(K.file(id, file), () => containerFile(api, id, file)),
     networks: () => once(K.networks, async () => engineList<NetworkSummary>('/networks', getJson(api, '/networks'))),
+    podmanNetworks: () => once(K.podmanNetworks, async () => podmanNetworks(await api.gate.client(), api.request)),
     images: () => once(K.images, async () => engineList<ImageSummary>('/images/json', getJson(api, '/images/json'))),
     oomEvents: (id, sinceMs) => once(K.oom(id), () => oomEvents(api, id, sinceMs, clients.now())),
     probe: async (spec, signal) => runProbe(await gate.client(), { ...spec, signal }),
