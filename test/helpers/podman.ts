@@ -60,3 +60,26 @@ export async function removePodmanLabelled(label: string): Promise<void> {
   const images = await list('images', '-q');
   if (images.length) await podmanMayFail('rmi', '-f', ...new Set(images));
 }
+
+/** `docker` as a command in a fix (not `docker-compose`, `docker-doctor`, `docker.io/…` or prose). */
+const DOCKER_COMMAND = /(^|[\s;&|($])docker(\s|$)/;
+
+/** Whether a command answers `--version` on this host (what the doctor asks to choose a fix's CLI). */
+function installed(command: string): boolean {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'pipe', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fix commands of a report that name `docker` where the user's engine is Podman and its CLI is installed (the
+ * doctor then names `podman`). Empty is right; on a host with only the docker CLI, `docker` against Podman is right too.
+ */
+export function dockerCommandsOnPodman(report: { checks: { findings: { fixes: { command?: string }[] }[] }[] }): string[] {
+  if (!installed('podman')) return [];
+  const commands = report.checks.flatMap((c) => c.findings.flatMap((f) => f.fixes.map((x) => x.command ?? '')));
+  return commands.filter((c) => DOCKER_COMMAND.test(c));
+}
