@@ -3,6 +3,8 @@ import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { containerName, formatBytes, formatDuration, runtimeMs } from '../shared/containers.js';
 import { logLines, matchLogSignature, type LogMatch } from '../shared/logs.js';
 import { shortError } from '../shared/start-errors.js';
+import { formatMode } from '../shared/permissions.js';
+import type { CommandProblem } from './missing-command.js';
 import type { ExitedCause } from './codes.js';
 import { foregroundFixes } from './foreground-fix.js';
 import { ranCommand, SHELLS, type Daemoniser } from './daemonising.js';
@@ -359,12 +361,28 @@ function startFailure(inspect: ContainerInspect, cli: EngineCli): Diagnosis {
   };
 }
 
-/** A container that never started and recorded no error (Podman), whose command is nowhere the runtime looks for it. */
-export function missingCommandDiagnosis(inspect: ContainerInspect, searched: readonly string[], cli: EngineCli): Diagnosis {
+/**
+ * A container that never started and recorded no error (Podman): its command is nowhere the runtime looks for it, or
+ * is a path the runtime cannot execute (what Docker reports as exit 126, "permission denied").
+ */
+export function silentStartDiagnosis(inspect: ContainerInspect, problem: CommandProblem, cli: EngineCli): Diagnosis {
   const name = containerName(inspect);
+  if (problem.kind === 'not-executable') {
+    const what = problem.directory ? 'a directory' : `not executable (mode ${formatMode(problem.mode)})`;
+    return {
+      cause: 'not-executable',
+      title: `Container ${name} never started: its command \`${problem.path}\` is ${what}`,
+      fixes: [
+        problem.directory ? { title: `Set the command to the program inside ${problem.path}, not the directory` } : chmodFix(inspect),
+        removeFix(cli, name),
+      ],
+    };
+  }
   return {
     cause: 'command-not-found',
-    title: `Container ${name} never started: its command \`${inspect.Path}\` is not in the image (looked for ${searched.join(', ')})`,
+    title: prose`
+      Container ${name} never started: its command \`${inspect.Path}\` is not in the image (looked for ${problem.searched.join(', ')})
+    `,
     fixes: [{ title: 'Check whether the command exists in the image', command: existsCommand(cli, inspect) }, removeFix(cli, name)],
   };
 }

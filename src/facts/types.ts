@@ -3,6 +3,7 @@ import type { EngineErrorKind } from './docker/engine-client.js';
 import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
 import type { ProbeResult, ProbeSpec } from './docker/probe.js';
 import type { PodmanNetwork } from './docker/podman-networks.js';
+import type { ArchiveEntry } from './docker/archive.js';
 import type { Listener } from './host/listeners.js';
 import type { ComposeProject } from './project/compose.js';
 import type { ParsedDockerfile } from './project/dockerfile.js';
@@ -136,6 +137,8 @@ export interface DockerFacts {
   imageInspect(ref: string): Promise<ImageInspect | null>;
   /** One file from a container's filesystem (works on stopped containers), or undefined. */
   containerFile(id: string, path: string): Promise<Buffer | undefined>;
+  /** The path's own archive entry in a container (type, permission bits, a file's content), or undefined when absent. */
+  containerFileEntry(id: string, path: string): Promise<ArchiveEntry | undefined>;
   networks(): Promise<NetworkSummary[]>;
   /** Podman only: its networks from libpod's list, which says which resolve container names (the compat list does not). */
   podmanNetworks(): Promise<PodmanNetwork[]>;

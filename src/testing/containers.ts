@@ -51,8 +51,8 @@ export interface ContainerFields {
   mounts?: MountPoint[];
   /** What GET /containers/{id}/logs answers. */
   logs?: string;
-  /** Files GET /containers/{id}/archive serves: path in the container → text. */
-  files?: Record<string, string>;
+  /** Files GET /containers/{id}/archive serves: path in the container → text (mode 0644), or text with its mode. */
+  files?: Record<string, string | { content: string; mode: number }>;
   /** `State.Pid` (0 when not running); pair with `FakeWorld.namespaces` for what it listens on. */
   pid?: number;
   /** `State.Health`: `{ status: 'unhealthy', failingStreak: 3, log: [{ ExitCode: 127, Output: 'sh: curl: not found' }] }`. */
@@ -216,10 +216,10 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
 }
 
 /** A tar archive holding one file, as GET /containers/{id}/archive returns it. */
-export function tarOf(name: string, content: string): Buffer {
+export function tarOf(name: string, content: string, mode = 0o644): Buffer {
   const header = Buffer.alloc(512);
   header.write(name, 0, 'utf8');
-  header.write('0000644\0', 100);
+  header.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
   header.write('0000000\0', 108);
   header.write('0000000\0', 116);
   header.write(content.length.toString(8).padStart(11, '0') + '\0', 124);
@@ -246,8 +246,10 @@ export function engineWith(containers: readonly ContainerFields[], extra: Engine
     const id = containerId(c);
     routes[`/containers/${id}/json`] = containerInspect(c);
     routes[`/containers/${id}/logs`] = c.tty ? (c.logs ?? '') : stdoutFrame(c.logs ?? '');
-    for (const [file, content] of Object.entries(c.files ?? {}))
-      routes[`/containers/${id}/archive?path=${encodeURIComponent(file)}`] = tarOf(file.split('/').pop()!, content);
+    for (const [file, entry] of Object.entries(c.files ?? {})) {
+      const { content, mode } = typeof entry === 'string' ? { content: entry, mode: 0o644 } : entry;
+      routes[`/containers/${id}/archive?path=${encodeURIComponent(file)}`] = tarOf(file.split('/').pop()!, content, mode);
+    }
   }
   return routes;
 }
