@@ -63,13 +63,13 @@ export default defineCheck({
     const rootless = connection.kind === 'rootless' || connection.kind === 'podman-rootless';
     const unprivilegedStart = rootless ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
     // Fixes name the commands this host has: `podman` on Podman, and the compose command that is installed.
-    const [cli, composeCommand] = await Promise.all([engineCli(facts), facts.composeCommand()]);
-    const world: PortWorld = { ctx, containers, listeners, cli, composeCommand };
+    const [cli, composeCommand, daemonPid] = await Promise.all([engineCli(facts), facts.composeCommand(), ownDaemonPid(ctx, listeners)]);
+    const world: PortWorld = { ctx, containers, listeners, cli, composeCommand, daemonPid };
 
     for (const inspect of failed) await diagnoseFailedStart(world, inspect);
     // A start that failed without a word (Podman): a finding only where a port it wants is held by someone else now.
     for (const inspect of silent) {
-      const held = wantedPorts(inspect).filter((port) => findHolder(port, containers, listeners, inspect.Id));
+      const held = wantedPorts(inspect).filter((port) => findHolder(port, containers, listeners, inspect.Id, daemonPid));
       if (held.length > 0) await diagnoseFailedStart(world, inspect, held);
     }
     if (compose) checkCompose(world, compose, unprivilegedStart);
@@ -99,6 +99,8 @@ interface PortWorld {
   listeners: Listener[] | undefined;
   cli: EngineCli;
   composeCommand: string;
+  /** This Docker daemon's pid (its pid file), when a dockerd listener needs telling apart from another engine's. */
+  daemonPid: number | undefined;
 }
 
 /** A container whose start failed on a port bind, and what every finding about it shares. */
@@ -194,7 +196,7 @@ function reportPrivilegedStart(failed: FailedStart, port: HostPort): void {
 /** Who holds one port the container wanted: a container, a process, another engine, or (by now) nobody. */
 function reportPortHolder(failed: FailedStart, port: HostPort): void {
   const { ctx, inspect, name, subject, containers, listeners, removeFix, evidence, cli } = failed;
-  const holder = findHolder(port, containers, listeners, inspect.Id);
+  const holder = findHolder(port, containers, listeners, inspect.Id, failed.daemonPid);
   const free = nextFreePort(port.port, port.protocol, containers, listeners);
   const { fix: remap, location } = remapFor(failed, port, free, 'Or publish another host port');
   const at = location ? { location } : {};
@@ -238,7 +240,7 @@ function reportPortHolder(failed: FailedStart, port: HostPort): void {
       title: `Port ${port.port}/${port.protocol} is held by ${describeHolder(holder)}, so container ${name} cannot start`,
       subject,
       ...at,
-      fixes: [...processFixes(port, holder.pid), remap, removeFix],
+      fixes: [...processFixes(port, holder), remap, removeFix],
       evidence: { ...evidence, holder },
     });
   }
@@ -320,7 +322,7 @@ function checkPublishedPort(check: ComposeCheck, service: ComposeService, port: 
     return reportPrivilegedPublish(check, service, port, number, check.unprivilegedStart);
   }
   const wanted: HostPort = { ip: port.hostIp, port: number, protocol: port.protocol };
-  const holder = findHolder(wanted, containers, listeners);
+  const holder = findHolder(wanted, containers, listeners, undefined, check.daemonPid);
   if (!holder || ownHolder(holder, compose, service, containers, wanted)) return;
   const free = nextFreePort(number, port.protocol, containers, listeners, taken);
   ctx.report({
@@ -397,7 +399,7 @@ function ownHolder(
 }
 
 function holderFixes({ compose, cli, composeCommand }: ComposeCheck, holder: Holder, wanted: HostPort): Fix[] {
-  if (holder.kind !== 'container') return processFixes(wanted, holder.pid);
+  if (holder.kind !== 'container') return processFixes(wanted, holder);
   // `docker compose -p <this project> down` would stop the project the user is about to start: stop just that container.
   if (holder.composeProject && holder.composeProject !== compose.name)
     return [{ title: 'Stop the other compose project', command: `${composeCommand} -p ${holder.composeProject} down` }];
@@ -433,11 +435,25 @@ function containerPortFor(inspect: ContainerInspect, wanted: HostPort): string |
   return undefined;
 }
 
-function processFixes(port: HostPort, pid: number | undefined): Fix[] {
+function processFixes(port: HostPort, holder: Exclude<Holder, { kind: 'container' }>): Fix[] {
+  // A dockerd that is not known to be another engine's may be the user's own daemon: stopping it is never the fix.
+  const killable = holder.pid && !(holder.kind === 'process' && holder.process === 'dockerd');
   return [
     { title: 'See what listens on the port', command: `sudo ss -${port.protocol === 'udp' ? 'u' : 't'}lnp 'sport = :${port.port}'` },
-    ...(pid ? [{ title: `Stop that process if you do not need it`, command: `kill ${pid}` }] : []),
+    ...(killable ? [{ title: `Stop that process if you do not need it`, command: `kill ${holder.pid}` }] : []),
   ];
+}
+
+/**
+ * This Docker daemon's pid, read from its pid file, only when a dockerd listens on a port (Engine 28 binds published
+ * ports in dockerd itself). Rootful dockerd's default pid file; elsewhere unknown, and a dockerd holder is then named as it is.
+ */
+async function ownDaemonPid(ctx: CheckContext, listeners: Listener[] | undefined): Promise<number | undefined> {
+  if (!listeners?.some((l) => l.process === 'dockerd')) return undefined;
+  const connection = await ctx.facts.dockerConnection();
+  if (!connection.local || connection.kind !== 'docker') return undefined;
+  const pid = Number((await ctx.facts.hostFile('/var/run/docker.pid').catch(() => undefined))?.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function rootlessFixes(cli: EngineCli, port: number, extra: Fix[]): Fix[] {
