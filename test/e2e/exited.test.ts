@@ -131,10 +131,11 @@ describe.each(engines)('exited-containers on a real engine: containers meant to 
     const scoped = await scopedEngine(engine, scope);
     const okEngine = await scopedEngine(engine, healthyScope);
     try {
-      const run = await runCli(['exited-containers', '--json', '-v', '-H', scoped.host, '-C', projectDir]);
+      // Room beyond the default 10 s: under the whole suite's load Podman can take seconds to answer its ping.
+      const run = await runCli(['exited-containers', '--json', '-v', '--timeout', '30', '-H', scoped.host, '-C', projectDir]);
       exitCode = run.exitCode;
       report = run.report!;
-      healthy = (await runCli(['exited-containers', '--json', '-H', okEngine.host, '-C', projectDir])).report!;
+      healthy = (await runCli(['exited-containers', '--json', '--timeout', '30', '-H', okEngine.host, '-C', projectDir])).report!;
     } finally {
       await Promise.all([scoped.close(), okEngine.close()]);
     }
