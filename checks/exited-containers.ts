@@ -4,8 +4,8 @@ import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/typ
 import type { Facts } from '../src/facts/types.js';
 import { exitedCodes } from './exited-containers/codes.js';
 import { configuredArgv, findDaemoniser, ranCommand, type Daemoniser } from './exited-containers/daemonising.js';
-import { diagnoseExit, missingCommandDiagnosis, type Diagnosis, type ExitContext } from './exited-containers/diagnose.js';
-import { missingCommand } from './exited-containers/missing-command.js';
+import { diagnoseExit, silentStartDiagnosis, type Diagnosis, type ExitContext } from './exited-containers/diagnose.js';
+import { commandProblem } from './exited-containers/missing-command.js';
 import { engineCli } from './shared/engine-cli.js';
 import { MOUNT_START_ERROR, PORT_START_ERROR } from './shared/start-errors.js';
 import { editLocation } from './exited-containers/edit-location.js';
@@ -22,6 +22,7 @@ import {
   silentlyNeverStarted,
 } from './shared/containers.js';
 import { logTail } from './shared/logs.js';
+import { formatMode } from './shared/permissions.js';
 import { commandSource } from './shared/project-source.js';
 import { prose } from '../src/util/text.js';
 
@@ -148,16 +149,16 @@ function hasStory(inspect: ContainerInspect, now: number): boolean {
 async function lookUpSilentCommands(facts: Facts, inspected: ContainerInspect[], now: number): Promise<void> {
   const silent = inspected.filter((i) => silentlyNeverStarted(i, now));
   if (silent.length === 0 || !(await facts.dockerConnection()).kind?.startsWith('podman')) return;
-  await Promise.all(silent.map((i) => missingCommand(facts, i)));
+  await Promise.all(silent.map((i) => commandProblem(facts, i)));
 }
 
 /** A container that never started and recorded no error (Podman): a finding only when its command is missing from the image. */
 async function diagnoseSilentStart(ctx: CheckContext, inspect: ContainerInspect): Promise<void> {
   const connection = await ctx.facts.dockerConnection();
   if (!connection.kind?.startsWith('podman')) return;
-  const searched = await missingCommand(ctx.facts, inspect);
-  if (!searched) return;
-  const diagnosis = missingCommandDiagnosis(inspect, searched);
+  const problem = await commandProblem(ctx.facts, inspect);
+  if (!problem) return;
+  const diagnosis = silentStartDiagnosis(inspect, problem, await engineCli(ctx.facts));
   const location = await commandSource(ctx.facts, inspect.Config.Labels);
   ctx.report({
     cause: diagnosis.cause,
@@ -165,7 +166,14 @@ async function diagnoseSilentStart(ctx: CheckContext, inspect: ContainerInspect)
     subject: containerSubject(inspect),
     ...(location ? { location } : {}),
     fixes: diagnosis.fixes,
-    evidence: { image: inspect.Config.Image ?? inspect.Image, command: ranCommand(inspect), status: inspect.State.Status, searched },
+    evidence: {
+      image: inspect.Config.Image ?? inspect.Image,
+      command: ranCommand(inspect),
+      status: inspect.State.Status,
+      ...(problem.kind === 'missing'
+        ? { searched: problem.searched }
+        : { path: problem.path, ...(problem.directory ? { directory: true } : { mode: formatMode(problem.mode) }) }),
+    },
   });
 }
 

@@ -17,6 +17,7 @@ import {
 } from './port-conflicts/holders.js';
 import { composeLabels, containerName, containerSubject, silentlyNeverStarted } from './shared/containers.js';
 import { composeServiceOf, locationOf } from './shared/project-source.js';
+import { engineCli, engineCommand, type EngineCli } from './shared/engine-cli.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
 import { prose } from '../src/util/text.js';
 
@@ -59,15 +60,19 @@ export default defineCheck({
     const hostIsHere = connection.local || connection.kind === 'docker-desktop';
     const needListeners = failed.length > 0 || silent.length > 0 || composePorts;
     const listeners = hostIsHere && needListeners ? await facts.listeners().catch(() => undefined) : undefined;
-    const unprivilegedStart = connection.kind === 'rootless' ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
+    const rootless = connection.kind === 'rootless' || connection.kind === 'podman-rootless';
+    const unprivilegedStart = rootless ? ((await facts.unprivilegedPortStart()) ?? 1024) : undefined;
+    // Fixes name the commands this host has: `podman` on Podman, and the compose command that is installed.
+    const [cli, composeCommand, daemonPid] = await Promise.all([engineCli(facts), facts.composeCommand(), ownDaemonPid(ctx, listeners)]);
+    const world: PortWorld = { ctx, containers, listeners, cli, composeCommand, daemonPid };
 
-    for (const inspect of failed) await diagnoseFailedStart(ctx, inspect, containers, listeners);
+    for (const inspect of failed) await diagnoseFailedStart(world, inspect);
     // A start that failed without a word (Podman): a finding only where a port it wants is held by someone else now.
     for (const inspect of silent) {
-      const held = wantedPorts(inspect).filter((port) => findHolder(port, containers, listeners, inspect.Id));
-      if (held.length > 0) await diagnoseFailedStart(ctx, inspect, containers, listeners, held);
+      const held = wantedPorts(inspect).filter((port) => findHolder(port, containers, listeners, inspect.Id, daemonPid));
+      if (held.length > 0) await diagnoseFailedStart(world, inspect, held);
     }
-    if (compose) checkCompose(ctx, compose, containers, listeners, unprivilegedStart);
+    if (compose) checkCompose(world, compose, unprivilegedStart);
   },
 });
 
@@ -87,15 +92,23 @@ async function createdContainers(ctx: CheckContext, containers: ContainerSummary
   };
 }
 
-/** A container whose start failed on a port bind, and what every finding about it shares. */
-interface FailedStart {
+/** What every finding of a run shares: the containers, the host's listeners and the commands this host has. */
+interface PortWorld {
   ctx: CheckContext;
+  containers: ContainerSummary[];
+  listeners: Listener[] | undefined;
+  cli: EngineCli;
+  composeCommand: string;
+  /** This Docker daemon's pid (its pid file), when a dockerd listener needs telling apart from another engine's. */
+  daemonPid: number | undefined;
+}
+
+/** A container whose start failed on a port bind, and what every finding about it shares. */
+interface FailedStart extends PortWorld {
   inspect: ContainerInspect;
   name: string;
   subject: Subject;
   error: string;
-  containers: ContainerSummary[];
-  listeners: Listener[] | undefined;
   labels: ReturnType<typeof composeLabels>;
   /** The compose service the container was made from, when this project's compose file declares it. */
   service: ComposeService | undefined;
@@ -103,13 +116,8 @@ interface FailedStart {
   evidence: Record<string, unknown>;
 }
 
-async function diagnoseFailedStart(
-  ctx: CheckContext,
-  inspect: ContainerInspect,
-  containers: ContainerSummary[],
-  listeners: Listener[] | undefined,
-  held?: HostPort[],
-): Promise<void> {
+async function diagnoseFailedStart(world: PortWorld, inspect: ContainerInspect, held?: HostPort[]): Promise<void> {
+  const { ctx } = world;
   const name = containerName(inspect);
   const error = inspect.State.Error ?? '';
   const named = portInError(error);
@@ -118,16 +126,17 @@ async function diagnoseFailedStart(
   const labels = composeLabels(inspect.Config.Labels);
   const service = labels && !labels.oneoff ? (await composeServiceOf(ctx.facts, inspect.Config.Labels))?.service : undefined;
   const failed: FailedStart = {
-    ctx,
+    ...world,
     inspect,
     name,
     subject: containerSubject(inspect),
     error,
-    containers,
-    listeners,
     labels,
     service,
-    removeFix: { title: `Remove the container the failed start left behind (it stays in Created)`, command: `docker rm ${name}` },
+    removeFix: {
+      title: `Remove the container the failed start left behind (it stays in Created)`,
+      command: engineCommand(world.cli, `rm ${name}`),
+    },
     evidence: {
       // Podman records no start error: the port's holder is the evidence.
       error: error || 'none recorded (the engine left the container in Created without a start error)',
@@ -141,7 +150,7 @@ async function diagnoseFailedStart(
 }
 
 /** The fix that publishes another host port: the compose line that declares it, else a `docker run -p`. */
-function remapFor({ inspect, service }: FailedStart, port: HostPort, free: number, title: string): { fix: Fix; location?: Location } {
+function remapFor({ inspect, service, cli }: FailedStart, port: HostPort, free: number, title: string): { fix: Fix; location?: Location } {
   const declared = service?.ports.find(
     (p) => p.published && p.published.from <= port.port && port.port <= p.published.to && p.protocol === port.protocol,
   );
@@ -156,7 +165,10 @@ function remapFor({ inspect, service }: FailedStart, port: HostPort, free: numbe
   return {
     fix: {
       title,
-      command: `docker run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`.trim(),
+      command: engineCommand(
+        cli,
+        `run -p ${ip}${free}:${containerPortFor(inspect, port) ?? port.port} … ${inspect.Config.Image ?? ''}`,
+      ).trim(),
     },
   };
 }
@@ -173,18 +185,18 @@ function reportPrivilegedStart(failed: FailedStart, port: HostPort): void {
   );
   failed.ctx.report({
     cause: 'rootless-privileged-port',
-    title: `Rootless Docker cannot publish privileged port ${port.port}, so container ${failed.name} cannot start`,
+    title: `Rootless ${engineName(failed.cli)} cannot publish privileged port ${port.port}, so container ${failed.name} cannot start`,
     subject: failed.subject,
     ...(location ? { location } : {}),
-    fixes: rootlessFixes(port.port, [fix, failed.removeFix]),
+    fixes: rootlessFixes(failed.cli, port.port, [fix, failed.removeFix]),
     evidence: failed.evidence,
   });
 }
 
 /** Who holds one port the container wanted: a container, a process, another engine, or (by now) nobody. */
 function reportPortHolder(failed: FailedStart, port: HostPort): void {
-  const { ctx, inspect, name, subject, containers, listeners, removeFix, evidence } = failed;
-  const holder = findHolder(port, containers, listeners, inspect.Id);
+  const { ctx, inspect, name, subject, containers, listeners, removeFix, evidence, cli } = failed;
+  const holder = findHolder(port, containers, listeners, inspect.Id, failed.daemonPid);
   const free = nextFreePort(port.port, port.protocol, containers, listeners);
   const { fix: remap, location } = remapFor(failed, port, free, 'Or publish another host port');
   const at = location ? { location } : {};
@@ -194,7 +206,7 @@ function reportPortHolder(failed: FailedStart, port: HostPort): void {
       title: `Container ${name} never started because port ${port.port}/${port.protocol} was taken; nothing holds it now`,
       subject,
       ...at,
-      fixes: [{ title: 'Start it now', command: `docker start ${name}` }, removeFix],
+      fixes: [{ title: 'Start it now', command: engineCommand(cli, `start ${name}`) }, removeFix],
       evidence,
     });
   } else if (!holder) {
@@ -215,8 +227,8 @@ function reportPortHolder(failed: FailedStart, port: HostPort): void {
       fixes: [
         // Never `down` the project this container belongs to: that is the project the user is starting.
         holder.composeProject && holder.composeProject !== failed.labels?.project
-          ? { title: `Stop the compose project that holds it`, command: `docker compose -p ${holder.composeProject} down` }
-          : { title: `Stop the container that holds it`, command: `docker stop ${holder.name}` },
+          ? { title: `Stop the compose project that holds it`, command: `${failed.composeCommand} -p ${holder.composeProject} down` }
+          : { title: `Stop the container that holds it`, command: engineCommand(cli, `stop ${holder.name}`) },
         remap,
         removeFix,
       ],
@@ -228,18 +240,15 @@ function reportPortHolder(failed: FailedStart, port: HostPort): void {
       title: `Port ${port.port}/${port.protocol} is held by ${describeHolder(holder)}, so container ${name} cannot start`,
       subject,
       ...at,
-      fixes: [...processFixes(port, holder.pid), remap, removeFix],
+      fixes: [...processFixes(port, holder), remap, removeFix],
       evidence: { ...evidence, holder },
     });
   }
 }
 
 /** The project's compose file against itself, the rootless floor and the ports already held. */
-interface ComposeCheck {
-  ctx: CheckContext;
+interface ComposeCheck extends PortWorld {
   compose: ComposeProject;
-  containers: ContainerSummary[];
-  listeners: Listener[] | undefined;
   unprivilegedStart: number | undefined;
   /** Every host port a service publishes, so a proposed free port never collides with another service's. */
   taken: Set<number>;
@@ -247,17 +256,11 @@ interface ComposeCheck {
   seen: { service: ComposeService; port: ComposePort; number: number }[];
 }
 
-function checkCompose(
-  ctx: CheckContext,
-  compose: ComposeProject,
-  containers: ContainerSummary[],
-  listeners: Listener[] | undefined,
-  unprivilegedStart: number | undefined,
-): void {
+function checkCompose(world: PortWorld, compose: ComposeProject, unprivilegedStart: number | undefined): void {
   const taken = new Set<number>(
     compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? range(p.published.from, p.published.to) : []))),
   );
-  const check: ComposeCheck = { ctx, compose, containers, listeners, unprivilegedStart, taken, seen: [] };
+  const check: ComposeCheck = { ...world, compose, unprivilegedStart, taken, seen: [] };
   for (const service of compose.services) {
     if (service.networkMode === 'host') continue;
     for (const port of service.ports) if (port.published) checkComposePort(check, service, port, port.published);
@@ -319,7 +322,7 @@ function checkPublishedPort(check: ComposeCheck, service: ComposeService, port: 
     return reportPrivilegedPublish(check, service, port, number, check.unprivilegedStart);
   }
   const wanted: HostPort = { ip: port.hostIp, port: number, protocol: port.protocol };
-  const holder = findHolder(wanted, containers, listeners);
+  const holder = findHolder(wanted, containers, listeners, undefined, check.daemonPid);
   if (!holder || ownHolder(holder, compose, service, containers, wanted)) return;
   const free = nextFreePort(number, port.protocol, containers, listeners, taken);
   ctx.report({
@@ -331,7 +334,7 @@ function checkPublishedPort(check: ComposeCheck, service: ComposeService, port: 
     subject,
     location,
     fixes: [
-      ...holderFixes(holder, compose, wanted),
+      ...holderFixes(check, holder, wanted),
       { title: `Or change the published port at ${port.at.file}:${port.at.line}`, ...withCommand(remapLine(port, free)) },
     ],
     evidence: { port: number, protocol: port.protocol, hostIp: port.hostIp || '0.0.0.0', holder },
@@ -343,11 +346,12 @@ function reportPrivilegedPublish(check: ComposeCheck, service: ComposeService, p
   check.ctx.report({
     cause: 'rootless-privileged-port',
     title: prose`
-      Service ${service.name} publishes port ${number}, below ${floor}, which rootless Docker cannot bind (${port.at.file}:${port.at.line})
+      Service ${service.name} publishes port ${number}, below ${floor}, which rootless ${engineName(check.cli)} cannot bind
+      (${port.at.file}:${port.at.line})
     `,
     subject: { kind: 'service', name: service.name },
     location: locationOf(port.at),
-    fixes: rootlessFixes(number, [
+    fixes: rootlessFixes(check.cli, number, [
       {
         title: `Or publish a port of ${Math.max(floor, 1024)} or above at ${port.at.file}:${port.at.line}`,
         ...withCommand(remapLine(port, free)),
@@ -394,12 +398,12 @@ function ownHolder(
   return holder.kind === 'engine' && holder.process === 'docker-proxy' && ownContainerPublishes(containers, compose.name, wanted);
 }
 
-function holderFixes(holder: Holder, compose: ComposeProject, wanted: HostPort): Fix[] {
-  if (holder.kind !== 'container') return processFixes(wanted, holder.pid);
+function holderFixes({ compose, cli, composeCommand }: ComposeCheck, holder: Holder, wanted: HostPort): Fix[] {
+  if (holder.kind !== 'container') return processFixes(wanted, holder);
   // `docker compose -p <this project> down` would stop the project the user is about to start: stop just that container.
   if (holder.composeProject && holder.composeProject !== compose.name)
-    return [{ title: 'Stop the other compose project', command: `docker compose -p ${holder.composeProject} down` }];
-  return [{ title: 'Stop the container that holds it', command: `docker stop ${holder.name}` }];
+    return [{ title: 'Stop the other compose project', command: `${composeCommand} -p ${holder.composeProject} down` }];
+  return [{ title: 'Stop the container that holds it', command: engineCommand(cli, `stop ${holder.name}`) }];
 }
 
 function ownContainerPublishes(containers: ContainerSummary[], project: string, wanted: HostPort): boolean {
@@ -431,25 +435,47 @@ function containerPortFor(inspect: ContainerInspect, wanted: HostPort): string |
   return undefined;
 }
 
-function processFixes(port: HostPort, pid: number | undefined): Fix[] {
+function processFixes(port: HostPort, holder: Exclude<Holder, { kind: 'container' }>): Fix[] {
+  // A dockerd that is not known to be another engine's may be the user's own daemon: stopping it is never the fix.
+  const killable = holder.pid && !(holder.kind === 'process' && holder.process === 'dockerd');
   return [
     { title: 'See what listens on the port', command: `sudo ss -${port.protocol === 'udp' ? 'u' : 't'}lnp 'sport = :${port.port}'` },
-    ...(pid ? [{ title: `Stop that process if you do not need it`, command: `kill ${pid}` }] : []),
+    ...(killable ? [{ title: `Stop that process if you do not need it`, command: `kill ${holder.pid}` }] : []),
   ];
 }
 
-function rootlessFixes(port: number, extra: Fix[]): Fix[] {
+/**
+ * This Docker daemon's pid, read from its pid file, only when a dockerd listens on a port (Engine 28 binds published
+ * ports in dockerd itself). Rootful dockerd's default pid file; elsewhere unknown, and a dockerd holder is then named as it is.
+ */
+async function ownDaemonPid(ctx: CheckContext, listeners: Listener[] | undefined): Promise<number | undefined> {
+  if (!listeners?.some((l) => l.process === 'dockerd')) return undefined;
+  const connection = await ctx.facts.dockerConnection();
+  if (!connection.local || connection.kind !== 'docker') return undefined;
+  const pid = Number((await ctx.facts.hostFile('/var/run/docker.pid').catch(() => undefined))?.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function rootlessFixes(cli: EngineCli, port: number, extra: Fix[]): Fix[] {
+  const sysctl = {
+    title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`,
+    command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}`,
+  };
+  // Rootless Podman binds through rootlessport, which runs as the user: the sysctl is its one way.
+  if (cli.podman) return [sysctl, ...extra];
   return [
-    {
-      title: `Allow unprivileged ports from ${port} (persist it in /etc/sysctl.d/)`,
-      command: `sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}`,
-    },
+    sysctl,
     {
       title: 'Or let rootlesskit bind privileged ports',
       command: 'sudo setcap cap_net_bind_service=ep $(which rootlesskit) && systemctl --user restart docker',
     },
     ...extra,
   ];
+}
+
+/** "Docker" or "Podman", for titles that name the engine. */
+function engineName(cli: EngineCli): string {
+  return cli.podman ? 'Podman' : 'Docker';
 }
 
 function range(from: number, to: number): number[] {

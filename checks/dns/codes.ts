@@ -74,7 +74,8 @@ export const dnsCodes = {
     explanation: prose`
       The default "bridge" network has no embedded DNS: its containers get the host's resolvers, which know nothing of container names. Name
       resolution between containers only works on user-defined networks (which compose creates for every project), or with the deprecated
-      --link.
+      --link. Podman's default network, "podman", is the same: libpod lists it with dns_enabled false (as any network made with
+      --disable-dns), while \`podman network create\` makes networks whose aardvark-dns resolves container names.
     `,
     docsUrl: 'https://docs.docker.com/engine/network/drivers/bridge/#differences-between-user-defined-bridges-and-the-default-bridge',
   },

@@ -10,6 +10,7 @@ import {
   finishedRecently,
 } from '../shared/containers.js';
 import { logTail } from '../shared/logs.js';
+import { defaultNetwork, engineCli, engineCommand, hubImage, type EngineCli } from '../shared/engine-cli.js';
 import type { dnsCodes } from './codes.js';
 import type { DaemonDns } from './host.js';
 import { failedLookup, type FailedLookup } from './lookups.js';
@@ -18,7 +19,10 @@ import { prose } from '../../src/util/text.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
+/** Docker's default bridge, by its network name and its network mode: no DNS between containers. */
 const DEFAULT_BRIDGE = new Set(['bridge', 'default']);
+/** Podman's default network when libpod does not answer: like Docker's default bridge, it resolves no container names. */
+const PODMAN_DEFAULT = 'podman';
 
 function networksOf(c: ContainerSummary | ContainerInspect): string[] {
   const nets = Object.keys(c.NetworkSettings?.Networks ?? {});
@@ -42,6 +46,9 @@ interface DnsWorld {
   daemon: DaemonDns | undefined;
   containers: ContainerSummary[];
   internal: Set<string>;
+  /** Networks that resolve no container names: Docker's default bridge, or Podman's networks with dns_enabled false. */
+  noNames: Set<string>;
+  cli: EngineCli;
   now: number;
   report: (r: Report) => void;
 }
@@ -78,10 +85,25 @@ export async function diagnoseContainers(
   const containers = await ctx.facts.containers();
   const candidates = containers.filter(worthJudging);
   if (candidates.length === 0) return;
-  const networks = await ctx.facts.networks().catch(() => [] as NetworkSummary[]);
+  const [networks, noNames, cli] = await Promise.all([
+    ctx.facts.networks().catch(() => [] as NetworkSummary[]),
+    networksWithoutNames(ctx, connection),
+    engineCli(ctx.facts),
+  ]);
   const internal = new Set(networks.filter((n) => n.Internal).map((n) => n.Name));
-  const world: DnsWorld = { ctx, connection, daemon, containers, internal, now: ctx.facts.now(), report };
+  const world: DnsWorld = { ctx, connection, daemon, containers, internal, noNames, cli, now: ctx.facts.now(), report };
   for (const summary of candidates) await diagnoseContainer(world, summary);
+}
+
+/**
+ * Docker's default bridge; on Podman, the networks libpod says have DNS off (its default `podman` network, and any made
+ * with --disable-dns), and `podman` itself when libpod does not answer.
+ */
+async function networksWithoutNames(ctx: CheckContext, connection: DockerConnection): Promise<Set<string>> {
+  if (!connection.kind?.startsWith('podman')) return DEFAULT_BRIDGE;
+  const podman = await ctx.facts.podmanNetworks().catch(() => undefined);
+  if (!podman) return new Set([PODMAN_DEFAULT]);
+  return new Set(podman.filter((n) => !n.dnsEnabled).map((n) => n.name));
 }
 
 async function diagnoseContainer(world: DnsWorld, summary: ContainerSummary): Promise<void> {
@@ -125,7 +147,7 @@ function reportIdleLoopback(world: DnsWorld, { inspect, name, subject, nets, ser
       Container ${name} is told to use the DNS server ${loopback.join(', ')}, which inside the container is the container itself
     `,
     subject,
-    fixes: loopbackFixes(name),
+    fixes: loopbackFixes(world.cli, name),
     evidence: { dns: servers, networks: nets },
   });
 }
@@ -154,28 +176,29 @@ function reportUnreachableTarget(
   target: ContainerSummary,
   evidence: LookupEvidence,
 ): boolean {
+  const { noNames, cli } = world;
   const targetNets = networksOf(target);
-  if (nets.some((n) => !DEFAULT_BRIDGE.has(n) && targetNets.includes(n))) return false;
-  const bothOnBridge = nets.some((n) => DEFAULT_BRIDGE.has(n)) && targetNets.some((n) => DEFAULT_BRIDGE.has(n));
+  if (nets.some((n) => !noNames.has(n) && targetNets.includes(n))) return false;
+  const shared = nets.find((n) => noNames.has(n) && targetNets.includes(n));
+  const bothOnBridge = cli.podman ? shared : nets.some((n) => DEFAULT_BRIDGE.has(n)) && targetNets.some((n) => DEFAULT_BRIDGE.has(n));
   const targetName = containerName(target);
   if (bothOnBridge) {
+    const net = (c: string) => engineCommand(cli, `network ${c}`);
     world.report({
       cause: 'default-bridge-no-names',
       title: prose`
-        Container ${name} cannot resolve "${lookup.name}" (container ${targetName}): both are on the default bridge, which has no DNS
-        between containers
+        Container ${name} cannot resolve "${lookup.name}" (container ${targetName}): both are on ${noNamesNetwork(cli, shared)}, which has
+        no DNS between containers
       `,
       subject,
       fixes: [
         {
           title: 'Put both containers on a user-defined network, where names resolve',
-          command: prose`
-            docker network create app-net && docker network connect app-net ${name} && docker network connect app-net ${targetName}
-          `,
+          command: `${net('create app-net')} && ${net(`connect app-net ${name}`)} && ${net(`connect app-net ${targetName}`)}`,
         },
         { title: 'Or run them with compose, which creates one network per project' },
       ],
-      evidence: { ...evidence, target: targetName },
+      evidence: { ...evidence, target: targetName, ...(cli.podman && shared ? { network: shared } : {}) },
     });
     return true;
   }
@@ -189,7 +212,7 @@ function reportUnreachableTarget(
     fixes: [
       {
         title: `Connect ${name} to a network of ${targetName}`,
-        command: `docker network connect ${targetNets.find((n) => !DEFAULT_BRIDGE.has(n)) ?? '<network>'} ${name}`,
+        command: engineCommand(cli, `network connect ${targetNets.find((n) => !noNames.has(n)) ?? '<network>'} ${name}`),
       },
     ],
     evidence: { ...evidence, target: targetName, targetNetworks: targetNets },
@@ -206,7 +229,7 @@ function reportLoopbackLookup(world: DnsWorld, { name, subject, loopback }: Reso
       container itself: "${lookup.line}"
     `,
     subject,
-    fixes: loopbackFixes(name),
+    fixes: loopbackFixes(world.cli, name),
     evidence,
   });
 }
@@ -219,7 +242,12 @@ function reportInternalOnly(world: DnsWorld, { name, subject, nets }: Resolving,
       network${nets.length > 1 ? 's' : ''} ${nets.join(', ')}, which have no outside access
     `,
     subject,
-    fixes: [{ title: 'Also attach it to a network with outside access', command: `docker network connect bridge ${name}` }],
+    fixes: [
+      {
+        title: 'Also attach it to a network with outside access',
+        command: engineCommand(world.cli, `network connect ${defaultNetwork(world.cli)} ${name}`),
+      },
+    ],
     evidence,
   });
 }
@@ -232,13 +260,19 @@ function reportLookupFailed(world: DnsWorld, { name, subject, nets }: Resolving,
     fixes: [
       {
         title: "Try the lookup from a container on the same network, with your network's resolver",
-        command: `docker run --rm --network ${nets[0] ?? 'bridge'} --dns <your DNS server> busybox nslookup ${lookup.name ?? '<name>'}`,
+        command: engineCommand(
+          world.cli,
+          `run --rm --network ${nets[0] ?? defaultNetwork(world.cli)} --dns <your DNS server> ${hubImage(world.cli, 'busybox')} nslookup ` +
+            (lookup.name ?? '<name>'),
+        ),
       },
       ...(evidence.resolvConf?.footer.usedDefaults
         ? [
             {
-              title: 'Docker fell back to Google DNS for this container; set your own in daemon.json',
-              command: '"dns": ["<your DNS server IP>"]',
+              title: world.cli.podman
+                ? 'Podman fell back to Google DNS for this container; set your own in containers.conf, under [containers]'
+                : 'Docker fell back to Google DNS for this container; set your own in daemon.json',
+              command: world.cli.podman ? 'dns_servers = ["<your DNS server IP>"]' : '"dns": ["<your DNS server IP>"]',
             },
           ]
         : []),
@@ -247,18 +281,25 @@ function reportLookupFailed(world: DnsWorld, { name, subject, nets }: Resolving,
   });
 }
 
-function loopbackFixes(name: string) {
+function loopbackFixes(cli: EngineCli, name: string) {
   return [
     {
       title: prose`
-        Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host's DNS. docker
-        rm -f removes the container and its writable layer; named volumes stay
+        Drop --dns 127.x (or compose dns: 127.x); on a user-defined network the embedded resolver already forwards to the host's DNS.
+        ${cli.cli} rm -f removes the container and its writable layer; named volumes stay
       `,
-      command: `docker rm -f ${name} && docker run --dns <your DNS server> …`,
+      command: `${engineCommand(cli, `rm -f ${name}`)} && ${engineCommand(cli, 'run --dns <your DNS server> …')}`,
     },
     {
-      title:
-        'Or, if a DNS server runs on the host, give containers its address on the Docker bridge (e.g. 172.17.0.1) and make it listen there',
+      title: `Or, if a DNS server runs on the host, give containers its address on ${
+        cli.podman ? "Podman's network (e.g. 10.88.0.1)" : 'the Docker bridge (e.g. 172.17.0.1)'
+      } and make it listen there`,
     },
   ];
+}
+
+/** The network two containers share that resolves no names, as a title says it. */
+function noNamesNetwork(cli: EngineCli, shared: string | undefined): string {
+  if (!cli.podman) return 'the default bridge';
+  return shared === PODMAN_DEFAULT ? "Podman's default network podman" : `network ${shared ?? PODMAN_DEFAULT} (DNS disabled)`;
 }

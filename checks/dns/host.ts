@@ -4,6 +4,7 @@ import { parseJsonWithLocation } from '../../src/util/json.js';
 import type { dnsCodes } from './codes.js';
 import { isCidr, isIp, isLoopback, parseResolvConf } from './resolv.js';
 import { prose } from '../../src/util/text.js';
+import { engineCli, engineCommand, type EngineCli } from '../shared/engine-cli.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -21,9 +22,11 @@ export async function diagnoseHost(
 ): Promise<DaemonDns | undefined> {
   if (connection.info?.IPv4Forwarding === false) reportForwardingOff(connection.info.Name, report);
   if (!connection.local || connection.kind === 'docker-desktop') return undefined;
-  const daemon = await readDaemonJson(ctx, connection, report);
+  // daemon.json is dockerd's: Podman reads containers.conf, so on Podman only the host's resolvers are judged.
+  const podman = connection.kind?.startsWith('podman') === true;
+  const daemon = podman ? undefined : await readDaemonJson(ctx, connection, report);
   // With DNS servers in daemon.json, the host's resolv.conf does not decide what containers get.
-  if (!(daemon && daemon.dns.length > 0)) await checkHostResolvConf(ctx, report);
+  if (!(daemon && daemon.dns.length > 0)) await checkHostResolvConf(ctx, report, podman ? await engineCli(ctx.facts) : undefined);
   if (daemon?.mtu) await checkMtu(ctx, daemon, daemon.mtu, report);
   return daemon;
 }
@@ -45,7 +48,7 @@ function reportForwardingOff(hostName: string | undefined, report: (r: Report) =
 }
 
 /** Loopback-only nameservers on the host make Docker give default-bridge containers Google's DNS. */
-async function checkHostResolvConf(ctx: CheckContext, report: (r: Report) => void): Promise<void> {
+async function checkHostResolvConf(ctx: CheckContext, report: (r: Report) => void, podman: EngineCli | undefined): Promise<void> {
   const { facts } = ctx;
   const resolv = await facts.hostFile('/etc/resolv.conf');
   if (resolv === undefined) return;
@@ -64,21 +67,41 @@ async function checkHostResolvConf(ctx: CheckContext, report: (r: Report) => voi
       `,
       subject: { kind: 'file', name: '/etc/resolv.conf' },
       location: { file: '/etc/resolv.conf' },
-      fixes: [
-        // An edit, not a write: daemon.json may hold other settings that a `tee` would wipe.
-        {
-          title: 'Add "dns": ["<your DNS server IP>"] to /etc/docker/daemon.json, keeping its other settings, then restart Docker',
-          command: 'sudoedit /etc/docker/daemon.json && sudo systemctl restart docker',
-        },
-        { title: 'Find the real upstream servers your host uses', command: 'resolvectl status | grep "DNS Servers"' },
-        {
-          title: 'Or use a user-defined network (compose does), whose embedded resolver forwards through the host',
-          command: 'docker network create app-net && docker run --network app-net …',
-        },
-      ],
+      fixes: podman ? podmanResolverFixes(podman) : dockerResolverFixes(),
       evidence: { nameservers: host.nameservers },
     });
   }
+}
+
+function dockerResolverFixes() {
+  return [
+    // An edit, not a write: daemon.json may hold other settings that a `tee` would wipe.
+    {
+      title: 'Add "dns": ["<your DNS server IP>"] to /etc/docker/daemon.json, keeping its other settings, then restart Docker',
+      command: 'sudoedit /etc/docker/daemon.json && sudo systemctl restart docker',
+    },
+    { title: 'Find the real upstream servers your host uses', command: 'resolvectl status | grep "DNS Servers"' },
+    {
+      title: 'Or use a user-defined network (compose does), whose embedded resolver forwards through the host',
+      command: 'docker network create app-net && docker run --network app-net …',
+    },
+  ];
+}
+
+/** Podman reads its DNS servers from containers.conf (the user's own when rootless); new containers get them, no restart. */
+function podmanResolverFixes(cli: EngineCli) {
+  const file = cli.rootless ? '~/.config/containers/containers.conf' : '/etc/containers/containers.conf';
+  return [
+    {
+      title: `Add dns_servers = ["<your DNS server IP>"] under [containers] in ${file}, keeping its other settings`,
+      command: cli.rootless ? `mkdir -p ~/.config/containers && \${EDITOR:-vi} ${file}` : `sudoedit ${file}`,
+    },
+    { title: 'Find the real upstream servers your host uses', command: 'resolvectl status | grep "DNS Servers"' },
+    {
+      title: "Or use a network of your own, whose resolver (aardvark-dns) forwards through the host's",
+      command: `${engineCommand(cli, 'network create app-net')} && ${engineCommand(cli, 'run --network app-net …')}`,
+    },
+  ];
 }
 
 /** A container MTU larger than the uplink's drops large packets. */

@@ -4,6 +4,7 @@ import type { ImageSummary, NetworkSummary } from '../../src/facts/docker/types.
 import type { ComposeProject } from '../../src/facts/project/compose.js';
 import { formatDuration } from '../shared/containers.js';
 import type { dnsCodes } from './codes.js';
+import { engineCli, engineCommand, hubImage, type EngineCli } from '../shared/engine-cli.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -22,12 +23,17 @@ async function probeOrStartError(ctx: CheckContext, spec: Parameters<CheckContex
   }));
 }
 
-function notStarted(network: string, why: string): Report {
+const pullFix = (cli: EngineCli) => ({
+  title: 'Pull a small image for the probe once',
+  command: engineCommand(cli, `pull ${hubImage(cli, 'busybox')}`),
+});
+
+function notStarted(cli: EngineCli, network: string, why: string): Report {
   return {
     cause: 'probe-skipped',
     title: `The DNS probe could not start a container on network ${network}: ${why}`,
     subject: { kind: 'network', name: network },
-    fixes: [{ title: 'Pull a small image for the probe once', command: 'docker pull busybox' }],
+    fixes: [pullFix(cli)],
   };
 }
 
@@ -61,13 +67,13 @@ export async function runProbes(
 ): Promise<void> {
   const { facts, options } = ctx;
   const name = options.probeName ?? 'registry-1.docker.io';
-  const candidates = probeImages(await facts.images());
+  const [candidates, cli] = await Promise.all([facts.images().then(probeImages), engineCli(facts)]);
   if (candidates.length === 0) {
     report({
       cause: 'probe-skipped',
       title: 'The DNS probe did not run: no local image has nslookup or getent, and the probe never pulls',
       subject: { kind: 'host', name: 'probe' },
-      fixes: [{ title: 'Pull a small image for the probe once', command: 'docker pull busybox' }],
+      fixes: [pullFix(cli)],
     });
     return;
   }
@@ -101,10 +107,10 @@ export async function runProbes(
       if (!result || !used) continue;
       done++;
       if (result.startError) {
-        report(notStarted(network.Name, result.startError));
+        report(notStarted(cli, network.Name, result.startError));
         continue;
       }
-      report(resultFinding(ctx, { network: network.Name, lookup, used, result, timeoutMs: Math.min(perProbeMs, left), passive }));
+      report(resultFinding(ctx, { network: network.Name, lookup, used, result, timeoutMs: Math.min(perProbeMs, left), passive, cli }));
     }
   }
 }
@@ -116,10 +122,11 @@ interface ProbeOutcome {
   result: { exitCode: number | null; output: string; durationMs: number; timedOut: boolean };
   timeoutMs: number;
   passive: string[];
+  cli: EngineCli;
 }
 
 /** What one finished probe found: the name resolved, or why not. */
-function resultFinding(ctx: CheckContext, { network, lookup, used, result, timeoutMs, passive }: ProbeOutcome): Report {
+function resultFinding(ctx: CheckContext, { network, lookup, used, result, timeoutMs, passive, cli }: ProbeOutcome): Report {
   const { options } = ctx;
   const dnsFlags = options.probeDns ? options.probeDns.map((d) => ` --dns ${d}`).join('') : '';
   const subject = { kind: 'network' as const, name: network };
@@ -151,7 +158,7 @@ function resultFinding(ctx: CheckContext, { network, lookup, used, result, timeo
     fixes: [
       {
         title: 'Repeat the lookup by hand',
-        command: `docker run --rm --network ${network}${dnsFlags} ${used.image} ${used.command(lookup).join(' ')}`,
+        command: engineCommand(cli, `run --rm --network ${network}${dnsFlags} ${used.image} ${used.command(lookup).join(' ')}`),
       },
     ],
     evidence,

@@ -2,12 +2,18 @@ import type { Fix, Location } from '../../src/engine/types.js';
 import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import { shellWord } from '../../src/util/text.js';
 import { shellLine, type Daemoniser } from './daemonising.js';
+import { DOCKER_CLI, engineCommand, type EngineCli } from '../shared/engine-cli.js';
 
 /**
  * The fix for a daemonising command: the same command in its foreground form, written where the user sets it (the
  * compose `command:`/`entrypoint:` or the Dockerfile CMD/ENTRYPOINT at the finding's location), else as a `docker run`.
  */
-export function foregroundFixes(inspect: ContainerInspect, daemoniser: Daemoniser, location: Location | undefined): Fix[] {
+export function foregroundFixes(
+  inspect: ContainerInspect,
+  daemoniser: Daemoniser,
+  location: Location | undefined,
+  cli: EngineCli = DOCKER_CLI,
+): Fix[] {
   const fg = daemoniser.foreground;
   if (!fg) return [{ title: `Run ${daemoniser.foregroundPart} as the container's command instead of \`${daemoniser.program}\`` }];
   const entrypoint = inspect.Config.Entrypoint ?? [];
@@ -26,7 +32,8 @@ export function foregroundFixes(inspect: ContainerInspect, daemoniser: Daemonise
   const image = inspect.Config.Image ?? inspect.Image;
   const flags = [...publishFlags(inspect), ...restartFlags(inspect)];
   const argv = keepsEntrypoint ? words : ['--entrypoint', shellWord(words[0]!), shellWord(image), ...words.slice(1).map(shellWord)];
-  const run = keepsEntrypoint ? ['docker run -d', ...flags, shellWord(image), shellLine(argv)] : ['docker run -d', ...flags, ...argv];
+  const runD = engineCommand(cli, 'run -d');
+  const run = keepsEntrypoint ? [runD, ...flags, shellWord(image), shellLine(argv)] : [runD, ...flags, ...argv];
   return [
     {
       title: `${title}: run it again with the foreground command (plus any volumes or environment it had)`,

@@ -10,8 +10,8 @@ export interface HostPort {
 }
 
 export type Holder =
-  | { kind: 'container'; name: string; id: string; composeProject?: string; composeService?: string; oneoff?: boolean }
-  | { kind: 'process'; process?: string; pid?: number; address: string }
+  | { kind: 'container'; name: string; id: string; composeProject?: string; composeService?: string; oneoff?: boolean; via?: string }
+  | { kind: 'process'; process?: string; pid?: number; address: string; ownDaemon?: number }
   | { kind: 'engine'; process: string; pid?: number; address: string };
 
 /** Processes that belong to a container engine: their listeners are other engines' published ports. */
@@ -27,30 +27,52 @@ export function publishedBy(containers: readonly ContainerSummary[], wanted: Hos
   );
 }
 
-/** Who holds a host port: a container of this daemon first (its docker-proxy is only the daemon's agent), else a host listener. */
+function containerHolder(container: ContainerSummary, via?: Listener): Holder {
+  const compose = composeLabels(container.Labels);
+  return {
+    kind: 'container',
+    name: containerName(container),
+    id: container.Id.slice(0, 12),
+    ...(compose ? { composeProject: compose.project, composeService: compose.service, ...(compose.oneoff ? { oneoff: true } : {}) } : {}),
+    ...(via ? { via: `${via.process}${via.pid ? ` (pid ${via.pid})` : ''}` } : {}),
+  };
+}
+
+/** A container of this daemon that lists the port as published, whatever its state (the socket is the daemon's, not the state's). */
+function listedBy(containers: readonly ContainerSummary[], wanted: HostPort, exceptId?: string): ContainerSummary | undefined {
+  return containers.find(
+    (c) => c.Id !== exceptId && (c.Ports ?? []).some((p) => p.PublicPort === wanted.port && p.Type === wanted.protocol),
+  );
+}
+
+/**
+ * Who holds a host port: a container of this daemon first (its docker-proxy is only the daemon's agent), else a host listener.
+ * Engine 28 binds published ports in dockerd itself before handing them to docker-proxy, so a dockerd listener is this
+ * daemon's container when one lists the port; with none, it is another engine's only when its pid is not this daemon's
+ * (`daemonPid`, from its pid file); when that is unknown it is named as the process it is.
+ */
 export function findHolder(
   wanted: HostPort,
   containers: readonly ContainerSummary[],
   listeners: readonly Listener[] | undefined,
   exceptId?: string,
+  daemonPid?: number,
 ): Holder | undefined {
   const container = publishedBy(containers, wanted, exceptId);
-  if (container) {
-    const compose = composeLabels(container.Labels);
-    return {
-      kind: 'container',
-      name: containerName(container),
-      id: container.Id.slice(0, 12),
-      ...(compose ? { composeProject: compose.project, composeService: compose.service, ...(compose.oneoff ? { oneoff: true } : {}) } : {}),
-    };
-  }
+  if (container) return containerHolder(container);
   const listener = listeners?.find(
     (l) => l.port === wanted.port && l.protocol === wanted.protocol && addressesOverlap(l.address, wanted.ip),
   );
   if (!listener) return undefined;
-  if (listener.process && ENGINE_PROCESSES.test(listener.process))
-    return { kind: 'engine', process: listener.process, pid: listener.pid, address: listener.address };
-  return { kind: 'process', process: listener.process, pid: listener.pid, address: listener.address };
+  const at = { pid: listener.pid, address: listener.address };
+  if (listener.process === 'dockerd') {
+    const listed = listedBy(containers, wanted, exceptId);
+    if (listed) return containerHolder(listed, listener);
+    const another = daemonPid !== undefined && listener.pid !== undefined && listener.pid !== daemonPid;
+    return another ? { kind: 'engine', process: 'dockerd', ...at } : { kind: 'process', process: 'dockerd', ...at, ownDaemon: daemonPid };
+  }
+  if (listener.process && ENGINE_PROCESSES.test(listener.process)) return { kind: 'engine', process: listener.process, ...at };
+  return { kind: 'process', process: listener.process, ...at };
 }
 
 export function describeHolder(holder: Holder): string {
@@ -63,6 +85,8 @@ export function describeHolder(holder: Holder): string {
     case 'engine':
       return `${holder.process}${holder.pid ? ` (pid ${holder.pid})` : ''}, part of another container engine`;
     case 'process':
+      if (holder.process === 'dockerd' && holder.ownDaemon !== undefined && holder.ownDaemon === holder.pid)
+        return `this Docker daemon itself (dockerd, pid ${holder.pid}), though none of its containers lists the port`;
       return holder.process
         ? `${holder.process}${holder.pid ? ` (pid ${holder.pid})` : ''}`
         : 'a process this user cannot see (run as root to name it)';

@@ -86,3 +86,20 @@ export function dropRestartFix(cli: EngineCli, container: string): { title: stri
       '(in compose, restart: "no")',
   };
 }
+
+/**
+ * The network a container joins when none is named: Docker's `bridge`, Podman's `podman`. Neither resolves container
+ * names (Podman's has dns_enabled false), so fixes that attach to it are for outside access only.
+ */
+export function defaultNetwork(cli: EngineCli): string {
+  return cli.podman ? 'podman' : 'bridge';
+}
+
+/**
+ * An image from Docker Hub as a fix names it: `busybox` for Docker; fully qualified for Podman, whose short-name
+ * policy asks which registry (or refuses, without a terminal) for an unqualified name.
+ */
+export function hubImage(cli: EngineCli, name: string): string {
+  if (!cli.podman || name.includes('.') || name.startsWith('localhost/')) return name;
+  return `docker.io/${name.includes('/') ? name : `library/${name}`}`;
+}

@@ -3,6 +3,8 @@ import type { EngineErrorKind } from './docker/engine-client.js';
 import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './docker/types.js';
 import type { ProbeResult, ProbeSpec } from './docker/probe.js';
 import type { VolumeSummary } from './docker/volumes.js';
+import type { PodmanNetwork } from './docker/podman-networks.js';
+import type { ArchiveEntry } from './docker/archive.js';
 import type { Listener } from './host/listeners.js';
 import type { HostRoute } from './host/routes.js';
 import type { DiskUsage } from './docker/system-df.js';
@@ -143,7 +145,11 @@ export interface DockerFacts {
   containerFile(id: string, path: string): Promise<Buffer | undefined>;
   /** Whether a path (file, directory or symlink) exists in a container's filesystem, from the archive API's status. */
   containerPathExists(id: string, path: string): Promise<boolean>;
+  /** The path's own archive entry in a container (type, permission bits, a file's content), or undefined when absent. */
+  containerFileEntry(id: string, path: string): Promise<ArchiveEntry | undefined>;
   networks(): Promise<NetworkSummary[]>;
+  /** Podman only: its networks from libpod's list, which says which resolve container names (the compat list does not). */
+  podmanNetworks(): Promise<PodmanNetwork[]>;
   images(): Promise<ImageSummary[]>;
   /** Every volume (GET /volumes), listed once. */
   volumes(): Promise<VolumeSummary[]>;

@@ -51,8 +51,8 @@ export interface ContainerFields {
   mounts?: MountPoint[];
   /** What GET /containers/{id}/logs answers. */
   logs?: string;
-  /** Files GET /containers/{id}/archive serves: path in the container → text. */
-  files?: Record<string, string>;
+  /** Files GET /containers/{id}/archive serves: path in the container → text (mode 0644), or text with its mode. */
+  files?: Record<string, string | { content: string; mode: number }>;
   /** `State.Pid` (0 when not running); pair with `FakeWorld.namespaces` for what it listens on. */
   pid?: number;
   /** `State.Health`: `{ status: 'unhealthy', failingStreak: 3, log: [{ ExitCode: 127, Output: 'sh: curl: not found' }] }`. */
@@ -65,6 +65,10 @@ export interface ContainerFields {
   exposed?: string[];
   workingDir?: string;
   networkMode?: string;
+  /** The container's own DNS servers (`--dns`), HostConfig.Dns. */
+  dns?: string[];
+  /** The networks it is attached to (NetworkSettings.Networks in the list and in inspect): `['bridge']`, `['podman']`. */
+  networks?: string[];
   logPath?: string;
   logConfig?: { Type: string; Config?: Record<string, string> };
   /** `HostConfig.AutoRemove`: run with `--rm`. */
@@ -151,6 +155,10 @@ function defaultStatus(c: ContainerFields): string {
   }
 }
 
+function networkEntries(names: string[]): Record<string, object> {
+  return Object.fromEntries(names.map((n) => [n, {}]));
+}
+
 /** The GET /containers/json entry of a container. */
 export function containerSummary(c: ContainerFields): ContainerSummary {
   return {
@@ -166,6 +174,8 @@ export function containerSummary(c: ContainerFields): ContainerSummary {
     Labels: c.labels ?? {},
     Mounts: c.mounts ?? [],
     ...networkSettings(c),
+    ...(c.networkMode ? { HostConfig: { NetworkMode: c.networkMode } } : {}),
+    ...(c.networks ? { NetworkSettings: { Networks: networkEntries(c.networks) } } : {}),
   };
 }
 
@@ -206,6 +216,7 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
       Memory: c.memory ?? 0,
       PortBindings: portBindings(c),
       ...(c.networkMode ? { NetworkMode: c.networkMode } : {}),
+      ...(c.dns ? { Dns: c.dns } : {}),
       ...(c.logConfig ? { LogConfig: c.logConfig } : {}),
       ...(c.autoRemove ? { AutoRemove: true } : {}),
     },
@@ -224,16 +235,17 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
     },
     Mounts: c.mounts ?? [],
     ...networkSettings(c),
+    ...(c.networks ? { NetworkSettings: { Networks: networkEntries(c.networks) } } : {}),
     ...(c.logPath ? { LogPath: c.logPath } : {}),
     ...(logPathOf(c) ? { LogPath: logPathOf(c) } : {}),
   };
 }
 
 /** A tar archive holding one file, as GET /containers/{id}/archive returns it. */
-export function tarOf(name: string, content: string): Buffer {
+export function tarOf(name: string, content: string, mode = 0o644): Buffer {
   const header = Buffer.alloc(512);
   header.write(name, 0, 'utf8');
-  header.write('0000644\0', 100);
+  header.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
   header.write('0000000\0', 108);
   header.write('0000000\0', 116);
   header.write(content.length.toString(8).padStart(11, '0') + '\0', 124);
@@ -260,8 +272,10 @@ export function engineWith(containers: readonly ContainerFields[], extra: Engine
     const id = containerId(c);
     routes[`/containers/${id}/json`] = containerInspect(c);
     routes[`/containers/${id}/logs`] = c.tty ? (c.logs ?? '') : stdoutFrame(c.logs ?? '');
-    for (const [file, content] of Object.entries(c.files ?? {}))
-      routes[`/containers/${id}/archive?path=${encodeURIComponent(file)}`] = tarOf(file.split('/').pop()!, content);
+    for (const [file, entry] of Object.entries(c.files ?? {})) {
+      const { content, mode } = typeof entry === 'string' ? { content: entry, mode: 0o644 } : entry;
+      routes[`/containers/${id}/archive?path=${encodeURIComponent(file)}`] = tarOf(file.split('/').pop()!, content, mode);
+    }
   }
   return routes;
 }

@@ -42,7 +42,8 @@ async function recordingProxy(upstream: string): Promise<{ host: string; paths: 
 function expectVersioned(paths: string[], version: string): void {
   expect(paths[0]).toBe('/_ping');
   const later = paths.slice(1);
-  expect(later.filter((p) => !p.startsWith(`/v${version}/`))).toEqual([]);
+  // libpod's own routes take libpod's version, not the Docker API's (dns asks Podman which networks resolve names).
+  expect(later.filter((p) => !p.startsWith(`/v${version}/`) && !p.startsWith('/v4.0.0/libpod/'))).toEqual([]);
   for (const endpoint of ['version', 'info', 'containers/json'])
     expect(later.some((p) => p.startsWith(`/v${version}/${endpoint}`))).toBe(true);
 }

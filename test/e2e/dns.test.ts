@@ -10,6 +10,7 @@ import { BIN, cleanEnv, runCli } from '../helpers/cli.js';
 import { startDnsServer } from '../helpers/dns-server.js';
 import { docker, engineAvailable, engines, ensureTestImage, removeLabelled, TEST_LABEL } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
+import { dockerCommandsOnPodman } from '../helpers/podman.js';
 import { expectValidReport } from '../helpers/schema.js';
 
 const scope = `dns-${process.pid}-${Date.now().toString(36)}`;
@@ -68,16 +69,24 @@ describe.each(engines)('dns on a real engine: $name', (engine) => {
 
   it('a container that fails to reach another on the default bridge by name gets the default-bridge cause', () => {
     const [finding] = findingsFor(p('client'));
-    // Podman differs: its default network is named "podman", which the dns check does not know as a default network yet
-    // (checks/dns), so the lookup is put down to the container's loopback resolver, its other real cause here.
-    if (engine.name === 'podman') return expect(finding).toMatchObject({ code: 'dns/container-loopback-dns', severity: 'error' });
     expect(finding).toMatchObject({
       code: 'dns/default-bridge-no-names',
+      severity: 'error',
       evidence: expect.objectContaining({ name: p('server'), target: p('server') }),
     });
+    // Podman differs only in words: its default network is "podman" (libpod lists it with dns_enabled false).
+    const network = engine.name === 'podman' ? "Podman's default network podman" : 'the default bridge';
     expect(finding!.title).toBe(
-      `Container ${p('client')} cannot resolve "${p('server')}" (container ${p('server')}): both are on the default bridge, which has no DNS between containers`,
+      `Container ${p('client')} cannot resolve "${p('server')}" (container ${p('server')}): both are on ${network}, which has no DNS between containers`,
     );
+    expect(finding!.fixes[0]!.command).toBe(
+      `${engine.name} network create app-net && ${engine.name} network connect app-net ${p('client')} && ` +
+        `${engine.name} network connect app-net ${p('server')}`,
+    );
+  });
+
+  it.runIf(engine.name === 'podman')('on Podman, no fix names docker (the podman CLI is installed)', () => {
+    expect(dockerCommandsOnPodman(report)).toEqual([]);
   });
 
   // Docker only: the probe's DNS server listens on docker0, the default bridge's gateway.

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
+import { dockerCommandsOnPodman } from '../helpers/podman.js';
 import { engines, TEST_LABEL, type TestEngine } from '../helpers/engine.js';
 import { freePort, tempDir } from '../helpers/sockets.js';
 
@@ -130,10 +131,11 @@ describe.each(engines)('exited-containers on a real engine: containers meant to 
     const scoped = await scopedEngine(engine, scope);
     const okEngine = await scopedEngine(engine, healthyScope);
     try {
-      const run = await runCli(['exited-containers', '--json', '-v', '-H', scoped.host, '-C', projectDir]);
+      // Room beyond the default 10 s: under the whole suite's load Podman can take seconds to answer its ping.
+      const run = await runCli(['exited-containers', '--json', '-v', '--timeout', '30', '-H', scoped.host, '-C', projectDir]);
       exitCode = run.exitCode;
       report = run.report!;
-      healthy = (await runCli(['exited-containers', '--json', '-H', okEngine.host, '-C', projectDir])).report!;
+      healthy = (await runCli(['exited-containers', '--json', '--timeout', '30', '-H', okEngine.host, '-C', projectDir])).report!;
     } finally {
       await Promise.all([scoped.close(), okEngine.close()]);
     }
@@ -153,7 +155,8 @@ describe.each(engines)('exited-containers on a real engine: containers meant to 
         `^Container ${p('httpd')} exited 0 after [\\d.]+ s because its command \`httpd -p 80\` does not stay in the foreground: busybox httpd forks`,
       ),
     );
-    expect(finding!.fixes[0]!.command).toBe(`docker run -d -p 127.0.0.1:${ports.httpd}:80 ${image} httpd -f -p 80`);
+    // The engine's own CLI: podman on Podman (installed here), docker on Docker.
+    expect(finding!.fixes[0]!.command).toBe(`${engine.name} run -d -p 127.0.0.1:${ports.httpd}:80 ${image} httpd -f -p 80`);
     expect(finding!.evidence).toMatchObject({
       exitCode: 0,
       // Podman differs: its inspect says AttachStdout false for attached runs too, so a detached start is no signal there.
@@ -168,7 +171,7 @@ describe.each(engines)('exited-containers on a real engine: containers meant to 
     const [finding] = findingsFor(p('bg'));
     // Podman differs: a detached start cannot be told there (AttachStdout always reads false), so the check says less.
     expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: engine.name === 'docker' ? 'warning' : 'info' });
-    expect(finding!.fixes[0]!.command).toBe(`docker run -d ${image} sh -c 'sleep 100'`);
+    expect(finding!.fixes[0]!.command).toBe(`${engine.name} run -d ${image} sh -c 'sleep 100'`);
   });
 
   it('a detached `true` with restart "no" and no ports: a job, so a note', () => {
@@ -194,7 +197,7 @@ describe.each(engines)('exited-containers on a real engine: containers meant to 
   it('an attached httpd with no ports: the daemonising command named, as a note', () => {
     const [finding] = findingsFor(p('try'));
     expect(finding).toMatchObject({ code: 'exited-containers/daemonized', severity: 'info' });
-    expect(finding!.fixes[0]!.command).toBe(`docker run -d ${image} httpd -f -p 80`);
+    expect(finding!.fixes[0]!.command).toBe(`${engine.name} run -d ${image} httpd -f -p 80`);
   });
 
   it('a restart loop of a daemonising command: the loop names it and the fix keeps it in the foreground', () => {
@@ -203,7 +206,7 @@ describe.each(engines)('exited-containers on a real engine: containers meant to 
     expect(finding!.title).toMatch(
       /(it last exited with code 0|it is up again for now): its command `httpd -p 80` does not stay in the foreground/,
     );
-    expect(finding!.fixes[0]!.command).toBe(`docker run -d --restart always ${image} httpd -f -p 80`);
+    expect(finding!.fixes[0]!.command).toBe(`${engine.name} run -d --restart always ${image} httpd -f -p 80`);
   });
 
   it('a compose service whose command daemonises: the foreground command at its compose line', () => {
@@ -263,5 +266,9 @@ describe.each(engines)('exited-containers on a real engine: containers meant to 
 
   it('a running busybox sleep: passed', () => {
     expect(healthy.checks[0]).toMatchObject({ id: 'exited-containers', status: 'passed', findings: [] });
+  });
+
+  it.runIf(engine.name === 'podman')('on Podman, no fix names docker (the podman CLI is installed)', () => {
+    expect(dockerCommandsOnPodman(report)).toEqual([]);
   });
 });

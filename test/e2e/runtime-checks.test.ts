@@ -8,6 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import { START_GRACE_MS } from '../../checks/shared/containers.js';
 import { engines, TEST_LABEL } from '../helpers/engine.js';
 import { freePort, tempDir } from '../helpers/sockets.js';
+import { dockerCommandsOnPodman } from '../helpers/podman.js';
 
 async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -190,10 +191,16 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
     });
 
     it('a file that is not executable (126)', () => {
-      // Podman differs: the start fails with no State.Error and the archive API does not give the file's mode, so the doctor
-      // cannot tell a non-executable file from a good one and says nothing rather than guess.
-      if (engine.name === 'podman') return expect(findingsFor(p('noexec'))).toEqual([]);
       expect(findingsFor(p('noexec'))).toEqual([expect.objectContaining({ code: 'exited-containers/not-executable', severity: 'error' })]);
+      const [finding] = findingsFor(p('noexec'));
+      // Docker names the start error; Podman records none (the container stays Created), so the doctor read the file's
+      // mode from the archive API's tar header.
+      expect(finding!.title).toBe(
+        engine.name === 'docker'
+          ? `Container ${p('noexec')} never started: exec: "/etc/passwd": permission denied`
+          : `Container ${p('noexec')} never started: its command \`/etc/passwd\` is not executable (mode 0644)`,
+      );
+      expect(finding!.fixes.map((f) => f.command)).toEqual(['RUN chmod +x /etc/passwd', `${engine.name} rm ${p('noexec')}`]);
     });
 
     it('an OOM kill under a small memory limit', () => {
@@ -229,7 +236,7 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
       expect(finding!.title).toBe(
         `Port ${ports.hostHeld}/tcp is held by ${(finding!.evidence!.holder as { process: string }).process} (pid ${process.pid}), so container ${p('hostport')} cannot start`,
       );
-      expect(finding!.fixes.map((f) => f.command)).toContain(`docker rm ${p('hostport')}`);
+      expect(finding!.fixes.map((f) => f.command)).toContain(`${engine.name} rm ${p('hostport')}`);
       // The failed start is one cause: exited-containers leaves it to port-conflicts.
       expect(findingsFor(p('hostport'), 'exited-containers')).toEqual([]);
     });
@@ -250,10 +257,9 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
   });
 
   describe('bind-mounts', () => {
-    // Not yet on Podman: its logs endpoint with `tail=` drops a line its k8s-file log stored in partial chunks ("sh: " +
-    // "can't create /data/out: Permission denied" reads back as an empty line), so the permission line is lost. The log fact
-    // (src/facts/docker) must read Podman's logs without tail= and cut them itself; until then this case runs on Docker only.
-    it.skipIf(engine.name === 'podman')('a root-owned 0755 bind source written by uid 1000', () => {
+    // On Podman too: its logs endpoint with `tail=` splices a line its k8s-file log stored in pieces ("sh: " + "can't create
+    // /data/out: Permission denied") onto the line before, so the log fact reads Podman's logs whole (bounded) and cuts them itself.
+    it('a root-owned 0755 bind source written by uid 1000', () => {
       const [finding] = findingsFor(p('denied'));
       expect(finding).toMatchObject({
         code: 'bind-mounts/not-writable',
@@ -273,6 +279,10 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
         location: { file: 'compose.yaml', line: 7 },
       });
     });
+  });
+
+  it.runIf(engine.name === 'podman')('on Podman, no fix names docker (the podman CLI is installed)', () => {
+    expect(dockerCommandsOnPodman(report)).toEqual([]);
   });
 
   it('a healthy long-running container with a published port and a writable bind mount gets no finding', () => {

@@ -60,3 +60,103 @@ export async function removePodmanLabelled(label: string): Promise<void> {
   const images = await list('images', '-q');
   if (images.length) await podmanMayFail('rmi', '-f', ...new Set(images));
 }
+
+/** `docker` as a command in a fix (not `docker-compose`, `docker-doctor`, `docker.io/…` or prose). */
+const DOCKER_COMMAND = /(^|[\s;&|($])docker(\s|$)/;
+
+/** Whether a command answers `--version` on this host (what the doctor asks to choose a fix's CLI). */
+function installed(command: string): boolean {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'pipe', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fix commands of a report that name `docker` where the user's engine is Podman and its CLI is installed (the
+ * doctor then names `podman`). Empty is right; on a host with only the docker CLI, `docker` against Podman is right too.
+ */
+export function dockerCommandsOnPodman(report: { checks: { findings: { fixes: { command?: string }[] }[] }[] }): string[] {
+  if (!installed('podman')) return [];
+  const commands = report.checks.flatMap((c) => c.findings.flatMap((f) => f.fixes.map((x) => x.command ?? '')));
+  return commands.filter((c) => DOCKER_COMMAND.test(c));
+}
+
+/** The unprivileged user .ci/run creates (with /etc/subuid and /etc/subgid ranges) for the rootless Podman tests. */
+export const ROOTLESS_USER = 'dd-rootless';
+
+/** A rootless Podman service run as ROOTLESS_USER with its own XDG_RUNTIME_DIR, for one test file. */
+export interface RootlessPodman {
+  host: string;
+  /** Runs a command as the user, in the user's environment. */
+  asUser(command: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  stop(): Promise<void>;
+}
+
+function userIds(user: string): { uid: number; gid: number } | undefined {
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts `podman system service` as ROOTLESS_USER on a socket in its own runtime directory, or says why it cannot:
+ * not root (only root can switch to the user), no such user (.ci/run makes it), or the service does not answer.
+ */
+export async function startRootlessPodman(): Promise<RootlessPodman | string> {
+  if (process.getuid?.() !== 0) return 'not root: only root can run the service as another user';
+  const ids = userIds(ROOTLESS_USER);
+  if (!ids) return `no user ${ROOTLESS_USER} (.ci/run creates it, with /etc/subuid and /etc/subgid ranges)`;
+  const runtime = `/run/${ROOTLESS_USER}-${ids.uid}`;
+  execFileSync('install', ['-d', '-m', '700', '-o', String(ids.uid), '-g', String(ids.gid), runtime, `${runtime}/podman`]);
+  const socket = `${runtime}/podman/podman.sock`;
+  const env = {
+    HOME: `/home/${ROOTLESS_USER}`,
+    USER: ROOTLESS_USER,
+    XDG_RUNTIME_DIR: runtime,
+    PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+    // The same limits as the rootful service's: this machine cannot raise them to Podman's defaults.
+    CONTAINERS_CONF: '/run/docker-doctor-ci/containers.conf',
+  };
+  const asUser = async (command: string, ...args: string[]) => {
+    const result = await execa('setpriv', ['--reuid', String(ids.uid), '--regid', String(ids.gid), '--init-groups', command, ...args], {
+      env,
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+      stdin: 'ignore',
+    });
+    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout).trim(), stderr: String(result.stderr).trim() };
+  };
+  const service = execa(
+    'setpriv',
+    [
+      '--reuid',
+      String(ids.uid),
+      '--regid',
+      String(ids.gid),
+      '--init-groups',
+      'podman',
+      'system',
+      'service',
+      '--time=0',
+      `unix://${socket}`,
+    ],
+    { env, extendEnv: false, reject: false, stdin: 'ignore' },
+  );
+  const stop = async () => {
+    service.kill('SIGTERM');
+    await service;
+  };
+  for (let i = 0; i < 30; i++) {
+    if ((await asUser('podman', '--url', `unix://${socket}`, 'version')).exitCode === 0) return { host: `unix://${socket}`, asUser, stop };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await stop();
+  return `the rootless Podman service did not answer at ${socket}`;
+}

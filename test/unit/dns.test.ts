@@ -431,7 +431,126 @@ const BROKEN_COMPOSE: BrokenCase[] = [
   },
 ];
 
-new CheckTester(dns).run({ healthy: HEALTHY, broken: [...BROKEN_HOST, ...BROKEN_CONTAINERS, ...BROKEN_COMPOSE] });
+/** Podman's Engine API names itself in /version; libpod's own network list says which networks resolve names. */
+const PODMAN_VERSION = { Version: '4.3.1', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64', Components: [{ Name: 'Podman Engine' }] };
+/** What Podman 4.3 answers at /libpod/networks/json here: its default network, one made by `podman network create`, one with DNS off. */
+const LIBPOD_NETWORKS = [
+  { name: 'podman', driver: 'bridge', dns_enabled: false, internal: false },
+  { name: 'app', driver: 'bridge', dns_enabled: true, internal: false },
+  { name: 'quiet', driver: 'bridge', dns_enabled: false, internal: false },
+];
+/** A host with the podman CLI and no docker CLI. */
+const PODMAN_ONLY: FakeWorld['exec'] = {
+  run: async (file) =>
+    file === 'podman'
+      ? { exitCode: 0, stdout: 'podman version 4.3.1\n', stderr: '', failed: false }
+      : { exitCode: undefined, stdout: '', stderr: 'ENOENT', failed: true },
+};
+const podmanWorld = (setup: Setup, libpod: unknown = LIBPOD_NETWORKS): FakeWorld => ({
+  engine: { ...routesFor(setup), '/version': PODMAN_VERSION, '/libpod/networks/json': libpod },
+  files: setup.files,
+  exec: PODMAN_ONLY,
+});
+/** Podman's default network: a client that fails to look up a server on it by name. */
+const onPodmanNetwork = (net: string): Setup => ({
+  containers: [
+    { id: 'w1', name: 'server', state: 'running', networks: [net] },
+    {
+      id: 'c1',
+      name: 'client',
+      exitCode: 1,
+      networks: [net],
+      path: 'nslookup',
+      args: ['server'],
+      logs: "nslookup: can't resolve 'server'\n",
+    },
+  ],
+});
+
+const PODMAN_HEALTHY: TesterCase[] = [
+  {
+    name: "Podman: daemon.json is dockerd's, not Podman's: a broken one there is not this engine's problem",
+    facts: podmanWorld({ files: { '/etc/docker/daemon.json': '{\n  "dns": ["10.0.0.2"],\n}\n' } }),
+  },
+];
+
+const PODMAN_BROKEN: BrokenCase[] = [
+  {
+    name: "Podman: two containers on Podman's default network podman (dns_enabled false) get the default-network cause and podman fixes",
+    facts: podmanWorld(onPodmanNetwork('podman')),
+    findings: [
+      {
+        code: 'default-bridge-no-names',
+        severity: 'error',
+        subject: 'client',
+        title:
+          'Container client cannot resolve "server" (container server): both are on Podman\'s default network podman, which has no DNS ' +
+          'between containers',
+      },
+    ],
+    assert: (r) => {
+      expect(r.findings[0]!.fixes[0]!.command).toBe(
+        'podman network create app-net && podman network connect app-net client && podman network connect app-net server',
+      );
+      expect(r.findings[0]!.evidence).toMatchObject({ network: 'podman', target: 'server' });
+    },
+  },
+  {
+    name: 'Podman: a network made with --disable-dns is named as such',
+    facts: podmanWorld(onPodmanNetwork('quiet')),
+    findings: [
+      { code: 'default-bridge-no-names', severity: 'error', subject: 'client', title: /both are on network quiet \(DNS disabled\)/ },
+    ],
+  },
+  {
+    name: "Podman: when libpod does not answer, the network named podman is still Podman's default",
+    facts: podmanWorld(onPodmanNetwork('podman'), new Error('libpod is not there')),
+    findings: [{ code: 'default-bridge-no-names', severity: 'error', subject: 'client' }],
+  },
+  {
+    name: 'Podman: two containers on a network of their own (dns_enabled true) that still fail: the lookup, with podman fixes',
+    facts: podmanWorld(onPodmanNetwork('app')),
+    findings: [{ code: 'lookup-failed', severity: 'error', subject: 'client' }],
+    assert: (r) =>
+      expect(r.findings[0]!.fixes[0]!.command).toBe(
+        'podman run --rm --network app --dns <your DNS server> docker.io/library/busybox nslookup server',
+      ),
+  },
+  {
+    name: 'Podman: a loopback --dns gets podman commands',
+    facts: podmanWorld({
+      containers: [{ id: 'l1', name: 'fetch', exitCode: 6, dns: ['127.0.0.1'], logs: 'curl: (6) Could not resolve host: example.com\n' }],
+    }),
+    findings: [{ code: 'container-loopback-dns', severity: 'error' }],
+    assert: (r) => expect(r.findings[0]!.fixes[0]!.command).toBe('podman rm -f fetch && podman run --dns <your DNS server> …'),
+  },
+  {
+    name: "Podman: an internal network's fix attaches the default network podman",
+    facts: podmanWorld({
+      containers: [{ id: 'i1', name: 'job', exitCode: 1, networks: ['secret'], logs: '[Errno -3] Temporary failure in name resolution\n' }],
+    }),
+    findings: [{ code: 'internal-network', severity: 'error' }],
+    assert: (r) => expect(r.findings[0]!.fixes[0]!.command).toBe('podman network connect podman job'),
+  },
+  {
+    name: 'Podman: loopback-only host resolvers, fixed in containers.conf',
+    facts: podmanWorld({ files: { '/etc/resolv.conf': 'nameserver 127.0.1.1\n' } }),
+    findings: [{ code: 'host-loopback-resolver', severity: 'warning' }],
+    assert: (r) => {
+      expect(r.findings[0]!.fixes[0]).toEqual({
+        title:
+          'Add dns_servers = ["<your DNS server IP>"] under [containers] in /etc/containers/containers.conf, keeping its other settings',
+        command: 'sudoedit /etc/containers/containers.conf',
+      });
+      expect(r.findings[0]!.fixes.map((f) => f.command ?? '').join('\n')).not.toMatch(/docker/);
+    },
+  },
+];
+
+new CheckTester(dns).run({
+  healthy: [...HEALTHY, ...PODMAN_HEALTHY],
+  broken: [...BROKEN_HOST, ...BROKEN_CONTAINERS, ...BROKEN_COMPOSE, ...PODMAN_BROKEN],
+});
 
 describe('dns: the probe', () => {
   it('probes only with --probe, removes the probe container, and reports the timing', async () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import dns from '../../checks/dns.js';
 import exitedContainers from '../../checks/exited-containers.js';
+import portConflicts from '../../checks/port-conflicts.js';
+import type { Check } from '../../src/engine/types.js';
 import {
   cliFor,
   DOCKER_CLI,
@@ -13,7 +16,17 @@ import { memoryFixes } from '../../checks/exited-containers/memory-fix.js';
 import type { ExecResult, FactClients } from '../../src/facts/clients.js';
 import { connect, engineKind } from '../../src/facts/docker/connection.js';
 import type { EngineKind } from '../../src/facts/types.js';
-import { containerInspect, fakeClients, fakeFacts, HEALTHY_ENGINE, SOCKET } from '../../src/testing/index.js';
+import {
+  containerInspect,
+  fakeClients,
+  fakeFacts,
+  HEALTHY_ENGINE,
+  listener,
+  minutesBefore,
+  SOCKET,
+  type ContainerFields,
+  type FakeWorld,
+} from '../../src/testing/index.js';
 import { runCheck } from '../helpers/fakes.js';
 
 const PODMAN_VERSION = { Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine', Version: '4.3.1' }] };
@@ -154,5 +167,98 @@ describe('restart policy fixes on each engine', () => {
     expect(result.findings.map((f) => f.code)).toEqual(['exited-containers/restart-loop']);
     expect(commands).toContain('podman stop loop');
     expect(commands.join('\n')).not.toMatch(/update --restart/);
+  });
+});
+
+/**
+ * A Podman-only host (the podman CLI, no docker CLI): no fix of port-conflicts, exited-containers or dns may name
+ * `docker`, which this host does not have. `docker-compose`, `docker.io/…` images and prose are not the docker command.
+ */
+describe('on a Podman-only host, no fix names docker', () => {
+  const podmanOnly: FactClients['exec'] = {
+    run: async (file): Promise<ExecResult> =>
+      file === 'podman'
+        ? { exitCode: 0, stdout: 'podman version 4.3.1\n', stderr: '', failed: false }
+        : { exitCode: undefined, stdout: '', stderr: 'ENOENT', failed: true },
+  };
+  const DOCKER_COMMAND = /(^|[\s;&|($])docker(\s|$)/;
+  const created = (name: string, port: number): ContainerFields => ({
+    id: `id-${name}`,
+    name,
+    state: 'created',
+    created: minutesBefore(1),
+    portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+  });
+  const exited = (name: string, fields: Partial<ContainerFields>): ContainerFields => ({ id: `id-${name}`, name, ...fields });
+  const podmanWorld = (containers: ContainerFields[], extra: Partial<FakeWorld> = {}): FakeWorld => ({
+    containers,
+    engine: {
+      '/version': PODMAN_VERSION,
+      '/libpod/networks/json': [{ name: 'podman', driver: 'bridge', dns_enabled: false, internal: false }],
+    },
+    exec: podmanOnly,
+    ...extra,
+  });
+  const cases: [string, Check, FakeWorld, string][] = [
+    [
+      'port-conflicts: a failed start whose port a process holds',
+      portConflicts,
+      podmanWorld([created('web', 8080)], { listeners: [listener({ port: 8080, address: '127.0.0.1', pid: 42, command: 'python3' })] }),
+      'port-conflicts/held-by-process',
+    ],
+    [
+      'port-conflicts: a failed start whose port another container publishes',
+      portConflicts,
+      podmanWorld(
+        [
+          created('blocked', 8080),
+          { id: 'id-h', name: 'holder', state: 'running', ports: [{ IP: '127.0.0.1', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }] },
+        ],
+        { listeners: [] },
+      ),
+      'port-conflicts/held-by-container',
+    ],
+    ['exited-containers: an app error', exitedContainers, podmanWorld([exited('api', { exitCode: 1, logs: 'boom\n' })]), 'app-error'],
+    ['exited-containers: command not found', exitedContainers, podmanWorld([exited('nf', { exitCode: 127 })]), 'command-not-found'],
+    ['exited-containers: not executable', exitedContainers, podmanWorld([exited('nx', { exitCode: 126 })]), 'not-executable'],
+    [
+      'exited-containers: a bare shell without a terminal',
+      exitedContainers,
+      podmanWorld([exited('sh', { exitCode: 0, cmd: ['sh'], path: 'sh', args: [] })]),
+      'shell-without-tty',
+    ],
+    ['exited-containers: SIGKILL', exitedContainers, podmanWorld([exited('k', { exitCode: 137, path: 'app', args: [] })]), 'killed'],
+    [
+      'exited-containers: another CPU architecture',
+      exitedContainers,
+      podmanWorld([exited('arm', { exitCode: 255, logs: 'exec /app: exec format error\n' })]),
+      'exec-format-error',
+    ],
+    [
+      'exited-containers: a daemonising command',
+      exitedContainers,
+      podmanWorld([exited('ng', { exitCode: 0, cmd: ['nginx'], path: 'nginx', args: [], restartPolicy: 'always' })]),
+      'daemonized',
+    ],
+    [
+      'dns: two containers on the default network podman',
+      dns,
+      podmanWorld([
+        exited('server', { state: 'running' }),
+        exited('client', { exitCode: 1, path: 'nslookup', args: ['server'], logs: "nslookup: can't resolve 'server'\n" }),
+      ]),
+      'dns/default-bridge-no-names',
+    ],
+    ['dns: a loopback resolver', dns, podmanWorld([exited('lo', { state: 'running', dns: ['127.0.0.1'] })]), 'dns/container-loopback-dns'],
+  ];
+  it.each(cases)('%s', async (_name, check, world, code) => {
+    // Podman's containers on its default network: NetworkMode says bridge, the network is named podman.
+    const podmanNets = (c: ContainerFields) => ({ ...c, networkMode: c.networkMode ?? 'bridge', networks: c.networks ?? ['podman'] });
+    const facts = fakeFacts({ ...world, containers: world.containers?.map(podmanNets) });
+    const result = await runCheck(check, facts);
+    expect(result.findings.map((f) => f.code)).toContain(code.includes('/') ? code : `exited-containers/${code}`);
+    const commands = result.findings.flatMap((f) => f.fixes.map((x) => x.command ?? ''));
+    expect(commands.filter((c) => DOCKER_COMMAND.test(c))).toEqual([]);
+    expect(commands.some((c) => /(^|\s)podman\s/.test(c))).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import {
   fakeEngine,
   fakeFacts,
   minutesBefore,
+  tarOf,
   type BrokenCase,
   type ContainerFields,
   type EngineRoutes,
@@ -416,7 +417,31 @@ const silentlyCreated = (c: Partial<FakeContainer> & { id: string; name: string 
   ...c,
 });
 
+/** A tar whose first entry is the directory asked for, as Podman's archive API answers a directory. */
+const dirTar = (name: string) => {
+  const tar = tarOf(name, '', 0o755);
+  tar.write('5', 156);
+  return tar;
+};
+
 const PODMAN_QUIET: TesterCase[] = [
+  {
+    name: 'Podman: a never-started container whose command path is an executable file says nothing',
+    facts: podmanWorld([
+      silentlyCreated({ id: 'q9', name: 'ok', cmd: ['/app/run'], files: { '/app/run': { content: '#!/bin/sh', mode: 0o755 } } }),
+    ]),
+  },
+  {
+    name: 'Podman: a bare command name found on PATH, even where an earlier PATH entry is not executable, says nothing',
+    facts: podmanWorld([
+      silentlyCreated({
+        id: 'q10',
+        name: 'onpath',
+        cmd: ['tool'],
+        files: { '/usr/local/bin/tool': 'not a program', '/usr/bin/tool': { content: 'ELF', mode: 0o755 } },
+      }),
+    ]),
+  },
   {
     name: 'Podman: a never-started container whose command is in the image (bin/sh through PATH) says nothing',
     facts: podmanWorld([silentlyCreated({ id: 'q1', name: 'later', cmd: ['sh'], files: { '/bin/sh': 'busybox' } })]),
@@ -432,6 +457,33 @@ const PODMAN_QUIET: TesterCase[] = [
 ];
 
 const PODMAN_BROKEN: BrokenCase[] = [
+  {
+    name: 'Podman: a never-started container whose command is a file without an execute bit (exit 126 on Docker)',
+    facts: podmanWorld([
+      silentlyCreated({ id: 'q11', name: 'noexec', cmd: ['/etc/passwd'], files: { '/etc/passwd': 'root:x:0:0::/:/bin/sh' } }),
+    ]),
+    findings: [
+      {
+        code: 'not-executable',
+        severity: 'error',
+        subject: 'noexec',
+        title: 'Container noexec never started: its command `/etc/passwd` is not executable (mode 0644)',
+        fixes: ['RUN chmod +x /etc/passwd', 'podman rm noexec'],
+      },
+    ],
+    assert: (r) => expect(r.findings[0]!.evidence).toMatchObject({ path: '/etc/passwd', mode: '0644', status: 'created' }),
+  },
+  {
+    name: 'Podman: a never-started container whose command is a directory',
+    facts: {
+      engine: {
+        ...routesFor([silentlyCreated({ id: 'q12', name: 'dir', cmd: ['/etc'] })]),
+        '/version': PODMAN_VERSION,
+        '/containers/q12/archive?path=%2Fetc': dirTar('etc'),
+      },
+    },
+    findings: [{ code: 'not-executable', severity: 'error', title: 'Container dir never started: its command `/etc` is a directory' }],
+  },
   {
     name: 'Podman: a one-word command is named once, though Podman repeats the path in Args',
     facts: podmanWorld([{ id: 'q8', name: 'once', cmd: ['true'], path: 'true', args: ['true'] }]),
@@ -492,7 +544,7 @@ const PODMAN_BROKEN: BrokenCase[] = [
         title: 'Container abs never started: its command `/app/server` is not in the image (looked for /app/server)',
       },
     ],
-    assert: (r) => expect(r.findings[0]!.fixes.map((f) => f.command)).toContain('docker rm abs'),
+    assert: (r) => expect(r.findings[0]!.fixes.map((f) => f.command)).toContain('podman rm abs'),
   },
 ];
 
@@ -854,5 +906,50 @@ describe('exit code words', () => {
           'container process: exec: "x": executable file not found in $PATH: unknown',
       ),
     ).toBe('exec: "x": executable file not found in $PATH');
+  });
+});
+
+/**
+ * Podman's logs with tail= splice a line stored in pieces onto the line before (what Podman 4.3 answered here for
+ * `printf 'first line\n'; printf 'sh: ' >&2; sleep 0.2; printf "can't create …\n" >&2`): the log is read whole, bounded, and cut here.
+ */
+describe('container logs on Podman', () => {
+  const frame = (stream: 1 | 2, text: string) => {
+    const payload = Buffer.from(text);
+    const header = Buffer.alloc(8);
+    header[0] = stream;
+    header.writeUInt32BE(payload.length, 4);
+    return Buffer.concat([header, payload]);
+  };
+  const whole = Buffer.concat([frame(1, 'first line\n'), frame(2, 'sh: '), frame(2, "can't create /data/out: Permission denied\n")]);
+  const spliced = Buffer.concat([frame(1, 'first linesh: \n'), frame(2, "can't create /data/out: Permission denied\n")]);
+  const logsOf = (routes: EngineRoutes, version: object = PODMAN_VERSION) =>
+    fakeFacts({
+      engine: {
+        ...routes,
+        '/version': version,
+        '/containers/c1/json': { Id: 'c1', Config: { Tty: false }, State: {}, HostConfig: {} },
+      },
+    }).containerLogs('c1');
+
+  it('reads the whole log without tail=, so a line stored in pieces reads back whole', async () => {
+    const routes = { '/containers/c1/logs?stdout=1&stderr=1': whole, '/containers/c1/logs?stdout=1&stderr=1&tail=60': spliced };
+    expect(await logsOf(routes)).toBe("first line\nsh: can't create /data/out: Permission denied\n");
+  });
+  it('keeps the last 60 lines, as tail=60 would', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `line ${i + 1}\n`).join('');
+    const text = await logsOf({ '/containers/c1/logs?stdout=1&stderr=1': frame(1, lines) });
+    expect(text.split('\n').slice(0, -1)).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i + 41}`));
+  });
+  it("a log over the 1 MiB bound (its oldest part) falls back to Podman's tail=", async () => {
+    const routes = {
+      '/containers/c1/logs?stdout=1&stderr=1': frame(1, 'x'.repeat(1024 * 1024)),
+      '/containers/c1/logs?stdout=1&stderr=1&tail=60': frame(2, 'Error: the last line\n'),
+    };
+    expect(await logsOf(routes)).toBe('Error: the last line\n');
+  });
+  it('Docker keeps asking for tail=60', async () => {
+    const routes = { '/containers/c1/logs?stdout=1&stderr=1&tail=60': frame(2, 'Error: docker\n') };
+    expect(await logsOf(routes, { Version: '28.2.2', ApiVersion: '1.50' })).toBe('Error: docker\n');
   });
 });

@@ -118,9 +118,94 @@ const SILENT_BROKEN = [
   },
 ];
 
+/**
+ * Engine 28 binds a published port in dockerd itself before handing it to docker-proxy, so /proc may name dockerd as the
+ * holder. A dockerd listener is this daemon's container when one lists the port, else another engine's only when its pid
+ * is not this daemon's (/var/run/docker.pid); unknown, it is named as the process it is, and never given a kill.
+ */
+const DOCKERD_PID = { '/var/run/docker.pid': '77\n' };
+const paused = (name: string, labels: Record<string, string> = {}): ContainerFields => ({ ...published(name, labels), state: 'paused' });
+const DOCKERD_HEALTHY = [
+  {
+    name: "Engine 28: compose service web's own container, its port bound by this daemon's dockerd",
+    facts: world({
+      containers: [paused('project-web-1', { 'com.docker.compose.project': 'project', 'com.docker.compose.service': 'web' })],
+      compose: 'services:\n  web:\n    ports: ["8080:80"]\n',
+      listeners: [{ port: 8080, pid: 77, command: 'dockerd' }],
+      files: DOCKERD_PID,
+    }),
+  },
+];
+const DOCKERD_BROKEN = [
+  {
+    name: "Engine 28: a port dockerd binds for a container of this daemon is that container's",
+    facts: world({
+      containers: [allocated('blocked', '0.0.0.0', 8080), paused('holder')],
+      listeners: [{ port: 8080, pid: 77, command: 'dockerd' }],
+      files: DOCKERD_PID,
+    }),
+    findings: [
+      {
+        code: 'held-by-container',
+        severity: 'error' as const,
+        subject: 'blocked',
+        title: 'Port 8080/tcp is already published by container holder, so container blocked cannot start',
+        fixes: ['docker stop holder', 'docker run -p 8081:80 … busybox', 'docker rm blocked'],
+      },
+    ],
+    assert: (r: CheckResult) => expect(r.findings[0]!.evidence!.holder).toMatchObject({ kind: 'container', via: 'dockerd (pid 77)' }),
+  },
+  {
+    name: "Engine 28: this daemon's own dockerd with no container listing the port: named as this daemon, never killed",
+    facts: world({
+      containers: [allocated('blocked', '0.0.0.0', 8080)],
+      listeners: [{ port: 8080, pid: 77, command: 'dockerd' }],
+      files: DOCKERD_PID,
+    }),
+    findings: [
+      {
+        code: 'held-by-process',
+        severity: 'error' as const,
+        title:
+          'Port 8080/tcp is held by this Docker daemon itself (dockerd, pid 77), though none of its containers lists the port, ' +
+          'so container blocked cannot start',
+        fixes: ["sudo ss -tlnp 'sport = :8080'", 'docker run -p 8081:80 … busybox', 'docker rm blocked'],
+      },
+    ],
+  },
+  {
+    name: "Engine 28: a dockerd whose pid is not this daemon's is another container engine",
+    facts: world({
+      containers: [allocated('blocked', '0.0.0.0', 8080)],
+      listeners: [{ port: 8080, pid: 88, command: 'dockerd' }],
+      files: DOCKERD_PID,
+    }),
+    findings: [
+      {
+        code: 'held-by-other-engine',
+        severity: 'error' as const,
+        title: 'Port 8080/tcp is held by dockerd (pid 88), part of another container engine, so container blocked cannot start',
+      },
+    ],
+  },
+  {
+    name: "Engine 28: a dockerd when this daemon's pid is unknown is named as the process, not as another engine",
+    facts: world({ containers: [allocated('blocked', '0.0.0.0', 8080)], listeners: [{ port: 8080, pid: 88, command: 'dockerd' }] }),
+    findings: [
+      {
+        code: 'held-by-process',
+        severity: 'error' as const,
+        title: 'Port 8080/tcp is held by dockerd (pid 88), so container blocked cannot start',
+        fixes: ["sudo ss -tlnp 'sport = :8080'", 'docker run -p 8081:80 … busybox', 'docker rm blocked'],
+      },
+    ],
+  },
+];
+
 new CheckTester(portConflicts).run({
   healthy: [
     ...SILENT_HEALTHY,
+    ...DOCKERD_HEALTHY,
     {
       name: 'a running container publishing its own port',
       facts: world({
@@ -171,6 +256,7 @@ new CheckTester(portConflicts).run({
   ],
   broken: [
     ...SILENT_BROKEN,
+    ...DOCKERD_BROKEN,
     {
       name: 'the container that holds the port, with its compose project',
       facts: world({

@@ -4,6 +4,8 @@ import type { DockerConnection, DockerFacts } from '../types.js';
 import { connect } from './connection.js';
 import { resolveEndpoint } from './endpoint.js';
 import { EngineError, type EngineClient, type RequestOptions } from './engine-client.js';
+import { firstEntryInTar } from './archive.js';
+import { podmanNetworks } from './podman-networks.js';
 import { runProbe } from './probe.js';
 import { containerPathExists } from './container-path.js';
 import { fetchDiskUsage } from './system-df.js';
@@ -27,8 +29,10 @@ export const DOCKER_KEYS = {
   image: (ref: string) => `docker.image:${ref}`,
   file: (id: string, file: string) => `docker.file:${id}:${file}`,
   pathExists: (id: string, file: string) => `docker.path-exists:${id}:${file}`,
+  fileEntry: (id: string, file: string) => `docker.file-entry:${id}:${file}`,
   oom: (id: string) => `docker.oom:${id}`,
   networks: 'docker.networks',
+  podmanNetworks: 'docker.podman-networks',
   images: 'docker.images',
   volumes: 'docker.volumes',
   systemDf: 'docker.system-df',
@@ -53,7 +57,9 @@ export function dockerFacts(scope: FactScope): DockerFacts {
     containerFile: (id, file) => once(K.file(id, file), () => containerFile(api, id, file)),
     containerPathExists: (id, file) =>
       once(K.pathExists(id, file), async () => containerPathExists(await gate.client(), api.request, id, file)),
+    containerFileEntry: (id, file) => once(K.fileEntry(id, file), () => containerFileEntry(api, id, file)),
     networks: () => once(K.networks, async () => engineList<NetworkSummary>('/networks', getJson(api, '/networks'))),
+    podmanNetworks: () => once(K.podmanNetworks, async () => podmanNetworks(await api.gate.client(), api.request)),
     images: () => once(K.images, async () => engineList<ImageSummary>('/images/json', getJson(api, '/images/json'))),
     volumes: () => once(K.volumes, () => volumeList(getJson(api, '/volumes'))),
     systemDf: () => once(K.systemDf, async () => fetchDiskUsage(await gate.client(), api.request)),
@@ -190,19 +196,39 @@ async function inspectContainer(api: EngineApi, id: string) {
   return container;
 }
 
-async function containerLogs(api: EngineApi, id: string, facts: Pick<DockerFacts, 'inspectContainer'>): Promise<string> {
-  const [client, inspect] = await Promise.all([api.gate.client(), facts.inspectContainer(id)]);
+async function containerLogs(
+  api: EngineApi,
+  id: string,
+  facts: Pick<DockerFacts, 'inspectContainer' | 'dockerConnection'>,
+): Promise<string> {
+  const [client, inspect, connection] = await Promise.all([api.gate.client(), facts.inspectContainer(id), facts.dockerConnection()]);
+  const tty = inspect.Config.Tty === true;
   // Bounded by bytes as well as lines: a daemon that never ends the stream, or megabyte-long lines, stop at 1 MiB.
-  const tail = (lines: number) =>
-    client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${lines}`, {
+  const read = (query: string) =>
+    client.getBuffer(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1${query}`, {
       ...api.request,
       maxBytes: LOG_TAIL_BYTES,
       truncate: true,
     });
-  let { body } = await tail(LOG_TAIL_LINES);
+  // Podman's tail= splices a line its log stored in pieces (conmon's partial records: "sh: " then "can't create …") onto
+  // the line before, in the wrong stream: read the whole log, bounded, and cut the last lines here. A log over the bound
+  // would give its oldest part, so only then is Podman's own tail asked for.
+  if (connection.kind?.startsWith('podman')) {
+    const { body } = await read('');
+    if (body.length < LOG_TAIL_BYTES) return lastLines(demuxLogs(body, tty), LOG_TAIL_LINES);
+  }
+  let { body } = await read(`&tail=${LOG_TAIL_LINES}`);
   // Cut at 1 MiB, the tail kept its oldest lines; the last few hold the cause, so ask for those alone.
-  if (body.length >= LOG_TAIL_BYTES) ({ body } = await tail(5));
-  return demuxLogs(body, inspect.Config.Tty === true);
+  if (body.length >= LOG_TAIL_BYTES) ({ body } = await read('&tail=5'));
+  return demuxLogs(body, tty);
+}
+
+/** The last `count` lines of a log, as `tail=` gives them (the final newline kept). */
+export function lastLines(text: string, count: number): string {
+  const lines = text.split('\n');
+  const ended = lines.at(-1) === '';
+  const kept = (ended ? lines.slice(0, -1) : lines).slice(-count);
+  return kept.join('\n') + (ended && kept.length > 0 ? '\n' : '');
 }
 
 /** Undefined when the engine answers 404: a missing image or file is data, not a fault. */
@@ -225,6 +251,14 @@ async function containerFile(api: EngineApi, id: string, file: string): Promise<
   const path = `/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(file)}`;
   const answer = await unlessNotFound(client.getBuffer(path, api.request));
   return answer && firstFileInTar(answer.body);
+}
+
+/** The path's own entry (type and mode, and a file's content), for a command that may not be executable. */
+async function containerFileEntry(api: EngineApi, id: string, file: string) {
+  const client = await api.gate.client();
+  const path = `/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(file)}`;
+  const answer = await unlessNotFound(client.getBuffer(path, api.request));
+  return answer && firstEntryInTar(answer.body);
 }
 
 async function oomEvents(api: EngineApi, id: string, sinceMs: number, nowMs: number): Promise<number> {
