@@ -155,7 +155,7 @@ function defaultStatus(c: ContainerFields): string {
   }
 }
 
-function networkEntries(names: string[]): Record<string, object> {
+function networkEntries(names: string[]): Record<string, { IPAddress?: string }> {
   return Object.fromEntries(names.map((n) => [n, {}]));
 }
 
@@ -175,13 +175,15 @@ export function containerSummary(c: ContainerFields): ContainerSummary {
     Mounts: c.mounts ?? [],
     ...networkSettings(c),
     ...(c.networkMode ? { HostConfig: { NetworkMode: c.networkMode } } : {}),
-    ...(c.networks ? { NetworkSettings: { Networks: networkEntries(c.networks) } } : {}),
   };
 }
 
-function networkSettings(c: ContainerFields): { NetworkSettings?: { Networks: Record<string, { IPAddress: string }> } } {
-  if (!c.networkAddresses) return {};
-  return { NetworkSettings: { Networks: Object.fromEntries(Object.entries(c.networkAddresses).map(([n, ip]) => [n, { IPAddress: ip }])) } };
+/** NetworkSettings.Networks from `networks` (names) and `networkAddresses` (name → address), in the list and in inspect. */
+function networkSettings(c: ContainerFields): { NetworkSettings?: { Networks: Record<string, { IPAddress?: string }> } } {
+  if (!c.networks && !c.networkAddresses) return {};
+  const networks: Record<string, { IPAddress?: string }> = networkEntries(c.networks ?? []);
+  for (const [name, ip] of Object.entries(c.networkAddresses ?? {})) networks[name] = { IPAddress: ip };
+  return { NetworkSettings: { Networks: networks } };
 }
 
 function containerState(c: ContainerFields): ContainerInspect['State'] {
@@ -235,8 +237,6 @@ export function containerInspect(c: ContainerFields): ContainerInspect {
     },
     Mounts: c.mounts ?? [],
     ...networkSettings(c),
-    ...(c.networks ? { NetworkSettings: { Networks: networkEntries(c.networks) } } : {}),
-    ...(c.logPath ? { LogPath: c.logPath } : {}),
     ...(logPathOf(c) ? { LogPath: logPathOf(c) } : {}),
   };
 }
