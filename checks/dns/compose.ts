@@ -2,7 +2,7 @@ import type { CheckContext, FindingInput } from '../../src/engine/types.js';
 import type { ImageInspect } from '../../src/facts/docker/types.js';
 import { runTogether, type ComposeProject, type ComposeService } from '../../src/facts/project/compose.js';
 import type { dnsCodes } from './codes.js';
-import { listeningPorts, schemeDefaultPort, wordNamesService } from './service-ports.js';
+import { listeningPorts, schemeDefaultPort, wordNamesService } from '../shared/service-ports.js';
 import {
   BROWSER_FACING,
   environmentLine,

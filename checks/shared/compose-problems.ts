@@ -38,6 +38,7 @@ const COMPOSE_READERS: { id: string; readsFirst: (facts: Facts) => Promise<unkno
   { id: 'bind-mounts', readsFirst: (facts) => facts.containers() },
   { id: 'dns', readsFirst: (facts) => facts.containers() },
   { id: 'build-context', readsFirst: async () => undefined },
+  { id: 'unreachable-ports', readsFirst: (facts) => facts.containers() },
 ];
 
 /** The finding code each compose reader declares for the problems it may report (spread into its meta.codes). */
