@@ -117,7 +117,9 @@ async function reportLoopbackOnly(
   const name = containerName(inspect);
   const advice = bindAdvice(commandLine(inspect), listensOn);
   const source = await commandSource(reach.ctx.facts, inspect.Config.Labels).catch(() => undefined);
-  const where = source ? ` (the command is set at ${source.file}:${source.line})` : '';
+  const where = source
+    ? ` (the command is set at ${source.file}:${source.line})`
+    : ` (run the container again with this command: ${reach.cli.cli} rm -f ${containerName(inspect)}, then ${reach.cli.cli} run … with it)`;
   const remap = listensOn !== port.containerPort ? await remapFixes(reach, inspect, port, listensOn) : undefined;
   const bound = addresses.map((a) => (a.includes(':') ? `[${a}]:${listensOn}` : `${a}:${listensOn}`)).join(' and ');
   reach.report({

@@ -16,6 +16,12 @@ import { prose, shellWord } from '../../src/util/text.js';
 const ENGINE_PROCESSES =
   /^(docker-proxy|dockerd|rootlesskit|rootlessport|conmon|podman|slirp4netns|pasta|pasta\.avx2|containerd|gvproxy|vpnkit)$/;
 const HOST_DOCKER_INTERNAL = /\bhost\.docker\.internal\b/i;
+/**
+ * Model servers people run on the host beside their containers: their *_BASE_URL is the server-side client's setting
+ * (OLLAMA_BASE_URL), not a public base URL for browsers.
+ */
+const MODEL_SERVER = /^(OLLAMA|OPENAI|LITELLM|VLLM|LMSTUDIO|LLAMA|LLM|TGI|EMBEDDINGS?)_/i;
+const browserFacing = (name: string) => BROWSER_FACING.test(name) && !MODEL_SERVER.test(name);
 
 /** How this engine lets a container reach the host by name. */
 export interface HostName {
@@ -67,7 +73,7 @@ export interface Owner {
 /** host.docker.internal in settings of an owner whose engine does not resolve it without extra_hosts. */
 export function hostGatewayFinding(owner: Owner, variables: readonly Variable[], host: HostName): FindingInput | undefined {
   if (host.builtIn || owner.extraHosts.some((h) => /^host\.docker\.internal[:=]/i.test(h))) return undefined;
-  const using = variables.filter((v) => HOST_DOCKER_INTERNAL.test(v.value) && !BROWSER_FACING.test(v.name));
+  const using = variables.filter((v) => HOST_DOCKER_INTERNAL.test(v.value) && !browserFacing(v.name));
   if (using.length === 0) return undefined;
   const first = using[0]!;
   const names = using.map((v) => v.name).join(', ');
@@ -110,7 +116,7 @@ export function hostLocalhostFindings(
 ): FindingInput[] {
   const findings: FindingInput[] = [];
   for (const variable of variables) {
-    if (BROWSER_FACING.test(variable.name) || OWN_ADDRESS.test(variable.name)) continue;
+    if (browserFacing(variable.name) || OWN_ADDRESS.test(variable.name)) continue;
     const target = localhostTargets(variable.name, variable.value, () => undefined).find(
       (t) => t.writtenPort !== undefined && !owner.ownPorts.has(t.writtenPort) && holders(t.writtenPort).length > 0,
     );

@@ -22,10 +22,19 @@ interface Server {
   /** The command already sets an address (then an explicit loopback would have matched, or it is not loopback). */
   hasAddress?: RegExp;
   /** The command rewritten: the flag appended or the address inserted. */
-  rewrite: (command: string, port: number) => string;
+  rewrite: (command: string, port: number, runs: RegExp) => string | undefined;
 }
 
-const append = (flag: string) => (command: string) => `${command} ${flag}`;
+/**
+ * The flag added after the server's own arguments: inside a `sh -c "…"` script before its closing quote. Undefined
+ * when more commands follow the server's (`flask run && …`): where the flag goes is not certain.
+ */
+function appendTo(command: string, runs: RegExp, flag: string): string | undefined {
+  const at = runs.exec(command)?.index ?? 0;
+  if (/&&|\|\||;|\|/.test(command.slice(at))) return undefined;
+  return /["']$/.test(command) ? `${command.slice(0, -1)} ${flag}${command.slice(-1)}` : `${command} ${flag}`;
+}
+const append = (flag: string) => (command: string, _port: number, runs: RegExp) => appendTo(command, runs, flag);
 
 /** Servers that listen on 127.0.0.1 unless told otherwise, and the flag that says otherwise. */
 const SERVERS: Server[] = [
@@ -35,7 +44,7 @@ const SERVERS: Server[] = [
     name: 'gunicorn',
     runs: /\bgunicorn\b/,
     hasAddress: /\s(-b|--bind)[\s=]/,
-    rewrite: (command, port) => `${command} -b 0.0.0.0:${port}`,
+    rewrite: (command, port, runs) => appendTo(command, runs, `-b 0.0.0.0:${port}`),
   },
   {
     name: 'Django',
@@ -68,8 +77,7 @@ const GENERIC =
 
 /** How to make the app behind `port` listen on every address, from the command line the container runs. */
 export function bindAdvice(command: string, port: number): BindAdvice {
-  if (EXPLICIT_LOOPBACK.test(command)) {
-    EXPLICIT_LOOPBACK.lastIndex = 0;
+  if (new RegExp(EXPLICIT_LOOPBACK.source).test(command)) {
     const rewritten = command.replace(EXPLICIT_LOOPBACK, (_m, before: string, host: string) =>
       host.startsWith('[') ? `${before}[::]` : host === '::1' ? `${before}::` : `${before}0.0.0.0`,
     );
@@ -77,10 +85,11 @@ export function bindAdvice(command: string, port: number): BindAdvice {
   }
   const server = SERVERS.find((s) => s.runs.test(command) && !s.hasAddress?.test(command));
   if (server) {
+    const rewritten = server.rewrite(command, port, server.runs);
     return {
       server: server.name,
       title: `${server.name} listens on 127.0.0.1 unless told otherwise: run it with the address 0.0.0.0`,
-      command: server.rewrite(command, port),
+      ...(rewritten ? { command: rewritten } : {}),
     };
   }
   if (/\b(npm|yarn|pnpm|bun)\s+(run\s+)?(dev|start|serve|preview)\b/.test(command))

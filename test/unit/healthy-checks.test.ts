@@ -129,6 +129,7 @@ describe('every built-in check on a healthy world', () => {
       'bind-mounts',
       'dns',
       'build-context',
+      'unreachable-ports',
     ]);
   });
 
@@ -157,6 +158,7 @@ describe('every built-in check on a healthy world', () => {
       ['bind-mounts', 'skipped', reason],
       ['dns', 'skipped', reason],
       ['build-context', 'passed', undefined],
+      ['unreachable-ports', 'skipped', reason],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -225,6 +227,22 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
     defect: 'a .env file the ignore file lets through',
     world: { project: { ...HEALTHY_PROJECT, '.dockerignore': '.git\n', '.env': 'TOKEN=x\n' } },
     findings: [{ code: 'build-context/secrets-sent', severity: 'info' }],
+  },
+  {
+    id: 'unreachable-ports',
+    defect: 'the app in the running container listens on 8081, not the published 80',
+    world: {
+      ...HEALTHY,
+      containers: [{ ...HEALTHY_CONTAINERS[0]!, pid: 4343 }, HEALTHY_CONTAINERS[1]!],
+      host: {
+        ...HEALTHY_HOST,
+        '/proc/4343/net/tcp':
+          `${PROC_NET_HEADER}   0: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1 ` +
+          '0000000000000000 100 0 0 10 0\n',
+        '/proc/4343/net/tcp6': PROC_NET_HEADER,
+      },
+    },
+    findings: [{ code: 'unreachable-ports/wrong-port', severity: 'error' }],
   },
 ];
 
