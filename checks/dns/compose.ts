@@ -5,6 +5,7 @@ import type { dnsCodes } from './codes.js';
 import { listeningPorts, schemeDefaultPort, wordNamesService } from '../shared/service-ports.js';
 import {
   BROWSER_FACING,
+  effectiveEnvironment,
   environmentLine,
   localhostTargets,
   OWN_ADDRESS,
@@ -62,9 +63,10 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
       (s) => s !== service && runTogether(service, s) && ownNamespace(s) && shareNetwork(service, s),
     );
 
-    for (const variable of service.environment) {
+    const environment = effectiveEnvironment(service.environment);
+    for (const variable of environment) {
       if (BROWSER_FACING.test(variable.name) || OWN_ADDRESS.test(variable.name)) continue;
-      for (const target of targetsIn(variable, service.environment, defaultPort)) {
+      for (const target of targetsIn(variable, environment, defaultPort)) {
         if (target.port !== undefined && local.has(target.port)) continue;
         const match = findService(target, reachable, ports);
         if (!match) continue;

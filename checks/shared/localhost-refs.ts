@@ -118,3 +118,13 @@ export function environmentLine(variable: { name: string; form: 'mapping' | 'lis
   const entry = variable.form === 'mapping' ? { [variable.name]: value } : [`${variable.name}=${value}`];
   return stringify(entry, { lineWidth: 0 }).trimEnd();
 }
+
+/**
+ * The environment a container gets: one entry per name, the last written winning (an override file's value replaces
+ * the base file's; the compose model lists both).
+ */
+export function effectiveEnvironment<T extends { name: string }>(environment: readonly T[]): T[] {
+  const byName = new Map<string, T>();
+  for (const variable of environment) byName.set(variable.name, variable);
+  return [...byName.values()];
+}

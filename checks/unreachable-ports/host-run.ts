@@ -3,6 +3,7 @@ import type { ContainerInspect } from '../../src/facts/docker/types.js';
 import type { Listener } from '../../src/facts/host/listeners.js';
 import type { ComposeProject, ComposeService } from '../../src/facts/project/compose.js';
 import { composeLabels, containerName, containerSubject } from '../shared/containers.js';
+import { effectiveEnvironment } from '../shared/localhost-refs.js';
 import { locationOf } from '../shared/project-source.js';
 import { listeningPorts } from '../shared/service-ports.js';
 import type { Reach } from './containers.js';
@@ -71,7 +72,12 @@ function composeService(hc: HostContext, service: ComposeService): void {
     service,
     cli: hc.reach.cli.cli,
   };
-  const variables = service.environment.map((v) => ({ name: v.name, value: v.value, at: locationOf(v.at), form: v.form }));
+  const variables = effectiveEnvironment(service.environment).map((v) => ({
+    name: v.name,
+    value: v.value,
+    at: locationOf(v.at),
+    form: v.form,
+  }));
   const gateway = hostGatewayFinding(owner, variables, hc.host);
   if (gateway) hc.reach.report(gateway as FindingInput & { cause: 'host-gateway-missing' });
   // Host networking makes localhost the host (right); service:/container: share another's localhost.

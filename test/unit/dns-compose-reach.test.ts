@@ -90,6 +90,21 @@ const reports: BrokenCase[] = REPORTS.map(([name, services, expected]) => ({
   })),
   assert: (r) => expect(localhost(r)).toEqual(expected),
 }));
-const passes: TesterCase[] = PASSES.map(([name, services]) => ({ name, facts: project(services) }));
+const passes: TesterCase[] = [
+  ...PASSES.map(([name, services]) => ({ name, facts: project(services) })),
+  {
+    // full-stack-fastapi-template: compose.yml has SMTP_HOST from .env (localhost), compose.override.yml sets it to mailpit.
+    name: 'an override file replaces the base file’s localhost: the value the container gets is judged',
+    facts: {
+      engine,
+      files: {
+        '/project/compose.yaml': 'services:\n  backend:\n    image: api\n    environment:\n      SMTP_HOST: localhost\n',
+        '/project/compose.override.yaml':
+          'services:\n  backend:\n    environment:\n      SMTP_HOST: mailpit\n      SMTP_PORT: "1025"\n' +
+          '  mailpit:\n    image: axllent/mailpit\n    ports: ["1025:1025"]\n',
+      },
+    },
+  },
+];
 
 new CheckTester(dns).run({ healthy: passes, broken: reports });
