@@ -17,6 +17,8 @@ import {
   type Owner,
 } from './host-refs.js';
 
+/** A value naming localhost (or 127.0.0.1) with a port. */
+const LOCAL_PORT = /(localhost|127\.0\.0\.1):\d/i;
 /** Networks where localhost is not the container's own: the host's, another's, or none. */
 const SHARED_OR_NONE = /^(host|none|service:|container:)/;
 
@@ -36,21 +38,6 @@ interface HostContext {
 export async function diagnoseHostRefs(reach: Reach, compose: ComposeProject | null, heard: Map<string, Listener[]>): Promise<void> {
   const { facts } = reach.ctx;
   const { connection } = reach;
-  const readable = (connection.local && facts.platform() === 'linux') || connection.kind === 'docker-desktop';
-  const listeners = readable ? await facts.listeners().catch(() => []) : [];
-  const published = new Set(reach.containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
-  const ports = new Map<ComposeService, Set<number>>();
-  for (const s of compose?.services ?? []) {
-    const image = s.image ? await facts.imageInspect(s.image).catch(() => null) : null;
-    ports.set(s, new Set([...listeningPorts(s, image), ...s.ports.flatMap((p) => (p.published ? [p.published.from] : []))]));
-  }
-  const hc: HostContext = {
-    reach,
-    host: hostNameFor(connection),
-    holders: (port) => hostService(port, listeners, published),
-    projectPorts: new Set([...ports.values()].flatMap((set) => [...set])),
-  };
-  for (const service of compose?.services.filter((s) => s.active) ?? []) composeService(hc, service);
   const ours = (labels: Record<string, string> | null) => {
     const l = composeLabels(labels);
     return l !== undefined && compose !== null && l.project === compose.name && compose.services.some((s) => s.name === l.service);
@@ -58,8 +45,37 @@ export async function diagnoseHostRefs(reach: Reach, compose: ComposeProject | n
   const running = reach.containers.filter(
     (c) => (c.State === 'running' || c.State === 'restarting') && !SHARED_OR_NONE.test(c.HostConfig?.NetworkMode ?? '') && !ours(c.Labels),
   );
-  const found = await Promise.all(running.map((c) => containerRefs(hc, c.Id, heard.get(c.Id))));
+  const inspected = (await Promise.all(running.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)))).filter(
+    (i): i is ContainerInspect => i !== undefined,
+  );
+  const services = compose?.services.filter((s) => s.active) ?? [];
+  // The host's listeners (a walk of /proc) and the images' EXPOSE are read only when some setting names localhost:<port>.
+  const mentions = [...services.map((s) => s.environment), ...inspected.map(containerVariables)].some((vars) =>
+    vars.some((v) => LOCAL_PORT.test(v.value)),
+  );
+  const readable = (connection.local && facts.platform() === 'linux') || connection.kind === 'docker-desktop';
+  const listeners = mentions && readable ? await facts.listeners().catch(() => []) : [];
+  const published = new Set(reach.containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
+  const hc: HostContext = {
+    reach,
+    host: hostNameFor(connection),
+    holders: (port) => hostService(port, listeners, published),
+    projectPorts: mentions ? await projectPorts(reach, compose) : new Set(),
+  };
+  for (const service of services) composeService(hc, service);
+  const found = await Promise.all(inspected.map((i) => containerRefs(hc, i, heard.get(i.Id))));
   for (const finding of found.flat()) reach.ctx.report(finding);
+}
+
+/** Every port a service of the project listens on (ports:, expose:, its image's EXPOSE, its kind's port) or publishes. */
+async function projectPorts(reach: Reach, compose: ComposeProject | null): Promise<Set<number>> {
+  const ports = new Set<number>();
+  for (const s of compose?.services ?? []) {
+    const image = s.image ? await reach.ctx.facts.imageInspect(s.image).catch(() => null) : null;
+    for (const port of listeningPorts(s, image)) ports.add(port);
+    for (const p of s.ports) if (p.published) ports.add(p.published.from);
+  }
+  return ports;
 }
 
 function composeService(hc: HostContext, service: ComposeService): void {
@@ -87,10 +103,8 @@ function composeService(hc: HostContext, service: ComposeService): void {
 }
 
 /** One running container's environment: host.docker.internal without the name, localhost where a host process listens. */
-async function containerRefs(hc: HostContext, id: string, heard: Listener[] | undefined): Promise<FindingInput[]> {
+async function containerRefs(hc: HostContext, inspect: ContainerInspect, heard: Listener[] | undefined): Promise<FindingInput[]> {
   const { facts } = hc.reach.ctx;
-  const inspect = await facts.inspectContainer(id).catch(() => undefined);
-  if (!inspect) return [];
   const variables = containerVariables(inspect);
   if (!variables.some((v) => /localhost|127\.0\.0\.1|host\.docker\.internal/i.test(v.value))) return [];
   const own = new Set([...hc.projectPorts, ...exposedPorts(inspect), ...(heard ?? []).map((l) => l.port)]);
