@@ -46,7 +46,8 @@ export const reachCodes = {
     explanation: prose`
       The container listens on a port but publishes none, and it runs on the default bridge, where other containers cannot reach it by
       name: nothing outside Docker reaches it. If you meant to open it from the host, publish it with -p. Containers on user-defined or
-      compose networks are left alone (other containers reach them by name, which needs no publishing).
+      compose networks are left alone (other containers reach them by name, which needs no publishing). Podman's container list leaves out
+      exposed ports that are not published, so there such containers are not read and get no note.
     `,
     docsUrl: PUBLISH_DOCS,
   },
