@@ -33,7 +33,8 @@ describe.each(engines)('unreachable-ports on a real engine: $name', (engine) => 
   const scope = `reach-${engine.name}-${process.pid}-${Date.now().toString(36)}`;
   const p = (name: string) => `dd-${scope}-${name}`;
   const run = (name: string, ...args: string[]) =>
-    docker('run', '-d', '--name', p(name), '--label', `${TEST_LABEL}=${scope}`, '--dns', '127.0.0.1', ...args);
+    // PID 1 ignores SIGTERM: a short stop timeout keeps the clean-up (rm -f stops each container first on Podman) quick.
+    docker('run', '-d', '--name', p(name), '--label', `${TEST_LABEL}=${scope}`, '--dns', '127.0.0.1', '--stop-timeout', '1', ...args);
 
   const ports: Record<string, number> = {};
   let hostServer: net.Server;
