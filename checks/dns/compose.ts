@@ -1,32 +1,22 @@
-import { stringify } from 'yaml';
 import type { CheckContext, FindingInput } from '../../src/engine/types.js';
 import type { ImageInspect } from '../../src/facts/docker/types.js';
 import { runTogether, type ComposeProject, type ComposeService } from '../../src/facts/project/compose.js';
 import type { dnsCodes } from './codes.js';
-import { listeningPorts, schemeDefaultPort, wordNamesService } from './service-ports.js';
+import { listeningPorts, schemeDefaultPort, wordNamesService } from '../shared/service-ports.js';
+import {
+  BROWSER_FACING,
+  effectiveEnvironment,
+  environmentLine,
+  localhostTargets,
+  OWN_ADDRESS,
+  replaceTarget,
+  siblingPort,
+  type LocalhostTarget as Target,
+} from '../shared/localhost-refs.js';
 import { locationOf } from '../shared/project-source.js';
 import { prose } from '../../src/util/text.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
-
-/**
- * Variables a browser on the host uses (links, redirects, CORS, client bundles): there localhost:<published port> is
- * right, and the service name would break every link.
- */
-const BROWSER_FACING = new RegExp(
-  [
-    // A word of the name: BASE_URL, APP_URL, CORS_ORIGINS…
-    '(^|_)(BASE_?URL|PUBLIC|NEXTAUTH_URL|ORIGINS?|CALLBACK|REDIRECT|SITE_?URL|FRONTEND_?URL|EXTERNAL_?URL|ROOT_?URL|APP_?URL' +
-      '|WEB_?URL|HOMEPAGE|ALLOWED_HOSTS|CSRF|CORS)(_|$)',
-    // The prefixes client bundlers expose to the browser.
-    '^(VITE|REACT_APP|NEXT_PUBLIC|GATSBY|EXPO)_',
-    '(CALLBACK|REDIRECT)',
-  ].join('|'),
-  'i',
-);
-
-/** Where the service itself listens (LISTEN_ADDR, BIND_ADDRESS): localhost there is its own, and right. */
-const OWN_ADDRESS = /(^|_)(LISTEN|BIND)(_|$)/i;
 
 /**
  * Words of a variable that is clearly a server-side connection (DATABASE_URL, DB_HOST, REDIS_ADDR, KAFKA_BROKERS,
@@ -51,28 +41,6 @@ const SERVER_SCHEMES = new Set([
   'memcached',
 ]);
 
-/** scheme://[user[:pass]@]localhost[:port], the host ending where a path, query, list or the value ends. */
-const URL_TARGET = /\b([a-z][a-z0-9+.-]*):\/\/(?:[^@/\s]*@)?(localhost|127\.0\.0\.1)(?::(\d+))?(?=[/?#,;\s]|$)/gi;
-/** A bare localhost:port (REDIS_ADDR=localhost:6379). */
-const HOST_PORT_TARGET = /(?:^|[\s=,;])(localhost|127\.0\.0\.1):(\d+)\b/gi;
-/** DB_HOST, REDIS_HOSTNAME, SMTP_SERVER: the words before the suffix may name a service. */
-const HOST_VARIABLE = /^(.+?)_(HOST|HOSTNAME|SERVER|ADDR|ADDRESS)$/i;
-const LOCAL_HOST = /^(localhost|127\.0\.0\.1)$/i;
-
-interface Target {
-  /** Where in the value the host (and port) sits, and what replaces it. */
-  index: number;
-  length: number;
-  host: string;
-  port?: number;
-  /** The port written in the value; undefined when the scheme's default applies. */
-  writtenPort?: number;
-  /** Words that may name the service meant: the URL scheme, the variable's words. */
-  words: string[];
-  /** The URL scheme, lower case, when the value is a URL. */
-  scheme?: string;
-}
-
 /** Services whose environment points at localhost where another service of the project listens. */
 export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: ComposeProject, report: (r: Report) => void): Promise<void> {
   const images = new Map<ComposeService, ImageInspect | null>();
@@ -80,6 +48,7 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
     images.set(service, service.image ? await ctx.facts.imageInspect(service.image).catch(() => null) : null);
   }
   const ports = new Map(compose.services.map((s) => [s, listeningPorts(s, images.get(s))]));
+  const defaultPort = webDefaultPorts(compose);
 
   for (const service of compose.services) {
     // Host networking makes localhost the host, where published ports are; service:/container: share another's localhost.
@@ -94,9 +63,10 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
       (s) => s !== service && runTogether(service, s) && ownNamespace(s) && shareNetwork(service, s),
     );
 
-    for (const variable of service.environment) {
+    const environment = effectiveEnvironment(service.environment);
+    for (const variable of environment) {
       if (BROWSER_FACING.test(variable.name) || OWN_ADDRESS.test(variable.name)) continue;
-      for (const target of targetsIn(variable.name, variable.value)) {
+      for (const target of targetsIn(variable, environment, defaultPort)) {
         if (target.port !== undefined && local.has(target.port)) continue;
         const match = findService(target, reachable, ports);
         if (!match) continue;
@@ -113,7 +83,7 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
 function localhostFinding(service: ComposeService, variable: ComposeService['environment'][number], target: Target, match: Match): Report {
   const { other, containerPort } = match;
   const replacement = `${other.name}${target.writtenPort !== undefined ? `:${containerPort ?? target.writtenPort}` : ''}`;
-  const fixed = variable.value.slice(0, target.index) + replacement + variable.value.slice(target.index + target.length);
+  const fixed = replaceTarget(variable.value, target, replacement);
   const written = variable.value.slice(target.index, target.index + target.length);
   const why =
     match.via === 'published'
@@ -147,60 +117,39 @@ function localhostFinding(service: ComposeService, variable: ComposeService['env
   };
 }
 
-/** Every localhost reference in a value that can be tied to a port or a service. */
-function targetsIn(name: string, value: string): Target[] {
-  const nameWords = name.toLowerCase().split(/[_-]+/).filter(Boolean);
-  const targets: Target[] = [];
-  for (const m of value.matchAll(URL_TARGET)) {
-    const host = m[2]!;
-    const hostAt = m.index! + m[0].indexOf(host, m[0].indexOf('://') + 3);
-    const written = m[3] !== undefined ? Number(m[3]) : undefined;
-    const port = written ?? schemeDefaultPort(m[1]!);
-    targets.push({
-      index: hostAt,
-      length: host.length + (m[3] !== undefined ? m[3].length + 1 : 0),
-      host,
-      ...(port !== undefined ? { port } : {}),
-      ...(written !== undefined ? { writtenPort: written } : {}),
-      words: [m[1]!.toLowerCase(), ...nameWords],
-      scheme: m[1]!.toLowerCase(),
-    });
-  }
-  if (targets.length === 0) {
-    for (const m of value.matchAll(HOST_PORT_TARGET)) {
-      const host = m[1]!;
-      const port = Number(m[2]);
-      targets.push({
-        index: m.index! + m[0].indexOf(host),
-        length: host.length + m[2]!.length + 1,
-        host,
-        port,
-        writtenPort: port,
-        words: nameWords,
-      });
-    }
-  }
-  const hostVariable = HOST_VARIABLE.exec(name);
-  if (targets.length === 0 && hostVariable && LOCAL_HOST.test(value.trim())) {
-    targets.push({
-      index: value.indexOf(value.trim()),
-      length: value.trim().length,
-      host: value.trim(),
-      words: hostVariable[1]!.toLowerCase().split(/[_-]+/).filter(Boolean),
-    });
-  }
-  return targets;
+/**
+ * The localhost references in a variable: a `*_HOST: localhost` takes its port from its `*_PORT` sibling, and a port-less
+ * URL the port of its scheme.
+ */
+function targetsIn(
+  variable: { name: string; value: string },
+  environment: readonly { name: string; value: string }[],
+  defaultPort: (scheme: string) => number | undefined,
+): Target[] {
+  return localhostTargets(variable.name, variable.value, defaultPort).map((target) => {
+    if (!target.hostVariable) return target;
+    const port = siblingPort(variable.name, environment);
+    return port === undefined ? target : { ...target, port };
+  });
+}
+
+/**
+ * Default ports of URL schemes, with http's 80 and https's 443 only where no service publishes that host port: a
+ * port-less http://localhost/… then cannot mean a front proxy reached through the host, and is meant for the service
+ * that serves on 80 inside the project.
+ */
+function webDefaultPorts(compose: ComposeProject): (scheme: string) => number | undefined {
+  const published = new Set(compose.services.flatMap((s) => s.ports.flatMap((p) => (p.published ? [p.published.from] : []))));
+  const web: Record<string, number> = { http: 80, https: 443 };
+  return (scheme) => {
+    const port = web[scheme.toLowerCase()];
+    return port !== undefined ? (published.has(port) ? undefined : port) : schemeDefaultPort(scheme);
+  };
 }
 
 /** A database, cache or broker connection by the variable's words or the URL's scheme. */
 function serverSide(name: string, target: Target): boolean {
   return name.split(/[_-]+/).some((w) => SERVER_SIDE_WORD.test(w)) || (target.scheme !== undefined && SERVER_SCHEMES.has(target.scheme));
-}
-
-/** The environment entry in its block's own syntax: `KEY: value` in a mapping, `- KEY=value` in a list (YAML quoting where needed). */
-function environmentLine(variable: { name: string; form: 'mapping' | 'list' }, value: string): string {
-  const entry = variable.form === 'mapping' ? { [variable.name]: value } : [`${variable.name}=${value}`];
-  return stringify(entry, { lineWidth: 0 }).trimEnd();
 }
 
 interface Match {
@@ -212,25 +161,43 @@ interface Match {
 
 /** The one service a target means; none when no service or several fit (say less when unsure). */
 function findService(target: Target, services: ComposeService[], ports: Map<ComposeService, Set<number>>): Match | undefined {
-  const named = (list: ComposeService[]) => list.filter((s) => target.words.some((w) => wordNamesService(w, s)));
+  const named = (list: ComposeService[]) => list.filter((s) => namesService(target.words, s));
   const one = (list: ComposeService[]) => (list.length === 1 ? list[0] : named(list).length === 1 ? named(list)[0] : undefined);
-  if (target.port === undefined) {
-    // `DB_HOST: localhost`: only a variable whose words name exactly one service (by name or kind).
-    const other = named(services).length === 1 ? named(services)[0] : undefined;
-    return other ? { other, via: 'name' } : undefined;
+  if (target.port !== undefined) {
+    const listening = services.filter((s) => ports.get(s)!.has(target.port!));
+    const other = one(listening);
+    if (other) return { other, via: 'listens' };
+    if (listening.length > 0) return undefined;
+    if (target.writtenPort !== undefined) return publishedMatch(target.port, services);
   }
-  const listening = services.filter((s) => ports.get(s)!.has(target.port!));
-  const other = one(listening);
-  if (other) return { other, via: 'listens' };
-  if (listening.length > 0 || target.writtenPort === undefined) return undefined;
-  // localhost:<host port>: the port another service publishes; by name it is reached on the container port.
+  // `DB_HOST: localhost`, `redis://localhost/0`: only a variable or scheme whose words name exactly one service (by name or kind).
+  const other = named(services).length === 1 ? named(services)[0] : undefined;
+  return other ? { other, via: 'name' } : undefined;
+}
+
+/** localhost:<host port>: the port another service publishes; by name it is reached on the container port. */
+function publishedMatch(port: number, services: ComposeService[]): Match | undefined {
   const published = services.flatMap((s) =>
     s.ports
-      .filter((p) => p.published && p.published.from <= target.port! && target.port! <= p.published.to)
-      .map((p) => ({ s, containerPort: Number(p.target.split('-')[0]) + (target.port! - p.published!.from) })),
+      .filter((p) => p.published && p.published.from <= port && port <= p.published.to)
+      .map((p) => ({ s, containerPort: Number(p.target.split('-')[0]) + (port - p.published!.from) })),
   );
   if (published.length !== 1 || !Number.isFinite(published[0]!.containerPort)) return undefined;
   return { other: published[0]!.s, via: 'published', containerPort: published[0]!.containerPort };
+}
+
+/** A word of the variable names the service (or its kind), or its words together do (`MY_API_HOST` for service my-api). */
+function namesService(words: string[], service: ComposeService): boolean {
+  if (words.some((w) => wordNamesService(w, service))) return true;
+  const name = service.name.toLowerCase();
+  if (!/[-_]/.test(name)) return false;
+  // Any run of two or more words: MY_API_URL → my-api, and http://… gives the scheme first.
+  for (let from = 0; from < words.length; from++)
+    for (let to = from + 2; to <= words.length; to++) {
+      const run = words.slice(from, to);
+      if (run.join('-') === name || run.join('_') === name) return true;
+    }
+  return false;
 }
 
 /** A service with its own network namespace (and so its own localhost), reachable by its name. */

@@ -136,6 +136,7 @@ describe('every built-in check on a healthy world', () => {
       'volumes',
       'compose-config',
       'disk-space',
+      'unreachable-ports',
     ]);
   });
 
@@ -176,6 +177,7 @@ describe('every built-in check on a healthy world', () => {
         `${reason}; external networks and volumes, container names and orphans were not checked (the files were, and are fine)`,
       ],
       ['disk-space', 'skipped', reason],
+      ['unreachable-ports', 'skipped', reason],
     ]);
     expect(results[0]!.findings.map((f) => f.code)).toEqual(['daemon/socket-missing']);
   });
@@ -288,6 +290,20 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
     defect: "the web container's json-file log has grown to 300 MiB with no max-size",
     world: { ...HEALTHY, host: { ...HEALTHY_HOST, [jsonLogPath('a1'.repeat(32))]: { stat: { size: 300 * 1024 ** 2 } } } },
     findings: [{ code: 'disk-space/unbounded-log', severity: 'warning' }],
+    id: 'unreachable-ports',
+    defect: 'the app in the running container listens on 8081, not the published 80',
+    world: {
+      ...HEALTHY,
+      containers: [{ ...HEALTHY_CONTAINERS[0]!, pid: 4343 }, HEALTHY_CONTAINERS[1]!],
+      host: {
+        ...HEALTHY_HOST,
+        '/proc/4343/net/tcp':
+          `${PROC_NET_HEADER}   0: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1 ` +
+          '0000000000000000 100 0 0 10 0\n',
+        '/proc/4343/net/tcp6': PROC_NET_HEADER,
+      },
+    },
+    findings: [{ code: 'unreachable-ports/wrong-port', severity: 'error' }],
   },
 ];
 
