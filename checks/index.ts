@@ -27,7 +27,3 @@ export const builtinChecks: readonly Check[] = [
   composeConfig,
   diskSpace,
 ];
-import unreachablePorts from './unreachable-ports.js';
-
-/** The built-in catalogue, in the order checks run and are reported. */
-export const builtinChecks: readonly Check[] = [daemon, exitedContainers, portConflicts, bindMounts, dns, buildContext, unreachablePorts];

@@ -40,9 +40,9 @@ const COMPOSE_READERS: { id: string; readsFirst: (facts: Facts) => Promise<unkno
   { id: 'build-context', readsFirst: async () => undefined },
   { id: 'unhealthy-containers', readsFirst: async () => undefined },
   { id: 'startup-order', readsFirst: async () => undefined },
+  { id: 'unreachable-ports', readsFirst: (facts) => facts.containers() },
   { id: 'volumes', readsFirst: async () => undefined },
   { id: 'compose-config', readsFirst: async () => undefined },
-  { id: 'unreachable-ports', readsFirst: (facts) => facts.containers() },
 ];
 
 /** The finding code each compose reader declares for the problems it may report (spread into its meta.codes). */

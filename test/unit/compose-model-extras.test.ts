@@ -82,3 +82,13 @@ describe('the compose model: keys the health, readiness, volume and configuratio
     expect(project.services.find((s) => s.name === 'db')!.healthcheck).toBeUndefined();
   });
 });
+
+describe('environment across files', () => {
+  it("keeps one entry per variable: the override file's value replaces the base file's", async () => {
+    const project = await composeProject('services:\n  web:\n    image: x\n    environment:\n      SMTP_HOST: localhost\n      A: "1"\n', {
+      files: { 'compose.override.yaml': 'services:\n  web:\n    environment:\n      - SMTP_HOST=mailpit\n' },
+    });
+    const env = project.services[0]!.environment.map((e) => `${e.name}=${e.value}@${e.at.file}`);
+    expect(env).toEqual(['A=1@compose.yaml', 'SMTP_HOST=mailpit@compose.override.yaml']);
+  });
+});

@@ -636,17 +636,19 @@ function readVolumes(service: ComposeService, volumes: Node | undefined, r: Read
   }
 }
 
+/** A later file's (or the service's own over its base's) value of a variable replaces the earlier one, as compose merges them. */
 function readEnvironment(service: ComposeService, environment: Node | undefined, r: Reader): void {
+  const entries: ComposeService['environment'] = [];
   if (isMap(environment)) {
     for (const pair of environment.items) {
       const name = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (name) service.environment.push({ name, value: r.str(pair.value) ?? '', at: r.at(pair.key as Node), form: 'mapping' });
+      if (name) entries.push({ name, value: r.str(pair.value) ?? '', at: r.at(pair.key as Node), form: 'mapping' });
     }
   } else if (isSeq(environment)) {
     for (const item of environment.items as Node[]) {
       const entry = r.str(item) ?? '';
       const eq = entry.indexOf('=');
-      service.environment.push({
+      entries.push({
         name: eq === -1 ? entry : entry.slice(0, eq),
         value: eq === -1 ? '' : entry.slice(eq + 1),
         at: r.at(item),
@@ -654,6 +656,9 @@ function readEnvironment(service: ComposeService, environment: Node | undefined,
       });
     }
   }
+  if (entries.length === 0) return;
+  const replaced = new Set(entries.map((e) => e.name));
+  service.environment = [...service.environment.filter((e) => !replaced.has(e.name)), ...entries];
 }
 
 const PORT_RANGE = /^(\d+)(?:-(\d+))?$/;
