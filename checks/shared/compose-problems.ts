@@ -53,7 +53,8 @@ export const composeProblemCodes = {
     explanation: prose`
       The compose file is not valid YAML, a required variable has no value, or a value in it is invalid, so \`docker compose\` refuses the
       whole project (\`up\`, \`build\` and \`config\` stop on it). Until it is fixed, docker-doctor judges none of its services either. One
-      check reports it: the first of port-conflicts, bind-mounts, dns and build-context that the run selected and that can run.
+      check reports it: the first check that reads compose files (port-conflicts, bind-mounts, dns, build-context, then the newer ones in
+      catalogue order) that the run selected and that can run.
     `,
     docsUrl: 'https://docs.docker.com/reference/compose-file/',
   },
