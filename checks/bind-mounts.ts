@@ -88,7 +88,14 @@ export default defineCheck({
       }
     }
 
-    if (compose && hostReadable) await checkComposeSources(ctx, compose, mapping.kind === 'podman-rootless' && cli.podmanCli);
+    if (compose && hostReadable) {
+      const podman = connection.kind === 'podman' || connection.kind === 'podman-rootless';
+      await checkComposeSources(ctx, compose, {
+        podmanRootless: mapping.kind === 'podman-rootless' && cli.podmanCli,
+        createsLongSyntax: podman,
+        up: `${await facts.composeCommand()} up`,
+      });
+    }
   },
 });
 

@@ -26,8 +26,19 @@ interface MissingMount {
 }
 
 /** Bind sources of the compose file that do not exist, judged by what compose will do with them and what the service meant. */
-/** `podmanRootless`: the engine is rootless Podman and its CLI is here, so a uid is given through `podman unshare`. */
-export async function checkComposeSources(ctx: CheckContext, compose: ComposeProject, podmanRootless = false): Promise<void> {
+/** What the engine and compose of this host do with a bind source, for the words and fixes of the findings. */
+export interface SourceEngine {
+  /** The engine is rootless Podman and its CLI is here, so a uid is given through `podman unshare`. */
+  podmanRootless: boolean;
+  /** Podman creates a missing source for long syntax too (`type: bind`), where Docker refuses it. */
+  createsLongSyntax: boolean;
+  /** `docker compose up` or `docker-compose up`, as this host runs compose. */
+  up: string;
+}
+
+const DOCKER_SOURCES: SourceEngine = { podmanRootless: false, createsLongSyntax: false, up: 'docker compose up' };
+
+export async function checkComposeSources(ctx: CheckContext, compose: ComposeProject, engine = DOCKER_SOURCES): Promise<void> {
   const placeholders: PlaceholderMount[] = [];
   // By host path: several services mounting one missing path is one problem with one fix.
   const missing = new Map<string, MissingMount[]>();
@@ -58,13 +69,13 @@ export async function checkComposeSources(ctx: CheckContext, compose: ComposePro
       }
       const config = await image();
       const kind = intendedKind(volume, config);
-      const judged = judge(service, volume, kind, config);
+      const judged = judge(service, volume, kind, config, engine);
       if (!judged) continue;
       missing.set(volume.source, [...(missing.get(volume.source) ?? []), { source: volume.source, service, volume, kind, judged }]);
     }
   }
-  for (const mounts of missing.values()) await reportMissing(ctx, compose, mounts, podmanRootless);
-  reportPlaceholders(ctx, placeholders);
+  for (const mounts of missing.values()) await reportMissing(ctx, compose, mounts, engine.podmanRootless);
+  reportPlaceholders(ctx, placeholders, engine);
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -149,7 +160,7 @@ function reportHostProvided(
 }
 
 /** One finding per placeholder variable of .env (it is one edit however many mounts use it), else one per mount. */
-function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void {
+function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[], engine: SourceEngine): void {
   const groups = new Map<string, PlaceholderMount[]>();
   for (const mount of mounts) {
     const key =
@@ -158,16 +169,16 @@ function reportPlaceholders(ctx: CheckContext, mounts: PlaceholderMount[]): void
         : `mount:${mount.volume.at.file}:${mount.volume.at.line}:${mount.service.name}`;
     groups.set(key, [...(groups.get(key) ?? []), mount]);
   }
-  for (const group of groups.values()) ctx.report(placeholderFinding(group));
+  for (const group of groups.values()) ctx.report(placeholderFinding(group, engine));
 }
 
-function placeholderFinding(group: PlaceholderMount[]): FindingInput {
+function placeholderFinding(group: PlaceholderMount[], engine: SourceEngine): FindingInput {
   const { origin } = group[0]!;
-  // Long syntax refuses a missing source; short syntax creates the placeholder tree as empty root-owned directories.
-  const fails = group.some((m) => !m.volume.createHostPath);
+  // Long syntax refuses a missing source (not on Podman); short syntax creates the placeholder tree as empty root-owned directories.
+  const fails = !engine.createsLongSyntax && group.some((m) => !m.volume.createHostPath);
   const outcome = fails
-    ? '`docker compose up` fails with "bind source path does not exist"'
-    : '`docker compose up` would create that placeholder tree as empty root-owned directories';
+    ? `\`${engine.up}\` fails with "bind source path does not exist"`
+    : `\`${engine.up}\` would create that placeholder tree as empty root-owned directories`;
   const evidence = {
     ...(origin.variable ? { variable: origin.variable } : {}),
     ...(origin.value !== undefined ? { value: origin.value } : {}),
@@ -240,15 +251,22 @@ interface Judgement {
  * How bad a missing source is: long syntax fails; short syntax makes a root-owned directory, a problem only for files
  * and non-root writers.
  */
-function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKind, image: ImageConfig | undefined): Judgement | undefined {
+function judge(
+  service: ComposeService,
+  volume: ComposeVolume,
+  kind: IntendedKind,
+  image: ImageConfig | undefined,
+  engine: SourceEngine,
+): Judgement | undefined {
   const bindMounts = (who: Who) => `${who.subject} bind-mount${who.plural ? '' : 's'}`;
-  if (!volume.createHostPath) {
+  const up = `\`${engine.up}\``;
+  if (!volume.createHostPath && !engine.createsLongSyntax) {
     return {
       severity: 'error',
       title: (who, written) =>
         prose`
-          ${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: \`docker compose up\` fails with "bind
-          source path does not exist"
+          ${bindMounts(who)} ${written}, which does not exist, and long syntax does not create it: ${up} fails with "bind source path does
+          not exist"
         `,
     };
   }
@@ -273,7 +291,7 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
       user,
       title: (who, written) =>
         prose`
-          ${bindMounts(who)} ${written}, which does not exist: \`docker compose up\` will create it as root:root 0755, which user ${user}
+          ${bindMounts(who)} ${written}, which does not exist: ${up} will create it as root:root 0755, which user ${user}
           cannot write
         `,
     };
@@ -285,11 +303,11 @@ function judge(service: ComposeService, volume: ComposeVolume, kind: IntendedKin
     title: (who, written) =>
       kind === 'directory'
         ? prose`
-          ${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create it as an empty root:root directory, a
+          ${bindMounts(who)} ${written}, which does not exist yet: ${up} will create it as an empty root:root directory, a
           problem only if a non-root user in the container must write there
         `
         : prose`
-          ${bindMounts(who)} ${written}, which does not exist yet: \`docker compose up\` will create an empty root:root directory there; if
+          ${bindMounts(who)} ${written}, which does not exist yet: ${up} will create an empty root:root directory there; if
           ${who.target} should be a file, create the file first
         `,
   };

@@ -78,8 +78,7 @@ describe.each(engines)('compose bind sources on a real engine: $name', (engine) 
   });
 
   // Podman differs: it creates a missing bind source even for long syntax (`type: bind`), where Docker refuses, so
-  // `up` works there without the fix. The bind-mounts check (not this file's owner) still calls it an error on Podman:
-  // the `it.fails` below records that false positive until checks/bind-mounts knows the engine.
+  // `up` works there without the fix, and bind-mounts says nothing of the kind there.
   it.runIf(engine.name === 'podman')('Podman creates a missing long-syntax bind source itself: `up` works without the fix', async () => {
     const p = project('      - type: bind\n        source: ./cache\n        target: /cache\n');
     const up = await composeUp(p);
@@ -87,13 +86,10 @@ describe.each(engines)('compose bind sources on a real engine: $name', (engine) 
     expect(statSync(path.join(p.dir, 'cache')).isDirectory()).toBe(true);
     await composeDown(p);
   });
-  (engine.name === 'podman' ? it.fails : it.skip)(
-    'Podman: no error for a long-syntax source Podman creates (bind-mounts says error today)',
-    async () => {
-      const p = project('      - type: bind\n        source: ./cache\n        target: /cache\n');
-      expect(own((await doctor(['bind-mounts', '--json', '-C', p.dir])).report)).toEqual([]);
-    },
-  );
+  it.runIf(engine.name === 'podman')('Podman: no error for a long-syntax source Podman creates', async () => {
+    const p = project('      - type: bind\n        source: ./cache\n        target: /cache\n');
+    expect(own((await doctor(['bind-mounts', '--json', '-C', p.dir])).report)).toEqual([]);
+  });
 
   it.runIf(engine.name === 'docker')(
     'long syntax with a missing source fails `up`; the printed fix, typed from elsewhere, makes it start',

@@ -283,6 +283,23 @@ const COMPOSE: BrokenCase[] = [
     },
   ),
   composeCase(
+    'rootful Podman creates a missing long-syntax source itself: judged as compose short syntax is, never "up fails"',
+    {
+      files: service(
+        '      - type: bind\n        source: ./cache\n        target: /cache\n      - type: bind\n        source: ./conf/app.ini\n' +
+          '        target: /etc/app.ini\n',
+      ),
+      engine: {
+        '/version': { Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine', Version: '4.3.1' }] },
+      },
+    },
+    [
+      [MISSING, 'info', 5, 'mkdir -p cache'],
+      [MISSING, 'warning', 8, 'mkdir -p conf'],
+    ],
+    (r) => expect(r.findings.map((f) => f.title).join('\n')).not.toMatch(/fails with|long syntax does not create/),
+  ),
+  composeCase(
     'a missing file-like source: a warning naming the uncertainty, asking for the file (an empty nginx.conf is no fix)',
     { files: service('      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n') },
     [[MISSING, 'warning', 5, undefined]],
