@@ -64,8 +64,14 @@ async function unsetFinding(ctx: CheckContext, compose: ComposeProject, variable
     });
   // A variable the container itself has (a service's environment: sets it) is usually meant for the container's shell:
   // a healthcheck's `pg_isready -U $POSTGRES_USER`. Compose expands it first; $$ hands it to the container.
+  // `POSTGRES_USER: ${POSTGRES_USER}` passes the variable through: that line is not one for the container's shell ($$ there
+  // would set the literal text), so only uses elsewhere (a healthcheck, a command) are.
+  const definedAt = new Set(compose.services.flatMap((service) => service.environment.map((e) => `${e.name}@${e.at.file}:${e.at.line}`)));
   const containerVars = new Set(compose.services.flatMap((service) => service.environment.map((e) => e.name)));
-  const forContainer = variables.filter((v) => containerVars.has(v.name));
+  const forContainer = variables
+    .filter((v) => containerVars.has(v.name))
+    .map((v) => ({ ...v, uses: v.uses.filter((u) => !definedAt.has(`${v.name}@${u.file}:${u.line}`)) }))
+    .filter((v) => v.uses.length > 0);
   if (forContainer.length > 0)
     fixes.push({
       title: prose`

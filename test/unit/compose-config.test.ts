@@ -125,6 +125,16 @@ new CheckTester(composeConfig).run({
       },
     },
     {
+      name: 'a variable passed through (POSTGRES_USER: ${POSTGRES_USER}) is no shell variable: no $$ fix, which would set the literal text',
+      facts: {
+        project: compose('services:\n  db:\n    image: x\n    environment:\n      POSTGRES_USER: ${POSTGRES_USER}\n'),
+      },
+      findings: [{ code: 'unset-variable', severity: 'warning', subject: 'compose.yaml:5' }],
+      assert: (result: CheckResult) => {
+        expect(result.findings[0]!.fixes.map((f) => f.title).join('\n')).not.toContain('$$');
+      },
+    },
+    {
       name: 'unset variables with a sample .env.example that sets them: copy it',
       facts: { project: compose('services:\n  web:\n    image: "busybox:${TAG}"\n', { '.env.example': 'TAG=1\n' }) },
       findings: [{ code: 'unset-variable', severity: 'warning', fixes: ['cp -n .env.example .env', undefined] }],
