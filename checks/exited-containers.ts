@@ -7,7 +7,7 @@ import { configuredArgv, findDaemoniser, ranCommand, type Daemoniser } from './e
 import { diagnoseExit, silentStartDiagnosis, type Diagnosis, type ExitContext } from './exited-containers/diagnose.js';
 import { commandProblem } from './exited-containers/missing-command.js';
 import { engineCli } from './shared/engine-cli.js';
-import { MOUNT_START_ERROR, PORT_START_ERROR } from './shared/start-errors.js';
+import { MOUNT_START_ERROR, NO_SPACE_START_ERROR, PORT_START_ERROR } from './shared/start-errors.js';
 import { editLocation } from './exited-containers/edit-location.js';
 import { rewrittenPart } from './exited-containers/foreground-fix.js';
 import { stayUpEvidence } from './exited-containers/intent.js';
@@ -138,7 +138,12 @@ function hasStory(inspect: ContainerInspect, now: number): boolean {
   if (state.Status === 'created') {
     // Podman leaves a failed start in Created with no error: its command is then looked for in the image.
     if (silentlyNeverStarted(inspect, now)) return true;
-    return !!state.Error && !PORT_START_ERROR.test(state.Error) && !MOUNT_START_ERROR.test(state.Error);
+    return (
+      !!state.Error &&
+      !PORT_START_ERROR.test(state.Error) &&
+      !MOUNT_START_ERROR.test(state.Error) &&
+      !NO_SPACE_START_ERROR.test(state.Error)
+    );
   }
   if (restarting) return true;
   if (!finishedRecently(inspect, now) || neverStarted(inspect)) return false;

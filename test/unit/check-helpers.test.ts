@@ -4,7 +4,7 @@ import { matchLogSignature } from '../../checks/shared/logs.js';
 import { NAME_RESOLUTION_FAILURE, NAME_RESOLUTION_FAILURES } from '../../checks/shared/name-resolution.js';
 import { ACCESS_DENIED, formatMode, READ_ONLY } from '../../checks/shared/permissions.js';
 import { composeOrigin, locationOf } from '../../checks/shared/project-source.js';
-import { MOUNT_START_ERROR, PORT_START_ERROR, shortError } from '../../checks/shared/start-errors.js';
+import { MOUNT_START_ERROR, NO_SPACE_START_ERROR, PORT_START_ERROR, shortError } from '../../checks/shared/start-errors.js';
 import { prose } from '../../src/util/text.js';
 import { inspect, minutesBefore } from '../helpers/containers.js';
 
@@ -144,5 +144,18 @@ describe('prose: long text written as wrapped source lines', () => {
       before ${value}
       after ${1}`).toBe('before a\nb after 1');
     expect(prose`${'x'} and ${'y'}`).toBe('x and y');
+  });
+});
+
+describe('start errors: each kind belongs to one check', () => {
+  const full = 'error mounting "/srv/data" to rootfs at "/data": mkdir /var/lib/docker/overlay2/x/merged/data: no space left on device';
+  it("a mount that failed on a full disk is disk-space's, not a mount error", () => {
+    expect(NO_SPACE_START_ERROR.test(full)).toBe(true);
+    expect(MOUNT_START_ERROR.test(full)).toBe(false);
+  });
+  it('other mount errors stay mount errors', () => {
+    expect(
+      MOUNT_START_ERROR.test('error mounting "/srv/nginx.conf": not a directory: Are you trying to mount a directory onto a file'),
+    ).toBe(true);
   });
 });
