@@ -92,7 +92,8 @@ describe.each(engines)('network subnets against host routes on a real engine: $n
     expect(names).not.toContain(okNet);
     // docker0's and each br-*'s route are the networks' own: never an overlap. (docker0's route is in the table only
     // while its link is up, so the test's own networks, whose br-* routes are, are what this asserts for certain.)
-    expect(readFileSync('/proc/net/route', 'utf8')).toMatch(/^br-[0-9a-f]{12}\s/m);
+    // Podman's CNI makes a network's bridge (cni-podman*) only when a container joins it: no route to assert there.
+    if (engine.name === 'docker') expect(readFileSync('/proc/net/route', 'utf8')).toMatch(/^br-[0-9a-f]{12}\s/m);
     expect(names).not.toContain('bridge');
   });
 });

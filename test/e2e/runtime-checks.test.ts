@@ -40,7 +40,6 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
 
   beforeAll(async () => {
     const image = await engine.ensureTestImage();
-    const startedAt = Date.now();
     ports.hostHeld = await freePort();
     ports.containerHeld = await freePort();
     ports.healthy = await freePort();
@@ -147,10 +146,13 @@ describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a r
       'sleep',
       '300',
     );
+    // The last container created: the Podman grace below counts from here, not from the first one (a loaded machine can
+    // take longer than the grace to create the others).
+    const blockedAt = Date.now();
     await waitFor(async () => Number(await docker('inspect', '-f', '{{.RestartCount}}', p('loop'))) >= 2, 'the restart loop');
 
     // Podman leaves a failed start in Created with no error; the doctor judges such a container once it is a few seconds old.
-    if (engine.name === 'podman') await new Promise((r) => setTimeout(r, Math.max(0, START_GRACE_MS + 500 - (Date.now() - startedAt))));
+    if (engine.name === 'podman') await new Promise((r) => setTimeout(r, Math.max(0, START_GRACE_MS + 500 - (Date.now() - blockedAt))));
     // The whole engine is diagnosed, other test files' containers too, on a 2-core machine: give each check room beyond 10 s.
     const args = ['exited-containers', 'port-conflicts', 'bind-mounts', '--json', '--timeout', '30'];
     const run = await runCli([...args, '-H', engine.host, '-C', projectDir]);
