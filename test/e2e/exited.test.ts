@@ -1,4 +1,3 @@
-import http from 'node:http';
 import path from 'node:path';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
@@ -7,36 +6,12 @@ import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
 import { dockerCommandsOnPodman } from '../helpers/podman.js';
-import { engines, TEST_LABEL, type TestEngine } from '../helpers/engine.js';
+import { engines, scopedEngine, TEST_LABEL } from '../helpers/engine.js';
 import { freePort, tempDir } from '../helpers/sockets.js';
 
 // Nothing a test container looks up may reach the machine's real resolver.
 const dns = ['--dns', '127.0.0.1'];
 const none = ['--network', 'none'];
-
-/**
- * The real engine, seen through a proxy whose container list holds only one test scope: other tests and helpers run
- * containers on this engine at the same time, and a check's status ('passed', 'warned') is only ours to assert this way.
- */
-async function scopedEngine(engine: TestEngine, labelValue: string): Promise<{ host: string; close(): Promise<void> }> {
-  const socketPath = path.join(tempDir('dd-exited-proxy-'), 'docker.sock');
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://engine');
-    if (/^(\/v[\d.]+)?\/containers\/json$/.test(url.pathname))
-      url.searchParams.set('filters', JSON.stringify({ label: [`${TEST_LABEL}=${labelValue}`] }));
-    const upstream = http.request(
-      { socketPath: engine.socket, path: `${url.pathname}${url.search}`, method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  return { host: `unix://${socketPath}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 // Docker and Podman alike; where Podman differs, the test says so.
 describe.each(engines)('exited-containers on a real engine: containers meant to stay up ($name)', (engine) => {

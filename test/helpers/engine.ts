@@ -102,7 +102,7 @@ export const engines: TestEngine[] = [dockerEngine, podmanEngine];
 /**
  * The real engine behind a proxy whose container list holds only one test scope (`TEST_LABEL=<value>`): other tests
  * run containers on the same engine at once, and a check's status is only a test's to assert this way. Everything
- * else (info, inspect, logs, /system/df) passes through unchanged. The same proxy as test/e2e/exited.test.ts's.
+ * else (info, inspect, logs, /system/df) passes through unchanged.
  */
 export async function scopedEngine(engine: TestEngine, labelValue: string): Promise<{ host: string; close(): Promise<void> }> {
   const socketPath = path.join(tempDir('dd-scoped-proxy-'), 'engine.sock');
