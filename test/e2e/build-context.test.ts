@@ -10,7 +10,7 @@ import { discoverBuilds } from '../../src/facts/project/builds.js';
 import { findDockerfiles } from '../../src/facts/project/find-dockerfiles.js';
 import { nodeFs } from '../../src/facts/clients.js';
 import { findingsOf, runCli } from '../helpers/cli.js';
-import { dockerMayFail, engineAvailable, ensureTestImage, TEST_LABEL } from '../helpers/engine.js';
+import { buildkitClient, dockerMayFail, engineAvailable, ensureTestImage, TEST_LABEL } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
 import { writeTree } from '../helpers/tree.js';
 
@@ -53,29 +53,6 @@ const TREE: Record<string, string> = {
   'data/readme.txt': 'x',
   '.hidden': 'x',
 };
-
-/**
- * A docker client that runs BuildKit without the buildx plugin: Debian's docker.io client (20.10) does with
- * DOCKER_BUILDKIT=1; newer clients need buildx, which no registry here provides.
- */
-function buildkitClient(): string | undefined {
-  for (const candidate of ['/usr/bin/docker', 'docker']) {
-    try {
-      execFileSync(candidate, ['buildx', 'version'], { stdio: 'ignore', timeout: 10_000 });
-      return candidate;
-    } catch {
-      // no buildx: try the classic BuildKit switch below
-    }
-    try {
-      const version = execFileSync(candidate, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8', timeout: 10_000 });
-      if (Number(version.split('.')[0]) < 23) return candidate;
-    } catch {
-      // not installed
-    }
-  }
-  if (engineAvailable()) console.warn('\n!!! No BuildKit-capable docker client here: the BuildKit conformance test is SKIPPED. !!!\n');
-  return undefined;
-}
 
 describe.runIf(engineAvailable())('build-context on a real engine', () => {
   afterAll(async () => {

@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findingsOf, runCli } from '../helpers/cli.js';
-import { dockerMayFail, engineAvailable, TEST_LABEL } from '../helpers/engine.js';
+import { buildkitClient, dockerMayFail, engineAvailable, TEST_LABEL } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
 import { writeTree } from '../helpers/tree.js';
 
@@ -15,25 +14,6 @@ import { writeTree } from '../helpers/tree.js';
 
 const scope = `srcs-${process.pid}-${Date.now().toString(36)}`;
 const SOURCE_CODES = /build-context\/(copy-source-missing|copy-source-outside|copy-glob-empty|copy-from-unknown)/;
-
-/** Debian's docker.io client (20.10) runs BuildKit with DOCKER_BUILDKIT=1 and no buildx plugin; newer clients need buildx. */
-function buildkitClient(): string | undefined {
-  for (const candidate of ['/usr/bin/docker', 'docker']) {
-    try {
-      execFileSync(candidate, ['buildx', 'version'], { stdio: 'ignore', timeout: 10_000 });
-      return candidate;
-    } catch {
-      // no buildx: try the client's own BuildKit switch
-    }
-    try {
-      const version = execFileSync(candidate, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8', timeout: 10_000 });
-      if (Number(version.split('.')[0]) < 23) return candidate;
-    } catch {
-      // not installed
-    }
-  }
-  return undefined;
-}
 
 const BUILDKIT = engineAvailable() ? buildkitClient() : undefined;
 

@@ -123,3 +123,25 @@ export async function scopedEngine(engine: TestEngine, labelValue: string): Prom
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   return { host: `unix://${socketPath}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+/**
+ * A docker client that runs BuildKit without the buildx plugin: Debian's docker.io client (20.10) does with
+ * DOCKER_BUILDKIT=1; newer clients need buildx, which no registry here provides. Undefined when neither is here.
+ */
+export function buildkitClient(): string | undefined {
+  for (const candidate of ['/usr/bin/docker', 'docker']) {
+    try {
+      execFileSync(candidate, ['buildx', 'version'], { stdio: 'ignore', timeout: 10_000 });
+      return candidate;
+    } catch {
+      // no buildx: try the client's own BuildKit switch below
+    }
+    try {
+      const version = execFileSync(candidate, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8', timeout: 10_000 });
+      if (Number(version.split('.')[0]) < 23) return candidate;
+    } catch {
+      // not installed
+    }
+  }
+  return undefined;
+}
