@@ -1,6 +1,7 @@
+import { posix } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isExcluded, parseIgnoreFile, type IgnorePattern, type IgnoreRules } from '../../src/facts/project/ignore.js';
+import { cleanPath, isExcluded, parseIgnoreFile, type IgnorePattern, type IgnoreRules } from '../../src/facts/project/ignore.js';
 
 /**
  * isExcluded skips work (a required literal, parent directories built only for regexps, one string test for the other
@@ -51,6 +52,25 @@ describe('ignore matching (property)', () => {
         for (const p of paths) expect(isExcluded(rules, p), `${JSON.stringify(lines)} ${p}`).toBe(plainIsExcluded(rules, p));
       }),
       { seed: 110_013, numRuns: 1500 },
+    );
+  });
+});
+
+/** Go's path.Clean by another hand: Node's posix normalize, which differs only in keeping a trailing slash. */
+function normalizedPath(p: string): string {
+  const normalized = posix.normalize(p);
+  return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
+}
+
+describe('path cleaning (property)', () => {
+  it('answers as posix normalize without the trailing slash, for any path, clean or not', () => {
+    const pathPiece = fc.constantFrom('a', 'b', '.', '..', '...', '.x', 'x.', '/', '//', '');
+    fc.assert(
+      fc.property(fc.array(pathPiece, { maxLength: 8 }), (parts) => {
+        const p = parts.join('');
+        expect(cleanPath(p), JSON.stringify(p)).toBe(normalizedPath(p));
+      }),
+      { seed: 110_014, numRuns: 3000 },
     );
   });
 });

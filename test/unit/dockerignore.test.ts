@@ -69,6 +69,14 @@ describe('.dockerignore matching (moby/patternmatcher semantics)', () => {
     ['/x//y/', '/x/y'],
     ['', '.'],
     ['../a', '../a'],
+    ['.', '.'],
+    ['a/', 'a'],
+    ['/..', '/'],
+    ['/', '/'],
+    // Already clean: returned as they are.
+    ['a/b', 'a/b'],
+    ['/a/b.', '/a/b.'],
+    ['.hidden/..x', '.hidden/..x'],
   ])('cleans %s → %s', (input, output) => {
     expect(cleanPath(input)).toBe(output);
   });

@@ -40,9 +40,18 @@ export interface IgnoreRules {
   problems: IgnoreProblem[];
 }
 
-/** Go's path.Clean for slash-separated paths. */
+/** A path with an empty, `.` or `..` segment, or a trailing slash: one that path.Clean would change. */
+const UNCLEAN = /\/\/|(^|\/)\.\.?(\/|$)|.\/$/;
+
+/**
+ * Go's path.Clean for slash-separated paths. A path that is already clean, as nearly every one is, is returned as it
+ * is. Splitting and joining each of 100,000 COPY sources several times over made short-lived arrays that, in about one
+ * run in seven, V8 moved to the old generation with what they held (allocation-site pretenuring, decided by timing): the
+ * run peaked at 210 MiB instead of 150.
+ */
 export function cleanPath(p: string): string {
   if (p === '') return '.';
+  if (!UNCLEAN.test(p)) return p;
   const rooted = p.startsWith('/');
   const out: string[] = [];
   for (const part of p.split('/')) {
