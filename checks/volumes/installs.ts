@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
+import { assignments, type DockerfileInstruction, type ParsedDockerfile } from '../../src/facts/project/dockerfile.js';
 
 /** A directory the image fills with dependencies: a bind mount over it (or over a parent) hides them at run time. */
 export interface InstalledDir {
@@ -58,7 +58,7 @@ function apply(state: StageState, instruction: DockerfileInstruction): void {
     }
     case 'ENV':
     case 'ARG':
-      for (const [name, value] of assignments(instruction.args, instruction.keyword)) state.vars.set(name, value);
+      for (const [name, value] of assignments(instruction)) state.vars.set(name, value);
       return;
     case 'RUN':
       if (state.workdir) runInstalls(state, instruction);
@@ -68,18 +68,6 @@ function apply(state: StageState, instruction: DockerfileInstruction): void {
       return;
     default:
   }
-}
-
-/** `ENV A=1 B="x y"`, legacy `ENV A 1`, `ARG A=1` (an ARG without a default sets nothing). */
-function assignments(args: string, keyword: string): [string, string][] {
-  const text = args.trim();
-  if (keyword === 'ENV' && /^[A-Za-z_][\w]*\s/.test(text) && !/^[A-Za-z_][\w]*=/.test(text)) {
-    const [name, ...rest] = text.split(/\s+/);
-    return [[name!, unquote(rest.join(' '))]];
-  }
-  const out: [string, string][] = [];
-  for (const match of text.matchAll(/([A-Za-z_][\w]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) out.push([match[1]!, unquote(match[2]!)]);
-  return out;
 }
 
 function unquote(value: string): string {

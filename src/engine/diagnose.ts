@@ -3,6 +3,7 @@ import { createFacts, type FactSettings } from '../facts/index.js';
 import type { FactClients } from '../facts/clients.js';
 import type { DockerConnection } from '../facts/types.js';
 import { placeFixes } from './fix-placement.js';
+import { knownSecrets, withoutKnownSecrets } from './known-secrets.js';
 import { buildEnvironment, buildReport, type Report } from './report.js';
 import { runChecks, type RunnerEvents } from './runner.js';
 import type { Check, RunOptions } from './types.js';
@@ -24,7 +25,7 @@ export async function diagnose(
   const startedAt = new Date();
   const started = performance.now();
   const facts = createFacts(clients, options);
-  const results = await runChecks(checks, facts, options, events);
+  const results = withoutKnownSecrets(await runChecks(checks, facts, options, events), await knownSecrets(facts));
   await placeFixes(results, options.cwd ?? process.cwd(), options.projectDir, () => facts.composeCommand());
   const endpoint = await facts.dockerEndpoint().catch(() => undefined);
   // Only report engine details a check already fetched: a run of project-only checks must not contact the daemon.

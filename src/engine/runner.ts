@@ -144,5 +144,7 @@ function buildFinding(check: Check, input: FindingInput): Finding {
     ...(input.evidence ? { evidence: input.evidence } : {}),
     ...(codeMeta.docsUrl ? { docsUrl: codeMeta.docsUrl } : {}),
   };
-  return redactFinding(finding);
+  const redacted = redactFinding(finding);
+  // The code's own explanation is our text, not the user's: `failed to compute cache key: "/x"` quotes an error, not a key.
+  return input.explanation === undefined ? { ...redacted, explanation: codeMeta.explanation } : redacted;
 }

@@ -32,6 +32,7 @@ export function createFacts(clients: FactClients, settings: FactSettings): Facts
     now: () => clients.now(),
     platform: () => clients.proc.platform,
     peek: memo.peek,
+    peekAll: memo.peekAll,
   };
 }
 

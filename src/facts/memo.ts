@@ -9,6 +9,8 @@ export interface Memo {
   once<T>(key: string, produce: () => Promise<T>): Promise<T>;
   /** The fact's promise only if something already asked for it. */
   peek<T>(key: string): Promise<T> | undefined;
+  /** The promises of every fact asked for so far whose key starts with the prefix (each container inspected, say). */
+  peekAll<T>(prefix: string): Promise<T>[];
 }
 
 export function createMemo(observer?: FactObserver, clock: () => number = () => performance.now()): Memo {
@@ -38,5 +40,6 @@ export function createMemo(observer?: FactObserver, clock: () => number = () => 
       return value;
     },
     peek: <T>(key: string) => cache.get(key) as Promise<T> | undefined,
+    peekAll: <T>(prefix: string) => [...cache].filter(([key]) => key.startsWith(prefix)).map(([, value]) => value as Promise<T>),
   };
 }

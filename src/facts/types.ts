@@ -138,7 +138,10 @@ export interface DockerFacts {
   /** Every container (GET /containers/json?all=1), listed once. Rejects with FactUnavailable when the daemon is unreachable. */
   containers(): Promise<ContainerSummary[]>;
   inspectContainer(id: string): Promise<ContainerInspect>;
-  /** The last lines of a container's stdout and stderr, demultiplexed (not yet redacted). */
+  /**
+   * The last lines of a container's stdout and stderr, demultiplexed. The values of its own secret-named variables are
+   * already replaced; the rest is not yet redacted.
+   */
   containerLogs(id: string): Promise<string>;
   imageInspect(ref: string): Promise<ImageInspect | null>;
   /** One file from a container's filesystem (works on stopped containers), or undefined. */
@@ -252,4 +255,6 @@ export interface Facts extends DockerFacts, HostFacts, ProjectFacts {
   need(name: FactName): Promise<unknown>;
   /** The value of a fact only if some check already asked for it. */
   peek<T>(key: string): Promise<T> | undefined;
+  /** The values of every fact some check already asked for whose key starts with the prefix. */
+  peekAll<T>(prefix: string): Promise<T>[];
 }

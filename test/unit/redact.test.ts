@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../../checks/index.js';
-import { isSecretName, redactText, redactValue, REDACTED } from '../../src/engine/redact.js';
+import { envPairs, isSecretName, redactArgv, redactText, redactValue, REDACTED, secretValues } from '../../src/engine/redact.js';
 import { runChecks } from '../../src/engine/runner.js';
 import { selectChecks } from '../../src/engine/select.js';
 import { engineWith } from '../helpers/containers.js';
@@ -79,8 +79,62 @@ describe('redaction', () => {
     ['PWD=/home/me SSH_AUTH_SOCK=/tmp/agent.1', 'PWD=/home/me SSH_AUTH_SOCK=/tmp/agent.1'],
     ['POSTGRES_PASSWORD=\nNEXTAUTH_SECRET=\nPORT=1', 'POSTGRES_PASSWORD=\nNEXTAUTH_SECRET=\nPORT=1'],
     ['POSTGRES_PASSWORD=\nNEXTAUTH_SECRET=abc', `POSTGRES_PASSWORD=\nNEXTAUTH_SECRET=${REDACTED}`],
+    // Short flags that mean a password for one tool only, and curl's user:password.
+    ['redis-cli -h cache -a S3cretPass ping', `redis-cli -h cache -a ${REDACTED} ping`],
+    ['sshpass -p S3cretPass ssh me@box', `sshpass -p ${REDACTED} ssh me@box`],
+    ['mongosh --host db -u root -p S3cretPass', `mongosh --host db -u root -p ${REDACTED}`],
+    [
+      'redis-server --requirepass S3cretPass --masterauth S3cretPass --port 6379',
+      `redis-server --requirepass ${REDACTED} --masterauth ${REDACTED} --port 6379`,
+    ],
+    ['curl -fsS -u admin:S3cretPass http://localhost/', `curl -fsS -u admin:${REDACTED} http://localhost/`],
+    ['curl --user=admin:S3cretPass http://localhost/', `curl --user=admin:${REDACTED} http://localhost/`],
+    ['docker run -u 1000:1000 -p 8080:80 web', 'docker run -u 1000:1000 -p 8080:80 web'],
+    ['mysql -p app -e "select 1"', 'mysql -p app -e "select 1"'],
+    ['curl -a x -p 8080 http://localhost/', 'curl -a x -p 8080 http://localhost/'],
+    // Exec-form lists written out: the value is the next element.
+    [
+      'test: ["CMD", "app-check", "--password", "S3cretPass", "--token=S3cretPass"]',
+      `test: ["CMD", "app-check", "--password", "${REDACTED}", "--token=${REDACTED}"]`,
+    ],
+    ['test: ["CMD", "redis-cli", "-a", "S3cretPass", "ping"]', `test: ["CMD", "redis-cli", "-a", "${REDACTED}", "ping"]`],
+    ['["CMD", "curl", "-f", "http://localhost/"]', '["CMD", "curl", "-f", "http://localhost/"]'],
   ])('%s', (input, output) => {
     expect(redactText(input)).toBe(output);
+  });
+
+  it('ends an unquoted value at the first space in a command, where the rest is more of the command', () => {
+    const command = 'docker run -d -e AUTH_SERVER=http://localhost:8080 -e MODE=dev web:1';
+    expect(redactText(command, { shell: true })).toBe(`docker run -d -e AUTH_SERVER=${REDACTED} -e MODE=dev web:1`);
+    expect(redactText('AUTH_SERVER=one two', { shell: false })).toBe(`AUTH_SERVER=${REDACTED}`);
+  });
+
+  it('removes known secret values wherever they are, before anything can shorten them', () => {
+    const known = secretValues(envPairs(['DB_PASS=Sup3rS3cretValue9', 'POSTGRES_PASSWORD=postgres', 'PORT=5432', 'API_TOKEN=123456']));
+    expect(known).toEqual(['Sup3rS3cretValue9']);
+    expect(redactText('connecting to db with Sup3rS3cretValue9 as app on postgres', { known })).toBe(
+      `connecting to db with ${REDACTED} as app on postgres`,
+    );
+  });
+
+  it('redacts an argument vector element by element', () => {
+    expect(redactArgv(['app', '--password', 'x1', '--verbose', '--token', '${TOKEN}'])).toEqual([
+      'app',
+      '--password',
+      REDACTED,
+      '--verbose',
+      '--token',
+      '${TOKEN}',
+    ]);
+    expect(redactArgv(['redis-cli', '-a', 'x1', 'ping'])).toEqual(['redis-cli', '-a', REDACTED, 'ping']);
+    expect(redactArgv(['/usr/bin/curl', '-u', 'me:x1', 'http://localhost/'])).toEqual([
+      '/usr/bin/curl',
+      '-u',
+      `me:${REDACTED}`,
+      'http://localhost/',
+    ]);
+    expect(redactArgv(['docker', 'run', '-u', '1000:1000', '-p', '80:80'])).toEqual(['docker', 'run', '-u', '1000:1000', '-p', '80:80']);
+    expect(redactValue({ test: ['CMD', 'app', '--api-key', 'k1'] })).toEqual({ test: ['CMD', 'app', '--api-key', REDACTED] });
   });
 
   it.each([
@@ -165,5 +219,48 @@ describe('interpolation errors that echo a compose value', () => {
     const [finding] = await findingsFor('services:\n  web:\n    image: busybox\n    environment:\n      DB_URL: "${PASS:?must be set}"\n');
     expect(finding!.title).toContain('PASS');
     expect(JSON.stringify(finding!.evidence)).toContain('required variable PASS is missing a value: must be set');
+  });
+});
+
+describe('values of secret-named variables, wherever a check puts them', () => {
+  const SECRET = 'Sup3rS3cretValue9';
+
+  it('are gone from health output, logs and COPY sources, even where a check shortens them', async () => {
+    const { diagnose } = await import('../../src/engine/diagnose.js');
+    const { container } = await import('../../src/testing/containers.js');
+    // Without the container's own values removed first, the cut at 160 characters would leave the secret's first half.
+    const probe = { Start: '', End: '', ExitCode: 1, Output: `${'x'.repeat(130)} connecting with ${SECRET} as app` };
+    const fields = {
+      name: 'db-client',
+      state: 'running' as const,
+      status: 'Up 2 hours (unhealthy)',
+      pid: 4242,
+      env: [`DB_PASS=${SECRET}`, 'PORT=5432'],
+      healthcheck: { Test: ['CMD-SHELL', 'check'], Interval: 1e9, Retries: 1 },
+      health: { status: 'unhealthy', failingStreak: 5, log: [probe] },
+    };
+    const engine = engineWith([fields]);
+    const clients = fakeClients({
+      engine,
+      files: {
+        '/var/run/docker.sock': { stat: SOCKET },
+        '/project/Dockerfile': `FROM busybox\nARG TOKEN=${SECRET}\nCOPY config-\${TOKEN}/ /app/\n`,
+      },
+    });
+    const report = await diagnose(selectChecks(builtinChecks, ['unhealthy-containers', 'build-context']), clients, {
+      version: '0',
+      projectDir: '/project',
+      cwd: '/project',
+      probe: false,
+      verbose: true,
+      timeoutMs: 5000,
+    });
+    const codes = report.checks.flatMap((c) => c.findings.map((f) => f.code));
+    expect(codes).toEqual(expect.arrayContaining(['unhealthy-containers/failing', 'build-context/copy-source-missing']));
+    const text = JSON.stringify(report);
+    expect(text).not.toContain(SECRET.slice(0, 8));
+    expect(text).toContain(`connecting with ${REDACTED}`);
+    expect(text).toContain(`config-${REDACTED}/`);
+    expect(container(fields).inspect.Config.Env).toContain(`DB_PASS=${SECRET}`);
   });
 });

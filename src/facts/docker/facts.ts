@@ -13,6 +13,7 @@ import { containerInspectShape, containerSummaryShape } from './shape.js';
 import { demuxLogs, firstFileInTar } from './streams.js';
 import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './types.js';
 import { volumeList } from './volumes.js';
+import { ownSecrets, withoutOwnSecrets, withoutValues } from './own-secrets.js';
 
 /** How many log lines a check sees: enough for a stack trace's head, bounded for speed and for what we print. */
 export const LOG_TAIL_LINES = 60;
@@ -193,7 +194,7 @@ async function inspectContainer(api: EngineApi, id: string) {
   // The checks read the answer without guards: a missing part is a fault, a wrong-typed field reads as absent.
   const container = containerInspectShape(value);
   if (!container) throw new EndpointFault(path, 'it answered no container (Id, State, Config or HostConfig missing)');
-  return container;
+  return withoutOwnSecrets(container);
 }
 
 async function containerLogs(
@@ -215,12 +216,12 @@ async function containerLogs(
   // would give its oldest part, so only then is Podman's own tail asked for.
   if (connection.kind?.startsWith('podman')) {
     const { body } = await read('');
-    if (body.length < LOG_TAIL_BYTES) return lastLines(demuxLogs(body, tty), LOG_TAIL_LINES);
+    if (body.length < LOG_TAIL_BYTES) return withoutValues(lastLines(demuxLogs(body, tty), LOG_TAIL_LINES), ownSecrets(inspect));
   }
   let { body } = await read(`&tail=${LOG_TAIL_LINES}`);
   // Cut at 1 MiB, the tail kept its oldest lines; the last few hold the cause, so ask for those alone.
   if (body.length >= LOG_TAIL_BYTES) ({ body } = await read('&tail=5'));
-  return demuxLogs(body, tty);
+  return withoutValues(demuxLogs(body, tty), ownSecrets(inspect));
 }
 
 /** The last `count` lines of a log, as `tail=` gives them (the final newline kept). */

@@ -124,3 +124,20 @@ export function copySources(instruction: DockerfileInstruction): string[] {
       .map((s) => cleanPath(`/${s}`).slice(1) || '.')
   );
 }
+
+/** What an ENV or ARG sets: `ENV A=1 B="x y"`, legacy `ENV A 1`, `ARG A=1` (an ARG without a default sets nothing). */
+export function assignments(instruction: DockerfileInstruction): [string, string][] {
+  if (instruction.keyword !== 'ENV' && instruction.keyword !== 'ARG') return [];
+  const text = instruction.args.trim();
+  if (instruction.keyword === 'ENV' && /^[A-Za-z_][\w]*\s/.test(text) && !/^[A-Za-z_][\w]*=/.test(text)) {
+    const [name, ...rest] = text.split(/\s+/);
+    return [[name!, withoutQuotes(rest.join(' '))]];
+  }
+  const out: [string, string][] = [];
+  for (const match of text.matchAll(/([A-Za-z_][\w]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) out.push([match[1]!, withoutQuotes(match[2]!)]);
+  return out;
+}
+
+function withoutQuotes(value: string): string {
+  return value.replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+}
