@@ -28,6 +28,8 @@ export interface MissingSource extends ProblemBase {
   viaArg?: string;
   /** Written as an absolute path: the builder reads it from the context, never from the host. */
   absolute: boolean;
+  /** Written with a trailing slash (`COPY config/ /app/`): `path` has none, a corrected source keeps it. */
+  trailingSlash: boolean;
   /** The same path with other letter case, as it is in the context. */
   caseMatch?: string;
   /** Files or directories of the same name elsewhere in the context (at most 3). */
@@ -159,7 +161,8 @@ async function instructionProblems(input: SourceInput, instruction: DockerfileIn
       found.push(outside);
       continue;
     }
-    const rel = path.posix.normalize(`/${written}`).slice(1);
+    // normalize keeps a trailing slash (`config/` stays `config/`): the path is the directory's, without it.
+    const rel = path.posix.normalize(`/${written}`).slice(1).replace(/\/+$/, '');
     if (rel === '' || rel === '.') {
       anyMatched = true;
       continue;
@@ -173,7 +176,16 @@ async function instructionProblems(input: SourceInput, instruction: DockerfileIn
       anyMatched = true;
       continue;
     }
-    found.push(await missingProblem(input, instruction, source, rel, written.startsWith('/'), expanded.viaArg));
+    found.push(
+      await missingProblem(
+        input,
+        instruction,
+        source,
+        rel,
+        { absolute: written.startsWith('/'), trailingSlash: written.endsWith('/') },
+        expanded.viaArg,
+      ),
+    );
   }
   // The classic builder fails a line whose every wildcard matches nothing; one other match lets it pass.
   return anyMatched ? found : [...found, ...globs];
@@ -203,7 +215,7 @@ async function missingProblem(
   instruction: DockerfileInstruction,
   source: string,
   rel: string,
-  absolute: boolean,
+  written: Pick<MissingSource, 'absolute' | 'trailingSlash'>,
   viaArg: string | undefined,
 ): Promise<MissingSource> {
   const caseMatch = await caseInsensitive(input, rel);
@@ -223,7 +235,7 @@ async function missingProblem(
     source,
     path: rel,
     ...(viaArg !== undefined ? { viaArg } : {}),
-    absolute,
+    ...written,
     ...(caseMatch !== undefined ? { caseMatch } : {}),
     elsewhere,
     ...(ancestor !== undefined ? { ancestor } : {}),
@@ -254,6 +266,7 @@ async function caseInsensitive(input: SourceInput, rel: string): Promise<string 
 /** Sent files, or directories holding sent files, of this name anywhere in the context. */
 function sameNamed(dirs: readonly SentDir[], base: string, rel: string): string[] {
   const found = new Set<string>();
+  if (base === '') return [];
   for (const dir of dirs) {
     if (found.size >= 3) break;
     if (dir.names.includes(base)) found.add(dir.path ? `${dir.path}/${base}` : base);

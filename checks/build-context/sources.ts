@@ -182,7 +182,13 @@ function missingFinding(problem: MissingSource, place: Place, at: string): Findi
 function missingFixes(problem: MissingSource, place: Place, at: string): Fix[] {
   const { build, rel } = place;
   const found = problem.caseMatch ?? (problem.elsewhere.length === 1 ? problem.elsewhere[0] : undefined);
-  if (found !== undefined) return [{ title: `Name it as it is in the context: change ${at} to`, command: replaced(problem, found) }];
+  if (found !== undefined)
+    return [
+      {
+        title: `Name it as it is in the context: change ${at} to`,
+        command: replaced(problem, problem.trailingSlash ? `${found}/` : found),
+      },
+    ];
   const fixes: Fix[] = [];
   if (problem.ancestor !== undefined) fixes.push(...contextUpFixes(place, problem.ancestor, problem.path));
   const dir = path.posix.dirname(problem.path);

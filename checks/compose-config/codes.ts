@@ -18,6 +18,19 @@ export const configCodes = {
     `,
     docsUrl: INTERPOLATION_DOCS,
   },
+  'dollar-in-secret': {
+    severity: 'warning',
+    summary: 'a $ in the value of a password, token or key makes compose read a variable that is set nowhere, so part of the value is lost',
+    explanation: prose`
+      Compose interpolates every value of the file: a $ followed by a letter or _ starts a variable name, which runs to the first
+      character that is not a letter, digit or _. In a password written as Xy7$Abc9, compose reads a variable named Abc9; set nowhere, it
+      becomes an empty string with the warning 'The "Abc9" variable is not set. Defaulting to a blank string.', and the container gets
+      Xy7, not the password written. $$ writes one literal $: Xy7$$Abc9 gives the container Xy7$Abc9. docker-doctor names the key and
+      its file:line, never the variable: that name is part of the secret. A database that was first started with the shortened password
+      keeps it until it is changed in the database.
+    `,
+    docsUrl: INTERPOLATION_DOCS,
+  },
   'dotenv-elsewhere': {
     severity: 'warning',
     summary: '.env sets the unset variables, but it is not the .env compose reads',

@@ -4,6 +4,7 @@ import type { ComposeProject, UnsetVariable } from '../../src/facts/project/comp
 import { parseDotEnv } from '../../src/facts/project/interpolate.js';
 import { prose, shellWord } from '../../src/util/text.js';
 import { locationOf } from '../shared/project-source.js';
+import { splitSecretVariables, type SpoiledSecret } from './secret-dollars.js';
 
 /*
  * Variables compose replaces with an empty string. All of them are one finding (one cause, one fix: give them values in
@@ -18,8 +19,16 @@ const MAX_NAMED = 6;
 
 export async function reportUnsetVariables(ctx: CheckContext, compose: ComposeProject): Promise<void> {
   if (compose.unsetVariables.length === 0) return;
+  // A `$` inside a password reads part of the password as a variable: that "name" is never said, only the key it spoils.
+  const { named, spoiled } = splitSecretVariables(compose, compose.unsetVariables);
+  await reportNamed(ctx, compose, named);
+  for (const secret of spoiled) ctx.report(spoiledFinding(compose, secret));
+}
+
+async function reportNamed(ctx: CheckContext, compose: ComposeProject, variables: UnsetVariable[]): Promise<void> {
+  if (variables.length === 0) return;
   const here = ctx.facts.workingDirectory();
-  let remaining = compose.unsetVariables;
+  let remaining = variables;
   if (path.resolve(here) !== path.resolve(compose.dir)) {
     const nearby = await envKeys(ctx, path.join(here, '.env'));
     const setNearby = remaining.filter((v) => nearby?.has(v.name));
@@ -103,6 +112,31 @@ async function unsetFinding(ctx: CheckContext, compose: ComposeProject, variable
       envFileExists: envExists,
       ...(sample ? { sample } : {}),
     },
+  };
+}
+
+function spoiledFinding(compose: ComposeProject, secret: SpoiledSecret): FindingInput {
+  const where = `${secret.at.file}:${secret.at.line}`;
+  const one = secret.unsetReads === 1;
+  return {
+    cause: 'dollar-in-secret',
+    title: prose`
+      A $ in the value of ${secret.key} (${where}) makes compose read ${one ? 'a variable, which is' : 'variables, which are'} set
+      nowhere, so ${one ? 'that part of the value becomes' : 'those parts of the value become'} empty
+    `,
+    subject: secret.service ? { kind: 'service', name: secret.service } : { kind: 'file', name: secret.at.file },
+    location: locationOf(secret.at),
+    // No command: it would have to print the value.
+    fixes: [
+      { title: `Write $$ for each $ in the value of ${secret.key} at ${where}: compose reads $$ as one literal $` },
+      {
+        title: prose`
+          If a $ there is meant to read a variable, set that variable in .env in ${compose.dir} (or in the shell that runs compose), or
+          give it a default: \${NAME:-value}
+        `,
+      },
+    ],
+    evidence: { setting: secret.key, at: where, unsetReads: secret.unsetReads },
   };
 }
 

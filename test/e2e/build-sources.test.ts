@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findingsOf, runCli } from '../helpers/cli.js';
@@ -49,6 +51,8 @@ interface Scenario {
   /** BuildKit's error, or null when BuildKit (on Engine 20.10) builds it. */
   buildkit: RegExp | null;
   finding: { code: string; severity: string; line: number; title: RegExp; dockerfile?: string };
+  /** The corrected line the first fix gives; pasted over the Dockerfile's line, both builders build the project. */
+  fixedLine?: string;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -90,6 +94,31 @@ const SCENARIOS: Scenario[] = [
       title: /it is in \., above the context/,
       dockerfile: 'api/Dockerfile',
     },
+  },
+  {
+    name: 'a directory written with a trailing slash that is not in the context (another directory beside it)',
+    files: { Dockerfile: 'FROM scratch\nCOPY config-y/ /app/\n', 'config-x/app.yaml': 'x' },
+    classic: /COPY failed: file not found in build context or excluded by \.dockerignore: stat config-y\/: file does not exist/,
+    buildkit: /"\/config-y" not found/,
+    finding: {
+      code: 'copy-source-missing',
+      severity: 'error',
+      line: 2,
+      title: /^Dockerfile:2: COPY config-y\/ will fail with "not found": there is no config-y in the context \.$/,
+    },
+  },
+  {
+    name: 'a directory written with a trailing slash whose letter case differs',
+    files: { Dockerfile: 'FROM scratch\nCOPY Config-X/ /app/\n', 'config-x/app.yaml': 'x' },
+    classic: /stat Config-X\/: file does not exist/,
+    buildkit: /"\/Config-X" not found/,
+    finding: {
+      code: 'copy-source-missing',
+      severity: 'error',
+      line: 2,
+      title: /there is no Config-X in the context \.; the context has config-x \(names are case-sensitive\)$/,
+    },
+    fixedLine: 'COPY config-x/ /app/',
   },
   {
     name: 'a ../ source outside the context',
@@ -173,7 +202,22 @@ describe.runIf(engineAvailable())('COPY/ADD sources on a real engine', () => {
       expect(findings.map((f) => f.code)).toEqual([`build-context/${finding.code}`]);
       expect(findings[0]).toMatchObject({ severity: finding.severity, location: { file: dockerfile, line: finding.line } });
       expect(findings[0]!.title).toMatch(finding.title);
+      if (scenario.fixedLine) expect(findings[0]!.fixes[0]!.command).toBe(scenario.fixedLine);
     });
+
+    if (scenario.fixedLine !== undefined)
+      it('the corrected line, pasted over it, builds and leaves no finding', async () => {
+        const { finding } = scenario;
+        const file = path.join(dir, finding.dockerfile ?? 'Dockerfile');
+        const lines = readFileSync(file, 'utf8').split('\n');
+        lines[finding.line - 1] = scenario.fixedLine!;
+        writeFileSync(file, lines.join('\n'));
+        for (const builder of BUILDKIT ? (['classic', 'buildkit'] as const) : (['classic'] as const)) {
+          const result = await build(dir, builder, scenario.dockerfile, scenario.context);
+          expect(result.exitCode, result.output).toBe(0);
+        }
+        expect(await diagnose(dir)).toEqual([]);
+      });
   });
 
   it('a project whose build works with both builders gets nothing, and the check passes', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,11 +27,16 @@ function composeInstalled(): boolean {
 }
 
 async function compose(dir: string, args: string[], host?: string): Promise<{ exitCode: number; stderr: string }> {
+  const { exitCode, stderr } = await composeOutput(dir, args, host);
+  return { exitCode, stderr };
+}
+
+async function composeOutput(dir: string, args: string[], host?: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const key of ['COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE_PROFILES', 'DOCKER_HOST', 'DOCKER_CONTEXT']) delete env[key];
   if (host) env.DOCKER_HOST = host;
   const result = await execa('docker-compose', args, { cwd: dir, env, extendEnv: false, timeout: 120_000, stdin: 'ignore', reject: false });
-  return { exitCode: result.exitCode ?? -1, stderr: String(result.stderr) };
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
 async function doctor(dir: string, host = dockerEngine.host): Promise<Report> {
@@ -67,6 +72,50 @@ describe.runIf(engineAvailable() && composeInstalled())('compose-config on proje
     const report = await doctor(dir);
     expect(findingsOf(report, 'compose-config')).toEqual([]);
     expect(report.checks[0]!.status).toBe('passed');
+  });
+});
+
+describe.runIf(engineAvailable() && composeInstalled())('compose-config and a $ inside a password (docker-compose 1.29)', () => {
+  it('compose reads part of the password as a variable; the doctor names the key, never that part; $$ fixes it', async () => {
+    const dir = tempDir('dd-cc-secret-');
+    const file = path.join(dir, 'compose.yaml');
+    writeFileSync(
+      file,
+      'services:\n  db:\n    image: busybox\n    environment:\n      POSTGRES_PASSWORD: "Xy7$Sup3rS3cretValue9"\n      API_KEY: "k$Hunter2Zq9-rest"\n      GREETING: "hi $NAME"\n',
+    );
+    // What compose does: it warns with part of the password as a variable's name, and the container gets what is left.
+    const config = await composeOutput(dir, ['config']);
+    expect(config.stderr).toMatch(/The Sup3rS3cretValue9 variable is not set/);
+    expect(config.stdout).toMatch(/POSTGRES_PASSWORD: Xy7\n/);
+    expect(config.stdout).toMatch(/API_KEY: k-rest\n/);
+
+    const json = await runCli(['compose-config', '--json', '-C', dir, '-H', dockerEngine.host]);
+    const human = await runCli(['compose-config', '-C', dir, '-H', dockerEngine.host]);
+    for (const output of [json.stdout, json.stderr, human.stdout, human.stderr]) expect(output).not.toMatch(/Sup3rS3cret|Hunter2Zq9/);
+    const findings = findingsOf(json.report, 'compose-config');
+    expect(findings.map((f) => [f.code, f.severity, f.location?.line])).toEqual([
+      ['compose-config/unset-variable', 'warning', 7],
+      ['compose-config/dollar-in-secret', 'warning', 5],
+      ['compose-config/dollar-in-secret', 'warning', 6],
+    ]);
+    expect(findings[0]!.title).toMatch(/^Variable NAME is set nowhere/);
+    expect(findings[1]!.title).toBe(
+      'A $ in the value of POSTGRES_PASSWORD (compose.yaml:5) makes compose read a variable, which is set nowhere, so that part of the value becomes empty',
+    );
+    expect(findings[1]!.fixes[0]).toEqual({
+      title: 'Write $$ for each $ in the value of POSTGRES_PASSWORD at compose.yaml:5: compose reads $$ as one literal $',
+    });
+    expect(human.stdout).toContain('A $ in the value of API_KEY (compose.yaml:6)');
+
+    // The fix, applied: each $ in those two values written $$. Compose keeps them as text (its config prints a literal $ as $$).
+    const lines = readFileSync(file, 'utf8').split('\n');
+    for (const line of [5, 6]) lines[line - 1] = lines[line - 1]!.replaceAll('$', '$$$$');
+    writeFileSync(file, lines.join('\n'));
+    const after = await composeOutput(dir, ['config']);
+    expect(after.stderr).not.toMatch(/Sup3rS3cret|Hunter2Zq9/);
+    expect(after.stdout).toContain('POSTGRES_PASSWORD: Xy7$$Sup3rS3cretValue9');
+    const again = findingsOf((await runCli(['compose-config', '--json', '-C', dir, '-H', dockerEngine.host])).report, 'compose-config');
+    expect(again.map((f) => f.code)).toEqual(['compose-config/unset-variable']);
   });
 });
 

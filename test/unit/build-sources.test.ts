@@ -115,6 +115,54 @@ tester.run({
       ],
     },
     {
+      name: 'a directory written with a trailing slash says and suggests what the same source without it does',
+      facts: inProject({ Dockerfile: 'FROM scratch\nCOPY config-y/ /app/\n', 'config-x/a.yaml': 'x' }),
+      findings: [
+        {
+          code: 'copy-source-missing',
+          severity: 'error',
+          subject: 'Dockerfile:2',
+          title: 'Dockerfile:2: COPY config-y/ will fail with "not found": there is no config-y in the context .',
+          fixes: ['ls -la .'],
+        },
+      ],
+      assert: (result) => expect(result.findings[0]!.evidence).toMatchObject({ source: 'config-y/', path: 'config-y' }),
+    },
+    {
+      name: 'a trailing-slash directory whose letter case differs: the corrected line keeps the slash',
+      facts: inProject({ Dockerfile: 'FROM scratch\nCOPY Config-X/ /app/\n', 'config-x/a.yaml': 'x' }),
+      findings: [
+        {
+          code: 'copy-source-missing',
+          severity: 'error',
+          subject: 'Dockerfile:2',
+          title:
+            /COPY Config-X\/ will fail with "not found": there is no Config-X in the context \.; the context has config-x \(names are case-sensitive\)$/,
+          fixes: ['COPY config-x/ /app/'],
+        },
+      ],
+    },
+    {
+      name: 'a trailing-slash directory that is elsewhere in the context, in exec form: the path there, with the slash',
+      facts: inProject({ Dockerfile: 'FROM scratch\nCOPY ["config-y/", "/app/"]\n', 'deploy/config-y/a.yaml': 'x' }),
+      findings: [
+        {
+          code: 'copy-source-missing',
+          severity: 'error',
+          subject: 'Dockerfile:2',
+          title: /there is no config-y in the context \.; the context has deploy\/config-y$/,
+          fixes: ['COPY ["deploy/config-y/","/app/"]'],
+        },
+      ],
+    },
+    {
+      name: 'the same directory copied with and without a trailing slash in two stages is one missing path',
+      facts: inProject({ Dockerfile: 'FROM scratch AS a\nCOPY conf/ /a/\nFROM scratch\nCOPY --from=a /a /a\nCOPY conf /b/\n' }),
+      findings: [
+        { code: 'copy-source-missing', severity: 'error', subject: 'Dockerfile:2', title: /COPY conf\/ \(and at line 5\) will fail/ },
+      ],
+    },
+    {
       name: 'only the letter case differs: the name on disk, and the corrected line to paste',
       facts: inProject({ Dockerfile: 'FROM scratch\nCOPY --chown=1000 requirements.TXT /app/\n', 'requirements.txt': 'x' }),
       findings: [

@@ -13,6 +13,11 @@ const labels = (project: string, service: string, extra: Record<string, string> 
   'com.docker.compose.service': service,
   ...extra,
 });
+const SECRET_DOLLARS =
+  'services:\n  db:\n    image: busybox\n    environment:\n      POSTGRES_PASSWORD: "Xy7$Sup3rS3cretValue9"\n      API_KEY: "k$Hunter2Zq9-rest"\n';
+/** What the password's `$` reads as variable names: none of it may appear in any output. */
+const SECRET_PARTS = /Sup3rS3cret|Hunter2Zq9/;
+const leaksNothing = (result: CheckResult) => expect(JSON.stringify(result)).not.toMatch(SECRET_PARTS);
 const HEALTHY =
   'services:\n  web:\n    image: "busybox:${TAG:-1}"\n    env_file: app.env\n    depends_on: [db]\n    networks: [front]\n  db:\n    build: .\n    volumes: [data:/data]\nnetworks:\n  front:\nvolumes:\n  data:\n';
 
@@ -29,6 +34,20 @@ describe('interpolate reports unset variables as compose warns about them', () =
   it('$$ is a literal dollar, an empty value is set', () => expect(unset('$$A ${B}', { B: '' })).toEqual([]));
 });
 
+describe('a $ inside a password', () => {
+  const tester = new CheckTester(composeConfig);
+  it('written $$ as the fix says, the findings are gone', async () => {
+    const before = await tester.result({ name: 'before', facts: { project: compose(SECRET_DOLLARS) } });
+    expect(before.findings.map((f) => f.code)).toEqual(['compose-config/dollar-in-secret', 'compose-config/dollar-in-secret']);
+    // The fix, applied: each $ in those two values doubled.
+    const fixed = SECRET_DOLLARS.split('\n')
+      .map((line, i) => (before.findings.some((f) => f.location?.line === i + 1) ? line.replaceAll('$', '$$$$') : line))
+      .join('\n');
+    const after = await tester.result({ name: 'after', facts: { project: compose(fixed) } });
+    expect([after.status, after.findings]).toEqual(['passed', []]);
+  });
+});
+
 new CheckTester(composeConfig).run({
   healthy: [
     {
@@ -38,6 +57,10 @@ new CheckTester(composeConfig).run({
     {
       name: 'variables set in .env and in the shell',
       facts: { project: compose('services:\n  web:\n    image: "busybox:${TAG}-$V"\n', { '.env': 'TAG=1\n' }), env: { V: 'x' } },
+    },
+    {
+      name: 'a $ in a password written $$ is a literal $: nothing to report',
+      facts: { project: compose(SECRET_DOLLARS.replaceAll('$', '$$$$')) },
     },
     {
       name: 'an env_file that is not required, and one that exists',
@@ -99,6 +122,118 @@ new CheckTester(composeConfig).run({
     },
   ],
   broken: [
+    {
+      name: 'a $ inside passwords: the key and its line are named, never the "variable" (part of the password)',
+      facts: { project: compose(SECRET_DOLLARS) },
+      findings: [
+        {
+          code: 'dollar-in-secret',
+          severity: 'warning',
+          subject: 'compose.yaml:5',
+          title:
+            'A $ in the value of POSTGRES_PASSWORD (compose.yaml:5) makes compose read a variable, which is set nowhere, so that part of the value becomes empty',
+        },
+        {
+          code: 'dollar-in-secret',
+          severity: 'warning',
+          subject: 'compose.yaml:6',
+          title: /^A \$ in the value of API_KEY \(compose.yaml:6\)/,
+        },
+      ],
+      assert: (result: CheckResult) => {
+        leaksNothing(result);
+        const finding = result.findings[0]!;
+        expect(finding.subject).toEqual({ kind: 'service', name: 'db' });
+        expect(finding.fixes.map((f) => [f.title, f.command])[0]).toEqual([
+          'Write $$ for each $ in the value of POSTGRES_PASSWORD at compose.yaml:5: compose reads $$ as one literal $',
+          undefined,
+        ]);
+        expect(finding.evidence).toEqual({ setting: 'POSTGRES_PASSWORD', at: 'compose.yaml:5', unsetReads: 1 });
+      },
+    },
+    {
+      name: 'a $ in a non-secret value is named as before, beside a password whose $ is not',
+      facts: {
+        project: compose(
+          'services:\n  web:\n    image: busybox\n    environment:\n      GREETING: "hi $NAME"\n      DB_PASSWORD: "pw$Zz8Secretish"\n',
+        ),
+      },
+      findings: [
+        { code: 'unset-variable', severity: 'warning', subject: 'compose.yaml:5', title: /^Variable NAME is set nowhere/ },
+        { code: 'dollar-in-secret', severity: 'warning', subject: 'compose.yaml:6' },
+      ],
+      assert: (result: CheckResult) => {
+        expect(JSON.stringify(result)).not.toContain('Zz8Secretish');
+        expect(result.findings[0]!.evidence?.variables).toEqual([{ name: 'NAME', at: ['compose.yaml:5'] }]);
+      },
+    },
+    {
+      name: 'list-form environment, a build arg, a label and an x- anchor: each secret-named value is one finding, in file order',
+      facts: {
+        project: compose(
+          [
+            'x-env: &env',
+            '  SMTP_PASSWORD: "mail$Qq1Hidden"',
+            'services:',
+            '  api:',
+            '    build:',
+            '      context: .',
+            '      args:',
+            '        NPM_TOKEN: "npm$Tok3nValue"',
+            '    labels:',
+            '      com.example.auth: "p$LabelSecret"',
+            '    environment:',
+            '      - PGPASSWORD=Ab$Cd9Hidden$Ef7Hidden',
+            '  mail:',
+            '    image: busybox',
+            '    environment: *env',
+            '',
+          ].join('\n'),
+          { Dockerfile: 'FROM scratch\n' },
+        ),
+      },
+      findings: [
+        {
+          code: 'dollar-in-secret',
+          severity: 'warning',
+          subject: 'compose.yaml:2',
+          title: /value of SMTP_PASSWORD .* a variable, which is set nowhere/,
+        },
+        { code: 'dollar-in-secret', severity: 'warning', subject: 'compose.yaml:8', title: /value of NPM_TOKEN/ },
+        { code: 'dollar-in-secret', severity: 'warning', subject: 'compose.yaml:10', title: /value of com\.example\.auth/ },
+        {
+          code: 'dollar-in-secret',
+          severity: 'warning',
+          subject: 'compose.yaml:12',
+          title: /value of PGPASSWORD .* variables, which are set nowhere, so those parts/,
+        },
+      ],
+      assert: (result: CheckResult) => expect(JSON.stringify(result)).not.toMatch(/Qq1Hidden|Tok3nValue|LabelSecret|Cd9Hidden|Ef7Hidden/),
+    },
+    {
+      name: 'a password that reads a variable on purpose (${NAME}, or only $NAME) names it, as any other variable',
+      facts: {
+        project: compose(
+          'services:\n  db:\n    image: x\n    environment:\n      - MYSQL_PASSWORD=$MYSQL_PASSWORD\n      - REDIS_PASSWORD=${REDIS_PASS}\n',
+        ),
+      },
+      findings: [
+        {
+          code: 'unset-variable',
+          severity: 'warning',
+          title: /2 variables .* MYSQL_PASSWORD \(compose.yaml:5\), REDIS_PASS \(compose.yaml:6\)/,
+        },
+      ],
+    },
+    {
+      name: 'a name a password reads that is also used elsewhere is a variable the file has: named',
+      facts: {
+        project: compose('services:\n  db:\n    image: "busybox:$TAG"\n    environment:\n      DB_PASSWORD: "v$TAG"\n'),
+      },
+      findings: [
+        { code: 'unset-variable', severity: 'warning', title: /^Variable TAG is set nowhere.*\(compose.yaml:3, compose.yaml:5\)/ },
+      ],
+    },
     {
       name: 'a variable set nowhere, used twice, and one in a key the model does not read',
       facts: { project: compose('services:\n  web:\n    image: "busybox:${TAG}"\n    labels:\n      a: "$TAG"\n      b: "${OWNER}"\n') },
