@@ -124,6 +124,8 @@ const secretEnvMap = fc.constantFrom<Record<string, string>>(
   { API_TOKEN: `\${${SECRET} x}` },
   { DB_URL: `postgres://u:\${PASS:?${SECRET}}@db/x` },
   { TOKEN: `\${TOKEN:?${SECRET}}`, SECRET_KEY: `\${X:-\${Y:?${SECRET}}}` },
+  // A $ inside a password: compose reads the rest as a variable's name, which must not be printed as one.
+  { POSTGRES_PASSWORD: `Xy7$${SECRET}` },
 );
 const environment = fc
   .tuple(
