@@ -14,6 +14,7 @@ import { shellWord, prose } from '../src/util/text.js';
 import { composeServiceOf, locationOf } from './shared/project-source.js';
 import { engineCli, engineCommand, type EngineCli } from './shared/engine-cli.js';
 import { podmanRootlessFixes } from './bind-mounts/rootless-fixes.js';
+import { inspectIfPresent } from './shared/inspect.js';
 
 type Cause = keyof typeof bindCodes;
 
@@ -59,7 +60,7 @@ export default defineCheck({
     const now = facts.now();
 
     const candidates = containers.filter((c) => c.State === 'created' || (c.Mounts ?? []).some((m) => m.Type === 'bind'));
-    const inspected = await Promise.all(candidates.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+    const inspected = await Promise.all(candidates.map((c) => inspectIfPresent(facts, c.Id)));
     for (const inspect of inspected) {
       if (!inspect) continue;
       const state = inspect.State;

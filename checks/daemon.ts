@@ -35,7 +35,9 @@ export default defineCheck({
 
       When the daemon answers, its version, API version and kind (Docker Engine, rootless, Docker Desktop, Podman, rootless Podman) go
       into the report's environment block, and the engine's own warnings from \`docker info\` become findings (disabled IPv4 forwarding
-      is reported once, by the dns check). Every other check that needs the daemon is skipped with one reason when this one fails.
+      is reported once, by the dns check). A daemon that answers its ping but fails the container list, or the inspect of a
+      listed container, is one finding naming the endpoint and what it answered. Every other check that needs the daemon is skipped
+      with one reason when this one fails.
     `,
     requires: [],
     codes: daemonCodes,
@@ -55,20 +57,20 @@ export default defineCheck({
     const tooOld = apiTooOld(connection);
     if (tooOld) ctx.report(tooOld);
 
-    // The container list is what most checks start from: a daemon that answers its ping but fails the list is this
-    // check's finding, once, while the checks that need the list are skipped with the same reason.
-    const listFailure = await ctx.facts.containers().then(
-      () => undefined,
+    // The container list and inspect are what most checks start from: a daemon that answers its ping but fails them is
+    // this check's finding, once, while the checks that need them are skipped with the same reason.
+    const endpointFailure = await ctx.facts.containers().then(
+      (list) => inspectFailure(ctx, list[0]?.Id),
       (error: unknown) => (error instanceof EndpointFault ? error : undefined),
     );
-    if (listFailure) {
+    if (endpointFailure) {
       const host = connection.endpoint.host ?? 'daemon';
       ctx.report({
         cause: 'endpoint-failed',
-        title: `The daemon at ${host} answers its ping but failed GET ${listFailure.path}: ${listFailure.what}`,
+        title: `The daemon at ${host} answers its ping but failed GET ${endpointFailure.path}: ${endpointFailure.what}`,
         subject: { kind: 'daemon', name: host },
         fixes: endpointFailedFixes(connection.kind),
-        evidence: { endpoint: listFailure.path, answer: listFailure.what, source: describeSource(connection) },
+        evidence: { endpoint: endpointFailure.path, answer: endpointFailure.what, source: describeSource(connection) },
       });
     }
 
@@ -87,6 +89,19 @@ export default defineCheck({
     }
   },
 });
+
+/**
+ * Every check that looks at a container inspects it: a daemon that lists containers but fails their inspect would
+ * leave those checks with nothing to judge. One container's inspect (shared with the checks that ask for it after)
+ * tells that apart from a container removed since the list.
+ */
+async function inspectFailure(ctx: CheckContext, id: string | undefined): Promise<EndpointFault | undefined> {
+  if (id === undefined) return undefined;
+  return ctx.facts.inspectContainer(id).then(
+    () => undefined,
+    (error: unknown) => (error instanceof EndpointFault ? error : undefined),
+  );
+}
 
 function reportEndpointProblem(ctx: CheckContext, problem: EndpointProblem, host: string | null): void {
   ctx.report(endpointFinding(problem, host));

@@ -25,6 +25,7 @@ import { logTail } from './shared/logs.js';
 import { formatMode } from './shared/permissions.js';
 import { commandSource } from './shared/project-source.js';
 import { prose } from '../src/util/text.js';
+import { inspectIfPresent } from './shared/inspect.js';
 
 /** A successful exit after running longer than this is a job that finished, not a container that "exits immediately". */
 export const SHORT_RUN_MS = 10_000;
@@ -116,7 +117,7 @@ export default defineCheck({
     const { facts } = ctx;
     const now = facts.now();
     const candidates = (await facts.containers()).filter(worthInspecting);
-    const inspected = await Promise.all(candidates.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+    const inspected = await Promise.all(candidates.map((c) => inspectIfPresent(facts, c.Id)));
     // Undefined: removed between list and inspect.
     const withStory = inspected.filter((i): i is ContainerInspect => i !== undefined && hasStory(i, now));
     await lookUpSilentCommands(facts, withStory, now);

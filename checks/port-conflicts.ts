@@ -20,6 +20,7 @@ import { composeServiceOf, locationOf } from './shared/project-source.js';
 import { engineCli, engineCommand, type EngineCli } from './shared/engine-cli.js';
 import { addressesOverlap } from '../src/facts/host/listeners.js';
 import { prose } from '../src/util/text.js';
+import { inspectIfPresent } from './shared/inspect.js';
 
 export default defineCheck({
   meta: {
@@ -84,7 +85,7 @@ async function createdContainers(ctx: CheckContext, containers: ContainerSummary
   const { facts } = ctx;
   const now = facts.now();
   const created = containers.filter((c) => c.State === 'created');
-  const inspected = await Promise.all(created.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+  const inspected = await Promise.all(created.map((c) => inspectIfPresent(facts, c.Id)));
   const present = inspected.filter((i): i is ContainerInspect => i !== undefined);
   return {
     failed: present.filter((i) => PORT_START_ERROR.test(i.State.Error ?? '')),

@@ -12,6 +12,7 @@ import { checkHiddenDependencies } from './volumes/hidden-dependencies.js';
 import { checkDatabaseContainer, checkDatabaseService } from './volumes/database-rules.js';
 import { checkMountKinds } from './volumes/mount-kinds.js';
 import { databaseImage } from './volumes/databases.js';
+import { inspectIfPresent } from './shared/inspect.js';
 
 export default defineCheck({
   meta: {
@@ -98,7 +99,7 @@ async function judgeDatabaseContainers(
     return !(compose && labels?.project === compose.name && compose.services.some((s) => s.name === labels.service));
   });
   for (const c of candidates) {
-    const inspect = await ctx.facts.inspectContainer(c.Id).catch(() => undefined);
+    const inspect = await inspectIfPresent(ctx.facts, c.Id);
     if (!inspect) continue;
     const image = (await ctx.facts.imageInspect(inspect.Config.Image ?? c.Image).catch(() => null))?.Config ?? undefined;
     checkDatabaseContainer(ctx, inspect, cli, image);

@@ -7,6 +7,7 @@ import { logLines } from '../shared/logs.js';
 import { NAME_RESOLUTION_FAILURE } from '../shared/name-resolution.js';
 import type { Edge } from './dependency.js';
 import { serverFamily } from './families.js';
+import { inspectIfPresent } from '../shared/inspect.js';
 
 /** "Within seconds of starting": a run this short that ended in a connection failure died at start-up, not later. */
 export const START_WINDOW_MS = 60_000;
@@ -66,7 +67,7 @@ export async function refusals(facts: Facts, project: ComposeProject, edges: Edg
       return state === 'restarting' || ((state === 'exited' || state === 'stopped') && exitedLatelyOnItsOwn(c.Status));
     });
     for (const summary of candidates) {
-      const inspect = await facts.inspectContainer(summary.Id).catch(() => undefined);
+      const inspect = await inspectIfPresent(facts, summary.Id);
       if (!inspect || !diedAtStart(inspect, facts.now())) continue;
       const logs = await facts.containerLogs(inspect.Id).catch(() => '');
       const refusal = firstRefusal(

@@ -6,6 +6,7 @@ import { locationOf } from '../shared/project-source.js';
 import { containerName } from '../shared/containers.js';
 import { prose, shellWord } from '../../src/util/text.js';
 import { clean } from './paths.js';
+import { inspectIfPresent } from '../shared/inspect.js';
 
 /** Names that are files: a configuration, script, certificate or data file extension, or a well-known file name. */
 const FILE_NAME =
@@ -69,7 +70,7 @@ async function mountStartError(
   containers: ContainerSummary[],
 ): Promise<{ container: string; error: string } | undefined> {
   for (const c of containers.filter((s) => s.State === 'created' || s.State === 'exited')) {
-    const inspect = await ctx.facts.inspectContainer(c.Id).catch(() => undefined);
+    const inspect = await inspectIfPresent(ctx.facts, c.Id);
     const error = inspect?.State.Error ?? '';
     if (MOUNT_TYPE_ERROR.test(error)) return { container: containerName(c), error };
   }

@@ -1,7 +1,7 @@
 import type { Check, CheckMeta } from './types.js';
 
 // Re-exported so checks and plugins keep importing them from here; they live in the facts, which throw them.
-export { EndpointFault, FactUnavailable } from '../facts/errors.js';
+export { ContainerGone, EndpointFault, FactUnavailable } from '../facts/errors.js';
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 

@@ -17,3 +17,10 @@ export class EndpointFault extends FactUnavailable {
     super(`the Docker daemon failed GET ${path}: ${what} (see the daemon check)`);
   }
 }
+
+/** A container the list named was removed before its inspect (HTTP 404): nothing to judge, and nothing is wrong. */
+export class ContainerGone extends Error {
+  constructor(readonly id: string) {
+    super(`container ${id} is gone`);
+  }
+}

@@ -53,3 +53,37 @@ describe('the daemon check names a failing endpoint once', () => {
     expect((await runCheck(daemon, facts([]))).status).toBe('passed');
   });
 });
+
+describe('a daemon that lists containers but fails their inspect', () => {
+  const summary = {
+    Id: 'a'.repeat(64),
+    Names: ['/web'],
+    Image: 'busybox',
+    State: 'exited',
+    Status: 'Exited (1) 2 minutes ago',
+    Labels: {},
+  };
+  const failing = (answer: unknown) =>
+    fakeFacts(fakeClients({ engine: { ...HEALTHY_ENGINE, '/containers/json': [summary], [`/containers/${summary.Id}/json`]: answer } }));
+
+  it.each([
+    ['HTTP 500', new EngineError('http', 'answered HTTP 500: boom', { statusCode: 500 }), /HTTP 500: boom/],
+    ['no container in the answer', { message: 'hello' }, /it answered no container/],
+  ])('is one daemon finding, and the checks that inspect are skipped, never passed (%s)', async (_name, answer, what) => {
+    const { default: daemon } = await import('../../checks/daemon.js');
+    const shared = failing(answer);
+    const result = await runCheck(daemon, shared);
+    expect(result.findings.map((f) => f.code)).toEqual(['daemon/endpoint-failed']);
+    expect(result.findings[0]!.title).toMatch(new RegExp(`failed GET /containers/${summary.Id}/json: .*${what.source}`));
+    const exited = await runCheck(exitedContainers, shared);
+    expect(exited.status).toBe('skipped');
+    expect(exited.skipReason).toMatch(what);
+  });
+
+  it('a container removed since the list (HTTP 404) is passed over quietly', async () => {
+    const { default: daemon } = await import('../../checks/daemon.js');
+    const gone = failing(new EngineError('http', 'answered HTTP 404: No such container', { statusCode: 404 }));
+    expect((await runCheck(daemon, gone)).status).toBe('passed');
+    expect((await runCheck(exitedContainers, gone)).status).toBe('passed');
+  });
+});

@@ -260,7 +260,7 @@ describe('values of secret-named variables, wherever a check puts them', () => {
     const text = JSON.stringify(report);
     expect(text).not.toContain(SECRET.slice(0, 8));
     expect(text).toContain(`connecting with ${REDACTED}`);
-    expect(text).toContain(`config-${REDACTED}/`);
+    expect(text).toContain(`config-${REDACTED} in the context`);
     expect(container(fields).inspect.Config.Env).toContain(`DB_PASS=${SECRET}`);
   });
 });

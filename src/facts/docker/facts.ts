@@ -1,4 +1,4 @@
-import { EndpointFault, FactUnavailable } from '../errors.js';
+import { ContainerGone, EndpointFault, FactUnavailable } from '../errors.js';
 import { pingTimeoutFor, requestTimeoutFor, type FactScope } from '../scope.js';
 import type { DockerConnection, DockerFacts } from '../types.js';
 import { connect } from './connection.js';
@@ -189,6 +189,7 @@ async function listContainers(api: EngineApi): Promise<ContainerSummary[]> {
 async function inspectContainer(api: EngineApi, id: string) {
   const path = `/containers/${encodeURIComponent(id)}/json`;
   const value = await getJson(api, path).catch((error: unknown) => {
+    if (error instanceof EngineError && error.details.statusCode === 404) throw new ContainerGone(id);
     throw error instanceof EngineError ? new EndpointFault(path, error.message) : error;
   });
   // The checks read the answer without guards: a missing part is a fault, a wrong-typed field reads as absent.
