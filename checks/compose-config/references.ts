@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CheckContext, Fix } from '../../src/engine/types.js';
 import type { ComposeEnvFile, ComposeProject, ComposeService, SourceLocation } from '../../src/facts/project/compose.js';
+import type { FileStat } from '../../src/facts/types.js';
 import { closest } from 'fastest-levenshtein';
 import { prose, shellWord } from '../../src/util/text.js';
 import { locationOf } from '../shared/project-source.js';
@@ -89,13 +90,13 @@ async function reportEnvFile(
             runIn: 'project',
           },
     );
-  } else fixes.push({ title: `${shown} is a ${stat.type}, not a file: point env_file at the file you meant (${at(envFile.at)})` });
+  } else fixes.push({ title: `${shown} is ${kindOf(stat.type)}, not a file: point env_file at the file you meant (${at(envFile.at)})` });
   fixes.push(checkAgain());
   ctx.report({
     cause: 'env-file-missing',
     title: prose`
       env_file ${envFile.asWritten} of ${services.length === 1 ? `service ${services[0]}` : `services ${services.join(', ')}`}
-      ${stat === null ? 'does not exist' : `is a ${stat.type}`}, so compose refuses the project (${places})
+      ${stat === null ? 'does not exist' : `is ${kindOf(stat.type)}`}, so compose refuses the project (${places})
     `,
     subject: { kind: 'file', name: shown },
     location: locationOf(envFile.at),
@@ -226,4 +227,9 @@ function reportVersion(ctx: CheckContext, compose: ComposeProject, version: { va
     fixes: [{ title: `Delete the line version: at ${at(version.at)}` }],
     evidence: { version: version.value, files: compose.files },
   });
+}
+
+/** "a directory", "a socket", or "a special file" (a FIFO or a device), for a path that is not a regular file. */
+function kindOf(type: FileStat['type']): string {
+  return type === 'other' ? 'a special file (a FIFO or a device)' : `a ${type}`;
 }

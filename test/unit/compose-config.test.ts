@@ -321,6 +321,22 @@ new CheckTester(composeConfig).run({
       ],
     },
     {
+      name: 'an env_file that is a FIFO: named as a special file, never "a other"',
+      facts: {
+        project: {
+          ...compose('services:\n  web:\n    image: x\n    env_file: app.env\n'),
+          'app.env': { text: '', stat: { type: 'other' as const } },
+        },
+      },
+      findings: [
+        {
+          code: 'env-file-missing',
+          severity: 'error',
+          title: /^env_file app\.env of service web is a special file \(a FIFO or a device\), so compose refuses the project/,
+        },
+      ],
+    },
+    {
       name: 'docker-compose v1 reads the env files of services in profiles that are not enabled too',
       facts: {
         project: compose('services:\n  web:\n    image: x\n  tools:\n    image: x\n    profiles: [debug]\n    env_file: tools.env\n'),
