@@ -299,22 +299,86 @@ function gitignored(rel: string, gitignore: string): boolean {
   return isExcluded(parseIgnoreFile(lines.join('\n')), rel);
 }
 
-/** Go's filepath.Match for one part of a path: `*`, `?`, `[class]` (with `^` to negate). */
-function partPattern(part: string): RegExp {
-  let out = '';
-  for (let i = 0; i < part.length; i++) {
-    const ch = part[i]!;
-    if (ch === '*') out += '[^/]*';
-    else if (ch === '?') out += '[^/]';
+type Token = { star: true } | { star?: false; test: (ch: string) => boolean };
+
+/**
+ * Go's filepath.Match for one part of a path, as the builder matches COPY sources: `*`, `?`, `[class]` (`^` or `!`
+ * negates, `a-z` ranges, `\` escapes). Undefined for a pattern the builder refuses (an unclosed or empty class, a range
+ * out of order, a trailing `\`): that source is left unresolved rather than reported.
+ */
+export function partPattern(part: string): ((name: string) => boolean) | undefined {
+  const tokens: Token[] = [];
+  const chars = [...part];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch === '*') tokens.push({ star: true });
+    else if (ch === '?') tokens.push({ test: () => true });
     else if (ch === '[') {
-      const end = part.indexOf(']', i + 2);
-      if (end === -1) return /$^/;
-      const inner = part.slice(i + 1, end).replace(/\\/g, '\\\\');
-      out += `[${inner.startsWith('^') || inner.startsWith('!') ? `^${inner.slice(1)}` : inner}]`;
-      i = end;
-    } else out += ch.replace(/[.+^${}()|\]\\]/g, '\\$&');
+      const parsed = classOf(chars, i + 1);
+      if (!parsed) return undefined;
+      tokens.push({ test: parsed.test });
+      i = parsed.end;
+    } else if (ch === '\\') {
+      if (++i >= chars.length) return undefined;
+      const escaped = chars[i]!;
+      tokens.push({ test: (c) => c === escaped });
+    } else tokens.push({ test: (c) => c === ch });
   }
-  return new RegExp(`^${out}$`);
+  return (name) => matchTokens(tokens, [...name]);
+}
+
+/** A `[...]` class starting after its `[`: its test and the index of its `]`; undefined when malformed. */
+function classOf(chars: string[], from: number): { test: (ch: string) => boolean; end: number } | undefined {
+  let i = from;
+  const negated = chars[i] === '^' || chars[i] === '!';
+  if (negated) i++;
+  const ranges: [string, string][] = [];
+  const one = (): string | undefined => {
+    const ch = chars[i];
+    if (ch === undefined || ch === '-' || ch === ']') return undefined;
+    if (ch !== '\\') return (i++, ch);
+    i += 2;
+    return chars[i - 1];
+  };
+  while (chars[i] !== ']' || ranges.length === 0) {
+    const lo = one();
+    if (lo === undefined) return undefined;
+    let hi = lo;
+    if (chars[i] === '-') {
+      i++;
+      const to = one();
+      if (to === undefined || to < lo) return undefined;
+      hi = to;
+    }
+    ranges.push([lo, hi]);
+  }
+  return { test: (ch) => ranges.some(([lo, hi]) => lo <= ch && ch <= hi) !== negated, end: i };
+}
+
+/**
+ * Whether the tokens match the whole name. A mismatch goes back only to the last `*`, never to earlier ones, so the
+ * cost is at most the pattern's length times the name's (a backtracking RegExp of `*a*a*a…b` is exponential).
+ */
+function matchTokens(tokens: Token[], name: string[]): boolean {
+  let t = 0;
+  let n = 0;
+  let star = -1;
+  let starAt = 0;
+  while (n < name.length) {
+    const token = tokens[t];
+    if (token?.star) {
+      star = t++;
+      starAt = n;
+    } else if (token && token.test(name[n]!)) {
+      t++;
+      n++;
+    } else if (star >= 0) {
+      t = star + 1;
+      n = ++starAt;
+    } else return false;
+  }
+  while (tokens[t]?.star) t++;
+  return t === tokens.length;
 }
 
 /** How many context paths a wildcard source matches, by listing the directories it reaches (at most 200 listings). */
@@ -330,8 +394,10 @@ async function globMatches(input: SourceInput, rel: string): Promise<number> {
       }
       // Too wide to follow: count it as matched rather than guess.
       if (++listings > 200) return 1;
-      const pattern = partPattern(part);
-      for (const name of (await input.lookup.list(dir)) ?? []) if (pattern.test(name)) next.push(path.join(dir, name));
+      const matches = partPattern(part);
+      // A pattern the builder refuses: not followed, and counted as matched so that the line gets no finding from it.
+      if (!matches) return 1;
+      for (const name of (await input.lookup.list(dir)) ?? []) if (matches(name)) next.push(path.join(dir, name));
     }
     current = next;
     if (current.length === 0) return 0;

@@ -8,7 +8,15 @@ import type { DockerfileInstruction, ParsedDockerfile } from '../../src/facts/pr
 export interface VarValue {
   value: string | null;
   fromArg: boolean;
+  /** Its value was too long to follow (see MAX_EXPANDED): every word that uses it is unknown, whatever its form. */
+  tooLong?: true;
 }
+
+/**
+ * The longest text an expansion builds. No path is longer than PATH_MAX (4 KiB), so a longer value cannot name a COPY
+ * source; and `ENV X1=${X0}${X0}` doubled 63 times would otherwise build 2^64 characters and crash the check.
+ */
+export const MAX_EXPANDED = 4096;
 
 export type Vars = ReadonlyMap<string, VarValue>;
 
@@ -53,8 +61,7 @@ export function varsAt(dockerfile: ParsedDockerfile): Map<DockerfileInstruction,
     if (instruction.keyword === 'ENV') {
       change();
       for (const [name, value] of envPairs(instruction.args)) {
-        const expanded = expand(value, vars);
-        const entry = { value: expanded?.text ?? null, fromArg: expanded?.viaArg !== undefined };
+        const entry = valueOf(expandOrWhy(value, vars), false);
         vars.set(name, entry);
         if (stage >= 0) envOf[stage]!.set(name, entry);
       }
@@ -67,12 +74,17 @@ export function varsAt(dockerfile: ParsedDockerfile): Map<DockerfileInstruction,
 function declareArg(vars: Map<string, VarValue>, global: Map<string, VarValue>, stage: number, name: string, value: string | undefined) {
   // An ENV of the same name wins over an ARG in the instructions after it.
   if (vars.has(name) && !vars.get(name)!.fromArg && stage >= 0) return;
-  if (value !== undefined) {
-    const expanded = expand(value, vars);
-    vars.set(name, { value: expanded?.text ?? null, fromArg: true });
-  } else if (stage >= 0 && global.has(name)) {
+  if (value !== undefined) vars.set(name, valueOf(expandOrWhy(value, vars), true));
+  else if (stage >= 0 && global.has(name)) {
     vars.set(name, global.get(name)!);
   } else vars.set(name, { value: null, fromArg: true });
+}
+
+/** A variable's entry from its expanded value; a value past MAX_EXPANDED is kept as unknown, not as "no value". */
+function valueOf(expanded: Expanded | Unknown, arg: boolean): VarValue {
+  if (expanded === 'too-long') return { value: null, fromArg: arg, tooLong: true };
+  if (expanded === 'unknown') return { value: null, fromArg: arg };
+  return { value: expanded.text, fromArg: arg || expanded.viaArg !== undefined };
 }
 
 /** `ARG A=1 B` → [A, '1'], [B, undefined]; quotes around a value are removed. */
@@ -107,29 +119,57 @@ function unquote(value: string): string {
  * nothing rather than guess.
  */
 export function expand(word: string, vars: Vars): Expanded | undefined {
+  const expanded = expandOrWhy(word, vars);
+  return typeof expanded === 'string' ? undefined : expanded;
+}
+
+/** Why a word has no known value: a variable without one (or a form not followed), or a text past MAX_EXPANDED. */
+type Unknown = 'unknown' | 'too-long';
+
+function expandOrWhy(word: string, vars: Vars): Expanded | Unknown {
+  if (word.length > MAX_EXPANDED) return 'too-long';
   if (!word.includes('$')) return { text: word };
-  if (word.includes('\\')) return undefined;
+  if (word.includes('\\')) return 'unknown';
   let viaArg: string | undefined;
   let unknown = false;
+  let tooLong = false;
+  // Counted as the pieces come: past the bound the rest are left out, so no step builds more than MAX_EXPANDED.
+  let length = word.length;
   const text = word.replace(
     /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
-    (_, braced, op, alt, bare) => {
-      const name = (braced ?? bare) as string;
-      const entry = vars.get(name);
-      const set = entry !== undefined && entry.value !== null;
-      const nonEmpty = set && entry.value !== '';
-      if (entry?.fromArg && set) viaArg ??= name;
-      if (op === ':-' || op === '-') {
-        if (op === ':-' ? nonEmpty : set) return entry!.value!;
-        // Declared without a value, a --build-arg may still give it one: the default is only a likely value.
-        if (entry?.value === null) viaArg ??= name;
-        return alt as string;
-      }
-      if (op === ':+' || op === '+') return (op === ':+' ? nonEmpty : set) ? (alt as string) : '';
-      if (!set) unknown = true;
-      return entry?.value ?? '';
+    (whole: string, braced?: string, op?: string, alt?: string, bare?: string) => {
+      if (tooLong) return '';
+      const entry = vars.get((braced ?? bare)!);
+      if (entry?.tooLong) tooLong = true;
+      const piece = substitute(entry, op, alt, (name) => (viaArg ??= name), (braced ?? bare)!);
+      if (piece === undefined) unknown = true;
+      length += (piece ?? '').length - whole.length;
+      if (length > MAX_EXPANDED) tooLong = true;
+      return tooLong ? '' : (piece ?? '');
     },
   );
-  if (unknown || text.includes('$')) return undefined;
+  if (tooLong) return 'too-long';
+  if (unknown || text.includes('$')) return 'unknown';
   return { text, ...(viaArg !== undefined ? { viaArg } : {}) };
+}
+
+/** One `$X` or `${X<op>word}`: its text, or undefined when X has no known value. `arg` notes an ARG default that went in. */
+function substitute(
+  entry: VarValue | undefined,
+  op: string | undefined,
+  alt: string | undefined,
+  arg: (name: string) => void,
+  name: string,
+) {
+  const set = entry !== undefined && entry.value !== null;
+  const nonEmpty = set && entry.value !== '';
+  if (entry?.fromArg && set) arg(name);
+  if (op === ':-' || op === '-') {
+    if (op === ':-' ? nonEmpty : set) return entry!.value!;
+    // Declared without a value, a --build-arg may still give it one: the default is only a likely value.
+    if (entry?.value === null) arg(name);
+    return alt!;
+  }
+  if (op === ':+' || op === '+') return (op === ':+' ? nonEmpty : set) ? alt! : '';
+  return set ? entry.value! : undefined;
 }

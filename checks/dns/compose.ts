@@ -50,25 +50,25 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
   const ports = new Map(compose.services.map((s) => [s, listeningPorts(s, images.get(s))]));
   const defaultPort = webDefaultPorts(compose);
 
+  const sidecars = byNamespace(compose.services);
+  const onNetwork = byNetwork(compose.services);
+
   for (const service of compose.services) {
     // Host networking makes localhost the host, where published ports are; service:/container: share another's localhost.
     if (!ownNamespace(service)) continue;
     // What listens on this service's own localhost: itself and sidecars that share its namespace.
-    const local = new Set([
-      ...ports.get(service)!,
-      ...compose.services.filter((s) => s.networkMode === `service:${service.name}`).flatMap((s) => [...ports.get(s)!]),
-    ]);
+    const local = new Set([...ports.get(service)!, ...(sidecars.get(service.name) ?? []).flatMap((s) => [...ports.get(s)!])]);
     // Services it can reach by name: running with it (profiles), not host-networked, not inside another's namespace.
-    const reachable = compose.services.filter(
-      (s) => s !== service && runTogether(service, s) && ownNamespace(s) && shareNetwork(service, s),
-    );
+    // Worked out only for a service with a localhost target: 5,000 services must not cost 5,000 × 5,000 tests.
+    let reachableNow: ComposeService[] | undefined;
+    const reachable = () => (reachableNow ??= reachableFrom(service, onNetwork));
 
     const environment = effectiveEnvironment(service.environment);
     for (const variable of environment) {
       if (BROWSER_FACING.test(variable.name) || OWN_ADDRESS.test(variable.name)) continue;
       for (const target of targetsIn(variable, environment, defaultPort)) {
         if (target.port !== undefined && local.has(target.port)) continue;
-        const match = findService(target, reachable, ports);
+        const match = findService(target, reachable(), ports);
         if (!match) continue;
         // localhost:<published host port> is the host's view: say nothing unless it is clearly a server-side connection.
         if (match.via === 'published' && !serverSide(variable.name, target)) continue;
@@ -77,6 +77,41 @@ export async function diagnoseComposeLocalhost(ctx: CheckContext, compose: Compo
       }
     }
   }
+}
+
+/** The services inside each service's namespace (`network_mode: service:<name>`), by that service's name. */
+function byNamespace(services: readonly ComposeService[]): Map<string, ComposeService[]> {
+  const index = new Map<string, ComposeService[]>();
+  for (const s of services) {
+    const owner = /^service:(.+)$/.exec(s.networkMode ?? '')?.[1];
+    if (owner === undefined) continue;
+    const list = index.get(owner) ?? [];
+    if (list.length === 0) index.set(owner, list);
+    list.push(s);
+  }
+  return index;
+}
+
+/** The services with their own namespace on each network ("default" when none is listed), in file order. */
+function byNetwork(services: readonly ComposeService[]): Map<string, ComposeService[]> {
+  const index = new Map<string, ComposeService[]>();
+  for (const s of services) {
+    if (!ownNamespace(s)) continue;
+    for (const network of networksOf(s)) {
+      const list = index.get(network) ?? [];
+      if (list.length === 0) index.set(network, list);
+      list.push(s);
+    }
+  }
+  return index;
+}
+
+/** The other services a service reaches by name: on a network it is on, running with it, in their own namespace. */
+function reachableFrom(service: ComposeService, onNetwork: Map<string, ComposeService[]>): ComposeService[] {
+  const found = new Set<ComposeService>();
+  for (const network of networksOf(service))
+    for (const s of onNetwork.get(network) ?? []) if (s !== service && runTogether(service, s)) found.add(s);
+  return [...found];
 }
 
 /** `localhost` in a variable where another service listens: the finding, with the value rewritten to that service's name. */
@@ -206,7 +241,6 @@ function ownNamespace(service: ComposeService): boolean {
 }
 
 /** Compose resolves a service's name only for services on a network they share ("default" when none is listed). */
-function shareNetwork(a: ComposeService, b: ComposeService): boolean {
-  const nets = (s: ComposeService) => (s.networks.length ? s.networks : ['default']);
-  return nets(a).some((n) => nets(b).includes(n));
+function networksOf(service: ComposeService): readonly string[] {
+  return service.networks.length ? service.networks : ['default'];
 }

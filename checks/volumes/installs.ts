@@ -74,16 +74,25 @@ function unquote(value: string): string {
   return value.replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
 }
 
-/** `$NAME` and `${NAME}` from ENV/ARG; undefined when one is unknown or uses a modifier this reader does not follow. */
+/** The longest path expanded: no path is longer than PATH_MAX, and `$X$X…` over a long X must not build gigabytes. */
+const MAX_EXPANDED = 4096;
+
+/**
+ * `$NAME` and `${NAME}` from ENV/ARG; undefined when one is unknown, uses a modifier this reader does not follow, or
+ * the text grows past MAX_EXPANDED.
+ */
 export function expand(value: string, vars: Map<string, string>): string | undefined {
   let unknown = false;
+  let length = 0;
   const out = unquote(value).replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)|\$\{[^}]*\}/g, (whole, a?: string, b?: string) => {
     const name = a ?? b;
     const v = name ? vars.get(name) : undefined;
     if (v === undefined) unknown = true;
-    return v ?? whole;
+    // Counted as the pieces come, so that past the bound nothing more is built.
+    length += (v ?? whole).length;
+    return unknown || length > MAX_EXPANDED ? '' : (v ?? whole);
   });
-  return unknown ? undefined : out;
+  return unknown || length > MAX_EXPANDED || out.length > MAX_EXPANDED ? undefined : out;
 }
 
 /** The shell commands of a RUN, split at `&&`, `||`, `;`, `|` and newlines, each as words. */

@@ -25,7 +25,8 @@ function project(dockerfile: string): string {
 
 async function checkBuildContext(dir: string, timeoutS = TIMEOUT_S) {
   const args = ['build-context', '--json', '-C', dir, '--timeout', String(timeoutS), '--fail-on', 'never'];
-  const run = await runCliMeasured(args, { timeoutMs: 120_000 });
+  // Killed well before the test's own timeout: a run that hangs fails here and leaves no process spinning behind it.
+  const run = await runCliMeasured(args, { timeoutMs: (timeoutS + 30) * 1000 });
   expect(run.exitCode, run.stderr).toBe(0);
   const check = run.report!.checks.find((c) => c.id === 'build-context')!;
   expect(check.status).not.toBe('crashed');
@@ -34,6 +35,10 @@ async function checkBuildContext(dir: string, timeoutS = TIMEOUT_S) {
   expect(run.peakMiB).toBeLessThan(PEAK_MEMORY_BUDGET_MIB);
   return check;
 }
+
+/** Review s6 F1: each variable twice the one before, 63 times over, as ENV or ARG: 2^64 characters if expanded. */
+const doubling = (keyword: 'ENV' | 'ARG') =>
+  `FROM scratch\n${keyword} X0=ab\n${Array.from({ length: 63 }, (_, i) => `${keyword} X${i + 1}=\${X${i}}\${X${i}}\n`).join('')}COPY \${X63} /x\n`;
 
 const aptLines = (n: number) => `FROM debian\n${'RUN apt-get update && apt-get install -y x\n'.repeat(n)}`;
 
@@ -46,8 +51,28 @@ describe('hostile Dockerfiles: the build-context check stays linear, small and i
     ['100,000 distinct COPY sources', () => `FROM busybox\n${Array.from({ length: 100_000 }, (_, i) => `COPY f${i} /a\n`).join('')}`],
     ['a 16 MiB continued RUN', () => fill('FROM alpine\n', 'RUN true \\\n')],
     ['a 16 MiB heredoc RUN', () => `${fill('FROM alpine\nRUN <<EOF\n', 'echo x\n')}EOF\n`],
+    // Review s6 F1 (597 MB, then "Invalid string length") and F2 ("Range out of order in character class").
+    ['63 doublings of an ENV in a COPY source', () => doubling('ENV')],
+    ['63 doublings of an ARG in a COPY source', () => doubling('ARG')],
+    [
+      'a 4 MiB ENV value copied 2,000,000 times through $X$X$X…',
+      () => `FROM scratch\n${fill('ENV X=', 'x', 4 * 1024 * 1024)}\nCOPY ${'$X'.repeat(2_000_000)} /x\n`,
+    ],
+    ['a character class the builder refuses', () => 'FROM scratch\nCOPY [z-a] /w\nCOPY [abc /v\n'],
   ])('%s', async (_name, dockerfile) => {
     await checkBuildContext(project(dockerfile()));
+  });
+
+  // Review s6 F3: every `*` was `[^/]*` in one backtracking RegExp, and the run never ended (killed at 20 and 60 s).
+  it.each([
+    [20, 60],
+    [30, 200],
+  ])('a COPY wildcard of %i stars against a %i-character name answers inside a short --timeout', async (stars, length) => {
+    const dir = project(`FROM scratch\nCOPY ${'*a'.repeat(stars)}*b /x\n`);
+    writeFileSync(path.join(dir, 'a'.repeat(length)), '');
+    const check = await checkBuildContext(dir, 3);
+    // Nothing ends in b: the builder fails the line, and the check says so.
+    expect(check.findings.map((f) => f.code)).toContain('build-context/copy-glob-empty');
   });
 
   it('still finds every apt list kept when it has the time', async () => {

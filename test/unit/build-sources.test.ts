@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import buildContext from '../../checks/build-context.js';
-import { expand } from '../../checks/build-context/source-vars.js';
+import { partPattern } from '../../checks/build-context/source-resolve.js';
+import { expand, MAX_EXPANDED, varsAt } from '../../checks/build-context/source-vars.js';
+import { parseDockerfile } from '../../src/facts/project/dockerfile.js';
 import { nodeFs } from '../../src/facts/clients.js';
 import { CheckTester, fakeClients, type FakeWorld } from '../../src/testing/index.js';
 import { tempTree } from '../helpers/tree.js';
@@ -37,6 +39,11 @@ tester.run({
         'a.txt': 'x',
         'conf/app.ini': 'x',
       }),
+    },
+    {
+      // Review s6 F2: the class went straight into a RegExp and the check crashed; the builder refuses the pattern too.
+      name: 'a wildcard the builder refuses ([z-a], an unclosed class) is left unresolved, and the line gets no finding from it',
+      facts: inProject({ Dockerfile: 'FROM scratch\nCOPY [z-a] /w\nCOPY [abc *.none /v\n' }),
     },
     {
       name: 'the optional-file idiom: package-lock.json* matches nothing, but package.json on the same line does',
@@ -335,6 +342,49 @@ describe('build argument expansion', () => {
     expect(expand('${N}/x', vars)).toBeUndefined();
     expect(expand('$UNSET', vars)).toBeUndefined();
     expect(expand('\\$A', vars)).toBeUndefined();
+  });
+  // Review s6 F1: 63 doublings of `ab` built 2^64 characters and crashed the check with "Invalid string length".
+  it('stops at MAX_EXPANDED: a doubled value is unknown, even where a default would otherwise stand in', () => {
+    const lines = ['FROM scratch', 'ENV X0=ab', ...Array.from({ length: 63 }, (_, i) => `ENV X${i + 1}=\${X${i}}\${X${i}}`)];
+    const dockerfile = parseDockerfile('Dockerfile', `${lines.join('\n')}\nCOPY \${X63} /x\n`);
+    const at = [...varsAt(dockerfile).values()][0]!;
+    expect(expand('${X63}', at)).toBeUndefined();
+    expect(expand('${X63:-fallback}', at)).toBeUndefined();
+    expect(expand('${X11}', at)!.text).toHaveLength(4096);
+    expect(expand('${X12}', at)).toBeUndefined();
+    expect(expand('$E'.repeat(MAX_EXPANDED / 4 + 1), vars)).toBeUndefined();
+    expect(expand('x'.repeat(MAX_EXPANDED + 1), vars)).toBeUndefined();
+  });
+});
+
+describe("COPY source wildcards, as Go's filepath.Match", () => {
+  it('matches *, ?, classes, negated classes, ranges and escapes within one part of a path', () => {
+    const matches = (pattern: string, name: string) => partPattern(pattern)!(name);
+    expect(matches('*.txt', 'a.txt')).toBe(true);
+    expect(matches('*.txt', 'a.txt.bak')).toBe(false);
+    expect(matches('package-lock.json*', 'package-lock.json')).toBe(true);
+    expect(matches('?.py', 'a.py')).toBe(true);
+    expect(matches('?.py', 'ab.py')).toBe(false);
+    expect(matches('[abc].ini', 'b.ini')).toBe(true);
+    expect(matches('[^abc].ini', 'b.ini')).toBe(false);
+    expect(matches('[!abc].ini', 'd.ini')).toBe(true);
+    expect(matches('v[0-9]*', 'v12')).toBe(true);
+    expect(matches('v[0-9]*', 'vx')).toBe(false);
+    expect(matches('a\\*', 'a*')).toBe(true);
+    expect(matches('a\\*', 'ab')).toBe(false);
+    expect(matches('*a*b', 'xaxxb')).toBe(true);
+    expect(matches('*', '')).toBe(true);
+  });
+  // Review s6 F2: `COPY [z-a] /w` crashed the check with "Range out of order in character class".
+  it('refuses what the builder refuses: a range out of order, an unclosed or empty class, a trailing escape', () => {
+    for (const bad of ['[z-a]', '[abc', '[]', '[]]', 'a\\', '[a-]', '[-a]']) expect(partPattern(bad), bad).toBeUndefined();
+  });
+  // Review s6 F3: each `*` was `[^/]*` in one backtracking RegExp, so this never finished. The cost is now at most
+  // the pattern's length times the name's: 41 × 200 steps.
+  it('a pattern of many stars against a long name that nearly matches is answered', () => {
+    const stars = partPattern(`${'*a'.repeat(30)}*b`)!;
+    expect(stars('a'.repeat(200))).toBe(false);
+    expect(stars(`${'a'.repeat(200)}b`)).toBe(true);
   });
 });
 

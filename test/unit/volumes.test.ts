@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import volumes from '../../checks/volumes.js';
+import { expand } from '../../checks/volumes/installs.js';
 import { CheckTester, container, type FakeWorld } from '../../src/testing/index.js';
 
 CheckTester.describe = describe;
@@ -370,5 +371,16 @@ describe('volumes: the fix keeps the project quiet', () => {
     const line = before.findings[0]!.fixes[0]!.command!;
     const after = await tester.result({ name: 'after', facts: node(app(`      - .:/app\n      ${line}\n`)) });
     expect(after.status).toBe('passed');
+  });
+});
+
+// Review s6 F1, in this check's own reader: `$X$X…` over a long X built text without bound (gigabytes from a 16 MiB file).
+describe('volumes: expanding a path stops at what a path can be', () => {
+  it('gives up on a text past 4 KiB instead of building it', () => {
+    const vars = new Map([['X', 'x'.repeat(1_000)]]);
+    expect(expand('/app/$X', vars)).toBe(`/app/${'x'.repeat(1_000)}`);
+    expect(expand('$X$X$X$X', vars)).toHaveLength(4_000);
+    expect(expand('$X'.repeat(5), vars)).toBeUndefined();
+    expect(expand('${X}'.repeat(100_000), new Map([['X', 'x'.repeat(1_000_000)]]))).toBeUndefined();
   });
 });
