@@ -49,6 +49,8 @@ export default defineCheck({
     // Read beside the containers' diagnosis (routes, networks), reported after it in a fixed order.
     const pools: Parameters<typeof report>[0][] = [];
     const poolsRead = diagnosePools(ctx, connection, (f) => pools.push(f));
+    // Awaited below; until then a rejection must not count as unhandled (that ended the process with a stack trace).
+    poolsRead.catch(() => undefined);
     await diagnoseContainers(ctx, connection, daemon, report);
     await poolsRead;
     pools.forEach(report);

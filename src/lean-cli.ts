@@ -36,10 +36,20 @@ export async function runLean(root: string, argv: readonly string[], env: NodeJS
     await runDoctor(selectChecks(checks, parsed.ids), parsed.flags, { ...settings, version: pjson.version ?? '0.0.0' });
   } catch (error) {
     // A crash is reported exactly as on the oclif path; only then is oclif loaded.
-    const { handle } = await import('@oclif/core');
-    await handle(error as Error);
+    await (
+      await oclifHandle()
+    )(error as Error);
   }
   return true;
+}
+
+/**
+ * oclif's error handler. Bundled, the import gives oclif's CommonJS exports as `default` alone: a named `handle` was
+ * undefined, and every crash was reported as "TypeError: f is not a function" with a stack trace.
+ */
+export async function oclifHandle(): Promise<(typeof import('@oclif/core'))['handle']> {
+  const oclif: Partial<typeof import('@oclif/core')> & { default?: typeof import('@oclif/core') } = await import('@oclif/core');
+  return oclif.handle ?? oclif.default!.handle;
 }
 
 interface PackageJson {

@@ -66,7 +66,10 @@ function foreignRoutes(routes: readonly HostRoute[], networks: readonly NetworkS
 
 /** The subnets of each network (IPv4 only). */
 function subnetsOf(network: NetworkSummary): Cidr[] {
-  return (network.IPAM?.Config ?? []).map((c) => parseCidr(c.Subnet ?? '')).filter((c): c is Cidr => c !== undefined);
+  // The facts shape IPAM.Config (shape.ts); the guard keeps a network from a plugin's or a test's facts as safe.
+  return (network.IPAM?.Config ?? [])
+    .map((c) => (typeof c?.Subnet === 'string' ? parseCidr(c.Subnet) : undefined))
+    .filter((c): c is Cidr => c !== undefined);
 }
 
 /**

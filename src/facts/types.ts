@@ -19,13 +19,14 @@ import type { IgnoreRules } from './project/ignore.js';
 export type FactName = 'docker' | 'local-engine' | 'linux';
 
 export interface EngineVersion {
-  Version: string;
-  ApiVersion: string;
+  /** Absent when the daemon's answer lacks it or gives another type (shape.ts). */
+  Version?: string;
+  ApiVersion?: string;
   MinAPIVersion?: string;
   Os?: string;
   Arch?: string;
   KernelVersion?: string;
-  Components?: { Name: string; Version: string }[];
+  Components?: { Name: string; Version?: string }[];
 }
 
 export interface EngineInfo {

@@ -32,7 +32,9 @@ export function renderHuman(report: Report, options: HumanOptions): string {
 
 function headline(report: Report): string {
   const d = report.environment.docker;
-  const engine = d.serverVersion ? ` · ${engineName(d.kind)} ${d.serverVersion} (API ${d.apiVersion})` : '';
+  // The versions are the daemon's own words: a faulty one's escape sequences must not reach the terminal.
+  const api = d.apiVersion ? ` (API ${p(d.apiVersion)})` : '';
+  const engine = d.serverVersion ? ` · ${engineName(d.kind)} ${p(d.serverVersion)}${api}` : '';
   const endpoint = d.endpoint ? ` · ${p(d.endpoint)}${d.context !== 'default' ? ` (context ${p(d.context)})` : ''}` : '';
   return `docker-doctor ${report.tool.version}${endpoint}${engine}`;
 }

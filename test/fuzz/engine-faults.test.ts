@@ -169,7 +169,20 @@ const scenario = fault.chain((f) =>
     inspect: f(inspect),
     logs: f(fc.string({ maxLength: 200 })),
     images: f(fc.array(fc.record({ Id: str, RepoTags: fc.array(str, { maxLength: 2 }) }, { requiredKeys: [] }), { maxLength: 3 })),
-    networks: f(fc.array(fc.record({ Name: str, Id: str, Driver: str }, { requiredKeys: [] }), { maxLength: 3 })),
+    networks: f(
+      fc.array(
+        fc.record(
+          {
+            Name: str,
+            Id: str,
+            Driver: str,
+            IPAM: odd(fc.record({ Config: odd(fc.array(odd(fc.record({ Subnet: odd(str), Gateway: odd(str) })), { maxLength: 2 })) })),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 3 },
+      ),
+    ),
     other: f(anyJson),
   }),
 );
@@ -303,6 +316,17 @@ describe('a daemon answering odd containers (fuzz regressions)', () => {
             NetworkSettings: { Networks: { TC: { IPAddress: 2.9e22 } } },
           },
         ]),
+    ],
+    // Review B (session 6): dns read `.Subnet` of a null IPAM.Config entry and `.trim` of a numeric Subnet.
+    [
+      'networks whose IPAM.Config entries are null or have a numeric Subnet',
+      (url: string): Fault =>
+        url.startsWith('/networks')
+          ? list([
+              { Name: 'bridge', Id: 'n', Driver: 'bridge', IPAM: { Config: [{ Subnet: '172.17.0.0/16' }] } },
+              { Name: 'rv-n', Id: 'x', Driver: 'bridge', IPAM: { Config: [null, { Subnet: 5 }] } },
+            ])
+          : list([]),
     ],
   ])('%s crashes no check', async (_name, route) => {
     daemon.reset();

@@ -56,6 +56,43 @@ describe('Engine API answers are bounded', () => {
   });
 });
 
+describe('an HTTP error with a huge message (review B, session 6)', () => {
+  const dir = tempDir('dd-error-text-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['a JSON message', JSON.stringify({ message: 'x'.repeat(1024 * 1024) })],
+    ['a body that is not JSON', 'x'.repeat(1024 * 1024)],
+  ])('is cut to 200 characters, as %s (it was copied into every finding and skip reason)', async (_name, body) => {
+    const socket = path.join(dir, `${_name.length}.sock`);
+    const server = http.createServer((_req, res) => res.writeHead(500, { 'Content-Type': 'application/json' }).end(body));
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const error: EngineError = await createHttpEngineClient(`unix://${socket}`)
+        .getJson<never>('/containers/json', { timeoutMs: 10_000 })
+        .catch((e: unknown) => e as EngineError);
+      expect(error.message).toBe(`/containers/json answered HTTP 500: ${'x'.repeat(200)}…`);
+      expect(error.details.body!.length).toBe(500);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a message that is not a string is shown as the body', async () => {
+    const socket = path.join(dir, 'typed.sock');
+    const server = http.createServer((_req, res) => res.writeHead(500).end('{"message":{"a":1}}'));
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const error: EngineError = await createHttpEngineClient(`unix://${socket}`)
+        .getJson<never>('/info', { timeoutMs: 10_000 })
+        .catch((e: unknown) => e as EngineError);
+      expect(error.message).toBe('/info answered HTTP 500: {"message":{"a":1}}');
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('a log tail over the byte limit', () => {
   it('is asked again for its last lines, which hold the cause', async () => {
     const { fakeClients, fakeFacts, HEALTHY_ENGINE } = await import('../helpers/fakes.js');

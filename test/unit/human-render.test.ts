@@ -60,6 +60,34 @@ describe('human output is safe for a terminal', () => {
   });
 });
 
+describe('the header line', () => {
+  const header = (serverVersion: string | null, apiVersion: string | null) =>
+    renderHuman(
+      buildReport({
+        version: '0.1.0',
+        startedAt: new Date(0),
+        durationMs: 1,
+        environment: {
+          docker: { endpoint: 'unix:///s', source: 'flag', context: 'default', serverVersion, apiVersion, kind: 'docker', os: null },
+          host: { platform: 'linux', arch: 'x64', release: '6' },
+          project: { dir: '/p', dockerfiles: [], composeFiles: [] },
+        },
+        checks: [],
+      }),
+      { verbose: false, colors: palette(false) },
+    ).split('\n')[0];
+
+  it("escapes the daemon's version and API version (review B, session 6: an OSC sequence retitled the window)", () => {
+    expect(header('\u001b]0;pwned\u0007', '1.41\u001b[2J')).toBe(
+      'docker-doctor 0.1.0 · unix:///s · Docker \\x1b]0;pwned\\x07 (API 1.41\\x1b[2J)',
+    );
+  });
+
+  it('leaves out an API version the daemon did not give', () => {
+    expect(header('20.10.24', null)).toBe('docker-doctor 0.1.0 · unix:///s · Docker 20.10.24');
+  });
+});
+
 describe('DOCKER_DOCTOR_TIMING', () => {
   it('is off when unset, lists 10 rows for any value, all for `all`, and more than 10 when asked (as ESLint TIMING)', () => {
     expect([undefined, '', '1', 'yes', '3', '25', 'ALL'].map(timingRows)).toEqual([0, 0, 10, 10, 10, 25, Number.POSITIVE_INFINITY]);

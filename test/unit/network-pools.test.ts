@@ -3,7 +3,8 @@ import dns from '../../checks/dns.js';
 import { DEFAULT_POOLS, parseCidr, poolsLeft } from '../../checks/dns/pools.js';
 import { parseRoutes } from '../../src/facts/host/routes.js';
 import type { NetworkSummary } from '../../src/facts/docker/types.js';
-import { CheckTester, HEALTHY_ENGINE, type FakeWorld } from '../../src/testing/index.js';
+import { CheckTester, fakeFacts, HEALTHY_ENGINE, type FakeWorld } from '../../src/testing/index.js';
+import { runCheck } from '../helpers/fakes.js';
 
 /** A route as /proc/net/route prints it on a little-endian host: each address one 32-bit word in host byte order. */
 function routeLine(iface: string, cidr: string, gateway = '0.0.0.0'): string {
@@ -81,6 +82,14 @@ tester.run({
       name: "Docker's own bridges, the LAN and the default route are no overlaps",
       facts: world([BRIDGE, APP], BASE_ROUTES),
     },
+    // Review B (session 6): these crashed dns ("Cannot read properties of null", "e.trim is not a function").
+    ...[[null], [{ Subnet: 5, Gateway: [] }], 'x', [1, 'x', []]].map((config) => ({
+      name: `a network whose IPAM.Config is ${JSON.stringify(config)} says nothing about pools`,
+      facts: world(
+        [BRIDGE, { Name: 'rv-n', Id: 'x', Driver: 'bridge', IPAM: { Config: config } } as unknown as NetworkSummary],
+        BASE_ROUTES,
+      ),
+    })),
     {
       name: 'a VPN whose range no network uses',
       facts: world([BRIDGE, APP], [...BASE_ROUTES, routeLine('tun0', '10.8.0.0/24')]),
@@ -257,5 +266,20 @@ describe('the routing table and the pools', () => {
     expect(poolsLeft(DEFAULT_POOLS, [])).toEqual({ total: 31, left: 31 });
     // 192.168.1.0/24 falls in the /20 already taken; the /14 route covers four /16s.
     expect(poolsLeft(DEFAULT_POOLS, used)).toEqual({ total: 31, left: 25 });
+  });
+});
+
+describe('a pool rule that throws while the containers are still being read', () => {
+  it('is the dns check crashing, not an unhandled rejection that ends the process with a stack trace', async () => {
+    const facts = fakeFacts({
+      ...world([BRIDGE], BASE_ROUTES),
+      facts: {
+        routes: () => Promise.reject(new Error('routes boom')),
+        // The containers' diagnosis outlasts the pool rules by a timer, as a real engine's answers do.
+        containers: () => new Promise((resolve) => setTimeout(() => resolve([]), 20)),
+      },
+    });
+    const result = await runCheck(dns, facts);
+    expect(result).toMatchObject({ status: 'crashed', error: { message: 'routes boom' } });
   });
 });

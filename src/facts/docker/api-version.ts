@@ -24,9 +24,13 @@ const NO_HEADER_VERSION = '1.24';
 
 const VERSION = /^v?(\d+)\.(\d+)$/;
 
-/** "1.41" from "1.41" or "v1.41"; undefined for anything else (a header or variable is input, never trusted). */
-export function parseApiVersion(raw: string | undefined): string | undefined {
-  const match = VERSION.exec((raw ?? '').trim());
+/**
+ * "1.41" from "1.41" or "v1.41"; undefined for anything else (a header, variable or answer is input, never trusted: a
+ * faulty daemon's `ApiVersion: 1.41` is a number, not a version).
+ */
+export function parseApiVersion(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const match = VERSION.exec(raw.trim());
   return match ? `${Number(match[1])}.${Number(match[2])}` : undefined;
 }
 
@@ -81,7 +85,7 @@ export function versionFromPing(daemonVersion: string | undefined, overrideRaw: 
 }
 
 /** Whether the daemon's API is older than what the checks need. */
-export function olderThanChecksNeed(daemonVersion: string | undefined): boolean {
+export function olderThanChecksNeed(daemonVersion: unknown): boolean {
   const parsed = parseApiVersion(daemonVersion);
   return parsed !== undefined && compareApiVersions(parsed, MIN_CHECKS_API_VERSION) < 0;
 }

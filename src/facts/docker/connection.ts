@@ -3,7 +3,8 @@ import type { DockerConnection, EngineInfo, EngineKind, EngineVersion } from '..
 import type { ResolvedEndpoint } from './endpoint.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { chooseApiVersion, parseApiVersion, versionFromPing, type ApiVersionChoice } from './api-version.js';
-import { EngineError, type EngineClient, type EngineErrorKind } from './engine-client.js';
+import { EngineError, MAX_OBJECT_BODY_BYTES, type EngineClient, type EngineErrorKind } from './engine-client.js';
+import { engineInfoShape, engineVersionShape } from './shape.js';
 
 export interface ConnectOptions {
   /** How long the ping may take before the daemon counts as not answering. */
@@ -105,23 +106,39 @@ async function negotiate(
   const early = versionFromPing(daemonVersion, override);
   const earlyClient = early ? client.withApiVersion(early) : undefined;
   if (earlyClient) onPinged?.(earlyClient);
-  const earlyInfo = earlyClient?.getJson<EngineInfo>('/info', { timeoutMs });
+  const earlyInfo = earlyClient && readInfo(earlyClient, timeoutMs);
   earlyInfo?.catch(() => undefined); // Awaited below unless the negotiation fails first.
   let version: EngineVersion;
   try {
-    version = await (daemonVersion ? client.withApiVersion(daemonVersion) : client).getJson<EngineVersion>('/version', { timeoutMs });
+    const answer = await (daemonVersion ? client.withApiVersion(daemonVersion) : client).getJson<unknown>('/version', {
+      timeoutMs,
+      maxBytes: MAX_OBJECT_BODY_BYTES,
+    });
+    version = engineVersionShape(answer) ?? notAnObject('/version', answer);
   } catch (error) {
     const kind = error instanceof EngineError ? error.kind : 'other';
     return { failure: { kind, message: `the daemon answered /_ping but not /version or /info: ${(error as Error).message}` } };
   }
-  const range = { max: parseApiVersion(version?.ApiVersion) ?? daemonVersion, min: version?.MinAPIVersion };
+  const range = { max: parseApiVersion(version.ApiVersion) ?? daemonVersion, min: version.MinAPIVersion };
   const choice = chooseApiVersion(range, override);
   if (!choice.ok) return { failure: { kind: 'api-version', message: overrideRefused(choice) } };
   const apiVersion = { version: choice.version, from: choice.from };
   if (earlyClient && earlyInfo && choice.version === early) return { versioned: earlyClient, version, info: earlyInfo, apiVersion };
   const versioned = client.withApiVersion(choice.version);
   onPinged?.(versioned);
-  return { versioned, version, info: versioned.getJson<EngineInfo>('/info', { timeoutMs }), apiVersion };
+  return { versioned, version, info: readInfo(versioned, timeoutMs), apiVersion };
+}
+
+/** /info, bounded and checked for shape: fields of another type read as absent, an answer that is no object is a fault. */
+async function readInfo(client: EngineClient, timeoutMs: number): Promise<EngineInfo> {
+  const answer = await client.getJson<unknown>('/info', { timeoutMs, maxBytes: MAX_OBJECT_BODY_BYTES });
+  return engineInfoShape(answer) ?? notAnObject('/info', answer);
+}
+
+/** The fault for an answer that is not the JSON object Docker gives (null, a list, a string). */
+function notAnObject(path: string, answer: unknown): never {
+  const what = answer === null ? 'null' : Array.isArray(answer) ? 'a list' : typeof answer;
+  throw new EngineError('other', `${path} answered ${what} where Docker answers an object`, { connected: true });
 }
 
 function overrideRefused(choice: Extract<ApiVersionChoice, { ok: false }>): string {

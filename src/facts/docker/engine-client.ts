@@ -60,6 +60,18 @@ export interface RequestOptions {
 /** Far above the largest real answer (a 10,000-container list is ~30 MiB), far below a memory problem. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The bound for answers about one object (a container's or image's inspect, /version, /info). A real container inspect
+ * is 4-50 KB; one with 10,000 100-byte Env entries and 200 labels measured 1.1 MiB on Docker 20.10, and the kernel
+ * refuses to start a process whose environment passes 2 MiB (ARG_MAX at the default 8 MiB stack), so 4 MiB leaves room.
+ * These answers run concurrently (up to the agent's 16 sockets): at 64 MiB each, endless inspects took the run past
+ * 450 MB; at 4 MiB the worst is 16 x 4 MiB buffered at once.
+ */
+export const MAX_OBJECT_BODY_BYTES = 4 * 1024 * 1024;
+
+/** How much of a daemon's error text goes into a message: enough for any real Docker error, bounded for a faulty one. */
+const MAX_ERROR_TEXT = 200;
+
 export interface SendOptions extends RequestOptions {
   method: 'POST' | 'DELETE';
   body?: unknown;
@@ -215,7 +227,7 @@ function readAnswer(res: http.IncomingMessage, path: string, host: string, optio
     const body = Buffer.concat(chunks);
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return finish(null, { body, headers: res.headers, status });
-    const details = { statusCode: status, connected: true, body: body.toString('utf8').slice(0, 500) };
+    const details = { statusCode: status, connected: true, body: body.subarray(0, 500).toString('utf8') };
     finish(new EngineError('http', `${path} answered HTTP ${status}: ${errorMessage(body)}`, details));
   });
 }
@@ -286,15 +298,27 @@ function classifySocketError(error: NodeJS.ErrnoException, host: string, connect
   }
 }
 
+/**
+ * The daemon's own words for an error: its JSON `message`, else the body's text (a proxy or a non-Docker server), cut
+ * alike. The message goes into the daemon finding, its evidence and every skip reason, so an uncut 10 MB one was copied
+ * into the report a dozen times.
+ */
 function errorMessage(body: Buffer): string {
   const text = body.toString('utf8').trim();
+  let message = text;
   try {
-    const parsed = JSON.parse(text) as { message?: string };
-    if (parsed?.message) return parsed.message;
+    const parsed = JSON.parse(text) as { message?: unknown } | null;
+    if (typeof parsed?.message === 'string' && parsed.message !== '') message = parsed.message;
   } catch {
-    // Not JSON: a proxy or a non-Docker server answered; show its text.
+    // Not JSON: show its text.
   }
-  return text.slice(0, 200) || '(empty body)';
+  return cutText(message, MAX_ERROR_TEXT) || '(empty body)';
+}
+
+/** At most `max` characters, marked when cut; a fresh copy, so a cut message does not keep its huge original alive. */
+function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return Buffer.from(`${text.slice(0, max)}…`, 'utf8').toString('utf8');
 }
 
 export function formatSeconds(ms: number): string {

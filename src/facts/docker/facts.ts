@@ -3,13 +3,13 @@ import { pingTimeoutFor, requestTimeoutFor, type FactScope } from '../scope.js';
 import type { DockerConnection, DockerFacts } from '../types.js';
 import { connect } from './connection.js';
 import { resolveEndpoint } from './endpoint.js';
-import { EngineError, type EngineClient, type RequestOptions } from './engine-client.js';
+import { EngineError, MAX_OBJECT_BODY_BYTES, type EngineClient, type RequestOptions } from './engine-client.js';
 import { firstEntryInTar } from './archive.js';
 import { podmanNetworks } from './podman-networks.js';
 import { runProbe } from './probe.js';
 import { containerPathExists } from './container-path.js';
 import { fetchDiskUsage } from './system-df.js';
-import { containerInspectShape, containerSummaryShape } from './shape.js';
+import { containerInspectShape, containerSummaryShape, networkSummaryShape } from './shape.js';
 import { demuxLogs, firstFileInTar } from './streams.js';
 import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './types.js';
 import { volumeList } from './volumes.js';
@@ -59,7 +59,7 @@ export function dockerFacts(scope: FactScope): DockerFacts {
     containerPathExists: (id, file) =>
       once(K.pathExists(id, file), async () => containerPathExists(await gate.client(), api.request, id, file)),
     containerFileEntry: (id, file) => once(K.fileEntry(id, file), () => containerFileEntry(api, id, file)),
-    networks: () => once(K.networks, async () => engineList<NetworkSummary>('/networks', getJson(api, '/networks'))),
+    networks: () => once(K.networks, () => listNetworks(api)),
     podmanNetworks: () => once(K.podmanNetworks, async () => podmanNetworks(await api.gate.client(), api.request)),
     images: () => once(K.images, async () => engineList<ImageSummary>('/images/json', getJson(api, '/images/json'))),
     volumes: () => once(K.volumes, () => volumeList(getJson(api, '/volumes'))),
@@ -159,8 +159,8 @@ function infoOf(connection: DockerConnection) {
   return connection.info;
 }
 
-async function getJson(api: EngineApi, path: string): Promise<unknown> {
-  return (await api.gate.client()).getJson<unknown>(path, api.request);
+async function getJson(api: EngineApi, path: string, maxBytes?: number): Promise<unknown> {
+  return (await api.gate.client()).getJson<unknown>(path, { ...api.request, maxBytes });
 }
 
 /**
@@ -186,10 +186,17 @@ async function listContainers(api: EngineApi): Promise<ContainerSummary[]> {
   return list.map(containerSummaryShape).filter((c): c is ContainerSummary => c !== undefined);
 }
 
+/** Networks with the fields the checks read in their documented types; entries without a name are dropped. */
+async function listNetworks(api: EngineApi): Promise<NetworkSummary[]> {
+  const list = await engineList<Record<string, unknown>>('/networks', getJson(api, '/networks'));
+  return list.map(networkSummaryShape).filter((n): n is NetworkSummary => n !== undefined);
+}
+
 async function inspectContainer(api: EngineApi, id: string) {
   const path = `/containers/${encodeURIComponent(id)}/json`;
   const value = await getJson(api, path).catch((error: unknown) => {
     if (error instanceof EngineError && error.details.statusCode === 404) throw new ContainerGone(id);
+  const value = await getJson(api, path, MAX_OBJECT_BODY_BYTES).catch((error: unknown) => {
     throw error instanceof EngineError ? new EndpointFault(path, error.message) : error;
   });
   // The checks read the answer without guards: a missing part is a fault, a wrong-typed field reads as absent.
@@ -245,7 +252,8 @@ async function unlessNotFound<T>(answer: Promise<T>): Promise<T | undefined> {
 
 async function imageInspect(api: EngineApi, ref: string): Promise<ImageInspect | null> {
   const client = await api.gate.client();
-  return (await unlessNotFound(client.getJson<ImageInspect>(`/images/${encodeURIComponent(ref)}/json`, api.request))) ?? null;
+  const options = { ...api.request, maxBytes: MAX_OBJECT_BODY_BYTES };
+  return (await unlessNotFound(client.getJson<ImageInspect>(`/images/${encodeURIComponent(ref)}/json`, options))) ?? null;
 }
 
 async function containerFile(api: EngineApi, id: string, file: string): Promise<Buffer | undefined> {

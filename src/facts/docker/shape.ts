@@ -1,4 +1,5 @@
-import type { ContainerInspect, ContainerSummary } from './types.js';
+import type { EngineInfo, EngineVersion } from '../types.js';
+import type { ContainerInspect, ContainerSummary, NetworkSummary } from './types.js';
 
 /** A JSON object (not null, not a list). */
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -190,4 +191,80 @@ function networkSettingsShape(settings: Record<string, unknown>) {
         )
       : undefined,
   };
+}
+
+/**
+ * One entry of GET /networks with the fields the checks read in their documented types, or undefined without a Name
+ * (the checks name networks in titles and fixes). IPAM.Config entries that are not objects are dropped and a
+ * wrong-typed Subnet or Gateway reads as absent: `Config: [null]` or `{Subnet: 5}` says nothing about a pool.
+ */
+export function networkSummaryShape(value: Record<string, unknown>): NetworkSummary | undefined {
+  if (typeof value.Name !== 'string' || value.Name === '') return undefined;
+  const ipam = isObject(value.IPAM) ? value.IPAM : undefined;
+  return {
+    ...pick(value, { Name: 'string', Id: 'string', Internal: 'boolean' }),
+    Driver: typeof value.Driver === 'string' ? value.Driver : '',
+    Options: stringMap(value.Options),
+    Labels: stringMap(value.Labels),
+    IPAM: ipam ? { Config: objects(ipam.Config).map((c) => pick(c, { Subnet: 'string', Gateway: 'string' })) } : undefined,
+  } as NetworkSummary;
+}
+
+/**
+ * GET /version with its fields in their documented types (a wrong-typed one reads as absent: `ApiVersion: 1.41` is no
+ * version to negotiate from), or undefined when the answer is not an object at all.
+ */
+export function engineVersionShape(value: unknown): EngineVersion | undefined {
+  if (!isObject(value)) return undefined;
+  const fields: Record<string, Kind> = {
+    Version: 'string',
+    ApiVersion: 'string',
+    MinAPIVersion: 'string',
+    Os: 'string',
+    Arch: 'string',
+    KernelVersion: 'string',
+  };
+  // Podman names itself by a component's Name; a Version is not always given.
+  const components = Array.isArray(value.Components)
+    ? objects(value.Components)
+        .filter((c) => typeof c.Name === 'string')
+        .map((c) => pick(c, { Name: 'string', Version: 'string' }))
+    : undefined;
+  return { ...dropMistyped(value, fields), Components: components } as EngineVersion;
+}
+
+/** The scalar fields of GET /info the checks read, with their documented types. */
+const INFO_FIELDS: Record<string, Kind> = {
+  ID: 'string',
+  Name: 'string',
+  ServerVersion: 'string',
+  OperatingSystem: 'string',
+  OSType: 'string',
+  Architecture: 'string',
+  KernelVersion: 'string',
+  DockerRootDir: 'string',
+  Driver: 'string',
+  IPv4Forwarding: 'boolean',
+  LoggingDriver: 'string',
+  CgroupVersion: 'string',
+  Containers: 'number',
+  ContainersRunning: 'number',
+  ContainersStopped: 'number',
+  Images: 'number',
+  HttpProxy: 'string',
+  HttpsProxy: 'string',
+  NoProxy: 'string',
+};
+
+/**
+ * GET /info with every field the checks read in its documented type (`DockerRootDir: 5` reads as absent, `Warnings:
+ * [5]` as no warning), or undefined when the answer is not an object at all.
+ */
+export function engineInfoShape(value: unknown): EngineInfo | undefined {
+  if (!isObject(value)) return undefined;
+  return {
+    ...dropMistyped(value, INFO_FIELDS),
+    SecurityOptions: strings(value.SecurityOptions),
+    Warnings: strings(value.Warnings),
+  } as EngineInfo;
 }

@@ -1,5 +1,6 @@
 import { EndpointFault } from '../errors.js';
 import { EngineError } from './engine-client.js';
+import { isObject } from './shape.js';
 
 /** A volume as `GET /volumes` lists it (Docker and Podman's compatible API alike). */
 export interface VolumeSummary {
@@ -11,8 +12,9 @@ export interface VolumeSummary {
 
 /**
  * The engine's volumes from its answer to `GET /volumes` (`{ "Volumes": [...], "Warnings": [...] }`; `Volumes` is null
- * when there are none). An answer that fails or has another shape is a fault of that endpoint, as for the other lists:
- * the checks that need it are skipped with the reason. Entries without a name are dropped.
+ * when there are none; Podman's compatible API answers the same). An answer that fails or has another shape is a fault
+ * of that endpoint, as for the other lists: the checks that need it are skipped with the reason. Entries without a name
+ * are dropped.
  */
 export async function volumeList(answer: Promise<unknown>): Promise<VolumeSummary[]> {
   let value: unknown;
@@ -22,7 +24,9 @@ export async function volumeList(answer: Promise<unknown>): Promise<VolumeSummar
     if (error instanceof EngineError) throw new EndpointFault('/volumes', error.message);
     throw error;
   }
-  const list = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { Volumes?: unknown }).Volumes : value;
+  // Only `{"Volumes": null}` means none: a bare null (or a list, a string) is not Docker's answer, and reading it as "no
+  // volumes" made compose-config call every external volume missing.
+  const list = isObject(value) ? value.Volumes : undefined;
   if (list === null) return [];
   if (!Array.isArray(list)) throw new EndpointFault('/volumes', 'it answered no "Volumes" list');
   return list.filter(
