@@ -194,9 +194,8 @@ async function listNetworks(api: EngineApi): Promise<NetworkSummary[]> {
 
 async function inspectContainer(api: EngineApi, id: string) {
   const path = `/containers/${encodeURIComponent(id)}/json`;
-  const value = await getJson(api, path).catch((error: unknown) => {
-    if (error instanceof EngineError && error.details.statusCode === 404) throw new ContainerGone(id);
   const value = await getJson(api, path, MAX_OBJECT_BODY_BYTES).catch((error: unknown) => {
+    if (error instanceof EngineError && error.details.statusCode === 404) throw new ContainerGone(id);
     throw error instanceof EngineError ? new EndpointFault(path, error.message) : error;
   });
   // The checks read the answer without guards: a missing part is a fault, a wrong-typed field reads as absent.
