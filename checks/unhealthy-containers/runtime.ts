@@ -2,6 +2,7 @@ import path from 'node:path';
 import { redactText } from '../../src/engine/redact.js';
 import type { ContainerInspect, HealthConfig, HealthProbe } from '../../src/facts/docker/types.js';
 import type { Facts } from '../../src/facts/types.js';
+import { readsOwnNetwork } from '../shared/own-network.js';
 import { isCommandLineInOneWord, shellSyntaxIn, targetsOf, type Probe, type ProbeTarget } from './probe.js';
 
 /** Docker's defaults for a health check field left at 0. */
@@ -147,6 +148,7 @@ async function alternativeTool(
 async function wrongPort(facts: Facts, inspect: ContainerInspect, probe: Probe): Promise<Cause | undefined> {
   const { targets, local } = targetsOf(probe);
   if (!local || inspect.State.Pid <= 0 || !inspect.State.Running) return undefined;
+  if (!(await readsOwnNetwork(facts, inspect))) return undefined;
   const listeners = await facts.namespaceListeners(inspect.State.Pid).catch(() => null);
   if (!listeners) return undefined;
   const tcp = listeners.filter((l) => l.protocol === 'tcp');

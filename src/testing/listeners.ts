@@ -70,8 +70,23 @@ export function procFiles(listeners: readonly Listener[]): FakeFiles {
  * `namespaceProcFiles(4242, [listener({ port: 8080, address: '127.0.0.1' })])`.
  */
 export function namespaceProcFiles(pid: number, listeners: readonly Listener[]): FakeFiles {
-  const files: FakeFiles = {};
+  const files: FakeFiles = { [`/proc/${pid}/ns/net`]: { link: `net:[${CONTAINER_NAMESPACES + pid}]` } };
   for (const table of ['tcp', 'tcp6']) files[`/proc/${pid}/net/${table}`] = procNetTable(listeners, table);
+  return files;
+}
+
+/** The network namespace of the host, as /proc names it; the fake docker-doctor process lives in it. */
+export const HOST_NET_NAMESPACE = 'net:[4026531840]';
+/** A container's own namespace is numbered after its pid, so no two fake containers share one. */
+const CONTAINER_NAMESPACES = 4026532000;
+
+/**
+ * The /proc files of processes that live in the host's network namespace (the fake docker-doctor's own, and pids a
+ * faulty engine gives as a container's State.Pid): their ns/net links name the host's namespace.
+ */
+export function hostNamespaceProcFiles(pids: readonly number[]): FakeFiles {
+  const files: FakeFiles = { '/proc/self/ns/net': { link: HOST_NET_NAMESPACE } };
+  for (const pid of pids) files[`/proc/${pid}/ns/net`] = { link: HOST_NET_NAMESPACE };
   return files;
 }
 

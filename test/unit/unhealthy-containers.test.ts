@@ -224,6 +224,41 @@ new CheckTester(unhealthyContainers).run({
       ],
     },
     {
+      name: "State.Pid names a host process (a faulty engine's): the host's listeners are not the app's, no port claim",
+      facts: {
+        containers: [
+          withHealth({
+            test: ['CMD-SHELL', 'wget -q --spider http://localhost/'],
+            health: unhealthy("wget: can't connect to remote host (127.0.0.1): Connection refused"),
+          }),
+        ],
+        namespaces: { 4242: [listener({ port: 2024, address: '0.0.0.0' })] },
+        hostNetworkPids: [4242],
+      },
+      findings: [{ code: 'failing', severity: 'error', title: /Connection refused/ }],
+    },
+    {
+      name: "host networking: the host's listeners are the container's, so the probed port is judged",
+      facts: {
+        containers: [
+          withHealth({
+            test: ['CMD-SHELL', 'wget -q --spider http://localhost/'],
+            health: unhealthy("wget: can't connect to remote host (127.0.0.1): Connection refused"),
+            networkMode: 'host',
+          }),
+        ],
+        namespaces: { 4242: [listener({ port: 8080, address: '0.0.0.0' })] },
+        hostNetworkPids: [4242],
+      },
+      findings: [
+        {
+          code: 'wrong-port',
+          severity: 'error',
+          title: /probes port 80, where nothing listens inside the container; the app listens on 8080$/,
+        },
+      ],
+    },
+    {
       name: "the app listens on the probed port, but only at the container's eth0 address",
       facts: {
         containers: [
