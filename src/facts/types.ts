@@ -86,6 +86,8 @@ export interface FileStat {
   size: number;
   mtimeMs: number;
   ctimeMs: number;
+  /** The inode number, where the client gives it: /proc numbers each network namespace's tables apart (host/net-namespace.ts). */
+  ino?: number;
 }
 
 export interface UserIdentity {

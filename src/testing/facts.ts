@@ -6,7 +6,7 @@ import type { Facts } from '../facts/types.js';
 import { fakeClients, SOCKET, type FakeClientOptions } from './clients.js';
 import { engineWith, logPathOf, type ContainerFields } from './containers.js';
 import type { EngineRoutes } from './engine.js';
-import { hostNamespaceProcFiles, namespaceProcFiles, procFiles } from './listeners.js';
+import { HOST_NET_NAMESPACE, hostNamespaceProcFiles, namespaceProcFiles, procFiles } from './listeners.js';
 import type { FakeFile, FakeFiles } from './memory-fs.js';
 
 /**
@@ -59,8 +59,12 @@ export function fakeFacts(world: FakeWorld = {}): Facts {
 function worldFiles(world: FakeWorld, projectDir: string): FakeFiles {
   const files: FakeFiles = world.socket === false ? {} : { '/var/run/docker.sock': { stat: SOCKET } };
   if (world.listeners) Object.assign(files, procFiles(world.listeners));
-  for (const [pid, listeners] of Object.entries(world.namespaces ?? {})) Object.assign(files, namespaceProcFiles(Number(pid), listeners));
-  Object.assign(files, hostNamespaceProcFiles(world.hostNetworkPids ?? []));
+  const hostPids = world.hostNetworkPids ?? [];
+  Object.assign(files, hostNamespaceProcFiles(hostPids));
+  for (const [pid, listeners] of Object.entries(world.namespaces ?? {})) {
+    const host = hostPids.includes(Number(pid)) ? HOST_NET_NAMESPACE : undefined;
+    Object.assign(files, namespaceProcFiles(Number(pid), listeners, host));
+  }
   for (const [name, file] of Object.entries(world.project ?? {})) files[path.join(projectDir, name)] = file;
   for (const c of world.containers ?? []) {
     const logPath = logPathOf(c);

@@ -35,3 +35,14 @@ describe("netNamespace: whether a pid's network namespace is its own or this pro
     expect(await noSelf.netNamespace(4242)).toBeUndefined();
   });
 });
+
+describe('netNamespace without the rights to read ns links (a docker-group user, a root container process)', () => {
+  // /proc/<pid>/ns/net needs ptrace rights; /proc/<pid>/net/tcp is readable by anyone, with an inode per namespace.
+  const tables = (theirs: number, ours: number) =>
+    fakeFacts({ files: { '/proc/4242/net/tcp': { text: '', stat: { ino: theirs } }, '/proc/self/net/tcp': { stat: { ino: ours } } } });
+
+  it('tells the namespaces apart by the inodes of their TCP tables', async () => {
+    expect(await tables(4026532205, 4026531910).netNamespace(4242)).toBe('other');
+    expect(await tables(4026531910, 4026531910).netNamespace(4242)).toBe('own');
+  });
+});
