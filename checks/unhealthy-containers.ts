@@ -4,7 +4,7 @@ import type { ContainerInspect, ContainerSummary } from '../src/facts/docker/typ
 import { healthCodes } from './unhealthy-containers/codes.js';
 import { judgeComposeHealthchecks, judgeDockerfileHealthchecks } from './unhealthy-containers/project.js';
 import { probeOfTest, type Probe } from './unhealthy-containers/probe.js';
-import { diagnoseProbe, healthTimings } from './unhealthy-containers/runtime.js';
+import { boundedHealth, diagnoseProbe, healthTimings } from './unhealthy-containers/runtime.js';
 import { healthSource } from './unhealthy-containers/source.js';
 import { runtimeFinding, slowStartFinding, type Wording } from './unhealthy-containers/wording.js';
 import { reportComposeProblems } from './shared/compose-problems.js';
@@ -67,7 +67,14 @@ async function judgeContainers(ctx: CheckContext): Promise<void> {
   const { facts } = ctx;
   const [list, connection] = await Promise.all([facts.containers(), facts.dockerConnection()]);
   const podman = connection.kind?.startsWith('podman') ?? false;
-  const inspected = await Promise.all(candidates(list, podman).map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+  const inspected = await Promise.all(
+    candidates(list, podman).map((c) =>
+      facts.inspectContainer(c.Id).then(
+        (i) => boundedHealth(i),
+        () => undefined,
+      ),
+    ),
+  );
   const withHealth = inspected.filter((i): i is ContainerInspect => !!i?.State.Health && !!probeOfTest(i.Config.Healthcheck?.Test));
   if (withHealth.length === 0) return;
   const [cli, compose] = await Promise.all([engineCli(facts), facts.composeCommand()]);

@@ -36,7 +36,8 @@ export const diskCodes = {
       The free space of the engine's root directory is measured with statfs on this machine. That is not possible when the engine runs
       elsewhere (a remote host, an ssh:// context, Docker Desktop's VM), when the directory does not exist here (docker-doctor runs in a
       container with only the socket mounted), or when this user may not reach it (Podman's /var/lib/containers/storage is below a directory
-      only root may enter). The rest of the check still runs on what the Engine API gives.
+      only root may enter), or when the path is on a file system that reports no size at all (0 blocks, like /proc). The rest of the check
+      still runs on what the Engine API gives.
     `,
   },
   'unbounded-log': {

@@ -32,6 +32,11 @@ export async function measureRoot(facts: Facts, connection: DockerConnection): P
           : `${root} could not be measured: ${reading.message}`;
     return { measured: false, root, why };
   }
+  // A file system of 0 blocks (procfs, sysfs: a faulty engine's DockerRootDir /proc) has no size to run out of; judged,
+  // it would read as 0 B free of 0 B, full.
+  if (!(reading.space.totalBytes > 0)) {
+    return { measured: false, root, why: `${root} is on a file system that reports no size (0 blocks), so its free space means nothing` };
+  }
   const entries = await facts.listDir(root);
   if (entries !== null && entries.length === 0) {
     return {

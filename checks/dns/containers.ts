@@ -92,7 +92,16 @@ export async function diagnoseContainers(
   ]);
   const internal = new Set(networks.filter((n) => n.Internal).map((n) => n.Name));
   const world: DnsWorld = { ctx, connection, daemon, containers, internal, noNames, cli, now: ctx.facts.now(), report };
-  for (const summary of candidates) await diagnoseContainer(world, summary);
+  // Concurrently, as the other checks inspect: one after the other, each container whose inspect hangs would add the
+  // request timeout, and two of them outlast --timeout. Each container's findings are held and reported in list order.
+  const found = await Promise.all(
+    candidates.map(async (summary) => {
+      const held: Report[] = [];
+      await diagnoseContainer({ ...world, report: (r) => held.push(r) }, summary);
+      return held;
+    }),
+  );
+  for (const r of found.flat()) report(r);
 }
 
 /**

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { redactText } from '../../src/engine/redact.js';
 import type { ContainerInspect, HealthConfig, HealthProbe } from '../../src/facts/docker/types.js';
 import type { Facts } from '../../src/facts/types.js';
+import { readsOwnNetwork } from '../shared/own-network.js';
 import { isCommandLineInOneWord, shellSyntaxIn, targetsOf, type Probe, type ProbeTarget } from './probe.js';
 
 /** Docker's defaults for a health check field left at 0. */
@@ -62,6 +63,25 @@ export async function diagnoseProbe(facts: Facts, inspect: ContainerInspect, pro
   return { cause: 'failing', exitCode: failure?.ExitCode ?? -1, output: shortOutput(output) };
 }
 
+/**
+ * The engine keeps the first 4096 bytes of a probe's output, marked "..." when cut, and the last five probes (moby
+ * daemon/health.go: maxOutputLen, limitedBuffer, maxLogEntries; Podman keeps less). A longer answer comes from a faulty
+ * engine: reading only what a real one keeps holds every regex here to a few kilobytes, since a CPU-bound regex on the
+ * main thread is out of reach of --timeout and of SIGTERM.
+ */
+export const MAX_PROBE_OUTPUT = 4096;
+export const MAX_PROBES = 5;
+
+/** The inspect answer with its health log cut to what a real engine keeps (the same object when already within it). */
+export function boundedHealth(inspect: ContainerInspect): ContainerInspect {
+  const log = inspect.State.Health?.Log;
+  if (!Array.isArray(log)) return inspect;
+  const long = (p: HealthProbe) => typeof p.Output === 'string' && p.Output.length > MAX_PROBE_OUTPUT + '...'.length;
+  if (log.length <= MAX_PROBES && !log.some(long)) return inspect;
+  const kept = log.slice(-MAX_PROBES).map((p) => (long(p) ? { ...p, Output: `${p.Output.slice(0, MAX_PROBE_OUTPUT)}...` } : p));
+  return { ...inspect, State: { ...inspect.State, Health: { ...inspect.State.Health!, Log: kept } } };
+}
+
 export function lastFailure(log: HealthProbe[] | null | undefined): HealthProbe | undefined {
   return (log ?? []).filter((p) => p.ExitCode !== 0).at(-1);
 }
@@ -71,7 +91,9 @@ export function notFoundProgram(output: string): string | undefined {
   return (
     /exec: "([^"]+)": executable file not found/.exec(output)?.[1] ??
     /executable file [`'"]([^`'"]+)[`'"] not found/.exec(output)?.[1] ??
-    /([\w./+-]+): (?:command )?not found\s*$/m.exec(output)?.[1]
+    // The lookbehind starts a name only where a run of name characters starts: without it each position inside a long
+    // run is a new start that scans the rest of the run, quadratic in the run's length.
+    /(?<![\w./+-])([\w./+-]+): (?:command )?not found[ \t\r]*$/m.exec(output)?.[1]
   );
 }
 
@@ -126,6 +148,7 @@ async function alternativeTool(
 async function wrongPort(facts: Facts, inspect: ContainerInspect, probe: Probe): Promise<Cause | undefined> {
   const { targets, local } = targetsOf(probe);
   if (!local || inspect.State.Pid <= 0 || !inspect.State.Running) return undefined;
+  if (!(await readsOwnNetwork(facts, inspect))) return undefined;
   const listeners = await facts.namespaceListeners(inspect.State.Pid).catch(() => null);
   if (!listeners) return undefined;
   const tcp = listeners.filter((l) => l.protocol === 'tcp');

@@ -9,6 +9,7 @@ import type { reachCodes } from './codes.js';
 import { judgePort, publishedPorts, reachablePorts, type PublishedPort } from './listening.js';
 import { bindAdvice } from './servers.js';
 import { prose } from '../../src/util/text.js';
+import { readsOwnNetwork } from '../shared/own-network.js';
 
 type Report = (finding: FindingInput & { cause: keyof typeof reachCodes }) => void;
 
@@ -289,6 +290,7 @@ export async function judgeCandidates(reach: Reach): Promise<Map<string, Listene
         if (reason) unreadable.push({ name: containerName(inspect), reason });
         return found;
       }
+      if (!(await readsOwnNetwork(reach.ctx.facts, inspect))) return found;
       heard.set(c.Id, listeners);
       if (!stillStarting(inspect, now)) await judgeContainer({ ...reach, report: (f) => found.push(f) }, inspect, listeners);
       return found;

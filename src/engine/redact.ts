@@ -157,8 +157,9 @@ const rules = (bareValue: string): Rule[] => [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, () => `-----BEGIN PRIVATE KEY----- ${REDACTED}`],
   // The body of a key whose BEGIN line fell outside a log tail.
   [/(?:^[A-Za-z0-9+/=]{40,}\r?\n)+-----END [A-Z ]*PRIVATE KEY-----/gm, () => `${REDACTED} -----END PRIVATE KEY-----`],
-  // scheme://user:password@host
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):([^\s@/]+)@/gi, (_m, userPart) => `${userPart}:${REDACTED}@`],
+  // scheme://user:password@host. Started only where a run of scheme characters starts (the lookbehind), else each word
+  // inside a long run (`a-a-a-…`) is a new start that scans the rest of it: quadratic. The run as a whole is kept.
+  [/(?<![a-z0-9+.-])([a-z0-9+.-]+:\/\/[^\s:/@]*):([^\s@/]+)@/gi, (_m, userPart) => `${userPart}:${REDACTED}@`],
   // Authorization: Bearer xyz / Basic xyz
   [/\b(authorization\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?[^\s"',;]+/gi, (_m, prefix) => `${prefix}${REDACTED}`],
   [/\b(bearer\s+|basic\s+)([A-Za-z0-9._~+/=-]{8,})/gi, (_m, prefix) => `${prefix}${REDACTED}`],
@@ -170,16 +171,20 @@ const rules = (bareValue: string): Rule[] => [
     (m, lead, flag, name, sep, value) =>
       isSecretName(name) && !value.startsWith(REDACTED) && !/^\$\{?[A-Za-z_]/.test(value) ? `${lead}${flag}${sep}${REDACTED}` : m,
   ],
-  // redis-cli -a X, sshpass -p X, mongosh -p X
+  // redis-cli -a X, sshpass -p X, mongosh -p X. The words between stop at the next such tool (here and in the two rules
+  // below): each mention would otherwise scan the rest of its line, quadratic in a line of many mentions.
   [
-    /\b(redis-cli|sshpass|mongo|mongosh)\b([^\n]*?\s)(-[ap])[ \t]+("[^"]*"|'[^']*'|[^\s"',;-][^\s"',;]*)/g,
+    /\b(redis-cli|sshpass|mongo|mongosh)\b((?:(?!\b(?:redis-cli|sshpass|mongo|mongosh)\b)[^\n])*?\s)(-[ap])[ \t]+("[^"]*"|'[^']*'|[^\s"',;-][^\s"',;]*)/g,
     (m, tool, middle, flag) => (PASSWORD_SHORT_FLAGS[tool] === flag ? `${tool}${middle}${flag} ${REDACTED}` : m),
   ],
   // curl -u user:X, --user user:X, --proxy-user user:X (only curl: `docker run -u 1000:1000` is a uid and gid)
-  [/\b(curl\b[^\n]*?\s(?:-u|-U|--user|--proxy-user)(?:=|[ \t]+)["']?[^\s:"']*):([^\s"']+)/g, (_m, head) => `${head}:${REDACTED}`],
+  [
+    /\b(curl\b(?:(?!\bcurl\b)[^\n])*?\s(?:-u|-U|--user|--proxy-user)(?:=|[ \t]+)["']?[^\s:"']*):([^\s"']+)/g,
+    (_m, head) => `${head}:${REDACTED}`,
+  ],
   // mysql -pSECRET (the password glued to -p; only for the MySQL clients, where -p means password)
   [
-    /\b(mysql|mysqladmin|mysqldump|mariadb|mariadb-dump|mariadb-admin)\b([^\n]*?\s)-p(?!\s|-)\S+/g,
+    /\b(mysql|mysqladmin|mysqldump|mariadb|mariadb-dump|mariadb-admin)\b((?:(?!\b(?:mysql|mysqladmin|mysqldump|mariadb)\b)[^\n])*?\s)-p(?!\s|-)\S+/g,
     (_m, tool, middle) => `${tool}${middle}-p${REDACTED}`,
   ],
   // NAME=value, NAME: value. Not the last segment of a path (`/srv/passwd.conf:/etc/passwd` is a mount, `source:target`),

@@ -1,6 +1,6 @@
 import type { Facts } from '../facts/types.js';
 import { FactUnavailable, SkipSignal } from './define-check.js';
-import { redactFinding } from './redact.js';
+import { redactFinding, redactText } from './redact.js';
 import type { Check, CheckContext, CheckMeta, CheckResult, CheckStatus, Finding, FindingInput, RunOptions } from './types.js';
 
 export interface RunnerEvents {
@@ -66,9 +66,11 @@ async function runOne(check: Check, facts: Facts, options: RunnerOptions, select
     return { ...base, status, durationMs: Math.round(now() - started), ...extra, findings: status === 'skipped' ? [] : findings };
   };
 
-  if (meta.platforms && !meta.platforms.includes(facts.platform())) {
-    return done('skipped', { skipReason: `applies to ${meta.platforms.join(', ')} only` });
-  }
+  // A reason is often a fact's failure in the daemon's own words ("answered HTTP 500: …DB_PASSWORD=…"): it passes the
+  // same filter as a finding before any renderer sees it.
+  const skipped = (reason: string) => done('skipped', { skipReason: redactText(reason) });
+
+  if (meta.platforms && !meta.platforms.includes(facts.platform())) return skipped(`applies to ${meta.platforms.join(', ')} only`);
 
   const ctx = checkContext(facts, options, meta.id, selected, controller.signal, (input) => {
     if (!open) return; // A check that timed out keeps running in the background; its late findings are dropped.
@@ -92,7 +94,7 @@ async function runOne(check: Check, facts: Facts, options: RunnerOptions, select
     ]);
     return done(statusFromFindings(findings));
   } catch (error) {
-    if (error instanceof SkipSignal || error instanceof FactUnavailable) return done('skipped', { skipReason: error.reason });
+    if (error instanceof SkipSignal || error instanceof FactUnavailable) return skipped(error.reason);
     const message = error instanceof Error ? error.message : String(error);
     return done('crashed', { error: { message: message || 'the check threw without a message' } });
   }

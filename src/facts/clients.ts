@@ -187,7 +187,7 @@ export const nodeFs: FsClient = {
 
 export function toFileStat(path: string, s: import('node:fs').Stats): FileStat {
   const type = s.isFile() ? 'file' : s.isDirectory() ? 'directory' : s.isSocket() ? 'socket' : s.isSymbolicLink() ? 'symlink' : 'other';
-  return { path, type, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
+  return { path, type, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
 }
 
 function currentProcess(): ProcessClient {

@@ -87,6 +87,8 @@ export interface FileStat {
   size: number;
   mtimeMs: number;
   ctimeMs: number;
+  /** The inode number, where the client gives it: /proc numbers each network namespace's tables apart (host/net-namespace.ts). */
+  ino?: number;
 }
 
 export interface UserIdentity {
@@ -194,6 +196,11 @@ export interface HostFacts {
    * local engine: a remote engine's pids mean nothing here.
    */
   namespaceListeners(pid: number): Promise<Listener[] | null>;
+  /**
+   * Whether a process (a container's `State.Pid`) lives in a network namespace other than this process's, so that its
+   * namespaceListeners are its own and not the host's: 'other', 'own', or undefined when it cannot be told.
+   */
+  netNamespace(pid: number): Promise<'own' | 'other' | undefined>;
   /** Size and free space and inodes of the file system holding a path (statfs), or why it cannot be measured. */
   diskSpace(path: string): Promise<DiskReading>;
   /** net.ipv4.ip_unprivileged_port_start, when readable. */

@@ -6,7 +6,7 @@ import type { Facts } from '../facts/types.js';
 import { fakeClients, SOCKET, type FakeClientOptions } from './clients.js';
 import { engineWith, logPathOf, type ContainerFields } from './containers.js';
 import type { EngineRoutes } from './engine.js';
-import { namespaceProcFiles, procFiles } from './listeners.js';
+import { HOST_NET_NAMESPACE, hostNamespaceProcFiles, namespaceProcFiles, procFiles } from './listeners.js';
 import type { FakeFile, FakeFiles } from './memory-fs.js';
 
 /**
@@ -22,6 +22,11 @@ export interface FakeWorld extends Omit<FakeClientOptions, 'engine'> {
   listeners?: readonly Listener[];
   /** What the process with this pid (a container's `State.Pid`) listens on in its own network namespace. */
   namespaces?: Record<number, readonly Listener[]>;
+  /**
+   * Pids that live in the host's network namespace, as a host process does (a faulty engine's `State.Pid: 1`): with
+   * `namespaces` they still have tables to read, but those are the host's, not a container's.
+   */
+  hostNetworkPids?: readonly number[];
   /** Project files by path relative to `projectDir`: `{ 'compose.yaml': 'services: …', Dockerfile: 'FROM …' }`. */
   project?: Record<string, FakeFile | string>;
   /** The project directory (default `/project`). */
@@ -54,7 +59,12 @@ export function fakeFacts(world: FakeWorld = {}): Facts {
 function worldFiles(world: FakeWorld, projectDir: string): FakeFiles {
   const files: FakeFiles = world.socket === false ? {} : { '/var/run/docker.sock': { stat: SOCKET } };
   if (world.listeners) Object.assign(files, procFiles(world.listeners));
-  for (const [pid, listeners] of Object.entries(world.namespaces ?? {})) Object.assign(files, namespaceProcFiles(Number(pid), listeners));
+  const hostPids = world.hostNetworkPids ?? [];
+  Object.assign(files, hostNamespaceProcFiles(hostPids));
+  for (const [pid, listeners] of Object.entries(world.namespaces ?? {})) {
+    const host = hostPids.includes(Number(pid)) ? HOST_NET_NAMESPACE : undefined;
+    Object.assign(files, namespaceProcFiles(Number(pid), listeners, host));
+  }
   for (const [name, file] of Object.entries(world.project ?? {})) files[path.join(projectDir, name)] = file;
   for (const c of world.containers ?? []) {
     const logPath = logPathOf(c);

@@ -27,6 +27,6 @@ export {
   type FakeContainer,
 } from './containers.js';
 export { fakeEngine, HEALTHY_ENGINE, type EngineRoutes } from './engine.js';
-export { listener, namespaceProcFiles, procFiles, type ListenerFields } from './listeners.js';
+export { hostNamespaceProcFiles, listener, namespaceProcFiles, procFiles, type ListenerFields } from './listeners.js';
 export { memoryFs, ROOMY_DISK, type FakeDisk, type FakeDisks, type FakeFile, type FakeFiles } from './memory-fs.js';
 export { composeProject, dockerfile, type ComposeProjectOptions } from './project.js';

@@ -69,9 +69,30 @@ export function procFiles(listeners: readonly Listener[]): FakeFiles {
  * The /proc/<pid>/net/{tcp,tcp6} files of a container's process: what the app inside listens on, read from the host.
  * `namespaceProcFiles(4242, [listener({ port: 8080, address: '127.0.0.1' })])`.
  */
-export function namespaceProcFiles(pid: number, listeners: readonly Listener[]): FakeFiles {
+export function namespaceProcFiles(pid: number, listeners: readonly Listener[], namespace = CONTAINER_NAMESPACES + pid): FakeFiles {
+  const files: FakeFiles = { [`/proc/${pid}/ns/net`]: { link: `net:[${namespace}]` } };
+  for (const [i, table] of ['tcp', 'tcp6'].entries())
+    files[`/proc/${pid}/net/${table}`] = { text: procNetTable(listeners, table), stat: { ino: tableInode(namespace, i) } };
+  return files;
+}
+
+/** The host's network namespace, as /proc numbers it; the fake docker-doctor process lives in it. */
+export const HOST_NET_NAMESPACE = 4026531840;
+/** A container's own namespace is numbered after its pid, so no two fake containers share one. */
+const CONTAINER_NAMESPACES = 4026532000;
+/** /proc gives each namespace's tables inode numbers of their own. */
+const tableInode = (namespace: number, table: number) => namespace * 10 + table;
+
+/**
+ * The /proc files of processes that live in the host's network namespace (the fake docker-doctor's own, and pids a
+ * faulty engine gives as a container's State.Pid): their ns/net links and table inodes are the host's.
+ */
+export function hostNamespaceProcFiles(pids: readonly number[]): FakeFiles {
   const files: FakeFiles = {};
-  for (const table of ['tcp', 'tcp6']) files[`/proc/${pid}/net/${table}`] = procNetTable(listeners, table);
+  for (const pid of ['self', ...pids]) {
+    files[`/proc/${pid}/ns/net`] = { link: `net:[${HOST_NET_NAMESPACE}]` };
+    files[`/proc/${pid}/net/tcp`] = { stat: { ino: tableInode(HOST_NET_NAMESPACE, 0) } };
+  }
   return files;
 }
 

@@ -229,6 +229,15 @@ new CheckTester(diskSpace).run({
       findings: [{ code: 'not-measured', severity: 'info', title: /is empty here/ }],
     },
     {
+      name: 'a faulty engine names /proc as its root: a file system of 0 blocks is not measured, never called full',
+      facts: {
+        engine: { '/info': { ...(HEALTHY_ENGINE['/info'] as object), DockerRootDir: '/proc' }, '/system/df': LEGACY_DF },
+        disks: { '/': { totalBytes: 200 * GiB, availableBytes: 150 * GiB }, '/proc': { totalBytes: 0, availableBytes: 0, totalInodes: 0 } },
+        files: { '/proc/1/stat': '1 (init) S 0' },
+      },
+      findings: [{ code: 'not-measured', severity: 'info', subject: '/proc', title: /\/proc is on a file system that reports no size/ }],
+    },
+    {
       name: "Podman's storage below a directory only root may enter",
       facts: {
         engine: PODMAN,

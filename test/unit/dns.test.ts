@@ -381,6 +381,50 @@ const BROKEN_CONTAINERS: BrokenCase[] = [
     findings: [{ code: 'container-loopback-dns', severity: 'warning', subject: 'svc' }],
   },
   {
+    name: 'inspects that hang are waited for together: the check ends within --timeout, a container never inspected is passed over',
+    facts: () => {
+      // Each hanging inspect fails after the time a request timeout would take; one after the other they outlast the check's.
+      const late =
+        <T>(ms: number, value: () => T) =>
+        () =>
+          new Promise<T>((resolve, reject) =>
+            setTimeout(() => {
+              try {
+                resolve(value());
+              } catch (error) {
+                reject(error as Error);
+              }
+            }, ms),
+          );
+      const hung = late(400, () => {
+        throw new Error('GET /containers/x/json timed out');
+      });
+      const setup = {
+        containers: [
+          { id: 'a1', name: 'alpha', state: 'running' as const, dns: ['127.0.0.1'] },
+          { id: 'h1', name: 'hung1', state: 'running' as const },
+          { id: 'h2', name: 'hung2', state: 'running' as const },
+          { id: 'h3', name: 'hung3', state: 'running' as const },
+          { id: 'b1', name: 'beta', state: 'running' as const, dns: ['127.0.0.1'] },
+        ],
+      };
+      const routes = routesFor(setup);
+      const alpha = routes['/containers/a1/json'];
+      return {
+        engine: {
+          ...routes,
+          '/containers/a1/json': late(200, () => alpha),
+          ...Object.fromEntries(['h1', 'h2', 'h3'].map((id) => [`/containers/${id}/json`, hung])),
+        },
+      };
+    },
+    options: { timeoutMs: 1000 },
+    findings: [
+      { code: 'container-loopback-dns', severity: 'warning', subject: 'alpha' },
+      { code: 'container-loopback-dns', severity: 'warning', subject: 'beta' },
+    ],
+  },
+  {
     name: 'an internal network',
     facts: world({
       containers: [{ id: 'i1', name: 'job', exitCode: 1, networks: ['secret'], logs: '[Errno -3] Temporary failure in name resolution\n' }],

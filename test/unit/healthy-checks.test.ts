@@ -302,6 +302,9 @@ const CONTROLS: { id: string; defect: string; world: World; findings: ExpectedFi
           `${PROC_NET_HEADER}   0: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1 ` +
           '0000000000000000 100 0 0 10 0\n',
         '/proc/4343/net/tcp6': PROC_NET_HEADER,
+        // The container's own network namespace, not this process's: only then are its tables the app's.
+        '/proc/4343/ns/net': { link: 'net:[4026532343]' },
+        '/proc/self/ns/net': { link: 'net:[4026531840]' },
       },
     },
     findings: [{ code: 'unreachable-ports/wrong-port', severity: 'error' }],

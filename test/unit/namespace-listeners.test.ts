@@ -19,3 +19,30 @@ describe('namespaceListeners: what a container process listens on, read from the
     expect(await fakeFacts({}).namespaceListeners(0)).toBeNull();
   });
 });
+
+describe("netNamespace: whether a pid's network namespace is its own or this process's", () => {
+  it("is 'other' for a container's process and 'own' for a host process (a faulty engine's State.Pid 1)", async () => {
+    const facts = fakeFacts({ namespaces: { 4242: [], 1: [listener({ port: 2024 })] }, hostNetworkPids: [1] });
+    expect(await facts.netNamespace(4242)).toBe('other');
+    expect(await facts.netNamespace(1)).toBe('own');
+  });
+
+  it('cannot tell when a link is missing or unreadable, or the pid is not a process', async () => {
+    expect(await fakeFacts({}).netNamespace(4242)).toBeUndefined();
+    expect(await fakeFacts({}).netNamespace(0)).toBeUndefined();
+    expect(await fakeFacts({}).netNamespace(1.5)).toBeUndefined();
+    const noSelf = fakeFacts({ files: { '/proc/4242/ns/net': { link: 'net:[1]' }, '/proc/self/ns/net': { link: 'garbage' } } });
+    expect(await noSelf.netNamespace(4242)).toBeUndefined();
+  });
+});
+
+describe('netNamespace without the rights to read ns links (a docker-group user, a root container process)', () => {
+  // /proc/<pid>/ns/net needs ptrace rights; /proc/<pid>/net/tcp is readable by anyone, with an inode per namespace.
+  const tables = (theirs: number, ours: number) =>
+    fakeFacts({ files: { '/proc/4242/net/tcp': { text: '', stat: { ino: theirs } }, '/proc/self/net/tcp': { stat: { ino: ours } } } });
+
+  it('tells the namespaces apart by the inodes of their TCP tables', async () => {
+    expect(await tables(4026532205, 4026531910).netNamespace(4242)).toBe('other');
+    expect(await tables(4026531910, 4026531910).netNamespace(4242)).toBe('own');
+  });
+});

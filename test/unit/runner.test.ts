@@ -3,7 +3,11 @@ import { defineCheck, FactUnavailable } from '../../src/engine/define-check.js';
 import { diagnose } from '../../src/engine/diagnose.js';
 import { runChecks } from '../../src/engine/runner.js';
 import type { Check, CheckContext } from '../../src/engine/types.js';
-import { fakeClients, fakeFacts } from '../helpers/fakes.js';
+import { EngineError } from '../../src/facts/docker/engine-client.js';
+import { renderHuman } from '../../src/render/human.js';
+import { renderJson } from '../../src/render/json.js';
+import { palette } from '../../src/render/colors.js';
+import { fakeClients, fakeFacts, HEALTHY_ENGINE } from '../helpers/fakes.js';
 
 const code = { severity: 'error' as const, summary: 's', explanation: 'why it happens' };
 
@@ -100,6 +104,22 @@ describe('runner', () => {
       ['skipped', 'no Dockerfile in /project'],
       ['skipped', 'no compose file'],
     ]);
+  });
+
+  it('redacts skip reasons as it redacts findings: a daemon error holding a secret reaches neither renderer', async () => {
+    const planted = 'rvsecret-PLANTED-9';
+    const failure = new EngineError('http', `/containers/json?all=1 answered HTTP 500: boom DB_PASSWORD=${planted}`, { statusCode: 500 });
+    const engine = { ...HEALTHY_ENGINE, '/containers/json': failure };
+    const checks = [
+      check('needs-list', (ctx) => ctx.facts.containers()),
+      check('skips', (ctx) => ctx.skip(`no project: https://me:${planted}@example.com`)),
+    ];
+    const report = await diagnose(checks, fakeClients({ engine }), { version: '0', projectDir: '/p', cwd: '/p', ...options });
+    expect(report.checks.map((c) => c.status)).toEqual(['skipped', 'skipped']);
+    expect(report.checks[0]!.skipReason).toMatch(/DB_PASSWORD=\[redacted\]/);
+    const human = renderHuman(report, { verbose: true, colors: palette(false) });
+    expect(human).toMatch(/skipped: .*DB_PASSWORD=\[redacted\]/);
+    expect(`${renderJson(report)}\n${human}`).not.toContain(planted);
   });
 
   it('skips checks for other platforms', async () => {

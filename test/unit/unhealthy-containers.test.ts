@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import unhealthyContainers from '../../checks/unhealthy-containers.js';
 import { knownBase } from '../../checks/unhealthy-containers/base-images.js';
 import { probeOfInstruction, probeOfTest, targetsOf } from '../../checks/unhealthy-containers/probe.js';
-import { notFoundProgram } from '../../checks/unhealthy-containers/runtime.js';
-import { CheckTester, HEALTHY_ENGINE, listener, minutesBefore, type ContainerFields } from '../../src/testing/index.js';
+import { boundedHealth, notFoundProgram } from '../../checks/unhealthy-containers/runtime.js';
+import { CheckTester, containerInspect, HEALTHY_ENGINE, listener, minutesBefore, type ContainerFields } from '../../src/testing/index.js';
 
 CheckTester.describe = describe;
 CheckTester.it = it;
@@ -196,6 +196,13 @@ new CheckTester(unhealthyContainers).run({
       ],
     },
     {
+      name: "a faulty engine's 400,000-character probe output is read as Docker keeps it: its first 4096 characters, in linear time",
+      facts: {
+        containers: [withHealth({ test: CURL, health: unhealthy(`${'A'.repeat(400_000)}\n/bin/sh: curl: not found`) })],
+      },
+      findings: [{ code: 'failing', severity: 'error', title: /failed 5 times in a row \(exit 1: A{100,}…\)/ }],
+    },
+    {
       name: 'the probe targets port 80; the app listens on 8080',
       facts: {
         containers: [
@@ -213,6 +220,41 @@ new CheckTester(unhealthyContainers).run({
           title:
             'Container web is unhealthy: its health check probes port 80, where nothing listens inside the container; the app listens on 8080',
           fixes: ["--health-cmd 'wget -q --spider http://localhost:8080/'"],
+        },
+      ],
+    },
+    {
+      name: "State.Pid names a host process (a faulty engine's): the host's listeners are not the app's, no port claim",
+      facts: {
+        containers: [
+          withHealth({
+            test: ['CMD-SHELL', 'wget -q --spider http://localhost/'],
+            health: unhealthy("wget: can't connect to remote host (127.0.0.1): Connection refused"),
+          }),
+        ],
+        namespaces: { 4242: [listener({ port: 2024, address: '0.0.0.0' })] },
+        hostNetworkPids: [4242],
+      },
+      findings: [{ code: 'failing', severity: 'error', title: /Connection refused/ }],
+    },
+    {
+      name: "host networking: the host's listeners are the container's, so the probed port is judged",
+      facts: {
+        containers: [
+          withHealth({
+            test: ['CMD-SHELL', 'wget -q --spider http://localhost/'],
+            health: unhealthy("wget: can't connect to remote host (127.0.0.1): Connection refused"),
+            networkMode: 'host',
+          }),
+        ],
+        namespaces: { 4242: [listener({ port: 8080, address: '0.0.0.0' })] },
+        hostNetworkPids: [4242],
+      },
+      findings: [
+        {
+          code: 'wrong-port',
+          severity: 'error',
+          title: /probes port 80, where nothing listens inside the container; the app listens on 8080$/,
         },
       ],
     },
@@ -479,6 +521,25 @@ describe('reading health tests', () => {
     expect(notFoundProgram('/bin/sh: line 1: curl: command not found')).toBe('curl');
     expect(notFoundProgram('exec: "curl": executable file not found in $PATH')).toBe('curl');
     expect(notFoundProgram('wget: server returned error: HTTP/1.1 404 Not Found')).toBeUndefined();
+  });
+
+  it('finds a "not found" in time linear in the output, whatever runs of name characters it holds', () => {
+    // The unanchored pattern took about 0.5 s on 30,000 characters and grew with their square.
+    const started = performance.now();
+    expect(notFoundProgram('A'.repeat(30_000))).toBeUndefined();
+    expect(notFoundProgram(`${'A'.repeat(30_000)}: xnot found\n${' '.repeat(30_000)}x`)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(notFoundProgram(`${'A'.repeat(30_000)} sh: curl: not found  \n`)).toBe('curl');
+  });
+
+  it('keeps of a health log what the engine keeps: the last five probes, the first 4096 characters of each output', () => {
+    const log = Array.from({ length: 100 }, (_, k) => probe(1, `${k}:${'x'.repeat(10_000)}`));
+    const inspect = containerInspect(withHealth({ test: CURL, health: { status: 'unhealthy', failingStreak: 100, log } }));
+    const kept = boundedHealth(inspect).State.Health!.Log!;
+    expect(kept.map((p) => p.Output.split(':')[0])).toEqual(['95', '96', '97', '98', '99']);
+    expect(kept.every((p) => p.Output.length === 4096 + 3 && p.Output.endsWith('x...'))).toBe(true);
+    const real = containerInspect(withHealth({ test: CURL, health: unhealthy(`${'x'.repeat(4096)}...`) }));
+    expect(boundedHealth(real)).toBe(real);
   });
 
   it('knows only the bases it is sure of', () => {

@@ -44,6 +44,14 @@ const world = (w: FakeWorld): FakeWorld => w;
 new CheckTester(check).run({
   healthy: [
     {
+      name: "a faulty engine's State.Pid names a host process (pid 1): the host's listeners are not called the container's",
+      facts: world({
+        containers: [container(running({ name: 'web', ports: ['18471:80'], pid: 1 }))],
+        namespaces: { 1: [listener({ port: 2024 })] },
+        hostNetworkPids: [1],
+      }),
+    },
+    {
       name: 'a published port the app listens on',
       facts: world({
         containers: [container(running({ name: 'web', ports: ['18471:80'] }))],

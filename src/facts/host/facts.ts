@@ -5,6 +5,7 @@ import type { HostFacts, ServiceState, SubIdRange } from '../types.js';
 import { readDiskSpace } from './disk.js';
 import { parseGroupFile, parsePasswdFile } from './etc-files.js';
 import { readNamespaceListeners, readProcListeners } from './listeners.js';
+import { readNetNamespace } from './net-namespace.js';
 import { readRoutes } from './routes.js';
 import { composeVersion } from './compose-version.js';
 
@@ -23,6 +24,7 @@ export const HOST_KEYS = {
   socketCandidates: 'host.socket-candidates',
   listeners: 'host.listeners',
   namespaceListeners: (pid: number) => `host.namespace-listeners:${pid}`,
+  netNamespace: (pid: number) => `host.net-namespace:${pid}`,
   unprivilegedPortStart: 'host.unprivileged-port-start',
   diskSpace: (path: string) => `host.disk-space:${path}`,
   subids: 'host.subids',
@@ -56,6 +58,10 @@ export function hostFacts({ once, clients, settings }: FactScope): HostFacts {
     namespaceListeners: (pid) =>
       once(K.namespaceListeners(pid), async () =>
         proc.platform === 'linux' && Number.isInteger(pid) && pid > 0 ? readNamespaceListeners(fs, pid) : null,
+      ),
+    netNamespace: (pid) =>
+      once(K.netNamespace(pid), async () =>
+        proc.platform === 'linux' && Number.isInteger(pid) && pid > 0 ? readNetNamespace(fs, pid) : undefined,
       ),
     diskSpace: (file) => once(K.diskSpace(file), () => readDiskSpace(fs, file)),
     unprivilegedPortStart: () => once(K.unprivilegedPortStart, async () => portNumber(await text(UNPRIVILEGED_PORT_START))),
