@@ -11,6 +11,7 @@ import { reportComposeProblems } from './shared/compose-problems.js';
 import { containerName, containerSubject, parseTime } from './shared/containers.js';
 import { engineCli, engineCommand } from './shared/engine-cli.js';
 import { prose } from '../src/util/text.js';
+import { inspectIfPresent } from './shared/inspect.js';
 
 /** Docker's list Status carries the health: "Up 5 minutes (unhealthy)", "Up 3 seconds (health: starting)". */
 const FAILING_STATUS = /\((unhealthy|health: starting)\)$/;
@@ -68,12 +69,10 @@ async function judgeContainers(ctx: CheckContext): Promise<void> {
   const [list, connection] = await Promise.all([facts.containers(), facts.dockerConnection()]);
   const podman = connection.kind?.startsWith('podman') ?? false;
   const inspected = await Promise.all(
-    candidates(list, podman).map((c) =>
-      facts.inspectContainer(c.Id).then(
-        (i) => boundedHealth(i),
-        () => undefined,
-      ),
-    ),
+    candidates(list, podman).map(async (c) => {
+      const inspect = await inspectIfPresent(facts, c.Id);
+      return inspect && boundedHealth(inspect);
+    }),
   );
   const withHealth = inspected.filter((i): i is ContainerInspect => !!i?.State.Health && !!probeOfTest(i.Config.Healthcheck?.Test));
   if (withHealth.length === 0) return;

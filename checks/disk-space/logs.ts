@@ -1,5 +1,6 @@
 import type { ContainerInspect, ContainerSummary } from '../../src/facts/docker/types.js';
 import type { DockerConnection, Facts } from '../../src/facts/types.js';
+import { inspectIfPresent } from '../shared/inspect.js';
 
 /** A log file past this size is worth a word when nothing limits it. */
 export const LOG_SIZE_THRESHOLD = 100 * 1024 * 1024;
@@ -57,7 +58,7 @@ export async function scanLogs(facts: Facts, connection: DockerConnection, conta
 
 /** The container's own word on its log: the file is its LogPath, and no max-size at or below the threshold bounds it. */
 async function confirm(facts: Facts, id: string, path: string, size: number): Promise<LargeLog | undefined> {
-  const inspect = await facts.inspectContainer(id).catch(() => undefined);
+  const inspect = await inspectIfPresent(facts, id);
   if (!inspect || (inspect.LogPath && inspect.LogPath !== path)) return undefined;
   const config = inspect.HostConfig.LogConfig;
   const driver = config?.Type || 'json-file';

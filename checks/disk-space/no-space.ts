@@ -2,6 +2,7 @@ import type { ContainerInspect, ContainerSummary } from '../../src/facts/docker/
 import type { Facts } from '../../src/facts/types.js';
 import { exitedLatelyOnItsOwn } from '../shared/containers.js';
 import { logLines } from '../shared/logs.js';
+import { inspectIfPresent } from '../shared/inspect.js';
 
 /** ENOSPC as the kernel, Go, Node, Python and Rust print it. */
 export const NO_SPACE = /no space left on device|\bENOSPC\b/i;
@@ -45,7 +46,7 @@ function lastNoSpaceLine(logs: string): string | undefined {
  * failed in one of them is a failure only the application knows of.
  */
 export async function noSpaceFailures(facts: Facts, containers: ContainerSummary[]): Promise<NoSpaceFailure[]> {
-  const inspected = await Promise.all(containers.filter(mayHaveFailed).map((c) => facts.inspectContainer(c.Id).catch(() => undefined)));
+  const inspected = await Promise.all(containers.filter(mayHaveFailed).map((c) => inspectIfPresent(facts, c.Id)));
   const found = await Promise.all(
     inspected.map(async (inspect): Promise<NoSpaceFailure | undefined> => {
       if (!inspect) return undefined;

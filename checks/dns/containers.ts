@@ -16,6 +16,7 @@ import type { DaemonDns } from './host.js';
 import { failedLookup, type FailedLookup } from './lookups.js';
 import { isLoopback, parseResolvConf } from './resolv.js';
 import { prose } from '../../src/util/text.js';
+import { inspectIfPresent } from '../shared/inspect.js';
 
 type Report = FindingInput & { cause: keyof typeof dnsCodes };
 
@@ -117,7 +118,7 @@ async function networksWithoutNames(ctx: CheckContext, connection: DockerConnect
 
 async function diagnoseContainer(world: DnsWorld, summary: ContainerSummary): Promise<void> {
   const { facts } = world.ctx;
-  const inspect = await facts.inspectContainer(summary.Id).catch(() => undefined);
+  const inspect = await inspectIfPresent(facts, summary.Id);
   if (!inspect) return;
   if (!ownResolver(inspect.HostConfig.NetworkMode ?? '')) return;
   const failing = summary.State !== 'running';

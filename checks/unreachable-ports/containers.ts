@@ -10,6 +10,7 @@ import { judgePort, publishedPorts, reachablePorts, type PublishedPort } from '.
 import { bindAdvice } from './servers.js';
 import { prose } from '../../src/util/text.js';
 import { readsOwnNetwork } from '../shared/own-network.js';
+import { inspectIfPresent } from '../shared/inspect.js';
 
 type Report = (finding: FindingInput & { cause: keyof typeof reachCodes }) => void;
 
@@ -282,7 +283,7 @@ export async function judgeCandidates(reach: Reach): Promise<Map<string, Listene
   const buffers = await Promise.all(
     list.map(async (c) => {
       const found: FindingInput[] = [];
-      const inspect = await reach.ctx.facts.inspectContainer(c.Id).catch(() => undefined);
+      const inspect = await inspectIfPresent(reach.ctx.facts, c.Id);
       if (!inspect?.State.Running || !(inspect.State.Pid > 0)) return found;
       const listeners = await reach.ctx.facts.namespaceListeners(inspect.State.Pid);
       if (!listeners) {

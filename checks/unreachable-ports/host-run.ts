@@ -16,6 +16,7 @@ import {
   type HostName,
   type Owner,
 } from './host-refs.js';
+import { inspectIfPresent } from '../shared/inspect.js';
 
 /** A value naming localhost (or 127.0.0.1) with a port. */
 const LOCAL_PORT = /(localhost|127\.0\.0\.1):\d/i;
@@ -45,7 +46,7 @@ export async function diagnoseHostRefs(reach: Reach, compose: ComposeProject | n
   const running = reach.containers.filter(
     (c) => (c.State === 'running' || c.State === 'restarting') && !SHARED_OR_NONE.test(c.HostConfig?.NetworkMode ?? '') && !ours(c.Labels),
   );
-  const inspected = (await Promise.all(running.map((c) => facts.inspectContainer(c.Id).catch(() => undefined)))).filter(
+  const inspected = (await Promise.all(running.map((c) => inspectIfPresent(facts, c.Id)))).filter(
     (i): i is ContainerInspect => i !== undefined,
   );
   const services = compose?.services.filter((s) => s.active) ?? [];

@@ -190,6 +190,19 @@ describe('a daemon whose answers are faulty in the ways review B found (session 
     expect(human.stdout.length).toBeLessThan(64 * 1024);
   });
 
+  it('an inspect that fails is one daemon finding, and the checks that inspect are skipped, never passed (was exit 0, all green)', async () => {
+    const boom: Answer = (_res, send) => send({ message: 'boom' }, 500);
+    const json = await run({ '/containers/[0-9a-f]+/json': boom }, ['--json']);
+    const checks = Object.fromEntries(json.report!.checks.map((c) => [c.id, c]));
+    expect(checks.daemon!.findings.map((f) => f.code)).toEqual(['daemon/endpoint-failed']);
+    expect(checks.daemon!.findings[0]!.title).toMatch(new RegExp(`failed GET /containers/${ID}/json: .*HTTP 500: boom`));
+    // exited-containers inspects only exited containers, and these two run: it has nothing to ask, and passes.
+    for (const id of ['unhealthy-containers', 'unreachable-ports', 'dns']) {
+      expect(checks[id]!.status, id).toBe('skipped');
+      expect(checks[id]!.skipReason, id).toMatch(/failed GET \/containers\/[0-9a-f]+\/json: .*HTTP 500: boom/);
+    }
+  });
+
   it('an endless inspect answer of each of 6 containers stays bounded (was 64 MiB each, 469 MB)', async () => {
     const six: Answer = (_res, send) => send(Array.from({ length: 6 }, (_, k) => summary(String(k).repeat(64), `c${k}`)));
     await run({ '/containers/json': six, '/containers/[0-9a-f]+/json': endless }, ['--json']);
