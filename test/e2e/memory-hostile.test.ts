@@ -109,7 +109,6 @@ describe('peak memory on hostile inputs', () => {
   // as in the review with no daemon answering: the project checks are the ones these files reach.
   it.each<[string, () => string]>([
     ['200 services, each depending on every one before it (19,900 start-order notes)', () => dependsOnAllBefore(200)],
-    ['400 services, each depending on every one before it', () => dependsOnAllBefore(400)],
     [
       'a depends_on cycle of 10,000 services',
       () => services(10_000, (i) => `    image: redis:7\n    depends_on: [s${(i + 1) % 10_000}]\n`),
@@ -140,6 +139,8 @@ describe('peak memory on hostile inputs', () => {
     expect(run.report!.checks.filter((c) => c.status === 'crashed')).toEqual([]);
     expect(run.wallMs).toBeLessThan(13_000);
     expect(run.peakMiB).toBeLessThan(PEAK_MEMORY_BUDGET_MIB);
+    // Output linear in the file and bounded: one startup-order note per edge gave 38 MB for the cycle, 10 MB for the chain.
+    expect(run.stdout.length).toBeLessThan(2 * 1024 * 1024);
   });
 });
 
