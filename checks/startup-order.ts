@@ -130,7 +130,8 @@ async function missingHealthcheck(
 ): Promise<FindingInput> {
   const { dependent, dependency, entry } = waiting[0]!;
   const image = await dependencyImage(ctx.facts, compose, dependency);
-  const where = `${entry.at.file}:${entry.at.line}${waiting.length > 1 ? ` and ${waiting.length - 1} more places` : ''}`;
+  const others = waiting.length - 1;
+  const where = `${entry.at.file}:${entry.at.line}${others > 0 ? ` and ${others} more ${others > 1 ? 'places' : 'place'}` : ''}`;
   return {
     cause: 'no-healthcheck',
     ...(health.has === false ? (podman ? { severity: 'warning' as const } : {}) : { severity: 'info' as const }),
