@@ -100,8 +100,11 @@ function missingHealthcheckTitle(waiting: Edge[], health: Health, podman: boolea
  */
 async function reportMissingHealthchecks(ctx: CheckContext, compose: ComposeProject, edges: Edge[], ability: Ability): Promise<void> {
   const byDependency = new Map<ComposeService, Edge[]>();
-  for (const edge of edges.filter((e) => e.entry.condition === 'service_healthy'))
-    byDependency.set(edge.dependency, [...(byDependency.get(edge.dependency) ?? []), edge]);
+  for (const edge of edges.filter((e) => e.entry.condition === 'service_healthy')) {
+    const list = byDependency.get(edge.dependency);
+    if (list) list.push(edge);
+    else byDependency.set(edge.dependency, [edge]);
+  }
   const podman = (await ctx.facts.dockerConnection()).kind?.startsWith('podman') === true;
   const pending: PendingFinding[] = [];
   for (const waiting of byDependency.values()) {
@@ -207,8 +210,11 @@ async function reportRefusal(ctx: CheckContext, compose: ComposeProject, refusal
 async function reportNotWaiting(ctx: CheckContext, compose: ComposeProject, edges: Edge[], ability: Ability): Promise<void> {
   // The long form is a choice written out (`condition: service_started` next to service_healthy ones): only the short one.
   const byDependent = new Map<ComposeService, Edge[]>();
-  for (const edge of edges.filter((e) => e.entry.form === 'short'))
-    byDependent.set(edge.dependent, [...(byDependent.get(edge.dependent) ?? []), edge]);
+  for (const edge of edges.filter((e) => e.entry.form === 'short')) {
+    const list = byDependent.get(edge.dependent);
+    if (list) list.push(edge);
+    else byDependent.set(edge.dependent, [edge]);
+  }
   // What each dependency runs, asked once: in a file where every service depends on every other, it is met n times.
   const known = new Map<ComposeService, Promise<[DependencyImage, Health]>>();
   const lookUp = (service: ComposeService) => {
