@@ -109,6 +109,7 @@ describe('peak memory on hostile inputs', () => {
   // as in the review with no daemon answering: the project checks are the ones these files reach.
   it.each<[string, () => string]>([
     ['200 services, each depending on every one before it (19,900 start-order notes)', () => dependsOnAllBefore(200)],
+    ['400 services, each depending on every other (160,000 values: too large to read)', () => dependsOnAllOthers(400)],
     [
       'a depends_on cycle of 10,000 services',
       () => services(10_000, (i) => `    image: redis:7\n    depends_on: [s${(i + 1) % 10_000}]\n`),
@@ -147,6 +148,12 @@ describe('peak memory on hostile inputs', () => {
 /** A compose file of `count` services s0…, each with the body `body(i)` gives it. */
 function services(count: number, body: (i: number) => string): string {
   return `services:\n${Array.from({ length: count }, (_, i) => `  s${i}:\n${body(i)}`).join('')}`;
+}
+
+/** Review s6 F4: a full mesh (4.26 GB and out of memory before; the YAML parse alone needs 225 MB). */
+function dependsOnAllOthers(count: number): string {
+  const others = (i: number) => Array.from({ length: count }, (_, j) => `s${j}`).filter((s) => s !== `s${i}`);
+  return services(count, (i) => `    image: mysql\n    depends_on: [${others(i).join(',')}]\n`);
 }
 
 /** Review s6 F4: valid compose, each service depending on every service before it (each finding's fix repeated its whole list). */

@@ -114,6 +114,21 @@ describe('YAML anchors and merge keys', () => {
   });
 });
 
+describe('files too large to read', () => {
+  // Review s6 F4: a 770 KB file of 160,000 depends_on names took 225 MB to parse, over the 200 MB budget of issue 11.
+  it('refuses a file of more than 100,000 values before parsing it, and reads one just under', async () => {
+    const names = (count: number) => Array.from({ length: count }, (_, i) => `s${i}`).join(',');
+    const text = (count: number) => `services:\n  web:\n    image: nginx\n    depends_on: [${names(count)}]\n`;
+    const under = await load({ 'compose.yaml': text(99_990) });
+    expect(service(under, 'web').dependsOn).toHaveLength(99_990);
+    const over = await load({ 'compose.yaml': text(100_000) });
+    expect(over.services).toEqual([]);
+    expect(over.problems).toEqual([
+      expect.objectContaining({ file: 'compose.yaml', line: 1, message: 'is too large to read (more than 100000 values)' }),
+    ]);
+  });
+});
+
 describe('extends', () => {
   it("takes the base service from the same file, then the service's own keys", async () => {
     const project = await load({

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { FsClient } from '../clients.js';
 import { findComposeFiles, projectVars, readEnvFile, readProjectFile, type ComposeSources, type Vars } from './compose-files.js';
-import { duplicateKeys, resolveAliasesAndMerges } from './compose-yaml.js';
+import { duplicateKeys, hasMoreValues, MAX_COMPOSE_VALUES, resolveAliasesAndMerges } from './compose-yaml.js';
 import { interpolate, InterpolationError } from './interpolate.js';
 import { readServiceExtras, type ComposeDependency, type ComposeEnvFile, type ComposeHealthcheck } from './compose-service-extras.js';
 import { unsetVariables, walkComposeFile, type ComposeDocument, type UnsetVariable } from './compose-walk.js';
@@ -376,6 +376,11 @@ class ComposeLoader {
       return undefined;
     }
     const { text } = read;
+    // Counted first only when the file could hold that many: a value takes at least two bytes.
+    if (text.length > 2 * MAX_COMPOSE_VALUES && hasMoreValues(text)) {
+      this.problems.push({ file, line: 1, column: 1, message: `is too large to read (more than ${MAX_COMPOSE_VALUES} values)` });
+      return undefined;
+    }
     const lines = new LineCounter();
     // uniqueKeys is off because its check is quadratic; duplicateKeys does it in one pass, before anything is merged.
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true });
