@@ -12,7 +12,8 @@ import { build } from 'esbuild';
 const ON_FIRST_USE = {
   yaml: {
     functions: ['isAlias', 'isMap', 'isNode', 'isPair', 'isScalar', 'isSeq', 'parseDocument', 'stringify'],
-    classes: ['LineCounter'],
+    classes: ['LineCounter', 'Lexer'],
+    statics: { CST: ['tokenType'] },
   },
   re2js: { statics: { RE2JS: ['compile'] } },
 };

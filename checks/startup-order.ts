@@ -1,13 +1,21 @@
 import { defineCheck } from '../src/engine/define-check.js';
-import type { CheckContext } from '../src/engine/types.js';
-import type { ComposeProject } from '../src/facts/project/compose.js';
+import type { CheckContext, FindingInput } from '../src/engine/types.js';
+import type { ComposeProject, ComposeService } from '../src/facts/project/compose.js';
 import { prose } from '../src/util/text.js';
 import { reportComposeProblems } from './shared/compose-problems.js';
 import { containerName, containerSubject, formatDuration, runtimeMs } from './shared/containers.js';
 import { locationOf } from './shared/project-source.js';
 import { startupOrderCodes } from './startup-order/codes.js';
-import { dependencyEdges, dependencyImage, healthOf, type Edge, type Health } from './startup-order/dependency.js';
-import { applyFix, composeAbility, restartOnFailureFix, waitForHealthyFixes, type ComposeAbility } from './startup-order/fixes.js';
+import { dependencyEdges, dependencyImage, healthOf, type DependencyImage, type Edge, type Health } from './startup-order/dependency.js';
+import { listNames, reportCapped, type PendingFinding } from './startup-order/capped.js';
+import {
+  applyFix,
+  composeAbility,
+  restartOnFailureFix,
+  waitForAllHealthyFixes,
+  waitForHealthyFixes,
+  type ComposeAbility,
+} from './startup-order/fixes.js';
 import { refusals, type Refusal } from './startup-order/runtime.js';
 import { waitsByItself } from './startup-order/waits-itself.js';
 import { imageName } from './startup-order/families.js';
@@ -68,49 +76,86 @@ type Ability = () => Promise<ComposeAbility>;
 const ON_DEMAND = new Set(['adminer', 'pgadmin4', 'phpmyadmin', 'redisinsight', 'redis-commander']);
 const connectsOnDemand = (image: string | undefined) => image !== undefined && ON_DEMAND.has(imageName(image).base);
 
-function missingHealthcheckTitle({ dependent, dependency, entry }: Edge, health: Health, podman: boolean): string {
+function missingHealthcheckTitle(waiting: Edge[], health: Health, podman: boolean): string {
+  const { dependency, entry } = waiting[0]!;
   const where = `${entry.at.file}:${entry.at.line}`;
+  const dependents = listNames(waiting.map((e) => e.dependent.name));
+  const one = waiting.length === 1;
   if (health.has === 'unknown')
     return prose`
-      ${dependent.name} waits for ${dependency.name} to be healthy, and ${dependency.name} has no healthcheck in the compose file;
-      ${health.why} (${where})
+      ${dependents} ${one ? 'waits' : 'wait'} for ${dependency.name} to be healthy, and ${dependency.name} has no healthcheck in the
+      compose file; ${health.why} (${where})
     `;
   // Podman's API gives every container an (empty) health state, which Compose v1 takes for a healthcheck: it does not
   // refuse, and starts the dependent without waiting.
-  const consequence = podman ? `so ${dependent.name} does not really wait for it` : `so compose refuses to start ${dependent.name}`;
-  return `${dependent.name} waits for ${dependency.name} to be healthy, but it has no healthcheck, ${consequence} (${where})`;
+  const them = one ? waiting[0]!.dependent.name : 'them';
+  const consequence = podman ? `so ${one ? `${them} does` : 'they do'} not really wait for it` : `so compose refuses to start ${them}`;
+  const waits = one ? 'waits' : 'wait';
+  return `${dependents} ${waits} for ${dependency.name} to be healthy, but it has no healthcheck, ${consequence} (${where})`;
 }
 
-/** `condition: service_healthy` on a service without a healthcheck: compose refuses to start the dependent. */
+/**
+ * `condition: service_healthy` on a service without a healthcheck: compose refuses to start the dependents. One cause
+ * per dependency, however many services wait for it.
+ */
 async function reportMissingHealthchecks(ctx: CheckContext, compose: ComposeProject, edges: Edge[], ability: Ability): Promise<void> {
+  const byDependency = new Map<ComposeService, Edge[]>();
   for (const edge of edges.filter((e) => e.entry.condition === 'service_healthy')) {
-    const { dependent, dependency, entry } = edge;
-    const health = await healthOf(ctx.facts, compose, dependency);
-    if (health.has === true) continue;
-    const image = await dependencyImage(ctx.facts, compose, dependency);
-    const where = `${entry.at.file}:${entry.at.line}`;
-    const podman = (await ctx.facts.dockerConnection()).kind?.startsWith('podman') === true;
-    ctx.report({
-      cause: 'no-healthcheck',
-      ...(health.has === false ? (podman ? { severity: 'warning' as const } : {}) : { severity: 'info' as const }),
-      title: missingHealthcheckTitle(edge, health, podman),
-      subject: { kind: 'service', name: dependent.name },
-      location: locationOf(entry.at),
-      fixes: [
-        ...waitForHealthyFixes(edge, false, image, await ability()).slice(0, 1),
-        {
-          title: `Or wait only for ${dependency.name}'s container to start (${where})`,
-          command: `      ${dependency.name}:\n        condition: service_started`,
-        },
-      ],
-      evidence: {
-        dependency: dependency.name,
-        condition: entry.condition,
-        healthcheck: health.has === false ? 'none' : 'unknown',
-        why: health.why,
-      },
-    });
+    const list = byDependency.get(edge.dependency);
+    if (list) list.push(edge);
+    else byDependency.set(edge.dependency, [edge]);
   }
+  const podman = (await ctx.facts.dockerConnection()).kind?.startsWith('podman') === true;
+  const pending: PendingFinding[] = [];
+  for (const waiting of byDependency.values()) {
+    const health = await healthOf(ctx.facts, compose, waiting[0]!.dependency);
+    if (health.has === true) continue;
+    const severity = health.has === false ? (podman ? 'warning' : 'error') : 'info';
+    const build = () => missingHealthcheck(ctx, compose, waiting, health, podman, ability);
+    const { dependent, dependency, entry } = waiting[0]!;
+    pending.push({ name: dependent.name, listed: dependency.name, at: entry.at, severity, build });
+  }
+  await reportCapped(
+    ctx,
+    'no-healthcheck',
+    pending,
+    (count, names) => `${count} more services have no healthcheck but are waited for with condition: service_healthy: ${names}`,
+  );
+}
+
+async function missingHealthcheck(
+  ctx: CheckContext,
+  compose: ComposeProject,
+  waiting: Edge[],
+  health: Exclude<Health, { has: true }>,
+  podman: boolean,
+  ability: Ability,
+): Promise<FindingInput> {
+  const { dependent, dependency, entry } = waiting[0]!;
+  const image = await dependencyImage(ctx.facts, compose, dependency);
+  const others = waiting.length - 1;
+  const where = `${entry.at.file}:${entry.at.line}${others > 0 ? ` and ${others} more ${others > 1 ? 'places' : 'place'}` : ''}`;
+  return {
+    cause: 'no-healthcheck',
+    ...(health.has === false ? (podman ? { severity: 'warning' as const } : {}) : { severity: 'info' as const }),
+    title: missingHealthcheckTitle(waiting, health, podman),
+    subject: { kind: 'service', name: dependent.name },
+    location: locationOf(entry.at),
+    fixes: [
+      ...waitForHealthyFixes(waiting[0]!, false, image, await ability()).slice(0, 1),
+      {
+        title: `Or wait only for ${dependency.name}'s container to start (${where})`,
+        command: `      ${dependency.name}:\n        condition: service_started`,
+      },
+    ],
+    evidence: {
+      dependency: dependency.name,
+      ...(waiting.length > 1 ? { dependents: waiting.slice(0, 100).map((e) => e.dependent.name) } : {}),
+      condition: entry.condition,
+      healthcheck: health.has === false ? 'none' : 'unknown',
+      why: health.why,
+    },
+  };
 }
 
 async function reportRefusal(ctx: CheckContext, compose: ComposeProject, refusal: Refusal, ability: ComposeAbility): Promise<void> {
@@ -158,31 +203,99 @@ async function reportRefusal(ctx: CheckContext, compose: ComposeProject, refusal
   });
 }
 
-/** depends_on without a condition on a server that needs time, with nothing showing the dependent failing: a note. */
+/**
+ * depends_on without a condition on a server that needs time, with nothing showing the dependent failing: a note, one
+ * per dependent naming each such dependency (one block of fixes: one per dependency would undo each other).
+ */
 async function reportNotWaiting(ctx: CheckContext, compose: ComposeProject, edges: Edge[], ability: Ability): Promise<void> {
   // The long form is a choice written out (`condition: service_started` next to service_healthy ones): only the short one.
+  const byDependent = new Map<ComposeService, Edge[]>();
   for (const edge of edges.filter((e) => e.entry.form === 'short')) {
-    const { dependent, dependency, entry } = edge;
-    const image = await dependencyImage(ctx.facts, compose, dependency);
-    const health = await healthOf(ctx.facts, compose, dependency);
-    if (!image.family && health.has !== true) continue;
-    if (connectsOnDemand(dependent.image) || (await waitsByItself(ctx.facts, compose, dependent))) continue;
-    const what = image.family ? `${dependency.name} (${image.family.label})` : `${dependency.name} (it has a healthcheck)`;
-    ctx.report({
-      cause: 'started-not-ready',
-      title: `${dependent.name} starts as soon as ${what} has started, before it accepts connections (${entry.at.file}:${entry.at.line})`,
-      subject: { kind: 'service', name: dependent.name },
-      location: locationOf(entry.at),
-      fixes: (await ability()).conditions
-        ? waitForHealthyFixes(edge, health.has === true, image, await ability())
-        : [restartOnFailureFix(dependent, false)],
-      evidence: {
-        dependency: dependency.name,
-        condition: entry.condition,
-        form: entry.form,
-        ...(image.family ? { server: image.family.label } : {}),
-        dependencyHealthcheck: health.has === true ? health.source : 'none',
-      },
+    const list = byDependent.get(edge.dependent);
+    if (list) list.push(edge);
+    else byDependent.set(edge.dependent, [edge]);
+  }
+  // What each dependency runs, asked once: in a file where every service depends on every other, it is met n times.
+  const known = new Map<ComposeService, Promise<[DependencyImage, Health]>>();
+  const lookUp = (service: ComposeService) => {
+    let found = known.get(service);
+    if (!found)
+      known.set(service, (found = Promise.all([dependencyImage(ctx.facts, compose, service), healthOf(ctx.facts, compose, service)])));
+    return found;
+  };
+  const pending: PendingFinding[] = [];
+  for (const [dependent, own] of byDependent) {
+    if (connectsOnDemand(dependent.image)) continue;
+    const waits: NotReady[] = [];
+    for (const edge of own) {
+      const [image, health] = await lookUp(edge.dependency);
+      if (image.family || health.has === true) waits.push({ edge, image, health });
+    }
+    if (waits.length === 0 || (await waitsByItself(ctx.facts, compose, dependent))) continue;
+    pending.push({
+      name: dependent.name,
+      at: waits[0]!.edge.entry.at,
+      severity: 'info',
+      build: async () => notWaiting(waits, await ability()),
     });
   }
+  await reportCapped(
+    ctx,
+    'started-not-ready',
+    pending,
+    (count, names) =>
+      `${count} more services start as soon as a database, broker or health-checked service they depend on has started: ${names}`,
+  );
+}
+
+interface NotReady {
+  edge: Edge;
+  image: DependencyImage;
+  health: Health;
+}
+
+const described = ({ edge, image }: NotReady) =>
+  image.family ? `${edge.dependency.name} (${image.family.label})` : `${edge.dependency.name} (it has a healthcheck)`;
+
+function notWaiting(waits: NotReady[], ability: ComposeAbility): FindingInput {
+  const { edge, image, health } = waits[0]!;
+  const { dependent, dependency, entry } = edge;
+  const one = waits.length === 1;
+  const list = listNames(waits.map(described));
+  const fixes = !ability.conditions
+    ? [restartOnFailureFix(dependent, false)]
+    : one
+      ? waitForHealthyFixes(edge, health.has === true, image, ability)
+      : waitForAllHealthyFixes(
+          waits.map((w) => ({ edge: w.edge, has: w.health.has === true, image: w.image })),
+          ability,
+          (names) => listNames(names),
+        );
+  return {
+    cause: 'started-not-ready',
+    title: prose`
+      ${dependent.name} starts as soon as ${list} ${one ? 'has' : 'have'} started, before ${one ? 'it accepts' : 'they accept'}
+      connections (${entry.at.file}:${entry.at.line})
+    `,
+    subject: { kind: 'service', name: dependent.name },
+    location: locationOf(entry.at),
+    fixes,
+    evidence: one
+      ? {
+          dependency: dependency.name,
+          condition: entry.condition,
+          form: entry.form,
+          ...(image.family ? { server: image.family.label } : {}),
+          dependencyHealthcheck: health.has === true ? health.source : 'none',
+        }
+      : {
+          dependencies: waits.slice(0, 100).map((w) => ({
+            dependency: w.edge.dependency.name,
+            ...(w.image.family ? { server: w.image.family.label } : {}),
+            dependencyHealthcheck: w.health.has === true ? w.health.source : 'none',
+          })),
+          condition: entry.condition,
+          form: entry.form,
+        },
+  };
 }

@@ -109,15 +109,55 @@ export function waitForHealthyFixes(
     command: dependsOnSnippet(dependent, new Set([dependency.name]), ability),
   };
   if (dependencyHas) return [dependsOn];
+  return [
+    healthcheckFix(dependency, image),
+    { ...dependsOn, title: `Then, ${dependsOn.title.charAt(0).toLowerCase()}${dependsOn.title.slice(1)}` },
+  ];
+}
+
+/** Give the dependency a healthcheck, with a probe its image has when one is known. */
+export function healthcheckFix(dependency: ComposeService, image: { image?: string; family?: ServerFamily }): Fix {
   const probe = image.image && image.family ? probeFor(image.image, image.family) : undefined;
-  const health: Fix = {
+  return {
     title: prose`
       Give ${dependency.name} a healthcheck in ${dependency.at.file} (under services.${dependency.name})
       ${probe ? '' : 'with a command its image has '}that passes once it accepts connections
     `,
     command: healthcheckSnippet(dependency, image.image, image.family),
   };
-  return [health, { ...dependsOn, title: `Then, ${dependsOn.title.charAt(0).toLowerCase()}${dependsOn.title.slice(1)}` }];
+}
+
+/** One dependency a dependent should wait for: whether it has a healthcheck already, and what it runs. */
+export interface Wait {
+  edge: Edge;
+  has: boolean;
+  image: { image?: string; family?: ServerFamily };
+}
+
+/** How many healthcheck snippets one fix gives: each is six lines, and a dependent of hundreds would repeat them all. */
+export const MAX_HEALTHCHECK_FIXES = 3;
+
+/**
+ * Make one dependent wait for several dependencies at once: one depends_on block (several blocks would undo each
+ * other), after healthchecks for the first MAX_HEALTHCHECK_FIXES of those without one. The others stay as they are
+ * in the block, since service_healthy on a service without a healthcheck is what compose refuses.
+ */
+export function waitForAllHealthyFixes(waits: readonly Wait[], ability: ComposeAbility, names: (list: string[]) => string): Fix[] {
+  const { dependent, entry } = waits[0]!.edge;
+  const given = waits.filter((w) => !w.has).slice(0, MAX_HEALTHCHECK_FIXES);
+  const healthy = waits.filter((w) => w.has || given.includes(w)).map((w) => w.edge.dependency.name);
+  const left = waits.length - healthy.length;
+  const where =
+    entry.form === 'short' ? `replace the depends_on list of ${dependent.name} (${at(entry)})` : `change its depends_on (${at(entry)})`;
+  const others = left > 0 ? `; the other ${left} can wait the same way once they have a healthcheck` : '';
+  const dependsOn: Fix = {
+    title: prose`
+      ${given.length > 0 ? 'Then, in' : 'In'} ${entry.at.file}, ${where} so ${dependent.name} waits until ${names(healthy)}
+      ${healthy.length > 1 ? 'are' : 'is'} healthy${others}
+    `,
+    command: dependsOnSnippet(dependent, new Set(healthy), ability),
+  };
+  return [...given.map((w) => healthcheckFix(w.edge.dependency, w.image)), dependsOn];
 }
 
 /** Retry instead of waiting: restart the dependent when it exits with an error. */

@@ -103,7 +103,63 @@ describe('peak memory on hostile inputs', () => {
     expect(run.report!.checks.find((c) => c.id === 'build-context')!.status).not.toBe('skipped');
     expect(run.peakMiB).toBeLessThan(PEAK_MEMORY_BUDGET_MIB);
   });
+
+  // Review s6 F4–F6: compose files whose size is fine but whose meaning grows faster than their text. Each ran past
+  // --timeout (blocking the event loop, so unrelated checks crashed "timed out") or past the budget. Every check runs,
+  // as in the review with no daemon answering: the project checks are the ones these files reach.
+  it.each<[string, () => string]>([
+    ['200 services, each depending on every one before it (19,900 start-order notes)', () => dependsOnAllBefore(200)],
+    ['400 services, each depending on every other (160,000 values: too large to read)', () => dependsOnAllOthers(400)],
+    [
+      'a depends_on cycle of 10,000 services',
+      () => services(10_000, (i) => `    image: redis:7\n    depends_on: [s${(i + 1) % 10_000}]\n`),
+    ],
+    [
+      'a chain of 5,000 services each waiting for the next to be healthy',
+      () =>
+        services(
+          5_000,
+          (i) => `    image: redis:7\n${i < 4_999 ? `    depends_on:\n      s${i + 1}:\n        condition: service_healthy\n` : ''}`,
+        ),
+    ],
+    [
+      '1,000 services each extending the one before',
+      () => services(1_000, (i) => (i === 0 ? '    image: nginx\n' : `    extends: s${i - 1}\n`)),
+    ],
+    [
+      'a chain of 6,000 merge keys',
+      () =>
+        `x-b0: &b0\n  image: nginx\n${Array.from({ length: 5_999 }, (_, i) => `x-b${i + 1}: &b${i + 1}\n  <<: *b${i}\n  k${i + 1}: v\n`).join('')}` +
+        'services:\n  web:\n    <<: *b5999\n',
+    ],
+  ])('%s stays under the budget and inside the timeout, every check running', async (_name, compose) => {
+    const nothing = `unix://${path.join(daemonDir, 'nothing.sock')}`;
+    const args = ['--json', '-C', project({ 'compose.yaml': compose() }), '-H', nothing, '--timeout', '10', '--fail-on', 'never'];
+    const run = await runCliMeasured(args, { env: cleanEnv(), timeoutMs: 120_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.report!.checks.filter((c) => c.status === 'crashed')).toEqual([]);
+    expect(run.wallMs).toBeLessThan(13_000);
+    expect(run.peakMiB).toBeLessThan(PEAK_MEMORY_BUDGET_MIB);
+    // Output linear in the file and bounded: one startup-order note per edge gave 38 MB for the cycle, 10 MB for the chain.
+    expect(run.stdout.length).toBeLessThan(2 * 1024 * 1024);
+  });
 });
+
+/** A compose file of `count` services s0…, each with the body `body(i)` gives it. */
+function services(count: number, body: (i: number) => string): string {
+  return `services:\n${Array.from({ length: count }, (_, i) => `  s${i}:\n${body(i)}`).join('')}`;
+}
+
+/** Review s6 F4: a full mesh (4.26 GB and out of memory before; the YAML parse alone needs 225 MB). */
+function dependsOnAllOthers(count: number): string {
+  const others = (i: number) => Array.from({ length: count }, (_, j) => `s${j}`).filter((s) => s !== `s${i}`);
+  return services(count, (i) => `    image: mysql\n    depends_on: [${others(i).join(',')}]\n`);
+}
+
+/** Review s6 F4: valid compose, each service depending on every service before it (each finding's fix repeated its whole list). */
+function dependsOnAllBefore(count: number): string {
+  return services(count, (i) => `    image: mysql\n    depends_on: [${Array.from({ length: i }, (_, j) => `s${j}`).join(',')}]\n`);
+}
 
 /** A compose file whose one service has `count` environment keys. */
 function keys(count: number): string {

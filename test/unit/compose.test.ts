@@ -94,6 +94,39 @@ describe('YAML anchors and merge keys', () => {
     const project = await load({ 'compose.yaml': 'x: &loop [*loop]\nservices:\n  web:\n    ports: *nope\n' });
     expect(project.problems).toEqual([expect.objectContaining({ file: 'compose.yaml', line: 4, message: 'unknown anchor: *nope' })]);
   });
+
+  // Review s6 F6: each `<<` copied every inherited pair, n²/2 along a chain (6,000 levels: 1.25 GB).
+  it('reads a merge chain a hand-written file could have, and refuses one whose merges copy too much', async () => {
+    const chain = (levels: number) =>
+      'x-b0: &b0\n  image: nginx\n' +
+      Array.from({ length: levels - 1 }, (_, i) => `x-b${i + 1}: &b${i + 1}\n  <<: *b${i}\n  k${i + 1}: v\n`).join('') +
+      `services:\n  web:\n    <<: *b${levels - 1}\n`;
+    const small = await load({ 'compose.yaml': chain(100) });
+    expect(service(small, 'web').image).toBe('nginx');
+    expect(small.problems).toEqual([]);
+    const started = performance.now();
+    const large = await load({ 'compose.yaml': chain(6_000) });
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(large.services).toEqual([]);
+    expect(large.problems).toEqual([
+      expect.objectContaining({ file: 'compose.yaml', message: expect.stringMatching(/^is too large to read once its merge keys/) }),
+    ]);
+  });
+});
+
+describe('files too large to read', () => {
+  // Review s6 F4: a 770 KB file of 160,000 depends_on names took 225 MB to parse, over the 200 MB budget of issue 11.
+  it('refuses a file of more than 100,000 values before parsing it, and reads one just under', async () => {
+    const names = (count: number) => Array.from({ length: count }, (_, i) => `s${i}`).join(',');
+    const text = (count: number) => `services:\n  web:\n    image: nginx\n    depends_on: [${names(count)}]\n`;
+    const under = await load({ 'compose.yaml': text(99_990) });
+    expect(service(under, 'web').dependsOn).toHaveLength(99_990);
+    const over = await load({ 'compose.yaml': text(100_000) });
+    expect(over.services).toEqual([]);
+    expect(over.problems).toEqual([
+      expect.objectContaining({ file: 'compose.yaml', line: 1, message: 'is too large to read (more than 100000 values)' }),
+    ]);
+  });
 });
 
 describe('extends', () => {
@@ -119,8 +152,38 @@ describe('extends', () => {
   it('reports a missing base service and a cycle instead of hanging', async () => {
     const project = await load({ 'compose.yaml': 'services:\n  a:\n    extends: b\n  b:\n    extends: a\n  c:\n    extends: nowhere\n' });
     expect(project.problems.map((p) => p.message)).toEqual(
-      expect.arrayContaining(['extends cycle: service a extends itself', 'extends: there is no service nowhere in compose.yaml']),
+      expect.arrayContaining([
+        'extends cycle: service a extends itself',
+        'extends cycle: service b extends itself',
+        'extends: there is no service nowhere in compose.yaml',
+      ]),
     );
+  });
+
+  // Review s6 F5: each service re-read its whole chain, copying the chain's set at every level (1,000 levels: 14 s).
+  it('resolves a long chain once per service, each with every level of its chain', async () => {
+    const levels = 1_000;
+    const text =
+      'services:\n  s0:\n    image: nginx\n    ports: ["80"]\n' +
+      Array.from({ length: levels - 1 }, (_, i) => `  s${i + 1}:\n    extends: s${i}\n`).join('') +
+      '  s1000:\n    extends: s999\n    ports: ["81"]\n  t:\n    extends: s1000\n    ports: ["82"]\n';
+    const started = performance.now();
+    const project = await load({ 'compose.yaml': text });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(service(project, 's999').image).toBe('nginx');
+    expect(service(project, 't').ports.map((p) => p.raw)).toEqual(['80', '81', '82']);
+    expect(project.problems).toEqual([]);
+  });
+
+  it('gives each service its own copy of a shared base, and reads an override onto what the first file set', async () => {
+    const project = await load({
+      'compose.yaml': 'services:\n  base:\n    image: app\n    ports: ["9000:9000"]\n  a:\n    extends: base\n  b:\n    extends: base\n',
+      'compose.override.yaml': 'services:\n  a:\n    extends: base\n    ports: ["8080:80"]\n  base:\n    image: other\n',
+    });
+    service(project, 'b').ports.push(service(project, 'b').ports[0]!);
+    expect(service(project, 'base').ports.map((p) => p.raw)).toEqual(['9000:9000']);
+    expect(service(project, 'a').ports.map((p) => p.raw)).toEqual(['9000:9000', '8080:80']);
+    expect(service(project, 'a').image).toBe('other');
   });
 });
 

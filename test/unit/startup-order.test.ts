@@ -238,6 +238,62 @@ new CheckTester(startupOrder).run({
       ],
     },
     {
+      // One note per dependent: two notes, each with its own depends_on block, would undo each other's fix.
+      name: 'a dependent of two servers: one note naming both, with one depends_on block that waits for both',
+      facts: world(`${APP_DB(POSTGRES, `${SHORT}      - cache\n`)}  cache:\n    image: redis:7\n`),
+      findings: [
+        {
+          code: 'started-not-ready',
+          severity: 'info',
+          subject: 'compose.yaml:7',
+          title: 'app starts as soon as db (PostgreSQL) and cache (Redis) have started, before they accept connections (compose.yaml:7)',
+          fixes: [
+            PG_HEALTHCHECK,
+            PG_HEALTHCHECK.replace('  db:', '  cache:').replace(/test: .*/, 'test: ["CMD", "redis-cli", "ping"]'),
+            `${WAIT_FOR_DB}\n      cache:\n        condition: service_healthy`,
+          ],
+        },
+      ],
+    },
+    {
+      name: 'two services wait for one database without a healthcheck: one finding (one cause), naming both',
+      facts: world(`${APP_DB(POSTGRES, HEALTHY_WAIT)}  worker:\n    image: shop/worker:1\n    depends_on:\n${HEALTHY_WAIT}`, [], {
+        engine: { '/images/postgres%3A16/json': { Id: 'sha256:5', Config: { Cmd: ['postgres'] } } },
+      }),
+      findings: [
+        {
+          code: 'no-healthcheck',
+          severity: 'error',
+          subject: 'compose.yaml:7',
+          title: 'app and worker wait for db to be healthy, but it has no healthcheck, so compose refuses to start them (compose.yaml:7)',
+          fixes: [PG_HEALTHCHECK, '      db:\n        condition: service_started'],
+        },
+      ],
+      assert: (result) => expect(result.findings[0]!.evidence).toMatchObject({ dependency: 'db', dependents: ['app', 'worker'] }),
+    },
+    {
+      // Review s6 F4: 200 services each depending on every one before them gave 19,900 notes, 165 MB of JSON.
+      name: 'thirty dependents of one database: nineteen notes and one naming the other eleven',
+      facts: world(
+        `services:\n  db:\n    image: postgres:16\n${Array.from({ length: 30 }, (_, i) => `  app${i}:\n    image: shop/app:1\n    depends_on: [db]\n`).join('')}`,
+      ),
+      findings: [
+        ...Array.from({ length: 19 }, (_, i) => ({
+          code: 'started-not-ready',
+          severity: 'info' as const,
+          subject: `compose.yaml:${6 + 3 * i}`,
+        })),
+        {
+          code: 'started-not-ready',
+          severity: 'info',
+          subject: 'compose.yaml:63',
+          title:
+            '11 more services start as soon as a database, broker or health-checked service they depend on has started: ' +
+            'app19, app20, app21, app22, app23, app24 and 5 more (first at compose.yaml:63)',
+        },
+      ],
+    },
+    {
       name: 'the dependent exited with libpq\'s "connection refused" naming db: a warning at the depends_on line, not also the note',
       facts: world(APP_DB(POSTGRES, SHORT), failedStart(PG_REFUSED)),
       findings: [

@@ -1,9 +1,49 @@
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  CST,
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  type Alias,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 
 /** A YAML problem found while resolving aliases, at the node's offset. */
 export interface YamlIssue {
   offset: number;
   message: string;
+  /** The file cannot be read at all (its merge keys copy too much): nothing of it may be judged. */
+  fatal?: boolean;
+}
+
+/**
+ * How many pairs merge keys may copy in one file. Each `<<` copies its sources' pairs into the map, so a chain of n
+ * maps each merging the one before copies n²/2 (6,000 levels: 18 million pairs, 1.25 GB); hand-written files copy a
+ * few hundred. Past this the file is reported as too large to read, as the alias expansion is bounded in compose-walk.
+ */
+export const MAX_MERGED_PAIRS = 200_000;
+
+/**
+ * How many values (keys and scalars) a compose file may hold to be read. The yaml package holds about 1.2 KB per value
+ * while it parses (a 770 KB file of 160,000 depends_on names: 225 MB), so the 4 MiB size limit alone does not bound
+ * memory; hand-written files hold a few thousand.
+ */
+export const MAX_COMPOSE_VALUES = 100_000;
+
+/** Whether the text holds more than `max` scalars, counted by the lexer alone (it keeps nothing but the current token). */
+export function hasMoreValues(text: string, max = MAX_COMPOSE_VALUES): boolean {
+  let count = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    const type = CST.tokenType(lexeme);
+    if ((type === 'scalar' || type === 'single-quoted-scalar' || type === 'double-quoted-scalar') && ++count > max) return true;
+  }
+  return false;
 }
 
 /**
@@ -14,6 +54,7 @@ export interface YamlIssue {
 export function resolveAliasesAndMerges(doc: Document.Parsed): YamlIssue[] {
   const issues: YamlIssue[] = [];
   const done = new Set<Node>();
+  const budget: Budget = { left: MAX_MERGED_PAIRS, at: 0 };
   const targets = aliasTargets(doc.contents as Node | null);
   const deref = (node: unknown): Node | null => {
     if (!isAlias(node)) return (node as Node | null) ?? null;
@@ -32,10 +73,14 @@ export function resolveAliasesAndMerges(doc: Document.Parsed): YamlIssue[] {
         pair.value = deref(pair.value);
         visit(pair.value as Node | null);
       }
-      mergeInto(node, deref, visit, issues);
+      mergeInto(node, deref, visit, issues, budget);
     }
   };
   visit(doc.contents as Node | null);
+  if (budget.left < 0) {
+    const message = `is too large to read once its merge keys (<<) are expanded: they copy more than ${MAX_MERGED_PAIRS} values`;
+    return [{ offset: budget.at, fatal: true, message }];
+  }
   return issues;
 }
 
@@ -106,9 +151,24 @@ function keyOf(pair: Pair): string {
   return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
 }
 
-/** `<<` entries add the keys the map does not set itself; in a list of sources, the earlier source wins. */
-function mergeInto(map: YAMLMap, deref: (n: unknown) => Node | null, visit: (n: Node | null) => void, issues: YamlIssue[]): void {
-  if (!map.items.some(isMergeKey)) return;
+/** What merge keys may still copy, and where the first one past it is. */
+interface Budget {
+  left: number;
+  at: number;
+}
+
+/**
+ * `<<` entries add the keys the map does not set itself; in a list of sources, the earlier source wins. Each copied
+ * pair is taken from `budget`; once it is spent nothing more is merged (the caller refuses the file).
+ */
+function mergeInto(
+  map: YAMLMap,
+  deref: (n: unknown) => Node | null,
+  visit: (n: Node | null) => void,
+  issues: YamlIssue[],
+  budget: Budget,
+): void {
+  if (budget.left < 0 || !map.items.some(isMergeKey)) return;
   const own = map.items.filter((p) => !isMergeKey(p));
   const keys = new Set(own.map(keyOf));
   for (const merge of map.items.filter(isMergeKey)) {
@@ -120,6 +180,10 @@ function mergeInto(map: YAMLMap, deref: (n: unknown) => Node | null, visit: (n: 
         continue;
       }
       visit(source);
+      if ((budget.left -= source.items.length) < 0) {
+        budget.at = (merge.key as Node).range?.[0] ?? 0;
+        return;
+      }
       for (const pair of source.items) {
         if (!isPair(pair) || keys.has(keyOf(pair))) continue;
         keys.add(keyOf(pair));

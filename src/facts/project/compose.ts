@@ -2,7 +2,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { FsClient } from '../clients.js';
 import { findComposeFiles, projectVars, readEnvFile, readProjectFile, type ComposeSources, type Vars } from './compose-files.js';
-import { duplicateKeys, resolveAliasesAndMerges } from './compose-yaml.js';
+import { duplicateKeys, hasMoreValues, MAX_COMPOSE_VALUES, resolveAliasesAndMerges } from './compose-yaml.js';
 import { interpolate, InterpolationError } from './interpolate.js';
 import { readServiceExtras, type ComposeDependency, type ComposeEnvFile, type ComposeHealthcheck } from './compose-service-extras.js';
 import { unsetVariables, walkComposeFile, type ComposeDocument, type UnsetVariable } from './compose-walk.js';
@@ -202,6 +202,16 @@ interface ParsedFile {
   at(node: Node | null | undefined): SourceLocation;
 }
 
+/** The service an `extends:` names, with the reader of its file. */
+interface Base {
+  /** `<file>#<service>`, as cycles are told apart. */
+  key: string;
+  name: string;
+  map: YAMLMap;
+  reader: Reader;
+  parsed: ParsedFile;
+}
+
 interface Model {
   services: Map<string, ComposeService>;
   networks: Map<string, Omit<ComposeResource, 'name'> & { name?: string }>;
@@ -216,6 +226,8 @@ class ComposeLoader {
   /** Each file walked once (compose-walk.ts), with the variables of the first project that reads it. */
   readonly documents = new Map<string, ComposeDocument>();
   private readonly parsed = new Map<string, Promise<ParsedFile | undefined>>();
+  /** Base services already resolved, by the variables they were read with (resolvedBase). */
+  private readonly resolvedBases = new Map<Vars, Map<string, ComposeService>>();
 
   constructor(
     private readonly fs: FsClient,
@@ -240,9 +252,10 @@ class ComposeLoader {
           const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
           if (!name || !isMap(pair.value)) continue;
           own.add(name);
+          const fresh = !model.services.has(name);
           const service = model.services.get(name) ?? newService(name, parsed.at(pair.key as Node));
           model.services.set(name, service);
-          await this.applyService(service, pair.value, r, parsed, new Set([`${abs}#${name}`]));
+          await this.applyService(service, pair.value, r, parsed, new Set([`${abs}#${name}`]), fresh);
         }
       }
       await this.include(parsed, r, vars, projectDir, model, [...chain, abs]);
@@ -290,29 +303,63 @@ class ComposeLoader {
     }
   }
 
-  /** `extends:` first (the base service, from this file or another, with paths relative to its own file), then the service's own keys. */
-  private async applyService(service: ComposeService, map: YAMLMap, r: Reader, parsed: ParsedFile, seen: Set<string>): Promise<void> {
+  /**
+   * `extends:` first (the base service, from this file or another, with paths relative to its own file), then the
+   * service's own keys. A service met for the first time (`fresh`) takes a copy of its base as resolved once
+   * (resolvedBase), so a chain of n services each extending the one before is n reads, not n²/2; one that an earlier
+   * file already set reads its base chain onto what it has.
+   */
+  private async applyService(service: ComposeService, map: YAMLMap, r: Reader, parsed: ParsedFile, seen: Set<string>, fresh: boolean) {
     const ext = map.get('extends', true) as Node | undefined;
-    if (ext) {
-      const baseName = isMap(ext) ? r.str(ext.get('service', true)) : r.str(ext);
-      const fileRaw = isMap(ext) ? r.str(ext.get('file', true)) : undefined;
-      const baseAbs = fileRaw ? path.resolve(path.dirname(parsed.abs), fileRaw) : parsed.abs;
-      const key = `${baseAbs}#${baseName ?? ''}`;
-      const baseParsed = baseAbs === parsed.abs ? parsed : await this.parse(baseAbs);
-      const services = baseParsed?.root.get('services', true);
-      const baseMap = baseName && isMap(services) ? services.get(baseName, true) : undefined;
-      if (!baseName) {
-        this.problems.push({ ...r.at(ext), message: 'extends needs the name of a service' });
-      } else if (seen.has(key)) {
-        this.problems.push({ ...r.at(ext), message: `extends cycle: service ${baseName} extends itself` });
-      } else if (baseParsed && !isMap(baseMap)) {
-        this.problems.push({ ...r.at(ext), message: `extends: there is no service ${baseName} in ${baseParsed.file}` });
-      } else if (baseParsed && isMap(baseMap)) {
-        const baseReader = baseParsed === parsed ? r : this.reader(baseParsed, r.vars, path.dirname(baseAbs));
-        await this.applyService(service, baseMap, baseReader, baseParsed, new Set([...seen, key]));
-      }
+    const base = ext ? await this.findBase(ext, r, parsed, seen) : undefined;
+    if (base && fresh) {
+      Object.assign(service, structuredClone(await this.resolvedBase(base, seen)), { name: service.name, at: service.at });
+    } else if (base) {
+      seen.add(base.key);
+      await this.applyService(service, base.map, base.reader, base.parsed, seen, false);
+      seen.delete(base.key);
     }
     readService(service, map, r);
+  }
+
+  /** The service an `extends:` names, or undefined with the problem recorded (no name, a cycle, no such service). */
+  private async findBase(ext: Node, r: Reader, parsed: ParsedFile, seen: Set<string>): Promise<Base | undefined> {
+    const baseName = isMap(ext) ? r.str(ext.get('service', true)) : r.str(ext);
+    const fileRaw = isMap(ext) ? r.str(ext.get('file', true)) : undefined;
+    const baseAbs = fileRaw ? path.resolve(path.dirname(parsed.abs), fileRaw) : parsed.abs;
+    const key = `${baseAbs}#${baseName ?? ''}`;
+    const baseParsed = baseAbs === parsed.abs ? parsed : await this.parse(baseAbs);
+    const services = baseParsed?.root.get('services', true);
+    const baseMap = baseName && isMap(services) ? services.get(baseName, true) : undefined;
+    if (!baseName) {
+      this.problems.push({ ...r.at(ext), message: 'extends needs the name of a service' });
+    } else if (seen.has(key)) {
+      this.problems.push({ ...r.at(ext), message: `extends cycle: service ${baseName} extends itself` });
+    } else if (baseParsed && !isMap(baseMap)) {
+      this.problems.push({ ...r.at(ext), message: `extends: there is no service ${baseName} in ${baseParsed.file}` });
+    } else if (baseParsed && isMap(baseMap)) {
+      const reader = baseParsed === parsed ? r : this.reader(baseParsed, r.vars, path.dirname(baseAbs));
+      return { key, name: baseName, map: baseMap, reader, parsed: baseParsed };
+    }
+    return undefined;
+  }
+
+  /**
+   * A base service with its own base applied, once per file, variables and directory: every service that extends it
+   * takes a copy. `seen` holds the chain being resolved, so a cycle is reported where it closes.
+   */
+  private async resolvedBase(base: Base, seen: Set<string>): Promise<ComposeService> {
+    let memo = this.resolvedBases.get(base.reader.vars);
+    if (!memo) this.resolvedBases.set(base.reader.vars, (memo = new Map()));
+    const key = `${base.key}\0${base.reader.dir}`;
+    const known = memo.get(key);
+    if (known) return known;
+    const resolved = newService(base.name, base.parsed.at(base.map));
+    seen.add(base.key);
+    await this.applyService(resolved, base.map, base.reader, base.parsed, seen, true);
+    seen.delete(base.key);
+    memo.set(key, resolved);
+    return resolved;
   }
 
   private parse(abs: string): Promise<ParsedFile | undefined> {
@@ -329,6 +376,11 @@ class ComposeLoader {
       return undefined;
     }
     const { text } = read;
+    // Counted first only when the file could hold that many: a value takes at least two bytes.
+    if (text.length > 2 * MAX_COMPOSE_VALUES && hasMoreValues(text)) {
+      this.problems.push({ file, line: 1, column: 1, message: `is too large to read (more than ${MAX_COMPOSE_VALUES} values)` });
+      return undefined;
+    }
     const lines = new LineCounter();
     // uniqueKeys is off because its check is quadratic; duplicateKeys does it in one pass, before anything is merged.
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true });
@@ -358,10 +410,13 @@ class ComposeLoader {
       }
       return undefined;
     }
-    for (const issue of resolveAliasesAndMerges(doc)) {
+    const issues = resolveAliasesAndMerges(doc);
+    for (const issue of issues) {
       const pos = lines.linePos(issue.offset);
       this.problems.push({ file, line: pos.line, column: pos.col, message: issue.message });
     }
+    // Half-merged maps would lack keys they inherit (an image, a port): nothing of such a file is read.
+    if (issues.some((i) => i.fatal)) return undefined;
     const root = doc.contents;
     if (!isMap(root)) {
       this.problems.push({ ...at(root), message: 'the top level must be a mapping with "services:"' });
