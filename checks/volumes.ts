@@ -13,6 +13,7 @@ import { checkDatabaseContainer, checkDatabaseService } from './volumes/database
 import { checkMountKinds } from './volumes/mount-kinds.js';
 import { databaseImage } from './volumes/databases.js';
 import { inspectIfPresent } from './shared/inspect.js';
+import { cappedReports } from './shared/capped-report.js';
 
 export default defineCheck({
   meta: {
@@ -46,12 +47,14 @@ export default defineCheck({
     // Bind sources are paths on the engine's host: read here only for an engine on this machine (or none to ask).
     const hostReadable = connection.local && connection.kind !== 'docker-desktop';
     const databaseServices = new Set<string>();
+    const capped = cappedReports(ctx);
     for (const service of compose?.services ?? []) {
       if (!service.active) continue;
       const mine = serviceContainers(containers, compose!, service);
-      if (await judgeService(ctx, compose!, service, mine, hostReadable)) databaseServices.add(service.name);
+      if (await judgeService(capped.ctx, compose!, service, mine, hostReadable)) databaseServices.add(service.name);
     }
-    if (containers.length > 0) await judgeDatabaseContainers(ctx, containers, compose, await engineCli(facts));
+    if (containers.length > 0) await judgeDatabaseContainers(capped.ctx, containers, compose, await engineCli(facts));
+    capped.flush();
   },
 });
 

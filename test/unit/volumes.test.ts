@@ -384,3 +384,18 @@ describe('volumes: expanding a path stops at what a path can be', () => {
     expect(expand('${X}'.repeat(100_000), new Map([['X', 'x'.repeat(1_000_000)]]))).toBeUndefined();
   });
 });
+
+// Review s6 F4: 10,000 database services gave 10,000 findings (19 MB of JSON, 216 MB peak). Twenty say what to do.
+describe('volumes: many services with one finding', () => {
+  it('reports 19 of them and one finding naming the rest', async () => {
+    const services = Array.from({ length: 25 }, (_, i) => `  db${i}:\n    image: postgres:16\n`).join('');
+    const result = await new CheckTester(volumes).result({
+      name: '25 databases',
+      facts: { project: { 'compose.yaml': `services:\n${services}` } },
+    });
+    expect(result.findings.map((f) => f.code)).toEqual(Array(20).fill('volumes/database-no-volume'));
+    expect(result.findings[18]!.subject.name).toBe('db18');
+    expect(result.findings[19]!.title).toBe('6 more with the same finding as those above: db19, db20, db21, db22, db23 and db24');
+    expect(result.findings[19]!.severity).toBe('warning');
+  });
+});
