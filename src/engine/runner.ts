@@ -96,7 +96,8 @@ async function runOne(check: Check, facts: Facts, options: RunnerOptions, select
   } catch (error) {
     if (error instanceof SkipSignal || error instanceof FactUnavailable) return skipped(error.reason);
     const message = error instanceof Error ? error.message : String(error);
-    return done('crashed', { error: { message: message || 'the check threw without a message' } });
+    // An error can quote what it choked on (a value, a line of a file): it is redacted as a finding is.
+    return done('crashed', { error: { message: redactText(message) || 'the check threw without a message' } });
   }
 }
 

@@ -64,6 +64,20 @@ describe('runner', () => {
     expect(results[1]!.error!.message).toBe('timed out after 0.2 s');
   });
 
+  it("redacts a crashed check's message, which can quote what it choked on", async () => {
+    const [result] = await runChecks(
+      [
+        check('throws', () => {
+          throw new Error('cannot parse DB_PASSWORD=Zq7Rw9Pk2Lm4 near line 3');
+        }),
+      ],
+      fakeFacts(),
+      options,
+    );
+    expect(result!.error!.message).toMatch(/^cannot parse DB_PASSWORD=\[redacted\]/);
+    expect(result!.error!.message).not.toContain('Zq7Rw9');
+  });
+
   it('aborts the signal of a check that timed out and drops its late findings', async () => {
     let aborted = false;
     const late = check('late', async (ctx) => {
