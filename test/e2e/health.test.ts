@@ -5,18 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
-import { dockerEngine, engines, TEST_LABEL } from '../helpers/engine.js';
+import { dockerEngine, engines, FAST_HEALTH, TEST_LABEL, waitFor } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
-
-const FAST = ['--health-interval', '1s', '--health-retries', '1', '--health-timeout', '2s'];
-
-async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /*
  * Health checks on the real engines. Docker runs them itself. Podman 4.3 runs them only from the systemd timers it
@@ -40,7 +30,18 @@ describe.each(engines)('unhealthy-containers on a real engine: $name', (engine) 
     const serve = ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'];
     await Promise.all([
       // curl is not in busybox: every probe says "curl: not found"; the image has wget.
-      engine.cli('run', '-d', '--name', p('curl'), ...label, '--health-cmd', 'curl -f http://localhost:8080/', ...FAST, image, ...serve),
+      engine.cli(
+        'run',
+        '-d',
+        '--name',
+        p('curl'),
+        ...label,
+        '--health-cmd',
+        'curl -f http://localhost:8080/',
+        ...FAST_HEALTH,
+        image,
+        ...serve,
+      ),
       // The app listens on 8080, the probe asks port 80.
       engine.cli(
         'run',
@@ -50,7 +51,7 @@ describe.each(engines)('unhealthy-containers on a real engine: $name', (engine) 
         ...label,
         '--health-cmd',
         'wget -q --spider http://localhost/',
-        ...FAST,
+        ...FAST_HEALTH,
         image,
         ...serve,
       ),
@@ -62,13 +63,13 @@ describe.each(engines)('unhealthy-containers on a real engine: $name', (engine) 
         ...label,
         '--health-cmd',
         'wget -q --spider http://localhost:8080/',
-        ...FAST,
+        ...FAST_HEALTH,
         image,
         ...serve,
       ),
       engine.cli('run', '-d', '--name', p('none'), ...label, image, ...serve),
       ...(engine.name === 'podman'
-        ? [engine.cli('run', '-d', '--name', p('never'), ...label, '--health-cmd', 'true', ...FAST, image, ...serve)]
+        ? [engine.cli('run', '-d', '--name', p('never'), ...label, '--health-cmd', 'true', ...FAST_HEALTH, image, ...serve)]
         : []),
     ]);
     if (engine.name === 'podman') {

@@ -6,17 +6,9 @@ import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
 import { START_GRACE_MS } from '../../checks/shared/containers.js';
-import { engines, TEST_LABEL } from '../helpers/engine.js';
+import { engines, TEST_LABEL, waitFor } from '../helpers/engine.js';
 import { freePort, tempDir } from '../helpers/sockets.js';
 import { dockerCommandsOnPodman } from '../helpers/podman.js';
-
-async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 // The same broken states on Docker and on Podman (its Docker-compatible API), diagnosed with the same codes and subjects.
 describe.each(engines)('exited-containers, port-conflicts and bind-mounts on a real engine: $name', (engine) => {

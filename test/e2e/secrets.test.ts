@@ -2,18 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
-import { engines, TEST_LABEL } from '../helpers/engine.js';
+import { engines, FAST_HEALTH, TEST_LABEL, waitFor } from '../helpers/engine.js';
 
 const SECRET = 'Zq7Rw9Pk2Lm4Xv';
-const FAST = ['--health-interval', '1s', '--health-retries', '1', '--health-timeout', '2s'];
-
-async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /*
  * Issue 11: what containers print reaches the findings (a failing health check's output, the log line that says why a
@@ -34,37 +25,14 @@ describe.each(engines)('secrets that containers print: $name', (engine) => {
 
   beforeAll(async () => {
     const image = await engine.ensureTestImage();
+    /** A container whose health check runs `probe` and fails. */
+    const unhealthy = (name: string, probe: string, env: string[] = []) =>
+      engine.cli('run', '-d', '--name', p(name), ...label, ...env, '--health-cmd', probe, ...FAST_HEALTH, image, 'sleep', '600');
     await Promise.all([
       // The probe prints the container's own password from its environment.
-      engine.cli(
-        'run',
-        '-d',
-        '--name',
-        p('env'),
-        ...label,
-        '-e',
-        `DB_PASS=${SECRET}`,
-        '--health-cmd',
-        'echo "connecting with $DB_PASS"; exit 1',
-        ...FAST,
-        image,
-        'sleep',
-        '600',
-      ),
+      unhealthy('env', 'echo "connecting with $DB_PASS"; exit 1', ['-e', `DB_PASS=${SECRET}`]),
       // The probe's output quotes the client's password flags.
-      engine.cli(
-        'run',
-        '-d',
-        '--name',
-        p('flags'),
-        ...label,
-        '--health-cmd',
-        `echo "auth failed: redis-cli -a ${SECRET} ping, curl -u admin:${SECRET}"; exit 1`,
-        ...FAST,
-        image,
-        'sleep',
-        '600',
-      ),
+      unhealthy('flags', `echo "auth failed: redis-cli -a ${SECRET} ping, curl -u admin:${SECRET}"; exit 1`),
       // The container exits, its last log line quoting a server's password flag.
       engine.cli(
         'run',

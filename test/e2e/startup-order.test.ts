@@ -7,7 +7,7 @@ import { isMap, parseDocument, type YAMLMap } from 'yaml';
 import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { findingsOf, ROOT, runCli } from '../helpers/cli.js';
-import { dockerEngine, engines, TEST_LABEL, type TestEngine } from '../helpers/engine.js';
+import { dockerEngine, engines, TEST_LABEL, type TestEngine, waitFor } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
 
 /*
@@ -34,14 +34,6 @@ async function compose(engine: TestEngine, dir: string, args: string[], reject =
   const env: Record<string, string | undefined> = { ...process.env, DOCKER_HOST: engine.host };
   for (const key of ['COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE_PROFILES', 'DOCKER_CONTEXT']) delete env[key];
   return execa('docker-compose', args, { cwd: dir, env, extendEnv: false, timeout: 180_000, stdin: 'ignore', reject });
-}
-
-async function waitFor(predicate: () => Promise<boolean>, what: string, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /**
@@ -119,7 +111,7 @@ describe.runIf(composeInstalled()).each(engines)('startup-order on a real engine
 
   it('an app that connects once before its database listens dies with "Connection refused": a warning at depends_on', async () => {
     const { dir, name } = await up({ 'docker-compose.yml': project('', '    depends_on:\n      - db\n', 'a') }, 'a');
-    await waitFor(async () => (await state(`${name}_app_1`)) === 'exited', 'app to exit');
+    await waitFor(async () => (await state(`${name}_app_1`)) === 'exited', 'app to exit', 300);
     const report = await doctor(dir);
     const finding = findingsOf(report, 'startup-order').find((f) => f.subject.name === `${name}_app_1`);
     const logs = (await engine.cliMayFail('logs', `${name}_app_1`)).stderr;
@@ -144,8 +136,8 @@ describe.runIf(composeInstalled()).each(engines)('startup-order on a real engine
     // Down first: against Podman, compose v1 sees the project's network as changed and will not reuse it.
     await compose(engine, dir, ['-p', name, 'down', '-t', '1']);
     await compose(engine, dir, ['-p', name, 'up', '-d']);
-    await waitFor(async () => (await engine.cliMayFail('logs', `${name}_app_1`)).stdout.includes('connected'), 'app to connect');
-    await waitFor(async () => (await state(`${name}_app_1`)) === 'running', 'app to run');
+    await waitFor(async () => (await engine.cliMayFail('logs', `${name}_app_1`)).stdout.includes('connected'), 'app to connect', 300);
+    await waitFor(async () => (await state(`${name}_app_1`)) === 'running', 'app to run', 300);
     const after = await doctor(dir);
     expect(findingsOf(after, 'startup-order').filter((f) => f.subject.name.includes(name))).toEqual([]);
   }, 180_000);
@@ -178,7 +170,7 @@ describe.runIf(composeInstalled()).each(engines)('startup-order on a real engine
       const healthcheck =
         '    healthcheck:\n      test: ["CMD-SHELL", "nc -w 1 127.0.0.1 5432 </dev/null"]\n      interval: 1s\n      retries: 60\n';
       const { dir, name } = await up({ 'docker-compose.yml': project(healthcheck, '    depends_on:\n      - db\n', 'c') }, 'c');
-      await waitFor(async () => (await state(`${name}_app_1`)) === 'exited', 'app to exit');
+      await waitFor(async () => (await state(`${name}_app_1`)) === 'exited', 'app to exit', 300);
       const finding = findingsOf(await doctor(dir), 'startup-order').find((f) => f.subject.name === `${name}_app_1`);
       expect(finding).toMatchObject({
         code: 'startup-order/connected-before-ready',
@@ -192,7 +184,7 @@ describe.runIf(composeInstalled()).each(engines)('startup-order on a real engine
       expect((await compose(engine, dir, ['-p', name, 'config', '-q'])).exitCode).toBe(0);
       await compose(engine, dir, ['-p', name, 'down', '-t', '1']);
       await compose(engine, dir, ['-p', name, 'up', '-d']);
-      await waitFor(async () => (await state(`${name}_app_1`)) === 'running', 'app to run');
+      await waitFor(async () => (await state(`${name}_app_1`)) === 'running', 'app to run', 300);
       expect((await engine.cli('logs', `${name}_app_1`)).trim()).toBe('connected');
       const after = await doctor(dir);
       expect(after.checks[0]).toMatchObject({ id: 'startup-order', status: 'passed', findings: [] });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/engine/report.js';
 import type { Finding } from '../../src/engine/types.js';
 import { runCli } from '../helpers/cli.js';
-import { engineAvailable, engines, ensureTestImage, removeLabelled, TEST_LABEL, type TestEngine } from '../helpers/engine.js';
+import { engineAvailable, engines, ensureTestImage, removeLabelled, TEST_LABEL, type TestEngine, waitFor } from '../helpers/engine.js';
 import { tempDir } from '../helpers/sockets.js';
 
 /** The subject's findings of the volumes check only: other tests use the same engine at the same time. */
@@ -18,14 +18,6 @@ async function doctor(engine: Pick<TestEngine, 'host'>, dir?: string): Promise<R
   const run = await runCli(['volumes', '--json', '-H', engine.host, ...(dir ? ['-C', dir] : [])]);
   expect(run.report, run.stderr).toBeDefined();
   return run.report!;
-}
-
-async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 // Database data and bind sources of the wrong kind, on Docker and on Podman (its Docker-compatible API).

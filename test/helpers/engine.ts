@@ -145,3 +145,15 @@ export function buildkitClient(): string | undefined {
   }
   return undefined;
 }
+
+/** Health-check flags that turn a failing probe into an `unhealthy` container within seconds. */
+export const FAST_HEALTH = ['--health-interval', '1s', '--health-retries', '1', '--health-timeout', '2s'];
+
+/** Polls every 200 ms until the predicate holds; after `tries` polls, fails naming what it waited for. */
+export async function waitFor(predicate: () => Promise<boolean>, what: string, tries = 150): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
