@@ -7,7 +7,7 @@ import { containerName, containerSubject, formatDuration, runtimeMs } from './sh
 import { locationOf } from './shared/project-source.js';
 import { startupOrderCodes } from './startup-order/codes.js';
 import { dependencyEdges, dependencyImage, healthOf, type DependencyImage, type Edge, type Health } from './startup-order/dependency.js';
-import { listNames, reportCapped, type PendingFinding } from './startup-order/capped.js';
+import { listNames, reportCapped, type PendingFinding } from './shared/capped.js';
 import {
   applyFix,
   composeAbility,

@@ -13,7 +13,7 @@ import { checkDatabaseContainer, checkDatabaseService } from './volumes/database
 import { checkMountKinds } from './volumes/mount-kinds.js';
 import { databaseImage } from './volumes/databases.js';
 import { inspectIfPresent } from './shared/inspect.js';
-import { cappedReports } from './shared/capped-report.js';
+import { cappedReports } from './shared/capped.js';
 
 export default defineCheck({
   meta: {

@@ -1,6 +1,6 @@
 import type { CheckContext, FindingInput, Severity } from '../../src/engine/types.js';
 import type { SourceLocation } from '../../src/facts/project/compose.js';
-import { locationOf } from '../shared/project-source.js';
+import { locationOf } from './project-source.js';
 import { SEVERITIES } from '../../src/engine/types.js';
 
 /**
@@ -11,6 +11,8 @@ export const MAX_FINDINGS_PER_CAUSE = 20;
 
 /** How many names a title lists before "and N more". */
 const MAX_NAMED = 6;
+
+const FIX_EACH = { title: 'Fix each the way the findings above show, then run docker-doctor again to see them one by one' };
 
 /** A finding not built yet: the summary needs only its subject, place and severity. */
 export interface PendingFinding {
@@ -51,7 +53,52 @@ export async function reportCapped(
     title: `${summary(rest.length, listNames(names))} (first at ${first.at.file}:${first.at.line})`,
     subject: { kind: 'service', name: first.name },
     location: locationOf(first.at),
-    fixes: [{ title: 'Fix each the way the findings above show, then run docker-doctor again to see them one by one' }],
+    fixes: [FIX_EACH],
     evidence: { services: names.slice(0, 100), count: rest.length },
   });
+}
+
+/**
+ * A check context whose reports are held by cause, for a check that reports as it goes: `flush()` reports the first
+ * MAX_FINDINGS_PER_CAUSE − 1 of each cause as they were, and one finding naming the subjects of the rest. A compose
+ * file of 10,000 database services gets twenty findings that say what to do, not 19 MB of the same advice.
+ */
+export function cappedReports(ctx: CheckContext): { ctx: CheckContext; flush(): void } {
+  const held = new Map<string, FindingInput[]>();
+  const capped: CheckContext = {
+    ...ctx,
+    report(input: FindingInput) {
+      const list = held.get(input.cause) ?? [];
+      list.push(input);
+      held.set(input.cause, list);
+    },
+  };
+  return {
+    ctx: capped,
+    flush() {
+      for (const [cause, findings] of held) {
+        const shown = findings.length > MAX_FINDINGS_PER_CAUSE ? findings.slice(0, MAX_FINDINGS_PER_CAUSE - 1) : findings;
+        for (const finding of shown) ctx.report(finding);
+        const rest = findings.slice(shown.length);
+        if (rest.length > 0) ctx.report(summaryOf(cause, rest));
+      }
+    },
+  };
+}
+
+function summaryOf(cause: string, rest: FindingInput[]): FindingInput {
+  const names = rest.map((f) => f.subject.name);
+  const severities = rest.map((f) => f.severity).filter((s): s is Severity => s !== undefined);
+  // Explicit only when every held finding had one; otherwise the code's own severity, as theirs was.
+  const severity = severities.length === rest.length ? SEVERITIES.find((s) => severities.includes(s)) : undefined;
+  const first = rest[0]!;
+  return {
+    cause,
+    ...(severity ? { severity } : {}),
+    title: `${rest.length} more with the same finding as those above: ${listNames(names)}`,
+    subject: first.subject,
+    ...(first.location ? { location: first.location } : {}),
+    fixes: [FIX_EACH],
+    evidence: { subjects: names.slice(0, 100), count: rest.length },
+  };
 }
