@@ -5,7 +5,7 @@ import { assignments, type ParsedDockerfile } from '../facts/project/dockerfile.
 import { PROJECT_KEYS } from '../facts/project/facts.js';
 import type { Facts } from '../facts/types.js';
 import type { CheckResult, Finding } from './types.js';
-import { envPairs, REDACTED, secretValues } from './redact.js';
+import { envPairs, secretValues, withoutValues } from './redact.js';
 
 /*
  * Redaction by shape misses a secret that reaches a finding as a bare word: an ARG TOKEN's default expanded into a
@@ -45,11 +45,7 @@ export function withoutKnownSecrets(results: CheckResult[], known: readonly stri
 }
 
 function scrub(value: unknown, known: readonly string[]): unknown {
-  if (typeof value === 'string') {
-    let out = value;
-    for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return out;
-  }
+  if (typeof value === 'string') return withoutValues(value, known);
   if (Array.isArray(value)) return value.map((v) => scrub(v, known));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, known)]));
   return value;

@@ -220,12 +220,19 @@ export interface RedactOptions {
 }
 
 export function redactText(text: string, options: RedactOptions = {}): string {
-  let out = text;
-  for (const value of options.known ?? []) if (out.includes(value)) out = out.split(value).join(REDACTED);
+  let out = withoutValues(text, options.known ?? []);
   out = redactLists(out);
   for (const [pattern, replace] of options.shell ? SHELL_RULES : TEXT_RULES)
     out = out.replace(pattern, replace as (substring: string, ...args: string[]) => string);
   return out;
+}
+
+/** The text with each of the values replaced by [redacted] (anything but a string, from a faulty engine, as it is). */
+export function withoutValues<T>(text: T, values: readonly string[]): T {
+  if (typeof text !== 'string') return text;
+  let out: string = text;
+  for (const value of values) if (out.includes(value)) out = out.split(value).join(REDACTED);
+  return out as T;
 }
 
 /**

@@ -13,7 +13,7 @@ import { containerInspectShape, containerSummaryShape, networkSummaryShape } fro
 import { demuxLogs, firstFileInTar } from './streams.js';
 import type { ContainerSummary, ImageInspect, ImageSummary, NetworkSummary } from './types.js';
 import { volumeList } from './volumes.js';
-import { ownSecrets, withoutOwnSecrets, withoutValues } from './own-secrets.js';
+import { logsWithoutOwnSecrets, withoutOwnSecrets } from './own-secrets.js';
 
 /** How many log lines a check sees: enough for a stack trace's head, bounded for speed and for what we print. */
 export const LOG_TAIL_LINES = 60;
@@ -223,12 +223,12 @@ async function containerLogs(
   // would give its oldest part, so only then is Podman's own tail asked for.
   if (connection.kind?.startsWith('podman')) {
     const { body } = await read('');
-    if (body.length < LOG_TAIL_BYTES) return withoutValues(lastLines(demuxLogs(body, tty), LOG_TAIL_LINES), ownSecrets(inspect));
+    if (body.length < LOG_TAIL_BYTES) return logsWithoutOwnSecrets(lastLines(demuxLogs(body, tty), LOG_TAIL_LINES), inspect);
   }
   let { body } = await read(`&tail=${LOG_TAIL_LINES}`);
   // Cut at 1 MiB, the tail kept its oldest lines; the last few hold the cause, so ask for those alone.
   if (body.length >= LOG_TAIL_BYTES) ({ body } = await read('&tail=5'));
-  return withoutValues(demuxLogs(body, tty), ownSecrets(inspect));
+  return logsWithoutOwnSecrets(demuxLogs(body, tty), inspect);
 }
 
 /** The last `count` lines of a log, as `tail=` gives them (the final newline kept). */

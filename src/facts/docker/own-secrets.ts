@@ -1,4 +1,4 @@
-import { envPairs, REDACTED, secretValues } from '../../engine/redact.js';
+import { envPairs, secretValues, withoutValues } from '../../engine/redact.js';
 import type { ContainerInspect } from './types.js';
 
 /*
@@ -8,16 +8,13 @@ import type { ContainerInspect } from './types.js';
  */
 
 /** The values of a container's secret-named variables that redaction must find wherever they appear. */
-export function ownSecrets(inspect: ContainerInspect): string[] {
+function ownSecrets(inspect: ContainerInspect): string[] {
   return secretValues(envPairs(inspect.Config.Env));
 }
 
-/** The text with each of the values replaced (anything but a string, from a faulty engine, is left as it is). */
-export function withoutValues<T>(text: T, values: readonly string[]): T {
-  if (typeof text !== 'string') return text;
-  let out: string = text;
-  for (const value of values) if (out.includes(value)) out = out.split(value).join(REDACTED);
-  return out as T;
+/** A container's log text with its own secrets replaced. */
+export function logsWithoutOwnSecrets(logs: string, inspect: ContainerInspect): string {
+  return withoutValues(logs, ownSecrets(inspect));
 }
 
 /** The inspect answer with its health probes' output and its start error cleared of the container's own secrets. */
